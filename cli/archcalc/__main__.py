@@ -1,0 +1,5 @@
+"""Entry point for `python -m archcalc`."""
+
+from archcalc.app import main
+
+main()

@@ -1,0 +1,58 @@
+"""Reports -> text in the chosen format. Rich is imported only when a table is drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import assert_never
+
+from archcalc.engine.report import Report
+from archcalc.render.formats import OutputFormat
+from archcalc.render.grid import Grid, compare_grid, show_grid
+
+__all__ = ["OutputFormat", "Terminal", "render_compare", "render_grid", "render_show"]
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """What a table may use: colour, and a width (None: as wide as the table needs, for pipes)."""
+
+    color: bool = False
+    width: int | None = None
+
+
+def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> str:
+    """A grid in a tabular format. JSON is not a grid format: each command builds its own document."""
+    match output_format:
+        case OutputFormat.TABLE:
+            from archcalc.render.rich_table import rich_text  # rich costs ~40 ms to import: only for tables
+
+            return rich_text(grid, terminal.color, terminal.width)
+        case OutputFormat.MARKDOWN:
+            from archcalc.render.markdown import markdown_text
+
+            return markdown_text(grid)
+        case OutputFormat.CSV:
+            from archcalc.render.csv_format import csv_text
+
+            return csv_text(grid)
+        case OutputFormat.JSON:
+            raise ValueError("JSON is rendered from reports, not grids")
+        case _:
+            assert_never(output_format)
+
+
+def render_show(report: Report, output_format: OutputFormat, terminal: Terminal, depth: int) -> str:
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import dumps, report_json
+
+        return dumps(report_json(report))
+    return render_grid(show_grid(report, depth), output_format, terminal)
+
+
+def render_compare(reports: Sequence[Report], output_format: OutputFormat, terminal: Terminal) -> str:
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import compare_json, dumps
+
+        return dumps(compare_json(reports))
+    return render_grid(compare_grid(reports), output_format, terminal)

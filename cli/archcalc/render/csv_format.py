@@ -1,0 +1,24 @@
+"""Grids as CSV: raw integers, no separators, one header row, for spreadsheets and scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from archcalc.render.grid import Grid
+
+
+def csv_text(grid: Grid) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([_snake(column.title) for column in grid.columns] + ["depth"])
+    for row in grid.rows:
+        writer.writerow([("" if cell is None else cell) for cell in row.cells] + [row.depth])
+    if grid.total is not None:
+        writer.writerow([("" if cell is None else cell) for cell in grid.total.cells] + [""])
+    return buffer.getvalue()
+
+
+def _snake(title: str) -> str:
+    """'params vs first' -> 'params_vs_first', '#' -> 'position'."""
+    return "position" if title == "#" else title.lower().replace(" ", "_")

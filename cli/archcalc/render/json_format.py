@@ -1,0 +1,85 @@
+"""Reports as JSON (SPEC.md "Machine-readable output"): exact ints, channels-last shapes, stable keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from archcalc.engine.report import Cost, LayerResult, Report
+from archcalc.render.labels import label
+
+SCHEMA_VERSION = 1
+"""Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
+
+
+def cost_json(cost: Cost) -> dict[str, int]:
+    return {
+        "params": cost.params,
+        "weights": cost.weights,
+        "biases": cost.biases,
+        "non_trainable": cost.non_trainable,
+        "macs": cost.macs,
+    }
+
+
+def layer_json(result: LayerResult) -> dict[str, object]:
+    """A layer with its figures counted over all its occurrences (`times`), and its children."""
+    layer = result.layer
+    entry: dict[str, object] = {
+        "position": layer.position,
+        "type": layer.kind,
+        "name": layer.name,
+        "label": label(result),
+        "input_shape": list(result.input_shape),
+        "output_shape": list(result.output_shape),
+        **cost_json(result.cost * result.times),
+    }
+    if result.times > 1:
+        entry["times"] = result.times
+    if result.children:
+        entry["children"] = [layer_json(child) for child in result.children]
+    return entry
+
+
+def report_json(report: Report) -> dict[str, object]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": report.name,
+        "description": report.spec.description,
+        "source": report.spec.origin.source,
+        "input_shape": list(report.input_shape),
+        "output_shape": list(report.output_shape),
+        "totals": cost_json(report.total),
+        "layers": [layer_json(result) for result in report.layers],
+    }
+
+
+def compare_json(reports: Sequence[Report]) -> dict[str, object]:
+    """Each spec's totals, and the first spec's figure divided by this one's (4.05 = 4.05× fewer)."""
+    first = reports[0].total
+    specs = []
+    for report in reports:
+        total = report.total
+        specs.append(
+            {
+                "name": report.name,
+                "source": report.spec.origin.source,
+                "input_shape": list(report.input_shape),
+                "output_shape": list(report.output_shape),
+                "totals": cost_json(total),
+                "first_over_this": {
+                    "params": _ratio(first.params, total.params),
+                    "weights": _ratio(first.weights, total.weights),
+                    "macs": _ratio(first.macs, total.macs),
+                },
+            }
+        )
+    return {"schema_version": SCHEMA_VERSION, "baseline": reports[0].name, "specs": specs}
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def dumps(document: object) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

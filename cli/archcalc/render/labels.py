@@ -1,0 +1,100 @@
+"""A layer as a reader recognises it: `conv 3×3, 2 filters`, `maxpool 2×2, stride 2`, `dense 8`."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from archcalc.engine.report import LayerResult
+from archcalc.render.text import shape
+from archcalc.spec.model import (
+    Activation,
+    AdaptivePool,
+    BatchNorm,
+    Concat,
+    Conv,
+    Dense,
+    Depthwise,
+    Dropout,
+    Flatten,
+    GlobalPool,
+    LayerNorm,
+    Padding,
+    PerAxis,
+    Pool,
+    Repeat,
+    Residual,
+    SqueezeExcite,
+)
+
+
+def label(result: LayerResult) -> str:
+    """The layer's kind and key arguments, with its display name first when it has one."""
+    text = _describe(result)
+    if result.layer.name:
+        text = f"{result.layer.name}: {text}"
+    if result.times > 1:
+        text += f" (×{result.times:,})"
+    return text
+
+
+def _describe(result: LayerResult) -> str:
+    layer = result.layer
+    rank = max(len(result.input_shape) - 1, 1)
+    match layer:
+        case Dense():
+            return f"dense {layer.units:,}" + ("" if layer.bias else ", no bias")
+        case Conv():
+            text = f"conv {_axes(layer.kernel, rank)}, {layer.filters:,} filter{'s' if layer.filters != 1 else ''}"
+            return text + _window_extras(layer.stride, layer.padding, layer.dilation, rank) + (f", groups {layer.groups}" if layer.groups > 1 else "") + ("" if layer.bias else ", no bias")
+        case Depthwise():
+            text = f"depthwise {_axes(layer.kernel, rank)}" + (f", ×{layer.multiplier}" if layer.multiplier > 1 else "")
+            return text + _window_extras(layer.stride, layer.padding, layer.dilation, rank) + ("" if layer.bias else ", no bias")
+        case Pool():
+            stride = layer.stride if layer.stride is not None else layer.kernel
+            text = f"{layer.kind} {_axes(layer.kernel, rank)}" + _window_extras(stride, layer.padding, (1,), rank, default_stride=layer.kernel)
+            return text + (", ceil" if layer.ceil_mode else "")
+        case AdaptivePool():
+            return f"{layer.kind} → {_axes(layer.output, rank)}"
+        case GlobalPool() | Flatten() | BatchNorm() | LayerNorm() | Activation():
+            return layer.kind
+        case Dropout():
+            return f"dropout {layer.rate:g}"
+        case Residual():
+            return "residual" + (" (projection shortcut)" if layer.shortcut else "")
+        case Concat():
+            return f"concat {len(layer.branches)} branches"
+        case SqueezeExcite():
+            return f"squeeze-excite → {layer.channels:,}"
+        case Repeat():
+            return f"repeat ×{layer.times:,}"
+        case _:
+            assert_never(layer)
+
+
+def _expand(values: PerAxis, rank: int) -> PerAxis:
+    return values * rank if len(values) == 1 else values
+
+
+def _axes(values: PerAxis, rank: int) -> str:
+    """(3,) on a 2-D input -> '3×3'; (3, 1) -> '3×1'."""
+    return shape(_expand(values, rank))
+
+
+def _compact(values: PerAxis, rank: int) -> str:
+    """One number when every axis agrees ('2'), else one per axis ('2×1')."""
+    expanded = _expand(values, rank)
+    return str(expanded[0]) if len(set(expanded)) == 1 else shape(expanded)
+
+
+def _window_extras(stride: PerAxis, padding: Padding, dilation: PerAxis, rank: int, default_stride: PerAxis = (1,)) -> str:
+    """The window arguments that differ from their defaults, e.g. ', stride 2, pad 1'."""
+    text = ""
+    if _expand(stride, rank) != _expand(default_stride, rank):
+        text += f", stride {_compact(stride, rank)}"
+    if padding == "same":
+        text += ", same"
+    elif isinstance(padding, tuple) and set(padding) != {0}:
+        text += f", pad {_compact(padding, rank)}"
+    if set(dilation) != {1}:
+        text += f", dilation {_compact(dilation, rank)}"
+    return text

@@ -1,0 +1,52 @@
+"""Spec text (a YAML file, standard input, or an arrow chain) -> a validated `Spec`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from archcalc.errors import Origin, SpecError
+from archcalc.spec.model import Spec
+from archcalc.spec.parse import default_name, is_chain, parse_chain, parse_spec
+from archcalc.spec.yaml_source import load_located
+
+MAX_SPEC_BYTES = 5_000_000
+"""A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
+
+__all__ = ["Spec", "load_spec", "load_text", "MAX_SPEC_BYTES"]
+
+
+def load_spec(argument: str) -> Spec:
+    """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file."""
+    if argument == "-":
+        return load_text(_read_limited(sys.stdin.buffer, "<stdin>"), "<stdin>", "stdin")
+    if is_chain(argument):
+        return parse_chain(argument, Origin("<chain>", 1, 1), argument.replace(" ", ""))
+    path = Path(argument)
+    if not path.exists():
+        raise SpecError(f"no such file: {argument}", hint="give a YAML spec, '-' for standard input, or a chain such as 16->8->2")
+    if path.is_dir():
+        raise SpecError(f"{argument} is a directory; give a spec file")
+    try:
+        with path.open("rb") as stream:
+            data = _read_limited(stream, argument)
+    except OSError as error:
+        raise SpecError(f"cannot read {argument}: {error.strerror}") from None
+    return load_text(data, argument, default_name(argument))
+
+
+def load_text(data: bytes | str, source: str, name: str) -> Spec:
+    """YAML text -> Spec, every error naming `source`."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise SpecError(f"the spec is not UTF-8 text (byte {error.start})", Origin(source)) from None
+    return parse_spec(load_located(data, source), name)
+
+
+def _read_limited(stream: object, source: str) -> bytes:
+    data: bytes = stream.read(MAX_SPEC_BYTES + 1)  # type: ignore[attr-defined]
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"the spec is larger than {MAX_SPEC_BYTES // 1_000_000} MB; archcalc reads specs of a few KB", Origin(source))
+    return data

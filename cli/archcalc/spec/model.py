@@ -1,0 +1,233 @@
+"""Typed, validated spec values: what the engine reads. Frozen; each layer knows where it was written."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+from archcalc.errors import Origin
+
+Shape: TypeAlias = tuple[int, ...]
+"""Channels last, no batch axis: (N,), (L, C), (H, W, C) or (D, H, W, C)."""
+
+PerAxis: TypeAlias = tuple[int, ...]
+"""One value per spatial axis; a single value applies to every spatial axis."""
+
+Padding: TypeAlias = PerAxis | Literal["same", "valid"]
+
+
+class PoolMode(enum.Enum):
+    MAX = "max"
+    AVG = "avg"
+
+
+ACTIVATIONS = frozenset(
+    {
+        "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu",
+        "hardswish", "hardsigmoid", "softmax", "identity",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerBase:
+    """What every layer has: where it was written, its position (`3`, `5.layers.2`), a display name."""
+
+    origin: Origin = field(compare=False)
+    position: str = field(compare=False)
+    name: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The layer's type as JSON and tables write it (`dense`, `conv`, `maxpool`, `relu`...)."""
+        raise NotImplementedError
+
+    @property
+    def where(self) -> str:
+        """`layer 3 (conv)`: how error messages name this layer."""
+        label = f"layer {self.position} ({self.kind}"
+        return label + (f" '{self.name}')" if self.name else ")")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dense(LayerBase):
+    units: int
+    bias: bool = True
+
+    @property
+    def kind(self) -> str:
+        return "dense"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv(LayerBase):
+    filters: int
+    kernel: PerAxis
+    stride: PerAxis = (1,)
+    padding: Padding = (0,)
+    dilation: PerAxis = (1,)
+    groups: int = 1
+    bias: bool = True
+    spatial_rank: int | None = None  # set by conv1d/conv2d/conv3d, which check the input's rank
+
+    @property
+    def kind(self) -> str:
+        return "conv"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Depthwise(LayerBase):
+    kernel: PerAxis
+    stride: PerAxis = (1,)
+    padding: Padding = (0,)
+    dilation: PerAxis = (1,)
+    multiplier: int = 1
+    bias: bool = True
+
+    @property
+    def kind(self) -> str:
+        return "depthwise"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pool(LayerBase):
+    mode: PoolMode
+    kernel: PerAxis
+    stride: PerAxis | None = None  # None: the kernel, as in PyTorch
+    padding: Padding = (0,)
+    ceil_mode: bool = False
+
+    @property
+    def kind(self) -> str:
+        return f"{self.mode.value}pool"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalPool(LayerBase):
+    mode: PoolMode
+
+    @property
+    def kind(self) -> str:
+        return f"global_{self.mode.value}pool"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdaptivePool(LayerBase):
+    mode: PoolMode
+    output: PerAxis
+
+    @property
+    def kind(self) -> str:
+        return f"adaptive_{self.mode.value}pool"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Flatten(LayerBase):
+    @property
+    def kind(self) -> str:
+        return "flatten"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchNorm(LayerBase):
+    @property
+    def kind(self) -> str:
+        return "batchnorm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerNorm(LayerBase):
+    @property
+    def kind(self) -> str:
+        return "layernorm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Activation(LayerBase):
+    function: str  # one of ACTIVATIONS
+
+    @property
+    def kind(self) -> str:
+        return self.function
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dropout(LayerBase):
+    rate: float = 0.5
+
+    @property
+    def kind(self) -> str:
+        return "dropout"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Residual(LayerBase):
+    layers: tuple[Layer, ...]
+    shortcut: tuple[Layer, ...] = ()  # empty: the identity
+
+    @property
+    def kind(self) -> str:
+        return "residual"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Concat(LayerBase):
+    branches: tuple[tuple[Layer, ...], ...]  # an empty branch is the identity
+
+    @property
+    def kind(self) -> str:
+        return "concat"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqueezeExcite(LayerBase):
+    channels: int  # the squeeze width s
+
+    @property
+    def kind(self) -> str:
+        return "squeeze_excite"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Repeat(LayerBase):
+    times: int
+    layers: tuple[Layer, ...]
+
+    @property
+    def kind(self) -> str:
+        return "repeat"
+
+
+Layer: TypeAlias = (
+    Dense | Conv | Depthwise | Pool | GlobalPool | AdaptivePool | Flatten | BatchNorm | LayerNorm
+    | Activation | Dropout | Residual | Concat | SqueezeExcite | Repeat
+)  # fmt: skip
+
+
+class BudgetKind(enum.Enum):
+    """What a budget limits. Values are the keys written under `budget:`."""
+
+    PARAMS = "params"
+    MACS = "macs"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One budget line: a ceiling on one figure, and where it was written (for CI annotations)."""
+
+    kind: BudgetKind
+    maximum: int
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole architecture: an input shape and the layers applied to it in order."""
+
+    name: str
+    input_shape: Shape
+    layers: tuple[Layer, ...]
+    origin: Origin
+    description: str | None = None
+    budget: tuple[Limit, ...] = ()

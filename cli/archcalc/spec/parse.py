@@ -1,0 +1,512 @@
+"""Located YAML values -> a validated `Spec`: one builder per layer kind, every error located."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from archcalc.errors import Origin, SpecError, suggestion
+from archcalc.quantities import parse_count
+from archcalc.spec.model import (
+    ACTIVATIONS,
+    Activation,
+    AdaptivePool,
+    BatchNorm,
+    BudgetKind,
+    Concat,
+    Conv,
+    Dense,
+    Depthwise,
+    Dropout,
+    Flatten,
+    GlobalPool,
+    Layer,
+    LayerNorm,
+    Limit,
+    Padding,
+    PerAxis,
+    Pool,
+    PoolMode,
+    Repeat,
+    Residual,
+    Shape,
+    Spec,
+    SqueezeExcite,
+)
+from archcalc.spec.yaml_source import Entry, Located, Mapping
+
+MAX_SIZE = 10**36
+"""Larger than any real size or count, small enough that every product of them prints quickly."""
+
+SPEC_KEYS = ("name", "description", "input", "layers", "chain", "budget", "defaults")
+
+
+class Arguments:
+    """The arguments of one layer, read one key at a time; every key must be used exactly once."""
+
+    def __init__(self, kind: str, entries: Mapping, origin: Origin, position: str, context: Context) -> None:
+        self.kind = kind
+        self.entries = entries
+        self.origin = origin
+        self.position = position
+        self.context = context
+        name = entries.get("name")
+        self.name = None if name is None else self.text(name)
+
+    def where(self) -> str:
+        return f"layer {self.position} ({self.kind})"
+
+    def error(self, problem: str, origin: Origin | None = None, hint: str | None = None) -> SpecError:
+        return SpecError(problem, origin or self.origin, self.where(), hint)
+
+    def check_keys(self, allowed: tuple[str, ...]) -> None:
+        for key, entry in self.entries.items():
+            if key != "name" and key not in allowed:
+                known = ", ".join(allowed) if allowed else "none"
+                hint = suggestion(key, allowed) or f"{self.kind} takes: {known}"
+                raise self.error(f"unknown argument '{key}'", entry.key_origin, hint)
+
+    def text(self, entry: Entry) -> str:
+        if not isinstance(entry.value.value, str):
+            raise self.error(f"'{entry.key}' must be text", entry.value.origin)
+        return entry.value.value
+
+    def required(self, key: str) -> Entry:
+        entry = self.entries.get(key)
+        if entry is None:
+            raise self.error(f"missing required argument '{key}'")
+        return entry
+
+    def count(self, key: str, default: int | None = None, minimum: int = 1) -> int:
+        entry = self.entries.get(key)
+        if entry is None:
+            if default is None:
+                entry = self.required(key)
+            else:
+                return default
+        return self.whole(entry.value, key, minimum)
+
+    def whole(self, value: Located, key: str, minimum: int = 1) -> int:
+        number = value.value
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise self.error(f"'{key}' must be a whole number, got {describe(number)}", value.origin)
+        if number < minimum:
+            raise self.error(f"'{key}' must be at least {minimum}, got {number}", value.origin)
+        if number > MAX_SIZE:
+            raise self.error(f"'{key}' is too large ({number:.3g}); archcalc reads sizes up to 1e36", value.origin)
+        return number
+
+    def per_axis(self, key: str, default: PerAxis | None = None, minimum: int = 1) -> PerAxis:
+        entry = self.entries.get(key)
+        if entry is None:
+            if default is None:
+                entry = self.required(key)
+            else:
+                return default
+        value = entry.value.value
+        if isinstance(value, list):
+            if not 1 <= len(value) <= 3:
+                raise self.error(f"'{key}' must list 1 to 3 values (one per spatial axis)", entry.value.origin)
+            return tuple(self.whole(item, key, minimum) for item in value)
+        return (self.whole(entry.value, key, minimum),)
+
+    def padding(self) -> Padding:
+        entry = self.entries.get("padding")
+        if entry is not None and isinstance(entry.value.value, str):
+            word = entry.value.value.lower()
+            if word in ("same", "valid"):
+                return "same" if word == "same" else "valid"
+            raise self.error(f"padding '{entry.value.value}' is not known", entry.value.origin, suggestion(word, ("same", "valid")) or "write a number, a list, 'same' or 'valid'")
+        return self.per_axis("padding", (0,), minimum=0)
+
+    def flag(self, key: str, default: bool) -> bool:
+        entry = self.entries.get(key)
+        if entry is None:
+            return default
+        if not isinstance(entry.value.value, bool):
+            raise self.error(f"'{key}' must be true or false, got {describe(entry.value.value)}", entry.value.origin)
+        return entry.value.value
+
+    def fraction(self, key: str, default: float) -> float:
+        entry = self.entries.get(key)
+        if entry is None:
+            return default
+        value = entry.value.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise self.error(f"'{key}' must be a number from 0 to 1, got {describe(value)}", entry.value.origin)
+        return float(value)
+
+    def layers(self, key: str, required: bool = True) -> tuple[Layer, ...]:
+        entry = self.entries.get(key)
+        if entry is None:
+            if required:
+                entry = self.required(key)
+            else:
+                return ()
+        return self.context.layer_list(entry.value, f"{self.position}.{key}" if key != "layers" else self.position)
+
+    @property
+    def common(self) -> dict[str, object]:
+        return {"origin": self.origin, "position": self.position, "name": self.name}
+
+
+def describe(value: object) -> str:
+    """How an unexpected value is named in a message: its text, or its kind for lists and mappings."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+# One builder per layer kind. Each says which arguments it takes and reads them; the table below
+# maps every name a user may write (aliases included) to a builder and its main argument.
+
+
+def build_dense(a: Arguments) -> Layer:
+    a.check_keys(("units", "bias"))
+    return Dense(units=a.count("units"), bias=a.flag("bias", True), **a.common)  # type: ignore[arg-type]
+
+
+CONV_KEYS = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
+
+
+def build_conv(spatial_rank: int | None) -> Callable[[Arguments], Layer]:
+    def build(a: Arguments) -> Layer:
+        a.check_keys(CONV_KEYS)
+        return Conv(
+            filters=a.count("filters"),
+            kernel=a.per_axis("kernel"),
+            stride=a.per_axis("stride", (1,)),
+            padding=a.padding(),
+            dilation=a.per_axis("dilation", (1,)),
+            groups=a.count("groups", 1),
+            bias=a.flag("bias", True),
+            spatial_rank=spatial_rank,
+            **a.common,  # type: ignore[arg-type]
+        )
+
+    return build
+
+
+def build_depthwise(a: Arguments) -> Layer:
+    a.check_keys(("kernel", "stride", "padding", "dilation", "multiplier", "bias"))
+    return Depthwise(
+        kernel=a.per_axis("kernel"),
+        stride=a.per_axis("stride", (1,)),
+        padding=a.padding(),
+        dilation=a.per_axis("dilation", (1,)),
+        multiplier=a.count("multiplier", 1),
+        bias=a.flag("bias", True),
+        **a.common,  # type: ignore[arg-type]
+    )
+
+
+def build_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
+    def build(a: Arguments) -> Layer:
+        a.check_keys(("kernel", "stride", "padding", "ceil_mode"))
+        stride = a.per_axis("stride") if "stride" in a.entries else None
+        return Pool(mode=mode, kernel=a.per_axis("kernel"), stride=stride, padding=a.padding(), ceil_mode=a.flag("ceil_mode", False), **a.common)  # type: ignore[arg-type]
+
+    return build
+
+
+def build_global_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
+    def build(a: Arguments) -> Layer:
+        a.check_keys(())
+        return GlobalPool(mode=mode, **a.common)  # type: ignore[arg-type]
+
+    return build
+
+
+def build_adaptive_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
+    def build(a: Arguments) -> Layer:
+        a.check_keys(("output",))
+        return AdaptivePool(mode=mode, output=a.per_axis("output"), **a.common)  # type: ignore[arg-type]
+
+    return build
+
+
+def build_flatten(a: Arguments) -> Layer:
+    a.check_keys(())
+    return Flatten(**a.common)  # type: ignore[arg-type]
+
+
+def build_batchnorm(a: Arguments) -> Layer:
+    a.check_keys(())
+    return BatchNorm(**a.common)  # type: ignore[arg-type]
+
+
+def build_layernorm(a: Arguments) -> Layer:
+    a.check_keys(())
+    return LayerNorm(**a.common)  # type: ignore[arg-type]
+
+
+def build_activation(function: str) -> Callable[[Arguments], Layer]:
+    def build(a: Arguments) -> Layer:
+        a.check_keys(())
+        return Activation(function=function, **a.common)  # type: ignore[arg-type]
+
+    return build
+
+
+def build_dropout(a: Arguments) -> Layer:
+    a.check_keys(("rate",))
+    return Dropout(rate=a.fraction("rate", 0.5), **a.common)  # type: ignore[arg-type]
+
+
+def build_residual(a: Arguments) -> Layer:
+    a.check_keys(("layers", "shortcut"))
+    return Residual(layers=a.layers("layers"), shortcut=a.layers("shortcut", required=False), **a.common)  # type: ignore[arg-type]
+
+
+def build_concat(a: Arguments) -> Layer:
+    a.check_keys(("branches",))
+    entry = a.required("branches")
+    if not isinstance(entry.value.value, list) or not entry.value.value:
+        raise a.error("concat takes a non-empty list of branches, each a list of layers", entry.value.origin)
+    branches = tuple(
+        a.context.layer_list(branch, f"{a.position}.branch{number}")
+        for number, branch in enumerate(entry.value.value, start=1)
+    )
+    return Concat(branches=branches, **a.common)  # type: ignore[arg-type]
+
+
+def build_squeeze_excite(a: Arguments) -> Layer:
+    a.check_keys(("channels",))
+    return SqueezeExcite(channels=a.count("channels"), **a.common)  # type: ignore[arg-type]
+
+
+def build_repeat(a: Arguments) -> Layer:
+    a.check_keys(("times", "layers"))
+    return Repeat(times=a.count("times"), layers=a.layers("layers"), **a.common)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """How a written layer name is read: its canonical kind, its builder, its main argument."""
+
+    kind: str
+    build: Callable[[Arguments], Layer]
+    main: str | None = None
+
+
+LAYER_KINDS: dict[str, LayerKind] = {
+    "dense": LayerKind("dense", build_dense, "units"),
+    "fc": LayerKind("dense", build_dense, "units"),
+    "linear": LayerKind("dense", build_dense, "units"),
+    "conv": LayerKind("conv", build_conv(None)),
+    "conv1d": LayerKind("conv", build_conv(1)),
+    "conv2d": LayerKind("conv", build_conv(2)),
+    "conv3d": LayerKind("conv", build_conv(3)),
+    "depthwise": LayerKind("depthwise", build_depthwise),
+    "maxpool": LayerKind("maxpool", build_pool(PoolMode.MAX), "kernel"),
+    "avgpool": LayerKind("avgpool", build_pool(PoolMode.AVG), "kernel"),
+    "global_maxpool": LayerKind("global_maxpool", build_global_pool(PoolMode.MAX)),
+    "global_avgpool": LayerKind("global_avgpool", build_global_pool(PoolMode.AVG)),
+    "adaptive_maxpool": LayerKind("adaptive_maxpool", build_adaptive_pool(PoolMode.MAX), "output"),
+    "adaptive_avgpool": LayerKind("adaptive_avgpool", build_adaptive_pool(PoolMode.AVG), "output"),
+    "flatten": LayerKind("flatten", build_flatten),
+    "batchnorm": LayerKind("batchnorm", build_batchnorm),
+    "layernorm": LayerKind("layernorm", build_layernorm),
+    "dropout": LayerKind("dropout", build_dropout, "rate"),
+    "residual": LayerKind("residual", build_residual, "layers"),
+    "concat": LayerKind("concat", build_concat, "branches"),
+    "squeeze_excite": LayerKind("squeeze_excite", build_squeeze_excite, "channels"),
+    "se": LayerKind("squeeze_excite", build_squeeze_excite, "channels"),
+    "repeat": LayerKind("repeat", build_repeat),
+    **{function: LayerKind(function, build_activation(function)) for function in sorted(ACTIVATIONS)},
+}
+
+
+class Context:
+    """What layer parsing needs from the whole spec: the per-kind `defaults:`."""
+
+    def __init__(self, defaults: dict[str, Mapping]) -> None:
+        self.defaults = defaults
+
+    def layer_list(self, node: Located, parent: str | None) -> tuple[Layer, ...]:
+        if not isinstance(node.value, list):
+            where = f"layer {parent}" if parent else None
+            raise SpecError(f"expected a list of layers, got {describe(node.value)}", node.origin, where)
+        prefix = f"{parent}." if parent else ""
+        return tuple(self.layer(item, f"{prefix}{number}") for number, item in enumerate(node.value, start=1))
+
+    def layer(self, node: Located, position: str) -> Layer:
+        written, name_origin, value = self._split(node, position)
+        lowered = written.lower()
+        if lowered not in LAYER_KINDS:
+            hint = suggestion(lowered, LAYER_KINDS) or "see `archcalc layers` for the layer kinds"
+            raise SpecError(f"unknown layer '{written}'", name_origin, f"layer {position}", hint)
+        kind = LAYER_KINDS[lowered]
+        entries = self._arguments(kind, written, value, node.origin, position)
+        merged = {**self.defaults.get(kind.kind, {}), **entries}
+        return kind.build(Arguments(kind.kind, merged, node.origin, position, self))
+
+    def _split(self, node: Located, position: str) -> tuple[str, Origin, Located | None]:
+        """A layer is written `name` or `name: value`; return the name, its origin and the value."""
+        if isinstance(node.value, str):
+            return node.value.strip(), node.origin, None
+        if isinstance(node.value, dict) and len(node.value) == 1:
+            (entry,) = node.value.values()
+            return entry.key, entry.key_origin, entry.value
+        if isinstance(node.value, dict) and node.value:
+            keys = ", ".join(node.value)
+            raise SpecError(f"a layer is one `name: arguments` entry, found {len(node.value)} keys ({keys})", node.origin, f"layer {position}", "is a '-' missing, or are the arguments not indented under the name?")
+        raise SpecError(f"expected a layer, got {describe(node.value)}", node.origin, f"layer {position}")
+
+    def _arguments(self, kind: LayerKind, written: str, value: Located | None, origin: Origin, position: str) -> Mapping:
+        if value is None or value.value is None:
+            return {}
+        if isinstance(value.value, dict):
+            return value.value
+        if kind.main is None:
+            raise SpecError(f"{written} takes a mapping of arguments, not {describe(value.value)}", value.origin, f"layer {position} ({kind.kind})")
+        return {kind.main: Entry(kind.main, value.origin, value)}
+
+
+# The whole spec.
+
+
+def parse_spec(root: Located, default_name: str) -> Spec:
+    """A spec document (a mapping, or a bare chain string) -> Spec."""
+    if isinstance(root.value, str) and is_chain(root.value):
+        return parse_chain(root.value, root.origin, default_name)
+    if not isinstance(root.value, dict):
+        raise SpecError(f"a spec is a mapping with 'input' and 'layers' (or 'chain'), got {describe(root.value)}", root.origin)
+    entries: Mapping = root.value
+    for key, entry in entries.items():
+        if key not in SPEC_KEYS:
+            raise SpecError(f"unknown key '{key}'", entry.key_origin, None, suggestion(key, SPEC_KEYS) or f"a spec has: {', '.join(SPEC_KEYS)}")
+    name = _text(entries["name"]) if "name" in entries else default_name
+    description = _text(entries["description"]) if "description" in entries else None
+    budget = parse_budget(entries["budget"].value) if "budget" in entries else ()
+    if "chain" in entries:
+        for clash in ("input", "layers", "defaults"):
+            if clash in entries:
+                raise SpecError(f"'chain' replaces 'input' and 'layers'; remove '{clash}'", entries[clash].key_origin)
+        chain = entries["chain"].value
+        if not isinstance(chain.value, (str, int)):
+            raise SpecError("'chain' must be an arrow chain such as 16->8->2", chain.origin)
+        spec = parse_chain(str(chain.value), chain.origin, name)
+    else:
+        for needed in ("input", "layers"):
+            if needed not in entries:
+                raise SpecError(f"missing '{needed}'", root.origin, None, "a spec needs 'input' and 'layers', or a 'chain'")
+        defaults = parse_defaults(entries["defaults"].value) if "defaults" in entries else {}
+        input_shape = parse_shape(entries["input"].value)
+        layers = Context(defaults).layer_list(entries["layers"].value, None)
+        spec = Spec(name, input_shape, layers, root.origin)
+    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget)
+
+
+def _text(entry: Entry) -> str:
+    if entry.value.value is None or isinstance(entry.value.value, (list, dict)):
+        raise SpecError(f"'{entry.key}' must be text", entry.value.origin)
+    return str(entry.value.value)
+
+
+def parse_defaults(node: Located) -> dict[str, Mapping]:
+    """`defaults: {conv: {bias: false}}`: arguments every layer of that kind starts from."""
+    if not isinstance(node.value, dict):
+        raise SpecError("'defaults' maps a layer kind to its default arguments, e.g. conv: {bias: false}", node.origin)
+    defaults: dict[str, Mapping] = {}
+    for written, entry in node.value.items():
+        kind = LAYER_KINDS.get(written.lower())
+        if kind is None:
+            raise SpecError(f"unknown layer '{written}' in defaults", entry.key_origin, None, suggestion(written.lower(), LAYER_KINDS))
+        if not isinstance(entry.value.value, dict):
+            raise SpecError(f"defaults for {written} must be a mapping of arguments", entry.value.origin)
+        defaults[kind.kind] = {**defaults.get(kind.kind, {}), **entry.value.value}
+    return defaults
+
+
+_SHAPE_SEPARATORS = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
+
+
+def parse_shape(node: Located) -> Shape:
+    """`4x4x1`, `4×4×1`, `[4, 4, 1]` or `16` -> (4, 4, 1) / (16,)."""
+    value = node.value
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, float)):
+        raise SpecError(f"an input shape is written 4x4x1, [4, 4, 1] or 16, got {describe(value)}", node.origin)
+    if isinstance(value, int):
+        items: list[object] = [value]
+    elif isinstance(value, str):
+        items = [int(part) if is_number(part) else part for part in _SHAPE_SEPARATORS.split(value.strip().strip("[]"))]
+    else:
+        items = [item.value for item in value]  # type: ignore[attr-defined]
+    if not 1 <= len(items) <= 4:
+        raise SpecError(f"an input shape has 1 to 4 axes (channels last), got {len(items)}", node.origin)
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+            raise SpecError(f"every axis of the input shape must be a positive whole number, got {describe(item)}", node.origin)
+        if item > MAX_SIZE:
+            raise SpecError("an axis of the input shape is too large; archcalc reads sizes up to 1e36", node.origin)
+    return tuple(item for item in items if isinstance(item, int))
+
+
+def parse_budget(node: Located) -> tuple[Limit, ...]:
+    if not isinstance(node.value, dict):
+        raise SpecError("'budget' is a mapping such as {params: 25.6M, macs: 4.1G}", node.origin)
+    limits = []
+    names = [kind.value for kind in BudgetKind]
+    for key, entry in node.value.items():
+        if key not in names:
+            raise SpecError(f"unknown budget '{key}'", entry.key_origin, None, suggestion(key, names) or f"budgets: {', '.join(names)}")
+        value = entry.value.value
+        if not isinstance(value, (str, int, float)):
+            raise SpecError(f"budget '{key}' must be a count such as 25.6M, got {describe(value)}", entry.value.origin)
+        try:
+            maximum = parse_count(value)
+        except ValueError as error:
+            raise SpecError(f"budget '{key}': {error}", entry.value.origin) from None
+        limits.append(Limit(BudgetKind(key), maximum, entry.key_origin))
+    return tuple(limits)
+
+
+# Arrow chains: `16->8->2`, `16 → 8 → 2`, `4x4x1 -> 8 -> 2`.
+
+_ARROW = re.compile(r"->|→")
+
+
+def is_number(text: str) -> bool:
+    """Plain ASCII digits: `int()` accepts other scripts' digits, which no spec means."""
+    return text.isascii() and text.isdigit()
+
+
+def is_chain(text: str) -> bool:
+    return _ARROW.search(text) is not None
+
+
+def parse_chain(text: str, origin: Origin, name: str) -> Spec:
+    """An input shape, then one dense layer per arrow. Errors point at the token's column."""
+    tokens: list[tuple[str, Origin]] = []
+    start = 0
+    for match in [*_ARROW.finditer(text), None]:
+        end = match.start() if match else len(text)
+        raw = text[start:end]
+        column = (origin.column or 1) + start + (len(raw) - len(raw.lstrip()))
+        tokens.append((raw.strip(), Origin(origin.source, origin.line, column)))
+        start = match.end() if match else start
+    (first, first_origin), rest = tokens[0], tokens[1:]
+    if not first:
+        raise SpecError("a chain starts with the input size, e.g. 16->8->2", first_origin)
+    input_shape = parse_shape(Located(int(first) if is_number(first) else first, first_origin))
+    layers: list[Layer] = []
+    for number, (token, where) in enumerate(rest, start=1):
+        if not is_number(token) or int(token) < 1:
+            problem = "an empty step" if not token else f"'{token}' is not a positive number of units"
+            raise SpecError(f"{problem} in the chain", where, f"layer {number} (dense)", "a chain is sizes joined by arrows, e.g. 16->8->2")
+        if int(token) > MAX_SIZE:
+            raise SpecError("too many units; archcalc reads sizes up to 1e36", where, f"layer {number} (dense)")
+        layers.append(Dense(units=int(token), origin=where, position=str(number)))
+    return Spec(name, input_shape, tuple(layers), origin)
+
+
+def default_name(source: str) -> str:
+    """A spec's name when it does not give one: the file's stem."""
+    return PurePath(source).stem or source

@@ -1,0 +1,121 @@
+"""YAML text -> a tree of values that remember their line and column. The only place yaml is used.
+
+PyYAML's safe composer gives nodes with marks; we turn those into `Located` values ourselves so
+that every later error can point at what the user wrote. Guards here keep hostile input cheap:
+alias expansion is counted, nesting depth is bounded, duplicate keys are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import yaml
+
+from archcalc.errors import Origin, SpecError
+
+Scalar = Union[str, int, float, bool, None]
+
+MAX_VALUES = 200_000
+"""More values than any real spec has; stops alias-expansion bombs (a billion laughs) early."""
+
+MAX_DEPTH = 100
+"""Deeper nesting than any real spec; keeps conversion and parsing far from Python's recursion limit."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """A YAML value and where it starts. `value` is a Scalar, a list of Located or a Mapping."""
+
+    value: object
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One `key: value` of a mapping, with the key's own position (for 'unknown key' errors)."""
+
+    key: str
+    key_origin: Origin
+    value: Located
+
+
+Mapping = dict[str, Entry]
+
+
+def origin_of(mark: yaml.Mark | None, source: str) -> Origin:
+    if mark is None:
+        return Origin(source)
+    return Origin(source, mark.line + 1, mark.column + 1)
+
+
+def load_located(text: str, source: str) -> Located:
+    """Parse one YAML document safely; raise SpecError located at the problem."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError("the spec is empty", Origin(source, 1, 1))
+        return _Converter(loader, source).convert(node, depth=0)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "invalid YAML"
+        raise SpecError(f"invalid YAML: {problem}", origin_of(mark, source)) from None
+    except yaml.YAMLError as error:
+        raise SpecError(f"invalid YAML: {error}", Origin(source)) from None
+    except RecursionError:
+        raise SpecError(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", Origin(source)) from None
+    finally:
+        loader.dispose()
+
+
+class _Converter:
+    """Walks the composed node graph once, counting every value it produces (aliases included)."""
+
+    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+        self.loader = loader
+        self.source = source
+        self.count = 0
+
+    def convert(self, node: yaml.Node, depth: int) -> Located:
+        origin = origin_of(node.start_mark, self.source)
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise SpecError(f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)", origin)
+        if depth > MAX_DEPTH:
+            raise SpecError(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", origin)
+        if isinstance(node, yaml.ScalarNode):
+            return Located(self._scalar(node), origin)
+        if isinstance(node, yaml.SequenceNode):
+            return Located([self.convert(item, depth + 1) for item in node.value], origin)
+        if isinstance(node, yaml.MappingNode):
+            return Located(self._mapping(node, depth), origin)
+        raise SpecError("unsupported YAML node", origin)  # pragma: no cover - yaml has no other kind
+
+    def _scalar(self, node: yaml.ScalarNode) -> Scalar:
+        value = self.loader.construct_object(node)  # the safe constructor: unknown tags raise here
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        return node.value  # timestamps and binary: keep the text; validation says what was expected
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
+        seen: dict[str, Origin] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self._key(key_node)
+            where = origin_of(key_node.start_mark, self.source)
+            if key in seen:
+                raise SpecError(f"duplicate key '{key}' (first written at line {seen[key].line})", where)
+            seen[key] = where
+        self.loader.flatten_mapping(node)  # `<<: *base` merges; keys written here override merged ones
+        entries: Mapping = {}
+        for key_node, value_node in node.value:
+            key = self._key(key_node)
+            entries[key] = Entry(key, origin_of(key_node.start_mark, self.source), self.convert(value_node, depth + 1))
+        return entries
+
+    def _key(self, key_node: yaml.Node) -> str:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise SpecError("a mapping key must be plain text", origin_of(key_node.start_mark, self.source))
+        return str(key_node.value)  # the text as written: `on:` stays "on", not True
