@@ -7,6 +7,7 @@ alias expansion is counted, nesting depth is bounded, duplicate keys are refused
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
@@ -15,6 +16,10 @@ import yaml
 from archcalc.errors import Origin, SpecError
 
 Scalar = Union[str, int, float, bool, None]
+
+_SEQUENCE_TAG = "tag:yaml.org,2002:seq"
+_MAPPING_TAG = "tag:yaml.org,2002:map"
+_DECIMAL = re.compile(r"^[-+]?[0-9][0-9_]*$")
 
 MAX_VALUES = 200_000
 """More values than any real spec has; stops alias-expansion bombs (a billion laughs) early."""
@@ -86,6 +91,8 @@ class _Converter:
             raise SpecError(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", origin)
         if isinstance(node, yaml.ScalarNode):
             return Located(self._scalar(node), origin)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in (_SEQUENCE_TAG, _MAPPING_TAG):
+            raise SpecError(f"the YAML tag {node.tag} is not allowed in a spec", origin)
         if isinstance(node, yaml.SequenceNode):
             return Located([self.convert(item, depth + 1) for item in node.value], origin)
         if isinstance(node, yaml.MappingNode):
@@ -94,6 +101,8 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode) -> Scalar:
         value = self.loader.construct_object(node)  # the safe constructor: unknown tags raise here
+        if isinstance(value, int) and not isinstance(value, bool) and not _DECIMAL.match(node.value):
+            return node.value  # YAML 1.1 reads 0x10 as 16 and 1:30 as 90; a spec means what it shows
         if value is None or isinstance(value, (str, int, float, bool)):
             return value
         return node.value  # timestamps and binary: keep the text; validation says what was expected
