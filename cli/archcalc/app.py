@@ -33,7 +33,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as 16->8->2."
+SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
 
@@ -85,7 +85,7 @@ def root(
 
     Examples:
 
-      archcalc show 16->8->2
+      archcalc show '16->8->2'
 
       archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """

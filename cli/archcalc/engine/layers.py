@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import assert_never
-
 from archcalc.engine.arithmetic import same_count, volume, window_count, window_span
 from archcalc.engine.report import Cost, LayerResult, total_cost
 from archcalc.errors import ShapeError
+from archcalc.exhaustive import unreachable
 from archcalc.spec.model import (
     Activation,
     AdaptivePool,
@@ -79,7 +78,7 @@ def apply_layer(layer: Layer, shape: Shape) -> LayerResult:
         case Repeat():
             return repeat(layer, shape)
         case _:
-            assert_never(layer)
+            unreachable(layer)
 
 
 def dense(layer: Dense, shape: Shape) -> LayerResult:
@@ -135,7 +134,7 @@ def pool(layer: Pool, shape: Shape) -> LayerResult:
     spatial = spatial_axes(layer, shape)
     kernel = per_axis(layer, "kernel", layer.kernel, len(spatial))
     if isinstance(layer.padding, tuple):
-        for axis, (size, pad) in enumerate(zip(kernel, per_axis(layer, "padding", layer.padding, len(spatial))), start=1):
+        for axis, (size, pad) in enumerate(zip(kernel, per_axis(layer, "padding", layer.padding, len(spatial)), strict=True), start=1):
             if 2 * pad > size:  # PyTorch refuses this: "pad should be at most half of kernel size"
                 raise error(layer, f"padding {pad} is more than half the kernel {size} on axis {axis}; PyTorch refuses it")
     stride = layer.stride if layer.stride is not None else kernel
@@ -158,10 +157,10 @@ def windows(
     stride = per_axis(layer, "stride", stride, rank)
     dilation = per_axis(layer, "dilation", dilation, rank)
     if padding == "same":
-        return tuple(same_count(length, step) for length, step in zip(spatial, stride))
+        return tuple(same_count(length, step) for length, step in zip(spatial, stride, strict=True))
     pads = per_axis(layer, "padding", (0,) if padding == "valid" else padding, rank)
     output = []
-    for axis, (length, size, step, pad, spread) in enumerate(zip(spatial, kernel, stride, pads, dilation), start=1):
+    for axis, (length, size, step, pad, spread) in enumerate(zip(spatial, kernel, stride, pads, dilation, strict=True), start=1):
         count = window_count(length, size, step, pad, spread, ceil_mode)
         if count < 1:
             reach = window_span(size, spread)
@@ -188,9 +187,13 @@ def concat(layer: Concat, shape: Shape) -> LayerResult:
     branches = [apply_layers(branch, shape) for branch in layer.branches]
     outputs = [branch[-1].output_shape if branch else shape for branch in branches]
     first = outputs[0]
-    for number, (output, branch) in enumerate(zip(outputs, branches), start=1):
+    for number, (output, branch) in enumerate(zip(outputs, branches, strict=True), start=1):
         if len(output) != len(first) or output[:-1] != first[:-1]:
-            raise error(layer, f"cannot join branch {number}'s {show(output)} ({ended_by(branch)}) with branch 1's {show(first)} ({ended_by(branches[0])}): all axes but the channels must be equal")
+            raise error(
+                layer,
+                f"cannot join branch {number}'s {show(output)} ({ended_by(branch)}) with branch 1's {show(first)} ({ended_by(branches[0])}): "
+                "all axes but the channels must be equal",
+            )
     children = tuple(child for branch in branches for child in branch)
     output_shape = (*first[:-1], sum(output[-1] for output in outputs))
     return LayerResult(layer, shape, output_shape, total_cost([child.cost for child in children]), children)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import assert_never
 
 from archcalc.engine.report import Report
+from archcalc.exhaustive import unreachable
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Grid, compare_grid, show_grid
 
@@ -39,7 +39,7 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
         case OutputFormat.JSON:
             raise ValueError("JSON is rendered from reports, not grids")
         case _:
-            assert_never(output_format)
+            unreachable(output_format)
 
 
 def render_show(report: Report, output_format: OutputFormat, terminal: Terminal, depth: int) -> str:

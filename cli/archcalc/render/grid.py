@@ -97,10 +97,14 @@ def compare_grid(reports: Sequence[Report]) -> Grid:
     notes = []
     for number, report in enumerate(reports):
         total = report.total
-        against = ("baseline",) * 3 if number == 0 else (
-            fewer_or_more(first.params, total.params),
-            fewer_or_more(first.weights, total.weights),
-            fewer_or_more(first.macs, total.macs),
+        against = (
+            ("baseline",) * 3
+            if number == 0
+            else (
+                fewer_or_more(first.params, total.params),
+                fewer_or_more(first.weights, total.weights),
+                fewer_or_more(first.macs, total.macs),
+            )
         )
         rows.append(
             Row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from archcalc.engine.report import Cost, LayerResult, Report
@@ -81,5 +82,10 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+_INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
+
+
 def dumps(document: object) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """Indented JSON, with lists of ints (shapes) kept on one line: `[224, 224, 3]`."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _INT_LIST.sub(lambda match: "[" + ", ".join(match.group(1).replace(",", " ").split()) + "]", text) + "\n"

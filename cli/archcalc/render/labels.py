@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import assert_never
-
 from archcalc.engine.report import LayerResult
+from archcalc.exhaustive import unreachable
 from archcalc.render.text import shape
 from archcalc.spec.model import (
     Activation,
@@ -45,7 +44,8 @@ def _describe(result: LayerResult) -> str:
             return f"dense {layer.units:,}" + ("" if layer.bias else ", no bias")
         case Conv():
             text = f"conv {_axes(layer.kernel, rank)}, {layer.filters:,} filter{'s' if layer.filters != 1 else ''}"
-            return text + _window_extras(layer.stride, layer.padding, layer.dilation, rank) + (f", groups {layer.groups}" if layer.groups > 1 else "") + ("" if layer.bias else ", no bias")
+            text += _window_extras(layer.stride, layer.padding, layer.dilation, rank)
+            return text + (f", groups {layer.groups}" if layer.groups > 1 else "") + ("" if layer.bias else ", no bias")
         case Depthwise():
             text = f"depthwise {_axes(layer.kernel, rank)}" + (f", ×{layer.multiplier}" if layer.multiplier > 1 else "")
             return text + _window_extras(layer.stride, layer.padding, layer.dilation, rank) + ("" if layer.bias else ", no bias")
@@ -68,7 +68,7 @@ def _describe(result: LayerResult) -> str:
         case Repeat():
             return f"repeat ×{layer.times:,}"
         case _:
-            assert_never(layer)
+            unreachable(layer)
 
 
 def _expand(values: PerAxis, rank: int) -> PerAxis:

@@ -13,7 +13,7 @@ from archcalc.spec.yaml_source import load_located
 MAX_SPEC_BYTES = 5_000_000
 """A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
 
-__all__ = ["Spec", "load_spec", "load_text", "MAX_SPEC_BYTES"]
+__all__ = ["MAX_SPEC_BYTES", "Spec", "load_spec", "load_text"]
 
 
 def load_spec(argument: str) -> Spec:

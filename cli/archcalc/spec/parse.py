@@ -118,7 +118,8 @@ class Arguments:
             word = entry.value.value.lower()
             if word in ("same", "valid"):
                 return "same" if word == "same" else "valid"
-            raise self.error(f"padding '{entry.value.value}' is not known", entry.value.origin, suggestion(word, ("same", "valid")) or "write a number, a list, 'same' or 'valid'")
+            hint = suggestion(word, ("same", "valid")) or "write a number, a list, 'same' or 'valid'"
+            raise self.error(f"padding '{entry.value.value}' is not known", entry.value.origin, hint)
         return self.per_axis("padding", (0,), minimum=0)
 
     def flag(self, key: str, default: bool) -> bool:
@@ -269,10 +270,7 @@ def build_concat(a: Arguments) -> Layer:
     entry = a.required("branches")
     if not isinstance(entry.value.value, list) or not entry.value.value:
         raise a.error("concat takes a non-empty list of branches, each a list of layers", entry.value.origin)
-    branches = tuple(
-        a.context.layer_list(branch, f"{a.position}.branch{number}")
-        for number, branch in enumerate(entry.value.value, start=1)
-    )
+    branches = tuple(a.context.layer_list(branch, f"{a.position}.branch{number}") for number, branch in enumerate(entry.value.value, start=1))
     return Concat(branches=branches, **a.common)  # type: ignore[arg-type]
 
 
@@ -356,7 +354,8 @@ class Context:
             return entry.key, entry.key_origin, entry.value
         if isinstance(node.value, dict) and node.value:
             keys = ", ".join(node.value)
-            raise SpecError(f"a layer is one `name: arguments` entry, found {len(node.value)} keys ({keys})", node.origin, f"layer {position}", "is a '-' missing, or are the arguments not indented under the name?")
+            hint = "is a '-' missing, or are the arguments not indented under the name?"
+            raise SpecError(f"a layer is one `name: arguments` entry, found {len(node.value)} keys ({keys})", node.origin, f"layer {position}", hint)
         raise SpecError(f"expected a layer, got {describe(node.value)}", node.origin, f"layer {position}")
 
     def _arguments(self, kind: LayerKind, written: str, value: Located | None, origin: Origin, position: str) -> Mapping:
@@ -483,7 +482,9 @@ def is_chain(text: str) -> bool:
 
 
 def parse_chain(text: str, origin: Origin, name: str) -> Spec:
-    """An input shape, then one dense layer per arrow. Errors point at the token's column."""
+    """An input shape, then one dense layer per arrow. Errors point at the token's column.
+
+    An input with more than one axis (`224x224x3->100`) is flattened first, as an ANN reads an image."""
     tokens: list[tuple[str, Origin]] = []
     start = 0
     for match in [*_ARROW.finditer(text), None]:
@@ -497,7 +498,9 @@ def parse_chain(text: str, origin: Origin, name: str) -> Spec:
         raise SpecError("a chain starts with the input size, e.g. 16->8->2", first_origin)
     input_shape = parse_shape(Located(int(first) if is_number(first) else first, first_origin))
     layers: list[Layer] = []
-    for number, (token, where) in enumerate(rest, start=1):
+    if len(input_shape) > 1:  # a chain is an ANN: like the seed's, it flattens the image first
+        layers.append(Flatten(origin=first_origin, position="1"))
+    for number, (token, where) in enumerate(rest, start=len(layers) + 1):
         if not is_number(token) or int(token) < 1:
             problem = "an empty step" if not token else f"'{token}' is not a positive number of units"
             raise SpecError(f"{problem} in the chain", where, f"layer {number} (dense)", "a chain is sizes joined by arrows, e.g. 16->8->2")

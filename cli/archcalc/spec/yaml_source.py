@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 import yaml
 
 from archcalc.errors import Origin, SpecError
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 _SEQUENCE_TAG = "tag:yaml.org,2002:seq"
 _MAPPING_TAG = "tag:yaml.org,2002:map"
@@ -100,12 +99,12 @@ class _Converter:
         raise SpecError("unsupported YAML node", origin)  # pragma: no cover - yaml has no other kind
 
     def _scalar(self, node: yaml.ScalarNode) -> Scalar:
-        value = self.loader.construct_object(node)  # the safe constructor: unknown tags raise here
+        value: object = self.loader.construct_object(node)  # the safe constructor: unknown tags raise here
         if isinstance(value, int) and not isinstance(value, bool) and not _DECIMAL.match(node.value):
-            return node.value  # YAML 1.1 reads 0x10 as 16 and 1:30 as 90; a spec means what it shows
+            return str(node.value)  # YAML 1.1 reads 0x10 as 16 and 1:30 as 90; a spec means what it shows
         if value is None or isinstance(value, (str, int, float, bool)):
             return value
-        return node.value  # timestamps and binary: keep the text; validation says what was expected
+        return str(node.value)  # timestamps and binary: keep the text; validation says what was expected
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
         seen: dict[str, Origin] = {}

@@ -1,0 +1,132 @@
+"""The command line through Typer's CliRunner: exit codes, output on the right stream, every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from archcalc import __version__
+from archcalc.app import app
+from tests.conftest import ARCHSPECS
+
+SEED = ARCHSPECS / "seed"
+runner = CliRunner()
+
+
+def run(*arguments: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(argument) for argument in arguments], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_show_prints_the_seed_cnn() -> None:
+    code, out, err = run("show", SEED / "cnn.yaml")
+    assert code == 0 and err == ""
+    assert "conv 3×3, 2 filters" in out
+    assert "2×2×2" in out
+    assert "params 38 = weights 34 + biases 4" in out
+
+
+def test_show_json_follows_the_contract() -> None:
+    code, out, _ = run("show", SEED / "cnn.yaml", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["name"] == "seed-cnn"
+    assert document["input_shape"] == [4, 4, 1] and document["output_shape"] == [2]
+    assert document["totals"] == {"params": 38, "weights": 34, "biases": 4, "non_trainable": 0, "macs": 88}
+    assert [layer["type"] for layer in document["layers"]] == ["conv", "relu", "flatten", "dense"]
+    conv = document["layers"][0]
+    assert (conv["output_shape"], conv["params"], conv["macs"]) == ([2, 2, 2], 20, 72)
+
+
+def test_show_csv_keeps_raw_integers() -> None:
+    code, out, _ = run("show", "224x224x3->100", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["layer"] == "flatten"  # a chain from an image flattens it first, as the seed's ANN does
+    assert rows[1]["weights"] == "15052800" and rows[1]["params"] == "15052900"
+    assert rows[-1]["layer"] == "total"
+
+
+def test_show_markdown_is_a_table() -> None:
+    code, out, _ = run("show", "16->8->2", "-f", "markdown")
+    assert code == 0
+    assert "| 1 | dense 8 | 8 | 128 | 8 | 136 | 128 |" in out
+    assert "| **total** |" in out.replace("|  |", "|")
+
+
+def test_show_reads_standard_input() -> None:
+    code, out, _ = run("show", "-", "--format", "json", stdin="input: 16\nlayers: [{dense: 8}, {dense: 2}]\n")
+    assert code == 0
+    assert json.loads(out)["totals"]["params"] == 154
+
+
+def test_compare_gives_the_seed_ratio() -> None:
+    code, out, _ = run("compare", SEED / "ann.yaml", SEED / "cnn.yaml")
+    assert code == 0
+    assert "params 154 / 38 = 4.1× fewer" in out
+
+
+def test_compare_shows_both_first_layer_ratios() -> None:
+    code, out, _ = run("compare", SEED / "ann_224_first_layer.yaml", SEED / "cnn_224_first_layer.yaml")
+    assert code == 0
+    assert "params 15,052,900 / 1,792 = 8,400× fewer" in out  # with biases: the code's "8404×" is a slip
+    assert "weights only 15,052,800 / 1,728 = 8,711× fewer" in out  # the article's "8,700×"
+
+
+def test_compare_json() -> None:
+    code, out, _ = run("compare", "16->8->2", SEED / "cnn.yaml", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["baseline"] == "16->8->2"
+    assert [spec["totals"]["params"] for spec in document["specs"]] == [154, 38]
+    assert document["specs"][1]["first_over_this"]["params"] == pytest.approx(154 / 38)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["show", "missing.yaml"], "archcalc: error: no such file: missing.yaml"),
+        (["show", "16->x"], "archcalc: error: <chain>:1:5: layer 1 (dense): 'x' is not a positive number"),
+        (["show", "2x2x1->2", "--format", "yaml"], "Invalid value"),
+        (["compare", "16->8", "missing.yaml"], "no such file: missing.yaml"),
+        (["show"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_bad_input_exits_2_with_nothing_on_stdout(arguments: list[str], message: str) -> None:
+    code, out, err = run(*arguments)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_spec_file_is_located(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "typo.yaml"
+    path.write_text("input: 4x4x1\nlayers:\n  - conv: {filters: 2, kernal: 3}\n")
+    code, out, err = run("show", path)
+    assert (code, out) == (2, "")
+    assert err == f"archcalc: error: {path}:3:24: layer 1 (conv): unknown argument 'kernal'; did you mean 'kernel'?\n"
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert (code, out) == (0, f"archcalc {__version__}\n")
+
+
+COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0
+    assert "Example" in out
+    assert "Usage: archcalc " + command in " ".join(out.split())
