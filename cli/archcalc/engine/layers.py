@@ -10,6 +10,7 @@ from archcalc.spec.model import (
     Activation,
     AdaptivePool,
     BatchNorm,
+    Block,
     Concat,
     Conv,
     Dense,
@@ -77,6 +78,10 @@ def apply_layer(layer: Layer, shape: Shape) -> LayerResult:
             return squeeze_excite(layer, shape)
         case Repeat():
             return repeat(layer, shape)
+        case Block():
+            children = apply_layers(layer.layers, shape)
+            output = children[-1].output_shape if children else shape
+            return LayerResult(layer, shape, output, total_cost([child.cost for child in children]), children)
         case _:
             unreachable(layer)
 

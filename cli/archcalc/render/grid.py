@@ -64,12 +64,14 @@ def show_grid(report: Report, depth: int) -> Grid:
     return Grid(title, SHOW_COLUMNS, tuple(rows), Row(("", "total", shape(report.output_shape), *_figures(total))), tuple(notes))
 
 
-def _layer_rows(results: Sequence[LayerResult], level: int, depth: int, rows: list[Row]) -> None:
+def _layer_rows(results: Sequence[LayerResult], level: int, depth: int, rows: list[Row], times: int = 1) -> None:
+    """Each row counts every occurrence it stands for, so a composite's children add up to it."""
     for result in results:
-        cost = result.cost * result.times
-        rows.append(Row((result.layer.position, label(result), shape(result.output_shape), *_figures(cost)), level))
+        occurrences = times * result.times
+        cells = (result.layer.position, label(result, occurrences), shape(result.output_shape), *_figures(result.cost * occurrences))
+        rows.append(Row(cells, level))
         if result.children and level < depth:
-            _layer_rows(result.children, level + 1, depth, rows)
+            _layer_rows(result.children, level + 1, depth, rows, occurrences)
 
 
 def _figures(cost: Cost) -> tuple[Cell, ...]:

@@ -23,22 +23,24 @@ def cost_json(cost: Cost) -> dict[str, int]:
     }
 
 
-def layer_json(result: LayerResult) -> dict[str, object]:
-    """A layer with its figures counted over all its occurrences (`times`), and its children."""
+def layer_json(result: LayerResult, times: int = 1) -> dict[str, object]:
+    """A layer with its figures counted over all the occurrences it stands for (`times`, inside a
+    `repeat`), and its children counted the same way, so they add up to it."""
     layer = result.layer
+    occurrences = times * result.times
     entry: dict[str, object] = {
         "position": layer.position,
         "type": layer.kind,
         "name": layer.name,
-        "label": label(result),
+        "label": label(result, occurrences),
         "input_shape": list(result.input_shape),
         "output_shape": list(result.output_shape),
-        **cost_json(result.cost * result.times),
+        **cost_json(result.cost * occurrences),
     }
-    if result.times > 1:
-        entry["times"] = result.times
+    if occurrences > 1:
+        entry["times"] = occurrences
     if result.children:
-        entry["children"] = [layer_json(child) for child in result.children]
+        entry["children"] = [layer_json(child, occurrences) for child in result.children]
     return entry
 
 

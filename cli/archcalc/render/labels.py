@@ -9,6 +9,7 @@ from archcalc.spec.model import (
     Activation,
     AdaptivePool,
     BatchNorm,
+    Block,
     Concat,
     Conv,
     Dense,
@@ -26,13 +27,14 @@ from archcalc.spec.model import (
 )
 
 
-def label(result: LayerResult) -> str:
-    """The layer's kind and key arguments, with its display name first when it has one."""
+def label(result: LayerResult, occurrences: int = 1) -> str:
+    """The layer's kind and key arguments, its display name first, and `(×N)` when the row stands
+    for N identical occurrences (inside a `repeat`)."""
     text = _describe(result)
     if result.layer.name:
         text = f"{result.layer.name}: {text}"
-    if result.times > 1:
-        text += f" (×{result.times:,})"
+    if occurrences > 1:
+        text += f" (×{occurrences:,})"
     return text
 
 
@@ -67,6 +69,8 @@ def _describe(result: LayerResult) -> str:
             return f"squeeze-excite → {layer.channels:,}"
         case Repeat():
             return f"repeat ×{layer.times:,}"
+        case Block():
+            return f"block of {len(layer.layers)}"
         case _:
             unreachable(layer)
 

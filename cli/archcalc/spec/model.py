@@ -190,6 +190,17 @@ class SqueezeExcite(LayerBase):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Block(LayerBase):
+    """A named group of layers applied in order: shown as one row with its layers inside."""
+
+    layers: tuple[Layer, ...]
+
+    @property
+    def kind(self) -> str:
+        return "block"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Repeat(LayerBase):
     times: int
     layers: tuple[Layer, ...]
@@ -201,7 +212,7 @@ class Repeat(LayerBase):
 
 Layer: TypeAlias = (
     Dense | Conv | Depthwise | Pool | GlobalPool | AdaptivePool | Flatten | BatchNorm | LayerNorm
-    | Activation | Dropout | Residual | Concat | SqueezeExcite | Repeat
+    | Activation | Dropout | Residual | Concat | SqueezeExcite | Repeat | Block
 )  # fmt: skip
 
 

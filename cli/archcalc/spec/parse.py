@@ -14,6 +14,7 @@ from archcalc.spec.model import (
     Activation,
     AdaptivePool,
     BatchNorm,
+    Block,
     BudgetKind,
     Concat,
     Conv,
@@ -284,6 +285,11 @@ def build_repeat(a: Arguments) -> Layer:
     return Repeat(times=a.count("times"), layers=a.layers("layers"), **a.common)  # type: ignore[arg-type]
 
 
+def build_block(a: Arguments) -> Layer:
+    a.check_keys(("layers",))
+    return Block(layers=a.layers("layers"), **a.common)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class LayerKind:
     """How a written layer name is read: its canonical kind, its builder, its main argument."""
@@ -317,6 +323,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
     "squeeze_excite": LayerKind("squeeze_excite", build_squeeze_excite, "channels"),
     "se": LayerKind("squeeze_excite", build_squeeze_excite, "channels"),
     "repeat": LayerKind("repeat", build_repeat),
+    "block": LayerKind("block", build_block, "layers"),
     **{function: LayerKind(function, build_activation(function)) for function in sorted(ACTIVATIONS)},
 }
 
