@@ -162,6 +162,7 @@ BAD_SHAPES = [
     ("input: 8x8x3\nlayers:\n  - conv1d: {filters: 4, kernel: 3}\n", "conv1d needs an input with 1 spatial axes"),
     ("input: 8x8x3\nlayers:\n  - conv: {filters: 4, kernel: [3, 3, 3]}\n", "'kernel' gives 3 values but the input has 2 spatial axes"),
     ("input: 8x8x3\nlayers:\n  - maxpool: {kernel: 2, padding: 2}\n", "padding 2 is more than half the kernel 2"),
+    ("input: 5x1x6x2\nlayers:\n  - avgpool: {kernel: 3, stride: 1, padding: 1}\n", "axis 2 is 1, the kernel 3"),
     ("input: 8x8x3\nlayers:\n  - relu\n  - global_avgpool\n  - global_avgpool\n", "5:5: layer 3 (global_avgpool): global_avgpool needs spatial axes"),
 ]
 

@@ -23,6 +23,7 @@ from archcalc.spec.model import (
     Padding,
     PerAxis,
     Pool,
+    PoolMode,
     Repeat,
     Residual,
     Shape,
@@ -142,6 +143,10 @@ def pool(layer: Pool, shape: Shape) -> LayerResult:
         for axis, (size, pad) in enumerate(zip(kernel, per_axis(layer, "padding", layer.padding, len(spatial)), strict=True), start=1):
             if 2 * pad > size:  # PyTorch refuses this: "pad should be at most half of kernel size"
                 raise error(layer, f"padding {pad} is more than half the kernel {size} on axis {axis}; PyTorch refuses it")
+    if layer.mode is PoolMode.AVG and len(spatial) == 3:
+        for axis, (length, size) in enumerate(zip(spatial, kernel, strict=True), start=1):
+            if length < size:  # PyTorch's avg_pool3d alone checks the unpadded input (pool3d_shape_check)
+                raise error(layer, f"a 3-D average pool needs each input axis at least as long as the kernel; axis {axis} is {length}, the kernel {size}")
     stride = layer.stride if layer.stride is not None else kernel
     output = windows(layer, spatial, kernel, stride, layer.padding, (1,), layer.ceil_mode)
     return LayerResult(layer, shape, (*output, shape[-1]), Cost())

@@ -1,0 +1,200 @@
+"""Seeded random specs: every layer kind and argument, 1-D/2-D/3-D inputs, nested composites.
+
+Used by the parity test (against torch) and the property tests. A candidate layer is kept only if
+archcalc accepts it; whoever checks the result (PyTorch) judges independently.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import yaml
+
+from archcalc.engine import analyze
+from archcalc.errors import ArchcalcError
+from archcalc.spec import load_text
+
+Item = Any  # one YAML layer item: a name, or {name: argument(s)}
+ACTIVATIONS = ["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "softmax", "identity"]
+
+
+def spec_text(input_shape: tuple[int, ...], layers: list[Item]) -> str:
+    return yaml.safe_dump({"input": list(input_shape), "layers": layers}, sort_keys=False)
+
+
+def shape_after(layers: list[Item], shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """archcalc's output shape for these layers, or None when it refuses them."""
+    try:
+        return analyze(load_text(spec_text(shape, layers), "<generated>", "generated")).output_shape
+    except ArchcalcError:
+        return None
+
+
+def random_input(rng: random.Random) -> tuple[int, ...]:
+    spatial_rank = rng.choice([0, 1, 1, 2, 2, 2, 3])
+    if spatial_rank == 0:
+        return (rng.randint(1, 40),)
+    high = {1: 40, 2: 14, 3: 7}[spatial_rank]
+    return (*(rng.randint(1, high) for _ in range(spatial_rank)), rng.randint(1, 8))
+
+
+def per_axis(rng: random.Random, low: int, high: int, rank: int) -> int | list[int]:
+    if rank > 1 and rng.random() < 0.3:
+        return [rng.randint(low, high) for _ in range(rank)]
+    return rng.randint(low, high)
+
+
+def divisors(number: int) -> list[int]:
+    return [d for d in range(1, number + 1) if number % d == 0]
+
+
+def random_padding(rng: random.Random, rank: int, kernel_max: int) -> Any:
+    return rng.choice(["same", "valid", per_axis(rng, 0, kernel_max // 2, rank), 0])
+
+
+def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
+    """One random layer for an input of `shape`; it may still be refused (a kernel too large...)."""
+    rank = len(shape) - 1
+    channels = shape[-1]
+    kinds = ["dense", "batchnorm", "layernorm", "activation", "dropout"]
+    if rank >= 1:
+        kinds += ["conv", "conv", "conv", "depthwise", "pool", "pool", "global", "adaptive", "flatten", "se"]
+    if depth < 2:
+        kinds += ["residual", "concat", "repeat", "block"]
+    kind = rng.choice(kinds)
+    if kind == "dense":
+        return (
+            {rng.choice(["dense", "fc", "linear"]): rng.randint(1, 12)}
+            if rng.random() < 0.7
+            else {"dense": {"units": rng.randint(1, 12), "bias": rng.random() < 0.5}}
+        )
+    if kind in ("batchnorm", "layernorm", "flatten"):
+        return kind
+    if kind == "activation":
+        return rng.choice(ACTIVATIONS)
+    if kind == "dropout":
+        return {"dropout": rng.choice([0.0, 0.1, 0.5])}
+    if kind == "conv":
+        groups = rng.choice(divisors(channels))
+        arguments: dict[str, Any] = {"filters": groups * rng.randint(1, 4), "kernel": per_axis(rng, 1, 4, rank)}
+        if rng.random() < 0.5:
+            arguments["stride"] = per_axis(rng, 1, 3, rank)
+        if rng.random() < 0.6:
+            arguments["padding"] = random_padding(rng, rank, 4)
+        if rng.random() < 0.3:
+            arguments["dilation"] = per_axis(rng, 1, 2, rank)
+        if groups > 1:
+            arguments["groups"] = groups
+        if rng.random() < 0.3:
+            arguments["bias"] = False
+        return {rng.choice(["conv", f"conv{rank}d"]): arguments}
+    if kind == "depthwise":
+        arguments = {"kernel": per_axis(rng, 1, 3, rank), "padding": random_padding(rng, rank, 3), "multiplier": rng.randint(1, 2)}
+        if rng.random() < 0.4:
+            arguments["stride"] = per_axis(rng, 1, 2, rank)
+        if rng.random() < 0.3:
+            arguments["bias"] = False
+        return {"depthwise": arguments}
+    if kind == "pool":
+        name = rng.choice(["maxpool", "avgpool"])
+        if rng.random() < 0.4:
+            return {name: per_axis(rng, 1, 3, rank)}
+        kernel = rng.randint(1, 4)
+        arguments = {"kernel": kernel, "stride": per_axis(rng, 1, 3, rank), "padding": rng.randint(0, kernel // 2), "ceil_mode": rng.random() < 0.5}
+        return {name: arguments}
+    if kind == "global":
+        return rng.choice(["global_avgpool", "global_maxpool"])
+    if kind == "adaptive":
+        return {rng.choice(["adaptive_avgpool", "adaptive_maxpool"]): per_axis(rng, 1, 4, rank)}
+    if kind == "se":
+        return {rng.choice(["se", "squeeze_excite"]): rng.randint(1, 4)}
+    if kind == "residual":
+        return random_residual(rng, shape, depth)
+    if kind == "concat":
+        return random_concat(rng, shape, depth)
+    if kind == "repeat":
+        return {"repeat": {"times": rng.randint(1, 3), "layers": random_layers(rng, shape, depth + 1, rng.randint(1, 2))}}
+    return {"block": random_layers(rng, shape, depth + 1, rng.randint(1, 3))}
+
+
+def random_residual(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
+    main = random_layers(rng, shape, depth + 1, rng.randint(1, 3))
+    output = shape_after(main, shape)
+    if output is None or output == shape:
+        return {"residual": main}
+    rank = len(shape) - 1
+    if len(output) == len(shape) and rank >= 1:
+        strides = [next((s for s in range(1, n + 1) if (n - 1) // s + 1 == m), 0) for n, m in zip(shape[:-1], output[:-1], strict=True)]
+        if all(strides):  # a 1×1 projection with these strides reaches the main path's size
+            return {"residual": {"layers": main, "shortcut": [{"conv": {"filters": output[-1], "kernel": 1, "stride": strides, "bias": False}}, "batchnorm"]}}
+    if len(output) == len(shape) and output[:-1] == shape[:-1]:
+        return {"residual": {"layers": main, "shortcut": [{"dense": output[-1]}]}}
+    return {"residual": [{"dense": channels} for channels in [shape[-1]]]}
+
+
+def random_concat(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
+    """Branches that keep every axis but the channels, so that they can be joined."""
+    rank = len(shape) - 1
+    options: list[list[Item]] = [[], [{"dense": rng.randint(1, 6)}]]
+    if rank >= 1:
+        options += [
+            [{"conv": {"filters": rng.randint(1, 6), "kernel": 1}}],
+            [{"conv": {"filters": rng.randint(1, 6), "kernel": 3, "padding": "same"}}, "relu"],
+            [{"maxpool": {"kernel": 3, "stride": 1, "padding": 1}}, {"conv": {"filters": rng.randint(1, 4), "kernel": 1}}],
+            [{"depthwise": {"kernel": 3, "padding": 1}}],
+        ]
+    branches = [rng.choice(options) for _ in range(rng.randint(1, 3))]
+    return {"concat": branches}
+
+
+def random_layers(rng: random.Random, shape: tuple[int, ...], depth: int, count: int) -> list[Item]:
+    """Up to `count` layers that archcalc accepts in a row, starting from `shape`."""
+    layers: list[Item] = []
+    for _ in range(count):
+        for _attempt in range(8):
+            item = candidate(rng, shape, depth)
+            output = shape_after([item], shape)
+            if output is not None and _small(output):
+                layers.append(item)
+                shape = output
+                break
+    return layers or ["identity"]
+
+
+def _small(shape: tuple[int, ...]) -> bool:
+    size = 1
+    for axis in shape:
+        size *= axis
+    return size <= 50_000
+
+
+def random_spec(seed: int) -> str:
+    """A whole valid spec as YAML text, reproducible from its seed."""
+    rng = random.Random(seed)
+    shape = random_input(rng)
+    return spec_text(shape, random_layers(rng, shape, 0, rng.randint(1, 6)))
+
+
+def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
+    """One input shape and one windowed layer with wild arguments (kernels past the input, padding
+    past half the kernel, groups that do not divide): often refused, which is the point."""
+    rng = random.Random(seed)
+    shape = random_input(rng)
+    rank = max(len(shape) - 1, 1)
+    kernel = per_axis(rng, 1, 8, rank)
+    padding = per_axis(rng, 0, 4, rank)
+    kind = rng.choice(["conv", "depthwise", "maxpool", "avgpool", "adaptive", "se", "residual", "concat"])
+    if kind == "conv":
+        return shape, {"conv": {"filters": rng.randint(1, 6), "kernel": kernel, "padding": padding, "groups": rng.randint(1, 3), "dilation": rng.randint(1, 3)}}
+    if kind == "depthwise":
+        return shape, {"depthwise": {"kernel": kernel, "padding": padding, "stride": rng.randint(1, 4)}}
+    if kind in ("maxpool", "avgpool"):
+        return shape, {kind: {"kernel": kernel, "padding": padding, "stride": rng.randint(1, 4), "ceil_mode": rng.random() < 0.5}}
+    if kind == "adaptive":
+        return shape, {"adaptive_avgpool": per_axis(rng, 1, 4, rank)}
+    if kind == "se":
+        return shape, {"se": rng.randint(1, 4)}
+    if kind == "residual":
+        return shape, {"residual": [{"conv": {"filters": rng.randint(1, 4), "kernel": kernel, "padding": padding}}]}
+    return shape, {"concat": [[{"conv": {"filters": 2, "kernel": kernel}}], []]}
