@@ -76,7 +76,7 @@ def test_concat_joins_channels_and_an_empty_branch_is_the_identity() -> None:
     (block,) = report.layers
     assert block.output_shape == (28, 28, 64 + 128 + 32 + 192)
     assert block.cost.params == (192 * 64 + 64) + (192 * 96 + 96) + (9 * 96 * 128 + 128) + (192 * 32 + 32)
-    assert [child.layer.position for child in block.children][0] == "1.branch1.1"
+    assert block.children[0].layer.position == "1.branch1.1"
 
 
 def test_concat_of_different_sizes_is_refused() -> None:
