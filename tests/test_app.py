@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from typer.main import get_command
@@ -18,7 +19,7 @@ SEED = ARCHSPECS / "seed"
 runner = CliRunner()
 
 
-def run(*arguments: str, stdin: str | None = None) -> tuple[int, str, str]:
+def run(*arguments: str | Path, stdin: str | None = None) -> tuple[int, str, str]:
     result = runner.invoke(app, [str(argument) for argument in arguments], input=stdin)
     return result.exit_code, result.stdout, result.stderr
 
