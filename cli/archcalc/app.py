@@ -16,9 +16,14 @@ import typer
 
 from archcalc import __version__
 from archcalc.engine import Report, analyze
+from archcalc.engine.budget import check_spec
+from archcalc.engine.diff import diff_reports
 from archcalc.errors import ArchcalcError
-from archcalc.render import OutputFormat, Terminal, render_compare, render_show
+from archcalc.quantities import parse_count
+from archcalc.render import CheckFormat, OutputFormat, Terminal, render_check, render_compare, render_diff, render_show
 from archcalc.spec import load_spec
+from archcalc.spec.model import BudgetKind, DType, Limit
+from archcalc.spec.sources import expand_arguments
 
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
@@ -40,22 +45,38 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="tabl
 T = TypeVar("T")
 
 
-def fail(error: ArchcalcError) -> NoReturn:
-    """Bad input: one line on standard error, nothing on standard output, exit 2."""
+def fail(error: ArchcalcError, annotate: bool = False) -> NoReturn:
+    """Bad input: one line on standard error, exit 2. Nothing on standard output, except, for
+    `--format github`, the same problem as an annotation that GitHub shows on the spec's line."""
+    if annotate:
+        from archcalc.render.github import github_error
+
+        emit(github_error(error))
     typer.echo(f"archcalc: error: {error.message}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def guarded(work: Callable[[], T]) -> T:
+def guarded(work: Callable[[], T], annotate: bool = False) -> T:
     try:
         return work()
     except ArchcalcError as error:
-        fail(error)
+        fail(error, annotate)
 
 
-def analyze_all(arguments: list[str]) -> list[Report]:
-    """Every spec read and computed before anything is printed, so an error leaves stdout empty."""
-    return guarded(lambda: [analyze(load_spec(argument)) for argument in arguments])
+def analyze_all(arguments: list[str], annotate: bool = False) -> list[Report]:
+    """Every spec read and computed before anything is printed, so an error leaves stdout empty.
+    A directory or glob stands for every spec in it."""
+    return guarded(lambda: [analyze(load_spec(argument)) for argument in expand_arguments(arguments)], annotate)
+
+
+def count_option(value: str | None) -> int | None:
+    """`--max-params 25.6M`: read as SPEC.md writes budget numbers."""
+    if value is None:
+        return None
+    try:
+        return parse_count(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def terminal() -> Terminal:
@@ -93,7 +114,7 @@ def root(
 
 @app.command()
 def show(
-    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
+    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside residual, concat and repeat blocks to list.")] = 3,
 ) -> None:
@@ -107,7 +128,7 @@ def show(
 
 @app.command()
 def compare(
-    specs: Annotated[list[str], typer.Argument(help="Two or more specs; the first is the baseline. " + SPEC_HELP, show_default=False)],
+    specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Totals side by side, with how many times fewer (or more) each has than the first.
@@ -116,6 +137,76 @@ def compare(
     """
     reports = analyze_all(specs)
     emit(render_compare(reports, output_format, terminal()))
+
+
+def budget_option(flag: str, what: str) -> typer.models.OptionInfo:
+    return typer.Option(flag, help=f"{what}; overrides the spec's budget. e.g. 25.6M, 4.1G, 1e6.", show_default=False)
+
+
+MaxParams = Annotated[str | None, budget_option("--max-params", "Parameter budget")]
+MaxMacs = Annotated[str | None, budget_option("--max-macs", "MAC budget")]
+MaxParamBytes = Annotated[str | None, budget_option("--max-param-bytes", "Bytes of parameters at --dtype")]
+MaxActivationBytes = Annotated[str | None, budget_option("--max-activation-bytes", "Bytes of peak activations at --dtype")]
+DTypeOption = Annotated[
+    DType | None, typer.Option("--dtype", help="Number format of the byte budgets (default: the spec's, else float32).", show_default=False)
+]
+CheckFormatOption = Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json, csv, markdown or github (annotations).", case_sensitive=False)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit status tells: 0 within budget, 1 over, 2 bad input.")]
+SpecsToCheck = Annotated[
+    list[str], typer.Argument(help="Specs, directories (every .yaml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC")
+]
+
+
+@app.command()
+def check(
+    specs: SpecsToCheck,
+    max_params: MaxParams = None,
+    max_macs: MaxMacs = None,
+    max_param_bytes: MaxParamBytes = None,
+    max_activation_bytes: MaxActivationBytes = None,
+    dtype: DTypeOption = None,
+    output_format: CheckFormatOption = CheckFormat.TABLE,
+    quiet: QuietOption = False,
+) -> None:
+    """Check specs against their budgets: exit 0 when all are within, 1 when any is over, 2 on bad input.
+
+    Budgets come from each spec's `budget:` and from the --max-… flags, which win.
+
+    Example: archcalc check archspecs/ --max-macs 5G --format github
+    """
+    flags = [
+        Limit(kind, maximum, None)
+        for kind, written in (
+            (BudgetKind.PARAMS, max_params),
+            (BudgetKind.MACS, max_macs),
+            (BudgetKind.PARAM_BYTES, max_param_bytes),
+            (BudgetKind.ACTIVATION_BYTES, max_activation_bytes),
+        )
+        if (maximum := count_option(written)) is not None
+    ]
+    reports = analyze_all(specs, annotate=output_format is CheckFormat.GITHUB)
+    results = [check_spec(report, flags, dtype) for report in reports]
+    if not quiet:
+        emit(render_check(results, output_format, terminal()))
+    raise typer.Exit(EXIT_OK if all(result.passed for result in results) else EXIT_OVER_BUDGET)
+
+
+@app.command()
+def diff(
+    base: Annotated[str, typer.Argument(help="The spec before the change. " + SPEC_HELP, show_default=False, metavar="BASE")],
+    head: Annotated[str, typer.Argument(help="The spec after the change.", show_default=False, metavar="HEAD")],
+    output_format: FormatOption = OutputFormat.TABLE,
+    depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="Compare the layers this many levels inside composite blocks.")] = 0,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="List unchanged layers too.")] = False,
+) -> None:
+    """What changed between two specs, layer by layer: parameters, MACs and shapes, in numbers and percent.
+
+    Layers are matched like lines in a text diff, so inserted and removed layers line up.
+
+    Example: archcalc diff archspecs/zoo/resnet18.yaml archspecs/zoo/resnet34.yaml
+    """
+    before, after = analyze_all([base, head])
+    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all))
 
 
 def main() -> None:

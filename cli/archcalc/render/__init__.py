@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from archcalc.engine.budget import SpecCheck
+from archcalc.engine.diff import ReportDiff
 from archcalc.engine.report import Report
 from archcalc.exhaustive import unreachable
-from archcalc.render.formats import OutputFormat
-from archcalc.render.grid import Grid, compare_grid, show_grid
+from archcalc.render.formats import CheckFormat, OutputFormat
+from archcalc.render.grid import Grid, check_grid, compare_grid, diff_grid, show_grid
 
-__all__ = ["OutputFormat", "Terminal", "render_compare", "render_grid", "render_show"]
+__all__ = ["CheckFormat", "OutputFormat", "Terminal", "render_check", "render_compare", "render_diff", "render_grid", "render_show"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,27 @@ def render_compare(reports: Sequence[Report], output_format: OutputFormat, termi
 
         return dumps(compare_json(reports))
     return render_grid(compare_grid(reports), output_format, terminal)
+
+
+def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, terminal: Terminal) -> str:
+    match output_format:
+        case CheckFormat.JSON:
+            from archcalc.render.json_format import check_json, dumps
+
+            return dumps(check_json(results))
+        case CheckFormat.GITHUB:
+            from archcalc.render.github import github_text
+
+            return github_text(results)
+        case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
+            return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+        case _:
+            unreachable(output_format)
+
+
+def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: Terminal, show_all: bool) -> str:
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import diff_json, dumps
+
+        return dumps(diff_json(difference))
+    return render_grid(diff_grid(difference, show_all), output_format, terminal)

@@ -10,3 +10,13 @@ class OutputFormat(str, enum.Enum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+
+
+class CheckFormat(str, enum.Enum):
+    """`check` prints the tabular formats, JSON, or GitHub Actions annotations."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    GITHUB = "github"

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from archcalc.engine.budget import BudgetCheck, SpecCheck
+from archcalc.engine.diff import Change, LayerDiff, Occurrence, ReportDiff
 from archcalc.engine.report import Cost, LayerResult, Report
 from archcalc.render.labels import label
-from archcalc.render.text import exact_and_short, fewer_or_more, shape, times
+from archcalc.render.text import exact_and_short, fewer_or_more, percent, shape, signed_percent, times
 
 Cell = str | int | None
 """Text, an exact count (formatted by the renderer), or nothing (drawn as '–' or left empty)."""
@@ -27,6 +29,7 @@ class Column:
 class Row:
     cells: tuple[Cell, ...]
     depth: int = 0  # nesting inside composite layers; tables indent the layer column by it
+    verdict: bool | None = None  # a pass (True) or a failure (False): a terminal colours it
 
 
 @dataclass(frozen=True)
@@ -141,3 +144,119 @@ def _quotient(baseline: int, value: int) -> str:
     if value < baseline:
         return f"{baseline:,} / {value:,} = {times(baseline / value)} fewer"
     return f"{value:,} / {baseline:,} = {times(value / baseline)} more"
+
+
+CHECK_COLUMNS = (
+    Column("spec"),
+    Column("budget"),
+    Column("limit", numeric=True),
+    Column("actual", numeric=True),
+    Column("headroom", numeric=True),
+    Column("status"),
+)
+
+
+def budget_name(check: BudgetCheck) -> str:
+    """`params`, or `param_bytes (float16)` for the budgets that depend on a dtype."""
+    name = check.limit.kind.value
+    return f"{name} ({check.dtype.value})" if name.endswith("_bytes") else name
+
+
+def check_grid(results: Sequence[SpecCheck]) -> Grid:
+    """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL."""
+    rows = []
+    for result in results:
+        if not result.checks:
+            rows.append(Row((result.report.name, "–", None, None, None, "no budget")))
+        for check in result.checks:
+            status = "PASS" if check.passed else "FAIL"
+            headroom = "–" if check.headroom is None else percent(check.headroom)
+            rows.append(Row((result.report.name, budget_name(check), check.limit.maximum, check.actual, headroom, status), verdict=check.passed))
+    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results),))
+
+
+def check_summary(results: Sequence[SpecCheck]) -> str:
+    """'3 specs, 5 budgets: 4 within, 1 over.'"""
+    checks = [check for result in results for check in result.checks]
+    over = sum(not check.passed for check in checks)
+    specs = f"{len(results)} spec{'s' if len(results) != 1 else ''}"
+    return f"{specs}, {len(checks)} budget{'s' if len(checks) != 1 else ''}: {len(checks) - over} within, {over} over"
+
+
+DIFF_COLUMNS = (
+    Column(""),
+    Column("#"),
+    Column("layer"),
+    Column("output"),
+    Column("params", numeric=True),
+    Column("Δ params", numeric=True),
+    Column("Δ%"),
+    Column("MACs", numeric=True),
+    Column("Δ MACs", numeric=True),
+    Column("Δ%"),
+)
+CHANGE_MARKS = {Change.SAME: " ", Change.CHANGED: "~", Change.ADDED: "+", Change.REMOVED: "-"}
+
+
+def diff_grid(difference: ReportDiff, show_all: bool) -> Grid:
+    """Changed, added and removed layers (all layers with `show_all`), then the totals' change."""
+    rows = [_diff_row(layer) for layer in difference.layers if show_all or layer.change is not Change.SAME]
+    base, head = difference.base.total, difference.head.total
+    total = Row(
+        (
+            "",
+            "",
+            "total",
+            _both(shape(difference.base.output_shape), shape(difference.head.output_shape)),
+            head.params,
+            _signed(head.params - base.params),
+            signed_percent(base.params, head.params),
+            head.macs,
+            _signed(head.macs - base.macs),
+            signed_percent(base.macs, head.macs),
+        )
+    )
+    counts = {change: sum(layer.change is change for layer in difference.layers) for change in Change}
+    notes = (
+        f"{difference.base.name} → {difference.head.name}: params {base.params:,} → {head.params:,} ({signed_percent(base.params, head.params)}), "
+        f"MACs {base.macs:,} → {head.macs:,} ({signed_percent(base.macs, head.macs)})",
+        f"layers: {counts[Change.CHANGED]} changed, {counts[Change.ADDED]} added, {counts[Change.REMOVED]} removed, {counts[Change.SAME]} the same"
+        + ("" if show_all else " (not listed; --all lists them)"),
+    )
+    return Grid(f"{difference.base.name} → {difference.head.name}", DIFF_COLUMNS, tuple(rows), total, notes)
+
+
+def _diff_row(layer: LayerDiff) -> Row:
+    base, head = layer.base, layer.head
+    shown = head or base
+    assert shown is not None  # a LayerDiff has at least one side
+    return Row(
+        (
+            CHANGE_MARKS[layer.change],
+            _both(*(side.result.layer.position if side else "" for side in (base, head))),
+            _both(*(_occurrence_label(side) for side in (base, head))),
+            _both(*(shape(side.result.output_shape) if side else "" for side in (base, head))),
+            shown.cost.params,
+            _signed(layer.delta("params")),
+            signed_percent(layer.figure(base, "params"), layer.figure(head, "params")),
+            shown.cost.macs,
+            _signed(layer.delta("macs")),
+            signed_percent(layer.figure(base, "macs"), layer.figure(head, "macs")),
+        ),
+        verdict=None,
+    )
+
+
+def _occurrence_label(side: Occurrence | None) -> str:
+    return "" if side is None else label(side.result, side.times)
+
+
+def _both(before: str, after: str) -> str:
+    """'a → b' when they differ, else the one that is there."""
+    if before and after and before != after:
+        return f"{before} → {after}"
+    return after or before
+
+
+def _signed(number: int) -> str:
+    return f"{number:+,}" if number else "0"

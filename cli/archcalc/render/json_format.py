@@ -6,7 +6,10 @@ import json
 import re
 from collections.abc import Sequence
 
+from archcalc.engine.budget import BudgetCheck, SpecCheck
+from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
 from archcalc.engine.report import Cost, LayerResult, Report
+from archcalc.errors import Origin
 from archcalc.render.labels import label
 
 SCHEMA_VERSION = 1
@@ -78,6 +81,77 @@ def compare_json(reports: Sequence[Report]) -> dict[str, object]:
             }
         )
     return {"schema_version": SCHEMA_VERSION, "baseline": reports[0].name, "specs": specs}
+
+
+def origin_json(origin: Origin | None) -> dict[str, object] | None:
+    if origin is None:
+        return None
+    return {"source": origin.source, "line": origin.line, "column": origin.column}
+
+
+def budget_json(check: BudgetCheck) -> dict[str, object]:
+    return {
+        "budget": check.limit.kind.value,
+        "dtype": check.dtype.value if check.limit.kind.value.endswith("_bytes") else None,
+        "limit": check.limit.maximum,
+        "actual": check.actual,
+        "headroom_percent": None if check.headroom is None else round(check.headroom * 100, 3),
+        "passed": check.passed,
+        "from": "flag" if check.limit.origin is None else "spec",
+        "written_at": origin_json(check.limit.origin),
+    }
+
+
+def check_json(results: Sequence[SpecCheck]) -> dict[str, object]:
+    """`passed` for the whole run, then each spec with each of its budgets."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "passed": all(result.passed for result in results),
+        "specs": [
+            {
+                "name": result.report.name,
+                "source": result.report.spec.origin.source,
+                "passed": result.passed,
+                "budgets": [budget_json(check) for check in result.checks],
+            }
+            for result in results
+        ],
+    }
+
+
+def occurrence_json(side: Occurrence | None) -> dict[str, object] | None:
+    if side is None:
+        return None
+    result = side.result
+    return {
+        "position": result.layer.position,
+        "type": result.layer.kind,
+        "name": result.layer.name,
+        "label": label(result, side.times),
+        "output_shape": list(result.output_shape),
+        **cost_json(side.cost),
+    }
+
+
+def layer_diff_json(layer: LayerDiff) -> dict[str, object]:
+    return {
+        "change": layer.change.value,
+        "base": occurrence_json(layer.base),
+        "head": occurrence_json(layer.head),
+        "delta": {figure: layer.delta(figure) for figure in ("params", "weights", "biases", "non_trainable", "macs")},
+    }
+
+
+def diff_json(difference: ReportDiff) -> dict[str, object]:
+    """Both totals, their difference, and every layer (the same ones included) with its change."""
+    base, head = difference.base, difference.head
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "base": {"name": base.name, "source": base.spec.origin.source, "output_shape": list(base.output_shape), "totals": cost_json(base.total)},
+        "head": {"name": head.name, "source": head.spec.origin.source, "output_shape": list(head.output_shape), "totals": cost_json(head.total)},
+        "delta": {key: value - cost_json(base.total)[key] for key, value in cost_json(head.total).items()},
+        "layers": [layer_diff_json(layer) for layer in difference.layers],
+    }
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:

@@ -45,7 +45,10 @@ def _table(grid: Grid) -> Table:
         footer = _cell(grid.total.cells[index]) if grid.total is not None else ""
         table.add_column(column.title, footer=footer, justify="right" if column.numeric else "left", no_wrap=column.numeric)
     for row in grid.rows:
-        table.add_row(*_cells(row), style="dim" if row.depth else None)
+        style = "dim" if row.depth else None
+        if row.verdict is not None:
+            style = "green" if row.verdict else "bold red"
+        table.add_row(*_cells(row), style=style)
     return table
 
 

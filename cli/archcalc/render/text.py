@@ -67,3 +67,8 @@ def signed_percent(base: int, head: int) -> str:
     if base == 0:
         return "new"
     return f"{(head - base) / base * 100:+.1f}%"
+
+
+def percent(fraction: float) -> str:
+    """0.123 -> '12.3%', -0.05 -> '-5.0%'."""
+    return f"{fraction * 100:.1f}%"

@@ -217,19 +217,36 @@ Layer: TypeAlias = (
 
 
 class BudgetKind(enum.Enum):
-    """What a budget limits. Values are the keys written under `budget:`."""
+    """What a budget limits. Values are the keys written under `budget:` (and the `--max-…` flags)."""
 
     PARAMS = "params"
     MACS = "macs"
+    PARAM_BYTES = "param_bytes"  # parameters stored at the budget's dtype
+    ACTIVATION_BYTES = "activation_bytes"  # peak activation memory at the budget's dtype
+
+
+class DType(enum.Enum):
+    """A number format, for memory figures: its value is its name, `.bytes` its size."""
+
+    FLOAT32 = "float32"
+    FLOAT16 = "float16"
+    BFLOAT16 = "bfloat16"
+    INT8 = "int8"
+
+    @property
+    def bytes(self) -> int:
+        return {DType.FLOAT32: 4, DType.FLOAT16: 2, DType.BFLOAT16: 2, DType.INT8: 1}[self]
 
 
 @dataclass(frozen=True)
 class Limit:
-    """One budget line: a ceiling on one figure, and where it was written (for CI annotations)."""
+    """One budget line: a ceiling on one figure, and where it was written (for CI annotations).
+
+    `origin` is None for a limit given on the command line (`--max-params`)."""
 
     kind: BudgetKind
     maximum: int
-    origin: Origin
+    origin: Origin | None
 
 
 @dataclass(frozen=True)
@@ -242,3 +259,4 @@ class Spec:
     origin: Origin
     description: str | None = None
     budget: tuple[Limit, ...] = ()
+    budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume

@@ -21,6 +21,7 @@ from archcalc.spec.model import (
     Dense,
     Depthwise,
     Dropout,
+    DType,
     Flatten,
     GlobalPool,
     Layer,
@@ -390,7 +391,7 @@ def parse_spec(root: Located, default_name: str) -> Spec:
             raise SpecError(f"unknown key '{key}'", entry.key_origin, None, suggestion(key, SPEC_KEYS) or f"a spec has: {', '.join(SPEC_KEYS)}")
     name = _text(entries["name"]) if "name" in entries else default_name
     description = _text(entries["description"]) if "description" in entries else None
-    budget = parse_budget(entries["budget"].value) if "budget" in entries else ()
+    budget, budget_dtype = parse_budget(entries["budget"].value) if "budget" in entries else ((), DType.FLOAT32)
     if "chain" in entries:
         for clash in ("input", "layers", "defaults"):
             if clash in entries:
@@ -407,7 +408,7 @@ def parse_spec(root: Located, default_name: str) -> Spec:
         input_shape = parse_shape(entries["input"].value)
         layers = Context(defaults).layer_list(entries["layers"].value, None)
         spec = Spec(name, input_shape, layers, root.origin)
-    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget)
+    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype)
 
 
 def _text(entry: Entry) -> str:
@@ -455,23 +456,37 @@ def parse_shape(node: Located) -> Shape:
     return tuple(item for item in items if isinstance(item, int))
 
 
-def parse_budget(node: Located) -> tuple[Limit, ...]:
+def parse_budget(node: Located) -> tuple[tuple[Limit, ...], DType]:
+    """`budget: {params: 25.6M, macs: 4.1G, param_bytes: 50M, dtype: float16}`."""
     if not isinstance(node.value, dict):
         raise SpecError("'budget' is a mapping such as {params: 25.6M, macs: 4.1G}", node.origin)
     limits = []
+    dtype = DType.FLOAT32
     names = [kind.value for kind in BudgetKind]
     for key, entry in node.value.items():
-        if key not in names:
-            raise SpecError(f"unknown budget '{key}'", entry.key_origin, None, suggestion(key, names) or f"budgets: {', '.join(names)}")
         value = entry.value.value
-        if not isinstance(value, (str, int, float)):
+        if key == "dtype":
+            dtype = parse_dtype(entry)
+            continue
+        if key not in names:
+            raise SpecError(f"unknown budget '{key}'", entry.key_origin, None, suggestion(key, [*names, "dtype"]) or f"budgets: {', '.join(names)}")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise SpecError(f"budget '{key}' must be a count such as 25.6M, got {describe(value)}", entry.value.origin)
         try:
             maximum = parse_count(value)
         except ValueError as error:
             raise SpecError(f"budget '{key}': {error}", entry.value.origin) from None
         limits.append(Limit(BudgetKind(key), maximum, entry.key_origin))
-    return tuple(limits)
+    return tuple(limits), dtype
+
+
+def parse_dtype(entry: Entry) -> DType:
+    names = [dtype.value for dtype in DType]
+    value = entry.value.value
+    if not isinstance(value, str) or value.lower() not in names:
+        hint = suggestion(str(value).lower(), names) or f"one of {', '.join(names)}"
+        raise SpecError(f"unknown dtype {describe(value)}", entry.value.origin, None, hint)
+    return DType(value.lower())
 
 
 # Arrow chains: `16->8->2`, `16 → 8 → 2`, `4x4x1 -> 8 -> 2`.

@@ -1,0 +1,67 @@
+"""Budgets: each limit against the figure it limits, pass or fail. Pure; the CLI picks the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archcalc.engine.memory import activation_bytes, param_bytes
+from archcalc.engine.report import Report
+from archcalc.exhaustive import unreachable
+from archcalc.spec.model import BudgetKind, DType, Limit
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    limit: Limit
+    actual: int
+    dtype: DType
+
+    @property
+    def passed(self) -> bool:
+        return self.actual <= self.limit.maximum
+
+    @property
+    def headroom(self) -> float | None:
+        """How far below the limit, as a fraction of it (negative: over). None for a zero limit."""
+        if self.limit.maximum == 0:
+            return None
+        return (self.limit.maximum - self.actual) / self.limit.maximum
+
+
+@dataclass(frozen=True)
+class SpecCheck:
+    report: Report
+    checks: tuple[BudgetCheck, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+
+def figure(report: Report, kind: BudgetKind, dtype: DType) -> int:
+    """The figure a budget of this kind limits."""
+    match kind:
+        case BudgetKind.PARAMS:
+            return report.total.params
+        case BudgetKind.MACS:
+            return report.total.macs
+        case BudgetKind.PARAM_BYTES:
+            return param_bytes(report, dtype)
+        case BudgetKind.ACTIVATION_BYTES:
+            return activation_bytes(report, dtype)
+        case _:
+            unreachable(kind)
+
+
+def merge_limits(written: Sequence[Limit], flags: Sequence[Limit]) -> tuple[Limit, ...]:
+    """The spec's own budget, each kind replaced by a command-line flag for it: the flag wins."""
+    overridden = {limit.kind for limit in flags}
+    return (*[limit for limit in written if limit.kind not in overridden], *flags)
+
+
+def check_spec(report: Report, flags: Sequence[Limit], dtype: DType | None) -> SpecCheck:
+    """Every limit of this spec (its own, overridden by flags), at the flag's dtype or the spec's."""
+    chosen = dtype or report.spec.budget_dtype
+    limits = merge_limits(report.spec.budget, flags)
+    return SpecCheck(report, tuple(BudgetCheck(limit, figure(report, limit.kind, chosen), chosen) for limit in limits))

@@ -1,0 +1,57 @@
+"""GitHub Actions workflow commands: an `::error` annotation at the budget line of each spec over it.
+
+https://docs.github.com/actions/reference/workflow-commands-for-github-actions — property values
+escape `%`, CR, LF, `:` and `,`; messages escape `%`, CR and LF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from archcalc.engine.budget import SpecCheck
+from archcalc.errors import ArchcalcError, Origin
+from archcalc.render.grid import budget_name, check_summary
+from archcalc.render.text import exact, percent
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, message: str, origin: Origin | None, title: str) -> str:
+    """`::error file=f,line=l,col=c,title=t::message`; a file only when one was read."""
+    properties = []
+    if origin is not None and not origin.source.startswith("<"):
+        properties.append(f"file={escape_property(origin.source)}")
+        if origin.line is not None:
+            properties.append(f"line={origin.line}")
+            if origin.column is not None:
+                properties.append(f"col={origin.column}")
+    properties.append(f"title={escape_property(title)}")
+    return f"::{level} {','.join(properties)}::{escape_data(message)}"
+
+
+def github_text(results: Sequence[SpecCheck]) -> str:
+    lines = []
+    for result in results:
+        for check in result.checks:
+            if check.passed:
+                continue
+            over = "" if check.headroom is None else f" ({percent(-check.headroom)} over)"
+            message = f"{result.report.name}: {budget_name(check)} {exact(check.actual)} exceeds the budget of {exact(check.limit.maximum)}{over}"
+            where = check.limit.origin or result.report.spec.origin
+            lines.append(annotation("error", message, where, "archcalc budget exceeded"))
+    lines.append(annotation("notice", check_summary(results), None, "archcalc budgets"))
+    return "\n".join(lines) + "\n"
+
+
+def github_error(error: ArchcalcError) -> str:
+    """A spec that cannot be read, as an annotation at the place the problem was written."""
+    message = f"{error.layer}: {error.problem}" if error.layer else error.problem
+    if error.hint:
+        message += f"; {error.hint}"
+    return annotation("error", message, error.origin, "archcalc: bad spec") + "\n"

@@ -1,0 +1,143 @@
+"""`archcalc check`: budgets from specs and flags, every exit status, every output format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from archcalc.app import app
+from archcalc.engine import analyze
+from archcalc.engine.budget import check_spec, merge_limits
+from archcalc.engine.memory import peak_activations
+from archcalc.render.github import escape_data, escape_property
+from archcalc.spec.model import BudgetKind, DType, Limit
+from tests.conftest import ARCHSPECS, ROOT, spec_from
+
+OVER = "tests/data/over_budget.yaml"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def in_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def run(*arguments: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(arguments))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_every_archspec_is_within_its_budget() -> None:
+    code, out, _ = run("check", "archspecs/")
+    assert code == 0
+    assert "0 over" in out and "FAIL" not in out
+
+
+def test_over_budget_exits_1_and_says_by_how_much() -> None:
+    code, out, _ = run("check", OVER)
+    assert code == 1
+    assert "FAIL" in out and "-26.7%" in out  # 38 against 30
+
+
+def test_github_annotation_points_at_the_budget_line() -> None:
+    code, out, _ = run("check", OVER, "--format", "github")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"::error file={OVER},line=10,col=3,title=archcalc budget exceeded::over-budget-cnn: params 38 exceeds the budget of 30 (26.7%25 over)"
+    )
+    assert out.splitlines()[-1] == "::notice title=archcalc budgets::1 spec, 2 budgets: 1 within, 1 over"
+
+
+def test_a_flag_wins_over_the_spec() -> None:
+    assert run("check", OVER, "--max-params", "40")[0] == 0
+    assert run("check", "archspecs/zoo/resnet50.yaml", "--max-params", "25.5M")[0] == 1
+    assert run("check", "archspecs/zoo/resnet50.yaml", "--max-params", "25_557_032")[0] == 0
+
+
+def test_quiet_prints_nothing() -> None:
+    assert run("check", OVER, "--quiet") == (1, "", "")
+    assert run("check", "archspecs/seed/cnn.yaml", "-q") == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["check", "--max-params", "lots", OVER], "'lots' is not a count"),
+        (["check", "missing/"], "no such file: missing/"),
+        (["check", "archspecs/nothing-*.yaml"], "no spec matches archspecs/nothing-*.yaml"),
+        (["check", OVER, "--dtype", "float64"], "Invalid value"),
+    ],
+)
+def test_bad_input_exits_2(arguments: list[str], message: str) -> None:
+    code, out, err = run(*arguments)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+def test_a_bad_spec_under_github_format_is_annotated_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("input: 4x4x1\nlayers:\n  - conv: {filters: 2, kernal: 3}\n")
+    code, out, err = run("check", str(bad), "--format", "github")
+    assert code == 2
+    assert out == f"::error file={bad},line=3,col=24,title=archcalc%3A bad spec::layer 1 (conv): unknown argument 'kernal'; did you mean 'kernel'?\n"
+    assert "did you mean 'kernel'" in err
+
+
+def test_globs_and_directories_name_every_spec() -> None:
+    code, out, _ = run("check", "archspecs/zoo/resnet*.yaml", "--format", "json")
+    assert code == 0
+    assert [spec["name"] for spec in json.loads(out)["specs"]] == ["resnet18", "resnet34", "resnet50"]
+    code, out, _ = run("check", "archspecs/seed", "--format", "csv")
+    assert out.count("\n") == 1 + len(list((ARCHSPECS / "seed").glob("*.yaml"))) + 1  # header, a row per seed spec (cnn has 2)
+
+
+def test_json_schema() -> None:
+    code, out, _ = run("check", OVER, "--format", "json", "--max-macs", "100")
+    document = json.loads(out)
+    assert code == 1 and document["passed"] is False and document["schema_version"] == 1
+    (spec,) = document["specs"]
+    assert spec["name"] == "over-budget-cnn" and spec["passed"] is False
+    params, macs = spec["budgets"]
+    assert params == {
+        "budget": "params",
+        "dtype": None,
+        "limit": 30,
+        "actual": 38,
+        "headroom_percent": -26.667,
+        "passed": False,
+        "from": "spec",
+        "written_at": {"source": OVER, "line": 10, "column": 3},
+    }
+    assert macs["from"] == "flag" and macs["written_at"] is None and macs["limit"] == 100 and macs["passed"] is True
+
+
+def test_markdown_for_a_pull_request_comment() -> None:
+    code, out, _ = run("check", OVER, "--format", "markdown")
+    assert code == 1
+    assert "| over-budget-cnn | params | 30 | 38 | -26.7% | FAIL |" in out
+
+
+def test_byte_budgets_use_the_dtype() -> None:
+    report = analyze(spec_from("input: 4x4x1\nlayers: [{conv: {filters: 2, kernel: 3}}, flatten, {dense: 2}]\nbudget: {param_bytes: 100, dtype: float16}"))
+    (check,) = check_spec(report, [], None).checks
+    assert (check.actual, check.passed) == (38 * 2, True)
+    (check,) = check_spec(report, [], DType.FLOAT32).checks
+    assert (check.actual, check.passed) == (38 * 4, False)
+    # peak activations: the conv's 16 inputs + 8 outputs is the largest working set
+    assert peak_activations(report) == 24
+    _, check = check_spec(report, [Limit(BudgetKind.ACTIVATION_BYTES, 96, None)], DType.FLOAT32).checks  # the spec's own, then the flag's
+    assert (check.limit.kind, check.actual, check.passed) == (BudgetKind.ACTIVATION_BYTES, 96, True)
+
+
+def test_merge_limits_lets_flags_win() -> None:
+    written = (Limit(BudgetKind.PARAMS, 10, None), Limit(BudgetKind.MACS, 20, None))
+    merged = merge_limits(written, [Limit(BudgetKind.PARAMS, 99, None)])
+    assert sorted((limit.kind.value, limit.maximum) for limit in merged) == [("macs", 20), ("params", 99)]
+
+
+def test_annotation_escaping() -> None:
+    assert escape_data("50% over\nnext") == "50%25 over%0Anext"
+    assert escape_property("a:b,c") == "a%3Ab%2Cc"

@@ -1,0 +1,66 @@
+"""`archcalc diff`: layers matched across inserts and removals, and the changes in numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from archcalc.app import app
+from archcalc.engine import analyze
+from archcalc.engine.diff import Change, diff_reports
+from tests.conftest import ROOT, report_from
+
+
+def changes(base: str, head: str, depth: int = 0) -> list[tuple[str, str]]:
+    difference = diff_reports(report_from(base), report_from(head), depth)
+    return [(layer.change.value, (layer.head or layer.base).result.layer.kind) for layer in difference.layers]  # type: ignore[union-attr]
+
+
+def test_an_inserted_layer_lines_up() -> None:
+    base = "input: 8x8x1\nlayers: [{conv: {filters: 2, kernel: 3}}, relu, flatten, {dense: 2}]"
+    head = "input: 8x8x1\nlayers: [{conv: {filters: 2, kernel: 3}}, relu, {maxpool: 2}, flatten, {dense: 2}]"
+    assert changes(base, head) == [("same", "conv"), ("same", "relu"), ("added", "maxpool"), ("changed", "flatten"), ("changed", "dense")]
+
+
+def test_a_removed_layer_lines_up() -> None:
+    base = "input: 16\nlayers: [{dense: 8}, relu, {dropout: 0.5}, {dense: 2}]"
+    head = "input: 16\nlayers: [{dense: 8}, relu, {dense: 2}]"
+    assert changes(base, head) == [("same", "dense"), ("same", "relu"), ("removed", "dropout"), ("same", "dense")]
+
+
+def test_a_changed_argument_is_a_changed_layer() -> None:
+    difference = diff_reports(report_from("chain: 16->8->2"), report_from("chain: 16->32->2"))
+    hidden, output = difference.layers
+    assert (hidden.change, hidden.delta("params")) == (Change.CHANGED, (16 * 32 + 32) - (16 * 8 + 8))
+    assert (output.change, output.delta("params")) == (Change.CHANGED, (32 * 2 + 2) - (8 * 2 + 2))
+
+
+def test_depth_compares_inside_blocks() -> None:
+    base = "input: 8x8x4\nlayers: [{residual: [{conv: {filters: 4, kernel: 3, padding: 1}}, relu]}]"
+    head = "input: 8x8x4\nlayers: [{residual: [{conv: {filters: 4, kernel: 3, padding: 1}}, batchnorm, relu]}]"
+    assert changes(base, head, depth=0) == [("changed", "residual")]
+    assert changes(base, head, depth=1) == [("same", "conv"), ("added", "batchnorm"), ("same", "relu")]
+
+
+def test_totals_of_the_layer_deltas_add_up() -> None:
+    from archcalc.spec import load_spec
+
+    base = analyze(load_spec(str(ROOT / "archspecs/zoo/resnet18.yaml")))
+    head = analyze(load_spec(str(ROOT / "archspecs/zoo/resnet34.yaml")))
+    difference = diff_reports(base, head)
+    assert sum(layer.delta("params") for layer in difference.layers) == head.total.params - base.total.params == 10_108_160
+    assert sum(layer.delta("macs") for layer in difference.layers) == head.total.macs - base.total.macs
+
+
+def test_resnet18_to_resnet34_from_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(app, ["diff", "archspecs/zoo/resnet18.yaml", "archspecs/zoo/resnet34.yaml"])
+    assert result.exit_code == 0
+    assert "stage3.1: repeat ×1 → stage3.1-5: repeat ×5" in result.stdout
+    assert "params 11,689,512 → 21,797,672 (+86.5%)" in result.stdout
+    result = CliRunner().invoke(app, ["diff", "archspecs/zoo/resnet18.yaml", "archspecs/zoo/resnet34.yaml", "--format", "json"])
+    document = json.loads(result.stdout)
+    assert document["delta"]["params"] == 10_108_160
+    assert [layer["change"] for layer in document["layers"]].count("changed") == 4
