@@ -6,6 +6,7 @@ Only this module imports typer, and only here does an error become an exit statu
 
 from __future__ import annotations
 
+import enum
 import os
 import shutil
 import sys
@@ -18,9 +19,10 @@ from archcalc import __version__
 from archcalc.engine import Report, analyze
 from archcalc.engine.budget import check_spec
 from archcalc.engine.diff import diff_reports
+from archcalc.engine.sweep import sweep as sweep_sizes
 from archcalc.errors import ArchcalcError
 from archcalc.quantities import parse_count
-from archcalc.render import CheckFormat, OutputFormat, Terminal, render_check, render_compare, render_diff, render_show
+from archcalc.render import CheckFormat, OutputFormat, Terminal, render_check, render_compare, render_diff, render_show, render_sweep
 from archcalc.spec import load_spec
 from archcalc.spec.model import BudgetKind, DType, Limit
 from archcalc.spec.sources import expand_arguments
@@ -207,6 +209,41 @@ def diff(
     """
     before, after = analyze_all([base, head])
     emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all))
+
+
+class ChartFigure(str, enum.Enum):
+    PARAMS = "params"
+    MACS = "macs"
+    NONE = "none"
+
+
+def sizes_option(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a list of sizes such as 4,8,16,32") from None
+    if not sizes or min(sizes) < 1:
+        raise typer.BadParameter("sizes are positive whole numbers, e.g. 4,8,16,32")
+    return sorted(set(sizes))
+
+
+@app.command()
+def sweep(
+    specs: Annotated[list[str], typer.Argument(help="Specs with an image-like input. " + SPEC_HELP, show_default=False, metavar="SPEC")],
+    sizes: Annotated[str, typer.Option("--sizes", "-s", help="Input sides to try, comma-separated; every spatial axis takes each.")] = "4,8,16,32,64,128,224",
+    output_format: FormatOption = OutputFormat.TABLE,
+    chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
+) -> None:
+    """How parameters and MACs grow with the input's side: a table, the fitted exponent, a log-log chart.
+
+    An ANN's first layer grows as side²; a conv layer's weights do not grow at all.
+
+    Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
+    """
+    chosen = sizes_option(sizes)
+    reports = analyze_all(specs)
+    sweeps = guarded(lambda: [sweep_sizes(report.spec, chosen) for report in reports])
+    emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value))
 
 
 def main() -> None:

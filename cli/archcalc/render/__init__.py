@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from archcalc.engine.budget import SpecCheck
 from archcalc.engine.diff import ReportDiff
 from archcalc.engine.report import Report
+from archcalc.engine.sweep import Sweep
 from archcalc.exhaustive import unreachable
 from archcalc.render.formats import CheckFormat, OutputFormat
-from archcalc.render.grid import Grid, check_grid, compare_grid, diff_grid, show_grid
+from archcalc.render.grid import Grid, check_grid, compare_grid, diff_grid, show_grid, sweep_grid
 
-__all__ = ["CheckFormat", "OutputFormat", "Terminal", "render_check", "render_compare", "render_diff", "render_grid", "render_show"]
+__all__ = ["CheckFormat", "OutputFormat", "Terminal", "render_check", "render_compare", "render_diff", "render_grid", "render_show", "render_sweep"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,24 @@ def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: T
 
         return dumps(diff_json(difference))
     return render_grid(diff_grid(difference, show_all), output_format, terminal)
+
+
+def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal: Terminal, chart: str | None) -> str:
+    """The table, and under it (for a terminal table) a log-log chart of `chart`: params or macs."""
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import dumps, sweep_json
+
+        return dumps(sweep_json(sweeps))
+    text = render_grid(sweep_grid(sweeps, "parameters and MACs"), output_format, terminal)
+    if output_format is OutputFormat.TABLE and chart is not None:
+        from archcalc.render.chart import Series, log_chart
+
+        series = [
+            Series(
+                result.spec.name,
+                tuple((point.size, getattr(point.report.total, chart)) for point in result.computed if point.report and getattr(point.report.total, chart) > 0),
+            )
+            for result in sweeps
+        ]
+        text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)")
+    return text

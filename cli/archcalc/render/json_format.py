@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from archcalc.engine.budget import BudgetCheck, SpecCheck
 from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
 from archcalc.engine.report import Cost, LayerResult, Report
+from archcalc.engine.sweep import Sweep, SweepPoint
 from archcalc.errors import Origin
 from archcalc.render.labels import label
 
@@ -151,6 +152,34 @@ def diff_json(difference: ReportDiff) -> dict[str, object]:
         "head": {"name": head.name, "source": head.spec.origin.source, "output_shape": list(head.output_shape), "totals": cost_json(head.total)},
         "delta": {key: value - cost_json(base.total)[key] for key, value in cost_json(head.total).items()},
         "layers": [layer_diff_json(layer) for layer in difference.layers],
+    }
+
+
+def sweep_point_json(point: SweepPoint) -> dict[str, object]:
+    if point.report is None:
+        return {"size": point.size, "error": None if point.error is None else point.error.message}
+    return {
+        "size": point.size,
+        "input_shape": list(point.report.input_shape),
+        "output_shape": list(point.report.output_shape),
+        "totals": cost_json(point.report.total),
+    }
+
+
+def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
+    """Per spec: the fitted exponents (figure ∝ side^k), the layers that grow, and every size."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "specs": [
+            {
+                "name": result.spec.name,
+                "source": result.spec.origin.source,
+                "exponents": {"params": result.exponent("params"), "macs": result.exponent("macs")},
+                "growing_layers": [layer.layer.position for layer in result.growing_layers()],
+                "points": [sweep_point_json(point) for point in result.points],
+            }
+            for result in sweeps
+        ],
     }
 
 

@@ -1,0 +1,83 @@
+"""`archcalc sweep`: parameters and MACs against the input side, exponents, the chart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from archcalc.app import app
+from archcalc.engine.sweep import growth_exponent, resized, sweep
+from archcalc.errors import ShapeError
+from archcalc.render.chart import Series, log_chart
+from tests.conftest import ROOT, spec_from
+
+SIZES = [4, 8, 16, 32, 64, 128, 224]
+
+
+def test_an_anns_first_layer_grows_as_the_square_of_the_side() -> None:
+    result = sweep(spec_from("chain: 4x4x1->100"), SIZES)
+    params = [point.report.total.params for point in result.points if point.report]
+    assert params == [size * size * 100 + 100 for size in SIZES]
+    assert result.exponent("params") == pytest.approx(2.0, abs=0.001)
+
+
+def test_a_conv_layers_parameters_do_not_grow() -> None:
+    result = sweep(spec_from("input: 4x4x3\nlayers: [{conv: {filters: 64, kernel: 3}}]"), SIZES)
+    assert {point.report.total.params for point in result.points if point.report} == {1_792}
+    assert result.exponent("params") == 0.0
+    assert result.exponent("macs") == pytest.approx(2.0, abs=0.05)  # its MACs grow with the positions
+    assert result.growing_layers() == ()
+
+
+def test_a_cnn_with_a_flatten_grows_in_its_dense_layer() -> None:
+    result = sweep(spec_from("input: 4x4x1\nlayers: [{conv: {filters: 2, kernel: 3}}, flatten, {dense: 2}]"), SIZES)
+    assert [layer.layer.position for layer in result.growing_layers()] == ["3"]
+
+
+def test_sizes_too_small_are_recorded_not_fatal() -> None:
+    result = sweep(spec_from("input: 8x8x1\nlayers: [{conv: {filters: 1, kernel: 5}}]"), [2, 4, 8])
+    assert [point.report is None for point in result.points] == [True, True, False]
+    assert result.points[0].error is not None and "larger than the padded input" in result.points[0].error.problem
+
+
+def test_resized_keeps_channels_and_rank() -> None:
+    assert resized(spec_from("input: 7x5x3x2\nlayers: [relu]"), 9).input_shape == (9, 9, 9, 2)
+
+
+def test_a_flat_input_has_no_side() -> None:
+    with pytest.raises(ShapeError, match="no side to vary"):
+        sweep(spec_from("chain: 16->8->2"), SIZES)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [([(2, 4), (4, 16)], 2.0), ([(2, 7), (4, 7)], 0.0), ([(4, 5)], None), ([(2, 0), (4, 3)], None), ([(4, 8), (16, 64)], 1.5)],
+)
+def test_growth_exponent(pairs: list[tuple[int, int]], expected: float | None) -> None:
+    assert growth_exponent(pairs) == (None if expected is None else pytest.approx(expected))
+
+
+def test_chart_puts_a_flat_series_on_one_row_and_a_growing_one_across_rows() -> None:
+    chart = log_chart([Series("flat", ((4, 10), (64, 10))), Series("square", ((4, 16), (64, 4096)))], "params")
+    rows = [line for line in chart.splitlines() if "┤" in line or "│" in line]
+    assert sum("■" in row for row in rows) == 2  # the square series sits low at 4 and high at 64
+    assert sum("●" in row for row in rows) == 1  # the flat series sits on one row
+    assert "● flat   ■ square" in chart
+
+
+def test_sweep_command_json_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    runner = CliRunner()
+    result = runner.invoke(app, ["sweep", "archspecs/seed/ann.yaml", "archspecs/seed/cnn_224_first_layer.yaml", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    ann, cnn = json.loads(result.stdout)["specs"]
+    assert round(ann["exponents"]["params"], 2) == 2.0 and cnn["exponents"]["params"] == 0.0
+    assert [point["totals"]["params"] for point in cnn["points"]] == [1_792] * 7
+    table = runner.invoke(app, ["sweep", "archspecs/seed/ann.yaml", "archspecs/seed/cnn.yaml"])
+    assert "side^2.00" in table.stdout and "input side (log scale)" in table.stdout
+    bad = runner.invoke(app, ["sweep", "16->8->2"])
+    assert bad.exit_code == 2 and "no side to vary" in bad.stderr
+    bad = runner.invoke(app, ["sweep", "archspecs/seed/ann.yaml", "--sizes", "4,x"])
+    assert bad.exit_code == 2 and "not a list of sizes" in bad.stderr
