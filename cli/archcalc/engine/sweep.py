@@ -33,10 +33,13 @@ class Sweep:
     def computed(self) -> tuple[SweepPoint, ...]:
         return tuple(point for point in self.points if point.report is not None)
 
+    def values(self, figure: str) -> tuple[tuple[int, int], ...]:
+        """(size, figure) for every size that computed; `figure` is a Cost field: params, macs..."""
+        return tuple((point.size, int(getattr(point.report.total, figure))) for point in self.points if point.report is not None)
+
     def exponent(self, figure: str) -> float | None:
         """k in figure ∝ side^k at the largest sizes that computed."""
-        pairs = [(point.size, getattr(point.report.total, figure)) for point in self.computed if point.report]
-        return growth_exponent(pairs)
+        return growth_exponent(self.values(figure))
 
     def growing_layers(self) -> tuple[LayerResult, ...]:
         """Top-level layers whose parameters differ between the smallest and the largest size."""
