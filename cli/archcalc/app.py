@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -141,7 +141,7 @@ def compare(
     emit(render_compare(reports, output_format, terminal()))
 
 
-def budget_option(flag: str, what: str) -> typer.models.OptionInfo:
+def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any
     return typer.Option(flag, help=f"{what}; overrides the spec's budget. e.g. 25.6M, 4.1G, 1e6.", show_default=False)
 
 
