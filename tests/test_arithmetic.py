@@ -19,7 +19,8 @@ from archcalc.engine.arithmetic import same_count, window_count
         (5, 2, 2, 0, 1, False, 2),  # floor drops the last lone column
         (5, 2, 2, 0, 1, True, 3),  # ceil keeps it
         (6, 3, 2, 0, 1, True, 3),  # ⌈3/2⌉ + 1 = 3, last window starts at 4 < 6
-        (4, 2, 2, 1, 1, True, 3),  # ⌈4/2⌉ + 1 = 4, but window 4 starts at 6 >= 4 + 1: dropped
+        (4, 2, 2, 1, 1, True, 3),  # ⌈4/2⌉ + 1 = 3: the last window starts at 4 < 4 + 1, kept
+        (5, 2, 2, 1, 1, True, 3),  # ⌈5/2⌉ + 1 = 4, but window 4 would start at 6 >= 5 + 1, in the padding: dropped
         (55, 3, 2, 0, 1, False, 27),  # AlexNet pool
         (3, 3, 1, 0, 1, False, 1),  # kernel exactly the input
         (2, 3, 1, 0, 1, False, 0),  # does not fit

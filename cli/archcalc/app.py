@@ -22,7 +22,18 @@ from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep as sweep_sizes
 from archcalc.errors import ArchcalcError
 from archcalc.quantities import parse_count
-from archcalc.render import CheckFormat, OutputFormat, Terminal, render_check, render_compare, render_diff, render_show, render_sweep
+from archcalc.render import (
+    CheckFormat,
+    OutputFormat,
+    ShowOptions,
+    Terminal,
+    render_check,
+    render_compare,
+    render_diff,
+    render_sharing,
+    render_show,
+    render_sweep,
+)
 from archcalc.spec import load_spec
 from archcalc.spec.model import BudgetKind, DType, Limit
 from archcalc.spec.sources import expand_arguments
@@ -119,13 +130,18 @@ def show(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside residual, concat and repeat blocks to list.")] = 3,
+    explain: Annotated[bool, typer.Option("--explain", "-e", help="Write out each layer's arithmetic: 3×3×1×2 = 18 weights + 2 biases = 20.")] = False,
+    receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
+    memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
+    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
 ) -> None:
     """One network layer by layer: output shape, weights, biases, parameters and MACs.
 
-    Example: archcalc show archspecs/seed/cnn.yaml --format json
+    Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
     (report,) = analyze_all([spec])
-    emit(render_show(report, output_format, terminal(), depth))
+    options = ShowOptions(depth, explain, receptive_field, memory, dtype)
+    emit(render_show(report, output_format, terminal(), options))
 
 
 @app.command()
@@ -209,6 +225,20 @@ def diff(
     """
     before, after = analyze_all([base, head])
     emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all))
+
+
+@app.command()
+def sharing(
+    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Parameter sharing per conv layer: the positions each weight is reused at, and what the same
+    mapping costs unshared (a locally connected layer) or fully connected (a dense layer).
+
+    Example: archcalc sharing archspecs/exercises/ex2_diagonal_filter.yaml
+    """
+    (report,) = analyze_all([spec])
+    emit(render_sharing(report, output_format, terminal()))
 
 
 class ChartFigure(str, enum.Enum):

@@ -11,9 +11,21 @@ from archcalc.engine.report import Report
 from archcalc.engine.sweep import Sweep
 from archcalc.exhaustive import unreachable
 from archcalc.render.formats import CheckFormat, OutputFormat
-from archcalc.render.grid import Grid, check_grid, compare_grid, diff_grid, show_grid, sweep_grid
+from archcalc.render.grid import Grid, ShowOptions, check_grid, compare_grid, diff_grid, sharing_grid, show_grid, sweep_grid
 
-__all__ = ["CheckFormat", "OutputFormat", "Terminal", "render_check", "render_compare", "render_diff", "render_grid", "render_show", "render_sweep"]
+__all__ = [
+    "CheckFormat",
+    "OutputFormat",
+    "ShowOptions",
+    "Terminal",
+    "render_check",
+    "render_compare",
+    "render_diff",
+    "render_grid",
+    "render_sharing",
+    "render_show",
+    "render_sweep",
+]
 
 
 @dataclass(frozen=True)
@@ -45,12 +57,12 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
             unreachable(output_format)
 
 
-def render_show(report: Report, output_format: OutputFormat, terminal: Terminal, depth: int) -> str:
+def render_show(report: Report, output_format: OutputFormat, terminal: Terminal, options: ShowOptions) -> str:
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, report_json
 
-        return dumps(report_json(report))
-    return render_grid(show_grid(report, depth), output_format, terminal)
+        return dumps(report_json(report, options))
+    return render_grid(show_grid(report, options), output_format, terminal)
 
 
 def render_compare(reports: Sequence[Report], output_format: OutputFormat, terminal: Terminal) -> str:
@@ -104,3 +116,14 @@ def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal:
         ]
         text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)")
     return text
+
+
+def render_sharing(report: Report, output_format: OutputFormat, terminal: Terminal) -> str:
+    from archcalc.engine.sharing import sharing
+
+    layers = sharing(report)
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import dumps, sharing_json
+
+        return dumps(sharing_json(report, layers))
+    return render_grid(sharing_grid(report, layers), output_format, terminal)

@@ -9,12 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from archcalc.engine.arithmetic import volume
 from archcalc.engine.budget import BudgetCheck, SpecCheck
 from archcalc.engine.diff import Change, LayerDiff, Occurrence, ReportDiff
+from archcalc.engine.memory import activation_bytes, param_bytes
+from archcalc.engine.receptive import Field, Fields, receptive_fields
 from archcalc.engine.report import Cost, LayerResult, Report
+from archcalc.engine.sharing import Sharing
 from archcalc.engine.sweep import Sweep
+from archcalc.render.explain import explain
 from archcalc.render.labels import label
 from archcalc.render.text import exact_and_short, fewer_or_more, percent, shape, signed_percent, times
+from archcalc.spec.model import DType
 
 Cell = str | int | None
 """Text, an exact count (formatted by the renderer), or nothing (drawn as '–' or left empty)."""
@@ -53,10 +59,29 @@ SHOW_COLUMNS = (
 )
 
 
-def show_grid(report: Report, depth: int) -> Grid:
-    """One row per layer, children of composites indented below them down to `depth` levels."""
+@dataclass(frozen=True)
+class ShowOptions:
+    """What `show` adds to its table: nesting depth and the optional columns."""
+
+    depth: int = 3
+    explain: bool = False
+    receptive_field: bool = False
+    memory: bool = False
+    dtype: DType = DType.FLOAT32
+
+
+def show_grid(report: Report, options: ShowOptions = ShowOptions()) -> Grid:
+    """One row per layer, children of composites indented below them down to `options.depth`."""
+    fields = receptive_fields(report) if options.receptive_field else {}
+    columns = list(SHOW_COLUMNS)
+    if options.receptive_field:
+        columns += [Column("receptive field"), Column("stride")]
+    if options.memory:
+        columns += [Column(f"param bytes ({options.dtype.value})", numeric=True), Column(f"output bytes ({options.dtype.value})", numeric=True)]
+    if options.explain:
+        columns.append(Column("arithmetic"))
     rows: list[Row] = []
-    _layer_rows(report.layers, 0, depth, rows)
+    _layer_rows(report.layers, 0, options, fields, rows)
     total = report.total
     title = f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     notes = [
@@ -65,17 +90,45 @@ def show_grid(report: Report, depth: int) -> Grid:
     ]
     if total.non_trainable:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
-    return Grid(title, SHOW_COLUMNS, tuple(rows), Row(("", "total", shape(report.output_shape), *_figures(total))), tuple(notes))
+    if options.memory:
+        size = options.dtype.bytes
+        notes.append(
+            f"memory at {options.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(param_bytes(report, options.dtype))} bytes; "
+            f"peak activations {exact_and_short(activation_bytes(report, options.dtype))} bytes (the largest input + output of any one layer)"
+        )
+    total_cells: list[Cell] = ["", "total", shape(report.output_shape), *_figures(total)]
+    if options.receptive_field:
+        total_cells += ["", ""]
+    if options.memory:
+        total_cells += [param_bytes(report, options.dtype), None]
+    if options.explain:
+        total_cells.append("")
+    return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes))
 
 
-def _layer_rows(results: Sequence[LayerResult], level: int, depth: int, rows: list[Row], times: int = 1) -> None:
+def _layer_rows(results: Sequence[LayerResult], level: int, options: ShowOptions, fields: Fields, rows: list[Row], times: int = 1) -> None:
     """Each row counts every occurrence it stands for, so a composite's children add up to it."""
     for result in results:
         occurrences = times * result.times
-        cells = (result.layer.position, label(result, occurrences), shape(result.output_shape), *_figures(result.cost * occurrences))
-        rows.append(Row(cells, level))
-        if result.children and level < depth:
-            _layer_rows(result.children, level + 1, depth, rows, occurrences)
+        cost = result.cost * occurrences
+        cells: list[Cell] = [result.layer.position, label(result, occurrences), shape(result.output_shape), *_figures(cost)]
+        if options.receptive_field:
+            cells += _field_cells(fields.get(id(result)))
+        if options.memory:
+            cells += [cost.params * options.dtype.bytes, volume(result.output_shape) * options.dtype.bytes]
+        if options.explain:
+            cells.append(explain(result, occurrences))
+        rows.append(Row(tuple(cells), level))
+        if result.children and level < options.depth:
+            _layer_rows(result.children, level + 1, options, fields, rows, occurrences)
+
+
+def _field_cells(field: Field | None) -> list[Cell]:
+    """'5×5' and '2', 'whole input', or '–' for a flat input (it has no positions)."""
+    if field is None:
+        return ["–", "–"]
+    size = "whole input" if field.size is None else ("≈ " if field.approximate else "") + shape(field.size)
+    return [size, shape(field.jump)]
 
 
 def _figures(cost: Cost) -> tuple[Cell, ...]:
@@ -304,3 +357,47 @@ def sweep_verdict(result: Sweep) -> str:
         return f"{name}: parameters do not depend on the input size (k = 0): every weight is shared across positions{skipped}"
     where = ", ".join(f"{layer.layer.where}" for layer in growing)
     return f"{name}: parameters grow as side^{exponent:.2f}, in {where}: after a flatten, weights are per input position{skipped}"
+
+
+SHARING_COLUMNS = (
+    Column("#"),
+    Column("layer"),
+    Column("output"),
+    Column("positions", numeric=True),
+    Column("shared weights", numeric=True),
+    Column("locally connected", numeric=True),
+    Column("dense equivalent", numeric=True),
+    Column("sharing factor"),
+)
+
+
+def sharing_grid(report: Report, layers: Sequence[Sharing]) -> Grid:
+    """Each conv against its unshared versions; a sentence per layer says what the numbers mean."""
+    rows = []
+    notes = []
+    for entry in layers:
+        result = entry.result
+        rows.append(
+            Row(
+                (
+                    result.layer.position,
+                    label(result, entry.occurrences),
+                    shape(result.output_shape),
+                    entry.positions,
+                    entry.shared_weights,
+                    entry.locally_connected_weights,
+                    entry.dense_weights,
+                    f"{entry.positions:,}×",
+                )
+            )
+        )
+        notes.append(
+            f"{result.layer.where}: each of its {entry.shared_weights:,} weights is used at {entry.positions:,} positions; "
+            f"unshared, the same windows need {entry.positions:,} × {entry.shared_weights:,} = {entry.locally_connected_weights:,} weights, "
+            f"and a dense layer from {shape(result.input_shape)} to {shape(result.output_shape)} needs "
+            f"{volume(result.input_shape):,} × {volume(result.output_shape):,} = {entry.dense_weights:,}"
+            + (f" ({times(entry.dense_weights / entry.shared_weights)} the conv)" if entry.shared_weights else "")
+        )
+    if not layers:
+        notes.append(f"{report.name} has no conv or depthwise layer: nothing shares weights across positions")
+    return Grid(f"{report.name} · parameter sharing per conv layer", SHARING_COLUMNS, tuple(rows), None, tuple(notes))

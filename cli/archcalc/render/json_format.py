@@ -6,11 +6,17 @@ import json
 import re
 from collections.abc import Sequence
 
+from archcalc.engine.arithmetic import volume
 from archcalc.engine.budget import BudgetCheck, SpecCheck
 from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
+from archcalc.engine.memory import activation_bytes, param_bytes
+from archcalc.engine.receptive import Fields, receptive_fields
 from archcalc.engine.report import Cost, LayerResult, Report
+from archcalc.engine.sharing import Sharing
 from archcalc.engine.sweep import Sweep, SweepPoint
 from archcalc.errors import Origin
+from archcalc.render.explain import explain
+from archcalc.render.grid import ShowOptions
 from archcalc.render.labels import label
 
 SCHEMA_VERSION = 1
@@ -27,11 +33,13 @@ def cost_json(cost: Cost) -> dict[str, int]:
     }
 
 
-def layer_json(result: LayerResult, times: int = 1) -> dict[str, object]:
+def layer_json(result: LayerResult, times: int = 1, options: ShowOptions | None = None, fields: Fields | None = None) -> dict[str, object]:
     """A layer with its figures counted over all the occurrences it stands for (`times`, inside a
-    `repeat`), and its children counted the same way, so they add up to it."""
+    `repeat`), and its children counted the same way, so they add up to it. `options` adds the
+    receptive field, memory and the written-out arithmetic."""
     layer = result.layer
     occurrences = times * result.times
+    cost = result.cost * occurrences
     entry: dict[str, object] = {
         "position": layer.position,
         "type": layer.kind,
@@ -39,17 +47,29 @@ def layer_json(result: LayerResult, times: int = 1) -> dict[str, object]:
         "label": label(result, occurrences),
         "input_shape": list(result.input_shape),
         "output_shape": list(result.output_shape),
-        **cost_json(result.cost * occurrences),
+        **cost_json(cost),
     }
     if occurrences > 1:
         entry["times"] = occurrences
+    if options is not None and options.receptive_field and fields is not None:
+        field = fields.get(id(result))
+        entry["receptive_field"] = (
+            None if field is None else {"size": None if field.size is None else list(field.size), "stride": list(field.jump), "approximate": field.approximate}
+        )
+    if options is not None and options.memory:
+        entry["param_bytes"] = cost.params * options.dtype.bytes
+        entry["output_bytes"] = volume(result.output_shape) * options.dtype.bytes
+    if options is not None and options.explain:
+        entry["arithmetic"] = explain(result, occurrences).split("\n")
     if result.children:
-        entry["children"] = [layer_json(child, occurrences) for child in result.children]
+        entry["children"] = [layer_json(child, occurrences, options, fields) for child in result.children]
     return entry
 
 
-def report_json(report: Report) -> dict[str, object]:
-    return {
+def report_json(report: Report, options: ShowOptions | None = None) -> dict[str, object]:
+    """SPEC.md's object; with `options`, each layer carries the extra columns `show` would print."""
+    fields = receptive_fields(report) if options is not None and options.receptive_field else None
+    document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "name": report.name,
         "description": report.spec.description,
@@ -57,8 +77,15 @@ def report_json(report: Report) -> dict[str, object]:
         "input_shape": list(report.input_shape),
         "output_shape": list(report.output_shape),
         "totals": cost_json(report.total),
-        "layers": [layer_json(result) for result in report.layers],
     }
+    if options is not None and options.memory:
+        document["memory"] = {
+            "dtype": options.dtype.value,
+            "param_bytes": param_bytes(report, options.dtype),
+            "peak_activation_bytes": activation_bytes(report, options.dtype),
+        }
+    document["layers"] = [layer_json(result, 1, options, fields) for result in report.layers]
+    return document
 
 
 def compare_json(reports: Sequence[Report]) -> dict[str, object]:
@@ -179,6 +206,28 @@ def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
                 "points": [sweep_point_json(point) for point in result.points],
             }
             for result in sweeps
+        ],
+    }
+
+
+def sharing_json(report: Report, layers: Sequence[Sharing]) -> dict[str, object]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": report.name,
+        "layers": [
+            {
+                "position": entry.result.layer.position,
+                "type": entry.result.layer.kind,
+                "label": label(entry.result, entry.occurrences),
+                "input_shape": list(entry.result.input_shape),
+                "output_shape": list(entry.result.output_shape),
+                "positions": entry.positions,
+                "shared_weights": entry.shared_weights,
+                "locally_connected_weights": entry.locally_connected_weights,
+                "dense_weights": entry.dense_weights,
+                "occurrences": entry.occurrences,
+            }
+            for entry in layers
         ],
     }
 

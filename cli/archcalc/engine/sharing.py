@@ -1,0 +1,45 @@
+"""Parameter sharing, per conv layer: what the same mapping costs without it.
+
+A conv applies each filter's weights at every output position. The same windows with weights of
+their own at each position (a locally connected layer) need positions × as many; a dense layer
+from the same input to the same output map needs input values × output values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archcalc.engine.arithmetic import volume
+from archcalc.engine.memory import walk
+from archcalc.engine.report import LayerResult, Report
+from archcalc.spec.model import Conv, Depthwise
+
+
+@dataclass(frozen=True)
+class Sharing:
+    result: LayerResult
+    occurrences: int  # how many times this layer occurs (inside a `repeat`)
+
+    @property
+    def positions(self) -> int:
+        """Output positions: where each weight is applied, once per position."""
+        return volume(self.result.output_shape[:-1])
+
+    @property
+    def shared_weights(self) -> int:
+        return self.result.cost.weights
+
+    @property
+    def locally_connected_weights(self) -> int:
+        """The same windows, but every position with weights of its own."""
+        return self.positions * self.shared_weights
+
+    @property
+    def dense_weights(self) -> int:
+        """A dense layer from the whole input to the whole output map."""
+        return volume(self.result.input_shape) * volume(self.result.output_shape)
+
+
+def sharing(report: Report) -> tuple[Sharing, ...]:
+    """Every conv and depthwise layer, at any depth, in order."""
+    return tuple(Sharing(result, times) for result, times in walk(report.layers) if isinstance(result.layer, (Conv, Depthwise)))
