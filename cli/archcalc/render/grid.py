@@ -92,9 +92,11 @@ def show_grid(report: Report, options: ShowOptions = ShowOptions()) -> Grid:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
     if options.memory:
         size = options.dtype.bytes
+        stored = exact_and_short(param_bytes(report, options.dtype))
+        peak = exact_and_short(activation_bytes(report, options.dtype))
         notes.append(
-            f"memory at {options.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(param_bytes(report, options.dtype))} bytes; "
-            f"peak activations {exact_and_short(activation_bytes(report, options.dtype))} bytes (the largest input + output of any one layer)"
+            f"memory at {options.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {stored} bytes; "
+            f"peak activations {peak} bytes (the largest input + output of any one layer)"
         )
     total_cells: list[Cell] = ["", "total", shape(report.output_shape), *_figures(total)]
     if options.receptive_field:

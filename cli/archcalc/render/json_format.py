@@ -10,7 +10,7 @@ from archcalc.engine.arithmetic import volume
 from archcalc.engine.budget import BudgetCheck, SpecCheck
 from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
 from archcalc.engine.memory import activation_bytes, param_bytes
-from archcalc.engine.receptive import Fields, receptive_fields
+from archcalc.engine.receptive import Field, Fields, receptive_fields
 from archcalc.engine.report import Cost, LayerResult, Report
 from archcalc.engine.sharing import Sharing
 from archcalc.engine.sweep import Sweep, SweepPoint
@@ -52,10 +52,7 @@ def layer_json(result: LayerResult, times: int = 1, options: ShowOptions | None 
     if occurrences > 1:
         entry["times"] = occurrences
     if options is not None and options.receptive_field and fields is not None:
-        field = fields.get(id(result))
-        entry["receptive_field"] = (
-            None if field is None else {"size": None if field.size is None else list(field.size), "stride": list(field.jump), "approximate": field.approximate}
-        )
+        entry["receptive_field"] = field_json(fields.get(id(result)))
     if options is not None and options.memory:
         entry["param_bytes"] = cost.params * options.dtype.bytes
         entry["output_bytes"] = volume(result.output_shape) * options.dtype.bytes
@@ -64,6 +61,13 @@ def layer_json(result: LayerResult, times: int = 1, options: ShowOptions | None 
     if result.children:
         entry["children"] = [layer_json(child, occurrences, options, fields) for child in result.children]
     return entry
+
+
+def field_json(field: Field | None) -> dict[str, object] | None:
+    """`size` null means the whole input; `stride` is the effective stride in input positions."""
+    if field is None:
+        return None
+    return {"size": None if field.size is None else list(field.size), "stride": list(field.jump), "approximate": field.approximate}
 
 
 def report_json(report: Report, options: ShowOptions | None = None) -> dict[str, object]:
