@@ -37,4 +37,5 @@ def _cell(cell: Cell) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A cell is one line: pipes escaped, line breaks written as <br>."""
+    return text.replace("|", "\\|").replace("\n", "<br>")
