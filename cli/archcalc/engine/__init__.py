@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archcalc.engine.layers import apply_layers
+from archcalc.engine.layers import UNROLLED, UnrollTally, apply_layers
 from archcalc.engine.report import Cost, LayerResult, Report, total_cost
 from archcalc.spec.model import Spec
 
@@ -11,5 +11,9 @@ __all__ = ["Cost", "LayerResult", "Report", "analyze"]
 
 def analyze(spec: Spec) -> Report:
     """Compute a whole spec. Raises ShapeError, located at the layer, when a shape cannot be computed."""
-    layers = apply_layers(spec.layers, spec.input_shape)
+    token = UNROLLED.set(UnrollTally())
+    try:
+        layers = apply_layers(spec.layers, spec.input_shape)
+    finally:
+        UNROLLED.reset(token)
     return Report(spec, layers, total_cost([layer.cost for layer in layers]))

@@ -1,6 +1,10 @@
-"""One rule per layer kind: (layer, input shape) -> output shape and exact cost. Pure; no I/O."""
+"""One rule per layer kind: (layer, input shape) -> output shape and exact cost. No I/O; the only state
+is a guard that counts the layers `repeat`s unroll in one analysis."""
 
 from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from archcalc.engine.arithmetic import same_count, volume, window_count, window_span
 from archcalc.engine.report import Cost, LayerResult, total_cost
@@ -32,6 +36,20 @@ from archcalc.spec.model import (
 
 MAX_UNROLLED_ITERATIONS = 10_000
 """A `repeat` whose block keeps changing the shape is unrolled; past this many iterations it is refused."""
+
+MAX_UNROLLED_LAYERS = 50_000
+"""All `repeat`s of one analysis together unroll at most this many layers (nested repeats multiply)."""
+
+
+@dataclass
+class UnrollTally:
+    """Layers unrolled by `repeat`s so far in one analysis: a guard against nested repeats that
+    multiply into millions of layers, not part of any figure."""
+
+    layers: int = 0
+
+
+UNROLLED: ContextVar[UnrollTally | None] = ContextVar("archcalc_unrolled", default=None)
 
 
 def apply_layers(layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
@@ -227,6 +245,11 @@ def repeat(layer: Repeat, shape: Shape) -> LayerResult:
         if layer.times - remaining >= MAX_UNROLLED_ITERATIONS:
             raise error(layer, f"the block keeps changing the shape after {MAX_UNROLLED_ITERATIONS:,} iterations; archcalc unrolls at most that many")
         iteration = apply_layers(layer.layers, current)
+        tally = UNROLLED.get()
+        if tally is not None:
+            tally.layers += count_results(iteration)
+            if tally.layers > MAX_UNROLLED_LAYERS:
+                raise error(layer, f"the repeats unroll into more than {MAX_UNROLLED_LAYERS:,} layers; archcalc stops there")
         output = iteration[-1].output_shape if iteration else current
         if output == current:
             children.extend(LayerResult(r.layer, r.input_shape, r.output_shape, r.cost, r.children, r.times * remaining) for r in iteration)
@@ -237,6 +260,11 @@ def repeat(layer: Repeat, shape: Shape) -> LayerResult:
     cost = total_cost([child.cost * child.times for child in children])
     output_shape = children[-1].output_shape if children else shape
     return LayerResult(layer, shape, output_shape, cost, tuple(children))
+
+
+def count_results(results: tuple[LayerResult, ...]) -> int:
+    """Layers in these results, their children included."""
+    return sum(1 + count_results(result.children) for result in results)
 
 
 def spatial_axes(layer: Layer, shape: Shape) -> Shape:
