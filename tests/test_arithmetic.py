@@ -25,6 +25,9 @@ from archcalc.engine.arithmetic import same_count, window_count
         (3, 3, 1, 0, 1, False, 1),  # kernel exactly the input
         (2, 3, 1, 0, 1, False, 0),  # does not fit
         (2, 3, 1, 1, 1, False, 2),  # fits once padded
+        (1, 2, 2, 0, 1, True, 1),  # ceil_mode: overhangs the input by 1 < stride 2, as PyTorch allows
+        (1, 3, 2, 0, 1, True, 0),  # overhangs by 2, not less than the stride: no window (PyTorch refuses)
+        (1, 2, 2, 0, 1, False, 0),  # without ceil_mode no window may overhang
     ],
 )
 def test_window_count(length: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool, expected: int) -> None:

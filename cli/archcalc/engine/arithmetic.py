@@ -16,17 +16,17 @@ def window_span(kernel: int, dilation: int) -> int:
 
 def window_count(length: int, kernel: int, stride: int, padding: int, dilation: int = 1, ceil_mode: bool = False) -> int:
     """Output length ⌊(n + 2p − d·(k−1) − 1) / s⌋ + 1; with ceil_mode ⌈…⌉ + 1, less one where the last
-    window would start inside the right padding (PyTorch's pooling_output_shape). Returns ≤ 0 when the
-    window does not fit the padded input; callers turn that into an error that names the layer."""
+    window would start inside the right padding (PyTorch's pooling_output_shape). With ceil_mode a
+    window may overhang the padded input by less than a stride, so a kernel one larger than the
+    input can still give one output. Returns 0 when no window fits; callers turn that into an
+    error that names the layer."""
     reach = length + 2 * padding - window_span(kernel, dilation)
-    if reach < 0:
-        return 0
     if not ceil_mode:
-        return reach // stride + 1
+        return max(reach // stride + 1, 0)
     count = ceil_div(reach, stride) + 1
-    if (count - 1) * stride >= length + padding:
+    if count > 0 and (count - 1) * stride >= length + padding:
         count -= 1
-    return count
+    return max(count, 0)
 
 
 def same_count(length: int, stride: int) -> int:
