@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -94,7 +95,7 @@ def test_an_arrow_chain_equals_the_yaml_written_out(sizes: list[int]) -> None:
     chained, spelled = analyze(load_spec(chain)), analyze(load_text(written, "<yaml>", "yaml"))
     assert chained.total == spelled.total
     assert chained.output_shape == spelled.output_shape == (sizes[-1],)
-    assert chained.total.params == sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+    assert chained.total.params == sum(a * b + b for a, b in pairwise(sizes))
 
 
 @pytest.fixture(scope="module")
