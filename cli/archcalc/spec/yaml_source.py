@@ -69,9 +69,7 @@ def load_located(text: str, source: str) -> Located:
             raise SpecError(problem, origin_of(node.start_mark, source))
         return _Converter(loader, source).convert(node, depth=0)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "invalid YAML"
-        raise SpecError(f"invalid YAML: {problem}", origin_of(mark, source)) from None
+        raise yaml_error(error, source) from None
     except yaml.YAMLError as error:
         raise SpecError(f"invalid YAML: {error}", Origin(source)) from None
     except RecursionError:
@@ -95,6 +93,16 @@ def expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
         size = 1
     sizes[id(node)] = min(size, 10 * MAX_VALUES)  # capped: the exact size of a bomb is not needed
     return sizes[id(node)]
+
+
+def yaml_error(error: yaml.MarkedYAMLError, source: str) -> SpecError:
+    """Located where the broken construct began (an unclosed `{` on line 3), when the parser says,
+    and where it noticed, which for an unclosed bracket is often the end of the file."""
+    problem = error.problem or "invalid YAML"
+    if error.context and error.context_mark is not None:
+        noticed = "" if error.problem_mark is None else f" (noticed at line {error.problem_mark.line + 1}, column {error.problem_mark.column + 1})"
+        return SpecError(f"invalid YAML {error.context}: {problem}{noticed}", origin_of(error.context_mark, source))
+    return SpecError(f"invalid YAML: {problem}", origin_of(error.problem_mark, source))
 
 
 class _Converter:
