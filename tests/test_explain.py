@@ -11,7 +11,8 @@ from archcalc.engine import analyze
 from archcalc.engine.memory import walk
 from archcalc.engine.receptive import receptive_fields
 from archcalc.render.explain import explain
-from archcalc.render.grid import ShowOptions, show_grid
+from archcalc.render.options import ShowOptions
+from archcalc.render.show import show_grid
 from archcalc.spec import load_spec, load_text
 from archcalc.spec.model import Conv, Dense, Depthwise, DType, SqueezeExcite
 from tests.conftest import ARCHSPECS, report_from

@@ -1,14 +1,14 @@
 """The command line: read arguments, run spec -> engine -> render, print, choose the exit code.
 
 Only this module imports typer, and only here does an error become an exit status:
-0 success, 1 a budget exceeded, 2 bad input or usage.
+0 success, 1 a budget exceeded, 2 bad input or usage. Each command imports the engine and
+render modules it alone needs, so a cold start pays only for the command that runs.
 """
 
 from __future__ import annotations
 
 import enum
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -17,9 +17,6 @@ import typer
 
 from archcalc import __version__
 from archcalc.engine import Report, analyze
-from archcalc.engine.budget import check_spec
-from archcalc.engine.diff import diff_reports
-from archcalc.engine.sweep import sweep as sweep_sizes
 from archcalc.errors import ArchcalcError
 from archcalc.quantities import parse_count
 from archcalc.render import (
@@ -97,7 +94,7 @@ def terminal() -> Terminal:
     if not sys.stdout.isatty():
         return Terminal(color=False, width=None)
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    return Terminal(color=color, width=shutil.get_terminal_size().columns)
+    return Terminal(color=color, width=os.get_terminal_size(sys.stdout.fileno()).columns)
 
 
 def emit(text: str) -> None:
@@ -202,6 +199,8 @@ def check(
         )
         if (maximum := count_option(written)) is not None
     ]
+    from archcalc.engine.budget import check_spec
+
     reports = analyze_all(specs, annotate=output_format is CheckFormat.GITHUB)
     results = [check_spec(report, flags, dtype) for report in reports]
     if not quiet:
@@ -223,6 +222,8 @@ def diff(
 
     Example: archcalc diff archspecs/zoo/resnet18.yaml archspecs/zoo/resnet34.yaml
     """
+    from archcalc.engine.diff import diff_reports
+
     before, after = analyze_all([base, head])
     emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all))
 
@@ -270,6 +271,8 @@ def sweep(
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
     """
+    from archcalc.engine.sweep import sweep as sweep_sizes
+
     chosen = sizes_option(sizes)
     reports = analyze_all(specs)
     sweeps = guarded(lambda: [sweep_sizes(report.spec, chosen) for report in reports])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -71,5 +70,7 @@ class ShapeError(ArchcalcError):
 
 def suggestion(word: str, choices: Iterable[str]) -> str | None:
     """`did you mean 'kernel'?` for a likely typo, or None when nothing is close."""
+    import difflib  # only when there is a typo to explain: a run that goes well never pays for it
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None

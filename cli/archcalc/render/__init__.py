@@ -1,17 +1,25 @@
-"""Reports -> text in the chosen format. Rich is imported only when a table is drawn."""
+"""Results -> text in the chosen format.
+
+Each command's grid and renderer are imported when that command renders, not before: a CLI that
+starts in a shell loop should not pay for Rich when it prints JSON, or for `diff` when it runs `show`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from archcalc.engine.budget import SpecCheck
-from archcalc.engine.diff import ReportDiff
-from archcalc.engine.report import Report
-from archcalc.engine.sweep import Sweep
 from archcalc.exhaustive import unreachable
 from archcalc.render.formats import CheckFormat, OutputFormat
-from archcalc.render.grid import Grid, ShowOptions, check_grid, compare_grid, diff_grid, sharing_grid, show_grid, sweep_grid
+from archcalc.render.options import ShowOptions
+
+if TYPE_CHECKING:
+    from archcalc.engine.budget import SpecCheck
+    from archcalc.engine.diff import ReportDiff
+    from archcalc.engine.report import Report
+    from archcalc.engine.sweep import Sweep
+    from archcalc.render.grid import Grid
 
 __all__ = [
     "CheckFormat",
@@ -40,7 +48,7 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
     """A grid in a tabular format. JSON is not a grid format: each command builds its own document."""
     match output_format:
         case OutputFormat.TABLE:
-            from archcalc.render.rich_table import rich_text  # rich costs ~40 ms to import: only for tables
+            from archcalc.render.rich_table import rich_text
 
             return rich_text(grid, terminal.color, terminal.width)
         case OutputFormat.MARKDOWN:
@@ -52,7 +60,7 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
 
             return csv_text(grid)
         case OutputFormat.JSON:
-            raise ValueError("JSON is rendered from reports, not grids")
+            raise ValueError("JSON is rendered from results, not grids")
         case _:
             unreachable(output_format)
 
@@ -62,6 +70,8 @@ def render_show(report: Report, output_format: OutputFormat, terminal: Terminal,
         from archcalc.render.json_format import dumps, report_json
 
         return dumps(report_json(report, options))
+    from archcalc.render.show import show_grid
+
     return render_grid(show_grid(report, options), output_format, terminal)
 
 
@@ -70,6 +80,8 @@ def render_compare(reports: Sequence[Report], output_format: OutputFormat, termi
         from archcalc.render.json_format import compare_json, dumps
 
         return dumps(compare_json(reports))
+    from archcalc.render.compare import compare_grid
+
     return render_grid(compare_grid(reports), output_format, terminal)
 
 
@@ -84,6 +96,8 @@ def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, termi
 
             return github_text(results)
         case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
+            from archcalc.render.check import check_grid
+
             return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
         case _:
             unreachable(output_format)
@@ -94,6 +108,8 @@ def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: T
         from archcalc.render.json_format import diff_json, dumps
 
         return dumps(diff_json(difference))
+    from archcalc.render.diff import diff_grid
+
     return render_grid(diff_grid(difference, show_all), output_format, terminal)
 
 
@@ -103,17 +119,13 @@ def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal:
         from archcalc.render.json_format import dumps, sweep_json
 
         return dumps(sweep_json(sweeps))
+    from archcalc.render.sweep import sweep_grid
+
     text = render_grid(sweep_grid(sweeps, "parameters and MACs"), output_format, terminal)
     if output_format is OutputFormat.TABLE and chart is not None:
         from archcalc.render.chart import Series, log_chart
 
-        series = [
-            Series(
-                result.spec.name,
-                tuple((point.size, getattr(point.report.total, chart)) for point in result.computed if point.report and getattr(point.report.total, chart) > 0),
-            )
-            for result in sweeps
-        ]
+        series = [Series(result.spec.name, tuple((size, value) for size, value in result.values(chart) if value > 0)) for result in sweeps]
         text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)")
     return text
 
@@ -126,4 +138,6 @@ def render_sharing(report: Report, output_format: OutputFormat, terminal: Termin
         from archcalc.render.json_format import dumps, sharing_json
 
         return dumps(sharing_json(report, layers))
+    from archcalc.render.sharing import sharing_grid
+
     return render_grid(sharing_grid(report, layers), output_format, terminal)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from archcalc.engine.budget import SpecCheck
 from archcalc.errors import ArchcalcError, Origin
-from archcalc.render.grid import budget_name, check_summary
+from archcalc.render.check import budget_name, check_summary
 from archcalc.render.text import exact, percent
 
 

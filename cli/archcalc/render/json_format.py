@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from archcalc.engine.arithmetic import volume
-from archcalc.engine.budget import BudgetCheck, SpecCheck
-from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
 from archcalc.engine.memory import activation_bytes, param_bytes
-from archcalc.engine.receptive import Field, Fields, receptive_fields
-from archcalc.engine.report import Cost, LayerResult, Report
-from archcalc.engine.sharing import Sharing
-from archcalc.engine.sweep import Sweep, SweepPoint
-from archcalc.errors import Origin
-from archcalc.render.explain import explain
-from archcalc.render.grid import ShowOptions
 from archcalc.render.labels import label
+
+if TYPE_CHECKING:
+    from archcalc.engine.budget import BudgetCheck, SpecCheck
+    from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
+    from archcalc.engine.receptive import Field, Fields
+    from archcalc.engine.report import Cost, LayerResult, Report
+    from archcalc.engine.sharing import Sharing
+    from archcalc.engine.sweep import Sweep, SweepPoint
+    from archcalc.errors import Origin
+    from archcalc.render.options import ShowOptions
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
@@ -57,6 +59,8 @@ def layer_json(result: LayerResult, times: int = 1, options: ShowOptions | None 
         entry["param_bytes"] = cost.params * options.dtype.bytes
         entry["output_bytes"] = volume(result.output_shape) * options.dtype.bytes
     if options is not None and options.explain:
+        from archcalc.render.explain import explain
+
         entry["arithmetic"] = explain(result, occurrences).split("\n")
     if result.children:
         entry["children"] = [layer_json(child, occurrences, options, fields) for child in result.children]
@@ -72,7 +76,11 @@ def field_json(field: Field | None) -> dict[str, object] | None:
 
 def report_json(report: Report, options: ShowOptions | None = None) -> dict[str, object]:
     """SPEC.md's object; with `options`, each layer carries the extra columns `show` would print."""
-    fields = receptive_fields(report) if options is not None and options.receptive_field else None
+    fields = None
+    if options is not None and options.receptive_field:
+        from archcalc.engine.receptive import receptive_fields
+
+        fields = receptive_fields(report)
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "name": report.name,

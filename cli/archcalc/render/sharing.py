@@ -1,0 +1,55 @@
+"""`sharing`: each conv layer against the unshared layers that would do the same mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from archcalc.engine.arithmetic import volume
+from archcalc.engine.report import Report
+from archcalc.engine.sharing import Sharing
+from archcalc.render.grid import Column, Grid, Row
+from archcalc.render.labels import label
+from archcalc.render.text import shape, times
+
+SHARING_COLUMNS = (
+    Column("#"),
+    Column("layer"),
+    Column("output"),
+    Column("positions", numeric=True),
+    Column("shared weights", numeric=True),
+    Column("locally connected", numeric=True),
+    Column("dense equivalent", numeric=True),
+    Column("sharing factor"),
+)
+
+
+def sharing_grid(report: Report, layers: Sequence[Sharing]) -> Grid:
+    """Each conv against its unshared versions; a sentence per layer says what the numbers mean."""
+    rows = []
+    notes = []
+    for entry in layers:
+        result = entry.result
+        rows.append(
+            Row(
+                (
+                    result.layer.position,
+                    label(result, entry.occurrences),
+                    shape(result.output_shape),
+                    entry.positions,
+                    entry.shared_weights,
+                    entry.locally_connected_weights,
+                    entry.dense_weights,
+                    f"{entry.positions:,}×",
+                )
+            )
+        )
+        notes.append(
+            f"{result.layer.where}: each of its {entry.shared_weights:,} weights is used at {entry.positions:,} positions; "
+            f"unshared, the same windows need {entry.positions:,} × {entry.shared_weights:,} = {entry.locally_connected_weights:,} weights, "
+            f"and a dense layer from {shape(result.input_shape)} to {shape(result.output_shape)} needs "
+            f"{volume(result.input_shape):,} × {volume(result.output_shape):,} = {entry.dense_weights:,}"
+            + (f" ({times(entry.dense_weights / entry.shared_weights)} the conv)" if entry.shared_weights else "")
+        )
+    if not layers:
+        notes.append(f"{report.name} has no conv or depthwise layer: nothing shares weights across positions")
+    return Grid(f"{report.name} · parameter sharing per conv layer", SHARING_COLUMNS, tuple(rows), None, tuple(notes))
