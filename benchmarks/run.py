@@ -1,0 +1,201 @@
+"""archcalc's benchmarks: every figure a ratio measured in this one run, so a noisy machine cancels out.
+
+    .venv/bin/python benchmarks/run.py [--repeats 15] [--torch-python /path/to/python-with-torchinfo]
+
+Process times are the best of --repeats runs of a fresh process (the least disturbed run; the median
+is printed too). Peak memory is each child process's maximum resident set (os.wait4). Bytecode is
+compiled first, as `pip install` does, so no run pays for compiling archcalc's sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ARCHCALC = [PYTHON, "-m", "archcalc"]
+RESNET50 = str(ROOT / "archspecs" / "zoo" / "resnet50.yaml")
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
+@dataclass(frozen=True)
+class Run:
+    best: float  # seconds
+    median: float
+    peak_rss: int  # bytes
+
+
+def measure(command: list[str], repeats: int) -> Run:
+    """Start `command` `repeats` times; its wall time and the largest peak RSS seen."""
+    times, peaks = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        times.append(time.perf_counter() - start)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+        peaks.append(usage.ru_maxrss * 1024)  # kilobytes on Linux
+    return Run(min(times), statistics.median(times), max(peaks))
+
+
+def child_python(code: str, repeats: int = 1) -> Run:
+    return measure([PYTHON, "-c", code], repeats)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def milliseconds(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def verdict(holds: bool) -> str:
+    return "holds" if holds else "DOES NOT HOLD"
+
+
+ENGINE = """
+import json, sys, time
+from archcalc.engine import analyze
+from archcalc.errors import Origin
+from archcalc.spec.model import Activation, Dense, Spec
+count = {count}
+origin = Origin("<generated>")
+layers = []
+for index in range(count // 2):
+    layers.append(Dense(units=64, origin=origin, position=str(2 * index + 1)))
+    layers.append(Activation(function="relu", origin=origin, position=str(2 * index + 2)))
+spec = Spec("generated", (64,), tuple(layers), origin)
+start = time.perf_counter()
+report = analyze(spec)
+print(json.dumps({{"seconds": time.perf_counter() - start, "params": report.total.params}}))
+"""
+
+SWEEP = """
+import json, time
+from archcalc.engine.sweep import sweep
+from archcalc.spec import load_spec
+spec = load_spec({path!r})
+start = time.perf_counter()
+result = sweep(spec, range(32, 1032))
+print(json.dumps({{"seconds": time.perf_counter() - start, "sizes": len(result.points)}}))
+"""
+
+IMPORTED_RICH = """
+import contextlib, io, sys
+from archcalc.app import app
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        app(["show", {path!r}, "--format", "{fmt}"])
+    except SystemExit:
+        pass
+print(sorted(name for name in sys.modules if name == "rich" or name.startswith("rich.")))
+"""
+
+TORCHINFO = """
+import sys, time
+sys.path.insert(0, {root!r})
+import torchinfo
+from archcalc.spec import load_spec
+from tests.torch_reference import build_sequence, channels_first
+import torch
+spec = load_spec({path!r})
+model, _ = build_sequence(spec.layers, torch.zeros(1, *channels_first(spec.input_shape)))
+torchinfo.summary(model, input_size=(1, *channels_first(spec.input_shape)), verbose=0)
+"""
+
+
+def output_of(code: str) -> str:
+    return subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, env=ENV, cwd=ROOT).stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--torch-python", help="a Python with torch and torchinfo, for torchinfo's summary of the same ResNet-50")
+    arguments = parser.parse_args()
+    repeats = arguments.repeats
+    import archcalc
+
+    compileall.compile_dir(str(Path(archcalc.__file__).parent), quiet=1)
+    print(f"archcalc {archcalc.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores; best of {repeats} fresh processes\n")
+
+    bare = child_python("pass", repeats)
+    floor = child_python("import typer, rich, yaml", repeats)
+    floor_tables = child_python("import typer, rich, yaml, rich.console, rich.table", repeats)
+    runs = {
+        "show resnet50 (table)": measure([*ARCHCALC, "show", RESNET50], repeats),
+        "show resnet50 --format json": measure([*ARCHCALC, "show", RESNET50, "--format", "json"], repeats),
+        "show resnet50 --format csv": measure([*ARCHCALC, "show", RESNET50, "--format", "csv"], repeats),
+        "show resnet50 --depth 0 (table)": measure([*ARCHCALC, "show", RESNET50, "--depth", "0"], repeats),
+        "check archspecs/": measure([*ARCHCALC, "check", str(ROOT / "archspecs")], repeats),
+    }
+    print("1. Cold start, whole process")
+    print(f"   python -c pass                              {milliseconds(bare.best):>9}  (median {milliseconds(bare.median)}), {megabytes(bare.peak_rss)}")
+    print(f"   floor: python -c 'import typer, rich, yaml' {milliseconds(floor.best):>9}  (median {milliseconds(floor.median)}), {megabytes(floor.peak_rss)}")
+    print(f"   floor + rich.console, rich.table            {milliseconds(floor_tables.best):>9}  (median {milliseconds(floor_tables.median)})")
+    for name, run in runs.items():
+        print(
+            f"   archcalc {name:<35} {milliseconds(run.best):>9}  = {run.best / floor.best:.2f}× the floor, {run.best / bare.best:.1f}× bare python; {megabytes(run.peak_rss)}"
+        )
+    if arguments.torch_python:
+        code = TORCHINFO.format(root=str(ROOT), path=RESNET50)
+        torch_run = measure([arguments.torch_python, "-c", code], max(3, repeats // 5))
+        table = runs["show resnet50 (table)"]
+        print(
+            f"   torchinfo.summary of the same ResNet-50     {milliseconds(torch_run.best):>9}  = {torch_run.best / table.best:.1f}× archcalc's table; {megabytes(torch_run.peak_rss)}"
+        )
+
+    print("\n2. Engine, generated dense/relu stacks (in one process each; spec built in memory, no YAML)")
+    engine = {}
+    for count in (1_000, 10_000, 100_000):
+        result = json.loads(output_of(ENGINE.format(count=count)))
+        peak = child_python(ENGINE.format(count=count)).peak_rss
+        engine[count] = result["seconds"]
+        print(f"   {count:>7,} layers  {milliseconds(result['seconds']):>9}  {result['seconds'] / count * 1e6:6.2f} µs a layer  {megabytes(peak)}")
+    linear = engine[100_000] / engine[1_000] / 100
+    print(f"   time per layer at 100,000 over time per layer at 1,000: {linear:.2f} (1.00 is linear)")
+
+    print("\n3. Sweep of the seed CNN over 1,000 input sizes (32 to 1,031)")
+    sweep_code = SWEEP.format(path=str(ROOT / "archspecs" / "seed" / "cnn.yaml"))
+    sweep_result = json.loads(output_of(sweep_code))
+    sweep_peak = child_python(sweep_code).peak_rss
+    print(f"   {sweep_result['sizes']:,} sizes  {milliseconds(sweep_result['seconds'])}  {megabytes(sweep_peak)}")
+
+    print("\n4. Peak memory of `archcalc show --format json`, every archspec and a 175-billion-parameter dense stack")
+    specs = sorted((ROOT / "archspecs").rglob("*.yaml")) + [ROOT / "benchmarks" / "specs" / "dense_175b.yaml"]
+    peaks = {path.relative_to(ROOT): measure([*ARCHCALC, "show", str(path), "--format", "json"], 1).peak_rss for path in specs}
+    for path, peak in peaks.items():
+        print(f"   {str(path):<48} {megabytes(peak)}")
+
+    print("\n5. What the machine formats import of rich")
+    imported = {fmt: output_of(IMPORTED_RICH.format(path=RESNET50, fmt=fmt)) for fmt in ("json", "csv", "table")}
+    for fmt, modules in imported.items():
+        print(f"   --format {fmt:<6} {modules}")
+
+    table, as_json = runs["show resnet50 (table)"], runs["show resnet50 --format json"]
+    print("\nTargets")
+    print(
+        f"   cold show of resnet50 within 1.3× the import floor: table {table.best / floor.best:.2f}×, json {as_json.best / floor.best:.2f}×: {verdict(table.best <= 1.3 * floor.best)} (table), {verdict(as_json.best <= 1.3 * floor.best)} (json)"
+    )
+    print(
+        f"   engine linear in layers ({linear:.2f}) and 10,000 layers under 0.5 s ({milliseconds(engine[10_000])}): {verdict(linear < 1.5 and engine[10_000] < 0.5)}"
+    )
+    print(f"   peak memory under 60 MB for every spec (largest {megabytes(max(peaks.values()))}): {verdict(max(peaks.values()) < 60e6)}")
+    lean = all("rich.console" not in imported[fmt] and "rich.table" not in imported[fmt] for fmt in ("json", "csv"))
+    print(f"   JSON and CSV do not import rich's console or table: {verdict(lean)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
