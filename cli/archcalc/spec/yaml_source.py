@@ -133,8 +133,13 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode) -> Scalar:
         try:
             value: object = self.loader.construct_object(node)  # the safe constructor: unknown tags raise here
-        except ValueError:  # Python refuses to read integers of more than 4,300 digits
-            raise SpecError("a number too long to read", origin_of(node.start_mark, self.source)) from None
+        except (ValueError, TypeError, ArithmeticError, LookupError):
+            # PyYAML's constructors fail this way on a tagged scalar they cannot read (`!!int ` with
+            # nothing after it), and Python refuses integers of more than 4,300 digits.
+            where = origin_of(node.start_mark, self.source)
+            if len(node.value) > 4000:
+                raise SpecError("a number too long to read", where) from None
+            raise SpecError(f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}", where) from None
         if isinstance(value, int) and not isinstance(value, bool) and not _DECIMAL.match(node.value):
             return str(node.value)  # YAML 1.1 reads 0x10 as 16 and 1:30 as 90; a spec means what it shows
         if value is None or isinstance(value, (str, int, float, bool)):
