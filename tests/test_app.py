@@ -131,3 +131,34 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     assert code == 0
     assert "Example" in out
     assert "Usage: archcalc " + command in " ".join(out.split())
+
+
+def test_layers_lists_every_kind_with_its_arguments() -> None:
+    code, out, _ = run("layers", "--format", "json")
+    assert code == 0
+    entries = json.loads(out)["layers"]
+    names = {name for entry in entries for name in entry["names"]}
+    from archcalc.spec.parse import LAYER_KINDS
+
+    assert names == set(LAYER_KINDS)
+    conv = next(entry for entry in entries if entry["names"] == ["conv"])
+    assert conv["arguments"] == ["filters", "kernel", "stride", "padding", "dilation", "groups", "bias"]
+
+
+def test_unknown_default_arguments_are_refused_where_written() -> None:
+    code, _, err = run("show", "-", stdin="input: 8x8x1\ndefaults:\n  conv: {biass: false}\nlayers: [relu]\n")
+    assert code == 2
+    assert "<stdin>:3:10: unknown argument 'biass' for conv in defaults; did you mean 'bias'?" in err
+
+
+@pytest.mark.parametrize(("tty", "no_color", "expected"), [(False, False, False), (True, False, True), (True, True, False)])
+def test_colour_only_on_a_terminal_without_no_color(tty: bool, no_color: bool, expected: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archcalc import app as application
+
+    monkeypatch.setattr(application.sys.stdout, "isatty", lambda: tty)
+    monkeypatch.setattr(application.os, "get_terminal_size", lambda _: application.os.terminal_size((100, 40)))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    assert application.terminal().color is expected

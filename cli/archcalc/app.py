@@ -242,6 +242,23 @@ def sharing(
     emit(render_sharing(report, output_format, terminal()))
 
 
+@app.command()
+def layers(output_format: FormatOption = OutputFormat.TABLE) -> None:
+    """Every layer kind a spec can use: the names it may be written as, its arguments, what it counts.
+
+    Example: archcalc layers --format markdown
+    """
+    from archcalc.render import render_grid
+    from archcalc.render.layer_kinds import layer_kinds_grid, layer_kinds_json
+
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import dumps
+
+        emit(dumps(layer_kinds_json()))
+    else:
+        emit(render_grid(layer_kinds_grid(), output_format, terminal()))
+
+
 class ChartFigure(str, enum.Enum):
     PARAMS = "params"
     MACS = "macs"

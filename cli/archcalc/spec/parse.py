@@ -171,16 +171,11 @@ def describe(value: object) -> str:
 
 
 def build_dense(a: Arguments) -> Layer:
-    a.check_keys(("units", "bias"))
     return Dense(units=a.count("units"), bias=a.flag("bias", True), **a.common)  # type: ignore[arg-type]
-
-
-CONV_KEYS = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
 
 
 def build_conv(spatial_rank: int | None) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        a.check_keys(CONV_KEYS)
         return Conv(
             filters=a.count("filters"),
             kernel=a.per_axis("kernel"),
@@ -197,7 +192,6 @@ def build_conv(spatial_rank: int | None) -> Callable[[Arguments], Layer]:
 
 
 def build_depthwise(a: Arguments) -> Layer:
-    a.check_keys(("kernel", "stride", "padding", "dilation", "multiplier", "bias"))
     return Depthwise(
         kernel=a.per_axis("kernel"),
         stride=a.per_axis("stride", (1,)),
@@ -211,7 +205,6 @@ def build_depthwise(a: Arguments) -> Layer:
 
 def build_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        a.check_keys(("kernel", "stride", "padding", "ceil_mode"))
         stride = a.per_axis("stride") if "stride" in a.entries else None
         return Pool(mode=mode, kernel=a.per_axis("kernel"), stride=stride, padding=a.padding(), ceil_mode=a.flag("ceil_mode", False), **a.common)  # type: ignore[arg-type]
 
@@ -220,7 +213,6 @@ def build_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
 
 def build_global_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        a.check_keys(())
         return GlobalPool(mode=mode, **a.common)  # type: ignore[arg-type]
 
     return build
@@ -228,47 +220,39 @@ def build_global_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
 
 def build_adaptive_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        a.check_keys(("output",))
         return AdaptivePool(mode=mode, output=a.per_axis("output"), **a.common)  # type: ignore[arg-type]
 
     return build
 
 
 def build_flatten(a: Arguments) -> Layer:
-    a.check_keys(())
     return Flatten(**a.common)  # type: ignore[arg-type]
 
 
 def build_batchnorm(a: Arguments) -> Layer:
-    a.check_keys(())
     return BatchNorm(**a.common)  # type: ignore[arg-type]
 
 
 def build_layernorm(a: Arguments) -> Layer:
-    a.check_keys(())
     return LayerNorm(**a.common)  # type: ignore[arg-type]
 
 
 def build_activation(function: str) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        a.check_keys(())
         return Activation(function=function, **a.common)  # type: ignore[arg-type]
 
     return build
 
 
 def build_dropout(a: Arguments) -> Layer:
-    a.check_keys(("rate",))
     return Dropout(rate=a.fraction("rate", 0.5), **a.common)  # type: ignore[arg-type]
 
 
 def build_residual(a: Arguments) -> Layer:
-    a.check_keys(("layers", "shortcut"))
     return Residual(layers=a.layers("layers"), shortcut=a.layers("shortcut", required=False), **a.common)  # type: ignore[arg-type]
 
 
 def build_concat(a: Arguments) -> Layer:
-    a.check_keys(("branches",))
     entry = a.required("branches")
     if not isinstance(entry.value.value, list) or not entry.value.value:
         raise a.error("concat takes a non-empty list of branches, each a list of layers", entry.value.origin)
@@ -277,55 +261,70 @@ def build_concat(a: Arguments) -> Layer:
 
 
 def build_squeeze_excite(a: Arguments) -> Layer:
-    a.check_keys(("channels",))
     return SqueezeExcite(channels=a.count("channels"), **a.common)  # type: ignore[arg-type]
 
 
 def build_repeat(a: Arguments) -> Layer:
-    a.check_keys(("times", "layers"))
     return Repeat(times=a.count("times"), layers=a.layers("layers"), **a.common)  # type: ignore[arg-type]
 
 
 def build_block(a: Arguments) -> Layer:
-    a.check_keys(("layers",))
     return Block(layers=a.layers("layers"), **a.common)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
 class LayerKind:
-    """How a written layer name is read: its canonical kind, its builder, its main argument."""
+    """How a written layer name is read: its canonical kind, the arguments it takes (the first
+    may be given alone as its main argument: `dense: 8`), its builder, and the rule it counts by."""
 
     kind: str
     build: Callable[[Arguments], Layer]
+    arguments: tuple[str, ...] = ()
     main: str | None = None
+    rule: str = "no parameters"
+
+
+WINDOW = ("kernel", "stride", "padding", "dilation")
+CONV = LayerKind("conv", build_conv(None), ("filters", *WINDOW, "groups", "bias"), rule="k·(C/groups)·filters + filters")
+DENSE = LayerKind("dense", build_dense, ("units", "bias"), "units", "in·units + units, on the last axis")
+SQUEEZE = LayerKind("squeeze_excite", build_squeeze_excite, ("channels",), "channels", "2·C·s + s + C")
+
+
+def _pool(name: str, mode: PoolMode) -> LayerKind:
+    return LayerKind(name, build_pool(mode), ("kernel", "stride", "padding", "ceil_mode"), "kernel")
+
+
+def _conv_of_rank(rank: int) -> LayerKind:
+    axes = "1 spatial axis" if rank == 1 else f"{rank} spatial axes"
+    return LayerKind("conv", build_conv(rank), CONV.arguments, rule=f"{CONV.rule}; checks the input has {axes}")
 
 
 LAYER_KINDS: dict[str, LayerKind] = {
-    "dense": LayerKind("dense", build_dense, "units"),
-    "fc": LayerKind("dense", build_dense, "units"),
-    "linear": LayerKind("dense", build_dense, "units"),
-    "conv": LayerKind("conv", build_conv(None)),
-    "conv1d": LayerKind("conv", build_conv(1)),
-    "conv2d": LayerKind("conv", build_conv(2)),
-    "conv3d": LayerKind("conv", build_conv(3)),
-    "depthwise": LayerKind("depthwise", build_depthwise),
-    "maxpool": LayerKind("maxpool", build_pool(PoolMode.MAX), "kernel"),
-    "avgpool": LayerKind("avgpool", build_pool(PoolMode.AVG), "kernel"),
-    "global_maxpool": LayerKind("global_maxpool", build_global_pool(PoolMode.MAX)),
-    "global_avgpool": LayerKind("global_avgpool", build_global_pool(PoolMode.AVG)),
-    "adaptive_maxpool": LayerKind("adaptive_maxpool", build_adaptive_pool(PoolMode.MAX), "output"),
-    "adaptive_avgpool": LayerKind("adaptive_avgpool", build_adaptive_pool(PoolMode.AVG), "output"),
+    "dense": DENSE,
+    "fc": DENSE,
+    "linear": DENSE,
+    "conv": CONV,
+    "conv1d": _conv_of_rank(1),
+    "conv2d": _conv_of_rank(2),
+    "conv3d": _conv_of_rank(3),
+    "depthwise": LayerKind("depthwise", build_depthwise, (*WINDOW, "multiplier", "bias"), rule="a conv with groups = C, filters = C·multiplier"),
+    "maxpool": _pool("maxpool", PoolMode.MAX),
+    "avgpool": _pool("avgpool", PoolMode.AVG),
+    "global_maxpool": LayerKind("global_maxpool", build_global_pool(PoolMode.MAX), rule="no parameters; output [C]"),
+    "global_avgpool": LayerKind("global_avgpool", build_global_pool(PoolMode.AVG), rule="no parameters; output [C]"),
+    "adaptive_maxpool": LayerKind("adaptive_maxpool", build_adaptive_pool(PoolMode.MAX), ("output",), "output"),
+    "adaptive_avgpool": LayerKind("adaptive_avgpool", build_adaptive_pool(PoolMode.AVG), ("output",), "output"),
     "flatten": LayerKind("flatten", build_flatten),
-    "batchnorm": LayerKind("batchnorm", build_batchnorm),
-    "layernorm": LayerKind("layernorm", build_layernorm),
-    "dropout": LayerKind("dropout", build_dropout, "rate"),
-    "residual": LayerKind("residual", build_residual, "layers"),
-    "concat": LayerKind("concat", build_concat, "branches"),
-    "squeeze_excite": LayerKind("squeeze_excite", build_squeeze_excite, "channels"),
-    "se": LayerKind("squeeze_excite", build_squeeze_excite, "channels"),
-    "repeat": LayerKind("repeat", build_repeat),
-    "block": LayerKind("block", build_block, "layers"),
-    **{function: LayerKind(function, build_activation(function)) for function in sorted(ACTIVATIONS)},
+    "batchnorm": LayerKind("batchnorm", build_batchnorm, rule="2C, plus 2C running statistics (not trained)"),
+    "layernorm": LayerKind("layernorm", build_layernorm, rule="2·(last axis)"),
+    "dropout": LayerKind("dropout", build_dropout, ("rate",), "rate"),
+    "residual": LayerKind("residual", build_residual, ("layers", "shortcut"), "layers", "its paths' layers; output = layers(x) + shortcut(x)"),
+    "concat": LayerKind("concat", build_concat, ("branches",), "branches", "its branches' layers; joined on the channels"),
+    "squeeze_excite": SQUEEZE,
+    "se": SQUEEZE,
+    "repeat": LayerKind("repeat", build_repeat, ("times", "layers"), rule="its layers, `times` times in a row"),
+    "block": LayerKind("block", build_block, ("layers",), "layers", "its layers, in order"),
+    **{function: LayerKind(function, build_activation(function), rule="no parameters; elementwise") for function in sorted(ACTIVATIONS)},
 }
 
 
@@ -351,7 +350,9 @@ class Context:
         kind = LAYER_KINDS[lowered]
         entries = self._arguments(kind, written, value, node.origin, position)
         merged = {**self.defaults.get(kind.kind, {}), **entries}
-        return kind.build(Arguments(kind.kind, merged, node.origin, position, self))
+        arguments = Arguments(kind.kind, merged, node.origin, position, self)
+        arguments.check_keys(kind.arguments)
+        return kind.build(arguments)
 
     def _split(self, node: Located, position: str) -> tuple[str, Origin, Located | None]:
         """A layer is written `name` or `name: value`; return the name, its origin and the value."""
@@ -428,6 +429,10 @@ def parse_defaults(node: Located) -> dict[str, Mapping]:
             raise SpecError(f"unknown layer '{written}' in defaults", entry.key_origin, None, suggestion(written.lower(), LAYER_KINDS))
         if not isinstance(entry.value.value, dict):
             raise SpecError(f"defaults for {written} must be a mapping of arguments", entry.value.origin)
+        for key, argument in entry.value.value.items():
+            if key not in kind.arguments:
+                hint = suggestion(key, kind.arguments) or f"{kind.kind} takes: {', '.join(kind.arguments) or 'none'}"
+                raise SpecError(f"unknown argument '{key}' for {kind.kind} in defaults", argument.key_origin, None, hint)
         defaults[kind.kind] = {**defaults.get(kind.kind, {}), **entry.value.value}
     return defaults
 
