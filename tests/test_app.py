@@ -153,10 +153,13 @@ def test_unknown_default_arguments_are_refused_where_written() -> None:
 
 @pytest.mark.parametrize(("tty", "no_color", "expected"), [(False, False, False), (True, False, True), (True, True, False)])
 def test_colour_only_on_a_terminal_without_no_color(tty: bool, no_color: bool, expected: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import sys
+
     from archcalc import app as application
 
-    monkeypatch.setattr(application.sys.stdout, "isatty", lambda: tty)
-    monkeypatch.setattr(application.os, "get_terminal_size", lambda _: application.os.terminal_size((100, 40)))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)
+    monkeypatch.setattr(os, "get_terminal_size", lambda _: os.terminal_size((100, 40)))
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
     if no_color:
