@@ -82,13 +82,11 @@ class Arguments:
         return entry
 
     def count(self, key: str, default: int | None = None, minimum: int = 1) -> int:
+        """A whole number; required when there is no default."""
+        if default is None:
+            return self.whole(self.required(key).value, key, minimum)
         entry = self.entries.get(key)
-        if entry is None:
-            if default is None:
-                entry = self.required(key)
-            else:
-                return default
-        return self.whole(entry.value, key, minimum)
+        return default if entry is None else self.whole(entry.value, key, minimum)
 
     def whole(self, value: Located, key: str, minimum: int = 1) -> int:
         number = value.value
@@ -101,12 +99,10 @@ class Arguments:
         return number
 
     def per_axis(self, key: str, default: PerAxis | None = None, minimum: int = 1) -> PerAxis:
-        entry = self.entries.get(key)
+        """One value for every spatial axis, or a list of one per axis; required when there is no default."""
+        entry = self.required(key) if default is None else self.entries.get(key)
         if entry is None:
-            if default is None:
-                entry = self.required(key)
-            else:
-                return default
+            return default or ()
         value = entry.value.value
         if isinstance(value, list):
             if not 1 <= len(value) <= 3:
@@ -142,12 +138,9 @@ class Arguments:
         return float(value)
 
     def layers(self, key: str, required: bool = True) -> tuple[Layer, ...]:
-        entry = self.entries.get(key)
+        entry = self.required(key) if required else self.entries.get(key)
         if entry is None:
-            if required:
-                entry = self.required(key)
-            else:
-                return ()
+            return ()
         return self.context.layer_list(entry.value, f"{self.position}.{key}" if key != "layers" else self.position)
 
     @property
