@@ -282,7 +282,7 @@ def sweep(
     output_format: FormatOption = OutputFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
 ) -> None:
-    """How parameters and MACs grow with the input's side: a table, the fitted exponent, a log-log chart.
+    """How parameters and MACs grow with the input's side: a table, the growth exponent k, a log-log chart.
 
     An ANN's first layer grows as side²; a conv layer's weights do not grow at all.
 

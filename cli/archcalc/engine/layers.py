@@ -98,9 +98,7 @@ def apply_layer(layer: Layer, shape: Shape) -> LayerResult:
         case Repeat():
             return repeat(layer, shape)
         case Block():
-            children = apply_layers(layer.layers, shape)
-            output = children[-1].output_shape if children else shape
-            return LayerResult(layer, shape, output, total_cost([child.cost for child in children]), children)
+            return block(layer, shape)
         case _:
             unreachable(layer)
 
@@ -233,6 +231,13 @@ def squeeze_excite(layer: SqueezeExcite, shape: Shape) -> LayerResult:
     channels, squeeze = shape[-1], layer.channels
     cost = Cost(weights=2 * channels * squeeze, biases=squeeze + channels, macs=2 * channels * squeeze)
     return LayerResult(layer, shape, shape, cost)
+
+
+def block(layer: Block, shape: Shape) -> LayerResult:
+    """A named group: its layers in order, summed into one row."""
+    children = apply_layers(layer.layers, shape)
+    output = children[-1].output_shape if children else shape
+    return LayerResult(layer, shape, output, total_cost([child.cost for child in children]), children)
 
 
 def repeat(layer: Repeat, shape: Shape) -> LayerResult:

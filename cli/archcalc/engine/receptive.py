@@ -96,10 +96,9 @@ def _apply(result: LayerResult, field: Field, fields: Fields) -> Field:
                 widest = tuple(max(ceil_div((i + 1) * n, o) - (i * n) // o for i in range(min(o, 4096))) for n, o in zip(inputs, outputs, strict=True))
                 steps = tuple(max(n // o, 1) for n, o in zip(inputs, outputs, strict=True))
                 after = field.widened(widest, steps, approximate=inputs != outputs)
-        case Residual():
-            main = _sequence(tuple(c for c in result.children if not c.layer.position.startswith(f"{layer.position}.shortcut.")), field, fields)
-            shortcut = _sequence(tuple(c for c in result.children if c.layer.position.startswith(f"{layer.position}.shortcut.")), field, fields)
-            after = _widest(main, shortcut)
+        case Residual():  # children: the main path's results, then the shortcut's
+            split = len(layer.layers)
+            after = _widest(_sequence(result.children[:split], field, fields), _sequence(result.children[split:], field, fields))
         case Concat():
             after = field
             remaining = list(result.children)
