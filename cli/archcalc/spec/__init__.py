@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from archcalc.errors import Origin, SpecError
 from archcalc.spec.model import Spec
@@ -45,8 +46,8 @@ def load_text(data: bytes | str, source: str, name: str) -> Spec:
     return parse_spec(load_located(data, source), name)
 
 
-def _read_limited(stream: object, source: str) -> bytes:
-    data: bytes = stream.read(MAX_SPEC_BYTES + 1)  # type: ignore[attr-defined]
+def _read_limited(stream: BinaryIO, source: str) -> bytes:
+    data = stream.read(MAX_SPEC_BYTES + 1)
     if len(data) > MAX_SPEC_BYTES:
         raise SpecError(f"the spec is larger than {MAX_SPEC_BYTES // 1_000_000} MB; archcalc reads specs of a few KB", Origin(source))
     return data

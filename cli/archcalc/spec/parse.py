@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TypedDict
 
 from archcalc.errors import Origin, SpecError, suggestion
 from archcalc.quantities import parse_count
@@ -43,6 +44,14 @@ MAX_SIZE = 10**36
 """Larger than any real size or count, small enough that every product of them prints quickly."""
 
 SPEC_KEYS = ("name", "description", "input", "layers", "chain", "budget", "defaults")
+
+
+class Common(TypedDict):
+    """What every layer carries, whatever its kind: where it was written and its display name."""
+
+    origin: Origin
+    position: str
+    name: str | None
 
 
 class Arguments:
@@ -144,7 +153,7 @@ class Arguments:
         return self.context.layer_list(entry.value, f"{self.position}.{key}" if key != "layers" else self.position)
 
     @property
-    def common(self) -> dict[str, object]:
+    def common(self) -> Common:
         return {"origin": self.origin, "position": self.position, "name": self.name}
 
 
@@ -159,12 +168,13 @@ def describe(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-# One builder per layer kind. Each says which arguments it takes and reads them; the table below
-# maps every name a user may write (aliases included) to a builder and its main argument.
+# One builder per layer kind: it reads its arguments into the layer's typed value. Which arguments
+# a kind takes, and which one may be written alone, is in LAYER_KINDS below: unknown ones are
+# refused there, before a builder runs.
 
 
 def build_dense(a: Arguments) -> Layer:
-    return Dense(units=a.count("units"), bias=a.flag("bias", True), **a.common)  # type: ignore[arg-type]
+    return Dense(units=a.count("units"), bias=a.flag("bias", True), **a.common)
 
 
 def build_conv(spatial_rank: int | None) -> Callable[[Arguments], Layer]:
@@ -178,7 +188,7 @@ def build_conv(spatial_rank: int | None) -> Callable[[Arguments], Layer]:
             groups=a.count("groups", 1),
             bias=a.flag("bias", True),
             spatial_rank=spatial_rank,
-            **a.common,  # type: ignore[arg-type]
+            **a.common,
         )
 
     return build
@@ -192,57 +202,57 @@ def build_depthwise(a: Arguments) -> Layer:
         dilation=a.per_axis("dilation", (1,)),
         multiplier=a.count("multiplier", 1),
         bias=a.flag("bias", True),
-        **a.common,  # type: ignore[arg-type]
+        **a.common,
     )
 
 
 def build_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
         stride = a.per_axis("stride") if "stride" in a.entries else None
-        return Pool(mode=mode, kernel=a.per_axis("kernel"), stride=stride, padding=a.padding(), ceil_mode=a.flag("ceil_mode", False), **a.common)  # type: ignore[arg-type]
+        return Pool(mode=mode, kernel=a.per_axis("kernel"), stride=stride, padding=a.padding(), ceil_mode=a.flag("ceil_mode", False), **a.common)
 
     return build
 
 
 def build_global_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        return GlobalPool(mode=mode, **a.common)  # type: ignore[arg-type]
+        return GlobalPool(mode=mode, **a.common)
 
     return build
 
 
 def build_adaptive_pool(mode: PoolMode) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        return AdaptivePool(mode=mode, output=a.per_axis("output"), **a.common)  # type: ignore[arg-type]
+        return AdaptivePool(mode=mode, output=a.per_axis("output"), **a.common)
 
     return build
 
 
 def build_flatten(a: Arguments) -> Layer:
-    return Flatten(**a.common)  # type: ignore[arg-type]
+    return Flatten(**a.common)
 
 
 def build_batchnorm(a: Arguments) -> Layer:
-    return BatchNorm(**a.common)  # type: ignore[arg-type]
+    return BatchNorm(**a.common)
 
 
 def build_layernorm(a: Arguments) -> Layer:
-    return LayerNorm(**a.common)  # type: ignore[arg-type]
+    return LayerNorm(**a.common)
 
 
 def build_activation(function: str) -> Callable[[Arguments], Layer]:
     def build(a: Arguments) -> Layer:
-        return Activation(function=function, **a.common)  # type: ignore[arg-type]
+        return Activation(function=function, **a.common)
 
     return build
 
 
 def build_dropout(a: Arguments) -> Layer:
-    return Dropout(rate=a.fraction("rate", 0.5), **a.common)  # type: ignore[arg-type]
+    return Dropout(rate=a.fraction("rate", 0.5), **a.common)
 
 
 def build_residual(a: Arguments) -> Layer:
-    return Residual(layers=a.layers("layers"), shortcut=a.layers("shortcut", required=False), **a.common)  # type: ignore[arg-type]
+    return Residual(layers=a.layers("layers"), shortcut=a.layers("shortcut", required=False), **a.common)
 
 
 def build_concat(a: Arguments) -> Layer:
@@ -250,19 +260,19 @@ def build_concat(a: Arguments) -> Layer:
     if not isinstance(entry.value.value, list) or not entry.value.value:
         raise a.error("concat takes a non-empty list of branches, each a list of layers", entry.value.origin)
     branches = tuple(a.context.layer_list(branch, f"{a.position}.branch{number}") for number, branch in enumerate(entry.value.value, start=1))
-    return Concat(branches=branches, **a.common)  # type: ignore[arg-type]
+    return Concat(branches=branches, **a.common)
 
 
 def build_squeeze_excite(a: Arguments) -> Layer:
-    return SqueezeExcite(channels=a.count("channels"), **a.common)  # type: ignore[arg-type]
+    return SqueezeExcite(channels=a.count("channels"), **a.common)
 
 
 def build_repeat(a: Arguments) -> Layer:
-    return Repeat(times=a.count("times"), layers=a.layers("layers"), **a.common)  # type: ignore[arg-type]
+    return Repeat(times=a.count("times"), layers=a.layers("layers"), **a.common)
 
 
 def build_block(a: Arguments) -> Layer:
-    return Block(layers=a.layers("layers"), **a.common)  # type: ignore[arg-type]
+    return Block(layers=a.layers("layers"), **a.common)
 
 
 @dataclass(frozen=True)
@@ -443,7 +453,7 @@ def parse_shape(node: Located) -> Shape:
     elif isinstance(value, str):
         items = [int(part) if is_number(part) else part for part in _SHAPE_SEPARATORS.split(value.strip().strip("[]"))]
     else:
-        items = [item.value for item in value]  # type: ignore[attr-defined]
+        items = [item.value if isinstance(item, Located) else item for item in value]
     if not 1 <= len(items) <= 4:
         raise SpecError(f"an input shape has 1 to 4 axes (channels last), got {len(items)}", node.origin)
     for item in items:
