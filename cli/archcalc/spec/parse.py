@@ -452,8 +452,10 @@ def parse_shape(node: Located) -> Shape:
         items: list[object] = [value]
     elif isinstance(value, str):
         items = [int(part) if is_number(part) else part for part in _SHAPE_SEPARATORS.split(value.strip().strip("[]"))]
-    else:
+    elif isinstance(value, list):
         items = [item.value if isinstance(item, Located) else item for item in value]
+    else:
+        raise SpecError(f"an input shape is written 4x4x1, [4, 4, 1] or 16, got {describe(value)}", node.origin)
     if not 1 <= len(items) <= 4:
         raise SpecError(f"an input shape has 1 to 4 axes (channels last), got {len(items)}", node.origin)
     for item in items:
