@@ -60,6 +60,7 @@ HOSTILE = {
     "a 5,000-digit integer": ("input: " + "9" * 5_000 + "\nlayers: [relu]\n", "a number too long to read"),
     "an empty tagged integer (found by fuzzing)": ("input: [!!int ]\nlayers: [relu]\n", "cannot read '' as int"),
     "an empty tagged float (found by fuzzing)": ("input: 4\nlayers: [{dropout: !!float }]\n", "cannot read '' as float"),
+    "an infinite budget (found by fuzzing)": ("chain: 4->2\nbudget: {params: .inf}\n", "a count must be a finite number"),
     "duplicate keys": ("input: 4\nlayers: [relu]\ninput: 5\n", "duplicate key 'input' (first written at line 1)"),
     "duplicate layer arguments": ("input: 8x8x1\nlayers:\n  - conv: {filters: 1, kernel: 3, kernel: 5}\n", "duplicate key 'kernel'"),
     "nested repeats that multiply": (

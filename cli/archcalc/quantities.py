@@ -30,6 +30,8 @@ def parse_count(text: str | int | float) -> int:
             value = Decimal(digits.replace("_", "")) * SUFFIXES[suffix.upper()]
         except InvalidOperation:
             raise ValueError(f"'{text}' is not a count") from None
+    if not value.is_finite():
+        raise ValueError(f"a count must be a finite number, not {text}")
     if value < 0:
         raise ValueError(f"a count cannot be negative: {text}")
     if value != value.to_integral_value():
