@@ -11,11 +11,12 @@ from archcalc.render.grid import Grid
 def csv_text(grid: Grid) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([_snake(column.title) for column in grid.columns] + ["depth"])
+    depth = ["depth"] if grid.nested else []
+    writer.writerow([_snake(column.title) for column in grid.columns] + depth)
     for row in grid.rows:
-        writer.writerow([("" if cell is None else cell) for cell in row.cells] + [row.depth])
+        writer.writerow([("" if cell is None else cell) for cell in row.cells] + ([row.depth] if grid.nested else []))
     if grid.total is not None:
-        writer.writerow([("" if cell is None else cell) for cell in grid.total.cells] + [""])
+        writer.writerow([("" if cell is None else cell) for cell in grid.total.cells] + ([""] if grid.nested else []))
     return buffer.getvalue()
 
 

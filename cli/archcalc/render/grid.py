@@ -36,6 +36,7 @@ class Grid:
     rows: tuple[Row, ...]
     total: Row | None = None
     notes: tuple[str, ...] = ()
+    nested: bool = False  # rows can sit inside others (show): CSV then says each row's depth
 
 
 def cost_cells(cost: Cost) -> tuple[Cell, ...]:

@@ -66,7 +66,7 @@ def show_grid(report: Report, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         total_cells += [param_bytes(report, options.dtype), None]
     if options.explain:
         total_cells.append("")
-    return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes))
+    return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes), nested=True)
 
 
 def _layer_rows(results: Sequence[LayerResult], level: int, options: ShowOptions, fields: Fields, rows: list[Row], times: int = 1) -> None:
