@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from math import prod
 
 
@@ -32,6 +33,15 @@ def window_count(length: int, kernel: int, stride: int, padding: int, dilation: 
 def same_count(length: int, stride: int) -> int:
     """`padding: same` keeps ⌈n / s⌉ positions, padding as much as that needs (TensorFlow's rule)."""
     return ceil_div(length, stride)
+
+
+def quotient(numerator: int, denominator: int) -> float:
+    """numerator / denominator as a float, ±inf where that is too large for a float: exact counts
+    can pass 1e308 (nested repeats multiply), and a ratio must not crash the report."""
+    try:
+        return numerator / denominator
+    except OverflowError:  # the sign from comparisons: math.copysign would convert the int to a float
+        return math.inf if (numerator < 0) == (denominator < 0) else -math.inf
 
 
 def volume(shape: tuple[int, ...]) -> int:

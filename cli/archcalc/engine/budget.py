@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from archcalc.engine.arithmetic import quotient
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.engine.report import Report
 from archcalc.exhaustive import unreachable
@@ -26,7 +27,7 @@ class BudgetCheck:
         """How far below the limit, as a fraction of it (negative: over). None for a zero limit."""
         if self.limit.maximum == 0:
             return None
-        return (self.limit.maximum - self.actual) / self.limit.maximum
+        return quotient(self.limit.maximum - self.actual, self.limit.maximum)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def growth_exponent(pairs: Sequence[tuple[int, int]]) -> float | None:
     (small_size, small_value), (large_size, large_value) = ordered[-2], ordered[-1]
     if small_value == large_value:
         return 0.0
-    return math.log(large_value / small_value) / math.log(large_size / small_size)
+    return (math.log(large_value) - math.log(small_value)) / (math.log(large_size) - math.log(small_size))  # no overflow: logs of ints
 
 
 def resized(spec: Spec, size: int) -> Spec:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from archcalc.engine.arithmetic import quotient
 from archcalc.engine.report import Report
 from archcalc.render.grid import Column, Grid, Row, cost_cells
-from archcalc.render.text import fewer_or_more, shape, times
+from archcalc.render.text import as_ratio, fewer_or_more, shape
 
 COMPARE_COLUMNS = (
     Column("spec"),
@@ -69,5 +70,5 @@ def _quotient(baseline: int, value: int) -> str:
     if not baseline or not value:
         return f"{baseline:,} vs {value:,}"
     if value < baseline:
-        return f"{baseline:,} / {value:,} = {times(baseline / value)} fewer"
-    return f"{value:,} / {baseline:,} = {times(value / baseline)} more"
+        return f"{baseline:,} / {value:,} = {as_ratio(quotient(baseline, value))} fewer"
+    return f"{value:,} / {baseline:,} = {as_ratio(quotient(value, baseline))} more"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.engine.arithmetic import volume
+from archcalc.engine.arithmetic import quotient, volume
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.render.labels import label
 
@@ -135,7 +136,7 @@ def budget_json(check: BudgetCheck) -> dict[str, object]:
         "dtype": check.dtype.value if check.limit.kind.value.endswith("_bytes") else None,
         "limit": check.limit.maximum,
         "actual": check.actual,
-        "headroom_percent": None if check.headroom is None else round(check.headroom * 100, 3),
+        "headroom_percent": None if check.headroom is None or not math.isfinite(check.headroom) else round(check.headroom * 100, 3),
         "passed": check.passed,
         "from": "flag" if check.limit.origin is None else "spec",
         "written_at": origin_json(check.limit.origin),
@@ -245,7 +246,11 @@ def sharing_json(report: Report, layers: Sequence[Sharing]) -> dict[str, object]
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
+    """A float for JSON; None where there is none, or where it is too large for a float."""
+    if not denominator:
+        return None
+    value = quotient(numerator, denominator)
+    return value if math.isfinite(value) else None
 
 
 _INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archcalc.engine.arithmetic import volume
+from archcalc.engine.arithmetic import quotient, volume
 from archcalc.engine.report import Report
 from archcalc.engine.sharing import Sharing
 from archcalc.render.grid import Column, Grid, Row
 from archcalc.render.labels import label
-from archcalc.render.text import shape, times
+from archcalc.render.text import as_ratio, shape
 
 SHARING_COLUMNS = (
     Column("#"),
@@ -48,7 +48,7 @@ def sharing_grid(report: Report, layers: Sequence[Sharing]) -> Grid:
             f"unshared, the same windows need {entry.positions:,} × {entry.shared_weights:,} = {entry.locally_connected_weights:,} weights, "
             f"and a dense layer from {shape(result.input_shape)} to {shape(result.output_shape)} needs "
             f"{volume(result.input_shape):,} × {volume(result.output_shape):,} = {entry.dense_weights:,}"
-            + (f" ({times(entry.dense_weights / entry.shared_weights)} the conv)" if entry.shared_weights else "")
+            + (f" ({as_ratio(quotient(entry.dense_weights, entry.shared_weights))} the conv)" if entry.shared_weights else "")
         )
     if not layers:
         notes.append(f"{report.name} has no conv or depthwise layer: nothing shares weights across positions")

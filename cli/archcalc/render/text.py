@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from decimal import Decimal
+
+from archcalc.engine.arithmetic import quotient
 
 
 def exact(number: int) -> str:
@@ -12,6 +16,8 @@ def exact(number: int) -> str:
 
 def short(number: int) -> str:
     """15052900 -> '15.1M'; K, M, G, T are powers of 1000, as budgets are written."""
+    if abs(number) >= 10**15:  # past 999T: scientific, via Decimal (a float cannot hold every int)
+        return f"{Decimal(number):.3g}".replace("E+", "e")
     units = (("", 1), ("K", 10**3), ("M", 10**6), ("G", 10**9), ("T", 10**12))
     index = 0
     while index + 1 < len(units) and abs(number) >= units[index + 1][1]:
@@ -40,8 +46,12 @@ def shape(dimensions: Sequence[int]) -> str:
     return "×".join(str(size) for size in dimensions)
 
 
-def times(ratio: float) -> str:
-    """A ratio as the seed writes it: '4.1×', '11.7×', '8,400×'."""
+def as_ratio(ratio: float) -> str:
+    """A ratio as the seed writes it: '4.1×', '11.7×', '8,400×'; past 10^15, '7.35e+51×'."""
+    if math.isinf(ratio):
+        return "∞×"
+    if ratio >= 1e15:
+        return f"{ratio:.3g}×"
     if ratio >= 100:
         return f"{ratio:,.0f}×"
     return f"{ratio:.1f}×"
@@ -56,8 +66,8 @@ def fewer_or_more(baseline: int, value: int) -> str:
     if baseline == 0:
         return "new"
     if value < baseline:
-        return f"{times(baseline / value)} fewer"
-    return f"{times(value / baseline)} more"
+        return f"{as_ratio(quotient(baseline, value))} fewer"
+    return f"{as_ratio(quotient(value, baseline))} more"
 
 
 def signed_percent(base: int, head: int) -> str:
@@ -66,9 +76,14 @@ def signed_percent(base: int, head: int) -> str:
         return "0%"
     if base == 0:
         return "new"
-    return f"{(head - base) / base * 100:+.1f}%"
+    return percent(quotient(head - base, base), signed=True)
 
 
-def percent(fraction: float) -> str:
-    """0.123 -> '12.3%', -0.05 -> '-5.0%'."""
-    return f"{fraction * 100:.1f}%"
+def percent(fraction: float, signed: bool = False) -> str:
+    """0.123 -> '12.3%', -0.05 -> '-5.0%' (with `signed`, '+12.3%'); huge ones as '-1e+179%'."""
+    if math.isinf(fraction):
+        return "-∞%" if fraction < 0 else ("+∞%" if signed else "∞%")
+    value = fraction * 100
+    if abs(value) >= 1e6:
+        return f"{value:+.3g}%" if signed else f"{value:.3g}%"
+    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
