@@ -32,6 +32,7 @@ from archcalc.spec.model import (
     Residual,
     Shape,
     SqueezeExcite,
+    per_spatial_axis,
 )
 
 MAX_UNROLLED_ITERATIONS = 10_000
@@ -281,11 +282,9 @@ def spatial_axes(layer: Layer, shape: Shape) -> Shape:
 
 def per_axis(layer: Layer, key: str, values: PerAxis, rank: int) -> PerAxis:
     """One value per spatial axis: a single value is used on every axis."""
-    if len(values) == 1:
-        return values * rank
-    if len(values) != rank:
+    if len(values) not in (1, rank):
         raise error(layer, f"'{key}' gives {len(values)} values but the input has {rank} spatial axes")
-    return values
+    return per_spatial_axis(values, rank)
 
 
 def ended_by(results: tuple[LayerResult, ...]) -> str:

@@ -25,6 +25,7 @@ from archcalc.spec.model import (
     Repeat,
     Residual,
     SqueezeExcite,
+    per_spatial_axis,
 )
 
 MAX_GROWING_ITERATIONS = 64
@@ -65,10 +66,6 @@ def receptive_fields(report: Report) -> Fields:
     return fields
 
 
-def _expand(values: PerAxis, rank: int) -> tuple[int, ...]:
-    return values * rank if len(values) == 1 else values
-
-
 def _sequence(results: tuple[LayerResult, ...], field: Field, fields: Fields) -> Field:
     for result in results:
         field = _apply(result, field, fields)
@@ -81,11 +78,11 @@ def _apply(result: LayerResult, field: Field, fields: Fields) -> Field:
     rank = len(field.jump)
     match layer:
         case Conv() | Depthwise():
-            span = tuple(window_span(k, d) for k, d in zip(_expand(layer.kernel, rank), _expand(layer.dilation, rank), strict=True))
-            after = field.widened(span, _expand(layer.stride, rank))
+            span = tuple(window_span(k, d) for k, d in zip(per_spatial_axis(layer.kernel, rank), per_spatial_axis(layer.dilation, rank), strict=True))
+            after = field.widened(span, per_spatial_axis(layer.stride, rank))
         case Pool():
-            kernel = _expand(layer.kernel, rank)
-            after = field.widened(kernel, _expand(layer.stride, rank) if layer.stride else kernel)
+            kernel = per_spatial_axis(layer.kernel, rank)
+            after = field.widened(kernel, per_spatial_axis(layer.stride, rank) if layer.stride else kernel)
         case Flatten() | GlobalPool() | SqueezeExcite():
             after = field.whole()
         case AdaptivePool():

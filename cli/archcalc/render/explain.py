@@ -30,6 +30,7 @@ from archcalc.spec.model import (
     Repeat,
     Residual,
     SqueezeExcite,
+    per_spatial_axis,
 )
 
 
@@ -103,7 +104,7 @@ def _convolution(result: LayerResult) -> list[str]:
     groups = channels if isinstance(layer, Depthwise) else layer.groups
     filters = result.output_shape[-1]
     rank = len(result.input_shape) - 1
-    kernel = layer.kernel * rank if len(layer.kernel) == 1 else layer.kernel
+    kernel = per_spatial_axis(layer.kernel, rank)
     per_filter = volume(kernel) * (channels // groups)
     weights = f"{shape(kernel)}×{channels // groups:,}×{filters:,} = {cost.weights:,} weights"
     params = weights + (f" + {cost.biases:,} biases = {cost.params:,}" if cost.biases else "")
@@ -120,17 +121,14 @@ def _output_lengths(result: LayerResult, kernel: PerAxis, stride: PerAxis, paddi
     spatial = result.input_shape[:-1]
     rank = len(spatial)
 
-    def axis(values: PerAxis, index: int) -> int:
-        return values[0] if len(values) == 1 else values[index]
-
     formulas = []
     for index, (length, output) in enumerate(zip(spatial, result.output_shape[:-1], strict=True)):
-        step = axis(stride, index)
+        step = per_spatial_axis(stride, rank)[index]
         if padding == "same":
             formulas.append(f"⌈{length} / {step}⌉ = {output}")
             continue
-        pad = 0 if padding == "valid" else axis(padding, index)
-        spread, size = axis(dilation, index), axis(kernel, index)
+        pad = 0 if padding == "valid" else per_spatial_axis(padding, rank)[index]
+        spread, size = per_spatial_axis(dilation, rank)[index], per_spatial_axis(kernel, rank)[index]
         reach = f"{spread}·({size}−1)" if spread > 1 else f"({size}−1)"
         bracket = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
         formula = f"{bracket[0]}({length} + 2·{pad} − {reach} − 1) / {step}{bracket[1]} + 1"

@@ -24,6 +24,7 @@ from archcalc.spec.model import (
     Repeat,
     Residual,
     SqueezeExcite,
+    per_spatial_axis,
 )
 
 
@@ -75,25 +76,21 @@ def _describe(result: LayerResult) -> str:
             unreachable(layer)
 
 
-def _expand(values: PerAxis, rank: int) -> PerAxis:
-    return values * rank if len(values) == 1 else values
-
-
 def _axes(values: PerAxis, rank: int) -> str:
     """(3,) on a 2-D input -> '3×3'; (3, 1) -> '3×1'."""
-    return shape(_expand(values, rank))
+    return shape(per_spatial_axis(values, rank))
 
 
 def _compact(values: PerAxis, rank: int) -> str:
     """One number when every axis agrees ('2'), else one per axis ('2×1')."""
-    expanded = _expand(values, rank)
+    expanded = per_spatial_axis(values, rank)
     return str(expanded[0]) if len(set(expanded)) == 1 else shape(expanded)
 
 
 def _window_extras(stride: PerAxis, padding: Padding, dilation: PerAxis, rank: int, default_stride: PerAxis = (1,)) -> str:
     """The window arguments that differ from their defaults, e.g. ', stride 2, pad 1'."""
     text = ""
-    if _expand(stride, rank) != _expand(default_stride, rank):
+    if per_spatial_axis(stride, rank) != per_spatial_axis(default_stride, rank):
         text += f", stride {_compact(stride, rank)}"
     if padding == "same":
         text += ", same"

@@ -17,6 +17,12 @@ PerAxis: TypeAlias = tuple[int, ...]
 Padding: TypeAlias = PerAxis | Literal["same", "valid"]
 
 
+def per_spatial_axis(values: PerAxis, rank: int) -> PerAxis:
+    """SPEC.md's rule: a single value applies to every spatial axis; a list gives one per axis.
+    (Whether a list's length matches the rank is the engine's to check, where the rank is known.)"""
+    return values * rank if len(values) == 1 else values
+
+
 class PoolMode(enum.Enum):
     MAX = "max"
     AVG = "avg"
