@@ -66,6 +66,9 @@ def test_quiet_prints_nothing() -> None:
     ("arguments", "message"),
     [
         (["check", "--max-params", "lots", OVER], "'lots' is not a count"),
+        # both raised a traceback until the count was read without decimal (found reading quantities.py)
+        (["check", "--max-params", "1e999999999", OVER], "'1e999999999' is too large"),
+        (["check", "--max-params", "1e5000", OVER], "'1e5000' is too large"),
         (["check", "missing/"], "no such file: missing/"),
         (["check", "archspecs/nothing-*.yaml"], "no spec matches archspecs/nothing-*.yaml"),
         (["check", OVER, "--dtype", "float64"], "Invalid value"),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archcalc.quantities import parse_count
 
@@ -21,6 +25,14 @@ from archcalc.quantities import parse_count
         (" 7 ", 7),
         (1000, 1000),
         (2.5e6, 2_500_000),
+        ("0", 0),
+        ("0e5", 0),
+        ("100e-2", 1),
+        ("0.5K", 500),
+        ("1_000.5_0K", 1_000_500),
+        ("1e36", 10**36),
+        (1e36, 10**36),
+        ("1" + "0" * 5000 + "e-4990", 10**10),  # 5,001 digits, past int()'s 4,300: read without int() of them
     ],
 )
 def test_counts(written: str | int | float, expected: int) -> None:
@@ -38,8 +50,32 @@ def test_counts(written: str | int | float, expected: int) -> None:
         (float("nan"), "finite"),
         (True, "boolean"),
         ("5MB", "not a count"),
+        ("0.0000001K", "not a whole number"),
+        ("1e-999999999", "not a whole number"),
+        ("1e37", "too large"),
+        ("2e36", "too large"),
+        ("1e999999999", "too large"),
+        (1e37, "too large"),
+        (10**37, "too large"),
     ],
 )
 def test_bad_counts(written: str | int | float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_count(written)
+
+
+@given(
+    whole=st.integers(min_value=0, max_value=10**20),
+    fraction=st.text(alphabet="0123456789", max_size=8),
+    exponent=st.integers(min_value=-12, max_value=24),
+    suffix=st.sampled_from(["", "K", "M", "G", "T"]),
+)
+def test_counts_agree_with_exact_fractions(whole: int, fraction: str, exponent: int, suffix: str) -> None:
+    """Fraction is the oracle: exact rational arithmetic, sharing no code with parse_count."""
+    text = f"{whole}.{fraction}e{exponent}{suffix}"
+    exact = Fraction(f"{whole}.{fraction or '0'}") * Fraction(10) ** exponent * {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}[suffix]
+    if exact.denominator == 1 and exact <= 10**36:
+        assert parse_count(text) == exact
+    else:
+        with pytest.raises(ValueError, match="not a whole number" if exact.denominator != 1 else "too large"):
+            parse_count(text)

@@ -9,7 +9,7 @@ from pathlib import PurePath
 from typing import TypedDict
 
 from archcalc.errors import Origin, SpecError, suggestion
-from archcalc.quantities import parse_count
+from archcalc.quantities import MAX_COUNT, parse_count
 from archcalc.spec.model import (
     ACTIVATIONS,
     Activation,
@@ -40,8 +40,7 @@ from archcalc.spec.model import (
 )
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
-MAX_SIZE = 10**36
-"""Larger than any real size or count, small enough that every product of them prints quickly."""
+MAX_SIZE = MAX_COUNT
 
 SPEC_KEYS = ("name", "description", "input", "layers", "chain", "budget", "defaults")
 
