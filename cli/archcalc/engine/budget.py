@@ -14,6 +14,8 @@ from archcalc.spec.model import BudgetKind, DType, Limit
 
 @dataclass(frozen=True)
 class BudgetCheck:
+    """One budget line measured: the figure it limits, as this spec has it."""
+
     limit: Limit
     actual: int
     dtype: DType
@@ -32,6 +34,8 @@ class BudgetCheck:
 
 @dataclass(frozen=True)
 class SpecCheck:
+    """A spec and each of its budget lines, measured."""
+
     report: Report
     checks: tuple[BudgetCheck, ...]
 

@@ -36,6 +36,8 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class LayerDiff:
+    """One row of a diff: a layer on either side, or both, and how it changed."""
+
     change: Change
     base: Occurrence | None
     head: Occurrence | None
@@ -50,6 +52,8 @@ class LayerDiff:
 
 @dataclass(frozen=True)
 class ReportDiff:
+    """Two reports and their layers lined up, base against head."""
+
     base: Report
     head: Report
     layers: tuple[LayerDiff, ...]

@@ -17,6 +17,8 @@ from archcalc.spec.model import Conv, Depthwise
 
 @dataclass(frozen=True)
 class Sharing:
+    """One layer's weights and how many positions reuse each of them."""
+
     result: LayerResult
     occurrences: int  # how many times this layer occurs (inside a `repeat`)
 

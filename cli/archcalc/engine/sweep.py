@@ -19,6 +19,8 @@ from archcalc.spec.model import Spec
 
 @dataclass(frozen=True)
 class SweepPoint:
+    """The spec at one input size: its report, or why that size does not fit."""
+
     size: int
     report: Report | None
     error: ArchcalcError | None = None
@@ -26,6 +28,8 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class Sweep:
+    """A spec at every size asked for."""
+
     spec: Spec
     points: tuple[SweepPoint, ...]
 

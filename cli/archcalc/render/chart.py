@@ -17,6 +17,8 @@ MARKERS = "●■▲◆▼★"
 
 @dataclass(frozen=True)
 class Series:
+    """One line of a chart: a name and its (size, value) points."""
+
     name: str
     points: tuple[tuple[int, int], ...]  # (size, value), values > 0
 

@@ -18,12 +18,16 @@ Cell = str | int | None
 
 @dataclass(frozen=True)
 class Column:
+    """A column's heading, and whether its cells are counts (right-aligned)."""
+
     title: str
     numeric: bool = False
 
 
 @dataclass(frozen=True)
 class Row:
+    """One line of cells."""
+
     cells: tuple[Cell, ...]
     depth: int = 0  # nesting inside composite layers; tables indent the layer column by it
     verdict: bool | None = None  # a pass (True) or a failure (False): a terminal colours it
@@ -31,6 +35,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Grid:
+    """A titled table: columns, rows, an optional total row, and notes printed under it."""
+
     title: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]

@@ -58,6 +58,8 @@ class LayerBase:
 
 @dataclass(frozen=True, kw_only=True)
 class Dense(LayerBase):
+    """A fully connected layer on the last axis (torch.nn.Linear)."""
+
     units: int
     bias: bool = True
 
@@ -68,6 +70,8 @@ class Dense(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Conv(LayerBase):
+    """A 1-D, 2-D or 3-D convolution, the rank taken from the input (torch.nn.Conv1d/2d/3d)."""
+
     filters: int
     kernel: PerAxis
     stride: PerAxis = (1,)
@@ -84,6 +88,8 @@ class Conv(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Depthwise(LayerBase):
+    """A convolution of each channel on its own, `multiplier` filters per channel (Conv with groups=channels)."""
+
     kernel: PerAxis
     stride: PerAxis = (1,)
     padding: Padding = (0,)
@@ -98,6 +104,8 @@ class Depthwise(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Pool(LayerBase):
+    """Max or average pooling over windows (torch.nn.MaxPool*d / AvgPool*d)."""
+
     mode: PoolMode
     kernel: PerAxis
     stride: PerAxis | None = None  # None: the kernel, as in PyTorch
@@ -111,6 +119,8 @@ class Pool(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class GlobalPool(LayerBase):
+    """Max or average over every spatial position: one value per channel."""
+
     mode: PoolMode
 
     @property
@@ -120,6 +130,8 @@ class GlobalPool(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class AdaptivePool(LayerBase):
+    """Pooling to a fixed output size (torch.nn.AdaptiveMaxPool*d / AdaptiveAvgPool*d)."""
+
     mode: PoolMode
     output: PerAxis
 
@@ -130,6 +142,8 @@ class AdaptivePool(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Flatten(LayerBase):
+    """Every axis into one, channels last."""
+
     @property
     def kind(self) -> str:
         return "flatten"
@@ -137,6 +151,9 @@ class Flatten(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class BatchNorm(LayerBase):
+    """Batch normalisation over the channel axis: a trained scale and shift per channel, plus a running
+    mean and variance that are not trained."""
+
     @property
     def kind(self) -> str:
         return "batchnorm"
@@ -144,6 +161,8 @@ class BatchNorm(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class LayerNorm(LayerBase):
+    """Layer normalisation over the last axis: a scale and a shift per feature."""
+
     @property
     def kind(self) -> str:
         return "layernorm"
@@ -151,6 +170,8 @@ class LayerNorm(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Activation(LayerBase):
+    """An element-wise function (or softmax): no parameters, no MACs."""
+
     function: str  # one of ACTIVATIONS
 
     @property
@@ -160,6 +181,8 @@ class Activation(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Dropout(LayerBase):
+    """Dropout: changes nothing this calculator counts."""
+
     rate: float = 0.5
 
     @property
@@ -169,6 +192,8 @@ class Dropout(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Residual(LayerBase):
+    """`layers` added to a shortcut (the identity, or `shortcut`'s layers), as in a ResNet block."""
+
     layers: tuple[Layer, ...]
     shortcut: tuple[Layer, ...] = ()  # empty: the identity
 
@@ -179,6 +204,8 @@ class Residual(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Concat(LayerBase):
+    """Branches applied to the same input, joined along the channel axis, as in Inception."""
+
     branches: tuple[tuple[Layer, ...], ...]  # an empty branch is the identity
 
     @property
@@ -188,6 +215,8 @@ class Concat(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class SqueezeExcite(LayerBase):
+    """Squeeze-and-excitation: global average, squeeze to `channels`, expand back, scale the input."""
+
     channels: int  # the squeeze width s
 
     @property
@@ -208,6 +237,8 @@ class Block(LayerBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Repeat(LayerBase):
+    """`layers` applied `times` times in order."""
+
     times: int
     layers: tuple[Layer, ...]
 
