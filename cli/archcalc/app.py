@@ -3,9 +3,10 @@
 Only this module imports typer, and only here does an error become an exit status:
 0 success, 1 a budget exceeded, 2 bad input or usage. Each command imports the engine and
 render modules it alone needs, so a cold start pays only for the command that runs.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Typer reads these signatures on every start, and
+string annotations would be compiled again each time (3 ms of a 75 ms start).
+"""
 
 import enum
 import os

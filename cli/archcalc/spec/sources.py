@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
 from archcalc.errors import SpecError
@@ -25,6 +24,8 @@ def expand_arguments(arguments: list[str]) -> list[str]:
                 raise SpecError(f"{argument} holds no .yaml or .yml spec")
             expanded.extend(found)
         elif _GLOB_CHARACTERS & set(argument) and not Path(argument).exists():
+            import glob  # rarely needed: not paid for on every start
+
             found = sorted(glob.glob(argument, recursive=True))
             if not found:
                 raise SpecError(f"no spec matches {argument}")
