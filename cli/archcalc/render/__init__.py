@@ -47,6 +47,10 @@ class Terminal:
 def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> str:
     """A grid in a tabular format. JSON is not a grid format: each command builds its own document."""
     match output_format:
+        case OutputFormat.TABLE if terminal.width is None:
+            from archcalc.render.text_table import plain_table  # a pipe: the same table, without Rich's cost
+
+            return plain_table(grid)
         case OutputFormat.TABLE:
             from archcalc.render.rich_table import rich_text
 

@@ -48,3 +48,20 @@ class Grid:
 def cost_cells(cost: Cost) -> tuple[Cell, ...]:
     """weights, biases, params, MACs: the four figures every layer row shows."""
     return (cost.weights, cost.biases, cost.params, cost.macs)
+
+
+def cell_text(cell: Cell) -> str:
+    """A cell as a table shows it: counts with thousands separators, zero as '–', nothing as ''."""
+    if cell is None:
+        return ""
+    if isinstance(cell, int):
+        return f"{cell:,}" if cell else "–"
+    return cell
+
+
+def row_texts(row: Row) -> list[str]:
+    """A row's cells as a table shows them, the layer column (the second) indented by nesting."""
+    texts = [cell_text(cell) for cell in row.cells]
+    if row.depth and len(texts) > 1:
+        texts[1] = "  " * row.depth + "└ " + texts[1]
+    return texts

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archcalc.render.grid import Cell, Grid, Row
+from archcalc.render.grid import Grid, row_texts
 
 PIPE_WIDTH = 10_000
 """Console width when output is not a terminal: a table that does not expand takes its natural
@@ -43,28 +43,12 @@ def rich_text(grid: Grid, color: bool, width: int | None) -> str:
 
 def _table(grid: Grid) -> Table:
     table = Table(title=Text(grid.title), title_justify="left", show_footer=grid.total is not None, header_style="bold", footer_style="bold")
-    for index, column in enumerate(grid.columns):
-        footer = Text(_cell(grid.total.cells[index])) if grid.total is not None else Text("")
-        table.add_column(Text(column.title), footer=footer, justify="right" if column.numeric else "left", no_wrap=column.numeric)
+    footers = row_texts(grid.total) if grid.total is not None else [""] * len(grid.columns)
+    for column, footer in zip(grid.columns, footers, strict=True):
+        table.add_column(Text(column.title), footer=Text(footer), justify="right" if column.numeric else "left", no_wrap=column.numeric)
     for row in grid.rows:
         style = "dim" if row.depth else None
         if row.verdict is not None:
             style = "green" if row.verdict else "bold red"
-        table.add_row(*_cells(row), style=style)
+        table.add_row(*[Text(text) for text in row_texts(row)], style=style)  # Text: a str would be read as markup
     return table
-
-
-def _cells(row: Row) -> list[Text]:
-    """Text, not str: Rich would read a str as markup, and a layer named '[bold]' is a name."""
-    cells = [_cell(cell) for cell in row.cells]
-    if row.depth and len(cells) > 1:
-        cells[1] = "  " * row.depth + "└ " + cells[1]
-    return [Text(cell) for cell in cells]
-
-
-def _cell(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, int):
-        return f"{cell:,}" if cell else "–"
-    return cell
