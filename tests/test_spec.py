@@ -186,3 +186,14 @@ def test_files_that_cannot_be_read(tmp_path: object) -> None:
     (folder / "latin1.yaml").write_bytes(b"name: caf\xe9\n")
     with pytest.raises(ArchcalcError, match="not UTF-8"):
         load_spec(str(folder / "latin1.yaml"))
+
+
+def test_a_byte_order_mark_is_skipped_and_positions_still_count_from_the_first_character(tmp_path: object) -> None:
+    from pathlib import Path
+
+    spec = Path(str(tmp_path)) / "bom.yaml"
+    spec.write_bytes("\ufeffinput: 4\nlayers: [dense: {units: 2}]\n".encode())
+    assert load_spec(str(spec)).input_shape == (4,)
+    spec.write_bytes("\ufeffinput: 4\nlayers:\n  - dense: {unit: 2}\n".encode())
+    with pytest.raises(SpecError, match=r"bom.yaml:3:13: layer 1 \(dense\): unknown argument 'unit'"):
+        load_spec(str(spec))

@@ -40,7 +40,7 @@ def load_text(data: bytes | str, source: str, name: str) -> Spec:
     """YAML text -> Spec, every error naming `source`."""
     if isinstance(data, bytes):
         try:
-            data = data.decode("utf-8-sig")
+            data = data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is not part of the YAML
         except UnicodeDecodeError as error:
             raise SpecError(f"the spec is not UTF-8 text (byte {error.start})", Origin(source)) from None
     return parse_spec(load_located(data, source), name)
