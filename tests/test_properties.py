@@ -17,6 +17,7 @@ from archcalc.engine.report import LayerResult
 from archcalc.engine.sweep import resized
 from archcalc.errors import ShapeError
 from archcalc.spec import load_spec, load_text
+from tests.conftest import ARCHSPECS
 from tests.random_specs import random_spec
 
 PROPERTY = settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -134,3 +135,25 @@ def test_no_command_raises_on_a_valid_spec(seed: int, other: int, spec_files: ob
         assert result.exception is None or isinstance(result.exception, SystemExit), (arguments, result.exception)
         if "json" in arguments and result.exit_code == 0:
             json.loads(result.stdout)
+
+
+# What a user might type as a count or a list of sizes: digits, suffixes, exponents, junk, very long.
+TYPED = st.one_of(
+    st.text(alphabet="0123456789.,_eE+-KMGTkx ", max_size=30),
+    st.builds(lambda digits, tail: digits * 3_000 + tail, st.sampled_from(["9", "1", "0"]), st.text(alphabet="0123456789eK.", max_size=6)),
+)
+
+
+@given(value=TYPED)
+def test_no_option_value_raises(value: str) -> None:
+    """Written after two tracebacks found by hand: `--max-params 1e999999999`, `--sizes` of 3,000 digits."""
+    runner = CliRunner()
+    cnn = str(ARCHSPECS / "seed" / "cnn.yaml")
+    for arguments in (
+        ["check", cnn, "--max-params", value],
+        ["check", cnn, "--max-activation-bytes", value],
+        ["sweep", cnn, "--sizes", value, "--chart", "none"],
+    ):
+        result = runner.invoke(app, arguments)
+        assert result.exit_code in (0, 1, 2), (arguments, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (arguments, result.exception)

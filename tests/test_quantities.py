@@ -57,6 +57,8 @@ def test_counts(written: str | int | float, expected: int) -> None:
         ("1e999999999", "too large"),
         (1e37, "too large"),
         (10**37, "too large"),
+        pytest.param("1" * 5_000, r"'111111111111111111111111…11111111' \(5,000 characters\) is too large", id="5,000 digits"),
+        (-(10**40), r"cannot be negative: '-1e\+40'"),
     ],
 )
 def test_bad_counts(written: str | int | float, message: str) -> None:

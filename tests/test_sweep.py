@@ -80,4 +80,11 @@ def test_sweep_command_json_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = runner.invoke(app, ["sweep", "16->8->2"])
     assert bad.exit_code == 2 and "no side to vary" in bad.stderr
     bad = runner.invoke(app, ["sweep", "archspecs/seed/ann.yaml", "--sizes", "4,x"])
-    assert bad.exit_code == 2 and "not a list of sizes" in bad.stderr
+    assert bad.exit_code == 2 and "'x' is not a count" in bad.stderr and "--sizes takes a list" in bad.stderr
+
+
+@pytest.mark.parametrize("sizes", ["1e37", "9" * 4_400])  # the second raised a traceback when its MACs were printed
+def test_sizes_past_1e36_are_refused_as_in_a_spec(sizes: str) -> None:
+    result = CliRunner().invoke(app, ["sweep", str(ROOT / "archspecs/seed/cnn.yaml"), "--sizes", f"4,{sizes}"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "is too large: archcalc reads counts up to 1e36" in result.stderr and len(result.stderr) < 400

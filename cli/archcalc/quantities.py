@@ -32,16 +32,22 @@ def parse_count(text: str | int | float) -> int:
     else:
         value = _read_decimal(text)
     if value < 0:
-        raise ValueError(f"a count cannot be negative: {text}")
+        raise ValueError(f"a count cannot be negative: {quoted(value)}")
     if value > MAX_COUNT:
-        raise ValueError(f"{text} is too large: archcalc reads counts up to 1e36")
+        raise ValueError(f"{quoted(text)} is too large: archcalc reads counts up to 1e36")
     return value
+
+
+def quoted(text: str | int) -> str:
+    """`text` for an error message, quoted; a long one shortened (4,000 digits help nobody)."""
+    text = str(text) if not isinstance(text, int) or abs(text) < MAX_COUNT else f"{text:.3g}"
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:24]}…{text[-8:]}' ({len(text):,} characters)"
 
 
 def _read_decimal(text: str) -> int:
     match = _COUNT.match(text)
     if match is None:
-        raise ValueError(f"'{text}' is not a count; write e.g. 25557032, 25_557_032, 25.6M or 1e6")
+        raise ValueError(f"{quoted(text)} is not a count; write e.g. 25557032, 25_557_032, 25.6M or 1e6")
     whole, fraction, exponent, suffix = match.groups()
     fraction = (fraction or "").replace("_", "")
     digits = (whole.replace("_", "") + fraction).lstrip("0")
@@ -51,7 +57,7 @@ def _read_decimal(text: str) -> int:
     scale = int(exponent or 0) + SUFFIX_EXPONENTS[suffix.upper()] - len(fraction) + len(digits) - len(significant)
     # the value is significant × 10^scale, and significant ends in a nonzero digit
     if scale < 0:
-        raise ValueError(f"'{text}' is not a whole number")
+        raise ValueError(f"{quoted(text)} is not a whole number")
     if len(significant) + scale > len(str(MAX_COUNT)):
-        raise ValueError(f"'{text}' is too large: archcalc reads counts up to 1e36")
+        raise ValueError(f"{quoted(text)} is too large: archcalc reads counts up to 1e36")
     return int(significant + "0" * scale)
