@@ -248,18 +248,20 @@ def exercise(text: str) -> str:
         report = analyze(load_text(text, "<fuzz>", "fuzz"))
     except ArchcalcError:
         return "refused"
-    terminal = Terminal()
+    pipe = Terminal()  # tables in plain text
+    window = Terminal(color=True, width=100)  # tables drawn by Rich
     everything = ShowOptions(depth=5, explain=True, receptive_field=True, memory=True, dtype=DType.BFLOAT16)
-    for output_format in OutputFormat:
+    for output_format, terminal in [*((output_format, pipe) for output_format in OutputFormat), (OutputFormat.TABLE, window)]:
         render_show(report, output_format, terminal, everything)
         render_compare([report, report], output_format, terminal)
         render_diff(diff_reports(report, report, depth=2), output_format, terminal, show_all=True)
         render_sharing(report, output_format, terminal)
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]
     for check_format in CheckFormat:
-        render_check([check_spec(report, limits, None)], check_format, terminal)
+        render_check([check_spec(report, limits, None)], check_format, pipe)
     if len(report.input_shape) >= 2:
-        render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params")
+        for terminal in (pipe, window):
+            render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params")
     return "ok"
 
 
