@@ -1,11 +1,13 @@
-"""The plain table (pipes) and the Rich table (terminals) draw the same characters.
+"""The plain table and the Rich table draw the same characters, in the same styles.
 
-Pipes get render/text_table.py because it starts ~55 ms sooner; these tests are what lets it
-stand in for Rich: every grid every command draws over every archspec, and random grids, compared
-with what Rich draws for the same grid at no colour and unbounded width.
+Tables that fit are drawn by render/text_table.py because it starts ~55 ms sooner; these tests are
+what lets it stand in for Rich: every grid every command draws over every archspec, and random
+grids, compared with what Rich draws for the same grid, without colour and with it.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import assume, given
@@ -14,9 +16,10 @@ from typer.testing import CliRunner
 
 import archcalc.render
 from archcalc.app import app
+from archcalc.render import OutputFormat, Terminal, render_grid
 from archcalc.render.grid import Column, Grid, Row
 from archcalc.render.rich_table import rich_text
-from archcalc.render.text_table import cell_width, plain_table
+from archcalc.render.text_table import PlainTable, cell_width
 from tests.conftest import ARCHSPECS
 
 SPECS = sorted(str(path) for path in ARCHSPECS.rglob("*.yaml"))
@@ -32,6 +35,27 @@ COMMANDS = [
     *(["sharing", spec] for spec in ZOO),
     ["layers"],
 ]
+
+
+def plain(grid: Grid, color: bool = False) -> str:
+    return PlainTable(grid).text(color)
+
+
+def styled_characters(text: str) -> list[list[tuple[str, str]]]:
+    """Each line as (character, ANSI style) pairs, without trailing unstyled blanks: what a
+    terminal shows, however the escape codes were grouped."""
+    lines: list[list[tuple[str, str]]] = []
+    for line in text.split("\n"):
+        style, shown = "", []
+        for code, character in re.findall(r"\x1b\[([0-9;]*)m|(.)", line):
+            if character:
+                shown.append((character, style))
+            else:
+                style = "" if code in ("", "0") else code
+        while shown and shown[-1] == (" ", ""):
+            shown.pop()
+        lines.append(shown)
+    return lines
 
 
 def grids_drawn_by(arguments: list[str], monkeypatch: pytest.MonkeyPatch) -> list[Grid]:
@@ -53,7 +77,8 @@ def test_every_command_draws_what_rich_draws(arguments: list[str], monkeypatch: 
     grids = grids_drawn_by(arguments, monkeypatch)
     assert grids, "the command drew no table"
     for grid in grids:
-        assert plain_table(grid) == rich_text(grid, color=False, width=None)
+        assert plain(grid) == rich_text(grid, color=False, width=None)
+        assert styled_characters(plain(grid, color=True)) == styled_characters(rich_text(grid, color=True, width=10_000))
 
 
 # Cells as users write names: ASCII, the symbols archcalc writes, wide CJK, emoji, accents.
@@ -77,23 +102,40 @@ def grids(draw: st.DrawFn) -> Grid:
 
 @given(grids())
 def test_random_grids_draw_what_rich_draws(grid: Grid) -> None:
-    plain = plain_table(grid)
-    table_width = cell_width(next(line for line in plain.split("\n") if line.startswith("┏")))
-    assume(all(cell_width(line) <= table_width for line in grid.title.split("\n")))  # Rich wraps a longer title; a pipe does not
-    assert plain == rich_text(grid, color=False, width=None)
+    table = PlainTable(grid)
+    assume(all(cell_width(line) <= table.width for line in grid.title.split("\n")))  # Rich wraps a longer title; a pipe does not
+    assert table.text() == rich_text(grid, color=False, width=None)
+
+
+@given(grids(), st.integers(min_value=10, max_value=80))
+def test_in_a_terminal_a_table_that_fits_looks_as_rich_draws_it_and_one_that_does_not_is_rich(grid: Grid, columns: int) -> None:
+    drawn = render_grid(grid, OutputFormat.TABLE, Terminal(color=True, width=columns))
+    rich = rich_text(grid, color=True, width=columns)
+    if PlainTable(grid).fits_in(columns):
+        assert styled_characters(drawn) == styled_characters(rich)
+    else:
+        assert drawn == rich
 
 
 def test_a_title_longer_than_its_table_stays_on_one_line() -> None:
     grid = Grid("a title much longer than the table under it", (Column("n", numeric=True),), (Row((1,)),))
-    assert plain_table(grid).split("\n")[:2] == ["a title much longer than the table under it", "┏━━━┓"]
+    assert plain(grid).split("\n")[:2] == ["a title much longer than the table under it", "┏━━━┓"]
 
 
 def test_a_line_break_makes_a_taller_row_and_other_unprintables_are_escaped() -> None:
     grid = Grid("t", (Column("layer"), Column("n", numeric=True)), (Row(("a\tb\nc", 7)),))
-    assert plain_table(grid).split("\n")[3:6] == ["┡━━━━━━━╇━━━┩", "│ a\\tb  │ 7 │", "│ c     │   │"]
+    assert plain(grid).split("\n")[3:6] == ["┡━━━━━━━╇━━━┩", "│ a\\tb  │ 7 │", "│ c     │   │"]
 
 
 def test_widths_count_terminal_columns() -> None:
     assert cell_width("conv 3×3") == 8
     assert cell_width("宽字") == 4
     assert cell_width("e\u0301") == 1  # e and a combining acute accent: one column
+
+
+def test_a_table_too_wide_for_the_window_is_wrapped_by_rich_to_fit() -> None:
+    grid = Grid("t", (Column("layer"), Column("n", numeric=True)), (Row(("a long layer name " * 4, 7)),))
+    assert not PlainTable(grid).fits_in(40)
+    drawn = render_grid(grid, OutputFormat.TABLE, Terminal(color=False, width=40))
+    assert max(cell_width(line) for line in drawn.split("\n")) <= 40
+    assert "│ a long layer name a long" in drawn

@@ -47,12 +47,13 @@ class Terminal:
 def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> str:
     """A grid in a tabular format. JSON is not a grid format: each command builds its own document."""
     match output_format:
-        case OutputFormat.TABLE if terminal.width is None:
-            from archcalc.render.text_table import plain_table  # a pipe: the same table, without Rich's cost
-
-            return plain_table(grid)
         case OutputFormat.TABLE:
-            from archcalc.render.rich_table import rich_text
+            from archcalc.render.text_table import PlainTable
+
+            table = PlainTable(grid)
+            if terminal.width is None or table.fits_in(terminal.width):
+                return table.text(terminal.color)
+            from archcalc.render.rich_table import rich_text  # a window too narrow: Rich wraps cells to fit
 
             return rich_text(grid, terminal.color, terminal.width)
         case OutputFormat.MARKDOWN:

@@ -65,3 +65,10 @@ def row_texts(row: Row) -> list[str]:
     if row.depth and len(texts) > 1:
         texts[1] = "  " * row.depth + "└ " + texts[1]
     return texts
+
+
+def row_style(row: Row) -> str | None:
+    """How a terminal marks a row, in Rich's style names: a pass green, a failure bold red, a nested row dim."""
+    if row.verdict is not None:
+        return "green" if row.verdict else "bold red"
+    return "dim" if row.depth else None

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archcalc.render.grid import Grid, row_texts
+from archcalc.render.grid import Grid, row_style, row_texts
 
 PIPE_WIDTH = 10_000
 """Console width when output is not a terminal: a table that does not expand takes its natural
@@ -47,8 +47,5 @@ def _table(grid: Grid) -> Table:
     for column, footer in zip(grid.columns, footers, strict=True):
         table.add_column(Text(column.title), footer=Text(footer), justify="right" if column.numeric else "left", no_wrap=column.numeric)
     for row in grid.rows:
-        style = "dim" if row.depth else None
-        if row.verdict is not None:
-            style = "green" if row.verdict else "bold red"
-        table.add_row(*[Text(text) for text in row_texts(row)], style=style)  # Text: a str would be read as markup
+        table.add_row(*[Text(text) for text in row_texts(row)], style=row_style(row))  # Text: a str would be read as markup
     return table
