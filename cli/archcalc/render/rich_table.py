@@ -1,4 +1,6 @@
-"""Grids drawn as Rich tables for a terminal. The only module that imports rich."""
+"""Grids drawn by Rich: tables wider than the terminal window, wrapped to fit it. The only module
+that imports rich. Tables that fit are drawn the same way, more cheaply, by render/text_table.py;
+tests/test_text_table.py uses this module as the reference it is held to."""
 
 from __future__ import annotations
 
