@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from archcalc.values import value
 
 
-@dataclass(frozen=True)
+@value
 class Origin:
     """Where something was written: a file (or `<stdin>`, `<chain>`), a 1-based line and column."""
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from archcalc.engine.arithmetic import quotient
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.engine.report import Report
 from archcalc.exhaustive import unreachable
 from archcalc.spec.model import BudgetKind, DType, Limit
+from archcalc.values import value
 
 
-@dataclass(frozen=True)
+@value
 class BudgetCheck:
     """One budget line measured: the figure it limits, as this spec has it."""
 
@@ -32,7 +32,7 @@ class BudgetCheck:
         return quotient(self.limit.maximum - self.actual, self.limit.maximum)
 
 
-@dataclass(frozen=True)
+@value
 class SpecCheck:
     """A spec and each of its budget lines, measured."""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from archcalc.engine.report import Cost, LayerResult, Report
+from archcalc.values import value
 
 
 class Change(enum.Enum):
@@ -22,7 +22,7 @@ class Change(enum.Enum):
     REMOVED = "removed"
 
 
-@dataclass(frozen=True)
+@value
 class Occurrence:
     """A layer result and how many times it occurs (inside a `repeat`), as compared."""
 
@@ -34,7 +34,7 @@ class Occurrence:
         return self.result.cost * self.times
 
 
-@dataclass(frozen=True)
+@value
 class LayerDiff:
     """One row of a diff: a layer on either side, or both, and how it changed."""
 
@@ -50,7 +50,7 @@ class LayerDiff:
         return self.figure(self.head, name) - self.figure(self.base, name)
 
 
-@dataclass(frozen=True)
+@value
 class ReportDiff:
     """Two reports and their layers lined up, base against head."""
 

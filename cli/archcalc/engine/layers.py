@@ -4,7 +4,6 @@ is a guard that counts the layers `repeat`s unroll in one analysis."""
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from archcalc.engine.arithmetic import same_count, volume, window_count, window_span
 from archcalc.engine.report import Cost, LayerResult, total_cost
@@ -42,12 +41,12 @@ MAX_UNROLLED_LAYERS = 50_000
 """All `repeat`s of one analysis together unroll at most this many layers (nested repeats multiply)."""
 
 
-@dataclass
 class UnrollTally:
     """Layers unrolled by `repeat`s so far in one analysis: a guard against nested repeats that
     multiply into millions of layers, not part of any figure."""
 
-    layers: int = 0
+    def __init__(self) -> None:
+        self.layers = 0
 
 
 UNROLLED: ContextVar[UnrollTally | None] = ContextVar("archcalc_unrolled", default=None)

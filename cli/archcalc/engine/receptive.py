@@ -8,8 +8,6 @@ have uneven windows, so their field is an estimate from the widest window, marke
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcalc.engine.arithmetic import ceil_div, window_span
 from archcalc.engine.report import LayerResult, Report
 from archcalc.spec.model import (
@@ -27,12 +25,13 @@ from archcalc.spec.model import (
     SqueezeExcite,
     per_spatial_axis,
 )
+from archcalc.values import value
 
 MAX_GROWING_ITERATIONS = 64
 """Past this many strided iterations the jump exceeds 2^64: the field is the whole input."""
 
 
-@dataclass(frozen=True)
+@value
 class Field:
     """`size` None: the whole input. `jump`: effective stride, in input positions."""
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcalc.spec.model import Layer, Shape, Spec
+from archcalc.values import value
 
 
-@dataclass(frozen=True)
+@value
 class Cost:
     """What one layer (or a whole block, or a network) costs. Every figure is an exact int."""
 
@@ -40,7 +39,7 @@ def total_cost(costs: list[Cost] | tuple[Cost, ...]) -> Cost:
     return result
 
 
-@dataclass(frozen=True)
+@value
 class LayerResult:
     """One layer applied to one input shape. A composite's cost includes its children's.
 
@@ -56,7 +55,7 @@ class LayerResult:
     times: int = 1
 
 
-@dataclass(frozen=True)
+@value
 class Report:
     """A whole spec computed: its layers in order and their total."""
 

@@ -7,15 +7,14 @@ from the same input to the same output map needs input values × output values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcalc.engine.arithmetic import volume
 from archcalc.engine.memory import walk
 from archcalc.engine.report import LayerResult, Report
 from archcalc.spec.model import Conv, Depthwise
+from archcalc.values import value
 
 
-@dataclass(frozen=True)
+@value
 class Sharing:
     """One layer's weights and how many positions reuse each of them."""
 

@@ -6,18 +6,17 @@ kernel that no longer fits) is recorded with its error rather than ending the sw
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from archcalc.engine import analyze
 from archcalc.engine.report import LayerResult, Report
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.spec.model import Spec
+from archcalc.values import replace, value
 
 
-@dataclass(frozen=True)
+@value
 class SweepPoint:
     """The spec at one input size: its report, or why that size does not fit."""
 
@@ -26,7 +25,7 @@ class SweepPoint:
     error: ArchcalcError | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Sweep:
     """A spec at every size asked for."""
 
@@ -70,7 +69,7 @@ def growth_exponent(pairs: Sequence[tuple[int, int]]) -> float | None:
 def resized(spec: Spec, size: int) -> Spec:
     """The same spec with every spatial axis of its input set to `size`."""
     *spatial, channels = spec.input_shape
-    return dataclasses.replace(spec, input_shape=(*(size for _ in spatial), channels))
+    return replace(spec, input_shape=(*(size for _ in spatial), channels))
 
 
 def sweep(spec: Spec, sizes: Sequence[int]) -> Sweep:

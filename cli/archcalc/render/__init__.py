@@ -7,12 +7,12 @@ starts in a shell loop should not pay for Rich when it prints JSON, or for `diff
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archcalc.exhaustive import unreachable
 from archcalc.render.formats import CheckFormat, OutputFormat
 from archcalc.render.options import ShowOptions
+from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.engine.budget import SpecCheck
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@value
 class Terminal:
     """What a table may use: colour, and a width (None: as wide as the table needs, for pipes)."""
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from archcalc.render.text import short
+from archcalc.values import value
 
 MARKERS = "●■▲◆▼★"
 
 
-@dataclass(frozen=True)
+@value
 class Series:
     """One line of a chart: a name and its (size, value) points."""
 
@@ -42,9 +42,9 @@ def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int
     grid = [[" "] * width for _ in range(height)]
     for index, s in enumerate(drawn):
         marker = MARKERS[index % len(MARKERS)]
-        for size, value in s.points:
-            cell = grid[row(value)][column(size)]
-            grid[row(value)][column(size)] = marker if cell in (" ", marker) else "◎"
+        for size, figure in s.points:
+            cell = grid[row(figure)][column(size)]
+            grid[row(figure)][column(size)] = marker if cell in (" ", marker) else "◎"
 
     labels = {height - 1: short(max(values)), 0: short(min(values))}
     if height > 4 and high_y != low_y and high_y < 700:  # math.exp overflows past e^709

@@ -6,8 +6,9 @@ drift apart: they differ only in how a cell is written (CSV keeps raw ints; tabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.engine.report import Cost
@@ -16,7 +17,7 @@ Cell = str | int | None
 """Text, an exact count (formatted by the renderer), or nothing (drawn as '–' or left empty)."""
 
 
-@dataclass(frozen=True)
+@value
 class Column:
     """A column's heading, and whether its cells are counts (right-aligned)."""
 
@@ -24,7 +25,7 @@ class Column:
     numeric: bool = False
 
 
-@dataclass(frozen=True)
+@value
 class Row:
     """One line of cells."""
 
@@ -33,7 +34,7 @@ class Row:
     verdict: bool | None = None  # a pass (True) or a failure (False): a terminal colours it
 
 
-@dataclass(frozen=True)
+@value
 class Grid:
     """A titled table: columns, rows, an optional total row, and notes printed under it."""
 

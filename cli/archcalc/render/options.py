@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcalc.spec.model import DType
+from archcalc.values import value
 
 
-@dataclass(frozen=True)
+@value
 class ShowOptions:
     """What `show` adds to its table: nesting depth and the optional columns."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from archcalc.errors import Origin
+from archcalc.values import field, value
 
 Shape: TypeAlias = tuple[int, ...]
 """Channels last, no batch axis: (N,), (L, C), (H, W, C) or (D, H, W, C)."""
@@ -36,7 +36,7 @@ ACTIVATIONS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class LayerBase:
     """What every layer has: where it was written, its position (`3`, `5.layers.2`), a display name."""
 
@@ -56,7 +56,7 @@ class LayerBase:
         return label + (f" '{self.name}')" if self.name else ")")
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Dense(LayerBase):
     """A fully connected layer on the last axis (torch.nn.Linear)."""
 
@@ -68,7 +68,7 @@ class Dense(LayerBase):
         return "dense"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Conv(LayerBase):
     """A 1-D, 2-D or 3-D convolution, the rank taken from the input (torch.nn.Conv1d/2d/3d)."""
 
@@ -86,7 +86,7 @@ class Conv(LayerBase):
         return "conv"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Depthwise(LayerBase):
     """A convolution of each channel on its own, `multiplier` filters per channel (Conv with groups=channels)."""
 
@@ -102,7 +102,7 @@ class Depthwise(LayerBase):
         return "depthwise"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Pool(LayerBase):
     """Max or average pooling over windows (torch.nn.MaxPool*d / AvgPool*d)."""
 
@@ -117,7 +117,7 @@ class Pool(LayerBase):
         return f"{self.mode.value}pool"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class GlobalPool(LayerBase):
     """Max or average over every spatial position: one value per channel."""
 
@@ -128,7 +128,7 @@ class GlobalPool(LayerBase):
         return f"global_{self.mode.value}pool"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class AdaptivePool(LayerBase):
     """Pooling to a fixed output size (torch.nn.AdaptiveMaxPool*d / AdaptiveAvgPool*d)."""
 
@@ -140,7 +140,7 @@ class AdaptivePool(LayerBase):
         return f"adaptive_{self.mode.value}pool"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Flatten(LayerBase):
     """Every axis into one, channels last."""
 
@@ -149,7 +149,7 @@ class Flatten(LayerBase):
         return "flatten"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class BatchNorm(LayerBase):
     """Batch normalisation over the channel axis: a trained scale and shift per channel, plus a running
     mean and variance that are not trained."""
@@ -159,7 +159,7 @@ class BatchNorm(LayerBase):
         return "batchnorm"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class LayerNorm(LayerBase):
     """Layer normalisation over the last axis: a scale and a shift per feature."""
 
@@ -168,7 +168,7 @@ class LayerNorm(LayerBase):
         return "layernorm"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Activation(LayerBase):
     """An element-wise function (or softmax): no parameters, no MACs."""
 
@@ -179,7 +179,7 @@ class Activation(LayerBase):
         return self.function
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Dropout(LayerBase):
     """Dropout: changes nothing this calculator counts."""
 
@@ -190,7 +190,7 @@ class Dropout(LayerBase):
         return "dropout"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Residual(LayerBase):
     """`layers` added to a shortcut (the identity, or `shortcut`'s layers), as in a ResNet block."""
 
@@ -202,7 +202,7 @@ class Residual(LayerBase):
         return "residual"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Concat(LayerBase):
     """Branches applied to the same input, joined along the channel axis, as in Inception."""
 
@@ -213,7 +213,7 @@ class Concat(LayerBase):
         return "concat"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class SqueezeExcite(LayerBase):
     """Squeeze-and-excitation: global average, squeeze to `channels`, expand back, scale the input."""
 
@@ -224,7 +224,7 @@ class SqueezeExcite(LayerBase):
         return "squeeze_excite"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Block(LayerBase):
     """A named group of layers applied in order: shown as one row with its layers inside."""
 
@@ -235,7 +235,7 @@ class Block(LayerBase):
         return "block"
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Repeat(LayerBase):
     """`layers` applied `times` times in order."""
 
@@ -275,7 +275,7 @@ class DType(enum.Enum):
         return {DType.FLOAT32: 4, DType.FLOAT16: 2, DType.BFLOAT16: 2, DType.INT8: 1}[self]
 
 
-@dataclass(frozen=True)
+@value
 class Limit:
     """One budget line: a ceiling on one figure, and where it was written (for CI annotations).
 
@@ -286,7 +286,7 @@ class Limit:
     origin: Origin | None
 
 
-@dataclass(frozen=True)
+@value
 class Spec:
     """A whole architecture: an input shape and the layers applied to it in order."""
 

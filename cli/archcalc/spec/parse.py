@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TypedDict
 
@@ -39,6 +38,7 @@ from archcalc.spec.model import (
     SqueezeExcite,
 )
 from archcalc.spec.yaml_source import Entry, Located, Mapping
+from archcalc.values import value
 
 MAX_SIZE = MAX_COUNT
 
@@ -274,7 +274,7 @@ def build_block(a: Arguments) -> Layer:
     return Block(layers=a.layers("layers"), **a.common)
 
 
-@dataclass(frozen=True)
+@value
 class LayerKind:
     """How a written layer name is read: its canonical kind, the arguments it takes (the first
     may be given alone as its main argument: `dense: 8`), its builder, and the rule it counts by."""

@@ -8,11 +8,11 @@ alias expansion is counted, nesting depth is bounded, duplicate keys are refused
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import yaml
 
 from archcalc.errors import Origin, SpecError
+from archcalc.values import value
 
 Scalar = str | int | float | bool | None
 
@@ -27,7 +27,7 @@ MAX_DEPTH = 100
 """Deeper nesting than any real spec; keeps conversion and parsing far from Python's recursion limit."""
 
 
-@dataclass(frozen=True)
+@value
 class Located:
     """A YAML value and where it starts. `value` is a Scalar, a list of Located or a Mapping."""
 
@@ -35,7 +35,7 @@ class Located:
     origin: Origin
 
 
-@dataclass(frozen=True)
+@value
 class Entry:
     """One `key: value` of a mapping, with the key's own position (for 'unknown key' errors)."""
 
