@@ -173,6 +173,7 @@ def main() -> int:
     bare = child_python("pass", repeats)
     floor = child_python("import typer, rich, yaml", repeats)
     floor_tables = child_python("import typer, rich, yaml, rich.console, rich.table", repeats)
+    floor_no_gc = child_python("import gc; gc.disable(); import typer, rich, yaml", repeats)  # as archcalc starts
     bare_app = measure([PYTHON, "-c", BARE_TYPER_APP, "show", RESNET50, "--format", "json"], repeats)
     runs = {
         "show resnet50 (table)": measure([*ARCHCALC, "show", RESNET50], repeats),
@@ -186,6 +187,10 @@ def main() -> int:
     print(f"   python -c pass                              {milliseconds(bare.best):>9}  (median {milliseconds(bare.median)}), {megabytes(bare.peak_rss)}")
     print(f"   floor: python -c 'import typer, rich, yaml' {milliseconds(floor.best):>9}  (median {milliseconds(floor.median)}), {megabytes(floor.peak_rss)}")
     print(f"   floor + rich.console, rich.table            {milliseconds(floor_tables.best):>9}  (median {milliseconds(floor_tables.median)})")
+    print(
+        f"   floor, garbage collector off                {milliseconds(floor_no_gc.best):>9}  (median {milliseconds(floor_no_gc.median)}; "
+        "archcalc starts with it off)"
+    )
     print(
         f"   a bare Typer app: YAML in, JSON out         {milliseconds(bare_app.best):>9}  = {bare_app.best / floor.best:.2f}× the floor "
         "(what any Typer CLI pays for this file)"
@@ -239,6 +244,10 @@ def main() -> int:
     print(
         f"   cold show of resnet50 within 1.3× the import floor: table {table_ratio:.2f}× {verdict(table_ratio <= 1.3)}; "
         f"json {json_ratio:.2f}× {verdict(json_ratio <= 1.3)}; table in a terminal {terminal_ratio:.2f}× {verdict(terminal_ratio <= 1.3)}"
+    )
+    print(
+        f"     (against the floor with the collector off, as archcalc runs: table {table.best / floor_no_gc.best:.2f}×, "
+        f"json {as_json.best / floor_no_gc.best:.2f}×)"
     )
     print(f"   engine linear in layers ({linear:.2f}) and 10,000 layers under 0.5 s ({milliseconds(engine[10_000])}): {verdict(fast_engine)}")
     print(f"   peak memory under 60 MB for every spec (largest {megabytes(largest)}): {verdict(largest < 60e6)}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,6 +122,16 @@ def test_a_bad_spec_file_is_located(tmp_path: object) -> None:
 def test_version() -> None:
     code, out, _ = run("--version")
     assert (code, out) == (0, f"archcalc {__version__}\n")
+
+
+def test_the_entry_point_runs_the_cli_with_the_garbage_collector_off() -> None:
+    """`python -m archcalc` and the `archcalc` script both start in archcalc.__main__.main."""
+    probe = "import gc, sys\nfrom archcalc.__main__ import main\ntry:\n    main()\nfinally:\n    print('collector on:', gc.isenabled())"
+    result = subprocess.run([sys.executable, "-c", probe, "show", "16->8", "-f", "csv"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("position,layer,") and result.stdout.endswith("collector on: False\n")
+    module = subprocess.run([sys.executable, "-m", "archcalc", "show", "16->8x", "-f", "csv"], capture_output=True, text=True, check=False)
+    assert (module.returncode, module.stdout) == (2, "") and module.stderr.startswith("archcalc: error:")
 
 
 COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
