@@ -1,9 +1,9 @@
 """Immutable value types, declared the way frozen dataclasses are, without their cost at start-up.
 
-`@dataclass` writes and compiles six methods for each class it decorates, about 0.35 ms per class.
-For archcalc's 29 classes that is 11 ms of the 28 ms its own code adds to a cold start (measured on
-`show resnet50.yaml --format json`). `@value` gives a class the same behaviour by attaching one shared
-set of methods that read the class's field list, so declaring a class costs microseconds.
+`@dataclass` writes and compiles six methods for each class it decorates, about 0.35 ms per class:
+11 ms for the 29 classes that `show resnet50.yaml --format json` declares, of the 28 ms archcalc
+added to its cold start. `@value` gives a class the same behaviour by attaching one shared set of
+methods that read the class's field list: 0.3 ms for all 29.
 
 It covers what archcalc uses of frozen dataclasses, and nothing more:
 - fields come from annotations, including a value base class's; defaults; `field(compare=False)`;
