@@ -139,3 +139,12 @@ def test_a_table_too_wide_for_the_window_is_wrapped_by_rich_to_fit() -> None:
     drawn = render_grid(grid, OutputFormat.TABLE, Terminal(color=False, width=40))
     assert max(cell_width(line) for line in drawn.split("\n")) <= 40
     assert "│ a long layer name a long" in drawn
+
+
+def test_a_narrow_window_folds_cells_and_hides_no_character() -> None:
+    """Rich's default would cut `112×112×64` to `112×11…`: a calculator must not hide a figure."""
+    columns = (Column("#"), Column("layer"), Column("output"), *(Column(name, numeric=True) for name in "abcd"))
+    grid = Grid("t", columns, (Row(("1", "stem: conv 7×7", "112×112×64", 9408, 0, 9408, 118_013_952)),))
+    drawn = render_grid(grid, OutputFormat.TABLE, Terminal(color=False, width=60))
+    assert "…" not in drawn
+    assert "112×112" in drawn and "×64" in drawn and "118,013,952" in drawn

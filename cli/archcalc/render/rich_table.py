@@ -47,7 +47,7 @@ def _table(grid: Grid) -> Table:
     table = Table(title=Text(grid.title), title_justify="left", show_footer=grid.total is not None, header_style="bold", footer_style="bold")
     footers = row_texts(grid.total) if grid.total is not None else [""] * len(grid.columns)
     for column, footer in zip(grid.columns, footers, strict=True):
-        table.add_column(Text(column.title), footer=Text(footer), justify="right" if column.numeric else "left", no_wrap=column.numeric)
+        table.add_column(Text(column.title), footer=Text(footer), justify="right" if column.numeric else "left", no_wrap=column.numeric, overflow="fold")
     for row in grid.rows:
         table.add_row(*[Text(text) for text in row_texts(row)], style=row_style(row))  # Text: a str would be read as markup
     return table
