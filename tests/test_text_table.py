@@ -111,8 +111,11 @@ def test_random_grids_draw_what_rich_draws(grid: Grid) -> None:
 def test_in_a_terminal_a_table_that_fits_looks_as_rich_draws_it_and_one_that_does_not_is_rich(grid: Grid, columns: int) -> None:
     drawn = render_grid(grid, OutputFormat.TABLE, Terminal(color=True, width=columns))
     rich = rich_text(grid, color=True, width=columns)
-    if PlainTable(grid).fits_in(columns):
+    table = PlainTable(grid)
+    if table.fits_in(columns):
         assert styled_characters(drawn) == styled_characters(rich)
+    elif columns < table.narrowest():
+        assert drawn == table.text(color=True)  # too narrow to wrap well: whole rows, folded by the terminal
     else:
         assert drawn == rich
 
@@ -148,3 +151,12 @@ def test_a_narrow_window_folds_cells_and_hides_no_character() -> None:
     drawn = render_grid(grid, OutputFormat.TABLE, Terminal(color=False, width=60))
     assert "…" not in drawn
     assert "112×112" in drawn and "×64" in drawn and "118,013,952" in drawn
+
+
+def test_a_window_too_narrow_to_wrap_well_gets_whole_rows() -> None:
+    """Rich would squeeze the text columns to nothing to keep the counts whole."""
+    columns = (Column("#"), Column("layer"), *(Column(name, numeric=True) for name in "abcd"))
+    grid = Grid("t", columns, (Row(("1", "conv 3×3, 2 filters", 118_013_952, 9408, 9408, 118_013_952)),))
+    table = PlainTable(grid)
+    assert table.narrowest() > 40
+    assert render_grid(grid, OutputFormat.TABLE, Terminal(color=False, width=40)) == table.text()

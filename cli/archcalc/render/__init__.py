@@ -51,9 +51,9 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
             from archcalc.render.text_table import PlainTable
 
             table = PlainTable(grid)
-            if terminal.width is None or table.fits_in(terminal.width):
+            if terminal.width is None or table.fits_in(terminal.width) or terminal.width < table.narrowest():
                 return table.text(terminal.color)
-            from archcalc.render.rich_table import rich_text  # a window too narrow: Rich wraps cells to fit
+            from archcalc.render.rich_table import rich_text  # a window a little narrow: Rich wraps cells to fit
 
             return rich_text(grid, terminal.color, terminal.width)
         case OutputFormat.MARKDOWN:

@@ -18,6 +18,11 @@ import unicodedata
 
 from archcalc.render.grid import Grid, row_style, row_texts
 
+NARROWEST_TEXT_COLUMN = 6
+"""Rich wraps text columns to fit a window, and would squeeze them to nothing rather than wrap a
+count. Below this width a layer's description turns into syllables, so a window too narrow for it
+gets the whole table and the terminal folds its lines."""
+
 SGR = {"bold": "1", "dim": "2", "green": "32", "bold red": "1;31"}
 """The ANSI codes for the Rich style names that grid.row_style and Rich's table theme use."""
 
@@ -33,6 +38,12 @@ class PlainTable:
         every_row = [self.header, *self.body, *([self.footer] if self.footer is not None else [])]
         self.widths = [max(cell_width(line) for row in every_row for line in row[index]) for index in range(len(self.header))]
         self.width = sum(self.widths) + 3 * len(self.widths) + 1  # a space either side of each cell, and the bars
+
+    def narrowest(self, text_width: int = NARROWEST_TEXT_COLUMN) -> int:
+        """The fewest terminal columns Rich can wrap this table into while each text column keeps
+        `text_width` characters (counts are never wrapped)."""
+        saved = (width - text_width for width, column in zip(self.widths, self.grid.columns, strict=True) if not column.numeric)
+        return self.width - sum(saving for saving in saved if saving > 0)
 
     def fits_in(self, columns: int) -> bool:
         """Whether Rich, given `columns`, would draw what `text` draws: nothing needs wrapping."""
