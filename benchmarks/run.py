@@ -7,7 +7,7 @@ is printed too). Peak memory is each child process's maximum resident set (os.wa
 compiled first, as `pip install` does, so no run pays for compiling archcalc's sources.
 
 Output goes to /dev/null, as in a pipe or CI, except for the row that gives archcalc a terminal (a
-pseudo-terminal 200 columns wide), where tables are drawn by Rich.
+pseudo-terminal 200 columns wide), where tables are in colour and Rich would wrap one wider than that.
 """
 
 from __future__ import annotations
