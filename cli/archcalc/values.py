@@ -83,13 +83,15 @@ def value(cls: type[T] | None = None, /, *, kw_only: bool = False) -> type[T] | 
         for name in inspect.get_annotations(cls):  # this class's own, as written
             if name in names:
                 continue
-            written = cls.__dict__.get(name, MISSING)
-            default, compare = (written.default, written.compare) if isinstance(written, Field) else (written, True)
-            if isinstance(written, Field):
-                delattr(cls, name)  # the class attribute becomes the default itself, or nothing
+            written, compare = cls.__dict__.get(name, MISSING), True
+            default = written
+            if isinstance(written, Field):  # the class attribute becomes the default itself, or nothing
+                default, compare = written.default, written.compare
+                delattr(cls, name)
+                if default is not MISSING:
+                    setattr(cls, name, default)
             if default is not MISSING:
                 defaults[name] = default
-                setattr(cls, name, default)
             elif defaults and not keyword_only:
                 raise TypeError(f"{cls.__name__}: field '{name}' without a default follows one with a default")
             names.append(name)
