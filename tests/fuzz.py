@@ -21,10 +21,13 @@ from pathlib import Path
 import yaml
 
 from archcalc.engine import analyze
+from archcalc.engine.analysis import Request, analysis_of
 from archcalc.engine.budget import check_spec
 from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep
 from archcalc.errors import ArchcalcError
+from archcalc.kinds import WRITTEN_NAMES as LAYER_KINDS
+from archcalc.model import BudgetKind, DType, Limit
 from archcalc.render import (
     CheckFormat,
     OutputFormat,
@@ -38,8 +41,7 @@ from archcalc.render import (
     render_sweep,
 )
 from archcalc.spec import load_text
-from archcalc.spec.model import BudgetKind, DType, Limit
-from archcalc.spec.parse import LAYER_KINDS, SPEC_KEYS
+from archcalc.spec.document import SPEC_KEYS
 from tests.random_specs import random_spec
 
 ARCHSPECS = Path(__file__).resolve().parent.parent / "archspecs"
@@ -250,12 +252,13 @@ def exercise(text: str) -> str:
         return "refused"
     pipe = Terminal()  # tables in plain text
     window = Terminal(color=True, width=100)  # tables drawn by Rich
-    everything = ShowOptions(depth=5, explain=True, receptive_field=True, memory=True, dtype=DType.BFLOAT16)
+    everything = ShowOptions(depth=5, explain=True)
+    analysis = analysis_of(report, Request(receptive_field=True, memory=DType.BFLOAT16, sharing=True))
     for output_format, terminal in [*((output_format, pipe) for output_format in OutputFormat), (OutputFormat.TABLE, window)]:
-        render_show(report, output_format, terminal, everything)
+        render_show(analysis, output_format, terminal, everything)
         render_compare([report, report], output_format, terminal)
         render_diff(diff_reports(report, report, depth=2), output_format, terminal, show_all=True)
-        render_sharing(report, output_format, terminal)
+        render_sharing(analysis, output_format, terminal)
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]
     for check_format in CheckFormat:
         render_check([check_spec(report, limits, None)], check_format, pipe)

@@ -150,11 +150,13 @@ def test_layers_lists_every_kind_with_its_arguments() -> None:
     assert code == 0
     entries = json.loads(out)["layers"]
     names = {name for entry in entries for name in entry["names"]}
-    from archcalc.spec.parse import LAYER_KINDS
+    from archcalc.kinds import WRITTEN_NAMES
 
-    assert names == set(LAYER_KINDS)
-    conv = next(entry for entry in entries if entry["names"] == ["conv"])
-    assert conv["arguments"] == ["filters", "kernel", "stride", "padding", "dilation", "groups", "bias"]
+    assert names == set(WRITTEN_NAMES)
+    conv = next(entry for entry in entries if entry["kind"] == "conv")
+    assert conv["names"] == ["conv", "conv1d", "conv2d", "conv3d"]
+    assert [argument["name"] for argument in conv["arguments"]] == ["filters", "kernel", "stride", "padding", "dilation", "groups", "bias"]
+    assert [argument["name"] for argument in conv["arguments"] if argument["required"]] == ["filters", "kernel"]
 
 
 def test_unknown_default_arguments_are_refused_where_written() -> None:

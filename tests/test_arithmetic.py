@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archcalc.engine.arithmetic import same_count, window_count
+from archcalc.arithmetic import same_count, window_count
 
 
 @pytest.mark.parametrize(

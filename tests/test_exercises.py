@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archcalc.engine import analyze
 from archcalc.engine.sharing import sharing
-from archcalc.render.explain import explain
+from archcalc.render.layer_text import explain
 from archcalc.spec import load_spec
 from tests.conftest import ARCHSPECS
 

@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 from archcalc.engine import analyze
+from archcalc.engine.analysis import Request, analysis_of
+from archcalc.engine.fields import receptive_fields
 from archcalc.engine.memory import walk
-from archcalc.engine.receptive import receptive_fields
-from archcalc.render.explain import explain
-from archcalc.render.options import ShowOptions
+from archcalc.kinds.conv import Conv, Depthwise
+from archcalc.kinds.dense import Dense
+from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.model import DType
+from archcalc.render.layer_text import explain
 from archcalc.render.show import show_grid
 from archcalc.spec import load_spec, load_text
-from archcalc.spec.model import Conv, Dense, Depthwise, DType, SqueezeExcite
 from tests.conftest import ARCHSPECS, report_from
 from tests.random_specs import random_spec
 
@@ -104,7 +107,7 @@ def test_receptive_field_rules(layers: str, size: tuple[int, ...] | None, jump: 
 
 def test_memory_columns_at_a_dtype() -> None:
     report = report_from("input: 4x4x1\nlayers: [{conv: {filters: 2, kernel: 3}}, flatten, {dense: 2}]")
-    grid = show_grid(report, ShowOptions(memory=True, dtype=DType.FLOAT16))
+    grid = show_grid(analysis_of(report, Request(memory=DType.FLOAT16)))
     titles = [column.title for column in grid.columns]
     conv_row = grid.rows[0].cells
     assert conv_row[titles.index("param bytes (float16)")] == 40

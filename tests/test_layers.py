@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archcalc.engine import Cost
+from archcalc.model import Cost
 from tests.conftest import report_from
 
 

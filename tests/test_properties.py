@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from archcalc.app import app
+from archcalc.arithmetic import window_count
 from archcalc.engine import analyze
-from archcalc.engine.arithmetic import window_count
-from archcalc.engine.report import LayerResult
 from archcalc.engine.sweep import resized
 from archcalc.errors import ShapeError
+from archcalc.model import LayerResult
 from archcalc.spec import load_spec, load_text
 from tests.conftest import ARCHSPECS
 from tests.random_specs import random_spec

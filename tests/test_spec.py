@@ -6,8 +6,9 @@ import pytest
 
 from archcalc.engine import analyze
 from archcalc.errors import ArchcalcError, ShapeError, SpecError
+from archcalc.kinds.conv import Conv
+from archcalc.kinds.dense import Dense
 from archcalc.spec import load_spec
-from archcalc.spec.model import Conv, Dense
 from tests.conftest import spec_from
 
 

@@ -20,20 +20,20 @@ def test_an_anns_first_layer_grows_as_the_square_of_the_side() -> None:
     result = sweep(spec_from("chain: 4x4x1->100"), SIZES)
     params = [point.report.total.params for point in result.points if point.report]
     assert params == [size * size * 100 + 100 for size in SIZES]
-    assert result.exponent("params") == pytest.approx(2.0, abs=0.001)
+    assert result.params_exponent == pytest.approx(2.0, abs=0.001)
 
 
 def test_a_conv_layers_parameters_do_not_grow() -> None:
     result = sweep(spec_from("input: 4x4x3\nlayers: [{conv: {filters: 64, kernel: 3}}]"), SIZES)
     assert {point.report.total.params for point in result.points if point.report} == {1_792}
-    assert result.exponent("params") == 0.0
-    assert result.exponent("macs") == pytest.approx(2.0, abs=0.05)  # its MACs grow with the positions
-    assert result.growing_layers() == ()
+    assert result.params_exponent == 0.0
+    assert result.macs_exponent == pytest.approx(2.0, abs=0.05)  # its MACs grow with the positions
+    assert result.growing_layers == ()
 
 
 def test_a_cnn_with_a_flatten_grows_in_its_dense_layer() -> None:
     result = sweep(spec_from("input: 4x4x1\nlayers: [{conv: {filters: 2, kernel: 3}}, flatten, {dense: 2}]"), SIZES)
-    assert [layer.layer.position for layer in result.growing_layers()] == ["3"]
+    assert [layer.layer.position for layer in result.growing_layers] == ["3"]
 
 
 def test_sizes_too_small_are_recorded_not_fatal() -> None:

@@ -13,29 +13,15 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from archcalc.spec.model import (
-    Activation,
-    AdaptivePool,
-    BatchNorm,
-    Block,
-    Concat,
-    Conv,
-    Dense,
-    Depthwise,
-    Dropout,
-    Flatten,
-    GlobalPool,
-    Layer,
-    LayerNorm,
-    Padding,
-    PerAxis,
-    Pool,
-    PoolMode,
-    Repeat,
-    Residual,
-    Spec,
-    SqueezeExcite,
-)
+from archcalc.kinds.composite import Block, Concat, Repeat, Residual
+from archcalc.kinds.conv import Conv, Depthwise
+from archcalc.kinds.dense import Dense
+from archcalc.kinds.elementwise import Activation, Dropout
+from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
+from archcalc.kinds.reshape import Flatten
+from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.model import Layer, Padding, PerAxis, Spec
 
 
 @dataclass(frozen=True)

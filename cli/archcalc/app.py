@@ -19,6 +19,7 @@ import typer
 from archcalc import __version__
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError
+from archcalc.model import BudgetKind, DType, Limit
 from archcalc.quantities import parse_count
 from archcalc.render import (
     CheckFormat,
@@ -33,7 +34,6 @@ from archcalc.render import (
     render_sweep,
 )
 from archcalc.spec import load_spec
-from archcalc.spec.model import BudgetKind, DType, Limit
 from archcalc.spec.sources import expand_arguments
 
 EXIT_OK = 0
@@ -91,11 +91,15 @@ def count_option(value: str | None) -> int | None:
 
 
 def terminal() -> Terminal:
-    """Colour and width only for a real terminal; NO_COLOR (no-color.org) turns colour off."""
+    """Colour and width only for a real terminal, whose width `COLUMNS` overrides; NO_COLOR
+    (no-color.org) turns colour off. A pipe gets whole rows at any width."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     if not sys.stdout.isatty():
-        return Terminal(color=False, width=None)
+        return Terminal(color=False, width=None, encoding=encoding)
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    return Terminal(color=color, width=os.get_terminal_size(sys.stdout.fileno()).columns)
+    import shutil  # COLUMNS first, then the window's own size
+
+    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding)
 
 
 def emit(text: str) -> None:
@@ -137,9 +141,11 @@ def show(
 
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
+    from archcalc.engine.analysis import Request, analysis_of
+
     (report,) = analyze_all([spec])
-    options = ShowOptions(depth, explain, receptive_field, memory, dtype)
-    emit(render_show(report, output_format, terminal(), options))
+    request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
+    emit(render_show(analysis_of(report, request), output_format, terminal(), ShowOptions(depth, explain)))
 
 
 @app.command()
@@ -239,8 +245,10 @@ def sharing(
 
     Example: archcalc sharing archspecs/exercises/ex2_diagonal_filter.yaml
     """
+    from archcalc.engine.analysis import Request, analysis_of
+
     (report,) = analyze_all([spec])
-    emit(render_sharing(report, output_format, terminal()))
+    emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal()))
 
 
 @app.command()

@@ -6,7 +6,8 @@ added to its cold start. `@value` gives a class the same behaviour by attaching 
 methods that read the class's field list: 0.3 ms for all 29.
 
 It covers what archcalc uses of frozen dataclasses, and nothing more:
-- fields come from annotations, including a value base class's; defaults; `field(compare=False)`;
+- fields come from annotations (not `ClassVar`s), including a value base class's; defaults;
+  `field(compare=False)`;
 - construction by keyword, or by position unless `kw_only` (which then holds for subclasses too);
   a missing or unknown argument raises TypeError;
 - assigning to or deleting a field raises FrozenInstanceError;
@@ -80,8 +81,8 @@ def value(cls: type[T] | None = None, /, *, kw_only: bool = False) -> type[T] | 
         compared: list[str] = list(getattr(cls, "__value_compared__", ()))
         defaults: dict[str, object] = dict(getattr(cls, "__value_defaults__", {}))
         keyword_only = kw_only or getattr(cls, "__value_kw_only__", False)
-        for name in inspect.get_annotations(cls):  # this class's own, as written
-            if name in names:
+        for name, annotation in inspect.get_annotations(cls).items():  # this class's own, as written
+            if name in names or str(annotation).startswith(("ClassVar", "typing.ClassVar")):
                 continue
             written, compare = cls.__dict__.get(name, MISSING), True
             default = written

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archcalc.engine.arithmetic import quotient
+from archcalc.arithmetic import quotient
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.engine.report import Report
 from archcalc.exhaustive import unreachable
-from archcalc.spec.model import BudgetKind, DType, Limit
+from archcalc.model import BudgetKind, DType, Limit
 from archcalc.values import value
 
 

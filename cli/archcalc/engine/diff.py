@@ -11,7 +11,8 @@ import difflib
 import enum
 from collections.abc import Iterator
 
-from archcalc.engine.report import Cost, LayerResult, Report
+from archcalc.engine.report import Report
+from archcalc.model import Cost, LayerResult
 from archcalc.values import value
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archcalc.engine.arithmetic import volume
-from archcalc.engine.report import LayerResult, Report
-from archcalc.spec.model import DType
+from archcalc.arithmetic import volume
+from archcalc.engine.report import Report
+from archcalc.model import DType, LayerResult
 
 
 def walk(results: tuple[LayerResult, ...], times: int = 1) -> Iterator[tuple[LayerResult, int]]:

@@ -10,9 +10,9 @@ import math
 from collections.abc import Sequence
 
 from archcalc.engine import analyze
-from archcalc.engine.report import LayerResult, Report
+from archcalc.engine.report import Report
 from archcalc.errors import ArchcalcError, ShapeError
-from archcalc.spec.model import Spec
+from archcalc.model import LayerResult, Spec
 from archcalc.values import replace, value
 
 
@@ -27,30 +27,31 @@ class SweepPoint:
 
 @value
 class Sweep:
-    """A spec at every size asked for."""
+    """A spec at every size asked for, and how its figures grow: k in figure ∝ side^k at the largest
+    sizes that computed (None when it cannot be measured), and the layers whose parameters grow."""
 
     spec: Spec
     points: tuple[SweepPoint, ...]
-
-    @property
-    def computed(self) -> tuple[SweepPoint, ...]:
-        return tuple(point for point in self.points if point.report is not None)
+    params_exponent: float | None
+    macs_exponent: float | None
+    growing_layers: tuple[LayerResult, ...]
 
     def values(self, figure: str) -> tuple[tuple[int, int], ...]:
         """(size, figure) for every size that computed; `figure` is a Cost field: params, macs..."""
-        return tuple((point.size, int(getattr(point.report.total, figure))) for point in self.points if point.report is not None)
+        return points_of(self.points, figure)
 
-    def exponent(self, figure: str) -> float | None:
-        """k in figure ∝ side^k at the largest sizes that computed."""
-        return growth_exponent(self.values(figure))
 
-    def growing_layers(self) -> tuple[LayerResult, ...]:
-        """Top-level layers whose parameters differ between the smallest and the largest size."""
-        computed = [point.report for point in self.computed if point.report]
-        if len(computed) < 2:
-            return ()
-        first, last = computed[0], computed[-1]
-        return tuple(late for early, late in zip(first.layers, last.layers, strict=True) if early.cost.params != late.cost.params)
+def points_of(points: Sequence[SweepPoint], figure: str) -> tuple[tuple[int, int], ...]:
+    return tuple((point.size, int(getattr(point.report.total, figure))) for point in points if point.report is not None)
+
+
+def growing_layers(points: Sequence[SweepPoint]) -> tuple[LayerResult, ...]:
+    """Top-level layers whose parameters differ between the smallest and the largest size that computed."""
+    computed = [point.report for point in points if point.report is not None]
+    if len(computed) < 2:
+        return ()
+    first, last = computed[0], computed[-1]
+    return tuple(late for early, late in zip(first.layers, last.layers, strict=True) if early.cost.params != late.cost.params)
 
 
 def growth_exponent(pairs: Sequence[tuple[int, int]]) -> float | None:
@@ -86,4 +87,10 @@ def sweep(spec: Spec, sizes: Sequence[int]) -> Sweep:
             points.append(SweepPoint(size, analyze(resized(spec, size))))
         except ShapeError as error:
             points.append(SweepPoint(size, None, error))
-    return Sweep(spec, tuple(points))
+    return Sweep(
+        spec,
+        tuple(points),
+        growth_exponent(points_of(points, "params")),
+        growth_exponent(points_of(points, "macs")),
+        growing_layers(points),
+    )

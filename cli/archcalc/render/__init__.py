@@ -15,6 +15,7 @@ from archcalc.render.options import ShowOptions
 from archcalc.values import value
 
 if TYPE_CHECKING:
+    from archcalc.engine.analysis import Analysis
     from archcalc.engine.budget import SpecCheck
     from archcalc.engine.diff import ReportDiff
     from archcalc.engine.report import Report
@@ -38,24 +39,21 @@ __all__ = [
 
 @value
 class Terminal:
-    """What a table may use: colour, and a width (None: as wide as the table needs, for pipes)."""
+    """What a table may use: colour, a width (None: as wide as the table needs, for pipes), and the
+    encoding of standard output (one that cannot write box characters gets ASCII boxes)."""
 
     color: bool = False
     width: int | None = None
+    encoding: str = "utf-8"
 
 
 def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> str:
     """A grid in a tabular format. JSON is not a grid format: each command builds its own document."""
     match output_format:
         case OutputFormat.TABLE:
-            from archcalc.render.text_table import PlainTable
+            from archcalc.render.rich_table import rich_text
 
-            table = PlainTable(grid)
-            if terminal.width is None or table.fits_in(terminal.width) or terminal.width < table.narrowest():
-                return table.text(terminal.color)
-            from archcalc.render.rich_table import rich_text  # a window a little narrow: Rich wraps cells to fit
-
-            return rich_text(grid, terminal.color, terminal.width)
+            return rich_text(grid, terminal)
         case OutputFormat.MARKDOWN:
             from archcalc.render.markdown import markdown_text
 
@@ -70,14 +68,14 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
             unreachable(output_format)
 
 
-def render_show(report: Report, output_format: OutputFormat, terminal: Terminal, options: ShowOptions) -> str:
+def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Terminal, options: ShowOptions) -> str:
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, report_json
 
-        return dumps(report_json(report, options))
+        return dumps(report_json(analysis, options.explain))
     from archcalc.render.show import show_grid
 
-    return render_grid(show_grid(report, options), output_format, terminal)
+    return render_grid(show_grid(analysis, options), output_format, terminal)
 
 
 def render_compare(reports: Sequence[Report], output_format: OutputFormat, terminal: Terminal) -> str:
@@ -135,14 +133,11 @@ def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal:
     return text
 
 
-def render_sharing(report: Report, output_format: OutputFormat, terminal: Terminal) -> str:
-    from archcalc.engine.sharing import sharing
-
-    layers = sharing(report)
+def render_sharing(analysis: Analysis, output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, sharing_json
 
-        return dumps(sharing_json(report, layers))
+        return dumps(sharing_json(analysis))
     from archcalc.render.sharing import sharing_grid
 
-    return render_grid(sharing_grid(report, layers), output_format, terminal)
+    return render_grid(sharing_grid(analysis), output_format, terminal)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from archcalc.render.text import short
+from archcalc.text import short
 from archcalc.values import value
 
 MARKERS = "●■▲◆▼★"

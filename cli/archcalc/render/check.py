@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from archcalc.engine.budget import BudgetCheck, SpecCheck
 from archcalc.render.grid import Column, Grid, Row
-from archcalc.render.text import percent
+from archcalc.text import percent
+
+if TYPE_CHECKING:
+    from archcalc.engine.budget import BudgetCheck, SpecCheck
 
 CHECK_COLUMNS = (
     Column("spec"),

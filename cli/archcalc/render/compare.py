@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from archcalc.engine.arithmetic import quotient
-from archcalc.engine.report import Report
+from archcalc.arithmetic import quotient
 from archcalc.render.grid import Column, Grid, Row, cost_cells
-from archcalc.render.text import as_ratio, fewer_or_more, shape
+from archcalc.text import as_ratio, fewer_or_more, shape
+
+if TYPE_CHECKING:
+    from archcalc.engine.report import Report
 
 COMPARE_COLUMNS = (
     Column("spec"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from archcalc.engine.diff import Change, LayerDiff, Occurrence, ReportDiff
 from archcalc.render.grid import Column, Grid, Row
-from archcalc.render.labels import label
-from archcalc.render.text import shape, signed_percent
+from archcalc.render.layer_text import label
+from archcalc.text import shape, signed_percent
 
 DIFF_COLUMNS = (
     Column(""),

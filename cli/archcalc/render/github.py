@@ -7,11 +7,14 @@ escape `%`, CR, LF, `:` and `,`; messages escape `%`, CR and LF.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from archcalc.engine.budget import SpecCheck
 from archcalc.errors import ArchcalcError, Origin
 from archcalc.render.check import budget_name, check_summary
-from archcalc.render.text import exact, percent
+from archcalc.text import exact, percent
+
+if TYPE_CHECKING:
+    from archcalc.engine.budget import SpecCheck
 
 
 def escape_data(text: str) -> str:

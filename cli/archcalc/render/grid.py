@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.engine.report import Cost
+    from archcalc.model import Cost
 
 Cell = str | int | None
 """Text, an exact count (formatted by the renderer), or nothing (drawn as '–' or left empty)."""

@@ -8,19 +8,17 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.engine.arithmetic import quotient, volume
-from archcalc.engine.memory import activation_bytes, param_bytes
-from archcalc.render.labels import label
+from archcalc.arithmetic import quotient
+from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
+    from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, SpecCheck
     from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
-    from archcalc.engine.receptive import Field, Fields
-    from archcalc.engine.report import Cost, LayerResult, Report
-    from archcalc.engine.sharing import Sharing
+    from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import Origin
-    from archcalc.render.options import ShowOptions
+    from archcalc.model import Cost, Field
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
@@ -36,35 +34,31 @@ def cost_json(cost: Cost) -> dict[str, int]:
     }
 
 
-def layer_json(result: LayerResult, times: int = 1, options: ShowOptions | None = None, fields: Fields | None = None) -> dict[str, object]:
-    """A layer with its figures counted over all the occurrences it stands for (`times`, inside a
-    `repeat`), and its children counted the same way, so they add up to it. `options` adds the
-    receptive field, memory and the written-out arithmetic."""
+def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool) -> dict[str, object]:
+    """A layer with its figures counted over all the occurrences it stands for (inside a `repeat`),
+    and its children counted the same way, so they add up to it; with what the analysis was asked."""
+    result = figures.result
     layer = result.layer
-    occurrences = times * result.times
-    cost = result.cost * occurrences
     entry: dict[str, object] = {
         "position": layer.position,
         "type": layer.kind,
         "name": layer.name,
-        "label": label(result, occurrences),
+        "label": label(result, figures.occurrences),
         "input_shape": list(result.input_shape),
         "output_shape": list(result.output_shape),
-        **cost_json(cost),
+        **cost_json(figures.cost),
     }
-    if occurrences > 1:
-        entry["times"] = occurrences
-    if options is not None and options.receptive_field and fields is not None:
-        entry["receptive_field"] = field_json(fields.get(id(result)))
-    if options is not None and options.memory:
-        entry["param_bytes"] = cost.params * options.dtype.bytes
-        entry["output_bytes"] = volume(result.output_shape) * options.dtype.bytes
-    if options is not None and options.explain:
-        from archcalc.render.explain import explain
-
-        entry["arithmetic"] = explain(result, occurrences).split("\n")
-    if result.children:
-        entry["children"] = [layer_json(child, occurrences, options, fields) for child in result.children]
+    if figures.occurrences > 1:
+        entry["times"] = figures.occurrences
+    if with_field:
+        entry["receptive_field"] = field_json(figures.field)
+    if figures.param_bytes is not None:
+        entry["param_bytes"] = figures.param_bytes
+        entry["output_bytes"] = figures.output_bytes
+    if explain_layers:
+        entry["arithmetic"] = explain(result, figures.occurrences).split("\n")
+    if figures.children:
+        entry["children"] = [layer_json(child, with_field, explain_layers) for child in figures.children]
     return entry
 
 
@@ -75,13 +69,10 @@ def field_json(field: Field | None) -> dict[str, object] | None:
     return {"size": None if field.size is None else list(field.size), "stride": list(field.jump), "approximate": field.approximate}
 
 
-def report_json(report: Report, options: ShowOptions | None = None) -> dict[str, object]:
-    """SPEC.md's object; with `options`, each layer carries the extra columns `show` would print."""
-    fields = None
-    if options is not None and options.receptive_field:
-        from archcalc.engine.receptive import receptive_fields
-
-        fields = receptive_fields(report)
+def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, object]:
+    """The spec's figures; each layer also carries what the analysis was asked (receptive field,
+    memory) and, with `explain_layers`, its arithmetic written out."""
+    report = analysis.report
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "name": report.name,
@@ -91,13 +82,13 @@ def report_json(report: Report, options: ShowOptions | None = None) -> dict[str,
         "output_shape": list(report.output_shape),
         "totals": cost_json(report.total),
     }
-    if options is not None and options.memory:
+    if analysis.memory is not None:
         document["memory"] = {
-            "dtype": options.dtype.value,
-            "param_bytes": param_bytes(report, options.dtype),
-            "peak_activation_bytes": activation_bytes(report, options.dtype),
+            "dtype": analysis.memory.dtype.value,
+            "param_bytes": analysis.memory.param_bytes,
+            "peak_activation_bytes": analysis.memory.peak_activation_bytes,
         }
-    document["layers"] = [layer_json(result, 1, options, fields) for result in report.layers]
+    document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers) for figures in analysis.layers]
     return document
 
 
@@ -214,8 +205,8 @@ def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
             {
                 "name": result.spec.name,
                 "source": result.spec.origin.source,
-                "exponents": {"params": result.exponent("params"), "macs": result.exponent("macs")},
-                "growing_layers": [layer.layer.position for layer in result.growing_layers()],
+                "exponents": {"params": result.params_exponent, "macs": result.macs_exponent},
+                "growing_layers": [layer.layer.position for layer in result.growing_layers],
                 "points": [sweep_point_json(point) for point in result.points],
             }
             for result in sweeps
@@ -223,10 +214,10 @@ def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
     }
 
 
-def sharing_json(report: Report, layers: Sequence[Sharing]) -> dict[str, object]:
+def sharing_json(analysis: Analysis) -> dict[str, object]:
     return {
         "schema_version": SCHEMA_VERSION,
-        "name": report.name,
+        "name": analysis.report.name,
         "layers": [
             {
                 "position": entry.result.layer.position,
@@ -240,7 +231,7 @@ def sharing_json(report: Report, layers: Sequence[Sharing]) -> dict[str, object]
                 "dense_weights": entry.dense_weights,
                 "occurrences": entry.occurrences,
             }
-            for entry in layers
+            for entry in analysis.sharing or ()
         ],
     }
 

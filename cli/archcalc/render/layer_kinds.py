@@ -2,36 +2,53 @@
 
 from __future__ import annotations
 
+from archcalc.kinds import KINDS
+from archcalc.kinds.arguments import REQUIRED, default_of
+from archcalc.model import Layer
 from archcalc.render.grid import Column, Grid, Row
-from archcalc.spec.model import ACTIVATIONS
-from archcalc.spec.parse import LAYER_KINDS, LayerKind
 
 
-def kinds_by_rule() -> list[tuple[LayerKind, list[str]]]:
-    """Each kind once, with every name it may be written as (`dense`, `fc`, `linear`); the
-    activations, which all keep the shape and count nothing, share one row."""
-    grouped: dict[object, tuple[LayerKind, list[str]]] = {}
-    for written, kind in LAYER_KINDS.items():
-        key = "activations" if kind.kind in ACTIVATIONS else id(kind)
-        grouped.setdefault(key, (kind, []))[1].append(written)
-    return list(grouped.values())
+def arguments_text(kind: type[Layer]) -> str:
+    """`filters, kernel, stride (1), ...`: each argument, its default in brackets, the main one marked."""
+    parts = []
+    for argument in kind.ARGUMENTS:
+        default = default_of(kind, argument.name)
+        text = argument.name + (" (main)" if argument.name == kind.MAIN else "")
+        if default is not REQUIRED and default is not None and not isinstance(default, tuple | bool):
+            text += f" = {default}"
+        parts.append(text)
+    return ", ".join(parts) or "–"
 
 
 def layer_kinds_grid() -> Grid:
-    rows = []
-    for kind, names in kinds_by_rule():
-        arguments = ", ".join(f"{name} (main)" if name == kind.main else name for name in kind.arguments) or "–"
-        rows.append(Row((", ".join(names), arguments, kind.rule)))
+    rows = [Row((", ".join(kind.NAMES), arguments_text(kind), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
     notes = (
         "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:` for display",
         "per-axis arguments (kernel, stride, padding, dilation, output) take one number for every spatial axis or a list, one per axis",
     )
-    return Grid("layer kinds", (Column("written as"), Column("arguments"), Column("parameters")), tuple(rows), None, notes)
+    return Grid("layer kinds", (Column("written as"), Column("arguments"), Column("parameters"), Column("MACs")), tuple(rows), None, notes)
 
 
 def layer_kinds_json() -> dict[str, object]:
     return {
         "layers": [
-            {"kind": kind.kind, "names": names, "arguments": list(kind.arguments), "main": kind.main, "rule": kind.rule} for kind, names in kinds_by_rule()
+            {
+                "kind": next(iter(kind.NAMES.values())),
+                "names": list(kind.NAMES),
+                "summary": (kind.__doc__ or "").split("\n\n")[0].replace("\n", " ").strip(),
+                "arguments": [
+                    {
+                        "name": argument.name,
+                        "reads": argument.reading.value,
+                        "help": argument.help,
+                        "required": default_of(kind, argument.name) is REQUIRED,
+                    }
+                    for argument in kind.ARGUMENTS
+                ],
+                "main": kind.MAIN,
+                "parameters": kind.PARAMETERS,
+                "macs": kind.MACS,
+            }
+            for kind in KINDS
         ]
     }

@@ -1,20 +1,16 @@
-"""What `show` can add to its table; built by the CLI before anything heavy is imported."""
+"""How `show` lays out its table; what it computes is the analysis request's (engine/analysis.py)."""
 
 from __future__ import annotations
 
-from archcalc.spec.model import DType
 from archcalc.values import value
 
 
 @value
 class ShowOptions:
-    """What `show` adds to its table: nesting depth and the optional columns."""
+    """How deep to list layers inside composites, and whether to write out each layer's arithmetic."""
 
     depth: int = 3
     explain: bool = False
-    receptive_field: bool = False
-    memory: bool = False
-    dtype: DType = DType.FLOAT32
 
 
 DEFAULT_SHOW = ShowOptions()

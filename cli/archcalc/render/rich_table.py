@@ -1,10 +1,9 @@
-"""Grids drawn by Rich: tables wider than the terminal window, wrapped to fit it. The only module
-that imports rich. Tables that fit are drawn the same way, more cheaply, by render/text_table.py;
-tests/test_text_table.py uses this module as the reference it is held to."""
+"""Grids drawn as Rich tables: every table archcalc prints. The only module that imports rich."""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -12,35 +11,60 @@ from rich.text import Text
 
 from archcalc.render.grid import Grid, row_style, row_texts
 
+if TYPE_CHECKING:
+    from archcalc.render import Terminal
+
 PIPE_WIDTH = 10_000
 """Console width when output is not a terminal: a table that does not expand takes its natural
 width, so a pipe or a file gets whole rows, never wrapped ones."""
 
 
-def rich_text(grid: Grid, color: bool, width: int | None) -> str:
+class _Buffer(io.StringIO):
+    """A string buffer that reports the encoding of the stream it stands for: where that cannot
+    encode box characters, Rich draws ASCII boxes."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+
+def rich_text(grid: Grid, terminal: Terminal) -> str:
     """The grid as a Rich table, then its notes, as one string (so nothing is half-printed).
 
-    `width` None means "as wide as the table needs": piped output never wraps a row.
-    """
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width or PIPE_WIDTH,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
+    In a terminal the table fits its width, text cells folding onto more lines and counts never cut;
+    a window narrower than the table's longest words gets the table at that minimum, and the
+    terminal folds its lines. Piped, the table takes its natural width: one whole row per line."""
+    table = _table(grid)
+    console = _console(terminal, terminal.width or PIPE_WIDTH)
+    if terminal.width is not None:
+        narrowest = console.measure(table).minimum
+        if narrowest > terminal.width:
+            console = _console(terminal, narrowest)
+    console.print(table)
+    for note in grid.notes:
+        console.print(Text(note), soft_wrap=terminal.width is None)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    if not terminal.color:  # Rich pads every line to the table's width; pipes and diffs want no trailing blanks
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return str(text)
+
+
+def _console(terminal: Terminal, width: int) -> Console:
+    return Console(
+        file=_Buffer(terminal.encoding),
+        width=width,
+        force_terminal=terminal.color,
+        no_color=not terminal.color,
+        color_system="auto" if terminal.color else None,
         highlight=False,
         markup=False,
         emoji=False,
         legacy_windows=False,
     )
-    console.print(_table(grid))
-    for note in grid.notes:
-        console.print(Text(note), soft_wrap=width is None)
-    text = buffer.getvalue()
-    if not color:  # Rich pads every line to the table's width; pipes and diffs want no trailing blanks
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return text
 
 
 def _table(grid: Grid) -> Table:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from archcalc.engine.arithmetic import quotient, volume
-from archcalc.engine.report import Report
-from archcalc.engine.sharing import Sharing
+from archcalc.arithmetic import quotient
 from archcalc.render.grid import Column, Grid, Row
-from archcalc.render.labels import label
-from archcalc.render.text import as_ratio, shape
+from archcalc.render.layer_text import label
+from archcalc.text import as_ratio, shape
+
+if TYPE_CHECKING:
+    from archcalc.engine.analysis import Analysis
 
 SHARING_COLUMNS = (
     Column("#"),
@@ -23,8 +24,9 @@ SHARING_COLUMNS = (
 )
 
 
-def sharing_grid(report: Report, layers: Sequence[Sharing]) -> Grid:
+def sharing_grid(analysis: Analysis) -> Grid:
     """Each conv against its unshared versions; a sentence per layer says what the numbers mean."""
+    report, layers = analysis.report, analysis.sharing or ()
     rows = []
     notes = []
     for entry in layers:
@@ -47,7 +49,7 @@ def sharing_grid(report: Report, layers: Sequence[Sharing]) -> Grid:
             f"{result.layer.where}: each of its {entry.shared_weights:,} weights is used at {entry.positions:,} positions; "
             f"unshared, the same windows need {entry.positions:,} × {entry.shared_weights:,} = {entry.locally_connected_weights:,} weights, "
             f"and a dense layer from {shape(result.input_shape)} to {shape(result.output_shape)} needs "
-            f"{volume(result.input_shape):,} × {volume(result.output_shape):,} = {entry.dense_weights:,}"
+            f"{entry.input_values:,} × {entry.output_values:,} = {entry.dense_weights:,}"
             + (f" ({as_ratio(quotient(entry.dense_weights, entry.shared_weights))} the conv)" if entry.shared_weights else "")
         )
     if not layers:

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.engine.arithmetic import volume
-from archcalc.engine.memory import activation_bytes, param_bytes
-from archcalc.engine.report import LayerResult, Report
 from archcalc.render.grid import Cell, Column, Grid, Row, cost_cells
-from archcalc.render.labels import label
+from archcalc.render.layer_text import explain, label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
-from archcalc.render.text import exact_and_short, shape
+from archcalc.text import exact_and_short, shape
 
 if TYPE_CHECKING:
-    from archcalc.engine.receptive import Field, Fields
+    from archcalc.engine.analysis import Analysis, LayerFigures
+    from archcalc.model import Field
 
 SHOW_COLUMNS = (
     Column("#"),
@@ -27,22 +25,18 @@ SHOW_COLUMNS = (
 )
 
 
-def show_grid(report: Report, options: ShowOptions = DEFAULT_SHOW) -> Grid:
+def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     """One row per layer, children of composites indented below them down to `options.depth`."""
-    fields: Fields = {}
-    if options.receptive_field:  # imported here: most runs of `show` do not ask for it
-        from archcalc.engine.receptive import receptive_fields
-
-        fields = receptive_fields(report)
+    report, memory, with_fields = analysis.report, analysis.memory, analysis.request.receptive_field
     columns = list(SHOW_COLUMNS)
-    if options.receptive_field:
+    if with_fields:
         columns += [Column("receptive field"), Column("stride")]
-    if options.memory:
-        columns += [Column(f"param bytes ({options.dtype.value})", numeric=True), Column(f"output bytes ({options.dtype.value})", numeric=True)]
+    if memory is not None:
+        columns += [Column(f"param bytes ({memory.dtype.value})", numeric=True), Column(f"output bytes ({memory.dtype.value})", numeric=True)]
     if options.explain:
         columns.append(Column("arithmetic"))
     rows: list[Row] = []
-    _layer_rows(report.layers, 0, options, fields, rows)
+    _layer_rows(analysis.layers, 0, options, with_fields, rows)
     total = report.total
     title = f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     notes = [
@@ -51,41 +45,35 @@ def show_grid(report: Report, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     ]
     if total.non_trainable:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
-    if options.memory:
-        size = options.dtype.bytes
-        stored = exact_and_short(param_bytes(report, options.dtype))
-        peak = exact_and_short(activation_bytes(report, options.dtype))
+    if memory is not None:
+        size = memory.dtype.bytes
         notes.append(
-            f"memory at {options.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {stored} bytes; "
-            f"peak activations {peak} bytes (the largest input + output of any one layer)"
+            f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
+            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the largest input + output of any one layer)"
         )
     total_cells: list[Cell] = ["", "total", shape(report.output_shape), *cost_cells(total)]
-    if options.receptive_field:
+    if with_fields:
         total_cells += ["", ""]
-    if options.memory:
-        total_cells += [param_bytes(report, options.dtype), None]
+    if memory is not None:
+        total_cells += [memory.param_bytes, None]
     if options.explain:
         total_cells.append("")
     return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes), nested=True)
 
 
-def _layer_rows(results: Sequence[LayerResult], level: int, options: ShowOptions, fields: Fields, rows: list[Row], times: int = 1) -> None:
-    """Each row counts every occurrence it stands for, so a composite's children add up to it."""
-    for result in results:
-        occurrences = times * result.times
-        cost = result.cost * occurrences
-        cells: list[Cell] = [result.layer.position, label(result, occurrences), shape(result.output_shape), *cost_cells(cost)]
-        if options.receptive_field:
-            cells += _field_cells(fields.get(id(result)))
-        if options.memory:
-            cells += [cost.params * options.dtype.bytes, volume(result.output_shape) * options.dtype.bytes]
+def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, rows: list[Row]) -> None:
+    for figures in layers:
+        result = figures.result
+        cells: list[Cell] = [result.layer.position, label(result, figures.occurrences), shape(result.output_shape), *cost_cells(figures.cost)]
+        if with_fields:
+            cells += _field_cells(figures.field)
+        if figures.param_bytes is not None:
+            cells += [figures.param_bytes, figures.output_bytes]
         if options.explain:
-            from archcalc.render.explain import explain
-
-            cells.append(explain(result, occurrences))
+            cells.append(explain(result, figures.occurrences))
         rows.append(Row(tuple(cells), level))
-        if result.children and level < options.depth:
-            _layer_rows(result.children, level + 1, options, fields, rows, occurrences)
+        if figures.children and level < options.depth:
+            _layer_rows(figures.children, level + 1, options, with_fields, rows)
 
 
 def _field_cells(field: Field | None) -> list[Cell]:

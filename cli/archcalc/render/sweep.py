@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from archcalc.engine.sweep import Sweep
 from archcalc.render.grid import Cell, Column, Grid, Row
+
+if TYPE_CHECKING:
+    from archcalc.engine.sweep import Sweep
 
 
 def sweep_grid(sweeps: Sequence[Sweep], figure: str) -> Grid:
@@ -24,7 +27,7 @@ def sweep_grid(sweeps: Sequence[Sweep], figure: str) -> Grid:
         rows.append(Row(tuple(cells)))
     exponents: list[Cell] = ["k"]
     for result in sweeps:
-        exponents += [_exponent(result.exponent("params")), _exponent(result.exponent("macs"))]
+        exponents += [_exponent(result.params_exponent), _exponent(result.macs_exponent)]
     notes = tuple(sweep_verdict(result) for result in sweeps)
     title = f"how {figure} grow with the input side (k: figure ∝ side^k between the two largest sides)"
     return Grid(title, tuple(columns), tuple(rows), Row(tuple(exponents)), notes)
@@ -37,8 +40,8 @@ def _exponent(value: float | None) -> str:
 def sweep_verdict(result: Sweep) -> str:
     """Why the parameters grow or do not, naming the layers that grow."""
     name = result.spec.name
-    exponent = result.exponent("params")
-    growing = result.growing_layers()
+    exponent = result.params_exponent
+    growing = result.growing_layers
     failed = [point for point in result.points if point.error is not None]
     skipped = ""
     if failed and failed[0].error is not None:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archcalc.errors import Origin, SpecError
-from archcalc.spec.model import Spec
-from archcalc.spec.parse import default_name, is_chain, parse_chain, parse_spec
+from archcalc.model import Spec
+from archcalc.spec.chain import is_chain, parse_chain
+from archcalc.spec.document import default_name, parse_spec
 from archcalc.spec.yaml_source import load_located
 
 MAX_SPEC_BYTES = 5_000_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archcalc.errors import SpecError
-from archcalc.spec.parse import is_chain
+from archcalc.spec.chain import is_chain
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 _GLOB_CHARACTERS = set("*?[")

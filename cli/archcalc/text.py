@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from archcalc.engine.arithmetic import quotient
+from archcalc.arithmetic import quotient
 
 
 def exact(number: int) -> str:

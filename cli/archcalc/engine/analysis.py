@@ -1,0 +1,88 @@
+"""One analysis step: every figure a command asked for, computed once into one value renderers read.
+
+`show` asks for per-layer rows (each counted over the occurrences it stands for), and optionally
+receptive fields and memory at a dtype; `sharing` asks for weight sharing. Renderers only format.
+"""
+
+from __future__ import annotations
+
+from archcalc.arithmetic import volume
+from archcalc.engine.fields import Fields, receptive_fields
+from archcalc.engine.memory import activation_bytes, param_bytes
+from archcalc.engine.report import Report
+from archcalc.engine.sharing import Sharing, sharing
+from archcalc.model import Cost, DType, Field, LayerResult
+from archcalc.values import value
+
+
+@value
+class Request:
+    """What a command asked for beyond shapes, parameters and MACs."""
+
+    receptive_field: bool = False
+    memory: DType | None = None
+    sharing: bool = False
+
+
+@value
+class LayerFigures:
+    """One row: a layer result, and its figures counted over every occurrence it stands for (inside
+    `repeat`s), so that a composite's children add up to it."""
+
+    result: LayerResult
+    occurrences: int
+    cost: Cost
+    children: tuple[LayerFigures, ...]
+    field: Field | None = None  # with receptive fields asked, and an input with positions
+    param_bytes: int | None = None  # with memory asked
+    output_bytes: int | None = None
+
+
+@value
+class Memory:
+    """Memory at one number format: the parameters stored, and the peak of activations."""
+
+    dtype: DType
+    param_bytes: int
+    peak_activation_bytes: int
+
+
+@value
+class Analysis:
+    """A report and everything asked of it."""
+
+    report: Report
+    request: Request
+    layers: tuple[LayerFigures, ...]
+    memory: Memory | None = None
+    sharing: tuple[Sharing, ...] | None = None
+
+
+NOTHING_MORE = Request()
+
+
+def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
+    fields = receptive_fields(report) if request.receptive_field else None
+    layers = _figures(report.layers, 1, request, fields)
+    memory = None
+    if request.memory is not None:
+        memory = Memory(request.memory, param_bytes(report, request.memory), activation_bytes(report, request.memory))
+    return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
+
+
+def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fields: Fields | None) -> tuple[LayerFigures, ...]:
+    rows = []
+    for result in results:
+        occurrences = times * result.times
+        cost = result.cost * occurrences
+        figures = LayerFigures(
+            result,
+            occurrences,
+            cost,
+            _figures(result.children, occurrences, request, fields),
+            None if fields is None else fields.get(id(result)),
+            None if request.memory is None else cost.params * request.memory.bytes,
+            None if request.memory is None else volume(result.output_shape) * request.memory.bytes,
+        )
+        rows.append(figures)
+    return tuple(rows)

@@ -1,0 +1,209 @@
+"""Layers made of layers: `residual`, `concat`, `block` and `repeat`. Each sums its children's cost
+into its own row, and the tables list the children under it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archcalc.kinds.arguments import Argument, Reading
+from archcalc.kinds.base import bracketed, ended_by, output_of
+from archcalc.model import Field, Layer, LayerResult, Shape, total_cost
+from archcalc.values import value
+
+if TYPE_CHECKING:
+    from archcalc.kinds.context import ApplyContext, FieldContext
+
+MAX_UNROLLED_ITERATIONS = 10_000
+"""A `repeat` whose block keeps changing the shape is unrolled; past this many iterations it is refused."""
+
+MAX_GROWING_ITERATIONS = 64
+"""Past this many strided iterations the jump exceeds 2^64: the field is the whole input."""
+
+COMPOSITE_MACS = "its layers' (joins are not MACs)"
+
+
+def summed(layer: Layer, shape: Shape, output: Shape, children: tuple[LayerResult, ...]) -> LayerResult:
+    return LayerResult(layer, shape, output, total_cost([child.cost * child.times for child in children]), children)
+
+
+@value(kw_only=True)
+class Residual(Layer):
+    """`layers` added to a shortcut (the identity, or `shortcut`'s layers), as in a ResNet block."""
+
+    layers: tuple[Layer, ...]
+    shortcut: tuple[Layer, ...] = ()  # empty: the identity
+
+    NAMES = {"residual": "residual"}
+    EXAMPLE = ("8x8x4", "residual: [{conv: {filters: 4, kernel: 3, padding: 1}}, relu]")
+    ARGUMENTS = (
+        Argument("layers", Reading.LAYERS, "the main path"),
+        Argument("shortcut", Reading.LAYERS, "the shortcut's layers (default: the identity)"),
+    )
+    MAIN = "layers"
+    PARAMETERS = "its paths' layers; output = layers(x) + shortcut(x)"
+    MACS = COMPOSITE_MACS
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        """output = layers(x) + shortcut(x): both paths see x, and their shapes must be equal."""
+        main = context.sequence(self.layers, shape)
+        shortcut = context.sequence(self.shortcut, shape)
+        main_shape, shortcut_shape = output_of(main, shape), output_of(shortcut, shape)
+        if main_shape != shortcut_shape:
+            raise self.error(
+                f"cannot add the main path's {bracketed(main_shape)} ({ended_by(main)}) to the shortcut's {bracketed(shortcut_shape)} ({ended_by(shortcut)})"
+            )
+        return summed(self, shape, main_shape, main + shortcut)
+
+    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+        split = len(self.layers)  # children: the main path's results, then the shortcut's
+        return context.sequence(result.children[:split], field).joined(context.sequence(result.children[split:], field))
+
+    def label(self, result: LayerResult) -> str:
+        return "residual" + (" (projection shortcut)" if self.shortcut else "")
+
+    def explain(self, result: LayerResult) -> list[str]:
+        path = "the shortcut's layers" if self.shortcut else "the identity shortcut (nothing to learn)"
+        return [f"main path + {path}: {result.cost.params:,} params, {result.cost.macs:,} MACs in the rows below", "the addition itself has no weights"]
+
+
+@value(kw_only=True)
+class Concat(Layer):
+    """Branches applied to the same input, joined along the channel axis, as in Inception."""
+
+    branches: tuple[tuple[Layer, ...], ...]  # an empty branch is the identity
+
+    NAMES = {"concat": "concat"}
+    EXAMPLE = ("8x8x4", "concat: [[{conv: {filters: 2, kernel: 1}}], []]")
+    ARGUMENTS = (Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers ([] is the identity)"),)
+    MAIN = "branches"
+    PARAMETERS = "its branches' layers; joined on the channels"
+    MACS = COMPOSITE_MACS
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        """Every branch sees the same input; outputs are joined on the channel (last) axis."""
+        branches = [context.sequence(branch, shape) for branch in self.branches]
+        outputs = [output_of(branch, shape) for branch in branches]
+        first = outputs[0]
+        for number, (output, branch) in enumerate(zip(outputs, branches, strict=True), start=1):
+            if len(output) != len(first) or output[:-1] != first[:-1]:
+                raise self.error(
+                    f"cannot join branch {number}'s {bracketed(output)} ({ended_by(branch)}) with branch 1's {bracketed(first)} ({ended_by(branches[0])}): "
+                    "all axes but the channels must be equal"
+                )
+        children = tuple(child for branch in branches for child in branch)
+        return summed(self, shape, (*first[:-1], sum(output[-1] for output in outputs)), children)
+
+    def branch_results(self, result: LayerResult) -> list[tuple[LayerResult, ...]]:
+        """The result's children, split back into their branches."""
+        branches, start = [], 0
+        for branch in self.branches:
+            branches.append(result.children[start : start + len(branch)])
+            start += len(branch)
+        return branches
+
+    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+        after = field
+        for branch in self.branch_results(result):
+            after = after.joined(context.sequence(branch, field))
+        return after
+
+    def label(self, result: LayerResult) -> str:
+        return f"concat {len(self.branches)} branches"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        widths = " + ".join(str(output_of(branch, result.input_shape)[-1]) for branch in self.branch_results(result))
+        return [f"channels joined: {widths} = {result.output_shape[-1]:,}", f"{result.cost.params:,} params, {result.cost.macs:,} MACs in the branches below"]
+
+
+@value(kw_only=True)
+class Block(Layer):
+    """A named group of layers applied in order: shown as one row with its layers inside."""
+
+    layers: tuple[Layer, ...]
+
+    NAMES = {"block": "block"}
+    EXAMPLE = ("8x8x4", "block: [{conv: {filters: 8, kernel: 1}}, relu]")
+    ARGUMENTS = (Argument("layers", Reading.LAYERS, "the layers, in order"),)
+    MAIN = "layers"
+    PARAMETERS = "its layers, in order"
+    MACS = COMPOSITE_MACS
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        children = context.sequence(self.layers, shape)
+        return summed(self, shape, output_of(children, shape), children)
+
+    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+        return context.sequence(result.children, field)
+
+    def label(self, result: LayerResult) -> str:
+        return f"block of {len(self.layers)}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return [f"{len(self.layers)} layers in order: {result.cost.params:,} params, {result.cost.macs:,} MACs in the rows below"]
+
+
+@value(kw_only=True)
+class Repeat(Layer):
+    """`layers` applied `times` times in order."""
+
+    times: int
+    layers: tuple[Layer, ...]
+
+    NAMES = {"repeat": "repeat"}
+    EXAMPLE = ("8x8x4", "repeat: {times: 3, layers: [{conv: {filters: 4, kernel: 3, padding: 1}}]}")
+    ARGUMENTS = (
+        Argument("times", Reading.COUNT, "how many times in a row"),
+        Argument("layers", Reading.LAYERS, "the block repeated"),
+    )
+    PARAMETERS = "its layers, `times` times in a row"
+    MACS = COMPOSITE_MACS
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        """The block `times` in a row. Once an iteration leaves the shape unchanged, every later one is
+        identical to it, so it is computed once and counted for all the rest: a billion repeats cost one."""
+        children: list[LayerResult] = []
+        remaining = self.times
+        current = shape
+        while remaining:
+            if self.times - remaining >= MAX_UNROLLED_ITERATIONS:
+                raise self.error(f"the block keeps changing the shape after {MAX_UNROLLED_ITERATIONS:,} iterations; archcalc unrolls at most that many")
+            iteration = context.sequence(self.layers, current)
+            context.unrolled(self, iteration)
+            output = output_of(iteration, current)
+            if output == current:
+                children.extend(result.repeated(remaining) for result in iteration)
+                break
+            children.extend(iteration)
+            current = output
+            remaining -= 1
+        return summed(self, shape, output_of(tuple(children), shape), tuple(children))
+
+    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+        """The unrolled iterations in order; then the settled block (children with times > 1), whose
+        field after n more passes is computed in closed form when it does not stride."""
+        settled = tuple(child for child in result.children if child.times > 1)
+        field = context.sequence(tuple(child for child in result.children if child.times == 1), field)
+        if not settled:
+            return field
+        passes = settled[0].times
+        if field.size is None:
+            return context.sequence(settled, field)
+        unit = (1,) * len(field.jump)
+        once = context.sequence(settled, Field(unit, unit), record=False)  # one pass from a single position
+        if once.size is None:
+            return context.sequence(settled, field.whole())
+        growth = tuple(size - 1 for size in once.size)  # per pass, in units of the jump before the pass
+        if all(step == 1 for step in once.jump):
+            before_last = Field(tuple(f + (passes - 1) * g * j for f, g, j in zip(field.size, growth, field.jump, strict=True)), field.jump, field.approximate)
+            return context.sequence(settled, before_last)
+        if passes - 1 > MAX_GROWING_ITERATIONS:
+            return context.sequence(settled, field.whole())
+        for _ in range(passes - 1):
+            field = context.sequence(settled, field, record=False)
+        return context.sequence(settled, field)
+
+    def label(self, result: LayerResult) -> str:
+        return f"repeat ×{self.times:,}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return [f"the block {self.times:,} times in a row: {result.cost.params:,} params, {result.cost.macs:,} MACs in the rows below"]

@@ -1,0 +1,25 @@
+"""What a composite kind asks of the engine while it is applied: the engine implements these, so
+kinds need not import it (and the engine can import every kind)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from archcalc.model import Field, Layer, LayerResult, Shape
+
+
+class ApplyContext(Protocol):
+    def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
+        """Apply layers in order, each to the previous one's output."""
+        ...
+
+    def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
+        """Count layers a `repeat` unrolled; raises once one analysis has unrolled too many."""
+        ...
+
+
+class FieldContext(Protocol):
+    def sequence(self, results: tuple[LayerResult, ...], field: Field, record: bool = True) -> Field:
+        """The field after these results in order; `record` keeps each one's for the table."""
+        ...

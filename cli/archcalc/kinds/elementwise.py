@@ -1,0 +1,70 @@
+"""Element-wise layers: activations and dropout keep the shape and count nothing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from archcalc.errors import Origin
+from archcalc.kinds.arguments import Argument, Reading
+from archcalc.kinds.base import Pointwise
+from archcalc.model import NO_COST, Layer, LayerResult, Shape
+from archcalc.values import value
+
+if TYPE_CHECKING:
+    from archcalc.kinds.context import ApplyContext
+
+ACTIVATIONS = (
+    "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "softmax", "identity",
+)  # fmt: skip
+
+
+@value(kw_only=True)
+class Activation(Pointwise):
+    """An element-wise function (or softmax): no parameters, no MACs."""
+
+    function: str  # one of ACTIVATIONS
+
+    NAMES = {function: function for function in ACTIVATIONS}
+    EXAMPLE = ("16", "relu")
+    PARAMETERS = "no parameters; elementwise"
+    MACS = "0"
+
+    @classmethod
+    def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
+        return cls(origin=origin, position=position, name=name, function=written, **arguments)
+
+    @property
+    def kind(self) -> str:
+        return self.function
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, NO_COST)
+
+    def label(self, result: LayerResult) -> str:
+        return self.function
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return ["elementwise: no weights, no MACs"]
+
+
+@value(kw_only=True)
+class Dropout(Pointwise):
+    """Dropout: changes nothing this calculator counts."""
+
+    rate: float = 0.5
+
+    NAMES = {"dropout": "dropout"}
+    EXAMPLE = ("16", "dropout: 0.1")
+    ARGUMENTS = (Argument("rate", Reading.FRACTION, "the fraction of values dropped in training"),)
+    MAIN = "rate"
+    PARAMETERS = "no parameters"
+    MACS = "0"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, NO_COST)
+
+    def label(self, result: LayerResult) -> str:
+        return f"dropout {self.rate:g}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return ["elementwise: no weights, no MACs"]

@@ -1,0 +1,248 @@
+"""The values that spec, engine and render share: shapes, a layer's interface, costs and results, specs.
+
+Data flows one way: spec/ reads text into a `Spec` of `Layer`s; engine/ applies each layer to a shape
+and gets a `LayerResult` with its exact `Cost`; render/ formats results. Every layer kind is one class
+in archcalc/kinds/, and answers every question about itself through the interface of `Layer` below.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+
+from archcalc.errors import Origin, ShapeError
+from archcalc.values import field, value
+
+if TYPE_CHECKING:
+    from archcalc.kinds.arguments import Argument
+    from archcalc.kinds.context import ApplyContext, FieldContext
+
+Shape: TypeAlias = tuple[int, ...]
+"""Channels last, no batch axis: (N,), (L, C), (H, W, C) or (D, H, W, C)."""
+
+PerAxis: TypeAlias = tuple[int, ...]
+"""One value per spatial axis; a single value applies to every spatial axis."""
+
+Padding: TypeAlias = PerAxis | Literal["same", "valid"]
+
+
+def per_spatial_axis(values: PerAxis, rank: int) -> PerAxis:
+    """The spec's rule: a single value applies to every spatial axis; a list gives one per axis.
+    (Whether a list's length matches the rank is checked where the rank is known.)"""
+    return values * rank if len(values) == 1 else values
+
+
+class Cost:
+    """What one layer (or a block, or a network) costs. Every figure is an exact int.
+
+    A plain class with slots rather than a `value`: every layer builds several, and a 100,000-layer
+    spec should cost a few hundred bytes a layer. Immutable by convention: nothing assigns to one."""
+
+    __slots__ = ("biases", "macs", "non_trainable", "weights")
+    __match_args__ = ("weights", "biases", "non_trainable", "macs")
+
+    def __init__(self, weights: int = 0, biases: int = 0, non_trainable: int = 0, macs: int = 0) -> None:
+        self.weights = weights
+        self.biases = biases
+        self.non_trainable = non_trainable  # batch-norm running mean and variance: state, not parameters
+        self.macs = macs
+
+    @property
+    def params(self) -> int:
+        """What PyTorch counts: `sum(p.numel() for p in model.parameters())`."""
+        return self.weights + self.biases
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.weights + other.weights, self.biases + other.biases, self.non_trainable + other.non_trainable, self.macs + other.macs)
+
+    def __mul__(self, times: int) -> Cost:
+        return Cost(self.weights * times, self.biases * times, self.non_trainable * times, self.macs * times)
+
+    def _figures(self) -> tuple[int, int, int, int]:
+        return (self.weights, self.biases, self.non_trainable, self.macs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cost) and self._figures() == other._figures()
+
+    def __hash__(self) -> int:
+        return hash(self._figures())
+
+    def __repr__(self) -> str:
+        return f"Cost(weights={self.weights}, biases={self.biases}, non_trainable={self.non_trainable}, macs={self.macs})"
+
+
+NO_COST = Cost()
+
+
+def total_cost(costs: list[Cost] | tuple[Cost, ...]) -> Cost:
+    result = NO_COST
+    for cost in costs:
+        result = result + cost
+    return result
+
+
+class LayerResult:
+    """One layer applied to one input shape. A composite's cost includes its children's.
+
+    `times` is how many times this row occurs in a row: inside a `repeat`, iterations whose input
+    shape no longer changes are identical, so they are computed once and counted `times` times.
+    A slotted class for the same reason as `Cost`."""
+
+    __slots__ = ("children", "cost", "input_shape", "layer", "output_shape", "times")
+
+    def __init__(self, layer: Layer, input_shape: Shape, output_shape: Shape, cost: Cost, children: tuple[LayerResult, ...] = (), times: int = 1) -> None:
+        self.layer = layer
+        self.input_shape = input_shape
+        self.output_shape = output_shape
+        self.cost = cost
+        self.children = children
+        self.times = times
+
+    def repeated(self, times: int) -> LayerResult:
+        """The same result, standing for `times` times as many identical occurrences."""
+        return LayerResult(self.layer, self.input_shape, self.output_shape, self.cost, self.children, self.times * times)
+
+    def __repr__(self) -> str:
+        return f"LayerResult({self.layer.where}, {self.input_shape} -> {self.output_shape}, {self.cost!r}, times={self.times})"
+
+
+@value
+class Field:
+    """A receptive field: `size` None is the whole input; `jump` is the effective stride, in input
+    positions; `approximate` marks a field estimated from uneven windows (adaptive pooling)."""
+
+    size: tuple[int, ...] | None
+    jump: tuple[int, ...]
+    approximate: bool = False
+
+    def widened(self, span: PerAxis, stride: PerAxis, approximate: bool = False) -> Field:
+        """After a window of `span` positions moving by `stride` (both per axis): the field grows by
+        (span − 1) · jump and the jump multiplies by the stride."""
+        jump = tuple(j * s for j, s in zip(self.jump, stride, strict=True))
+        if self.size is None:
+            return Field(None, jump, self.approximate or approximate)
+        size = tuple(f + (e - 1) * j for f, e, j in zip(self.size, span, self.jump, strict=True))
+        return Field(size, jump, self.approximate or approximate)
+
+    def whole(self) -> Field:
+        return Field(None, self.jump, self.approximate)
+
+    def joined(self, other: Field) -> Field:
+        """Where two paths meet, an output sees what either path saw."""
+        jump = tuple(max(a, b) for a, b in zip(self.jump, other.jump, strict=True))
+        approximate = self.approximate or other.approximate
+        if self.size is None or other.size is None:
+            return Field(None, jump, approximate)
+        return Field(tuple(max(a, b) for a, b in zip(self.size, other.size, strict=True)), jump, approximate)
+
+
+@value(kw_only=True)
+class Layer:
+    """One layer as written: where (`origin`), its position (`3`, `5.layers.2`), an optional display name.
+
+    Each kind is a subclass in archcalc/kinds/ that supplies every piece below; the parser, the
+    engine and the renderers ask the kind and keep no table of kinds of their own.
+    tests/test_kinds.py proves that every registered kind supplies every piece."""
+
+    origin: Origin = field(compare=False)
+    position: str = field(compare=False)
+    name: str | None = None
+
+    NAMES: ClassVar[dict[str, str]] = {}
+    """Every name this kind may be written as, mapped to the type it reports (`fc` -> `dense`)."""
+    ARGUMENTS: ClassVar[tuple[Argument, ...]] = ()
+    """How each argument is read; its default is the field's default (no default: required)."""
+    MAIN: ClassVar[str | None] = None
+    """The argument that may be written alone: `dense: 8` is `dense: {units: 8}`."""
+    PARAMETERS: ClassVar[str] = ""
+    """The parameter rule, as `archcalc layers` and the docs print it."""
+    MACS: ClassVar[str] = ""
+    """The MAC rule, likewise."""
+    EXAMPLE: ClassVar[tuple[str, str]] = ("", "")
+    """An input shape and a layer written for it, as a spec writes them: `("10x16", "dense: 8")`."""
+
+    @classmethod
+    def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
+        """The layer from its read arguments. Kinds whose written name sets a field (maxpool's mode,
+        conv2d's rank) override this."""
+        return cls(origin=origin, position=position, name=name, **arguments)
+
+    def check(self) -> None:
+        """Refuse arguments that are each valid but do not go together, raising ArgumentProblem."""
+
+    @property
+    def kind(self) -> str:
+        """The layer's type as JSON and tables write it (`dense`, `conv`, `maxpool`, `relu`...)."""
+        return next(iter(type(self).NAMES.values()))
+
+    @property
+    def where(self) -> str:
+        """`layer 3 (conv)`: how error messages name this layer."""
+        label = f"layer {self.position} ({self.kind}"
+        return label + (f" '{self.name}')" if self.name else ")")
+
+    def error(self, problem: str) -> ShapeError:
+        """A shape problem, located at this layer."""
+        return ShapeError(problem, self.origin, self.where)
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        """This layer on an input of `shape`: its output shape and exact cost."""
+        raise NotImplementedError
+
+    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+        """The receptive field after this layer, given the field before it."""
+        raise NotImplementedError
+
+    def label(self, result: LayerResult) -> str:
+        """The layer as a reader recognises it: `conv 3×3, 2 filters`, `dense 8`."""
+        raise NotImplementedError
+
+    def explain(self, result: LayerResult) -> list[str]:
+        """Its arithmetic written out, each line ending on a figure the result holds."""
+        raise NotImplementedError
+
+
+class BudgetKind(enum.Enum):
+    """What a budget limits. Values are the keys written under `budget:` (and the `--max-…` flags)."""
+
+    PARAMS = "params"
+    MACS = "macs"
+    PARAM_BYTES = "param_bytes"  # parameters stored at the budget's dtype
+    ACTIVATION_BYTES = "activation_bytes"  # peak activation memory at the budget's dtype
+
+
+class DType(enum.Enum):
+    """A number format, for memory figures: its value is its name, `.bytes` its size."""
+
+    FLOAT32 = "float32"
+    FLOAT16 = "float16"
+    BFLOAT16 = "bfloat16"
+    INT8 = "int8"
+
+    @property
+    def bytes(self) -> int:
+        return 1 if self is DType.INT8 else 4 if self is DType.FLOAT32 else 2
+
+
+@value
+class Limit:
+    """One budget line: a ceiling on one figure, and where it was written (for CI annotations).
+
+    `origin` is None for a limit given on the command line (`--max-params`)."""
+
+    kind: BudgetKind
+    maximum: int
+    origin: Origin | None
+
+
+@value
+class Spec:
+    """A whole architecture: an input shape and the layers applied to it in order."""
+
+    name: str
+    input_shape: Shape
+    layers: tuple[Layer, ...]
+    origin: Origin
+    description: str | None = None
+    budget: tuple[Limit, ...] = ()
+    budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume

@@ -1,0 +1,24 @@
+"""A layer row's words, as its kind writes them: its label, and its arithmetic for `--explain`."""
+
+from __future__ import annotations
+
+from archcalc.model import LayerResult
+
+
+def label(result: LayerResult, occurrences: int = 1) -> str:
+    """The kind's label with the layer's display name first, and `(×N)` when the row stands for N
+    identical occurrences (inside a `repeat`)."""
+    text = result.layer.label(result)
+    if result.layer.name:
+        text = f"{result.layer.name}: {text}"
+    if occurrences > 1:
+        text += f" (×{occurrences:,})"
+    return text
+
+
+def explain(result: LayerResult, occurrences: int = 1) -> str:
+    """The kind's lines of arithmetic for one occurrence, and the count when the row stands for several."""
+    lines = result.layer.explain(result)
+    if occurrences > 1:
+        lines.append(f"each of {occurrences:,} occurrences (the row counts all of them)")
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""One layer's arguments, read from located YAML as its kind declares them; every error is located."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from archcalc.errors import Origin, SpecError, suggestion
+from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
+from archcalc.model import Layer, Padding, PerAxis
+from archcalc.quantities import MAX_COUNT
+from archcalc.spec.yaml_source import Entry, Located, Mapping
+
+ReadLayers = Callable[[Located, str], tuple[Layer, ...]]
+"""Reads a list of layers at a position: arguments that hold layers (residual's) call back with it."""
+
+
+class Arguments:
+    """The arguments written for one layer, read against its kind's declarations."""
+
+    def __init__(self, kind: type[Layer], reported: str, entries: Mapping, origin: Origin, position: str, read_layers: ReadLayers) -> None:
+        self.kind = kind
+        self.reported = reported
+        self.entries = entries
+        self.origin = origin
+        self.position = position
+        self.read_layers = read_layers
+
+    def where(self) -> str:
+        return f"layer {self.position} ({self.reported})"
+
+    def error(self, problem: str, origin: Origin | None = None, hint: str | None = None) -> SpecError:
+        return SpecError(problem, origin or self.origin, self.where(), hint)
+
+    def name(self) -> str | None:
+        entry = self.entries.get("name")
+        if entry is None:
+            return None
+        if not isinstance(entry.value.value, str):
+            raise self.error("'name' must be text", entry.value.origin)
+        return entry.value.value
+
+    def read(self) -> dict[str, Any]:
+        """Every declared argument that was written, read and checked; unknown keys are refused and
+        missing required ones reported. Arguments not written keep the layer's defaults."""
+        declared = {argument.name: argument for argument in self.kind.ARGUMENTS}
+        for key, entry in self.entries.items():
+            if key != "name" and key not in declared:
+                hint = suggestion(key, declared) or f"{self.reported} takes: {', '.join(declared) or 'no arguments'}"
+                raise self.error(f"unknown argument '{key}'", entry.key_origin, hint)
+        values: dict[str, Any] = {}
+        for argument in self.kind.ARGUMENTS:
+            written = self.entries.get(argument.name)
+            if written is not None:
+                values[argument.name] = self.value(argument, written)
+            elif default_of(self.kind, argument.name) is REQUIRED:
+                raise self.error(f"missing required argument '{argument.name}'")
+        return values
+
+    def value(self, argument: Argument, entry: Entry) -> object:
+        located = entry.value
+        match argument.reading:
+            case Reading.COUNT:
+                return self.whole(located, argument.name, argument.minimum)
+            case Reading.PER_AXIS:
+                return self.per_axis(located, argument.name, argument.minimum)
+            case Reading.PADDING:
+                return self.padding(located)
+            case Reading.FLAG:
+                if not isinstance(located.value, bool):
+                    raise self.error(f"'{argument.name}' must be true or false, got {describe(located.value)}", located.origin)
+                return located.value
+            case Reading.FRACTION:
+                number = located.value
+                if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
+                    raise self.error(f"'{argument.name}' must be a number from 0 to 1, got {describe(number)}", located.origin)
+                return float(number)
+            case Reading.LAYERS:
+                return self.read_layers(located, self.position if argument.name == "layers" else f"{self.position}.{argument.name}")
+            case Reading.BRANCHES:
+                if not isinstance(located.value, list) or not located.value:
+                    raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
+                return tuple(self.read_layers(branch, f"{self.position}.branch{number}") for number, branch in enumerate(located.value, start=1))
+
+    def whole(self, located: Located, key: str, minimum: int) -> int:
+        number = located.value
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise self.error(f"'{key}' must be a whole number, got {describe(number)}", located.origin)
+        if number < minimum:
+            raise self.error(f"'{key}' must be at least {minimum}, got {number}", located.origin)
+        if number > MAX_COUNT:
+            raise self.error(f"'{key}' is too large ({number:.3g}); archcalc reads sizes up to 1e36", located.origin)
+        return number
+
+    def per_axis(self, located: Located, key: str, minimum: int) -> PerAxis:
+        """One value for every spatial axis, or a list of one per axis."""
+        if isinstance(located.value, list):
+            if not 1 <= len(located.value) <= 3:
+                raise self.error(f"'{key}' must list 1 to 3 values (one per spatial axis)", located.origin)
+            return tuple(self.whole(item, key, minimum) for item in located.value)
+        return (self.whole(located, key, minimum),)
+
+    def padding(self, located: Located) -> Padding:
+        if isinstance(located.value, str):
+            word = located.value.lower()
+            if word in ("same", "valid"):
+                return "same" if word == "same" else "valid"
+            hint = suggestion(word, ("same", "valid")) or "write a number, a list, 'same' or 'valid'"
+            raise self.error(f"padding '{located.value}' is not known", located.origin, hint)
+        return self.per_axis(located, "padding", 0)
+
+
+def describe(value: object) -> str:
+    """How an unexpected value is named in a message: its text, or its kind for lists and mappings."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return repr(value) if isinstance(value, str) else str(value)

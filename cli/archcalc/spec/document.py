@@ -1,0 +1,115 @@
+"""A whole spec document: its keys, input, `defaults:`, layers or chain, and budget."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from archcalc.errors import SpecError, suggestion
+from archcalc.kinds import WRITTEN_NAMES, reported_type
+from archcalc.model import BudgetKind, DType, Limit, Spec
+from archcalc.quantities import parse_count
+from archcalc.spec.arguments import describe
+from archcalc.spec.chain import is_chain, parse_chain
+from archcalc.spec.layers import LayerReader
+from archcalc.spec.shape import parse_shape
+from archcalc.spec.yaml_source import Entry, Located, Mapping
+
+SPEC_KEYS = ("name", "description", "input", "layers", "chain", "budget", "defaults")
+
+
+def parse_spec(root: Located, default_name: str) -> Spec:
+    """A spec document (a mapping, or a bare chain string) -> Spec."""
+    if isinstance(root.value, str) and is_chain(root.value):
+        return parse_chain(root.value, root.origin, default_name)
+    if not isinstance(root.value, dict):
+        raise SpecError(f"a spec is a mapping with 'input' and 'layers' (or 'chain'), got {describe(root.value)}", root.origin)
+    entries: Mapping = root.value
+    for key, entry in entries.items():
+        if key not in SPEC_KEYS:
+            raise SpecError(f"unknown key '{key}'", entry.key_origin, None, suggestion(key, SPEC_KEYS) or f"a spec has: {', '.join(SPEC_KEYS)}")
+    name = _text(entries["name"]) if "name" in entries else default_name
+    description = _text(entries["description"]) if "description" in entries else None
+    budget, budget_dtype = parse_budget(entries["budget"].value) if "budget" in entries else ((), DType.FLOAT32)
+    if "chain" in entries:
+        for clash in ("input", "layers", "defaults"):
+            if clash in entries:
+                raise SpecError(f"'chain' replaces 'input' and 'layers'; remove '{clash}'", entries[clash].key_origin)
+        chain = entries["chain"].value
+        if not isinstance(chain.value, (str, int)):
+            raise SpecError("'chain' must be an arrow chain such as 16->8->2", chain.origin)
+        spec = parse_chain(str(chain.value), chain.origin, name)
+    else:
+        for needed in ("input", "layers"):
+            if needed not in entries:
+                raise SpecError(f"missing '{needed}'", root.origin, None, "a spec needs 'input' and 'layers', or a 'chain'")
+        defaults = parse_defaults(entries["defaults"].value) if "defaults" in entries else {}
+        input_shape = parse_shape(entries["input"].value)
+        layers = LayerReader(defaults).layer_list(entries["layers"].value, None)
+        spec = Spec(name, input_shape, layers, root.origin)
+    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype)
+
+
+def _text(entry: Entry) -> str:
+    if entry.value.value is None or isinstance(entry.value.value, (list, dict)):
+        raise SpecError(f"'{entry.key}' must be text", entry.value.origin)
+    return str(entry.value.value)
+
+
+def parse_defaults(node: Located) -> dict[str, Mapping]:
+    """`defaults: {conv: {bias: false}}`: arguments every layer of that kind starts from, keyed by
+    the type the kind reports (so `conv` defaults apply to `conv2d` too). Checked where written."""
+    if not isinstance(node.value, dict):
+        raise SpecError("'defaults' maps a layer kind to its default arguments, e.g. conv: {bias: false}", node.origin)
+    defaults: dict[str, Mapping] = {}
+    for written, entry in node.value.items():
+        kind = WRITTEN_NAMES.get(written.lower())
+        if kind is None:
+            raise SpecError(f"unknown layer '{written}' in defaults", entry.key_origin, None, suggestion(written.lower(), WRITTEN_NAMES))
+        reported = reported_type(written.lower())
+        if not isinstance(entry.value.value, dict):
+            raise SpecError(f"defaults for {written} must be a mapping of arguments", entry.value.origin)
+        declared = [argument.name for argument in kind.ARGUMENTS]
+        for key, argument in entry.value.value.items():
+            if key not in declared:
+                hint = suggestion(key, declared) or f"{reported} takes: {', '.join(declared) or 'none'}"
+                raise SpecError(f"unknown argument '{key}' for {reported} in defaults", argument.key_origin, None, hint)
+        defaults[reported] = {**defaults.get(reported, {}), **entry.value.value}
+    return defaults
+
+
+def parse_budget(node: Located) -> tuple[tuple[Limit, ...], DType]:
+    """`budget: {params: 25.6M, macs: 4.1G, param_bytes: 50M, dtype: float16}`."""
+    if not isinstance(node.value, dict):
+        raise SpecError("'budget' is a mapping such as {params: 25.6M, macs: 4.1G}", node.origin)
+    limits = []
+    dtype = DType.FLOAT32
+    names = [kind.value for kind in BudgetKind]
+    for key, entry in node.value.items():
+        value = entry.value.value
+        if key == "dtype":
+            dtype = parse_dtype(entry)
+            continue
+        if key not in names:
+            raise SpecError(f"unknown budget '{key}'", entry.key_origin, None, suggestion(key, [*names, "dtype"]) or f"budgets: {', '.join(names)}")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise SpecError(f"budget '{key}' must be a count such as 25.6M, got {describe(value)}", entry.value.origin)
+        try:
+            maximum = parse_count(value)
+        except ValueError as error:
+            raise SpecError(f"budget '{key}': {error}", entry.value.origin) from None
+        limits.append(Limit(BudgetKind(key), maximum, entry.key_origin))
+    return tuple(limits), dtype
+
+
+def parse_dtype(entry: Entry) -> DType:
+    names = [dtype.value for dtype in DType]
+    value = entry.value.value
+    if not isinstance(value, str) or value.lower() not in names:
+        hint = suggestion(str(value).lower(), names) or f"one of {', '.join(names)}"
+        raise SpecError(f"unknown dtype {describe(value)}", entry.value.origin, None, hint)
+    return DType(value.lower())
+
+
+def default_name(source: str) -> str:
+    """A spec's name when it does not give one: the file's stem."""
+    return PurePath(source).stem or source

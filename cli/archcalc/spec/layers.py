@@ -1,0 +1,66 @@
+"""Located YAML -> layers: each item's kind looked up by name, its arguments read as the kind declares."""
+
+from __future__ import annotations
+
+from archcalc.errors import Origin, SpecError, suggestion
+from archcalc.kinds import WRITTEN_NAMES, reported_type
+from archcalc.kinds.arguments import ArgumentProblem
+from archcalc.model import Layer
+from archcalc.spec.arguments import Arguments, describe
+from archcalc.spec.yaml_source import Entry, Located, Mapping
+
+
+class LayerReader:
+    """Reads layer lists; holds what every layer of one spec starts from (its `defaults:`)."""
+
+    def __init__(self, defaults: dict[str, Mapping]) -> None:
+        self.defaults = defaults
+
+    def layer_list(self, node: Located, parent: str | None) -> tuple[Layer, ...]:
+        if not isinstance(node.value, list):
+            where = f"layer {parent}" if parent else None
+            raise SpecError(f"expected a list of layers, got {describe(node.value)}", node.origin, where)
+        prefix = f"{parent}." if parent else ""
+        return tuple(self.layer(item, f"{prefix}{number}") for number, item in enumerate(node.value, start=1))
+
+    def layer(self, node: Located, position: str) -> Layer:
+        written, name_origin, value = self._split(node, position)
+        lowered = written.lower()
+        kind = WRITTEN_NAMES.get(lowered)
+        if kind is None:
+            hint = suggestion(lowered, WRITTEN_NAMES) or "see `archcalc layers` for the layer kinds"
+            raise SpecError(f"unknown layer '{written}'", name_origin, f"layer {position}", hint)
+        reported = reported_type(lowered)
+        entries = self._entries(kind, reported, written, value, position)
+        merged = {**self.defaults.get(reported, {}), **entries}
+        arguments = Arguments(kind, reported, merged, node.origin, position, self.layer_list)
+        layer = kind.build(lowered, arguments.read(), node.origin, position, arguments.name())
+        try:
+            layer.check()
+        except ArgumentProblem as problem:
+            entry = merged.get(problem.argument)
+            raise arguments.error(problem.problem, entry.value.origin if entry else None) from None
+        return layer
+
+    def _split(self, node: Located, position: str) -> tuple[str, Origin, Located | None]:
+        """A layer is written `name` or `name: value`; return the name, its origin and the value."""
+        if isinstance(node.value, str):
+            return node.value.strip(), node.origin, None
+        if isinstance(node.value, dict) and len(node.value) == 1:
+            (entry,) = node.value.values()
+            return entry.key, entry.key_origin, entry.value
+        if isinstance(node.value, dict) and node.value:
+            keys = ", ".join(node.value)
+            hint = "is a '-' missing, or are the arguments not indented under the name?"
+            raise SpecError(f"a layer is one `name: arguments` entry, found {len(node.value)} keys ({keys})", node.origin, f"layer {position}", hint)
+        raise SpecError(f"expected a layer, got {describe(node.value)}", node.origin, f"layer {position}")
+
+    def _entries(self, kind: type[Layer], reported: str, written: str, value: Located | None, position: str) -> Mapping:
+        """The arguments as a mapping: `dense: 8` is `dense: {units: 8}`."""
+        if value is None or value.value is None:
+            return {}
+        if isinstance(value.value, dict):
+            return value.value
+        if kind.MAIN is None:
+            raise SpecError(f"{written} takes a mapping of arguments, not {describe(value.value)}", value.origin, f"layer {position} ({reported})")
+        return {kind.MAIN: Entry(kind.MAIN, value.origin, value)}

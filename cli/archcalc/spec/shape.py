@@ -1,0 +1,41 @@
+"""Input shapes as users write them: `4x4x1`, `4×4×1`, `[4, 4, 1]` or `16`."""
+
+from __future__ import annotations
+
+import re
+
+from archcalc.errors import SpecError
+from archcalc.model import Shape
+from archcalc.quantities import MAX_COUNT
+from archcalc.spec.arguments import describe
+from archcalc.spec.yaml_source import Located
+
+_SEPARATORS = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
+
+
+def is_number(text: str) -> bool:
+    """Plain ASCII digits: `int()` accepts other scripts' digits, which no spec means."""
+    return text.isascii() and text.isdigit()
+
+
+def parse_shape(node: Located) -> Shape:
+    """`4x4x1`, `4×4×1`, `[4, 4, 1]` or `16` -> (4, 4, 1) / (16,)."""
+    value = node.value
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, float)):
+        raise SpecError(f"an input shape is written 4x4x1, [4, 4, 1] or 16, got {describe(value)}", node.origin)
+    if isinstance(value, int):
+        items: list[object] = [value]
+    elif isinstance(value, str):
+        items = [int(part) if is_number(part) else part for part in _SEPARATORS.split(value.strip().strip("[]"))]
+    elif isinstance(value, list):
+        items = [item.value if isinstance(item, Located) else item for item in value]
+    else:
+        raise SpecError(f"an input shape is written 4x4x1, [4, 4, 1] or 16, got {describe(value)}", node.origin)
+    if not 1 <= len(items) <= 4:
+        raise SpecError(f"an input shape has 1 to 4 axes (channels last), got {len(items)}", node.origin)
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+            raise SpecError(f"every axis of the input shape must be a positive whole number, got {describe(item)}", node.origin)
+        if item > MAX_COUNT:
+            raise SpecError("an axis of the input shape is too large; archcalc reads sizes up to 1e36", node.origin)
+    return tuple(item for item in items if isinstance(item, int))
