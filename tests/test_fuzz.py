@@ -5,18 +5,27 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from archcalc.app import app
 from tests.fuzz import mutate, run, seed_texts
 
-FUZZ_INPUTS = 1500
+LONG_BATCH = 1500
+SHORT_BATCH = 150
 
 
-def test_seeded_fuzz_run_never_crashes() -> None:
-    outcomes, crashes = run(seed=2026, count=FUZZ_INPUTS)
+@pytest.mark.slow
+def test_a_long_seeded_fuzz_run_never_crashes() -> None:
+    outcomes, crashes = run(seed=2026, count=LONG_BATCH)
     assert not crashes, crashes[0][0] + "\n" + crashes[0][1]
     assert outcomes["ok"] > 50 and outcomes["refused"] > 500  # the run exercised both paths
+
+
+def test_a_short_seeded_fuzz_run_never_crashes() -> None:
+    outcomes, crashes = run(seed=7, count=SHORT_BATCH)
+    assert not crashes, crashes[0][0] + "\n" + crashes[0][1]
+    assert outcomes["ok"] > 5 and outcomes["refused"] > 50
 
 
 def test_mutated_specs_through_the_cli_exit_0_or_2_without_a_traceback(tmp_path: Path) -> None:

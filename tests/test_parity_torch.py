@@ -68,3 +68,10 @@ def test_what_archcalc_refuses_pytorch_refuses(seed: int) -> None:
         assert refusal.layer  # and archcalc said which layer
     else:
         assert expected == measure(spec)
+
+
+def test_the_reference_builds_every_kind() -> None:
+    from archcalc.kinds import KINDS
+    from tests.torch_reference import BUILDERS
+
+    assert [kind.__name__ for kind in KINDS if kind not in BUILDERS] == []

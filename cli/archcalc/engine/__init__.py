@@ -20,6 +20,8 @@ class Engine:
 
     def __init__(self) -> None:
         self.unrolled_layers = 0
+        self.outputs: dict[str, LayerResult] = {}  # by `name:`, the latest result of each named layer
+        self.shared_names: dict[str, tuple[Layer, Layer]] = {}  # names written on two different layers
 
     def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
         results = []
@@ -27,7 +29,21 @@ class Engine:
             result = layer.apply(shape, self)
             results.append(result)
             shape = result.output_shape
+            if layer.name is not None:
+                earlier = self.outputs.get(layer.name)
+                if earlier is not None and earlier.layer is not layer:  # the same layer again is a `repeat`'s next pass
+                    self.shared_names.setdefault(layer.name, (earlier.layer, layer))
+                self.outputs[layer.name] = result
         return tuple(results)
+
+    def named(self, name: str, asking: Layer) -> LayerResult:
+        if name in self.shared_names:
+            first, second = self.shared_names[name]
+            raise asking.error(f"'{name}' names two layers ({first.where} and {second.where}); give each a name of its own")
+        result = self.outputs.get(name)
+        if result is None:
+            raise asking.error(f"no layer named '{name}' comes before it")
+        return result
 
     def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
         self.unrolled_layers += count_results(results)

@@ -18,6 +18,11 @@ class ApplyContext(Protocol):
         """Count layers a `repeat` unrolled; raises once one analysis has unrolled too many."""
         ...
 
+    def named(self, name: str, asking: Layer) -> LayerResult:
+        """The latest result of the layer written with `name:`, applied before `asking` (at any depth);
+        a ShapeError located at `asking` when there is none, or when two layers share the name."""
+        ...
+
 
 class FieldContext(Protocol):
     def sequence(self, results: tuple[LayerResult, ...], field: Field, record: bool = True) -> Field:

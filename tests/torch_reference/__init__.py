@@ -1,0 +1,113 @@
+"""A spec built as real torch modules, to check archcalc against PyTorch (used only by the parity tests).
+
+Shapes come from PyTorch itself: each module is built against a live tensor, so nothing here trusts
+archcalc's shape arithmetic. archcalc is channels-last without a batch axis; torch is (1, C, *spatial).
+
+Each family module here registers one builder per archcalc kind with `@builds(Kind)`; the reference
+shares no code with what it checks beyond reading the spec's layer values. MACs are counted by hooks
+on every nn.Linear and convolution, plus whatever a module records itself with `record_macs` (the
+matmuls of attention, measured from the tensors' runtime shapes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from math import prod
+from typing import Any, TypeVar
+
+import torch
+from torch import nn
+
+from archcalc.model import Layer, Spec
+
+Builder = Callable[[Any, torch.Tensor], nn.Module]
+BUILDERS: dict[type[Layer], Builder] = {}
+K = TypeVar("K", bound=type[Layer])
+
+
+def builds(*kinds: type[Layer]) -> Callable[[Builder], Builder]:
+    """Register a builder: (layer, example input) -> a torch module for it."""
+
+    def register(builder: Builder) -> Builder:
+        for kind in kinds:
+            BUILDERS[kind] = builder
+        return builder
+
+    return register
+
+
+@dataclass(frozen=True)
+class TorchFigures:
+    output_shape: tuple[int, ...]  # channels last, no batch axis, as archcalc writes shapes
+    params: int
+    non_trainable: int
+    macs: int
+
+
+_recorded: list[int] = []
+
+
+def record_macs(count: int) -> None:
+    """Called by reference modules for multiply-accumulates no hook sees (attention's matmuls)."""
+    if _recorded:
+        _recorded[-1] += count
+
+
+def measure(spec: Spec) -> TorchFigures:
+    """Build the spec in torch, run one sample through it, and count what PyTorch counts."""
+    example = torch.zeros(1, *channels_first(spec.input_shape))
+    with torch.no_grad():
+        model, output = build_sequence(spec.layers, example)
+        model.eval()
+        macs = [0]
+        hooks = [module.register_forward_hook(_count_macs(macs)) for module in model.modules() if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))]
+        _recorded.append(0)
+        try:
+            output = model(example)
+        finally:
+            recorded = _recorded.pop()
+            for hook in hooks:
+                hook.remove()
+    params = sum(parameter.numel() for parameter in model.parameters())
+    non_trainable = sum(buffer.numel() for name, buffer in model.named_buffers() if name.endswith(("running_mean", "running_var")))
+    return TorchFigures(channels_last(tuple(output.shape[1:])), params, non_trainable, macs[0] + recorded)
+
+
+def _count_macs(total: list[int]):  # type: ignore[no-untyped-def]
+    def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if isinstance(module, nn.Linear):
+            total[0] += output.numel() * module.in_features
+        else:
+            total[0] += output.numel() * (module.in_channels // module.groups) * prod(module.kernel_size)
+
+    return hook
+
+
+def channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return shape if len(shape) == 1 else (shape[-1], *shape[:-1])
+
+
+def channels_last(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return shape if len(shape) == 1 else (*shape[1:], shape[0])
+
+
+def build(layer: Layer, x: torch.Tensor) -> nn.Module:
+    """One archcalc layer as a torch module, for an input like `x` (batch 1, channels first)."""
+    builder = BUILDERS.get(type(layer))
+    if builder is None:
+        raise TypeError(f"the torch reference cannot build {type(layer).__name__}")
+    return builder(layer, x)
+
+
+def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn.Sequential, torch.Tensor]:
+    modules = []
+    for layer in layers:
+        module = build(layer, example)
+        module.eval()  # batch norm refuses one sample per channel in training mode
+        example = module(example)
+        modules.append(module)
+    return nn.Sequential(*modules), example
+
+
+from tests.torch_reference import core  # noqa: E402, F401  (registers its builders)
