@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ARCHCALC = [PYTHON, "-m", "archcalc"]
-RESNET50 = str(ROOT / "archspecs" / "zoo" / "resnet50.yaml")
+RESNET50 = str(ROOT / "archspecs" / "zoo" / "torchvision" / "resnet50.yaml")
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 

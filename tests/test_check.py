@@ -53,8 +53,8 @@ def test_github_annotation_points_at_the_budget_line() -> None:
 
 def test_a_flag_wins_over_the_spec() -> None:
     assert run("check", OVER, "--max-params", "40")[0] == 0
-    assert run("check", "archspecs/zoo/resnet50.yaml", "--max-params", "25.5M")[0] == 1
-    assert run("check", "archspecs/zoo/resnet50.yaml", "--max-params", "25_557_032")[0] == 0
+    assert run("check", "archspecs/zoo/torchvision/resnet50.yaml", "--max-params", "25.5M")[0] == 1
+    assert run("check", "archspecs/zoo/torchvision/resnet50.yaml", "--max-params", "25_557_032")[0] == 0
 
 
 def test_quiet_prints_nothing() -> None:
@@ -90,7 +90,7 @@ def test_a_bad_spec_under_github_format_is_annotated_too(tmp_path: Path) -> None
 
 
 def test_globs_and_directories_name_every_spec() -> None:
-    code, out, _ = run("check", "archspecs/zoo/resnet*.yaml", "--format", "json")
+    code, out, _ = run("check", "archspecs/zoo/torchvision/resnet*.yaml", "--format", "json")
     assert code == 0
     assert [spec["name"] for spec in json.loads(out)["specs"]] == ["resnet18", "resnet34", "resnet50"]
     code, out, _ = run("check", "archspecs/seed", "--format", "csv")

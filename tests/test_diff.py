@@ -47,8 +47,8 @@ def test_depth_compares_inside_blocks() -> None:
 def test_totals_of_the_layer_deltas_add_up() -> None:
     from archcalc.spec import load_spec
 
-    base = analyze(load_spec(str(ROOT / "archspecs/zoo/resnet18.yaml")))
-    head = analyze(load_spec(str(ROOT / "archspecs/zoo/resnet34.yaml")))
+    base = analyze(load_spec(str(ROOT / "archspecs/zoo/torchvision/resnet18.yaml")))
+    head = analyze(load_spec(str(ROOT / "archspecs/zoo/torchvision/resnet34.yaml")))
     difference = diff_reports(base, head)
     assert sum(layer.delta("params") for layer in difference.layers) == head.total.params - base.total.params == 10_108_160
     assert sum(layer.delta("macs") for layer in difference.layers) == head.total.macs - base.total.macs
@@ -56,11 +56,11 @@ def test_totals_of_the_layer_deltas_add_up() -> None:
 
 def test_resnet18_to_resnet34_from_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(app, ["diff", "archspecs/zoo/resnet18.yaml", "archspecs/zoo/resnet34.yaml"])
+    result = CliRunner().invoke(app, ["diff", "archspecs/zoo/torchvision/resnet18.yaml", "archspecs/zoo/torchvision/resnet34.yaml"])
     assert result.exit_code == 0
     assert "stage3.1: repeat ×1 → stage3.1-5: repeat ×5" in result.stdout
     assert "params 11,689,512 → 21,797,672 (+86.5%)" in result.stdout
-    result = CliRunner().invoke(app, ["diff", "archspecs/zoo/resnet18.yaml", "archspecs/zoo/resnet34.yaml", "--format", "json"])
+    result = CliRunner().invoke(app, ["diff", "archspecs/zoo/torchvision/resnet18.yaml", "archspecs/zoo/torchvision/resnet34.yaml", "--format", "json"])
     document = json.loads(result.stdout)
     assert document["delta"]["params"] == 10_108_160
     assert [layer["change"] for layer in document["layers"]].count("changed") == 4

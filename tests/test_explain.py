@@ -79,7 +79,7 @@ def test_written_arithmetic_ends_on_the_engines_figures(source: str) -> None:
     ],
 )
 def test_receptive_fields_of_the_zoo(spec: str, position: str, expected: tuple[int, int]) -> None:
-    report = analyze(load_spec(str(ARCHSPECS / "zoo" / f"{spec}.yaml")))
+    report = analyze(load_spec(str(ARCHSPECS / "zoo" / "torchvision" / f"{spec}.yaml")))
     fields = receptive_fields(report)
     (layer,) = [result for result in report.layers if result.layer.position == position]
     assert fields[id(layer)].size == expected

@@ -227,7 +227,7 @@ def diff(
 
     Layers are matched like lines in a text diff, so inserted and removed layers line up.
 
-    Example: archcalc diff archspecs/zoo/resnet18.yaml archspecs/zoo/resnet34.yaml
+    Example: archcalc diff archspecs/zoo/torchvision/resnet18.yaml archspecs/zoo/torchvision/resnet34.yaml
     """
     from archcalc.engine.diff import diff_reports
 
