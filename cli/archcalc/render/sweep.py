@@ -38,16 +38,23 @@ def _exponent(value: float | None) -> str:
 
 
 def sweep_verdict(result: Sweep) -> str:
-    """Why the parameters grow or do not, naming the layers that grow."""
+    """Why the parameters grow or do not, naming the layers that grow; or why k cannot be fitted."""
     name = result.spec.name
     exponent = result.params_exponent
     growing = result.growing_layers
+    computed = [point.size for point in result.points if point.report is not None]
     failed = [point for point in result.points if point.error is not None]
     skipped = ""
     if failed and failed[0].error is not None:
         skipped = f" (too small at {', '.join(str(point.size) for point in failed)}: {failed[0].error.problem})"
-    if exponent is None:
-        return f"{name}: parameters cannot be fitted{skipped}"
+    if exponent is None and len(computed) < 2:
+        did = f"only {computed[0]} did" if computed else "none did"
+        example = ",".join(str(computed[0] * 2**step) for step in range(3)) if computed else "8,16,32"
+        return f"{name}: k cannot be fitted: a fit needs two sizes or more that compute, and {did}; give more, e.g. --sizes {example}{skipped}"
+    if exponent is None:  # two sizes or more, but a figure of 0, whose logarithm does not exist
+        if not any(params for _, params in result.values("params")):
+            return f"{name}: no parameters at any size, so nothing grows{skipped}"
+        return f"{name}: k cannot be fitted: parameters are 0 at some sizes, and a fit on log-log axes needs every figure above 0{skipped}"
     if not growing:
         return f"{name}: parameters do not depend on the input size (k = 0): every weight is shared across positions{skipped}"
     where = ", ".join(f"{layer.layer.where}" for layer in growing)
