@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import quotient
 from archcalc.render.grid import Column, Grid, Row, cost_cells
-from archcalc.text import as_ratio, fewer_or_more, shape
+from archcalc.text import as_ratio, fewer_or_more, is_small_difference, shape
 
 if TYPE_CHECKING:
     from archcalc.engine.report import Report
@@ -72,6 +72,8 @@ def _quotient(baseline: int, value: int) -> str:
         return f"{value:,}, the same"
     if not baseline or not value:
         return f"{baseline:,} vs {value:,}"
+    if is_small_difference(baseline, value):
+        return f"{baseline:,} → {value:,} = {fewer_or_more(baseline, value)}"
     if value < baseline:
         return f"{baseline:,} / {value:,} = {as_ratio(quotient(baseline, value))} fewer"
     return f"{value:,} / {baseline:,} = {as_ratio(quotient(value, baseline))} more"
