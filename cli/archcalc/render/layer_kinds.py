@@ -5,7 +5,7 @@ from __future__ import annotations
 from archcalc.kinds import KINDS
 from archcalc.kinds.arguments import REQUIRED, default_of
 from archcalc.model import Layer
-from archcalc.render.grid import Column, Grid, Row
+from archcalc.render.grid import Column, Grid, Row, Shown
 
 
 def arguments_text(kind: type[Layer]) -> str:
@@ -17,16 +17,22 @@ def arguments_text(kind: type[Layer]) -> str:
         if default is not REQUIRED and default is not None and not isinstance(default, tuple | bool):
             text += f" = {default}"
         parts.append(text)
-    return ", ".join(parts) or "–"
+    return ", ".join(parts)
 
 
 def layer_kinds_grid() -> Grid:
-    rows = [Row((", ".join(kind.NAMES), arguments_text(kind), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
+    rows = [Row((", ".join(kind.NAMES), arguments_text(kind) or Shown("–", None), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
     notes = (
         "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:` for display",
         "per-axis arguments (kernel, stride, padding, dilation, output) take one number for every spatial axis or a list, one per axis",
     )
-    return Grid("layer kinds", (Column("written as"), Column("arguments"), Column("parameters"), Column("MACs")), tuple(rows), None, notes)
+    return Grid(
+        "layer kinds",
+        (Column("written as"), Column("arguments"), Column("parameters", key="parameters_rule"), Column("MACs", key="macs_rule")),
+        tuple(rows),
+        None,
+        notes,
+    )
 
 
 def layer_kinds_json() -> dict[str, object]:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.render.grid import Cell, Column, Grid, Row
+from archcalc.render.formats import Counting
+from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 
 if TYPE_CHECKING:
     from archcalc.engine.sweep import Sweep
 
 
-def sweep_grid(sweeps: Sequence[Sweep], figure: str) -> Grid:
+def sweep_grid(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> Grid:
     """A row per input side, parameters and MACs of each spec; the fitted exponents below."""
+    count = counting.heading
     columns = [Column("side")]
     for result in sweeps:
-        columns += [Column(f"{result.spec.name} params", numeric=True), Column(f"{result.spec.name} MACs", numeric=True)]
+        columns += [Column(f"{result.spec.name} params", numeric=True), Column(f"{result.spec.name} {count}", numeric=True)]
     sizes = sorted({point.size for result in sweeps for point in result.points})
     rows = []
     for size in sizes:
@@ -23,14 +25,40 @@ def sweep_grid(sweeps: Sequence[Sweep], figure: str) -> Grid:
         for result in sweeps:
             point = next((p for p in result.points if p.size == size), None)
             report = point.report if point else None
-            cells += [report.total.params, report.total.macs] if report else ["too small", "too small"]
+            cells += [report.total.params, counting.of(report.total.macs)] if report else ["too small", "too small"]
         rows.append(Row(tuple(cells)))
     exponents: list[Cell] = ["k"]
     for result in sweeps:
         exponents += [_exponent(result.params_exponent), _exponent(result.macs_exponent)]
-    notes = tuple(sweep_verdict(result) for result in sweeps)
-    title = f"how {figure} grow with the input side (k: figure ∝ side^k between the two largest sides)"
-    return Grid(title, tuple(columns), tuple(rows), Row(tuple(exponents)), notes)
+    notes = [sweep_verdict(result) for result in sweeps]
+    if counting is Counting.FLOPS:
+        notes.append("FLOPs = 2 × MACs: a multiply and an add each")
+    title = f"how parameters and {count} grow with the input side (k: figure ∝ side^k between the two largest sides)"
+    return Grid(title, tuple(columns), tuple(rows), Row(tuple(exponents)), tuple(notes))
+
+
+def sweep_records(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> Grid:
+    """The same figures for scripts (CSV): a row per spec and side, the exponents k in columns of
+    their own, and why a size did not compute."""
+    figure = counting.value
+    columns = (
+        Column("spec"),
+        Column("side", numeric=True),
+        Column("params", numeric=True),
+        Column(figure, numeric=True),
+        Column("params_exponent", numeric=True),
+        Column(f"{figure}_exponent", numeric=True),
+        Column("problem"),
+    )
+    rows = []
+    for result in sweeps:
+        for point in result.points:
+            report = point.report
+            figures: tuple[Cell, Cell] = (None, None) if report is None else (report.total.params, counting.of(report.total.macs))
+            exponents = (Shown(_exponent(result.params_exponent), result.params_exponent), Shown(_exponent(result.macs_exponent), result.macs_exponent))
+            problem = None if point.error is None else point.error.problem
+            rows.append(Row((result.spec.name, point.size, *figures, *exponents, problem)))
+    return Grid("sweep", columns, tuple(rows))
 
 
 def _exponent(value: float | None) -> str:
