@@ -37,8 +37,16 @@ def test_the_wheel_carries_py_typed_and_the_archspecs() -> None:
     assert (ROOT / "cli/archcalc/py.typed").is_file()
 
 
+def test_the_examples_are_the_repositorys_archspecs() -> None:
+    """Installed editable, the examples are the checkout's archspecs/; installed from the wheel (as
+    .ci/run installs it), a copy of every one of them inside the package."""
+    directory = examples_directory()
+    assert directory.resolve() == ARCHSPECS.resolve() or directory.parent.name == "archcalc"
+    copies = {path.relative_to(directory): path.read_bytes() for path in directory.rglob("*.yaml")}
+    assert copies == {path.relative_to(ARCHSPECS): path.read_bytes() for path in ARCHSPECS.rglob("*.yaml")}
+
+
 def test_examples_lists_every_archspec() -> None:
-    assert examples_directory().resolve() == ARCHSPECS.resolve()  # a source checkout: the repository's own
     result = CliRunner().invoke(app, ["examples", "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
