@@ -137,3 +137,13 @@ def test_show_writes_shapes_in_ascii_as_a_spec_does() -> None:
     _, rows = csv_of("show", SEED / "cnn.yaml", "--format", "csv", "--receptive-field")
     assert [row["output"] for row in rows] == ["2x2x2", "2x2x2", "8", "2", "2"]
     assert [row["receptive_field"] for row in rows][:3] == ["3x3", "3x3", "whole input"]
+
+
+def test_diff_leaves_the_missing_side_of_an_added_layer_empty() -> None:
+    _, rows = csv_of("diff", SEED / "cnn.yaml", SEED / "cnn_pooled.yaml", "--format", "csv")
+    added = rows[0]
+    assert (added["change"], added["base_position"], added["head_position"], added["head_layer"]) == ("added", "", "3", "maxpool 2×2")
+    assert (added["base_params"], added["head_params"], added["params_delta"], added["params_delta_percent"]) == ("", "0", "0", "")
+    dense = rows[2]
+    assert (dense["base_params"], dense["head_params"], dense["params_delta"]) == ("18", "6", "-12")
+    assert float(dense["params_delta_percent"]) == pytest.approx(-200 / 3)

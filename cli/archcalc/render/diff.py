@@ -81,8 +81,8 @@ def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Co
                     *(None if side is None else side.result.layer.position for side in (base, head)),
                     *(None if side is None else label(side.result, side.times) for side in (base, head)),
                     *(None if side is None else shape_cell(side.result.output_shape) for side in (base, head)),
-                    *_figure_records(layer.figure(base, "params"), layer.figure(head, "params")),
-                    *_figure_records(counting.of(layer.figure(base, "macs")), counting.of(layer.figure(head, "macs"))),
+                    *_figure_records(*(None if side is None else side.cost.params for side in (base, head))),
+                    *_figure_records(*(None if side is None else counting.of(side.cost.macs) for side in (base, head))),
                 )
             )
         )
@@ -106,10 +106,12 @@ def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Co
 TEXT_RECORDS = {"change", "base_position", "head_position", "base_layer", "head_layer", "base_output", "head_output"}
 
 
-def _figure_records(base: int, head: int) -> tuple[Cell, ...]:
-    """base, head, head − base, and the change in percent of base."""
-    percent = None if base == 0 else quotient(100 * (head - base), base)
-    return (base, head, head - base, Shown(signed_percent(base, head), percent if percent is not None and math.isfinite(percent) else None))
+def _figure_records(base: int | None, head: int | None) -> tuple[Cell, ...]:
+    """base, head (none for a side without the layer), head − base (a missing side counts 0), and
+    the change in percent of base (none where base is missing or 0)."""
+    before, after = base or 0, head or 0
+    percent = quotient(100 * (after - before), before) if before else None
+    return (base, head, after - before, Shown(signed_percent(before, after), percent if percent is not None and math.isfinite(percent) else None))
 
 
 def _listed(difference: ReportDiff, show_all: bool) -> list[LayerDiff]:
