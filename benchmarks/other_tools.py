@@ -108,7 +108,7 @@ def parts(model: torch.nn.Module) -> dict[str, int]:
                 found["MACs (archcalc's rule)"] += args[1].shape[0] * args[1].shape[1] * args[2].shape[1]
                 found["bias additions"] += output.numel()
             elif name == "aten._native_multi_head_attention.default":
-                tokens, width, heads = args[0].shape[1], args[0].shape[2], args[3]
+                tokens, width, heads = args[0].shape[1], args[0].shape[2], args[4]
                 found["MACs (archcalc's rule)"] += 4 * tokens * width * width  # q, k, v and output projections
                 found["of which attention's two matmuls (scores, weighted sum)"] += 2 * tokens * tokens * width
                 found["MACs (archcalc's rule)"] += 2 * tokens * tokens * width  # archcalc counts them as MACs too

@@ -94,7 +94,9 @@ ENGINE = """
 import json, sys, time
 from archcalc.engine import analyze
 from archcalc.errors import Origin
-from archcalc.spec.model import Activation, Dense, Spec
+from archcalc.kinds.dense import Dense
+from archcalc.kinds.elementwise import Activation
+from archcalc.model import Spec
 count = {count}
 origin = Origin("<generated>")
 layers = []
@@ -144,7 +146,7 @@ app()
 
 TORCHINFO = """
 import sys, time
-sys.path.insert(0, {root!r})
+sys.path[:0] = [{root!r}, {root!r} + "/cli"]  # archcalc and tests.torch_reference from this checkout
 import torchinfo
 from archcalc.spec import load_spec
 from tests.torch_reference import build_sequence, channels_first
