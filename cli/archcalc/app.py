@@ -52,9 +52,7 @@ app = typer.Typer(
 SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
-WideOption = Annotated[
-    bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")
-]
+WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 
 T = TypeVar("T")
 
