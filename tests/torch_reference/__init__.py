@@ -111,3 +111,4 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
 
 
 from tests.torch_reference import core  # noqa: E402, F401  (registers its builders)
+from tests.torch_reference import counted  # noqa: E402, F401

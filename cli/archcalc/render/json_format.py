@@ -82,6 +82,8 @@ def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, o
         "output_shape": list(report.output_shape),
         "totals": cost_json(report.total),
     }
+    if report.spec.notes:
+        document["notes"] = list(report.spec.notes)
     if analysis.memory is not None:
         document["memory"] = {
             "dtype": analysis.memory.dtype.value,
