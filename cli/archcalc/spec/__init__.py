@@ -15,7 +15,15 @@ from archcalc.spec.yaml_source import load_located
 MAX_SPEC_BYTES = 5_000_000
 """A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
 
-__all__ = ["MAX_SPEC_BYTES", "Spec", "load_spec", "load_text"]
+__all__ = ["MAX_SPEC_BYTES", "Spec", "load_model", "load_spec", "load_text"]
+
+
+def load_model(argument: str) -> Spec:
+    """A model file (ONNX, Keras) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
+    spec = load_spec(argument)
+    if not spec.from_model:
+        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
+    return spec
 
 
 def load_spec(argument: str) -> Spec:

@@ -13,6 +13,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from archcalc.errors import Origin, ShapeError
 from archcalc.kinds.arguments import Reading
+from archcalc.kinds.base import unnamed
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.counted import Counted
@@ -251,17 +252,6 @@ def merge_counted(layers: Sequence[Layer]) -> list[Layer]:
         else:
             merged.append(layer)
     return merged
-
-
-def unnamed(layer: Layer) -> Layer:
-    """The layer as written without names, its inner layers' included: what two repeats share."""
-    changes: dict[str, object] = {"name": None}
-    for argument in type(layer).ARGUMENTS:
-        if argument.reading is Reading.LAYERS:
-            changes[argument.name] = tuple(unnamed(inner) for inner in getattr(layer, argument.name))
-        elif argument.reading is Reading.BRANCHES:
-            changes[argument.name] = tuple(tuple(unnamed(inner) for inner in branch) for branch in getattr(layer, argument.name))
-    return replace(layer, **changes)
 
 
 def repeats_collapsed(layers: Sequence[Layer]) -> list[Layer]:

@@ -239,7 +239,10 @@ class _Reader:
         for operation in operations:
             file_total = file_total + operation.cost
         layers = nest(graph, self.origin)
-        spec = Spec(name, input_shape, layers, self.origin, f"read from {self.origin.source}", notes=tuple(self._notes(file_total)))
+        producer = " ".join(part for part in (self.model.producer_name, self.model.producer_version) if part) or "an unnamed exporter"
+        opset = next(entry.version for entry in self.model.opset_import if entry.domain in ("", "ai.onnx"))
+        description = f"exported by {producer}, opset {opset}"
+        spec = Spec(name, input_shape, layers, self.origin, description, notes=tuple(self._notes(file_total)), from_model=True)
         _check_reading(spec, file_total, graph.operations[-1].output_shape if operations else input_shape, self.origin)
         return spec
 
