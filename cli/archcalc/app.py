@@ -191,7 +191,12 @@ def check(
     quiet: QuietOption = False,
     against: Annotated[
         str | None,
-        typer.Option("--against", help="A model file (ONNX) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs.", show_default=False, metavar="MODEL"),
+        typer.Option(
+            "--against",
+            help="A model file (ONNX) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs.",
+            show_default=False,
+            metavar="MODEL",
+        ),
     ] = None,
 ) -> None:
     """Check specs against their budgets: exit 0 when all are within, 1 when any is over, 2 on bad input.

@@ -18,7 +18,8 @@ def drift_lines(result: Drift) -> list[str]:
     spec, model = result.difference.base, result.difference.head
     lines = [_located(layer, model.spec.origin.source) for layer in result.disagreements]
     if result.agrees:
-        lines.append(f"{spec.spec.origin.source} matches {model.spec.origin.source}: params {spec.total.params:,}, MACs {spec.total.macs:,}, output {shape(spec.output_shape)}")
+        figures = f"params {spec.total.params:,}, MACs {spec.total.macs:,}, output {shape(spec.output_shape)}"
+        lines.append(f"{spec.spec.origin.source} matches {model.spec.origin.source}: {figures}")
     else:
         lines.append(
             f"{spec.spec.origin.source} does not match {model.spec.origin.source}: params {spec.total.params:,} against {model.total.params:,}, "
@@ -30,7 +31,10 @@ def drift_lines(result: Drift) -> list[str]:
 def drift_annotations(result: Drift) -> list[str]:
     """The same disagreements as GitHub annotations at the spec's lines."""
     model = result.difference.head.spec.origin.source
-    return [annotation("error", _problem(layer, model), layer.base.result.layer.origin if layer.base else None, "archcalc: spec drifted from model") for layer in result.disagreements]
+    return [
+        annotation("error", _problem(layer, model), layer.base.result.layer.origin if layer.base else None, "archcalc: spec drifted from model")
+        for layer in result.disagreements
+    ]
 
 
 def _located(layer: LayerDiff, model: str) -> str:

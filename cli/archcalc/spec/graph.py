@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+
 from archcalc.errors import Origin, ShapeError
 from archcalc.kinds.arguments import Reading
 from archcalc.kinds.base import unnamed
@@ -198,8 +199,14 @@ class _Nester:
         match gate:
             case [Activation(function="sigmoid")]:
                 return Activation(origin=self.origin, position="", name=join.name, function="silu")
-            case [AdaptivePool(mode=PoolMode.AVG) | GlobalPool(mode=PoolMode.AVG) as pool, Conv() as squeeze, Activation(), Conv() as excite, Activation() as last]:
-                if last.function not in ("sigmoid", "hardsigmoid") or isinstance(pool, AdaptivePool) and set(pool.output) != {1}:
+            case [
+                AdaptivePool(mode=PoolMode.AVG) | GlobalPool(mode=PoolMode.AVG) as pool,
+                Conv() as squeeze,
+                Activation(),
+                Conv() as excite,
+                Activation() as last,
+            ]:
+                if last.function not in ("sigmoid", "hardsigmoid") or (isinstance(pool, AdaptivePool) and set(pool.output) != {1}):
                     return None
                 if not all(conv.kernel == (1,) and conv.stride == (1,) and conv.groups == 1 and conv.bias for conv in (squeeze, excite)):
                     return None

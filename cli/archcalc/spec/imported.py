@@ -26,5 +26,10 @@ def imported_spec(model: str, output: str | None) -> str:
     text = spec_yaml(spec, header)
     expected, written_back = analyze(spec), analyze(load_text(text, output or "<import>", spec.name))
     if written_back.total != expected.total or written_back.output_shape != expected.output_shape:
-        raise SpecError(f"archcalc wrote a spec that does not give the model's totals ({written_back.total!r} against {expected.total!r})", Origin(model), None, "please report it with the model")
+        raise SpecError(
+            f"archcalc wrote a spec that does not give the model's totals ({written_back.total!r} against {expected.total!r})",
+            Origin(model),
+            None,
+            "please report it with the model",
+        )
     return text

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from archcalc.errors import Origin, SpecError
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout
+from archcalc.kinds.elementwise import Activation
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
@@ -110,6 +110,7 @@ def read_onnx(data: bytes, source: str, path: Path | None, name: str) -> Spec:
     except Exception as error:  # protobuf's DecodeError, or a RuntimeError from its C++ parser
         raise SpecError(f"not a readable ONNX file ({type(error).__name__}: the protobuf does not parse; truncated?)", origin) from None
     _check_header(model, origin)
+    _topological(list(model.graph.node), {tensor.name for tensor in model.graph.initializer} | {value.name for value in model.graph.input}, origin)
     external = _check_stored_data(model, None if path is None else path.parent, origin)
     try:  # with external data, the checker must find the files beside the model, so it reads the model from there
         onnx.checker.check_model(str(path) if external and path is not None else model)
@@ -341,7 +342,9 @@ class _Reader:
             output_shape = _dropped(out_dims, layout)
             join = _join(node, len(inputs), self.layouts[inputs[0]], len(in_dims))
             layer, passes = self._layer(node, follower if absorbed else None, inputs, in_dims, out_dims, shapes) if len(inputs) == 1 else (None, False)
-            yield Operation(node.name or output_name, node.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost())
+            yield Operation(
+                node.name or output_name, node.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost()
+            )
 
     def _input_layout(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> Layout:
         rank = len(shapes.get(self.input.name, ()))
@@ -434,11 +437,17 @@ class _Reader:
         return False
 
     def _layer(
-        self, node: NodeProto, follower: NodeProto | None, inputs: tuple[str, ...], in_dims: tuple[int, ...], out_dims: tuple[int, ...], shapes: dict[str, tuple[int, ...]]
+        self,
+        node: NodeProto,
+        follower: NodeProto | None,
+        inputs: tuple[str, ...],
+        in_dims: tuple[int, ...],
+        out_dims: tuple[int, ...],
+        shapes: dict[str, tuple[int, ...]],
     ) -> tuple[Layer | None, bool]:
         """The archcalc layer for a one-input node (and the node it absorbed), and whether it passes its
         input through unchanged as archcalc shows it. None when no kind describes it: it is counted."""
-        common = {"origin": self.origin, "position": "", "name": node.name or None}
+        common: dict[str, Any] = {"origin": self.origin, "position": "", "name": node.name or None}
         layout = self.layouts[inputs[0]]
         op = node.op_type
         first = layout is Layout.FIRST and len(in_dims) >= 3
@@ -480,9 +489,9 @@ class _Reader:
             weight = self._weight_dims(node.input[1], shapes)
             if weight is not None and len(weight) == 2:
                 return Dense(**common, units=weight[1], bias=follower is not None), False
-        if op == "LayerNormalization" and (len(in_dims) == 2 or layout is Layout.LAST) and _int(node, "axis", -1) in (-1, len(in_dims) - 1):
-            if len(node.input) > 2 and node.input[2]:
-                return LayerNorm(**common), False
+        last_axis = _int(node, "axis", -1) in (-1, len(in_dims) - 1)
+        if op == "LayerNormalization" and (len(in_dims) == 2 or layout is Layout.LAST) and last_axis and len(node.input) > 2 and node.input[2]:
+            return LayerNorm(**common), False
         return None, False
 
     def _weight_dims(self, name: str, shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...] | None:
@@ -505,7 +514,7 @@ class _Reader:
         stride = _per_axis(_ints(node, "strides") or (1,) * rank)
         dilation = _per_axis(_ints(node, "dilations") or (1,) * rank)
         bias = len(node.input) > 2 and bool(node.input[2])
-        window = {"kernel": _per_axis(kernel), "stride": stride, "padding": padding, "dilation": dilation, "bias": bias}
+        window: dict[str, Any] = {"kernel": _per_axis(kernel), "stride": stride, "padding": padding, "dilation": dilation, "bias": bias}
         if groups == channels > 1 and filters % channels == 0:
             return Depthwise(**common, **window, multiplier=filters // channels)
         return Conv(**common, **window, filters=filters, groups=groups)
