@@ -242,7 +242,7 @@ def test_show_import_and_the_drift_gate(tmp_path: Path) -> None:
     imported = runner.invoke(app, ["import", str(model), "-o", str(spec_path)])
     assert imported.exit_code == 0, imported.output
     text = spec_path.read_text()
-    assert text.startswith(f"# Imported by archcalc") and f"--against {model}" in text
+    assert text.startswith("# Imported by archcalc") and f"--against {model}" in text
     assert '- conv: {name: "conv1", filters: 8, kernel: 3, padding: 1, bias: false}' in text
     assert runner.invoke(app, ["show", str(spec_path), "--format", "json"]).stdout.split('"totals"')[1] == shown.stdout.split('"totals"')[1]
     held = runner.invoke(app, ["check", str(spec_path), "--against", str(model)])

@@ -3,13 +3,15 @@
 The drift gate of `archcalc check SPEC --against MODEL`. Layers are lined up by the diff machinery,
 at the innermost level and without their names (a spec names its layers as its author likes); a pair
 that agrees on output shape and figures is not drift, even when it is written differently (a conv's
-`padding: same` against the file's explicit padding).
+`padding: same` against the file's explicit padding), nor is a layer on one side that changes nothing
+(a dropout, which exporters leave out).
 """
 
 from __future__ import annotations
 
 from archcalc.engine.diff import LayerDiff, ReportDiff, diff_reports
 from archcalc.engine.report import Report
+from archcalc.model import NO_COST
 from archcalc.values import value
 
 INNERMOST = 1_000
@@ -36,6 +38,8 @@ def drift(spec: Report, model: Report) -> Drift:
 
 def _agrees(layer: LayerDiff) -> bool:
     base, head = layer.base, layer.head
-    if base is None or head is None:
-        return False
+    if base is None or head is None:  # a layer on one side only is drift unless it changes nothing (dropout, exported away)
+        alone = base or head
+        assert alone is not None
+        return alone.cost == NO_COST and alone.result.output_shape == alone.result.input_shape
     return base.result.output_shape == head.result.output_shape and base.cost == head.cost
