@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Sequence
 from math import prod
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -41,12 +42,12 @@ class Graph:
         self.initializers.append(numpy_helper.from_array(np.array(value, dtype=np.float32), name))
         return name
 
-    def node(self, op: str, inputs: Sequence[str], name: str, **attributes: object) -> str:
+    def node(self, op: str, inputs: Sequence[str], name: str, **attributes: Any) -> str:
         output = f"{name}_out"
         self.nodes.append(helper.make_node(op, list(inputs), [output], name=name, **attributes))
         return output
 
-    def conv(self, x: str, name: str, channels: int, filters: int, kernel: int, bias: bool = True, group: int = 1, **attributes: object) -> str:
+    def conv(self, x: str, name: str, channels: int, filters: int, kernel: int, bias: bool = True, group: int = 1, **attributes: Any) -> str:
         inputs = [x, self.weight(f"{name}.weight", [filters, channels // group, kernel, kernel])]
         if bias:
             inputs.append(self.weight(f"{name}.bias", [filters]))

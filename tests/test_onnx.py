@@ -23,7 +23,7 @@ from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation
 from archcalc.kinds.norm import BatchNorm
-from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
+from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Cost, Spec
@@ -78,7 +78,7 @@ def test_pools_flatten_and_global_pools(tmp_path: Path) -> None:
     a = g.node("Flatten", [a], "flatten")
     spec, report = read(g, a, tmp_path)
     pool, avg, gap = spec.layers
-    assert pool == Pool(origin=pool.origin, position="1", name="pool", mode=pool.mode, kernel=(3,), stride=(2,), padding=(1,), ceil_mode=True)
+    assert pool == Pool(origin=pool.origin, position="1", name="pool", mode=PoolMode.MAX, kernel=(3,), stride=(2,), padding=(1,), ceil_mode=True)
     assert isinstance(avg, Pool) and avg.stride == (1,)  # ONNX's default stride is 1, archcalc's (and PyTorch's) the kernel
     assert isinstance(gap, GlobalPool)
     assert report.output_shape == (2,)
@@ -283,7 +283,7 @@ def _valid(tmp_path: Path) -> Graph:
 def _forge(model: onnx.ModelProto, change: str) -> bytes:
     match change:
         case "truncated":
-            return model.SerializeToString()[:200]
+            return bytes(model.SerializeToString())[:200]
         case "huge declared dims":
             model.graph.initializer[0].dims[:] = [2**40, 2**40, 3, 3]
         case "opset 99":
@@ -309,7 +309,7 @@ def _forge(model: onnx.ModelProto, change: str) -> bytes:
             model.ClearField("graph")
         case "garbage":
             return b"\x08\x07" + bytes(range(256)) * 4
-    return model.SerializeToString()
+    return bytes(model.SerializeToString())
 
 
 HOSTILE_FILES = {
