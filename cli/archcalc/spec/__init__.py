@@ -63,6 +63,8 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) ->
     if head == ZIP_START:
         from archcalc.spec.keras_source import MAX_KERAS_BYTES, read_keras_archive
 
+        if path is not None:  # read from the file, which holds the weights too: only its config.json is read
+            return read_keras_archive(path, source, name)
         return read_keras_archive(head + _read_limited(stream, source, MAX_KERAS_BYTES - len(head), "a Keras archive"), source, name)
     data = head + _read_limited(stream, source, MAX_SPEC_BYTES - len(head), "the spec")
     if data.lstrip()[:1] == b"{" and b'"class_name"' in data:

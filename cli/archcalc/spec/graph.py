@@ -80,6 +80,11 @@ class _NoContext:
         raise _NotNested
 
 
+def applied(layer: Layer, shape: Shape) -> LayerResult:
+    """One layer that is not a composite, applied without an engine (a reader's shapes and figures)."""
+    return layer.apply(shape, _NoContext())
+
+
 def nest(graph: Graph, origin: Origin) -> tuple[Layer, ...]:
     """The graph as a layer list, positioned as a spec's layers are (`3`, `5.2`, `5.shortcut.1`)."""
     nester = _Nester(graph, origin)
