@@ -104,3 +104,37 @@ def test_the_dynamo_exporter_reads_the_same(tmp_path: Path) -> None:
     model = load_spec(str(model_path))
     assert analyze(model).total.macs == figures.macs
     assert f"has {figures.params:,} params" in model.notes[0]
+
+
+class BidirectionalClassifier(torch.nn.Module):
+    """Two bidirectional LSTM layers over 10 steps of 16 features, the last step into 5 classes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = torch.nn.LSTM(16, 32, num_layers=2, bidirectional=True, batch_first=True)
+        self.fc = torch.nn.Linear(64, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y, _ = self.lstm(x)
+        return self.fc(y[:, -1])
+
+
+def test_a_bidirectional_lstm_classifier_is_counted_with_pytorchs_figures(tmp_path: Path) -> None:
+    """Until archcalc has the recurrent kinds, the LSTMs are one `counted` layer: PyTorch's parameters,
+    and the contract's MACs, N·4H·(I + H) per layer and direction."""
+    model = BidirectionalClassifier().eval()
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.rand(parameter.shape, generator=generator))
+    path = tmp_path / "bilstm.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(1, 10, 16),), str(path), dynamo=False)
+    report = analyze(load_spec(str(path)))
+    assert report.total.params == sum(parameter.numel() for parameter in model.parameters()) == 38_213
+    lstm_macs = 2 * 10 * 4 * 32 * (16 + 32) + 2 * 10 * 4 * 32 * (64 + 32)
+    assert report.total.macs == lstm_macs + 64 * 5
+    imported = tmp_path / "bilstm.yaml"
+    assert CliRunner().invoke(app, ["import", str(path), "-o", str(imported)]).exit_code == 0
+    assert analyze(load_spec(str(imported))).total == report.total
