@@ -55,6 +55,8 @@ def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool) ->
     if figures.param_bytes is not None:
         entry["param_bytes"] = figures.param_bytes
         entry["output_bytes"] = figures.output_bytes
+    if figures.kv_cache_bytes:
+        entry["kv_cache_bytes"] = figures.kv_cache_bytes
     if explain_layers:
         entry["arithmetic"] = explain(result, figures.occurrences).split("\n")
     if figures.children:
@@ -87,6 +89,8 @@ def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, o
             "dtype": analysis.memory.dtype.value,
             "param_bytes": analysis.memory.param_bytes,
             "peak_activation_bytes": analysis.memory.peak_activation_bytes,
+            "kv_cache_values": analysis.memory.kv_cache_values,
+            "kv_cache_bytes": analysis.memory.kv_cache_bytes,
         }
     document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers) for figures in analysis.layers]
     return document
