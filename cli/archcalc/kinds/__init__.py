@@ -12,7 +12,7 @@ from archcalc.kinds.attention import Attention
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout
+from archcalc.kinds.elementwise import Activation, Dropout, PReLU
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
 from archcalc.kinds.mlp import GatedMLP
 from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
@@ -33,6 +33,7 @@ KINDS: tuple[type[Layer], ...] = (
     BatchNorm,
     LayerNorm,
     Activation,
+    PReLU,
     Dropout,
     SqueezeExcite,
     Residual,
