@@ -321,3 +321,27 @@ def test_compare_a_vit_a_resnet_and_an_mlp(monkeypatch: pytest.MonkeyPatch) -> N
     assert (resnet["totals"]["params"], resnet["totals"]["macs"]) == (25_557_032, 4_089_184_256)
     assert mlp["totals"]["macs"] == 15_052_800
     assert round(resnet["first_over_this"]["macs"], 2) == 4.30  # ViT-B/16 does 4.3× ResNet-50's MACs
+
+
+def test_the_attention_pages_hand_arithmetic_is_archcalcs() -> None:
+    """docs/attention.md splits GPT-2's MACs by hand and quotes one attention layer's explanation: the
+    parts must add up to archcalc's totals, and the quotation must be what archcalc writes."""
+    page = (ROOT / "docs" / "attention.md").read_text()
+    spec = load_spec(str(ARCHSPECS / "exercises" / "gpt2_any_length.yaml"))
+    width, vocab, blocks = 768, 50_257, 12
+    for tokens in (1_024, 8_192, 32_768):
+        total = analyze(resized(spec, tokens)).total.macs
+        parts = (blocks * 2 * tokens**2 * width, blocks * 4 * tokens * width**2, blocks * 8 * tokens * width**2, tokens * width * vocab)
+        assert sum(parts) == total
+        assert f"| {tokens:,} | {total:,} | " + " | ".join(f"{part:,} ({part / total:.1%})" for part in parts) + " |" in page
+    report = analyze(load_spec(str(LANGUAGE / "gpt2.yaml")))
+    (attention,) = [result for result, _ in walk(report.layers) if result.layer.kind == "attention"]
+    assert "```text\n" + explain(attention) + "\n```" in page
+
+
+def test_budgets_hold_sequences_as_any_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    runner = CliRunner()
+    gpt2 = "archspecs/zoo/language/gpt2.yaml"
+    assert runner.invoke(app, ["check", gpt2, "--max-params", "124.5M", "--max-macs", "146G", "-q"]).exit_code == 0
+    assert runner.invoke(app, ["check", gpt2, "--max-params", "124.4M", "-q"]).exit_code == 1  # 124,439,808: the tied head is not counted twice

@@ -35,7 +35,6 @@ class Recurrent(SeesWhole):
     GATES: ClassVar[int]
     ARGUMENTS = RECURRENT_ARGUMENTS
     MAIN = "hidden"
-    MACS = "per layer and direction N·g·H·(I + H)"
 
     @property
     def directions(self) -> int:
@@ -89,6 +88,7 @@ class LSTM(Recurrent):
     EXAMPLE = ("10x16", "lstm: 8")
     GATES = 4
     PARAMETERS = "per layer and direction 4·H·(I + H), plus 2·4·H with bias"
+    MACS = "per layer and direction N·4·H·(I + H)"
 
 
 @value(kw_only=True)
@@ -99,6 +99,7 @@ class GRU(Recurrent):
     EXAMPLE = ("10x16", "gru: 8")
     GATES = 3
     PARAMETERS = "per layer and direction 3·H·(I + H), plus 2·3·H with bias"
+    MACS = "per layer and direction N·3·H·(I + H)"
 
 
 @value(kw_only=True)
@@ -109,3 +110,4 @@ class RNN(Recurrent):
     EXAMPLE = ("10x16", "rnn: 8")
     GATES = 1
     PARAMETERS = "per layer and direction H·(I + H), plus 2·H with bias"
+    MACS = "per layer and direction N·H·(I + H)"
