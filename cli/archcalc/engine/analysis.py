@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from archcalc.arithmetic import volume
 from archcalc.engine.fields import Fields, receptive_fields
-from archcalc.engine.memory import activation_bytes, kv_cache_values, param_bytes
+from archcalc.engine.memory import activation_bytes, cached_values, kv_cache_values, param_bytes
 from archcalc.engine.report import Report
 from archcalc.engine.sharing import Sharing, sharing
-from archcalc.kinds.attention import Attention
 from archcalc.model import Cost, DType, Field, LayerResult
 from archcalc.values import value
 
@@ -94,14 +93,7 @@ def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fie
             None if fields is None else fields.get(id(result)),
             None if memory is None else cost.params * memory.bytes,
             None if memory is None else volume(result.output_shape) * memory.bytes,
-            None if memory is None else _kv_cache_bytes(result, occurrences, children, memory),
+            None if memory is None else cached_values(result) * occurrences * memory.bytes,
         )
         rows.append(figures)
     return tuple(rows)
-
-
-def _kv_cache_bytes(result: LayerResult, occurrences: int, children: tuple[LayerFigures, ...], dtype: DType) -> int:
-    """A causal attention's cache over its occurrences; a composite's, its children's."""
-    if isinstance(result.layer, Attention):
-        return result.layer.cached_values(result) * occurrences * dtype.bytes
-    return sum(child.kv_cache_bytes or 0 for child in children)

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 @value(kw_only=True)
 class Dense(Pointwise):
     """A fully connected layer on the last axis (torch.nn.Linear): every leading position reuses the
-    same weights, so MACs grow with positions and parameters do not."""
+    same weights, so MACs grow with positions and parameters do not. With `tie`, its weight is an
+    earlier embedding's table (a language model's head reading logits through its token embedding),
+    counted once, where the embedding declared it."""
 
     units: int
     bias: bool = True
@@ -33,7 +35,7 @@ class Dense(Pointwise):
         Argument("tie", Reading.LAYER_NAME, "share the weight of this earlier embedding (units = its vocab, input width = its dim); counted there"),
     )
     MAIN = "units"
-    PARAMETERS = "in·units + units, on the last axis; tied: units (the weight is the embedding's)"
+    PARAMETERS = "in·units + units, on the last axis; tied to an embedding, its biases alone"
     MACS = "positions · in · units"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
