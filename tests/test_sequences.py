@@ -304,6 +304,10 @@ def test_sweep_of_a_sequence_of_features_and_of_features_alone() -> None:
 
 def test_sweep_command_on_gpt2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+    document = json.loads(CliRunner().invoke(app, ["sweep", "archspecs/zoo/language/gpt2.yaml", "--sizes", "512,1024", "-f", "json"]).stdout)
+    (gpt2,) = document["specs"]
+    assert gpt2["axis"] == "length" and [layer["position"] for layer in gpt2["faster_layers"]] == ["4.1.2"]
+    assert gpt2["faster_layers"][0]["times"] == 12 and round(gpt2["faster_layers"][0]["macs_exponent"], 4) == 1.3219
     result = CliRunner().invoke(app, ["sweep", "archspecs/zoo/language/gpt2.yaml", "--sizes", "128,256,512,1024", "--chart", "macs"])
     assert result.exit_code == 0, result.stderr
     assert "│ 1024   │ 124,439,808 │ 145,824,153,600 │" in result.stdout

@@ -202,15 +202,26 @@ def sweep_point_json(point: SweepPoint) -> dict[str, object]:
 
 
 def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
-    """Per spec: the fitted exponents (figure ∝ side^k), the layers that grow, and every size."""
+    """Per spec: what varies (`side` or `length`), the fitted exponents (figure ∝ side^k), the layers
+    whose parameters grow, those whose MACs grow faster than their input, and every size."""
     return {
         "schema_version": SCHEMA_VERSION,
         "specs": [
             {
                 "name": result.spec.name,
                 "source": result.spec.origin.source,
+                "axis": result.axis,
                 "exponents": {"params": result.params_exponent, "macs": result.macs_exponent},
                 "growing_layers": [layer.layer.position for layer in result.growing_layers],
+                "faster_layers": [
+                    {
+                        "position": layer.result.layer.position,
+                        "times": layer.occurrences,
+                        "macs_exponent": layer.macs_exponent,
+                        "input_exponent": layer.input_exponent,
+                    }
+                    for layer in result.faster_layers
+                ],
                 "points": [sweep_point_json(point) for point in result.points],
             }
             for result in sweeps
