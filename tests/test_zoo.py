@@ -148,6 +148,7 @@ EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts, 
     "mobilenet_v2": 300_774_272,
     "efficientnet_b0": 385_814_752,
     "googlenet": 1_498_376_192,
+    "vit_b_16": 17_563_828_224,  # nn.MultiheadAttention's projections and matmuls included
 }
 
 
@@ -160,6 +161,23 @@ def test_exact_macs(name: str) -> None:
 def test_other_zoo_figures(name: str) -> None:
     params, macs, output_shape = OTHER_ZOO[name]
     report = analyze(load_spec(str(ARCHSPECS / "zoo" / f"{name}.yaml")))
+    assert (report.total.params, report.total.macs, report.output_shape) == (params, macs, output_shape)
+
+
+LANGUAGE = {  # name: (params, MACs, output shape); parameters as Hugging Face's models count them (and the
+    # Keras example's LSTM, with PyTorch's second bias vector); MACs by the rule, each checked against PyTorch
+    "gpt2": (124_439_808, 145_824_153_600, (1024, 50257)),  # tied head: the token table counted once
+    "bert_base": (109_482_240, 48_318_971_904, (768,)),  # with the pooler
+    "llama2_7b": (6_738_415_616, 31_460_635_443_200, (4096, 32000)),
+    "llama3_8b": (8_030_261_248, 79_070_347_919_360, (8192, 128256)),  # grouped-query attention
+    "lstm_imdb": (2_758_785, 39_321_728, (1,)),  # Keras's summary: 2,757,761, one bias vector per gate set
+}
+
+
+@pytest.mark.parametrize("name", sorted(LANGUAGE))
+def test_language_zoo_figures(name: str) -> None:
+    params, macs, output_shape = LANGUAGE[name]
+    report = analyze(load_spec(str(ARCHSPECS / "zoo" / "language" / f"{name}.yaml")))
     assert (report.total.params, report.total.macs, report.output_shape) == (params, macs, output_shape)
 
 

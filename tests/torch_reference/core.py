@@ -1,4 +1,4 @@
-"""The torch reference of archcalc's first kinds: dense, conv, pooling, norms, activations, composites."""
+"""The torch reference of archcalc's first kinds: dense (tied to an embedding too), conv, pooling, norms, activations, composites."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Padding, PerAxis
-from tests.torch_reference import build_sequence, builds
+from tests.torch_reference import NAMED, build_sequence, builds
 
 
 class LastAxis(nn.Module):
@@ -125,7 +125,10 @@ def windowed(make: type[nn.Module], padding: Padding, x: torch.Tensor, kernel: P
 
 @builds(Dense)
 def dense(layer: Dense, x: torch.Tensor) -> nn.Module:
-    return LastAxis(nn.Linear(x.shape[1], layer.units, bias=layer.bias))
+    linear = nn.Linear(x.shape[1], layer.units, bias=layer.bias)
+    if layer.tie is not None:  # as PyTorch models tie a head to an embedding; a wrong shape fails in forward
+        linear.weight = NAMED[layer.tie].embedding.weight
+    return LastAxis(linear)
 
 
 @builds(Conv)
@@ -175,7 +178,7 @@ def batchnorm(layer: BatchNorm, x: torch.Tensor) -> nn.Module:
 
 @builds(LayerNorm)
 def layernorm(layer: LayerNorm, x: torch.Tensor) -> nn.Module:
-    return LastAxis(nn.LayerNorm(x.shape[1]))
+    return LastAxis(nn.LayerNorm(x.shape[1], bias=layer.bias))
 
 
 @builds(Activation)

@@ -8,13 +8,17 @@ shows how to add one.
 
 from __future__ import annotations
 
+from archcalc.kinds.attention import Attention
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation, Dropout, PReLU
-from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
+from archcalc.kinds.mlp import GatedMLP
+from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
+from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Layer
@@ -37,6 +41,18 @@ KINDS: tuple[type[Layer], ...] = (
     Concat,
     Repeat,
     Block,
+    Embedding,
+    Tokens,
+    ClassToken,
+    PositionEmbedding,
+    SegmentEmbedding,
+    Attention,
+    GatedMLP,
+    RMSNorm,
+    LSTM,
+    GRU,
+    RNN,
+    Take,
     Counted,
 )
 """In the order `archcalc layers` lists them."""
