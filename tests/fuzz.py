@@ -62,6 +62,8 @@ ARGUMENTS = [
     "shortcut",
     "branches",
     "channels",
+    "activation",
+    "gate",
     "times",
     "name",
 ]

@@ -110,4 +110,4 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
     return nn.Sequential(*modules), example
 
 
-from tests.torch_reference import core  # noqa: E402, F401  (registers its builders)
+from tests.torch_reference import core, mobile  # noqa: E402, F401  (register their builders)

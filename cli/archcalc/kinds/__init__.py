@@ -8,13 +8,13 @@ shows how to add one.
 
 from __future__ import annotations
 
-from archcalc.kinds.composite import Block, Concat, Repeat, Residual
+from archcalc.kinds.composite import Block, Concat, Repeat, Residual, Split
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout
+from archcalc.kinds.elementwise import Activation, Dropout, StochasticDepth
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
-from archcalc.kinds.reshape import Flatten
+from archcalc.kinds.reshape import ChannelShuffle, Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Layer
 
@@ -35,6 +35,9 @@ KINDS: tuple[type[Layer], ...] = (
     Concat,
     Repeat,
     Block,
+    Split,
+    ChannelShuffle,
+    StochasticDepth,
 )
 """In the order `archcalc layers` lists them."""
 

@@ -19,6 +19,7 @@ class Reading(enum.Enum):
     FRACTION = "fraction"  # a number from 0 to 1
     LAYERS = "layers"  # a list of layers
     BRANCHES = "branches"  # a list of branches, each a list of layers
+    CHOICE = "choice"  # one word of `choices`
 
 
 @value
@@ -29,6 +30,7 @@ class Argument:
     reading: Reading
     help: str
     minimum: int = 1
+    choices: tuple[str, ...] = ()  # the words a CHOICE argument accepts
 
 
 class ArgumentProblem(Exception):
