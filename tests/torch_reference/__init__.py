@@ -110,4 +110,8 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
     return nn.Sequential(*modules), example
 
 
-from tests.torch_reference import core, mobile  # noqa: E402, F401  (register their builders)
+from tests.torch_reference import (  # noqa: E402  (each module registers its builders)
+    core,  # noqa: F401
+    counted,  # noqa: F401
+    mobile,  # noqa: F401
+)

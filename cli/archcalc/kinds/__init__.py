@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual, Split
 from archcalc.kinds.conv import Conv, Depthwise
+from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout, StochasticDepth
+from archcalc.kinds.elementwise import Activation, Dropout, PReLU, StochasticDepth
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
@@ -29,12 +30,14 @@ KINDS: tuple[type[Layer], ...] = (
     BatchNorm,
     LayerNorm,
     Activation,
+    PReLU,
     Dropout,
     SqueezeExcite,
     Residual,
     Concat,
     Repeat,
     Block,
+    Counted,
     Split,
     ChannelShuffle,
     StochasticDepth,
