@@ -63,6 +63,8 @@ ARGUMENTS = [
     "shortcut",
     "branches",
     "channels",
+    "activation",
+    "gate",
     "times",
     "name",
     "vocab",

@@ -19,6 +19,7 @@ from archcalc.spec import load_text
 Item = Any  # one YAML layer item: a name, or {name: argument(s)}
 ACTIVATIONS = ["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "softmax", "identity"]
 EMBEDDING = "wte"  # the name a token-id spec gives its embedding, for a head to tie to
+SQUEEZE_ACTIVATIONS = [activation for activation in ACTIVATIONS if activation != "softmax"]
 
 
 def spec_text(input_shape: tuple[int, ...], layers: list[Item]) -> str:
@@ -59,7 +60,7 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     """One random layer for an input of `shape`; it may still be refused (a kernel too large...)."""
     rank = len(shape) - 1
     channels = shape[-1]
-    kinds = ["dense", "batchnorm", "layernorm", "activation", "dropout", "rmsnorm", "gated_mlp"]
+    kinds = ["dense", "batchnorm", "layernorm", "activation", "dropout", "rmsnorm", "gated_mlp", "shuffle", "stochastic_depth"]
     if len(shape) <= 3:
         kinds += ["embedding"]
     if rank >= 1:
@@ -67,7 +68,7 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     if rank == 1:  # a sequence [N, D]
         kinds += ["attention", "attention", "attention", "recurrent", "recurrent", "class_token", "position_embedding", "segment_embedding", "take"]
     if depth < 2:
-        kinds += ["residual", "concat", "repeat", "block"]
+        kinds += ["residual", "concat", "repeat", "block", "split"]
     kind = rng.choice(kinds)
     if kind == "dense":
         return (
@@ -120,7 +121,15 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     if kind == "adaptive":
         return {rng.choice(["adaptive_avgpool", "adaptive_maxpool"]): per_axis(rng, 1, 4, rank)}
     if kind == "se":
-        return {rng.choice(["se", "squeeze_excite"]): rng.randint(1, 4)}
+        if rng.random() < 0.5:
+            return {rng.choice(["se", "squeeze_excite"]): rng.randint(1, 4)}
+        return {"se": {"channels": rng.randint(1, 4), "activation": rng.choice(SQUEEZE_ACTIVATIONS), "gate": rng.choice(["sigmoid", "hardsigmoid"])}}
+    if kind == "shuffle":
+        return {rng.choice(["shuffle", "channel_shuffle"]): rng.choice(divisors(channels))}
+    if kind == "stochastic_depth":
+        return {rng.choice(["stochastic_depth", "drop_path"]): rng.choice([0.0, 0.1, 0.5])}
+    if kind == "split":
+        return random_split(rng, shape, depth)
     if kind == "residual":
         return random_residual(rng, shape, depth)
     if kind == "concat":
@@ -198,6 +207,21 @@ def random_concat(rng: random.Random, shape: tuple[int, ...], depth: int) -> Ite
     return {"concat": branches}
 
 
+def random_split(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
+    """Branches on equal shares of the channels, each keeping every axis but the channels (or random
+    layers, which may not: archcalc then refuses the candidate, and another is drawn)."""
+    parts = rng.choice([d for d in divisors(shape[-1]) if d <= 3])
+    share = (*shape[:-1], shape[-1] // parts)
+    rank = len(shape) - 1
+    options: list[list[Item]] = [[], [{"dense": rng.randint(1, 6)}], random_layers(rng, share, depth + 1, rng.randint(1, 2))]
+    if rank >= 1:
+        options += [
+            [{"conv": {"filters": rng.randint(1, 6), "kernel": 1}}, "batchnorm", "relu"],
+            [{"depthwise": {"kernel": 3, "padding": 1}}, "batchnorm"],
+        ]
+    return {"split": [rng.choice(options) for _ in range(parts)]}
+
+
 def random_layers(rng: random.Random, shape: tuple[int, ...], depth: int, count: int) -> list[Item]:
     """Up to `count` layers that archcalc accepts in a row, starting from `shape`."""
     layers: list[Item] = []
@@ -251,7 +275,8 @@ def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
     rank = max(len(shape) - 1, 1)
     kernel = per_axis(rng, 1, 8, rank)
     padding = per_axis(rng, 0, 4, rank)
-    kind = rng.choice(["conv", "depthwise", "maxpool", "avgpool", "adaptive", "se", "residual", "concat", "attention", "take", "position_embedding", "lstm"])
+    kinds = ["conv", "depthwise", "maxpool", "avgpool", "adaptive", "se", "residual", "concat", "attention", "take", "position_embedding", "lstm"]
+    kind = rng.choice([*kinds, "split", "shuffle"])
     if kind == "conv":
         return shape, {"conv": {"filters": rng.randint(1, 6), "kernel": kernel, "padding": padding, "groups": rng.randint(1, 3), "dilation": rng.randint(1, 3)}}
     if kind == "depthwise":
@@ -272,4 +297,8 @@ def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
         return shape, {"position_embedding": rng.randint(1, 40)}
     if kind == "lstm":
         return shape, {"lstm": rng.randint(1, 4)}
+    if kind == "split":  # shares that may not divide the channels, a branch that may not keep the size
+        return shape, {"split": [[], *([[{"conv": {"filters": 2, "kernel": kernel}}]] * rng.randint(0, 3))]}
+    if kind == "shuffle":
+        return shape, {"shuffle": rng.randint(1, 5)}
     return shape, {"concat": [[{"conv": {"filters": 2, "kernel": kernel}}], []]}

@@ -112,12 +112,12 @@ BAD_ARGUMENTS = [
     ),
     (
         "input: 10x16\nlayers:\n  - gated_mlp: {hidden: 8, activation: silo}\n",
-        "bad.yaml:3:40: layer 1 (gated_mlp): 'activation' must be one of relu, relu6, leaky_relu, sigmoid, tanh, gelu, silu, hardswish, hardsigmoid, identity; "
+        "bad.yaml:3:40: layer 1 (gated_mlp): 'activation' must be one of relu, relu6, leaky_relu, sigmoid, tanh, gelu, silu, hardswish, hardsigmoid, identity, "
         "got 'silo'; did you mean 'silu'?",
     ),
     (
         "input: 10x16\nlayers:\n  - gated_mlp: {hidden: 8, activation: softmax}\n",
-        "bad.yaml:3:40: layer 1 (gated_mlp): 'activation' must be one of relu, relu6, leaky_relu, sigmoid, tanh, gelu, silu, hardswish, hardsigmoid, identity; "
+        "bad.yaml:3:40: layer 1 (gated_mlp): 'activation' must be one of relu, relu6, leaky_relu, sigmoid, tanh, gelu, silu, hardswish, hardsigmoid, identity, "
         "got 'softmax'",
     ),
     ("input: 10x16\nlayers:\n  - take: first\n", "bad.yaml:3:11: layer 1 (take): 'index' must be a whole number, got 'first'"),

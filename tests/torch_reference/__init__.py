@@ -123,5 +123,6 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
 from tests.torch_reference import (  # noqa: E402  (each family module registers its builders)
     core,  # noqa: F401
     counted,  # noqa: F401
+    mobile,  # noqa: F401
     sequences,  # noqa: F401
 )

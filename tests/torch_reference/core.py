@@ -68,16 +68,18 @@ class Cat(nn.Module):
 
 
 class SqueezeExciteModule(nn.Module):
-    """As torchvision.ops.SqueezeExcitation: pool, 1×1 conv C→s, ReLU, 1×1 conv s→C, sigmoid, scale."""
+    """As torchvision.ops.SqueezeExcitation: pool, 1×1 conv C→s, activation, 1×1 conv s→C, gate, scale."""
 
-    def __init__(self, channels: int, squeeze: int, rank: int) -> None:
+    def __init__(self, channels: int, squeeze: int, rank: int, activation: nn.Module, gate: nn.Module) -> None:
         super().__init__()
         self.pool = ADAPTIVE[PoolMode.AVG][rank](1)
         self.reduce = CONVS[rank](channels, squeeze, 1)
+        self.activation = activation
         self.expand = CONVS[rank](squeeze, channels, 1)
+        self.gate = gate
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        scale = torch.sigmoid(self.expand(torch.relu(self.reduce(self.pool(x)))))
+        scale = self.gate(self.expand(self.activation(self.reduce(self.pool(x)))))
         return x * scale
 
 
@@ -211,7 +213,7 @@ def squeeze_excite(layer: SqueezeExcite, x: torch.Tensor) -> nn.Module:
     rank = x.dim() - 2
     if rank < 1:
         raise ValueError("squeeze-excite needs spatial axes")
-    return SqueezeExciteModule(x.shape[1], layer.channels, rank)
+    return SqueezeExciteModule(x.shape[1], layer.channels, rank, ACTIVATIONS[layer.activation](), ACTIVATIONS[layer.gate]())
 
 
 @builds(Repeat)

@@ -77,6 +77,8 @@ class Arguments:
                 return float(number)
             case Reading.LAYERS:
                 return self.read_layers(located, self.position if argument.name == "layers" else f"{self.position}.{argument.name}")
+            case Reading.CHOICE:
+                return self.choice(located, argument.name, argument.choices)
             case Reading.BRANCHES:
                 if not isinstance(located.value, list) or not located.value:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
@@ -107,11 +109,12 @@ class Arguments:
         return number
 
     def choice(self, located: Located, key: str, choices: tuple[str, ...]) -> str:
-        """One of a few words, in any case: `activation: SiLU` is `silu`."""
-        word = located.value.lower() if isinstance(located.value, str) else None
-        if word not in choices:
-            raise self.error(f"'{key}' must be one of {', '.join(choices)}; got {describe(located.value)}", located.origin, suggestion(word or "", choices))
-        return word
+        """One of a kind's words (an activation's name), in any case."""
+        word = located.value
+        if not isinstance(word, str) or word.lower() not in choices:
+            hint = suggestion(word.lower(), choices) if isinstance(word, str) else None
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, got {describe(word)}", located.origin, hint)
+        return word.lower()
 
     def per_axis(self, located: Located, key: str, minimum: int) -> PerAxis:
         """One value for every spatial axis, or a list of one per axis."""
