@@ -25,7 +25,7 @@ def compare_grid(reports: Sequence[Report], counting: Counting = Counting.MACS) 
         Column("output"),
         *cost_columns(counting),
         Column("params vs first", key="params_first_over_this"),
-        Column("weights vs first", key="weights_first_over_this"),
+        Column("weights vs first", optional=True, key="weights_first_over_this"),
         Column(f"{count} vs first", key=f"{counting.value}_first_over_this"),
     )
     first = reports[0].total

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.text import shape
-from archcalc.values import value
+from archcalc.values import replace, value
 
 if TYPE_CHECKING:
     from archcalc.model import Cost
@@ -35,11 +35,13 @@ Cell = str | int | Shown | None
 
 @value
 class Column:
-    """A column's heading, whether its cells are counts (right-aligned), and its CSV name (`key`;
-    by default the heading in snake case). CSV names are ASCII, unique in their grid."""
+    """A column's heading, whether its cells are counts (right-aligned), whether a terminal too
+    narrow for the whole table may leave it out (figures the notes or other columns also give), and
+    its CSV name (`key`; by default the heading in snake case). CSV names are ASCII, unique in their grid."""
 
     title: str
     numeric: bool = False
+    optional: bool = False
     key: str = ""
 
     @property
@@ -69,11 +71,29 @@ class Grid:
     nested: bool = False  # rows can sit inside others (show): CSV then says each row's depth
 
 
+def without_optional_columns(grid: Grid) -> Grid:
+    """The grid without its optional columns, and a note naming them: for a window too narrow."""
+    keep = [index for index, column in enumerate(grid.columns) if not column.optional]
+    dropped = ", ".join(column.title for column in grid.columns if column.optional)
+
+    def kept(row: Row) -> Row:
+        return replace(row, cells=tuple(row.cells[index] for index in keep))
+
+    return replace(
+        grid,
+        columns=tuple(grid.columns[index] for index in keep),
+        rows=tuple(kept(row) for row in grid.rows),
+        total=None if grid.total is None else kept(grid.total),
+        notes=(*grid.notes, f"left out to fit the window: {dropped} (--wide keeps them; piped output has every column)"),
+    )
+
+
 def cost_columns(counting: Counting) -> tuple[Column, ...]:
-    """weights, biases, params, and MACs (or FLOPs): the four figures every layer row shows."""
+    """weights, biases (optional: params gives their sum), params, and MACs (or FLOPs): the four
+    figures every layer row shows."""
     return (
-        Column("weights", numeric=True),
-        Column("biases", numeric=True),
+        Column("weights", numeric=True, optional=True),
+        Column("biases", numeric=True, optional=True),
         Column("params", numeric=True),
         Column(counting.heading, numeric=True),
     )

@@ -13,9 +13,11 @@ if TYPE_CHECKING:
 
 
 def sweep_grid(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> Grid:
-    """A row per input side, parameters and MACs of each spec; the fitted exponents below."""
+    """A row per input side (or sequence length), parameters and MACs of each spec; the fitted
+    exponents below, and why they are what they are."""
+    axis = sweep_axis(sweeps)
     count = counting.heading
-    columns = [Column("side")]
+    columns = [Column(axis)]
     for result in sweeps:
         columns += [Column(f"{result.spec.name} params", numeric=True), Column(f"{result.spec.name} {count}", numeric=True)]
     sizes = sorted({point.size for result in sweeps for point in result.points})
@@ -25,25 +27,28 @@ def sweep_grid(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> G
         for result in sweeps:
             point = next((p for p in result.points if p.size == size), None)
             report = point.report if point else None
-            cells += [report.total.params, counting.of(report.total.macs)] if report else ["too small", "too small"]
+            refused = "too small" if axis == "side" else "does not fit"
+            cells += [report.total.params, counting.of(report.total.macs)] if report else [refused, refused]
         rows.append(Row(tuple(cells)))
     exponents: list[Cell] = ["k"]
     for result in sweeps:
-        exponents += [_exponent(result.params_exponent), _exponent(result.macs_exponent)]
-    notes = [sweep_verdict(result) for result in sweeps]
+        exponents += [_exponent(result.params_exponent, axis), _exponent(result.macs_exponent, axis)]
+    notes = [sweep_verdict(result) for result in sweeps] + [note for result in sweeps if (note := faster_note(result))]
     if counting is Counting.FLOPS:
         notes.append("FLOPs = 2 × MACs: a multiply and an add each")
-    title = f"how parameters and {count} grow with the input side (k: figure ∝ side^k between the two largest sides)"
+    where = "the input side" if axis == "side" else "the sequence length"
+    title = f"how parameters and {count} grow with {where} (k: figure ∝ {axis}^k between the two largest {axis}s)"
     return Grid(title, tuple(columns), tuple(rows), Row(tuple(exponents)), tuple(notes))
 
 
 def sweep_records(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> Grid:
-    """The same figures for scripts (CSV): a row per spec and side, the exponents k in columns of
-    their own, and why a size did not compute."""
+    """The same figures for scripts (CSV): a row per spec and size, the exponents k in columns of
+    their own, and why a size did not compute. The size column is `side` or `length`, as it varies."""
+    axis = sweep_axis(sweeps)
     figure = counting.value
     columns = (
         Column("spec"),
-        Column("side", numeric=True),
+        Column(axis, numeric=True),
         Column("params", numeric=True),
         Column(figure, numeric=True),
         Column("params_exponent", numeric=True),
@@ -52,17 +57,35 @@ def sweep_records(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -
     )
     rows = []
     for result in sweeps:
+        exponents = (Shown(_exponent(result.params_exponent, axis), result.params_exponent), Shown(_exponent(result.macs_exponent, axis), result.macs_exponent))
         for point in result.points:
             report = point.report
             figures: tuple[Cell, Cell] = (None, None) if report is None else (report.total.params, counting.of(report.total.macs))
-            exponents = (Shown(_exponent(result.params_exponent), result.params_exponent), Shown(_exponent(result.macs_exponent), result.macs_exponent))
             problem = None if point.error is None else point.error.problem
             rows.append(Row((result.spec.name, point.size, *figures, *exponents, problem)))
     return Grid("sweep", columns, tuple(rows))
 
 
-def _exponent(value: float | None) -> str:
-    return "–" if value is None else f"side^{value:.2f}"
+def sweep_axis(sweeps: Sequence[Sweep]) -> str:
+    """`length` when every spec varies a sequence's length, else `side`."""
+    return "length" if sweeps and all(result.axis == "length" for result in sweeps) else "side"
+
+
+def _exponent(value: float | None, axis: str) -> str:
+    return "–" if value is None else f"{axis}^{value:.2f}"
+
+
+def faster_note(result: Sweep) -> str | None:
+    """The layers whose MACs outgrow their input, as attention's N×N scores do; None when there are none."""
+    if not result.faster_layers or result.macs_exponent is None:
+        return None
+    axis = result.axis
+    layers = "; ".join(
+        f"{layer.result.layer.where}{f' ×{layer.occurrences:,}' if layer.occurrences > 1 else ''}: "
+        f"{axis}^{layer.macs_exponent:.2f} on an input growing as {axis}^{layer.input_exponent:.2f}"
+        for layer in result.faster_layers
+    )
+    return f"{result.spec.name}: MACs grow as {axis}^{result.macs_exponent:.2f}; faster than their input in {layers}"
 
 
 def sweep_verdict(result: Sweep) -> str:
@@ -74,7 +97,8 @@ def sweep_verdict(result: Sweep) -> str:
     failed = [point for point in result.points if point.error is not None]
     skipped = ""
     if failed and failed[0].error is not None:
-        skipped = f" (too small at {', '.join(str(point.size) for point in failed)}: {failed[0].error.problem})"
+        fit = "too small" if result.axis == "side" else "does not fit"
+        skipped = f" ({fit} at {', '.join(str(point.size) for point in failed)}: {failed[0].error.problem})"
     if exponent is None and len(computed) < 2:
         did = f"only {computed[0]} did" if computed else "none did"
         example = ",".join(str(computed[0] * 2**step) for step in range(3)) if computed else "8,16,32"
@@ -86,4 +110,6 @@ def sweep_verdict(result: Sweep) -> str:
     if not growing:
         return f"{name}: parameters do not depend on the input size (k = 0): every weight is shared across positions{skipped}"
     where = ", ".join(f"{layer.layer.where}" for layer in growing)
+    if result.axis == "length":
+        return f"{name}: parameters grow as length^{exponent:.2f}, in {where}: weights are per position{skipped}"
     return f"{name}: parameters grow as side^{exponent:.2f}, in {where}: after a flatten, weights are per input position{skipped}"

@@ -151,6 +151,14 @@ def _argument(argument: Argument, default: object = REQUIRED) -> Schema:
             schema = {"$ref": "#/$defs/layers"}
         case Reading.BRANCHES:
             schema = {"type": "array", "items": {"$ref": "#/$defs/layers"}, "minItems": 1}
+        case Reading.SHAPE:
+            schema = {"$ref": "#/$defs/shape"}
+        case Reading.INDEX:
+            schema = {"type": "integer"}
+        case Reading.CHOICE:
+            schema = {"enum": list(argument.choices)}
+        case Reading.LAYER_NAME:
+            schema = {"type": "string", "minLength": 1}
         case _:
             unreachable(argument.reading)
     if default is REQUIRED:
