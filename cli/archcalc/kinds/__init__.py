@@ -15,6 +15,7 @@ from archcalc.kinds.elementwise import Activation, Dropout
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.reshape import Flatten
+from archcalc.kinds.side_output import SideOutput
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Layer
 
@@ -35,6 +36,7 @@ KINDS: tuple[type[Layer], ...] = (
     Concat,
     Repeat,
     Block,
+    SideOutput,
 )
 """In the order `archcalc layers` lists them."""
 
