@@ -73,6 +73,8 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     if kind in ("batchnorm", "layernorm", "flatten"):
         return kind
     if kind == "activation":
+        if rng.random() < 0.15:
+            return "prelu" if rng.random() < 0.5 else {"prelu": {"per_channel": True}}
         return rng.choice(ACTIVATIONS)
     if kind == "dropout":
         return {"dropout": rng.choice([0.0, 0.1, 0.5])}

@@ -52,6 +52,7 @@ app = typer.Typer(
 SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
+WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 
 T = TypeVar("T")
 
@@ -90,7 +91,7 @@ def count_option(value: str | None) -> int | None:
         raise typer.BadParameter(str(error)) from None
 
 
-def terminal() -> Terminal:
+def terminal(wide: bool = False) -> Terminal:
     """Colour and width only for a real terminal, whose width `COLUMNS` overrides; NO_COLOR
     (no-color.org) turns colour off. A pipe gets whole rows at any width."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
@@ -99,7 +100,7 @@ def terminal() -> Terminal:
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     import shutil  # COLUMNS first, then the window's own size
 
-    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding)
+    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding, wide=wide)
 
 
 def emit(text: str) -> None:
@@ -136,6 +137,7 @@ def show(
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    wide: WideOption = False,
 ) -> None:
     """One network layer by layer: output shape, weights, biases, parameters and MACs.
 
@@ -145,20 +147,21 @@ def show(
 
     (report,) = analyze_all([spec])
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
-    emit(render_show(analysis_of(report, request), output_format, terminal(), ShowOptions(depth, explain)))
+    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain)))
 
 
 @app.command()
 def compare(
     specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """Totals side by side, with how many times fewer (or more) each has than the first.
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
     reports = analyze_all(specs)
-    emit(render_compare(reports, output_format, terminal()))
+    emit(render_compare(reports, output_format, terminal(wide)))
 
 
 def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any

@@ -11,7 +11,7 @@ from __future__ import annotations
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout
+from archcalc.kinds.elementwise import Activation, Dropout, PReLU
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.reshape import Flatten
@@ -30,6 +30,7 @@ KINDS: tuple[type[Layer], ...] = (
     BatchNorm,
     LayerNorm,
     Activation,
+    PReLU,
     Dropout,
     SqueezeExcite,
     Residual,

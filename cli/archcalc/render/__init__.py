@@ -45,6 +45,7 @@ class Terminal:
     color: bool = False
     width: int | None = None
     encoding: str = "utf-8"
+    wide: bool = False  # keep every column even where the window is too narrow for them
 
 
 def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> str:

@@ -35,7 +35,7 @@ def layer_kinds_json() -> dict[str, object]:
             {
                 "kind": next(iter(kind.NAMES.values())),
                 "names": list(kind.NAMES),
-                "summary": (kind.__doc__ or "").split("\n\n")[0].replace("\n", " ").strip(),
+                "summary": " ".join((kind.__doc__ or "").split("\n\n")[0].split()),
                 "arguments": [
                     {
                         "name": argument.name,

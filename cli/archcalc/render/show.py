@@ -18,8 +18,8 @@ SHOW_COLUMNS = (
     Column("#"),
     Column("layer"),
     Column("output"),
-    Column("weights", numeric=True),
-    Column("biases", numeric=True),
+    Column("weights", numeric=True, optional=True),
+    Column("biases", numeric=True, optional=True),
     Column("params", numeric=True),
     Column("MACs", numeric=True),
 )
