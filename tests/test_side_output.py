@@ -8,6 +8,7 @@ from archcalc.engine import analyze
 from archcalc.engine.fields import receptive_fields
 from archcalc.errors import ShapeError, SpecError
 from archcalc.model import Field
+from archcalc.render.layer_text import explain
 from tests.conftest import report_from, spec_from
 
 # 17×17×8 -> 5×5 average pool, stride 3 -> 1×1 conv to 4 -> global pool -> dense 10
@@ -33,6 +34,19 @@ def test_a_training_only_side_output_counts_parameters_and_no_macs() -> None:
     assert (side.cost.params, side.cost.macs) == (BRANCH_PARAMS, 0)
     assert [child.cost.macs for child in side.children] == [0, 0, 0, 0]  # the rows still add up to the side output
     assert [child.cost.params for child in side.children] == [0, 36, 0, 50]
+    assert [child.in_training.cost.macs for child in side.children if child.in_training] == [0, 800, 0, 40]  # what training does
+
+
+def test_a_layer_run_only_in_training_explains_its_arithmetic_then_counts_none_of_it() -> None:
+    (side,) = report_from(f"input: 17x17x8\nlayers:\n  - side_output: {{training_only: true, layers: {BRANCH}}}\n").layers
+    pool, conv, _, dense = side.children
+    assert explain(conv).splitlines()[-2:] == [
+        "5×5 positions × 4 filters × 8 = 800 MACs",
+        "it runs only in training: an inference pass does 800 × 0 = 0 MACs",
+    ]
+    assert explain(dense).splitlines()[-1] == "it runs only in training: an inference pass does 40 × 0 = 0 MACs"
+    assert "MACs" not in explain(pool)  # nothing to count, in training or not
+    assert explain(side).splitlines()[-1] == "86 params in the rows below; it runs only in training (840 MACs there): an inference pass does 0 MACs"
 
 
 def test_training_only_zeroes_macs_at_every_depth() -> None:

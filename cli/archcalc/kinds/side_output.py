@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 
 
 def without_macs(result: LayerResult) -> LayerResult:
-    """The same result, its MACs and its children's set to none: work that inference never does."""
+    """The result as an inference pass has it, for a layer that runs only in training: its parameters,
+    no MACs (its children's likewise), and the result as it runs in training kept for its explanation."""
     cost = result.cost
     children = tuple(without_macs(child) for child in result.children)
-    return LayerResult(result.layer, result.input_shape, result.output_shape, Cost(cost.weights, cost.biases, cost.non_trainable), children, result.times)
+    inference = Cost(cost.weights, cost.biases, cost.non_trainable)
+    return LayerResult(result.layer, result.input_shape, result.output_shape, inference, children, result.times, in_training=result)
 
 
 @value(kw_only=True)
@@ -65,7 +67,8 @@ class SideOutput(Layer):
         cost = result.cost
         lines = [f"the branch ends in {shape_text(output_of(result.children, result.input_shape))}; the main path goes on with its input"]
         if self.training_only:
-            lines.append(f"{cost.params:,} params in the rows below; the branch runs only in training, so an inference pass does 0 of its MACs")
+            in_training = sum(child.in_training.cost.macs * child.times for child in result.children if child.in_training is not None)
+            lines.append(f"{cost.params:,} params in the rows below; it runs only in training ({in_training:,} MACs there): an inference pass does 0 MACs")
         else:
             lines.append(f"{cost.params:,} params, {cost.macs:,} MACs in the rows below")
         return lines
