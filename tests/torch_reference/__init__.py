@@ -110,7 +110,8 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
     return nn.Sequential(*modules), example
 
 
-from tests.torch_reference import (  # noqa: E402  (each family module registers its builders)
+from tests.torch_reference import (  # noqa: E402  (each module registers its builders)
     core,  # noqa: F401
+    counted,  # noqa: F401
     side_output,  # noqa: F401
 )

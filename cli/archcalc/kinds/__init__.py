@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
+from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation, Dropout, PReLU
 from archcalc.kinds.norm import BatchNorm, LayerNorm
@@ -37,6 +38,7 @@ KINDS: tuple[type[Layer], ...] = (
     Concat,
     Repeat,
     Block,
+    Counted,
     SideOutput,
 )
 """In the order `archcalc layers` lists them."""

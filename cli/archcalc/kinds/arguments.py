@@ -19,6 +19,7 @@ class Reading(enum.Enum):
     FRACTION = "fraction"  # a number from 0 to 1
     LAYERS = "layers"  # a list of layers
     BRANCHES = "branches"  # a list of branches, each a list of layers
+    SHAPE = "shape"  # a shape as `input:` is written: 8x8x4, [8, 8, 4] or 16
 
 
 @value

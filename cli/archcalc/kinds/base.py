@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archcalc.kinds.arguments import Reading
 from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
+from archcalc.values import replace
 
 if TYPE_CHECKING:
     from archcalc.kinds.context import FieldContext
@@ -55,3 +57,14 @@ def ended_by(results: tuple[LayerResult, ...]) -> str:
 def output_of(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
     """The shape after a path: its last result's output, or its input for an empty path."""
     return results[-1].output_shape if results else shape
+
+
+def unnamed(layer: Layer) -> Layer:
+    """The layer as written without names, its inner layers' included: what two repeats share."""
+    changes: dict[str, object] = {"name": None}
+    for argument in type(layer).ARGUMENTS:
+        if argument.reading is Reading.LAYERS:
+            changes[argument.name] = tuple(unnamed(inner) for inner in getattr(layer, argument.name))
+        elif argument.reading is Reading.BRANCHES:
+            changes[argument.name] = tuple(tuple(unnamed(inner) for inner in branch) for branch in getattr(layer, argument.name))
+    return replace(layer, **changes)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
     from archcalc.engine.budget import SpecCheck
     from archcalc.engine.diff import ReportDiff
+    from archcalc.engine.drift import Drift
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep
     from archcalc.render.grid import Grid
@@ -89,20 +90,34 @@ def render_compare(reports: Sequence[Report], output_format: OutputFormat, termi
     return render_grid(compare_grid(reports), output_format, terminal)
 
 
-def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, terminal: Terminal) -> str:
+def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, terminal: Terminal, drift: Drift | None = None) -> str:
+    """The budgets; with `drift` (check --against), then each layer where the spec and its model disagree."""
     match output_format:
         case CheckFormat.JSON:
-            from archcalc.render.json_format import check_json, dumps
+            from archcalc.render.json_format import check_json, drift_json, dumps
 
-            return dumps(check_json(results))
+            document = check_json(results)
+            if drift is not None:
+                document["against"] = drift_json(drift)
+            return dumps(document)
         case CheckFormat.GITHUB:
             from archcalc.render.github import github_text
 
-            return github_text(results)
+            text = github_text(results)
+            if drift is not None:
+                from archcalc.render.drift import drift_annotations
+
+                text = "".join(line + "\n" for line in drift_annotations(drift)) + text
+            return text
         case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
             from archcalc.render.check import check_grid
 
-            return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            text = render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            if drift is not None:
+                from archcalc.render.drift import drift_lines
+
+                text += "".join(line + "\n" for line in drift_lines(drift))
+            return text
         case _:
             unreachable(output_format)
 

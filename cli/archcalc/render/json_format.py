@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, SpecCheck
     from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
+    from archcalc.engine.drift import Drift
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import Origin
@@ -82,6 +83,8 @@ def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, o
         "output_shape": list(report.output_shape),
         "totals": cost_json(report.total),
     }
+    if report.spec.notes:
+        document["notes"] = list(report.spec.notes)
     if analysis.memory is not None:
         document["memory"] = {
             "dtype": analysis.memory.dtype.value,
@@ -171,6 +174,25 @@ def layer_diff_json(layer: LayerDiff) -> dict[str, object]:
         "base": occurrence_json(layer.base),
         "head": occurrence_json(layer.head),
         "delta": {figure: layer.delta(figure) for figure in ("params", "weights", "biases", "non_trainable", "macs")},
+    }
+
+
+def drift_json(drift: Drift) -> dict[str, object]:
+    """check --against: whether the spec matches its model file, and each layer pair that does not."""
+    model = drift.difference.head
+    return {
+        "model": model.spec.origin.source,
+        "agrees": drift.agrees,
+        "model_totals": cost_json(model.total),
+        "model_output_shape": list(model.output_shape),
+        "disagreements": [
+            {
+                "origin": None if layer.base is None else str(layer.base.result.layer.origin),
+                "spec": occurrence_json(layer.base),
+                "model": occurrence_json(layer.head),
+            }
+            for layer in drift.disagreements
+        ],
     }
 
 

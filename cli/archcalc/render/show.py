@@ -45,6 +45,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     ]
     if total.non_trainable:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
+    notes += report.spec.notes
     if memory is not None:
         size = memory.dtype.bytes
         notes.append(

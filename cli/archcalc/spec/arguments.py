@@ -81,6 +81,10 @@ class Arguments:
                 if not isinstance(located.value, list) or not located.value:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
                 return tuple(self.read_layers(branch, f"{self.position}.branch{number}") for number, branch in enumerate(located.value, start=1))
+            case Reading.SHAPE:
+                from archcalc.spec.shape import parse_shape  # spec/shape.py reads with this module's helpers
+
+                return parse_shape(located)
 
     def whole(self, located: Located, key: str, minimum: int) -> int:
         number = located.value
