@@ -91,17 +91,3 @@ def test_a_branch_that_cannot_be_computed_is_located_inside_the_side_output() ->
     with pytest.raises(ShapeError) as caught:
         analyze(spec)
     assert caught.value.message == "bad.yaml:3:33: layer 1.2 (conv): the window (3 wide) is larger than the padded input (2) on spatial axis 1 of [2, 2]"
-
-
-@pytest.mark.parity
-@pytest.mark.parametrize("training_only", [False, True])
-def test_pytorch_counts_the_branch_as_archcalc_does(training_only: bool) -> None:
-    pytest.importorskip("torch")
-    from tests.torch_reference import measure
-
-    flag = "true" if training_only else "false"
-    spec = spec_from(f"input: 17x17x8\nlayers:\n  - side_output: {{training_only: {flag}, layers: {BRANCH}}}\n  - {{conv: {{filters: 2, kernel: 1}}}}\n")
-    figures = measure(spec)
-    report = analyze(spec)
-    assert (figures.output_shape, figures.params, figures.macs) == ((17, 17, 2), report.total.params, report.total.macs)
-    assert figures.macs == 17 * 17 * 2 * 8 + (0 if training_only else BRANCH_MACS)
