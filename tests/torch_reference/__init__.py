@@ -7,6 +7,11 @@ Each family module here registers one builder per archcalc kind with `@builds(Ki
 shares no code with what it checks beyond reading the spec's layer values. MACs are counted by hooks
 on every nn.Linear and convolution, plus whatever a module records itself with `record_macs` (the
 matmuls of attention, measured from the tensors' runtime shapes).
+
+A layer written with `name:` is kept in `NAMED` while the model is built, so that a later layer can
+share its parameters (a dense layer tied to an embedding), as PyTorch models tie them. Models too
+large to hold in memory (Llama's billions of parameters) are built on PyTorch's meta device, where
+tensors have shapes and no data: every shape, parameter and hook is as on the CPU.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class TorchFigures:
 
 
 _recorded: list[int] = []
+NAMED: dict[str, nn.Module] = {}
+"""The module built for each `name:`d layer of the model being built (the latest, as archcalc's `tie` finds it)."""
 
 
 def record_macs(count: int) -> None:
@@ -54,10 +61,11 @@ def record_macs(count: int) -> None:
         _recorded[-1] += count
 
 
-def measure(spec: Spec) -> TorchFigures:
+def measure(spec: Spec, device: str = "cpu") -> TorchFigures:
     """Build the spec in torch, run one sample through it, and count what PyTorch counts."""
-    example = torch.zeros(1, *channels_first(spec.input_shape))
-    with torch.no_grad():
+    NAMED.clear()
+    with torch.no_grad(), torch.device(device):
+        example = torch.zeros(1, *channels_first(spec.input_shape))
         model, output = build_sequence(spec.layers, example)
         model.eval()
         macs = [0]
@@ -107,11 +115,15 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
         module.eval()  # batch norm refuses one sample per channel in training mode
         example = module(example)
         modules.append(module)
+        if layer.name is not None:
+            NAMED[layer.name] = module
     return nn.Sequential(*modules), example
 
 
-from tests.torch_reference import (  # noqa: E402  (each module registers its builders)
+from tests.torch_reference import (  # noqa: E402  (each family module registers its builders)
     core,  # noqa: F401
     counted,  # noqa: F401
+    mobile,  # noqa: F401
+    sequences,  # noqa: F401
     side_output,  # noqa: F401
 )

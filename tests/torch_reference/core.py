@@ -1,4 +1,4 @@
-"""The torch reference of archcalc's first kinds: dense, conv, pooling, norms, activations, composites."""
+"""The torch reference of archcalc's first kinds: dense (tied to an embedding too), conv, pooling, norms, activations, composites."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Padding, PerAxis
-from tests.torch_reference import build_sequence, builds
+from tests.torch_reference import NAMED, build_sequence, builds
 
 
 class LastAxis(nn.Module):
@@ -68,16 +68,18 @@ class Cat(nn.Module):
 
 
 class SqueezeExciteModule(nn.Module):
-    """As torchvision.ops.SqueezeExcitation: pool, 1×1 conv C→s, ReLU, 1×1 conv s→C, sigmoid, scale."""
+    """As torchvision.ops.SqueezeExcitation: pool, 1×1 conv C→s, activation, 1×1 conv s→C, gate, scale."""
 
-    def __init__(self, channels: int, squeeze: int, rank: int) -> None:
+    def __init__(self, channels: int, squeeze: int, rank: int, activation: nn.Module, gate: nn.Module) -> None:
         super().__init__()
         self.pool = ADAPTIVE[PoolMode.AVG][rank](1)
         self.reduce = CONVS[rank](channels, squeeze, 1)
+        self.activation = activation
         self.expand = CONVS[rank](squeeze, channels, 1)
+        self.gate = gate
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        scale = torch.sigmoid(self.expand(torch.relu(self.reduce(self.pool(x)))))
+        scale = self.gate(self.expand(self.activation(self.reduce(self.pool(x)))))
         return x * scale
 
 
@@ -125,7 +127,10 @@ def windowed(make: type[nn.Module], padding: Padding, x: torch.Tensor, kernel: P
 
 @builds(Dense)
 def dense(layer: Dense, x: torch.Tensor) -> nn.Module:
-    return LastAxis(nn.Linear(x.shape[1], layer.units, bias=layer.bias))
+    linear = nn.Linear(x.shape[1], layer.units, bias=layer.bias)
+    if layer.tie is not None:  # as PyTorch models tie a head to an embedding; a wrong shape fails in forward
+        linear.weight = NAMED[layer.tie].embedding.weight
+    return LastAxis(linear)
 
 
 @builds(Conv)
@@ -175,7 +180,7 @@ def batchnorm(layer: BatchNorm, x: torch.Tensor) -> nn.Module:
 
 @builds(LayerNorm)
 def layernorm(layer: LayerNorm, x: torch.Tensor) -> nn.Module:
-    return LastAxis(nn.LayerNorm(x.shape[1]))
+    return LastAxis(nn.LayerNorm(x.shape[1], bias=layer.bias))
 
 
 @builds(Activation)
@@ -208,7 +213,7 @@ def squeeze_excite(layer: SqueezeExcite, x: torch.Tensor) -> nn.Module:
     rank = x.dim() - 2
     if rank < 1:
         raise ValueError("squeeze-excite needs spatial axes")
-    return SqueezeExciteModule(x.shape[1], layer.channels, rank)
+    return SqueezeExciteModule(x.shape[1], layer.channels, rank, ACTIVATIONS[layer.activation](), ACTIVATIONS[layer.gate]())
 
 
 @builds(Repeat)

@@ -1,8 +1,13 @@
-"""Memory figures from shapes: parameter bytes, and activations (an estimate, documented as such).
+"""Memory figures from shapes: parameter bytes, activations (an estimate, documented as such), and
+the key/value cache of causal attention.
 
 Peak activation memory is the largest input plus output of any one layer at any depth: what must be
 live while that layer runs in inference. It does not simulate an allocator (tensors kept alive for a
 residual's shortcut are not added), so it is a floor a real runtime meets or exceeds.
+
+A causal attention that generates token by token keeps every earlier token's keys and values:
+2·M·kv·d values for M tokens, kv key/value heads of width d. That cache, not the activations, is
+what sizes a language model's memory at long contexts.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections.abc import Iterator
 
 from archcalc.arithmetic import volume
 from archcalc.engine.report import Report
+from archcalc.kinds.attention import Attention
 from archcalc.model import DType, LayerResult
 
 
@@ -38,3 +44,15 @@ def param_bytes(report: Report, dtype: DType) -> int:
 
 def activation_bytes(report: Report, dtype: DType) -> int:
     return peak_activations(report) * dtype.bytes
+
+
+def cached_values(result: LayerResult) -> int:
+    """The key/value cache of one occurrence of this layer: its own if it is a causal attention, else
+    its children's (each counted as often as it occurs)."""
+    if isinstance(result.layer, Attention):
+        return result.layer.cached_values(result)
+    return sum(cached_values(child) * child.times for child in result.children)
+
+
+def kv_cache_values(report: Report) -> int:
+    return sum(cached_values(result) for result in report.layers)

@@ -34,6 +34,17 @@ def spatial_axes(layer: Layer, shape: Shape) -> Shape:
     return shape[:-1]
 
 
+def sequence_of(layer: Layer, shape: Shape) -> tuple[int, int]:
+    """A sequence [N, D]: its N tokens and their width D."""
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    if len(shape) == 1:
+        advice = "token ids need an `embedding` first"
+    else:
+        advice = "`tokens` turns the positions of an image into a sequence"
+    raise layer.error(f"{layer.kind} needs a sequence [N, D] (N tokens of width D), got {bracketed(shape)}; {advice}")
+
+
 def per_axis(layer: Layer, key: str, values: PerAxis, rank: int) -> PerAxis:
     """One value per spatial axis: a single value is used on every axis."""
     if len(values) not in (1, rank):

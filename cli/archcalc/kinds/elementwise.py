@@ -1,4 +1,4 @@
-"""Element-wise layers: activations and dropout keep the shape and count nothing."""
+"""Element-wise layers: activations, dropout and stochastic depth keep the shape and count nothing."""
 
 from __future__ import annotations
 
@@ -93,3 +93,28 @@ class PReLU(Pointwise):
         if self.per_channel:
             return [f"one learned slope for each of the {result.input_shape[-1]:,} channels = {result.cost.weights:,} weights", "no MACs"]
         return ["one learned slope for the whole tensor = 1 weight", "no MACs"]
+
+
+@value(kw_only=True)
+class StochasticDepth(Pointwise):
+    """Stochastic depth (torchvision.ops.StochasticDepth, timm's drop path): in training, a sample's
+    whole input is dropped at `rate`, the rest scaled up; at inference it passes unchanged. Written
+    as the last layer of a residual's main path, it drops the branch and leaves the shortcut."""
+
+    rate: float
+
+    NAMES = {"stochastic_depth": "stochastic_depth", "drop_path": "stochastic_depth"}
+    EXAMPLE = ("8x8x16", "stochastic_depth: 0.1")
+    ARGUMENTS = (Argument("rate", Reading.FRACTION, "the chance that a sample's path is dropped in training"),)
+    MAIN = "rate"
+    PARAMETERS = "no parameters"
+    MACS = "0"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, NO_COST)
+
+    def label(self, result: LayerResult) -> str:
+        return f"stochastic depth {self.rate:g}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return ["drops whole samples in training: no weights, no MACs"]

@@ -138,14 +138,15 @@ def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal:
         from archcalc.render.json_format import dumps, sweep_json
 
         return dumps(sweep_json(sweeps))
-    from archcalc.render.sweep import sweep_grid
+    from archcalc.render.sweep import sweep_axis, sweep_grid
 
     text = render_grid(sweep_grid(sweeps, "parameters and MACs"), output_format, terminal)
     if output_format is OutputFormat.TABLE and chart is not None:
         from archcalc.render.chart import Series, log_chart
 
         series = [Series(result.spec.name, tuple((size, value) for size, value in result.values(chart) if value > 0)) for result in sweeps]
-        text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)")
+        axis = "input side" if sweep_axis(sweeps) == "side" else "sequence length"
+        text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)", axis_label=axis)
     return text
 
 

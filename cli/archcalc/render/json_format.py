@@ -56,6 +56,8 @@ def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool) ->
     if figures.param_bytes is not None:
         entry["param_bytes"] = figures.param_bytes
         entry["output_bytes"] = figures.output_bytes
+    if figures.kv_cache_bytes:
+        entry["kv_cache_bytes"] = figures.kv_cache_bytes
     if explain_layers:
         entry["arithmetic"] = explain(result, figures.occurrences).split("\n")
     if figures.children:
@@ -90,6 +92,8 @@ def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, o
             "dtype": analysis.memory.dtype.value,
             "param_bytes": analysis.memory.param_bytes,
             "peak_activation_bytes": analysis.memory.peak_activation_bytes,
+            "kv_cache_values": analysis.memory.kv_cache_values,
+            "kv_cache_bytes": analysis.memory.kv_cache_bytes,
         }
     document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers) for figures in analysis.layers]
     return document
@@ -220,15 +224,26 @@ def sweep_point_json(point: SweepPoint) -> dict[str, object]:
 
 
 def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
-    """Per spec: the fitted exponents (figure ∝ side^k), the layers that grow, and every size."""
+    """Per spec: what varies (`side` or `length`), the fitted exponents (figure ∝ side^k), the layers
+    whose parameters grow, those whose MACs grow faster than their input, and every size."""
     return {
         "schema_version": SCHEMA_VERSION,
         "specs": [
             {
                 "name": result.spec.name,
                 "source": result.spec.origin.source,
+                "axis": result.axis,
                 "exponents": {"params": result.params_exponent, "macs": result.macs_exponent},
                 "growing_layers": [layer.layer.position for layer in result.growing_layers],
+                "faster_layers": [
+                    {
+                        "position": layer.result.layer.position,
+                        "times": layer.occurrences,
+                        "macs_exponent": layer.macs_exponent,
+                        "input_exponent": layer.input_exponent,
+                    }
+                    for layer in result.faster_layers
+                ],
                 "points": [sweep_point_json(point) for point in result.points],
             }
             for result in sweeps

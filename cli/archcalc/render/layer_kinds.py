@@ -42,6 +42,7 @@ def layer_kinds_json() -> dict[str, object]:
                         "reads": argument.reading.value,
                         "help": argument.help,
                         "required": default_of(kind, argument.name) is REQUIRED,
+                        **({"choices": list(argument.choices)} if argument.choices else {}),
                     }
                     for argument in kind.ARGUMENTS
                 ],

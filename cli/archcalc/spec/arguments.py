@@ -77,6 +77,8 @@ class Arguments:
                 return float(number)
             case Reading.LAYERS:
                 return self.read_layers(located, self.position if argument.name == "layers" else f"{self.position}.{argument.name}")
+            case Reading.CHOICE:
+                return self.choice(located, argument.name, argument.choices)
             case Reading.BRANCHES:
                 if not isinstance(located.value, list) or not located.value:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
@@ -85,6 +87,16 @@ class Arguments:
                 from archcalc.spec.shape import parse_shape  # spec/shape.py reads with this module's helpers
 
                 return parse_shape(located)
+            case Reading.INDEX:
+                if isinstance(located.value, int) and located.value < -MAX_COUNT:
+                    raise self.error(f"'{argument.name}' is too large ({located.value:.3g}); archcalc reads sizes up to 1e36", located.origin)
+                return self.whole(located, argument.name, -MAX_COUNT)
+            case Reading.CHOICE:
+                return self.choice(located, argument.name, argument.choices)
+            case Reading.LAYER_NAME:
+                if not isinstance(located.value, str) or not located.value:
+                    raise self.error(f"'{argument.name}' takes the name of an earlier layer, got {describe(located.value)}", located.origin)
+                return located.value
 
     def whole(self, located: Located, key: str, minimum: int) -> int:
         number = located.value
@@ -95,6 +107,14 @@ class Arguments:
         if number > MAX_COUNT:
             raise self.error(f"'{key}' is too large ({number:.3g}); archcalc reads sizes up to 1e36", located.origin)
         return number
+
+    def choice(self, located: Located, key: str, choices: tuple[str, ...]) -> str:
+        """One of a kind's words (an activation's name), in any case."""
+        word = located.value
+        if not isinstance(word, str) or word.lower() not in choices:
+            hint = suggestion(word.lower(), choices) if isinstance(word, str) else None
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, got {describe(word)}", located.origin, hint)
+        return word.lower()
 
     def per_axis(self, located: Located, key: str, minimum: int) -> PerAxis:
         """One value for every spatial axis, or a list of one per axis."""

@@ -86,7 +86,7 @@ def _written_arguments(layer: Layer) -> dict[str, str]:
                 written[argument.name] = _shape(value)
             case Reading.FLAG:
                 written[argument.name] = "true" if value else "false"
-            case Reading.COUNT | Reading.FRACTION:
+            case Reading.COUNT | Reading.FRACTION | Reading.CHOICE:
                 written[argument.name] = str(value)
     return written
 
