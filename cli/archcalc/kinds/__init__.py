@@ -20,6 +20,7 @@ from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
+from archcalc.kinds.side_output import SideOutput
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Layer
 
@@ -57,6 +58,7 @@ KINDS: tuple[type[Layer], ...] = (
     Split,
     ChannelShuffle,
     StochasticDepth,
+    SideOutput,
 )
 """In the order `archcalc layers` lists them."""
 
