@@ -82,6 +82,7 @@ def how_far(baseline: int, value: int) -> str:
 
 
 def is_small_difference(baseline: int, value: int) -> bool:
+    """Whether the two (both above 0) are less than 1.1× apart, so a ratio would hide how far."""
     return quotient(max(baseline, value), min(baseline, value)) < SMALL_RATIO
 
 
