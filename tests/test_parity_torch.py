@@ -28,7 +28,20 @@ def archcalc_figures(report) -> TorchFigures:  # type: ignore[no-untyped-def]
     return TorchFigures(report.output_shape, total.params, total.non_trainable, total.macs)
 
 
-@pytest.mark.parametrize("path", sorted(ARCHSPECS.rglob("*.yaml")), ids=lambda path: path.stem)
+SLOW_MACS = 20_000_000_000
+"""Archspecs past this many MACs (a U-Net, the ResNet segmentation models at 520×520) take minutes on
+a CPU: they run with the slow batch."""
+
+
+def archspec_cases() -> list[object]:
+    cases = []
+    for path in sorted(ARCHSPECS.rglob("*.yaml")):
+        slow = analyze(load_spec(str(path))).total.macs > SLOW_MACS
+        cases.append(pytest.param(path, id=path.stem, marks=[pytest.mark.slow] if slow else []))
+    return cases
+
+
+@pytest.mark.parametrize("path", archspec_cases())
 def test_archspecs_match_pytorch(path) -> None:  # type: ignore[no-untyped-def]
     spec = load_spec(str(path))
     assert archcalc_figures(analyze(spec)) == measure(spec)

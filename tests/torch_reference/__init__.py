@@ -6,7 +6,11 @@ archcalc's shape arithmetic. archcalc is channels-last without a batch axis; tor
 Each family module here registers one builder per archcalc kind with `@builds(Kind)`; the reference
 shares no code with what it checks beyond reading the spec's layer values. MACs are counted by hooks
 on every nn.Linear and convolution, plus whatever a module records itself with `record_macs` (the
-matmuls of attention, measured from the tensors' runtime shapes).
+matmuls of attention, measured from the tensors' runtime shapes). A transposed convolution is
+counted as PyTorch computes it: every input value times every weight of its group.
+
+Layers read each other's outputs by name (joins, branches): every module built for a named layer
+keeps its latest output in NAMED, where the modules that read it find it when they run.
 """
 
 from __future__ import annotations
@@ -47,6 +51,23 @@ class TorchFigures:
 
 _recorded: list[int] = []
 
+NAMED: dict[str, torch.Tensor] = {}
+"""The latest output of each named layer, as the model runs (and as it is built, against live tensors)."""
+
+
+class Remember(nn.Module):
+    """A named layer's module: it keeps its output in NAMED for the layers that read it by name."""
+
+    def __init__(self, inner: nn.Module, name: str) -> None:
+        super().__init__()
+        self.inner = inner
+        self.name = name
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        output = self.inner(x)
+        NAMED[self.name] = output
+        return output
+
 
 def record_macs(count: int) -> None:
     """Called by reference modules for multiply-accumulates no hook sees (attention's matmuls)."""
@@ -57,6 +78,7 @@ def record_macs(count: int) -> None:
 def measure(spec: Spec) -> TorchFigures:
     """Build the spec in torch, run one sample through it, and count what PyTorch counts."""
     example = torch.zeros(1, *channels_first(spec.input_shape))
+    NAMED.clear()
     with torch.no_grad():
         model, output = build_sequence(spec.layers, example)
         model.eval()
@@ -78,6 +100,8 @@ def _count_macs(total: list[int]):  # type: ignore[no-untyped-def]
     def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         if isinstance(module, nn.Linear):
             total[0] += output.numel() * module.in_features
+        elif isinstance(module, nn.modules.conv._ConvTransposeNd):  # the products PyTorch computes, whatever padding cuts
+            total[0] += inputs[0].numel() * (module.out_channels // module.groups) * prod(module.kernel_size)
         else:
             total[0] += output.numel() * (module.in_channels // module.groups) * prod(module.kernel_size)
 
@@ -97,7 +121,10 @@ def build(layer: Layer, x: torch.Tensor) -> nn.Module:
     builder = BUILDERS.get(type(layer))
     if builder is None:
         raise TypeError(f"the torch reference cannot build {type(layer).__name__}")
-    return builder(layer, x)
+    module = builder(layer, x)
+    if layer.name is None or getattr(module, "keeps_its_own_output", False):
+        return module
+    return Remember(module, layer.name)
 
 
 def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn.Sequential, torch.Tensor]:
@@ -106,8 +133,15 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
         module = build(layer, example)
         module.eval()  # batch norm refuses one sample per channel in training mode
         example = module(example)
+        if 0 in example.shape:  # some of PyTorch's kernels (a dilated ConvTranspose3d) return an empty tensor rather than refuse
+            raise ValueError(f"{type(module).__name__} gives an empty output {tuple(example.shape)}")
         modules.append(module)
     return nn.Sequential(*modules), example
 
 
-from tests.torch_reference import core  # noqa: E402, F401  (registers its builders)
+from tests.torch_reference import (  # noqa: E402, F401  (each family module registers its builders)
+    core,
+    graph,
+    norm,
+    upsampling,
+)

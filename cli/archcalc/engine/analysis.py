@@ -7,6 +7,7 @@ receptive fields and memory at a dtype; `sharing` asks for weight sharing. Rende
 from __future__ import annotations
 
 from archcalc.arithmetic import volume
+from archcalc.engine import every_result
 from archcalc.engine.fields import Fields, receptive_fields
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.engine.report import Report
@@ -36,6 +37,8 @@ class LayerFigures:
     field: Field | None = None  # with receptive fields asked, and an input with positions
     param_bytes: int | None = None  # with memory asked
     output_bytes: int | None = None
+    read_by: tuple[LayerResult, ...] = ()  # the later layers that read this one's output by name
+    side_output: bool = False  # a branch whose output is an extra output of the spec
 
 
 @value
@@ -63,14 +66,26 @@ NOTHING_MORE = Request()
 
 def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     fields = receptive_fields(report) if request.receptive_field else None
-    layers = _figures(report.layers, 1, request, fields)
+    graph = Graph(report)
+    layers = _figures(report.layers, 1, request, fields, graph)
     memory = None
     if request.memory is not None:
         memory = Memory(request.memory, param_bytes(report, request.memory), activation_bytes(report, request.memory))
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
 
 
-def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fields: Fields | None) -> tuple[LayerFigures, ...]:
+class Graph:
+    """Who reads whom by name: for each result read, the results that read it; and the side outputs."""
+
+    def __init__(self, report: Report) -> None:
+        self.readers: dict[int, list[LayerResult]] = {}
+        for result in every_result(report.layers):
+            for source in result.joined:
+                self.readers.setdefault(id(source), []).append(result)
+        self.side_outputs = {id(result) for result in report.side_outputs}
+
+
+def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fields: Fields | None, graph: Graph) -> tuple[LayerFigures, ...]:
     rows = []
     for result in results:
         occurrences = times * result.times
@@ -79,10 +94,12 @@ def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fie
             result,
             occurrences,
             cost,
-            _figures(result.children, occurrences, request, fields),
+            _figures(result.children, occurrences, request, fields, graph),
             None if fields is None else fields.get(id(result)),
             None if request.memory is None else cost.params * request.memory.bytes,
             None if request.memory is None else volume(result.output_shape) * request.memory.bytes,
+            tuple(graph.readers.get(id(result), ())),
+            id(result) in graph.side_outputs,
         )
         rows.append(figures)
     return tuple(rows)

@@ -12,10 +12,12 @@ from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation, Dropout
-from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.graph import Add, Branch, Multiply
+from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Layer
 
 KINDS: tuple[type[Layer], ...] = (
@@ -35,6 +37,14 @@ KINDS: tuple[type[Layer], ...] = (
     Concat,
     Repeat,
     Block,
+    ConvTranspose,
+    Upsample,
+    PixelShuffle,
+    GroupNorm,
+    InstanceNorm,
+    Add,
+    Multiply,
+    Branch,
 )
 """In the order `archcalc layers` lists them."""
 

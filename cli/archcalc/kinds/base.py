@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
+from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, output_after, per_spatial_axis
 
 if TYPE_CHECKING:
     from archcalc.kinds.context import FieldContext
@@ -46,12 +46,13 @@ def bracketed(shape: Shape) -> str:
 
 def ended_by(results: tuple[LayerResult, ...]) -> str:
     """Where a path's output shape was made, for messages about shapes that cannot be joined."""
-    if not results:
+    made = [result.layer for result in results if not result.layer.SIDE_BRANCH]
+    if not made:
         return "the identity"
-    last = results[-1].layer
+    last = made[-1]
     return f"{last.where}, line {last.origin.line}" if last.origin.line else last.where
 
 
 def output_of(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
-    """The shape after a path: its last result's output, or its input for an empty path."""
-    return results[-1].output_shape if results else shape
+    """The shape after a path: its last result's output (side branches aside), or its input for an empty path."""
+    return output_after(results, shape)

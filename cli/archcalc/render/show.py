@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.render.grid import Cell, Column, Grid, Row, cost_cells
-from archcalc.render.layer_text import explain, label
+from archcalc.render.layer_text import explain, graph_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.text import exact_and_short, shape
 
@@ -43,13 +43,17 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}",
         f"MACs {exact_and_short(total.macs)}",
     ]
+    if report.side_outputs:
+        outputs = ", ".join(f"{side.layer.name or 'branch'} {shape(side.output_shape)} (#{side.layer.position})" for side in report.side_outputs)
+        notes.append(f"side outputs, counted in the totals: {outputs}")
     if total.non_trainable:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
     if memory is not None:
         size = memory.dtype.bytes
         notes.append(
             f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
-            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the largest input + output of any one layer)"
+            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
+            "and outputs held for a later join)"
         )
     total_cells: list[Cell] = ["", "total", shape(report.output_shape), *cost_cells(total)]
     if with_fields:
@@ -64,7 +68,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
 def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, rows: list[Row]) -> None:
     for figures in layers:
         result = figures.result
-        cells: list[Cell] = [result.layer.position, label(result, figures.occurrences), shape(result.output_shape), *cost_cells(figures.cost)]
+        cells: list[Cell] = [result.layer.position, graph_label(figures), shape(result.output_shape), *cost_cells(figures.cost)]
         if with_fields:
             cells += _field_cells(figures.field)
         if figures.param_bytes is not None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archcalc.errors import Origin, SpecError, suggestion
-from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
+from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
 from archcalc.quantities import MAX_COUNT
 from archcalc.spec.yaml_source import Entry, Located, Mapping
@@ -52,7 +52,7 @@ class Arguments:
         for argument in self.kind.ARGUMENTS:
             written = self.entries.get(argument.name)
             if written is not None:
-                values[argument.name] = self.value(argument, written)
+                values[field_name(argument.name)] = self.value(argument, written)
             elif default_of(self.kind, argument.name) is REQUIRED:
                 raise self.error(f"missing required argument '{argument.name}'")
         return values
@@ -81,6 +81,14 @@ class Arguments:
                 if not isinstance(located.value, list) or not located.value:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
                 return tuple(self.read_layers(branch, f"{self.position}.branch{number}") for number, branch in enumerate(located.value, start=1))
+            case Reading.CHOICE:
+                return self.choice(located, argument.name, argument.choices)
+            case Reading.LAYER_NAME:
+                if not isinstance(located.value, str) or not located.value:
+                    raise self.error(f"'{argument.name}' takes the name of an earlier layer, got {describe(located.value)}", located.origin)
+                return located.value
+            case Reading.LAYER_NAMES:
+                return self.layer_names(located, argument.name)
 
     def whole(self, located: Located, key: str, minimum: int) -> int:
         number = located.value
@@ -91,6 +99,26 @@ class Arguments:
         if number > MAX_COUNT:
             raise self.error(f"'{key}' is too large ({number:.3g}); archcalc reads sizes up to 1e36", located.origin)
         return number
+
+    def choice(self, located: Located, key: str, choices: tuple[str, ...]) -> str:
+        """One of a few words, in any case: `activation: SiLU` is `silu`."""
+        word = located.value.lower() if isinstance(located.value, str) else None
+        if word not in choices:
+            hint = suggestion(word or "", choices) or f"one of {', '.join(choices)}"
+            raise self.error(f"'{key}' must be one of the words listed, got {describe(located.value)}", located.origin, hint)
+        return word
+
+    def layer_names(self, located: Located, key: str) -> tuple[str, ...]:
+        """`with: down4` or `with: [p4, p5]`: one earlier layer's name, or a list of them."""
+        items = located.value if isinstance(located.value, list) else [located]
+        if not items:
+            raise self.error(f"'{key}' takes the name of an earlier layer or a list of names, got an empty list", located.origin)
+        names = []
+        for item in items:
+            if not isinstance(item.value, str) or not item.value:
+                raise self.error(f"'{key}' takes the name of an earlier layer or a list of names, got {describe(item.value)}", item.origin)
+            names.append(item.value)
+        return tuple(names)
 
     def per_axis(self, located: Located, key: str, minimum: int) -> PerAxis:
         """One value for every spatial axis, or a list of one per axis."""
