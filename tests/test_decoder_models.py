@@ -15,7 +15,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from torch import nn  # noqa: E402
+from torch import Tensor, nn  # noqa: E402
 
 from archcalc.engine import analyze  # noqa: E402
 from archcalc.spec import load_spec  # noqa: E402
@@ -41,7 +41,7 @@ class OriginalUNet(nn.Module):
         self.decode = nn.ModuleList([double_conv(width, width // 2) for width in reversed(widths[1:])])
         self.classes = nn.Conv2d(64, 2, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         skips = []
         for level, down in enumerate(self.down):
             x = down(x)
@@ -53,7 +53,8 @@ class OriginalUNet(nn.Module):
             top = (skip.shape[2] - x.shape[2]) // 2
             left = (skip.shape[3] - x.shape[3]) // 2
             x = decode(torch.cat([skip[:, :, top : top + x.shape[2], left : left + x.shape[3]], x], dim=1))
-        return self.classes(x)
+        classes: Tensor = self.classes(x)
+        return classes
 
 
 def dcgan_generator() -> nn.Module:
@@ -95,7 +96,7 @@ def figures(make: object, input_shape: tuple[int, ...]) -> tuple[int, int, tuple
         model = make()  # type: ignore[operator]
     macs = [0]
 
-    def count(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+    def count(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         if isinstance(module, nn.ConvTranspose2d):
             macs[0] += inputs[0].numel() * (module.out_channels // module.groups) * prod(module.kernel_size)
         elif isinstance(module, nn.Conv2d):

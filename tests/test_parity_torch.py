@@ -8,6 +8,8 @@ refuse it too.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -33,7 +35,7 @@ SLOW_MACS = 20_000_000_000
 a CPU: they run with the slow batch."""
 
 
-def archspec_cases() -> list[object]:
+def archspec_cases() -> list[Any]:
     cases = []
     for path in sorted(ARCHSPECS.rglob("*.yaml")):
         slow = analyze(load_spec(str(path))).total.macs > SLOW_MACS
