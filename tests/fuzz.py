@@ -64,6 +64,16 @@ ARGUMENTS = [
     "channels",
     "times",
     "name",
+    "with",
+    "crop",
+    "from",
+    "like",
+    "scale",
+    "size",
+    "mode",
+    "output_padding",
+    "factor",
+    "affine",
 ]
 EXTREMES = [
     "0",

@@ -1,7 +1,8 @@
 """One analysis step: every figure a command asked for, computed once into one value renderers read.
 
-`show` asks for per-layer rows (each counted over the occurrences it stands for), and optionally
-receptive fields and memory at a dtype; `sharing` asks for weight sharing. Renderers only format.
+`show` asks for per-layer rows (each counted over the occurrences it stands for, each with the rows
+that read it by name), and optionally receptive fields and memory at a dtype; `sharing` asks for
+weight sharing. Renderers only format.
 """
 
 from __future__ import annotations

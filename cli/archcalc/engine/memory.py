@@ -94,9 +94,12 @@ class Timeline:
         best, held = self.input_values, 0
         for place, result in enumerate(self.steps):
             held += change[place]
-            read = {id(self.made_by[place])} | {id(source) for source in result.joined}
-            live = working_set(result) + sum(volume(source.output_shape) for source in result.joined if source is not self.made_by[place])
-            live += held - sum(hold.values for tensor in read for hold in held_by_tensor.get(tensor, ()) if hold.first <= place <= hold.last)
+            live = working_set(result) + held
+            if result.joined:
+                live += sum(volume(source.output_shape) for source in result.joined if source is not self.made_by[place])
+            if held:  # a held tensor this step reads is already in its input or its joins
+                read = {id(self.made_by[place])} | {id(source) for source in result.joined}
+                live -= sum(hold.values for tensor in read for hold in held_by_tensor.get(tensor, ()) if hold.first <= place <= hold.last)
             best = max(best, live)
         return best
 

@@ -92,7 +92,7 @@ class Concat(Layer):
         *JOIN_ARGUMENTS,
     )
     MAIN = "branches"
-    PARAMETERS = "its branches' layers; joined on the channels"
+    PARAMETERS = "its branches' layers; joined on the channels, with any outputs named in `with`"
     MACS = COMPOSITE_MACS
 
     def check(self) -> None:

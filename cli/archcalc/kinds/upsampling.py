@@ -73,7 +73,7 @@ class ConvTranspose(Layer):
         Argument("bias", Reading.FLAG, "add a learned bias per filter"),
     )
     PARAMETERS = "C·k·(filters/groups) + filters"
-    MACS = "input positions · C · k · (filters/groups): every input position times every weight of its group"
+    MACS = "input positions · C · k · (filters/groups): each input meets every weight of its group"
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:

@@ -23,7 +23,8 @@ def arguments_text(kind: type[Layer]) -> str:
 def layer_kinds_grid() -> Grid:
     rows = [Row((", ".join(kind.NAMES), arguments_text(kind), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
     notes = (
-        "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:` for display",
+        "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:`, "
+        "shown in tables, by which later layers (joins, branches) read its output",
         "per-axis arguments (kernel, stride, padding, dilation, output) take one number for every spatial axis or a list, one per axis",
     )
     return Grid("layer kinds", (Column("written as"), Column("arguments"), Column("parameters"), Column("MACs")), tuple(rows), None, notes)
