@@ -184,6 +184,36 @@ def test_a_branch_leaves_the_path_as_it_was_and_counts() -> None:
     assert report.side_outputs == (aux,)
 
 
+FEATURE_PYRAMID = """
+    input: 32x32x3
+    defaults:
+      conv: {padding: 1}
+    layers:
+      - conv: {filters: 16, kernel: 3, stride: 4, name: c3}
+      - conv: {filters: 32, kernel: 3, stride: 2, name: c4}
+      - conv: {filters: 64, kernel: 3, stride: 2, name: c5}
+      # torchvision's FeaturePyramidNetwork: a 1×1 lateral conv per level, the coarser level
+      # upsampled (nearest) and added, then a 3×3 conv per level: one output each
+      - branch: {name: inner5, layers: [conv: {filters: 8, kernel: 1, padding: 0}]}
+      - branch: {name: p5, from: inner5, layers: [conv: {filters: 8, kernel: 3}]}
+      - branch: {name: down5, from: inner5, layers: [upsample: {like: c4}]}
+      - branch: {name: inner4, from: c4, layers: [conv: {filters: 8, kernel: 1, padding: 0}, add: down5]}
+      - branch: {name: p4, from: inner4, layers: [conv: {filters: 8, kernel: 3}]}
+      - branch: {name: down4, from: inner4, layers: [upsample: {like: c3}]}
+      - branch: {name: inner3, from: c3, layers: [conv: {filters: 8, kernel: 1, padding: 0}, add: down4]}
+      - branch: {name: p3, from: inner3, layers: [conv: {filters: 8, kernel: 3}]}
+"""
+
+
+def test_a_feature_pyramid_has_an_output_per_level() -> None:
+    report = report_from(FEATURE_PYRAMID)
+    assert [(side.layer.name, side.output_shape) for side in report.side_outputs] == [("p5", (2, 2, 8)), ("p4", (4, 4, 8)), ("p3", (8, 8, 8))]
+    assert report.output_shape == (2, 2, 64)  # the backbone's: every pyramid layer is a branch
+    backbone = (27 * 16 + 16) + (144 * 32 + 32) + (288 * 64 + 64)
+    laterals = (16 * 8 + 8) + (32 * 8 + 8) + (64 * 8 + 8)
+    assert report.total.params == backbone + laterals + 3 * (9 * 8 * 8 + 8)
+
+
 def test_a_branch_last_does_not_become_the_output_and_one_read_later_is_no_side_output() -> None:
     last = report_from("input: 4x4x2\nlayers:\n  - conv: {filters: 3, kernel: 1}\n  - branch: [flatten]\n")
     assert last.output_shape == (4, 4, 3)
