@@ -202,7 +202,7 @@ def residual(layer: Residual, x: torch.Tensor) -> nn.Module:
 
 @builds(Concat)
 def concat(layer: Concat, x: torch.Tensor) -> nn.Module:
-    return Cat([build_sequence(branch, x)[0] for branch in layer.branches], layer.with_, layer.crop)
+    return Cat([build_sequence(branch, x)[0] for branch in layer.branches or ((),)], layer.with_, layer.crop)
 
 
 @builds(SqueezeExcite)

@@ -81,7 +81,7 @@ class Concat(Layer):
     """Branches applied to the same input, and the outputs of earlier layers named in `with`, joined
     along the channel axis: Inception's blocks, and U-Net's decoder joining its encoder."""
 
-    branches: tuple[tuple[Layer, ...], ...] = ((),)  # an empty branch is the identity
+    branches: tuple[tuple[Layer, ...], ...] = ()  # an empty branch is the identity; none written: the identity alone
     with_: tuple[str, ...] = ()
     crop: bool = False
 
@@ -96,14 +96,14 @@ class Concat(Layer):
     MACS = COMPOSITE_MACS
 
     def check(self) -> None:
-        if not self.with_ and self.branches == ((),):
+        if not self.with_ and not self.branches:
             raise ArgumentProblem("branches", "concat needs 'branches' to join, or 'with' naming earlier layers to join the current tensor with")
         if self.crop and not self.with_:
             raise ArgumentProblem("crop", "'crop' cuts the outputs named in 'with', and there are none")
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """Every branch sees the same input; their outputs and the named ones are joined on the channel (last) axis."""
-        branches = [context.sequence(branch, shape) for branch in self.branches]
+        branches = [context.sequence(branch, shape) for branch in self.branch_layers()]
         outputs = [output_of(branch, shape) for branch in branches]
         first = outputs[0]
         for number, (output, branch) in enumerate(zip(outputs, branches, strict=True), start=1):
@@ -127,10 +127,14 @@ class Concat(Layer):
         output = (*first[:-1], sum(output[-1] for output in outputs))
         return LayerResult(self, shape, output, total_cost([child.cost * child.times for child in children]), children, joined=joined)
 
+    def branch_layers(self) -> tuple[tuple[Layer, ...], ...]:
+        """The branches written, or the identity alone when only `with` was."""
+        return self.branches or ((),)
+
     def paths(self, result: LayerResult) -> tuple[tuple[LayerResult, ...], ...]:
         """The result's children, split back into their branches."""
         branches, start = [], 0
-        for branch in self.branches:
+        for branch in self.branch_layers():
             branches.append(result.children[start : start + len(branch)])
             start += len(branch)
         return tuple(branches)
@@ -145,7 +149,7 @@ class Concat(Layer):
         if not self.with_:
             return f"concat {len(self.branches)} branches"
         named = f"with {sources_text(result)}" + (crop_text(result, result.output_shape) if self.crop else "")
-        return f"concat {named}" if self.branches == ((),) else f"concat {len(self.branches)} branches {named}"
+        return f"concat {len(self.branches)} branches {named}" if self.branches else f"concat {named}"
 
     def explain(self, result: LayerResult) -> list[str]:
         widths = [str(output_of(branch, result.input_shape)[-1]) for branch in self.paths(result)]
