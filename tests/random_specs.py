@@ -1,5 +1,6 @@
-"""Seeded random specs: every layer kind and argument, 1-D/2-D/3-D inputs, nested composites, and
-named layers that later joins, branches and upsamplings read by name.
+"""Seeded random specs: every layer kind and argument, 1-D/2-D/3-D inputs, sequences of token ids
+(an embedding, and sometimes a head tied to it), nested composites, and named layers that later
+joins, branches and upsamplings read by name.
 
 Used by the parity test (against torch) and the property tests. A candidate layer is kept only if
 archcalc accepts it; whoever checks the result (PyTorch) judges independently.
@@ -18,6 +19,8 @@ from archcalc.spec import load_text
 
 Item = Any  # one YAML layer item: a name, or {name: argument(s)}
 ACTIVATIONS = ["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "softmax", "identity"]
+EMBEDDING = "wte"  # the name a token-id spec gives its embedding, for a head to tie to
+SQUEEZE_ACTIVATIONS = [activation for activation in ACTIVATIONS if activation != "softmax"]
 
 
 def spec_text(input_shape: tuple[int, ...], layers: list[Item]) -> str:
@@ -58,14 +61,18 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     """One random layer for an input of `shape`; it may still be refused (a kernel too large...)."""
     rank = len(shape) - 1
     channels = shape[-1]
-    kinds = ["dense", "batchnorm", "layernorm", "activation", "dropout", "groupnorm"]
+    kinds = ["dense", "batchnorm", "layernorm", "activation", "dropout", "rmsnorm", "gated_mlp", "shuffle", "stochastic_depth", "groupnorm"]
+    if len(shape) <= 3:
+        kinds += ["embedding"]
     if rank >= 1:
-        kinds += ["conv", "conv", "conv", "depthwise", "pool", "pool", "global", "adaptive", "flatten", "se"]
+        kinds += ["conv", "conv", "conv", "depthwise", "pool", "pool", "global", "adaptive", "flatten", "se", "tokens"]
         kinds += ["conv_transpose", "conv_transpose", "upsample", "instancenorm"]
+    if rank == 1:  # a sequence [N, D]
+        kinds += ["attention", "attention", "attention", "recurrent", "recurrent", "class_token", "position_embedding", "segment_embedding", "take"]
     if rank == 2:
         kinds += ["pixel_shuffle"]
     if depth < 2:
-        kinds += ["residual", "concat", "repeat", "block"]
+        kinds += ["residual", "concat", "repeat", "block", "split"]
     kind = rng.choice(kinds)
     if kind == "dense":
         return (
@@ -73,9 +80,15 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
             if rng.random() < 0.7
             else {"dense": {"units": rng.randint(1, 12), "bias": rng.random() < 0.5}}
         )
-    if kind in ("batchnorm", "layernorm", "flatten"):
+    if kind in ("batchnorm", "rmsnorm", "flatten", "tokens", "class_token"):
         return kind
+    if kind == "layernorm":
+        return "layernorm" if rng.random() < 0.7 else {"layernorm": {"bias": False}}
+    if kind in ("attention", "recurrent", "gated_mlp", "embedding", "position_embedding", "segment_embedding", "take"):
+        return sequence_candidate(rng, kind, shape)
     if kind == "activation":
+        if rng.random() < 0.15:
+            return "prelu" if rng.random() < 0.5 else {"prelu": {"per_channel": True}}
         return rng.choice(ACTIVATIONS)
     if kind == "dropout":
         return {"dropout": rng.choice([0.0, 0.1, 0.5])}
@@ -112,7 +125,15 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     if kind == "adaptive":
         return {rng.choice(["adaptive_avgpool", "adaptive_maxpool"]): per_axis(rng, 1, 4, rank)}
     if kind == "se":
-        return {rng.choice(["se", "squeeze_excite"]): rng.randint(1, 4)}
+        if rng.random() < 0.5:
+            return {rng.choice(["se", "squeeze_excite"]): rng.randint(1, 4)}
+        return {"se": {"channels": rng.randint(1, 4), "activation": rng.choice(SQUEEZE_ACTIVATIONS), "gate": rng.choice(["sigmoid", "hardsigmoid"])}}
+    if kind == "shuffle":
+        return {rng.choice(["shuffle", "channel_shuffle"]): rng.choice(divisors(channels))}
+    if kind == "stochastic_depth":
+        return {rng.choice(["stochastic_depth", "drop_path"]): rng.choice([0.0, 0.1, 0.5])}
+    if kind == "split":
+        return random_split(rng, shape, depth)
     if kind == "conv_transpose":
         return random_conv_transpose(rng, shape)
     if kind == "upsample":
@@ -155,6 +176,44 @@ def random_conv_transpose(rng: random.Random, shape: tuple[int, ...]) -> Item:
     return {rng.choice(["conv_transpose", f"conv_transpose{rank}d"]): arguments}
 
 
+def sequence_candidate(rng: random.Random, kind: str, shape: tuple[int, ...]) -> Item:
+    """A layer of the sequence kinds, for `shape` (a sequence [N, D] where the kind needs one)."""
+    width = shape[-1]
+    if kind == "attention":
+        arguments: dict[str, Any] = {"heads": rng.choice(divisors(width))}
+        if rng.random() < 0.3:  # a head width of its own, and any number of heads
+            arguments = {"heads": rng.randint(1, 4), "head_dim": rng.randint(1, 6)}
+        if rng.random() < 0.4:
+            arguments["kv_heads"] = rng.choice(divisors(arguments["heads"]))
+        for flag, chance in (("bias", 0.3), ("causal", 0.4)):
+            if rng.random() < chance:
+                arguments[flag] = flag == "causal"
+        if rng.random() < 0.2:
+            arguments["context"] = rng.randint(1, 12)
+        return {"attention": arguments} if len(arguments) > 1 or rng.random() < 0.5 else {"attention": arguments["heads"]}
+    if kind == "recurrent":
+        arguments = {"hidden": rng.randint(1, 8)}
+        if rng.random() < 0.4:
+            arguments["layers"] = rng.randint(1, 3)
+        for flag, chance in (("bidirectional", 0.4), ("bias", 0.2), ("sequences", 0.3)):
+            if rng.random() < chance:
+                arguments[flag] = flag == "bidirectional"
+        return {rng.choice(["lstm", "gru", "rnn"]): arguments}
+    if kind == "gated_mlp":
+        if rng.random() < 0.5:
+            return {"gated_mlp": rng.randint(1, 12)}
+        return {
+            "gated_mlp": {"hidden": rng.randint(1, 12), "activation": rng.choice(["silu", "gelu", "relu", "sigmoid", "identity"]), "bias": rng.random() < 0.5}
+        }
+    if kind == "embedding":
+        return {"embedding": {"vocab": rng.randint(1, 50), "dim": rng.randint(1, 12)}}
+    if kind == "position_embedding":
+        return "position_embedding" if rng.random() < 0.5 else {"position_embedding": shape[0] + rng.randint(0, 5)}
+    if kind == "segment_embedding":
+        return "segment_embedding" if rng.random() < 0.5 else {"segment_embedding": rng.randint(1, 3)}
+    return {"take": rng.choice([0, -1, rng.randint(-shape[0], shape[0] - 1)])}
+
+
 def random_residual(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     main = random_layers(rng, shape, depth + 1, rng.randint(1, 3))
     output = shape_after(main, shape)
@@ -183,6 +242,21 @@ def random_concat(rng: random.Random, shape: tuple[int, ...], depth: int) -> Ite
         ]
     branches = [rng.choice(options) for _ in range(rng.randint(1, 3))]
     return {"concat": branches}
+
+
+def random_split(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
+    """Branches on equal shares of the channels, each keeping every axis but the channels (or random
+    layers, which may not: archcalc then refuses the candidate, and another is drawn)."""
+    parts = rng.choice([d for d in divisors(shape[-1]) if d <= 3])
+    share = (*shape[:-1], shape[-1] // parts)
+    rank = len(shape) - 1
+    options: list[list[Item]] = [[], [{"dense": rng.randint(1, 6)}], random_layers(rng, share, depth + 1, rng.randint(1, 2))]
+    if rank >= 1:
+        options += [
+            [{"conv": {"filters": rng.randint(1, 6), "kernel": 1}}, "batchnorm", "relu"],
+            [{"depthwise": {"kernel": 3, "padding": 1}}, "batchnorm"],
+        ]
+    return {"split": [rng.choice(options) for _ in range(parts)]}
 
 
 def random_layers(rng: random.Random, shape: tuple[int, ...], depth: int, count: int) -> list[Item]:
@@ -253,10 +327,12 @@ def graph_candidate(rng: random.Random, shape: tuple[int, ...], named: dict[str,
 
 
 def random_spec(seed: int) -> str:
-    """A whole valid spec as YAML text, reproducible from its seed. Some of its layers are named, and
-    later layers read them: joins, branches and upsamplings (each checked against the whole spec
-    so far, which holds the names it reads)."""
+    """A whole valid spec as YAML text, reproducible from its seed. One in five reads token ids; in the
+    others some layers are named, and later layers read them: joins, branches and upsamplings (each
+    checked against the whole spec so far, which holds the names it reads)."""
     rng = random.Random(seed)
+    if rng.random() < 0.2:
+        return random_token_spec(rng)
     shape = random_input(rng)
     layers: list[Item] = []
     named: dict[str, tuple[int, ...]] = {}
@@ -276,6 +352,21 @@ def random_spec(seed: int) -> str:
     return spec_text(shape, layers or ["identity"])
 
 
+def random_token_spec(rng: random.Random) -> str:
+    """Token ids into a named embedding, layers on the sequence, and now and then a head tied to the
+    embedding (where the last width is still the embedding's)."""
+    vocab, dim = rng.randint(2, 40), rng.randint(1, 12)
+    tokens = rng.randint(1, 24)
+    layers: list[Item] = [{"embedding": {"vocab": vocab, "dim": dim, "name": EMBEDDING}}]
+    shape = shape_after(layers, (tokens,))
+    assert shape is not None
+    layers += random_layers(rng, shape, 0, rng.randint(1, 5))
+    final = shape_after(layers, (tokens,))
+    if final is not None and final[-1] == dim and rng.random() < 0.6:
+        layers.append({"dense": {"units": vocab, "tie": EMBEDDING, "bias": rng.random() < 0.5}})
+    return spec_text((tokens,), layers)
+
+
 def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
     """One input shape and one windowed layer with wild arguments (kernels past the input, padding
     past half the kernel, groups that do not divide): often refused, which is the point."""
@@ -284,7 +375,8 @@ def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
     rank = max(len(shape) - 1, 1)
     kernel = per_axis(rng, 1, 8, rank)
     padding = per_axis(rng, 0, 4, rank)
-    kind = rng.choice(["conv", "depthwise", "maxpool", "avgpool", "adaptive", "se", "residual", "concat", "conv_transpose", "norm", "upsample"])
+    kinds = ["conv", "depthwise", "maxpool", "avgpool", "adaptive", "se", "residual", "concat", "attention", "take", "position_embedding", "lstm"]
+    kind = rng.choice([*kinds, "split", "shuffle", "conv_transpose", "norm", "upsample"])
     if kind == "conv":
         return shape, {"conv": {"filters": rng.randint(1, 6), "kernel": kernel, "padding": padding, "groups": rng.randint(1, 3), "dilation": rng.randint(1, 3)}}
     if kind == "depthwise":
@@ -297,6 +389,18 @@ def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
         return shape, {"se": rng.randint(1, 4)}
     if kind == "residual":
         return shape, {"residual": [{"conv": {"filters": rng.randint(1, 4), "kernel": kernel, "padding": padding}}]}
+    if kind == "attention":  # heads that may not divide the width; any input rank
+        return shape, {"attention": rng.randint(1, 5)}
+    if kind == "take":  # an index that may be past the end
+        return shape, {"take": rng.randint(-45, 44)}
+    if kind == "position_embedding":  # a table that may be too short
+        return shape, {"position_embedding": rng.randint(1, 40)}
+    if kind == "lstm":
+        return shape, {"lstm": rng.randint(1, 4)}
+    if kind == "split":  # shares that may not divide the channels, a branch that may not keep the size
+        return shape, {"split": [[], *([[{"conv": {"filters": 2, "kernel": kernel}}]] * rng.randint(0, 3))]}
+    if kind == "shuffle":
+        return shape, {"shuffle": rng.randint(1, 5)}
     if kind == "conv_transpose":
         arguments = {"kernel": kernel, "padding": padding, "stride": rng.randint(1, 3), "output_padding": rng.randint(0, 2), "dilation": rng.randint(1, 2)}
         return shape, {"conv_transpose": {"filters": rng.randint(1, 6), "groups": rng.randint(1, 3), **arguments}}

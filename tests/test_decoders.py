@@ -23,6 +23,7 @@ from archcalc.kinds.upsampling import inputs_reached, transposed_length
 from archcalc.model import Cost
 from archcalc.render import OutputFormat, ShowOptions, Terminal, render_show
 from archcalc.render.json_format import report_json
+from archcalc.spec.spec_writer import spec_yaml
 from tests.conftest import ARCHSPECS, report_from, spec_from
 
 
@@ -263,7 +264,10 @@ BAD_ARGUMENTS = [
     ("conv_transpose: {filters: 4, kernel: 3, output_padding: -1}", "3:61: layer 1 (conv_transpose): 'output_padding' must be at least 0, got -1"),
     ("upsample: {mode: bilinear}", "3:5: layer 1 (upsample): upsample needs one of 'scale', 'size' or 'like'"),
     ("upsample: {scale: 2, size: 8}", "3:32: layer 1 (upsample): give one of 'scale', 'size' or 'like', not scale and size"),
-    ("upsample: {scale: 2, mode: bilinar}", "3:32: layer 1 (upsample): 'mode' must be one of the words listed, got 'bilinar'; did you mean 'bilinear'?"),
+    (
+        "upsample: {scale: 2, mode: bilinar}",
+        "3:32: layer 1 (upsample): 'mode' must be one of nearest, linear, bilinear, bicubic, trilinear, got 'bilinar'; did you mean 'bilinear'?",
+    ),
     ("pixel_shuffle: 0", "3:20: layer 1 (pixel_shuffle): 'factor' must be at least 1, got 0"),
     ("groupnorm: {affine: true}", "3:5: layer 1 (groupnorm): missing required argument 'groups'"),
     ("add: 4", "3:10: layer 1 (add): 'with' takes the name of an earlier layer or a list of names, got 4"),
@@ -566,3 +570,15 @@ def test_diff_lines_up_specs_with_joins() -> None:
     # a join inserted lines up as an added row
     added = unet.replace("  - conv: {filters: 2, kernel: 1, name: classes}", "  - add: up1\n  - conv: {filters: 2, kernel: 1, name: classes}")
     assert changed_kinds(unet, added) == [("added", "add")]
+
+
+@pytest.mark.parametrize("name", ["unet", "torchvision/segmentation/lraspp_mobilenet_v3_large", "torchvision/segmentation/deeplabv3_resnet50"])
+def test_the_spec_writer_writes_joins_and_branches_back(name: str) -> None:
+    """`archcalc import` writes specs through spec_yaml: names, `with`, `from`, `crop` and `like`
+    survive the round trip, and so every figure."""
+    spec = spec_from((ARCHSPECS / "zoo" / f"{name}.yaml").read_text())
+    written = spec_yaml(spec)
+    assert "with:" in written or "from:" in written
+    again = analyze(spec_from(written))
+    first = analyze(spec)
+    assert (again.total, again.output_shape, len(again.side_outputs)) == (first.total, first.output_shape, len(first.side_outputs))

@@ -152,6 +152,27 @@ EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts, 
     "mobilenet_v2": 300_774_272,
     "efficientnet_b0": 385_814_752,
     "googlenet": 1_498_376_192,
+    "vit_b_16": 17_563_828_224,  # nn.MultiheadAttention's projections and matmuls included
+    "mobilenet_v3_large": 216_589_760,
+    "mobilenet_v3_small": 56_510_400,
+    "mnasnet0_5": 104_455_968,
+    "mnasnet0_75": 215_493_104,
+    "mnasnet1_0": 314_415_872,
+    "mnasnet1_3": 526_362_432,
+    "shufflenet_v2_x0_5": 40_476_448,
+    "shufflenet_v2_x1_0": 144_907_992,
+    "shufflenet_v2_x1_5": 295_759_392,
+    "shufflenet_v2_x2_0": 583_253_464,
+    "efficientnet_b1": 686_802_832,
+    "efficientnet_b2": 1_087_529_456,
+    "efficientnet_b3": 1_827_141_392,
+    "efficientnet_b4": 4_393_771_024,
+    "efficientnet_b5": 10_266_384_752,
+    "efficientnet_b6": 19_067_593_536,
+    "efficientnet_b7": 37_745_884_192,
+    "efficientnet_v2_s": 8_365_617_152,
+    "efficientnet_v2_m": 24_582_460_384,
+    "efficientnet_v2_l": 56_079_699_008,
     # torchvision 0.29's models with their auxiliary heads, counted by forward hooks on every conv
     "segmentation/fcn_resnet50": 152_716_512_000,
     "segmentation/fcn_resnet101": 232_737_606_400,
@@ -171,6 +192,23 @@ def test_exact_macs(name: str) -> None:
 def test_other_zoo_figures(name: str) -> None:
     params, macs, output_shape = OTHER_ZOO[name]
     report = analyze(load_spec(str(ARCHSPECS / "zoo" / f"{name}.yaml")))
+    assert (report.total.params, report.total.macs, report.output_shape) == (params, macs, output_shape)
+
+
+LANGUAGE = {  # name: (params, MACs, output shape); parameters as Hugging Face's models count them (and the
+    # Keras example's LSTM, with PyTorch's second bias vector); MACs by the rule, each checked against PyTorch
+    "gpt2": (124_439_808, 145_824_153_600, (1024, 50257)),  # tied head: the token table counted once
+    "bert_base": (109_482_240, 48_318_971_904, (768,)),  # with the pooler
+    "llama2_7b": (6_738_415_616, 31_460_635_443_200, (4096, 32000)),
+    "llama3_8b": (8_030_261_248, 79_070_347_919_360, (8192, 128256)),  # grouped-query attention
+    "lstm_imdb": (2_758_785, 39_321_728, (1,)),  # Keras's summary: 2,757,761, one bias vector per gate set
+}
+
+
+@pytest.mark.parametrize("name", sorted(LANGUAGE))
+def test_language_zoo_figures(name: str) -> None:
+    params, macs, output_shape = LANGUAGE[name]
+    report = analyze(load_spec(str(ARCHSPECS / "zoo" / "language" / f"{name}.yaml")))
     assert (report.total.params, report.total.macs, report.output_shape) == (params, macs, output_shape)
 
 

@@ -52,6 +52,7 @@ app = typer.Typer(
 SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
+WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 
 T = TypeVar("T")
 
@@ -90,7 +91,7 @@ def count_option(value: str | None) -> int | None:
         raise typer.BadParameter(str(error)) from None
 
 
-def terminal() -> Terminal:
+def terminal(wide: bool = False) -> Terminal:
     """Colour and width only for a real terminal, whose width `COLUMNS` overrides; NO_COLOR
     (no-color.org) turns colour off. A pipe gets whole rows at any width."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
@@ -99,7 +100,7 @@ def terminal() -> Terminal:
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     import shutil  # COLUMNS first, then the window's own size
 
-    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding)
+    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding, wide=wide)
 
 
 def emit(text: str) -> None:
@@ -136,6 +137,7 @@ def show(
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    wide: WideOption = False,
 ) -> None:
     """One network layer by layer: output shape, weights, biases, parameters and MACs.
 
@@ -145,20 +147,21 @@ def show(
 
     (report,) = analyze_all([spec])
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
-    emit(render_show(analysis_of(report, request), output_format, terminal(), ShowOptions(depth, explain)))
+    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain)))
 
 
 @app.command()
 def compare(
     specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """Totals side by side, with how many times fewer (or more) each has than the first.
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
     reports = analyze_all(specs)
-    emit(render_compare(reports, output_format, terminal()))
+    emit(render_compare(reports, output_format, terminal(wide)))
 
 
 def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any
@@ -189,12 +192,24 @@ def check(
     dtype: DTypeOption = None,
     output_format: CheckFormatOption = CheckFormat.TABLE,
     quiet: QuietOption = False,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="A model file (ONNX) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs.",
+            show_default=False,
+            metavar="MODEL",
+        ),
+    ] = None,
 ) -> None:
     """Check specs against their budgets: exit 0 when all are within, 1 when any is over, 2 on bad input.
 
-    Budgets come from each spec's `budget:` and from the --max-… flags, which win.
+    Budgets come from each spec's `budget:` and from the --max-… flags, which win. With --against, the
+    one spec must also match the model file layer by layer (a drift gate for CI).
 
     Example: archcalc check archspecs/ --max-macs 5G --format github
+
+    Example: archcalc check resnet18.yaml --against resnet18.onnx
     """
     flags = [
         Limit(kind, maximum, None)
@@ -208,11 +223,56 @@ def check(
     ]
     from archcalc.engine.budget import check_spec
 
-    reports = analyze_all(specs, annotate=output_format is CheckFormat.GITHUB)
+    if against is not None and len(specs) != 1:
+        raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
+    reports = analyze_all(specs if against is None else [*specs, against], annotate=output_format is CheckFormat.GITHUB)
+    if against is not None:
+        from archcalc.engine.drift import drift
+
+        model = reports.pop()
+        matched = drift(reports[0], model)
     results = [check_spec(report, flags, dtype) for report in reports]
+    passed = all(result.passed for result in results)
+    if against is None:
+        if not quiet:
+            emit(render_check(results, output_format, terminal()))
+        raise typer.Exit(EXIT_OK if passed else EXIT_OVER_BUDGET)
     if not quiet:
-        emit(render_check(results, output_format, terminal()))
-    raise typer.Exit(EXIT_OK if all(result.passed for result in results) else EXIT_OVER_BUDGET)
+        emit(render_check(results, output_format, terminal(), matched))
+    raise typer.Exit(EXIT_OK if passed and matched.agrees else EXIT_OVER_BUDGET)
+
+
+@app.command("import")
+def import_model(
+    model: Annotated[str, typer.Argument(help="An ONNX model file ('-' for standard input).", show_default=False, metavar="MODEL")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
+) -> None:
+    """Write a model file as a readable spec: layers named after its nodes, identical blocks as `repeat`.
+
+    Operations no layer kind describes become `counted` layers that carry their figures, so `show` of
+    the spec gives the model's totals. Keep the spec in the repository and hold it to the model in CI
+    with `archcalc check SPEC --against MODEL`.
+
+    Example: archcalc import resnet18.onnx -o resnet18.yaml
+    """
+    from archcalc.spec.imported import imported_spec
+
+    text = guarded(lambda: imported_spec(model, output))
+    if output is None:
+        emit(text)
+        return
+    from pathlib import Path
+
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:  # written whole, then renamed: a failed write never leaves half a spec
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        typer.echo(f"archcalc: error: cannot write {output}: {error.strerror}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    typer.echo(f"archcalc: wrote {output}", err=True)
 
 
 @app.command()

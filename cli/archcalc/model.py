@@ -290,3 +290,5 @@ class Spec:
     description: str | None = None
     budget: tuple[Limit, ...] = ()
     budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume
+    notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
+    from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec

@@ -9,8 +9,12 @@ on every nn.Linear and convolution, plus whatever a module records itself with `
 matmuls of attention, measured from the tensors' runtime shapes). A transposed convolution is
 counted as PyTorch computes it: every input value times every weight of its group.
 
-Layers read each other's outputs by name (joins, branches): every module built for a named layer
-keeps its latest output in NAMED, where the modules that read it find it when they run.
+A layer written with `name:` is kept in `NAMED` while the model is built, so that a later layer can
+share its parameters (a dense layer tied to an embedding), as PyTorch models tie them; and its latest
+output is kept in `OUTPUTS` as the model runs, where the layers that read it by name (joins,
+branches) find it. Models too large to hold in memory (Llama's billions of parameters) are built on
+PyTorch's meta device, where tensors have shapes and no data: every shape, parameter and hook is as
+on the CPU.
 """
 
 from __future__ import annotations
@@ -50,13 +54,15 @@ class TorchFigures:
 
 
 _recorded: list[int] = []
+NAMED: dict[str, nn.Module] = {}
+"""The module built for each `name:`d layer of the model being built (the latest, as archcalc's `tie` finds it)."""
 
-NAMED: dict[str, torch.Tensor] = {}
+OUTPUTS: dict[str, torch.Tensor] = {}
 """The latest output of each named layer, as the model runs (and as it is built, against live tensors)."""
 
 
 class Remember(nn.Module):
-    """A named layer's module: it keeps its output in NAMED for the layers that read it by name."""
+    """A named layer's module: it keeps its output in OUTPUTS for the layers that read it by name."""
 
     def __init__(self, inner: nn.Module, name: str) -> None:
         super().__init__()
@@ -65,7 +71,7 @@ class Remember(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         output = self.inner(x)
-        NAMED[self.name] = output
+        OUTPUTS[self.name] = output
         return output
 
 
@@ -75,11 +81,12 @@ def record_macs(count: int) -> None:
         _recorded[-1] += count
 
 
-def measure(spec: Spec) -> TorchFigures:
+def measure(spec: Spec, device: str = "cpu") -> TorchFigures:
     """Build the spec in torch, run one sample through it, and count what PyTorch counts."""
-    example = torch.zeros(1, *channels_first(spec.input_shape))
     NAMED.clear()
-    with torch.no_grad():
+    OUTPUTS.clear()
+    with torch.no_grad(), torch.device(device):
+        example = torch.zeros(1, *channels_first(spec.input_shape))
         model, output = build_sequence(spec.layers, example)
         model.eval()
         macs = [0]
@@ -121,16 +128,17 @@ def build(layer: Layer, x: torch.Tensor) -> nn.Module:
     builder = BUILDERS.get(type(layer))
     if builder is None:
         raise TypeError(f"the torch reference cannot build {type(layer).__name__}")
-    module = builder(layer, x)
-    if layer.name is None or getattr(module, "keeps_its_own_output", False):
-        return module
-    return Remember(module, layer.name)
+    return builder(layer, x)
 
 
 def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn.Sequential, torch.Tensor]:
     modules = []
     for layer in layers:
         module = build(layer, example)
+        if layer.name is not None:
+            NAMED[layer.name] = module
+            if not getattr(module, "keeps_its_own_output", False):  # a side branch keeps its own
+                module = Remember(module, layer.name)
         module.eval()  # batch norm refuses one sample per channel in training mode
         example = module(example)
         if 0 in example.shape:  # some of PyTorch's kernels (a dilated ConvTranspose3d) return an empty tensor rather than refuse
@@ -139,9 +147,12 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
     return nn.Sequential(*modules), example
 
 
-from tests.torch_reference import (  # noqa: E402, F401  (each family module registers its builders)
-    core,
-    graph,
-    norm,
-    upsampling,
+from tests.torch_reference import (  # noqa: E402  (each family module registers its builders)
+    core,  # noqa: F401
+    counted,  # noqa: F401
+    graph,  # noqa: F401
+    mobile,  # noqa: F401
+    norm,  # noqa: F401
+    sequences,  # noqa: F401
+    upsampling,  # noqa: F401
 )

@@ -7,13 +7,13 @@ import torch
 from torch import nn
 
 from archcalc.kinds.graph import Add, Branch, Multiply
-from tests.torch_reference import NAMED, build_sequence, builds
+from tests.torch_reference import OUTPUTS, build_sequence, builds
 
 
 def named_output(name: str, like: torch.Tensor, crop: bool) -> torch.Tensor:
     """A named layer's latest output; with `crop`, its spatial axes cut to those of `like`, centred
     (U-Net's copy and crop: the offset on each axis is ⌊(larger − smaller) / 2⌋)."""
-    output = NAMED[name]
+    output = OUTPUTS[name]
     if not crop:
         return output
     for axis, target in enumerate(like.shape[2:], start=2):
@@ -54,10 +54,10 @@ class MultiplyNamed(nn.Module):
 
 
 class SideBranch(nn.Module):
-    """Runs its layers on a named output (or its input), keeps the result in NAMED under its own
+    """Runs its layers on a named output (or its input), keeps the result in OUTPUTS under its own
     name, and passes its input on unchanged."""
 
-    keeps_its_own_output = True  # build() must not wrap it: its output is not what it returns
+    keeps_its_own_output = True  # build_sequence must not wrap it: its output is not what it returns
 
     def __init__(self, path: nn.Module, start: str | None, name: str | None) -> None:
         super().__init__()
@@ -66,9 +66,9 @@ class SideBranch(nn.Module):
         self.name = name
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        output = self.path(x if self.start is None else NAMED[self.start])
+        output = self.path(x if self.start is None else OUTPUTS[self.start])
         if self.name is not None:
-            NAMED[self.name] = output
+            OUTPUTS[self.name] = output
         return x
 
 
@@ -84,5 +84,5 @@ def multiply(layer: Multiply, x: torch.Tensor) -> nn.Module:
 
 @builds(Branch)
 def branch(layer: Branch, x: torch.Tensor) -> nn.Module:
-    start = x if layer.from_ is None else NAMED[layer.from_]
+    start = x if layer.from_ is None else OUTPUTS[layer.from_]
     return SideBranch(build_sequence(layer.layers, start)[0], layer.from_, layer.name)

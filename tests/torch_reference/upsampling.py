@@ -7,7 +7,7 @@ from torch import nn
 
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import PerAxis
-from tests.torch_reference import NAMED, builds
+from tests.torch_reference import OUTPUTS, builds
 
 CONV_TRANSPOSES = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d, 3: nn.ConvTranspose3d}
 
@@ -40,7 +40,7 @@ def upsample(layer: Upsample, x: torch.Tensor) -> nn.Module:
     rank = x.dim() - 2
     if layer.scale is not None:
         return nn.Upsample(scale_factor=tuple(float(factor) for factor in axes(layer.scale, rank)), mode=layer.mode)
-    size = axes(layer.size, rank) if layer.size is not None else tuple(NAMED[str(layer.like)].shape[2:])
+    size = axes(layer.size, rank) if layer.size is not None else tuple(OUTPUTS[str(layer.like)].shape[2:])
     return nn.Upsample(size=size, mode=layer.mode)
 
 

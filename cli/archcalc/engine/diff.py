@@ -12,7 +12,8 @@ import enum
 from collections.abc import Iterator
 
 from archcalc.engine.report import Report
-from archcalc.model import Cost, LayerResult
+from archcalc.kinds.base import unnamed
+from archcalc.model import Cost, Layer, LayerResult
 from archcalc.values import value
 
 
@@ -70,10 +71,12 @@ def flatten(results: tuple[LayerResult, ...], depth: int, times: int = 1) -> Ite
             yield Occurrence(result, occurrences)
 
 
-def diff_reports(base: Report, head: Report, depth: int = 0) -> ReportDiff:
+def diff_reports(base: Report, head: Report, depth: int = 0, ignore_names: bool = False) -> ReportDiff:
+    """`ignore_names` matches layers by what they are alone (a spec against the model file it describes)."""
     before = list(flatten(base.layers, depth))
     after = list(flatten(head.layers, depth))
-    matcher = difflib.SequenceMatcher(a=[o.result.layer for o in before], b=[o.result.layer for o in after], autojunk=False)
+    key = unnamed if ignore_names else _as_written
+    matcher = difflib.SequenceMatcher(a=[key(o.result.layer) for o in before], b=[key(o.result.layer) for o in after], autojunk=False)
     layers: list[LayerDiff] = []
     for operation, base_start, base_end, head_start, head_end in matcher.get_opcodes():
         if operation == "equal":
@@ -83,6 +86,10 @@ def diff_reports(base: Report, head: Report, depth: int = 0) -> ReportDiff:
         else:
             layers.extend(_pair(before[base_start:base_end], after[head_start:head_end]))
     return ReportDiff(base, head, tuple(layers))
+
+
+def _as_written(layer: Layer) -> Layer:
+    return layer
 
 
 def _pair(removed: list[Occurrence], added: list[Occurrence]) -> Iterator[LayerDiff]:

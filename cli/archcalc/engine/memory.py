@@ -1,4 +1,5 @@
-"""Memory figures from shapes: parameter bytes, and activations (an estimate, documented as such).
+"""Memory figures from shapes: parameter bytes, activations (an estimate, documented as such), and
+the key/value cache of causal attention.
 
 Peak activation memory is the most that must be live while any one layer runs in inference: its
 input and its output, the tensors it joins by name, and the tensors held for later. A tensor is held
@@ -6,6 +7,10 @@ from the layer that makes it to the last layer that reads it by name (a U-Net's 
 for its decoder), and a side branch holds the main path's tensor while it runs (an auxiliary head).
 It does not simulate an allocator (tensors kept alive for a residual's shortcut are not added), so
 it is a floor a real runtime meets or exceeds.
+
+A causal attention that generates token by token keeps every earlier token's keys and values:
+2·M·kv·d values for M tokens, kv key/value heads of width d. That cache, not the activations, is
+what sizes a language model's memory at long contexts.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Iterator
 
 from archcalc.arithmetic import volume
 from archcalc.engine.report import Report
+from archcalc.kinds.attention import Attention
 from archcalc.model import DType, LayerResult
 from archcalc.values import value
 
@@ -115,3 +121,15 @@ def param_bytes(report: Report, dtype: DType) -> int:
 
 def activation_bytes(report: Report, dtype: DType) -> int:
     return peak_activations(report) * dtype.bytes
+
+
+def cached_values(result: LayerResult) -> int:
+    """The key/value cache of one occurrence of this layer: its own if it is a causal attention, else
+    its children's (each counted as often as it occurs)."""
+    if isinstance(result.layer, Attention):
+        return result.layer.cached_values(result)
+    return sum(cached_values(child) * child.times for child in result.children)
+
+
+def kv_cache_values(report: Report) -> int:
+    return sum(cached_values(result) for result in report.layers)

@@ -20,6 +20,8 @@ class Reading(enum.Enum):
     FRACTION = "fraction"  # a number from 0 to 1
     LAYERS = "layers"  # a list of layers
     BRANCHES = "branches"  # a list of branches, each a list of layers
+    SHAPE = "shape"  # a shape as `input:` is written: 8x8x4, [8, 8, 4] or 16
+    INDEX = "index"  # a whole number, counted from the end when negative (-1: the last)
     CHOICE = "choice"  # one of the words in `choices`
     LAYER_NAME = "layer_name"  # the `name:` of an earlier layer
     LAYER_NAMES = "layer_names"  # the `name:` of an earlier layer, or a list of them

@@ -1,9 +1,9 @@
-"""Layers made of layers: `residual`, `concat`, `block` and `repeat`. Each sums its children's cost
-into its own row, and the tables list the children under it."""
+"""Layers made of layers: `residual`, `concat`, `split`, `block` and `repeat`. Each sums its
+children's cost into its own row, and the tables list the children under it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, ended_by, output_of
@@ -87,7 +87,7 @@ class Concat(Layer):
 
     NAMES = {"concat": "concat"}
     EXAMPLE = ("8x8x4", "concat: [[{conv: {filters: 2, kernel: 1}}], []]")
-    ARGUMENTS = (
+    ARGUMENTS: ClassVar[tuple[Argument, ...]] = (  # split, below, takes `branches` alone
         Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers ([] is the identity; default: the identity alone)"),
         *JOIN_ARGUMENTS,
     )
@@ -103,8 +103,8 @@ class Concat(Layer):
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """Every branch sees the same input; their outputs and the named ones are joined on the channel (last) axis."""
-        branches = [context.sequence(branch, shape) for branch in self.branch_layers()]
-        outputs = [output_of(branch, shape) for branch in branches]
+        branches = [context.sequence(branch, self.branch_input(shape)) for branch in self.branch_layers()]
+        outputs = [output_of(branch, self.branch_input(shape)) for branch in branches]
         first = outputs[0]
         for number, (output, branch) in enumerate(zip(outputs, branches, strict=True), start=1):
             if len(output) != len(first) or output[:-1] != first[:-1]:
@@ -126,6 +126,10 @@ class Concat(Layer):
         children = tuple(child for branch in branches for child in branch)
         output = (*first[:-1], sum(output[-1] for output in outputs))
         return LayerResult(self, shape, output, total_cost([child.cost * child.times for child in children]), children, joined=joined)
+
+    def branch_input(self, shape: Shape) -> Shape:
+        """What each branch sees: the whole input."""
+        return shape
 
     def branch_layers(self) -> tuple[tuple[Layer, ...], ...]:
         """The branches written, or the identity alone when only `with` was."""
@@ -152,12 +156,45 @@ class Concat(Layer):
         return f"concat {len(self.branches)} branches {named}" if self.branches else f"concat {named}"
 
     def explain(self, result: LayerResult) -> list[str]:
-        widths = [str(output_of(branch, result.input_shape)[-1]) for branch in self.paths(result)]
+        widths = [str(output_of(branch, self.branch_input(result.input_shape))[-1]) for branch in self.paths(result)]
         widths += [f"{source.output_shape[-1]} ('{source.layer.name}')" for source in result.joined]
         return [
             f"channels joined: {' + '.join(widths)} = {result.output_shape[-1]:,}",
             f"{result.cost.params:,} params, {result.cost.macs:,} MACs in the branches below",
         ]
+
+
+@value(kw_only=True)
+class Split(Concat):
+    """The channels cut into equal consecutive shares, one per branch (torch.chunk), each branch run
+    on its own share, the outputs joined on the channels: ShuffleNetV2's channel split."""
+
+    NAMES = {"split": "split"}
+    EXAMPLE = ("8x8x4", "split: [[], [{conv: {filters: 2, kernel: 1}}, relu]]")
+    ARGUMENTS = (Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers run on its share ([] passes it on)"),)
+    PARAMETERS = "its branches' layers, each on C / branches channels; joined on the channels"
+
+    def check(self) -> None:
+        if not self.branches:  # concat's default (none written) would otherwise read as the identity
+            raise ArgumentProblem("branches", "missing required argument 'branches'")
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        parts = len(self.branches)
+        if shape[-1] % parts:
+            raise self.error(f"cannot split {shape[-1]:,} channels into {parts} equal shares, one per branch")
+        return super().apply(shape, context)
+
+    def branch_input(self, shape: Shape) -> Shape:
+        """What each branch sees: its share of the channels."""
+        return (*shape[:-1], shape[-1] // len(self.branches))
+
+    def label(self, result: LayerResult) -> str:
+        parts = len(self.branches)
+        return f"split into {parts} × {result.input_shape[-1] // parts:,} channels"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        parts, channels = len(self.branches), result.input_shape[-1]
+        return [f"{channels:,} channels split into {parts} shares of {channels // parts:,}", *super().explain(result)]
 
 
 @value(kw_only=True)

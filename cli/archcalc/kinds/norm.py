@@ -40,22 +40,48 @@ class BatchNorm(Pointwise):
 
 @value(kw_only=True)
 class LayerNorm(Pointwise):
-    """Layer normalisation over the last axis: a scale and a shift per feature."""
+    """Layer normalisation over the last axis: a scale and a shift per feature (without `bias`, the
+    scale alone, as torch.nn.LayerNorm(bias=False))."""
+
+    bias: bool = True
 
     NAMES = {"layernorm": "layernorm"}
     EXAMPLE = ("10x16", "layernorm")
-    PARAMETERS = "2·(last axis)"
+    ARGUMENTS = (Argument("bias", Reading.FLAG, "learn a shift per feature as well as a scale"),)
+    PARAMETERS = "2·(last axis), or the last axis without bias"
     MACS = "0 (normalisation is not counted)"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         features = shape[-1]
-        return LayerResult(self, shape, shape, Cost(weights=features, biases=features))
+        return LayerResult(self, shape, shape, Cost(weights=features, biases=features if self.bias else 0))
+
+    def label(self, result: LayerResult) -> str:
+        return self.kind + ("" if self.bias else ", no bias")
+
+    def explain(self, result: LayerResult) -> list[str]:
+        if not self.bias:
+            return [f"{result.input_shape[-1]:,} = {result.cost.params:,} (scale γ per feature, no shift)"]
+        return [f"2×{result.input_shape[-1]:,} = {result.cost.params:,} (scale γ and shift β per feature)"]
+
+
+@value(kw_only=True)
+class RMSNorm(Pointwise):
+    """Root-mean-square normalisation over the last axis (torch.nn.RMSNorm, Llama's): a scale per
+    feature and no shift."""
+
+    NAMES = {"rmsnorm": "rmsnorm"}
+    EXAMPLE = ("10x16", "rmsnorm")
+    PARAMETERS = "the last axis"
+    MACS = "0 (normalisation is not counted)"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, Cost(weights=shape[-1]))
 
     def label(self, result: LayerResult) -> str:
         return self.kind
 
     def explain(self, result: LayerResult) -> list[str]:
-        return [f"2×{result.input_shape[-1]:,} = {result.cost.params:,} (scale γ and shift β per feature)"]
+        return [f"{result.input_shape[-1]:,} = {result.cost.params:,} (scale γ per feature)"]
 
 
 @value(kw_only=True)

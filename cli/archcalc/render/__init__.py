@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
     from archcalc.engine.budget import SpecCheck
     from archcalc.engine.diff import ReportDiff
+    from archcalc.engine.drift import Drift
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep
     from archcalc.render.grid import Grid
@@ -45,6 +46,7 @@ class Terminal:
     color: bool = False
     width: int | None = None
     encoding: str = "utf-8"
+    wide: bool = False  # keep every column even where the window is too narrow for them
 
 
 def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> str:
@@ -88,20 +90,34 @@ def render_compare(reports: Sequence[Report], output_format: OutputFormat, termi
     return render_grid(compare_grid(reports), output_format, terminal)
 
 
-def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, terminal: Terminal) -> str:
+def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, terminal: Terminal, drift: Drift | None = None) -> str:
+    """The budgets; with `drift` (check --against), then each layer where the spec and its model disagree."""
     match output_format:
         case CheckFormat.JSON:
-            from archcalc.render.json_format import check_json, dumps
+            from archcalc.render.json_format import check_json, drift_json, dumps
 
-            return dumps(check_json(results))
+            document = check_json(results)
+            if drift is not None:
+                document["against"] = drift_json(drift)
+            return dumps(document)
         case CheckFormat.GITHUB:
             from archcalc.render.github import github_text
 
-            return github_text(results)
+            text = github_text(results)
+            if drift is not None:
+                from archcalc.render.drift import drift_annotations
+
+                text = "".join(line + "\n" for line in drift_annotations(drift)) + text
+            return text
         case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
             from archcalc.render.check import check_grid
 
-            return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            text = render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            if drift is not None:
+                from archcalc.render.drift import drift_lines
+
+                text += "".join(line + "\n" for line in drift_lines(drift))
+            return text
         case _:
             unreachable(output_format)
 
@@ -122,14 +138,15 @@ def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal:
         from archcalc.render.json_format import dumps, sweep_json
 
         return dumps(sweep_json(sweeps))
-    from archcalc.render.sweep import sweep_grid
+    from archcalc.render.sweep import sweep_axis, sweep_grid
 
     text = render_grid(sweep_grid(sweeps, "parameters and MACs"), output_format, terminal)
     if output_format is OutputFormat.TABLE and chart is not None:
         from archcalc.render.chart import Series, log_chart
 
         series = [Series(result.spec.name, tuple((size, value) for size, value in result.values(chart) if value > 0)) for result in sweeps]
-        text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)")
+        axis = "input side" if sweep_axis(sweeps) == "side" else "sequence length"
+        text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)", axis_label=axis)
     return text
 
 

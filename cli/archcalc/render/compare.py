@@ -16,12 +16,12 @@ COMPARE_COLUMNS = (
     Column("spec"),
     Column("input"),
     Column("output"),
-    Column("weights", numeric=True),
-    Column("biases", numeric=True),
+    Column("weights", numeric=True, optional=True),
+    Column("biases", numeric=True, optional=True),
     Column("params", numeric=True),
     Column("MACs", numeric=True),
     Column("params vs first"),
-    Column("weights vs first"),
+    Column("weights vs first", optional=True),
     Column("MACs vs first"),
 )
 

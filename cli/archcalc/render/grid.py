@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.values import value
+from archcalc.values import replace, value
 
 if TYPE_CHECKING:
     from archcalc.model import Cost
@@ -19,10 +19,12 @@ Cell = str | int | None
 
 @value
 class Column:
-    """A column's heading, and whether its cells are counts (right-aligned)."""
+    """A column's heading, whether its cells are counts (right-aligned), and whether a terminal too
+    narrow for the whole table may leave it out (figures the notes or other columns also give)."""
 
     title: str
     numeric: bool = False
+    optional: bool = False
 
 
 @value
@@ -44,6 +46,23 @@ class Grid:
     total: Row | None = None
     notes: tuple[str, ...] = ()
     nested: bool = False  # rows can sit inside others (show): CSV then says each row's depth
+
+
+def without_optional_columns(grid: Grid) -> Grid:
+    """The grid without its optional columns, and a note naming them: for a window too narrow."""
+    keep = [index for index, column in enumerate(grid.columns) if not column.optional]
+    dropped = ", ".join(column.title for column in grid.columns if column.optional)
+
+    def kept(row: Row) -> Row:
+        return replace(row, cells=tuple(row.cells[index] for index in keep))
+
+    return replace(
+        grid,
+        columns=tuple(grid.columns[index] for index in keep),
+        rows=tuple(kept(row) for row in grid.rows),
+        total=None if grid.total is None else kept(grid.total),
+        notes=(*grid.notes, f"left out to fit the window: {dropped} (--wide keeps them; piped output has every column)"),
+    )
 
 
 def cost_cells(cost: Cost) -> tuple[Cell, ...]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, SpecCheck
     from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
+    from archcalc.engine.drift import Drift
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import Origin
@@ -61,6 +62,8 @@ def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool) ->
     if figures.param_bytes is not None:
         entry["param_bytes"] = figures.param_bytes
         entry["output_bytes"] = figures.output_bytes
+    if figures.kv_cache_bytes:
+        entry["kv_cache_bytes"] = figures.kv_cache_bytes
     if explain_layers:
         entry["arithmetic"] = explain(result, figures.occurrences).split("\n")
     if figures.children:
@@ -98,11 +101,15 @@ def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, o
         document["side_outputs"] = [
             {"name": side.layer.name, "position": side.layer.position, "output_shape": list(side.output_shape)} for side in report.side_outputs
         ]
+    if report.spec.notes:
+        document["notes"] = list(report.spec.notes)
     if analysis.memory is not None:
         document["memory"] = {
             "dtype": analysis.memory.dtype.value,
             "param_bytes": analysis.memory.param_bytes,
             "peak_activation_bytes": analysis.memory.peak_activation_bytes,
+            "kv_cache_values": analysis.memory.kv_cache_values,
+            "kv_cache_bytes": analysis.memory.kv_cache_bytes,
         }
     document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers) for figures in analysis.layers]
     return document
@@ -190,6 +197,25 @@ def layer_diff_json(layer: LayerDiff) -> dict[str, object]:
     }
 
 
+def drift_json(drift: Drift) -> dict[str, object]:
+    """check --against: whether the spec matches its model file, and each layer pair that does not."""
+    model = drift.difference.head
+    return {
+        "model": model.spec.origin.source,
+        "agrees": drift.agrees,
+        "model_totals": cost_json(model.total),
+        "model_output_shape": list(model.output_shape),
+        "disagreements": [
+            {
+                "origin": None if layer.base is None else str(layer.base.result.layer.origin),
+                "spec": occurrence_json(layer.base),
+                "model": occurrence_json(layer.head),
+            }
+            for layer in drift.disagreements
+        ],
+    }
+
+
 def diff_json(difference: ReportDiff) -> dict[str, object]:
     """Both totals, their difference, and every layer (the same ones included) with its change."""
     base, head = difference.base, difference.head
@@ -214,15 +240,26 @@ def sweep_point_json(point: SweepPoint) -> dict[str, object]:
 
 
 def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
-    """Per spec: the fitted exponents (figure ∝ side^k), the layers that grow, and every size."""
+    """Per spec: what varies (`side` or `length`), the fitted exponents (figure ∝ side^k), the layers
+    whose parameters grow, those whose MACs grow faster than their input, and every size."""
     return {
         "schema_version": SCHEMA_VERSION,
         "specs": [
             {
                 "name": result.spec.name,
                 "source": result.spec.origin.source,
+                "axis": result.axis,
                 "exponents": {"params": result.params_exponent, "macs": result.macs_exponent},
                 "growing_layers": [layer.layer.position for layer in result.growing_layers],
+                "faster_layers": [
+                    {
+                        "position": layer.result.layer.position,
+                        "times": layer.occurrences,
+                        "macs_exponent": layer.macs_exponent,
+                        "input_exponent": layer.input_exponent,
+                    }
+                    for layer in result.faster_layers
+                ],
                 "points": [sweep_point_json(point) for point in result.points],
             }
             for result in sweeps

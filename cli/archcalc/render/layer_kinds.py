@@ -36,13 +36,14 @@ def layer_kinds_json() -> dict[str, object]:
             {
                 "kind": next(iter(kind.NAMES.values())),
                 "names": list(kind.NAMES),
-                "summary": (kind.__doc__ or "").split("\n\n")[0].replace("\n", " ").strip(),
+                "summary": " ".join((kind.__doc__ or "").split("\n\n")[0].split()),
                 "arguments": [
                     {
                         "name": argument.name,
                         "reads": argument.reading.value,
                         "help": argument.help,
                         "required": default_of(kind, argument.name) is REQUIRED,
+                        **({"choices": list(argument.choices)} if argument.choices else {}),
                     }
                     for argument in kind.ARGUMENTS
                 ],

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archcalc.render.grid import Grid, row_style, row_texts
+from archcalc.render.grid import Grid, row_style, row_texts, without_optional_columns
 
 if TYPE_CHECKING:
     from archcalc.render import Terminal
@@ -35,15 +35,20 @@ class _Buffer(io.StringIO):
 def rich_text(grid: Grid, terminal: Terminal) -> str:
     """The grid as a Rich table, then its notes, as one string (so nothing is half-printed).
 
-    In a terminal the table fits its width, text cells folding onto more lines and counts never cut;
-    a window narrower than the table's longest words gets the table at that minimum, and the
-    terminal folds its lines. Piped, the table takes its natural width: one whole row per line."""
+    In a terminal the table fits its width: first its optional columns give way (unless `wide`),
+    then text cells wrap at spaces, counts are never cut. A window narrower than the table's longest
+    words gets the table at that minimum, and the terminal folds its lines. Piped, the table takes
+    its natural width with every column: one whole row per line."""
     table = _table(grid)
-    console = _console(terminal, terminal.width or PIPE_WIDTH)
-    if terminal.width is not None:
-        narrowest = console.measure(table).minimum
-        if narrowest > terminal.width:
-            console = _console(terminal, narrowest)
+    width = terminal.width
+    if width is not None:
+        natural = _console(terminal, PIPE_WIDTH).measure(table)
+        if natural.maximum > width and not terminal.wide and any(column.optional for column in grid.columns):
+            grid = without_optional_columns(grid)
+            table = _table(grid)
+            natural = _console(terminal, PIPE_WIDTH).measure(table)
+        width = max(width, natural.minimum)
+    console = _console(terminal, width or PIPE_WIDTH)
     console.print(table)
     for note in grid.notes:
         console.print(Text(note), soft_wrap=terminal.width is None)

@@ -18,8 +18,8 @@ SHOW_COLUMNS = (
     Column("#"),
     Column("layer"),
     Column("output"),
-    Column("weights", numeric=True),
-    Column("biases", numeric=True),
+    Column("weights", numeric=True, optional=True),
+    Column("biases", numeric=True, optional=True),
     Column("params", numeric=True),
     Column("MACs", numeric=True),
 )
@@ -33,10 +33,13 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         columns += [Column("receptive field"), Column("stride")]
     if memory is not None:
         columns += [Column(f"param bytes ({memory.dtype.value})", numeric=True), Column(f"output bytes ({memory.dtype.value})", numeric=True)]
+    cached = memory is not None and memory.kv_cache_values > 0
+    if cached and memory is not None:
+        columns.append(Column(f"KV cache bytes ({memory.dtype.value})", numeric=True))
     if options.explain:
         columns.append(Column("arithmetic"))
     rows: list[Row] = []
-    _layer_rows(analysis.layers, 0, options, with_fields, rows)
+    _layer_rows(analysis.layers, 0, options, with_fields, cached, rows)
     total = report.total
     title = f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     notes = [
@@ -48,6 +51,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         notes.append(f"side outputs, counted in the totals: {outputs}")
     if total.non_trainable:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
+    notes += report.spec.notes
     if memory is not None:
         size = memory.dtype.bytes
         notes.append(
@@ -55,17 +59,24 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
             f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
             "and outputs held for a later join)"
         )
+        if cached:
+            notes.append(
+                f"key/value cache of causal attention: {exact_and_short(memory.kv_cache_values)} values = {exact_and_short(memory.kv_cache_bytes)} bytes "
+                "for one sequence (2 · tokens · kv heads · head width, per attention)"
+            )
     total_cells: list[Cell] = ["", "total", shape(report.output_shape), *cost_cells(total)]
     if with_fields:
         total_cells += ["", ""]
     if memory is not None:
         total_cells += [memory.param_bytes, None]
+    if cached and memory is not None:
+        total_cells.append(memory.kv_cache_bytes)
     if options.explain:
         total_cells.append("")
     return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes), nested=True)
 
 
-def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, rows: list[Row]) -> None:
+def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, cached: bool, rows: list[Row]) -> None:
     for figures in layers:
         result = figures.result
         cells: list[Cell] = [result.layer.position, graph_label(figures), shape(result.output_shape), *cost_cells(figures.cost)]
@@ -73,11 +84,13 @@ def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions
             cells += _field_cells(figures.field)
         if figures.param_bytes is not None:
             cells += [figures.param_bytes, figures.output_bytes]
+        if cached:
+            cells.append(figures.kv_cache_bytes)
         if options.explain:
             cells.append(explain(result, figures.occurrences))
         rows.append(Row(tuple(cells), level))
         if figures.children and level < options.depth:
-            _layer_rows(figures.children, level + 1, options, with_fields, rows)
+            _layer_rows(figures.children, level + 1, options, with_fields, cached, rows)
 
 
 def _field_cells(field: Field | None) -> list[Cell]:

@@ -77,10 +77,20 @@ class Arguments:
                 return float(number)
             case Reading.LAYERS:
                 return self.read_layers(located, self.position if argument.name == "layers" else f"{self.position}.{argument.name}")
+            case Reading.CHOICE:
+                return self.choice(located, argument.name, argument.choices)
             case Reading.BRANCHES:
                 if not isinstance(located.value, list) or not located.value:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
                 return tuple(self.read_layers(branch, f"{self.position}.branch{number}") for number, branch in enumerate(located.value, start=1))
+            case Reading.SHAPE:
+                from archcalc.spec.shape import parse_shape  # spec/shape.py reads with this module's helpers
+
+                return parse_shape(located)
+            case Reading.INDEX:
+                if isinstance(located.value, int) and located.value < -MAX_COUNT:
+                    raise self.error(f"'{argument.name}' is too large ({located.value:.3g}); archcalc reads sizes up to 1e36", located.origin)
+                return self.whole(located, argument.name, -MAX_COUNT)
             case Reading.CHOICE:
                 return self.choice(located, argument.name, argument.choices)
             case Reading.LAYER_NAME:
@@ -101,12 +111,12 @@ class Arguments:
         return number
 
     def choice(self, located: Located, key: str, choices: tuple[str, ...]) -> str:
-        """One of a few words, in any case: `activation: SiLU` is `silu`."""
-        word = located.value.lower() if isinstance(located.value, str) else None
-        if word not in choices:
-            hint = suggestion(word or "", choices) or f"one of {', '.join(choices)}"
-            raise self.error(f"'{key}' must be one of the words listed, got {describe(located.value)}", located.origin, hint)
-        return word
+        """One of a kind's words (an activation's name), in any case."""
+        word = located.value
+        if not isinstance(word, str) or word.lower() not in choices:
+            hint = suggestion(word.lower(), choices) if isinstance(word, str) else None
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, got {describe(word)}", located.origin, hint)
+        return word.lower()
 
     def layer_names(self, located: Located, key: str) -> tuple[str, ...]:
         """`with: down4` or `with: [p4, p5]`: one earlier layer's name, or a list of them."""
