@@ -137,6 +137,10 @@ def test_torchvision_zoo_matches_the_published_figures(path: Path) -> None:
 
 OTHER_ZOO = {
     "lenet5": (61_706, 416_520, (10,)),
+    # each also built as its own torch module in tests/test_decoder_models.py, which agrees
+    "unet": (31_030_658, 150_428_424_448, (388, 388, 2)),
+    "conv_autoencoder": (210_369, 708_736, (28, 28, 1)),
+    "dcgan_generator": (3_576_704, 104_628_224, (64, 64, 3)),
 }
 
 EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts of torchvision's models in eval mode, by hooks on every conv and linear layer
@@ -205,6 +209,13 @@ EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts o
     "efficientnet_v2_s": 8_365_617_152,
     "efficientnet_v2_m": 24_582_460_384,
     "efficientnet_v2_l": 56_079_699_008,
+    # torchvision 0.29's models with their auxiliary heads, counted by forward hooks on every conv
+    "segmentation/fcn_resnet50": 152_716_512_000,
+    "segmentation/fcn_resnet101": 232_737_606_400,
+    "segmentation/deeplabv3_resnet50": 178_721_945_088,
+    "segmentation/deeplabv3_resnet101": 258_743_039_488,
+    "segmentation/deeplabv3_mobilenet_v3_large": 10_452_447_938,
+    "segmentation/lraspp_mobilenet_v3_large": 2_086_219_688,
 }
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import quotient
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 def exact(number: int) -> str:
@@ -42,8 +46,9 @@ def exact_and_short(number: int) -> str:
     return exact(number) if brief == str(number) else f"{exact(number)} ({brief})"
 
 
-def shape(dimensions: Sequence[int]) -> str:
-    """(2, 2, 2) -> '2×2×2', as the seed writes shapes."""
+def shape(dimensions: Sequence[int | Fraction]) -> str:
+    """(2, 2, 2) -> '2×2×2', as the seed writes shapes; a receptive field's lengths past an
+    upsampling may be fractions: '1/2×1/2'."""
     return "×".join(str(size) for size in dimensions)
 
 

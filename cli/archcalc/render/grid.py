@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from archcalc.text import shape
@@ -103,7 +104,7 @@ def cost_cells(cost: Cost, counting: Counting) -> tuple[Cell, ...]:
     return (cost.weights, cost.biases, cost.params, counting.of(cost.macs))
 
 
-def shape_cell(dimensions: Sequence[int]) -> Shown:
+def shape_cell(dimensions: Sequence[int | Fraction]) -> Shown:
     """'2×2×2' in a table, '2x2x2' in CSV (ASCII, as a spec writes it)."""
     return Shown(shape(dimensions), "x".join(str(size) for size in dimensions))
 

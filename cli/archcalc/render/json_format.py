@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import Origin
-    from archcalc.model import Cost, Field
+    from archcalc.model import Cost, Field, Length
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
@@ -56,6 +56,12 @@ def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool, co
     }
     if figures.occurrences > 1:
         entry["times"] = figures.occurrences
+    if result.joined:  # the graph by name: what this layer reads, who reads it, and extra outputs
+        entry["reads"] = [{"name": source.layer.name, "position": source.layer.position} for source in result.joined]
+    if figures.read_by:
+        entry["read_by"] = [reader.layer.position for reader in figures.read_by]
+    if layer.SIDE_BRANCH:
+        entry["side_output"] = figures.side_output
     if with_field:
         entry["receptive_field"] = field_json(figures.field)
     if figures.param_bytes is not None:
@@ -74,7 +80,13 @@ def field_json(field: Field | None) -> dict[str, object] | None:
     """`size` null means the whole input; `stride` is the effective stride in input positions."""
     if field is None:
         return None
-    return {"size": None if field.size is None else list(field.size), "stride": list(field.jump), "approximate": field.approximate}
+    size = None if field.size is None else [_length(length) for length in field.size]
+    return {"size": size, "stride": [_length(length) for length in field.jump], "approximate": field.approximate}
+
+
+def _length(length: Length) -> int | float:
+    """An int, or past an upsampling a fraction of an input position as a float (0.5)."""
+    return length if isinstance(length, int) else float(length)
 
 
 def report_json(analysis: Analysis, explain_layers: bool = False, counting: Counting = Counting.MACS) -> dict[str, object]:
@@ -90,6 +102,10 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
         "output_shape": list(report.output_shape),
         "totals": cost_json(report.total, counting),
     }
+    if report.side_outputs:
+        document["side_outputs"] = [
+            {"name": side.layer.name, "position": side.layer.position, "output_shape": list(side.output_shape)} for side in report.side_outputs
+        ]
     if report.spec.notes:
         document["notes"] = list(report.spec.notes)
     if analysis.memory is not None:

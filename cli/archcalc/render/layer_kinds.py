@@ -33,7 +33,8 @@ def default_text(default: object) -> str | None:
 def layer_kinds_grid() -> Grid:
     rows = [Row((", ".join(kind.NAMES), arguments_text(kind) or Shown("–", None), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
     notes = (
-        "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:` for display",
+        "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:`, "
+        "shown in tables, by which later layers (joins, branches) read its output",
         "per-axis arguments (kernel, stride, padding, dilation, output) take one number for every spatial axis or a list, one per axis",
     )
     return Grid(

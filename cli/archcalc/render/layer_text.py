@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from archcalc.model import LayerResult
+
+if TYPE_CHECKING:
+    from archcalc.engine.analysis import LayerFigures
 
 
 def label(result: LayerResult, occurrences: int = 1) -> str:
@@ -29,3 +34,14 @@ def explain(result: LayerResult, occurrences: int = 1) -> str:
     if occurrences > 1:
         lines.append(f"each of {occurrences:,} occurrences (the row counts all of them)")
     return "\n".join(lines)
+
+
+def graph_label(figures: LayerFigures) -> str:
+    """The label, and where the graph goes from this row: the rows that read its output by name
+    (`read by #15, #23`) and whether it is a side output. A join's own label names what it reads."""
+    text = label(figures.result, figures.occurrences)
+    if figures.read_by:
+        text += " · read by " + ", ".join(f"#{reader.layer.position}" for reader in figures.read_by)
+    if figures.side_output:
+        text += " · side output"
+    return text

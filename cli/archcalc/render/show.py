@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
-from archcalc.render.layer_text import explain, label
+from archcalc.render.layer_text import explain, graph_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.text import exact_and_short, shape
 
@@ -37,6 +37,9 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}",
         counting.note(total.macs),
     ]
+    if report.side_outputs:
+        outputs = ", ".join(f"{side.layer.name or 'branch'} {shape(side.output_shape)} (#{side.layer.position})" for side in report.side_outputs)
+        notes.append(f"side outputs, counted in the totals: {outputs}")
     if total.non_trainable:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
     notes += report.spec.notes
@@ -44,7 +47,8 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         size = memory.dtype.bytes
         notes.append(
             f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
-            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the largest input + output of any one layer)"
+            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
+            "and outputs held for a later join)"
         )
         if cached:
             notes.append(
@@ -68,7 +72,7 @@ def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions
         result = figures.result
         cells: list[Cell] = [
             result.layer.position,
-            label(result, figures.occurrences),
+            graph_label(figures),
             shape_cell(result.output_shape),
             *cost_cells(figures.cost, options.counting),
         ]

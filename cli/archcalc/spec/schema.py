@@ -159,6 +159,9 @@ def _argument(argument: Argument, default: object = REQUIRED) -> Schema:
             schema = {"enum": list(argument.choices)}
         case Reading.LAYER_NAME:
             schema = {"type": "string", "minLength": 1}
+        case Reading.LAYER_NAMES:
+            name = {"type": "string", "minLength": 1}
+            schema = {"anyOf": [name, {"type": "array", "items": name, "minItems": 1}]}
         case _:
             unreachable(argument.reading)
     if default is REQUIRED:
