@@ -154,7 +154,7 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     if kind == "repeat":
         return {"repeat": {"times": rng.randint(1, 3), "layers": random_layers(rng, shape, depth + 1, rng.randint(1, 2))}}
     if kind == "side_output":
-        return {"side_output": {"layers": random_layers(rng, shape, depth + 1, rng.randint(1, 3)), "training_only": rng.random() < 0.5}}
+        return {"branch": {"layers": random_layers(rng, shape, depth + 1, rng.randint(1, 3)), "training_only": rng.random() < 0.5}}
     return {"block": random_layers(rng, shape, depth + 1, rng.randint(1, 3))}
 
 

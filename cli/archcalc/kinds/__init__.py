@@ -21,7 +21,6 @@ from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, R
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
-from archcalc.kinds.side_output import SideOutput
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Layer
@@ -60,7 +59,6 @@ KINDS: tuple[type[Layer], ...] = (
     Split,
     ChannelShuffle,
     StochasticDepth,
-    SideOutput,
     ConvTranspose,
     Upsample,
     PixelShuffle,

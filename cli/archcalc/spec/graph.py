@@ -76,6 +76,9 @@ class _NoContext:
     def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
         raise _NotNested
 
+    def only_in_training(self, branch: Layer, results: tuple[LayerResult, ...]) -> None:
+        raise _NotNested
+
     def named(self, name: str, asking: Layer) -> LayerResult:
         raise _NotNested
 
