@@ -82,6 +82,12 @@ ARGUMENTS = [
     "length",
     "types",
     "tie",
+    "window",
+    "grid",
+    "shifted",
+    "position_bias",
+    "cosine",
+    "norm",
 ]
 EXTREMES = [
     "0",

@@ -125,4 +125,5 @@ from tests.torch_reference import (  # noqa: E402  (each family module registers
     counted,  # noqa: F401
     mobile,  # noqa: F401
     sequences,  # noqa: F401
+    vision_transformers,  # noqa: F401
 )

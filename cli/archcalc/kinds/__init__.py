@@ -13,10 +13,11 @@ from archcalc.kinds.composite import Block, Concat, Repeat, Residual, Split
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout, PReLU, StochasticDepth
+from archcalc.kinds.elementwise import Activation, Dropout, LayerScale, PReLU, StochasticDepth
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
 from archcalc.kinds.mlp import GatedMLP
 from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
+from archcalc.kinds.patches import PatchMerging
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
@@ -57,6 +58,8 @@ KINDS: tuple[type[Layer], ...] = (
     Split,
     ChannelShuffle,
     StochasticDepth,
+    LayerScale,
+    PatchMerging,
 )
 """In the order `archcalc layers` lists them."""
 
