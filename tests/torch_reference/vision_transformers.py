@@ -32,6 +32,7 @@ def relative_position_index(height: int, width: int) -> torch.Tensor:
 
 def log_spaced_offsets(height: int, width: int) -> torch.Tensor:
     """Swin V2's input to its bias MLP: every offset, scaled to ±8 and log-spaced, (1, 2h−1, 2w−1, 2)."""
+    # a window one position wide has only the offset 0, which torchvision divides by 0; any divisor keeps it 0
     rows = torch.arange(-(height - 1), height, dtype=torch.float32) / max(height - 1, 1)
     columns = torch.arange(-(width - 1), width, dtype=torch.float32) / max(width - 1, 1)
     table = torch.stack(torch.meshgrid(rows, columns, indexing="ij")).permute(1, 2, 0).unsqueeze(0) * 8
@@ -47,10 +48,10 @@ class WindowAttention(nn.Module):
     def __init__(self, layer: Attention, channels: int) -> None:
         super().__init__()
         heads = layer.heads
-        kv_heads = heads if layer.kv_heads is None else layer.kv_heads
-        head_dim = channels // heads if layer.head_dim is None else layer.head_dim
         if layer.head_dim is None and channels % heads:
             raise ValueError("the width must be divisible by the number of heads")
+        kv_heads = heads if layer.kv_heads is None else layer.kv_heads
+        head_dim = channels // heads if layer.head_dim is None else layer.head_dim
         self.query = nn.Linear(channels, heads * head_dim, bias=layer.bias)
         self.key = nn.Linear(channels, kv_heads * head_dim, bias=layer.bias)
         self.value = nn.Linear(channels, kv_heads * head_dim, bias=layer.bias)
