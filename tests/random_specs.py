@@ -70,7 +70,7 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     if rank == 1:  # a sequence [N, D]
         kinds += ["attention", "attention", "attention", "recurrent", "recurrent", "class_token", "position_embedding", "segment_embedding", "take"]
     if depth < 2:
-        kinds += ["residual", "concat", "repeat", "block", "split"]
+        kinds += ["residual", "concat", "repeat", "block", "split", "side_output"]
     kind = rng.choice(kinds)
     if kind == "dense":
         return (
@@ -142,6 +142,8 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
         return random_concat(rng, shape, depth)
     if kind == "repeat":
         return {"repeat": {"times": rng.randint(1, 3), "layers": random_layers(rng, shape, depth + 1, rng.randint(1, 2))}}
+    if kind == "side_output":
+        return {"side_output": {"layers": random_layers(rng, shape, depth + 1, rng.randint(1, 3)), "training_only": rng.random() < 0.5}}
     return {"block": random_layers(rng, shape, depth + 1, rng.randint(1, 3))}
 
 

@@ -86,21 +86,33 @@ class LayerResult:
 
     `times` is how many times this row occurs in a row: inside a `repeat`, iterations whose input
     shape no longer changes are identical, so they are computed once and counted `times` times.
-    A slotted class for the same reason as `Cost`."""
+    `in_training` is set on a layer that an inference pass does not run (inside a training-only
+    `side_output`): its cost has no MACs, and `in_training` is the result as the layer runs in
+    training, whose arithmetic its explanation writes out. A slotted class for the same reason as `Cost`."""
 
-    __slots__ = ("children", "cost", "input_shape", "layer", "output_shape", "times")
+    __slots__ = ("children", "cost", "in_training", "input_shape", "layer", "output_shape", "times")
 
-    def __init__(self, layer: Layer, input_shape: Shape, output_shape: Shape, cost: Cost, children: tuple[LayerResult, ...] = (), times: int = 1) -> None:
+    def __init__(
+        self,
+        layer: Layer,
+        input_shape: Shape,
+        output_shape: Shape,
+        cost: Cost,
+        children: tuple[LayerResult, ...] = (),
+        times: int = 1,
+        in_training: LayerResult | None = None,
+    ) -> None:
         self.layer = layer
         self.input_shape = input_shape
         self.output_shape = output_shape
         self.cost = cost
         self.children = children
         self.times = times
+        self.in_training = in_training
 
     def repeated(self, times: int) -> LayerResult:
         """The same result, standing for `times` times as many identical occurrences."""
-        return LayerResult(self.layer, self.input_shape, self.output_shape, self.cost, self.children, self.times * times)
+        return LayerResult(self.layer, self.input_shape, self.output_shape, self.cost, self.children, self.times * times, self.in_training)
 
     def __repr__(self) -> str:
         return f"LayerResult({self.layer.where}, {self.input_shape} -> {self.output_shape}, {self.cost!r}, times={self.times})"

@@ -125,5 +125,6 @@ from tests.torch_reference import (  # noqa: E402  (each family module registers
     counted,  # noqa: F401
     mobile,  # noqa: F401
     sequences,  # noqa: F401
+    side_output,  # noqa: F401
     vision_transformers,  # noqa: F401
 )

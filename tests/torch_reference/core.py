@@ -105,7 +105,7 @@ ACTIVATIONS = {
 
 
 def axes(values: PerAxis, rank: int) -> tuple[int, ...]:
-    """SPEC.md's per-axis rule, written again here on purpose: the reference must not share code
+    """The spec's per-axis rule (docs/spec.md), written again here on purpose: the reference must not share code
     with what it checks."""
     return values * rank if len(values) == 1 else values
 

@@ -21,6 +21,7 @@ from archcalc.kinds.patches import PatchMerging
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
+from archcalc.kinds.side_output import SideOutput
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Layer
 
@@ -58,6 +59,7 @@ KINDS: tuple[type[Layer], ...] = (
     Split,
     ChannelShuffle,
     StochasticDepth,
+    SideOutput,
     LayerScale,
     PatchMerging,
 )

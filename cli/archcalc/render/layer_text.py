@@ -17,8 +17,15 @@ def label(result: LayerResult, occurrences: int = 1) -> str:
 
 
 def explain(result: LayerResult, occurrences: int = 1) -> str:
-    """The kind's lines of arithmetic for one occurrence, and the count when the row stands for several."""
-    lines = result.layer.explain(result)
+    """The kind's lines of arithmetic for one occurrence, and the count when the row stands for several.
+    A layer that runs only in training has its arithmetic written out as it runs there, then none of it
+    counted for an inference pass."""
+    if result.in_training is None:
+        lines = result.layer.explain(result)
+    else:
+        lines = result.layer.explain(result.in_training)
+        if result.in_training.cost.macs:
+            lines.append(f"it runs only in training: an inference pass does {result.in_training.cost.macs:,} × 0 = 0 MACs")
     if occurrences > 1:
         lines.append(f"each of {occurrences:,} occurrences (the row counts all of them)")
     return "\n".join(lines)
