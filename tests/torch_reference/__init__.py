@@ -155,4 +155,5 @@ from tests.torch_reference import (  # noqa: E402  (each family module registers
     norm,  # noqa: F401
     sequences,  # noqa: F401
     upsampling,  # noqa: F401
+    vision_transformers,  # noqa: F401
 )
