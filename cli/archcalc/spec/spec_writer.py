@@ -86,8 +86,10 @@ def _written_arguments(layer: Layer) -> dict[str, str]:
                 written[argument.name] = _shape(value)
             case Reading.FLAG:
                 written[argument.name] = "true" if value else "false"
-            case Reading.COUNT | Reading.FRACTION | Reading.CHOICE:
+            case Reading.COUNT | Reading.FRACTION | Reading.CHOICE | Reading.INDEX:
                 written[argument.name] = str(value)
+            case Reading.LAYER_NAME:
+                written[argument.name] = _text(value)
     return written
 
 
