@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 from typer.testing import CliRunner
 
@@ -283,3 +284,71 @@ def test_the_last_token_is_taken(tmp_path: Path) -> None:
     y = g.node("Gather", ["x", g.index("last", -1)], "last", axis=1)
     spec, report = read(g, y, tmp_path)
     assert [(type(layer), getattr(layer, "index", None)) for layer in spec.layers] == [(Take, -1)] and report.output_shape == (8,)
+
+
+def causal_attention(g: Graph, x: str, tokens: int, width: int, stored_mask: bool) -> str:
+    """Attention with a causal mask added to its scores, as torch.onnx writes `is_causal=True`: computed
+    from literals by Trilu (the TorchScript exporter, which also leaves a Transpose that only a Shape
+    reads), or stored with the float's lowest value above the diagonal (the dynamo exporter)."""
+    q = g.dense(x, "q", width, width)
+    k = g.node("Transpose", [g.dense(x, "k", width, width)], "k_t", perm=[0, 2, 1])
+    v = g.dense(x, "v", width, width)
+    g.node("Shape", [g.node("Transpose", [v], "v_unused", perm=[0, 2, 1])], "v_shape")
+    scores = g.node("MatMul", [q, k], "scores")
+    if stored_mask:
+        values = np.triu(np.full((tokens, tokens), np.finfo(np.float32).min, dtype=np.float32), 1)
+        g.initializers.append(numpy_helper.from_array(values, "mask"))
+        mask = "mask"
+    else:
+        ones = g.node("Expand", [g.scalar("one", 1.0), g.ints("square", [tokens, tokens])], "ones")
+        lower = g.node("Trilu", [ones], "lower", upper=0)
+        hidden = g.node("Equal", [lower, g.scalar("zero", 0.0)], "hidden")
+        mask = g.node("Where", [hidden, g.scalar("minus_inf", -np.inf), g.scalar("nothing", 0.0)], "mask")
+    scores = g.node("Add", [scores, mask], "masked")
+    y = g.node("MatMul", [g.node("Softmax", [scores], "softmax", axis=-1), v], "weighted")
+    return g.dense(y, "out", width, width)
+
+
+@pytest.mark.parametrize("stored_mask", [False, True], ids=["computed", "stored"])
+def test_a_causal_mask_is_not_a_parameter(stored_mask: bool, tmp_path: Path) -> None:
+    g = Graph([1, 6, 8])
+    y = causal_attention(g, "x", 6, 8, stored_mask)
+    spec, report = read(g, y, tmp_path)
+    (attention,) = spec.layers
+    assert isinstance(attention, Attention) and attention.heads == 1
+    assert report.total == Cost(weights=4 * 64, biases=4 * 8, macs=4 * 6 * 64 + 2 * 36 * 8)
+
+
+def test_a_table_added_to_the_scores_is_a_parameter(tmp_path: Path) -> None:
+    """A learned bias on the scores (relative positions) holds values a mask does not: counted, and
+    with weights `attention` does not have, the stretch is counted with its figures."""
+    g = Graph([1, 6, 8])
+    y = causal_attention(g, "x", 6, 8, stored_mask=True)
+    mask = next(tensor for tensor in g.initializers if tensor.name == "mask")
+    mask.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(mask) + 0.5, "mask"))
+    spec, report = read(g, y, tmp_path)
+    assert [type(layer) for layer in spec.layers] == [Counted]
+    assert report.total.weights == 4 * 64 + 36
+
+
+@pytest.mark.parametrize("maker", ["ConstantOfShape", "Range", "an unknown Range"])
+def test_shape_arithmetic_never_makes_a_huge_tensor(maker: str, tmp_path: Path) -> None:
+    """A Reshape's target computed from the size of 2**40 values. ConstantOfShape's size follows from its
+    shape, and Range's from its bounds, without making them; a Range whose limit archcalc does not work
+    out leaves the shape unknown, a clear error."""
+    g = Graph([1, 4, 8])
+    if maker == "ConstantOfShape":
+        huge = g.node("ConstantOfShape", [g.ints("huge", [2**40])], "huge")
+    elif maker == "Range":
+        huge = g.node("Range", [g.index("start", 0), g.index("limit", 2**40), g.index("delta", 1)], "huge")
+    else:
+        limit = g.node("ReduceMax", [g.ints("limits", [2**40, 2**39])], "limit", keepdims=0)  # not folded: archcalc folds shape arithmetic
+        huge = g.node("Range", [g.index("start", 0), limit, g.index("delta", 1)], "huge")
+    count = g.node("Reshape", [g.node("Size", [huge], "count"), g.ints("flat", [1])], "flat")
+    target = g.node("Concat", [g.ints("lead", [1, 4]), g.node("Div", [count, g.ints("per_value", [2**37])], "eight")], "target", axis=0)
+    path = g.save(g.node("Reshape", ["x", target], "reshaped"), tmp_path / "bomb.onnx")
+    result = runner.invoke(app, ["show", str(path), "--format", "csv"])
+    if maker == "an unknown Range":
+        assert result.exit_code == 2 and "ONNX shape inference leaves the shape of 'reshaped_out'" in result.stderr
+    else:
+        assert result.exit_code == 0 and result.stdout.splitlines()[1].split(",")[2] == "4×8"

@@ -293,6 +293,80 @@ def test_the_dynamo_exporter_unrolls_an_rnn_and_folds_its_first_step(tmp_path: P
     assert report.total.macs == 10 * 32 * (16 + 32) * 2 + 10 * 32 * (64 + 32) * 2 + 64 * 5 - 4 * 32 * 32
 
 
+class CausalSelfAttention(torch.nn.Module):  # type: ignore[misc,name-defined]
+    """GPT-2's attention: one Linear of 3·D split into queries, keys and values, PyTorch's causal
+    scaled_dot_product_attention, an output Linear."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.c_attn = torch.nn.Linear(width, 3 * width)
+        self.c_proj = torch.nn.Linear(width, width)
+        self.heads = heads
+
+    def forward(self, x: Any) -> Any:
+        batch, tokens, width = x.shape
+        split = (part.view(batch, tokens, self.heads, width // self.heads).transpose(1, 2) for part in self.c_attn(x).split(width, dim=2))
+        y = torch.nn.functional.scaled_dot_product_attention(*split, is_causal=True)
+        return self.c_proj(y.transpose(1, 2).reshape(batch, tokens, width))
+
+
+class DecoderBlock(torch.nn.Module):  # type: ignore[misc,name-defined]
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.ln_1, self.ln_2 = torch.nn.LayerNorm(width), torch.nn.LayerNorm(width)
+        self.attn = CausalSelfAttention(width, heads)
+        self.mlp = torch.nn.Sequential(torch.nn.Linear(width, 4 * width), torch.nn.GELU(approximate="tanh"), torch.nn.Linear(4 * width, width))
+
+    def forward(self, x: Any) -> Any:
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class SmallGPT(torch.nn.Module):  # type: ignore[misc,name-defined]
+    """GPT-2, small: token and position embeddings, 2 pre-norm decoder blocks, logits through the token table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wte, self.wpe = torch.nn.Embedding(100, 32), torch.nn.Embedding(16, 32)
+        self.h = torch.nn.Sequential(DecoderBlock(32, 4), DecoderBlock(32, 4))
+        self.ln_f = torch.nn.LayerNorm(32)
+        self.lm_head = torch.nn.Linear(32, 100, bias=False)
+        self.lm_head.weight = self.wte.weight
+
+    def forward(self, ids: Any) -> Any:
+        positions = torch.arange(ids.shape[1])
+        return self.lm_head(self.ln_f(self.h(self.wte(ids) + self.wpe(positions))))
+
+
+SMALL_GPT = """
+input: 16
+layers:
+  - embedding: {vocab: 100, dim: 32, name: wte}
+  - position_embedding
+  - repeat:
+      times: 2
+      layers:
+        - residual: [layernorm, {attention: {heads: 4, causal: true}}]
+        - residual: [layernorm, {dense: 128}, gelu, {dense: 32}]
+  - layernorm
+  - dense: {units: 100, bias: false, tie: wte}
+"""
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+def test_a_small_gpt_with_a_causal_mask_and_a_tied_head(dynamo: bool, tmp_path: Path) -> None:
+    """The causal mask (computed by the TorchScript exporter, stored by the dynamo one) is not a
+    parameter; the head's folded copy of the token table is a tie; every figure is PyTorch's."""
+    model = distinct(SmallGPT())
+    path = exported(model, torch.zeros(1, 16, dtype=torch.long), tmp_path / "gpt.onnx", dynamo)
+    spec = load_text(SMALL_GPT, "small_gpt.yaml", "small_gpt")
+    report, figures = analyze(load_spec(str(path))), measure(spec)
+    assert report.total.params == sum(parameter.numel() for parameter in model.parameters()) == figures.params == 29_184
+    assert report.total.macs == figures.macs == analyze(spec).total.macs
+    layers = imported_layers(path, tmp_path)
+    assert "counted" not in layers and "tie: " in layers and "attention: " in layers
+
+
 class TiedLanguageModel(torch.nn.Module):  # type: ignore[misc,name-defined]
     """Token ids embedded, a GRU, and logits through the embedding's own table (a tied head)."""
 

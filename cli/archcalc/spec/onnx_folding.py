@@ -46,7 +46,7 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
 
 
 def _infer(model: ModelProto) -> Shapes:
-    inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True, data_prop=True)
+    inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True)
     shapes: Shapes = {}
     graph = inferred.graph
     for value in [*graph.input, *graph.value_info, *graph.output]:

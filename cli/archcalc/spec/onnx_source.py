@@ -81,6 +81,15 @@ ARITHMETIC_ROLES = {"Add": Role.BIAS, "Sub": Role.BIAS, "Mul": Role.WEIGHT, "Div
 FLOATING = {1, 10, 11, 16}  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
 """Element types of parameters; integer constants are indices, shapes and axes."""
 
+MASKED = -1e4
+"""At or below it, a value added to attention's scores masks a position out (PyTorch writes -inf or the float's lowest)."""
+
+MAX_MASK_VALUES = 2**24
+"""The largest constant whose values are read to tell a mask from a table (a 4,096-token causal mask)."""
+
+MAX_TIE_VALUES = 2**26
+"""The largest embedding table compared with a head's weight to find a tie (GPT-2's is 38.6M values)."""
+
 ELEMENT_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
 """Bytes per element of each TensorProto type whose size is fixed, to check stored data against dimensions."""
 
@@ -316,12 +325,14 @@ class _Reader:
         for node in self.nodes:
             for name in dict.fromkeys(node.input):
                 readers.setdefault(name, []).append(node)
-        block_of = {id(node): block for block in self._blocks(data, shapes) for node in block.nodes}
+        live = self._live(data)
+        block_of = {id(node): block for block in self._blocks(live, shapes) for node in block.nodes}
         for node in self.nodes:
             if id(node) in fused or node.op_type == "Constant" or not any(name in data for name in node.input):
                 continue
-            if not any(name in data for name in node.output):
-                continue  # Shape, Size: a constant that describes the tensor, not an operation on it
+            learns = any(self._role(node, index, name, shapes) for index, name in enumerate(node.input) if name and name not in data)
+            if not any(name in live for name in node.output) and not learns:
+                continue  # Shape, Size, or an operation whose result only a Shape reads: nothing the output is computed from
             inputs = tuple(dict.fromkeys(name for name in node.input if name in data))
             for output in (name for name in node.output if name in data):
                 if output not in shapes:
@@ -355,6 +366,14 @@ class _Reader:
             yield Operation(
                 node.name or output_name, node.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost()
             )
+
+    def _live(self, data: set[str]) -> set[str]:
+        """The activations the model's output is computed from."""
+        live = {self.output}
+        for node in reversed(self.nodes):
+            if any(name in live for name in node.output):
+                live.update(name for name in node.input if name in data)
+        return live
 
     def _blocks(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> list[Block]:
         from archcalc.spec.onnx_blocks import find_blocks
@@ -434,7 +453,7 @@ class _Reader:
             for table in tables:
                 if table is None or weight is None or weight.name == table.name or len(table.dims) != 2 or list(weight.dims) != list(reversed(table.dims)):
                     continue
-                if weight.data_type != table.data_type or weight.data_location == 1 or table.data_location == 1:
+                if weight.data_type != table.data_type or weight.data_location == 1 or table.data_location == 1 or self.sizes[table.name] > MAX_TIE_VALUES:
                     continue  # external data is never read
                 if np.array_equal(onnx.numpy_helper.to_array(weight), onnx.numpy_helper.to_array(table).T):
                     copies[weight.name] = table.name
@@ -477,7 +496,8 @@ class _Reader:
             role = Role.BIAS if absorbed else self._role(node, index, name, shapes)
             if role is None:
                 continue
-            for source in sorted(self.sources.get(name, set())):
+            arithmetic = node.op_type in ARITHMETIC_ROLES and not absorbed
+            for source in self._tables(name) if arithmetic else sorted(self.sources.get(name, set())):
                 if source in self.claimed or self.types.get(source) not in FLOATING:
                     continue
                 self.claimed.add(source)
@@ -490,18 +510,39 @@ class _Reader:
         if role is not None:
             return role
         arithmetic = ARITHMETIC_ROLES.get(node.op_type)
-        dims = self._weight_dims(name, shapes)
-        if arithmetic is None or self._stored_values(name) <= 1 or (dims is not None and math.prod(dims) == 1):
-            return None  # one value: a literal, even one computed from others (Pow(10000, 0.5))
+        dims, tables = self._weight_dims(name, shapes), self._tables(name)
+        if arithmetic is None or not tables or (dims is not None and math.prod(dims) == 1):
+            return None  # one value: a literal, even one computed from tables (a mean)
+        if arithmetic is Role.BIAS and self._is_mask(tables):
+            return None  # a causal mask added to attention's scores
         dims = dims or ()
         if arithmetic is Role.BIAS and len([size for size in dims if size > 1]) > 1:
             return Role.WEIGHT  # a table added (a position embedding), not a bias broadcast over positions
         return arithmetic
 
+    def _tables(self, name: str) -> list[str]:
+        """The stored floating-point tensors of more than one value a constant input is computed from: a
+        single value (a scale of 1/√d, GELU's 0.5, the -inf of a mask) is a literal of the model's code."""
+        return sorted(source for source in self.sources.get(name, set()) if self.types.get(source) in FLOATING and self.sizes.get(source, 0) > 1)
+
     def _stored_values(self, name: str) -> int:
-        """How many floating-point values a constant input is computed from (a shape computed at run time
-        from integers, a scale of 1/√d, is a literal of the model's code, not a table)."""
-        return sum(self.sizes.get(source, 0) for source in self.sources.get(name, set()) if self.types.get(source) in FLOATING)
+        return sum(self.sizes[source] for source in self._tables(name))
+
+    def _is_mask(self, tables: list[str]) -> bool:
+        """An attention mask stored as numbers: nothing but 0 and large negatives (-inf, or the float's
+        lowest value), which no learned table holds. Its values are read to tell (never external data)."""
+        import numpy as np
+        import onnx.numpy_helper
+
+        for source in tables:
+            tensor = self.constants.get(source)
+            if tensor is None or tensor.data_location == 1 or self.sizes[source] > MAX_MASK_VALUES:
+                return False
+            values = onnx.numpy_helper.to_array(tensor)
+            masked = values <= MASKED
+            if not np.all((values == 0) | masked) or not np.any(masked):
+                return False
+        return True
 
     def _macs(self, node: NodeProto, shapes: dict[str, tuple[int, ...]]) -> int:
         def shape(index: int) -> tuple[int, ...]:
