@@ -352,3 +352,54 @@ def test_shape_arithmetic_never_makes_a_huge_tensor(maker: str, tmp_path: Path) 
         assert result.exit_code == 2 and "ONNX shape inference leaves the shape of 'reshaped_out'" in result.stderr
     else:
         assert result.exit_code == 0 and result.stdout.splitlines()[1].split(",")[2] == "4×8"
+
+
+def written_out_layer_norm(g: Graph, x: str, name: str, width: int, rms: bool = False, learned_scale: bool = True) -> str:
+    """torch.onnx's LayerNorm before opset 17 (ReduceMean, Sub, Pow, ... Div, Mul, Add), or RMSNorm
+    (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul, Mul)."""
+    centred = x if rms else g.node("Sub", [x, g.node("ReduceMean", [x], f"{name}.mean", axes=[-1])], f"{name}.centred")
+    variance = g.node("ReduceMean", [g.node("Pow", [centred, g.scalar(f"{name}.two", 2.0)], f"{name}.square")], f"{name}.variance", axes=[-1])
+    root = g.node("Sqrt", [g.node("Add", [variance, g.scalar(f"{name}.epsilon", 1e-5)], f"{name}.plus_epsilon")], f"{name}.root")
+    if rms:
+        normalised = g.node("Mul", [centred, g.node("Reciprocal", [root], f"{name}.inverse")], f"{name}.normalised")
+        return g.node("Mul", [normalised, g.weight(f"{name}.weight", [width])], f"{name}.scaled")
+    normalised = g.node("Div", [centred, root], f"{name}.normalised")
+    scale = g.weight(f"{name}.weight", [width]) if learned_scale else g.scalar(f"{name}.weight", 2.0)
+    scaled = g.node("Mul", [normalised, scale], f"{name}.scaled")
+    return g.node("Add", [scaled, g.weight(f"{name}.bias", [width])], f"{name}.shifted")
+
+
+def written_out_gelu(g: Graph, x: str, name: str, tanh: bool) -> str:
+    """x·½(1 + erf(x/√2)), or x·½(1 + tanh(√(2/π)(x + 0.044715x³))), as torch.onnx writes them before opset 20."""
+    if tanh:
+        cubed = g.node("Mul", [g.scalar(f"{name}.c", 0.044715), g.node("Pow", [x, g.scalar(f"{name}.three", 3.0)], f"{name}.cube")], f"{name}.cubed")
+        inner = g.node("Mul", [g.scalar(f"{name}.k", 0.7978845), g.node("Add", [x, cubed], f"{name}.sum")], f"{name}.inner")
+        core = g.node("Tanh", [inner], f"{name}.tanh")
+    else:
+        core = g.node("Erf", [g.node("Div", [x, g.scalar(f"{name}.root2", 1.4142135)], f"{name}.scaled")], f"{name}.erf")
+    product = g.node("Mul", [x, g.node("Add", [core, g.scalar(f"{name}.one", 1.0)], f"{name}.plus_one")], f"{name}.product")
+    return g.node("Mul", [product, g.scalar(f"{name}.half", 0.5)], f"{name}.halved")
+
+
+@pytest.mark.parametrize("tanh", [False, True], ids=["erf", "tanh"])
+def test_norms_and_gelu_written_out_in_arithmetic(tanh: bool, tmp_path: Path) -> None:
+    g = Graph([1, 4, 8], opset=14)
+    y = written_out_layer_norm(g, "x", "ln", 8)
+    y = g.dense(y, "fc1", 8, 16)
+    y = written_out_gelu(g, y, "gelu", tanh)
+    y = g.dense(y, "fc2", 16, 8)
+    y = written_out_layer_norm(g, y, "rms", 8, rms=True)
+    spec, report = read(g, y, tmp_path)
+    assert [layer.kind for layer in spec.layers] == ["layernorm", "dense", "gelu", "dense", "rmsnorm"]
+    assert [spec.layers[0].name, spec.layers[2].name, spec.layers[4].name] == ["ln.mean", "gelu.cube" if tanh else "gelu.scaled", "rms.square"]
+    # norm 8 + 8; dense 8·16 + 16; dense 16·8 + 8; RMS norm 8; the literals (2, ε, √2, ½, 1) are not parameters
+    assert report.total == Cost(weights=8 + 128 + 128 + 8, biases=8 + 16 + 8, macs=4 * 128 + 4 * 128)
+
+
+def test_a_norm_without_a_learned_scale_is_counted(tmp_path: Path) -> None:
+    """A layer norm scaled by a literal: archcalc's layernorm learns its scale, so the norm is counted
+    with the file's figures (its shift alone)."""
+    g = Graph([1, 4, 8], opset=14)
+    y = written_out_layer_norm(g, "x", "ln", 8, learned_scale=False)
+    spec, report = read(g, y, tmp_path)
+    assert [type(layer) for layer in spec.layers] == [Counted] and report.total == Cost(biases=8)

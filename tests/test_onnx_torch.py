@@ -117,10 +117,12 @@ def distinct(model: Any) -> Any:
     return model.eval()
 
 
-def exported(model: Any, example: Any, path: Path, dynamo: bool = False) -> Path:
+def exported(model: Any, example: Any, path: Path, dynamo: bool = False, opset: int | None = None) -> Path:
     if dynamo:
         pytest.importorskip("onnxscript")
-    options = {"dynamo": True, "external_data": False} if dynamo else {"dynamo": False}
+    options: dict[str, Any] = {"dynamo": True, "external_data": False} if dynamo else {"dynamo": False}
+    if opset is not None:
+        options["opset_version"] = opset
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (example,), str(path), **options)
@@ -192,20 +194,21 @@ layers:
 """
 
 
-@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
-def test_a_small_vit_reads_as_its_spec_with_pytorchs_figures(dynamo: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("dynamo", "opset"), [(False, None), (False, 14), (True, None)], ids=["torchscript", "torchscript-opset14", "dynamo"])
+def test_a_small_vit_reads_as_its_spec_with_pytorchs_figures(dynamo: bool, opset: int | None, tmp_path: Path) -> None:
     """nn.MultiheadAttention's exported subgraph is one `attention` (the TorchScript exporter's Reshape
     targets are folded from the input's shape); the patches become tokens, the class token, the table of
-    positions and the first token are read as their kinds; every figure is PyTorch's and the spec's."""
+    positions and the first token are read as their kinds, and so are layer norms and GELU written out
+    in arithmetic (opset 14); every figure is PyTorch's and the spec's."""
     model = distinct(SmallViT())
-    path = exported(model, torch.zeros(1, 3, 32, 32), tmp_path / "vit.onnx", dynamo)
+    path = exported(model, torch.zeros(1, 3, 32, 32), tmp_path / "vit.onnx", dynamo, opset)
     spec = load_text(SMALL_VIT, "small_vit.yaml", "small_vit")
     report, figures = analyze(load_spec(str(path))), measure(spec)
     assert report.total.params == sum(parameter.numel() for parameter in model.parameters()) == figures.params == 81_226
     assert report.total.macs == figures.macs == analyze(spec).total.macs == 1_385_344
     assert report.total == analyze(spec).total and report.output_shape == (10,)
     layers = imported_layers(path, tmp_path)
-    assert "counted" not in layers and "attention:" in layers and "heads: 4}" in layers
+    assert "counted" not in layers and "attention:" in layers and "heads: 4}" in layers and "gelu" in layers
     assert [line.split(":")[0].strip("- ") for line in layers.splitlines() if line.startswith("  - ")] == [
         "conv", "tokens", "class_token", "position_embedding", "repeat", "layernorm", "take", "dense",
     ]  # fmt: skip

@@ -1,11 +1,12 @@
-"""Subgraphs of an ONNX graph that are one archcalc layer: attention, and recurrent layers with the
-reshaping their exporters write around them.
+"""Subgraphs of an ONNX graph that are one archcalc layer: attention, recurrent layers with the
+reshaping their exporters write around them, and layer norms, RMS norms and GELUs written out in
+arithmetic (as exporters do for opsets without LayerNormalization, RMSNormalization or Gelu).
 
-A block is found from its core (attention's two products of activations, a recurrent node) and grown
-to the sequence [1, N, D] it reads and the one it gives back, through the operators that only move
-values (Transpose, Reshape...) and attention's projections. Nothing here decides figures: the reader
-(onnx_source) makes each block one layer and keeps that layer only when it gives exactly the file's
-figures and shape, so a block read wrongly is counted, never misreported.
+A block is found from its core (attention's two products of activations, a recurrent node, a norm's
+square root, GELU's Erf or Tanh) and grown to the tensor it reads and the one it gives back. Nothing
+here decides figures: the reader (onnx_source) makes each block one layer and keeps that layer only
+when it gives exactly the file's figures and shape, so a block read wrongly is counted, never
+misreported.
 """
 
 from __future__ import annotations
@@ -29,14 +30,26 @@ SCORE_PATH = MOVES | {"Softmax", "Mul", "Div", "Add", "Sub", "Where", "Cast"}
 
 RECURRENT = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 
+POINTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Neg", "Erf", "Tanh"}
+"""Element-wise arithmetic GELU is written in, with literals (0.5, √2, 0.044715)."""
+
 Dims = tuple[int, ...]
+
+
+@value
+class Constants:
+    """What the reader tells of constant inputs."""
+
+    scalar: Callable[[str], float | None]  # a stored single value
+    literal: Callable[[str], bool]  # computed from single values alone: no table
+    reduced_axes: Callable[[NodeProto, int], tuple[int, ...] | None]  # the axes a Reduce node reduces
 
 
 @value
 class Block:
     """Nodes that are together one layer, from the tensor `start` to the tensor `end`."""
 
-    kind: str  # attention, lstm, gru, rnn
+    kind: str  # attention, lstm, gru, rnn, layernorm, rmsnorm, gelu
     nodes: tuple[NodeProto, ...]  # in the graph's order
     start: str
     end: str
@@ -45,13 +58,13 @@ class Block:
     sequences: bool = True  # recurrent: every step, or (False) the last step alone
 
 
-def find_blocks(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, scalar: Callable[[str], float | None]) -> list[Block]:
-    """The attention and recurrent blocks of a graph whose `nodes` come in an order where each follows
-    what it reads; `data` names the activations, `scalar` reads a single-valued constant."""
-    finder = _Finder(nodes, data, shapes, graph_output, scalar)
+def find_blocks(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> list[Block]:
+    """The blocks of a graph whose `nodes` come in an order where each follows what it reads; `data`
+    names the activations the output is computed from."""
+    finder = _Finder(nodes, data, shapes, graph_output, constants)
     blocks: list[Block] = []
     taken: set[int] = set()
-    for block in [*finder.recurrent_blocks(), *finder.attention_blocks()]:
+    for block in [*finder.recurrent_blocks(), *finder.attention_blocks(), *finder.norm_blocks(), *finder.gelu_blocks()]:
         members = {id(node) for node in block.nodes}
         if members & taken:
             continue  # blocks never share a node: the first found keeps it
@@ -61,11 +74,11 @@ def find_blocks(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims],
 
 
 class _Finder:
-    def __init__(self, nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, scalar: Callable[[str], float | None]) -> None:
+    def __init__(self, nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> None:
         self.data = data
         self.shapes = shapes
         self.graph_output = graph_output
-        self.scalar = scalar
+        self.constants = constants
         # the operations on activations (a Shape node reads one but makes a constant)
         self.nodes = [node for node in nodes if any(name in data for name in node.input) and any(name in data for name in node.output)]
         self.order = {id(node): index for index, node in enumerate(self.nodes)}
@@ -284,9 +297,116 @@ class _Finder:
         """`y[:, -1]`: a Gather on the steps' axis of the last index."""
         if reader.op_type != "Gather" or _attribute(reader, "axis", 0) != 1 or len(reader.input) != 2 or reader.input[1] in self.data:
             return None
-        index = self.scalar(reader.input[1])
+        index = self.constants.scalar(reader.input[1])
         dims = self.dims(reader.output[0])
         return reader if index in (-1, steps - 1) and dims is not None and len(dims) == 2 else None
+
+    # norms and GELU written out in arithmetic
+
+    def norm_blocks(self) -> Iterator[Block]:
+        for root in self.nodes:
+            if root.op_type == "Sqrt":
+                block = self.norm(root)
+                if block is not None:
+                    yield block
+
+    def norm(self, root: NodeProto) -> Block | None:
+        """(x − mean(x)) / √(mean((x − mean(x))²) + ε) · γ + β, a layer norm; x / √(mean(x²) + ε) · γ, an RMS norm."""
+        epsilon = self.producer.get(root.input[0])
+        variance = self.producer.get(self.operand(epsilon, "Add") or "")
+        if variance is None or not self.last_axis_mean(variance):
+            return None
+        square = self.producer.get(variance.input[0])
+        if square is None:
+            return None
+        if (square.op_type == "Pow" and len(self.inputs(square)) == 1 and self.constants.scalar(square.input[1]) == 2) or (
+            square.op_type == "Mul" and square.input[0] == square.input[1]
+        ):
+            centred = square.input[0]
+        else:
+            return None
+        subtract = self.producer.get(centred)
+        layer_norm = subtract is not None and subtract.op_type == "Sub" and self.is_mean_of(subtract.input[1], subtract.input[0])
+        start = subtract.input[0] if layer_norm and subtract is not None else centred
+        normalised = self.divided(centred, root.output[0])
+        if normalised is None:
+            return None
+        end = self.scaled(normalised, shift=layer_norm)
+        nodes = self.between(start, end) if end is not None else None
+        if nodes is None or self.dims(start) != self.dims(end or ""):
+            return None
+        return Block("layernorm" if layer_norm else "rmsnorm", tuple(nodes), start, end or "")
+
+    def operand(self, node: NodeProto | None, op: str) -> str | None:
+        """The activation `node` (an `op` with a literal) reads."""
+        if node is None or node.op_type != op or len(self.inputs(node)) != 1:
+            return None
+        other = next(name for name in node.input if name not in self.data)
+        return self.inputs(node)[0] if self.constants.literal(other) else None
+
+    def last_axis_mean(self, node: NodeProto) -> bool:
+        dims = self.dims(node.input[0]) if node.input else None
+        return node.op_type == "ReduceMean" and dims is not None and self.constants.reduced_axes(node, len(dims)) == (len(dims) - 1,)
+
+    def is_mean_of(self, mean: str, tensor: str) -> bool:
+        node = self.producer.get(mean)
+        return node is not None and self.last_axis_mean(node) and node.input[0] == tensor
+
+    def divided(self, centred: str, root: str) -> str | None:
+        """`centred / root`, or `centred · (1 / root)`."""
+        reader = self.only_reader(root)
+        if reader is not None and reader.op_type == "Div" and list(reader.input) == [centred, root]:
+            return str(reader.output[0])
+        if reader is not None and reader.op_type in ("Reciprocal", "Div") and self.inputs(reader) == [root]:
+            if reader.op_type == "Div" and self.constants.scalar(reader.input[0]) != 1:
+                return None
+            product = self.only_reader(reader.output[0])
+            if product is not None and product.op_type == "Mul" and set(product.input) == {centred, reader.output[0]}:
+                return str(product.output[0])
+        return None
+
+    def scaled(self, normalised: str, shift: bool) -> str | None:
+        """· γ, then + β when the norm has a shift."""
+        scale = self.only_reader(normalised)
+        if scale is None or scale.op_type != "Mul" or len(self.inputs(scale)) != 1:
+            return None
+        end = str(scale.output[0])
+        bias = self.only_reader(end)
+        if shift and bias is not None and bias.op_type == "Add" and len(self.inputs(bias)) == 1:
+            end = str(bias.output[0])
+        return end
+
+    def gelu_blocks(self) -> Iterator[Block]:
+        for core in self.nodes:
+            if core.op_type in ("Erf", "Tanh"):
+                block = self.gelu(core)
+                if block is not None:
+                    yield block
+
+    def gelu(self, core: NodeProto) -> Block | None:
+        """x·½(1 + erf(x/√2)), or x·½(1 + tanh(√(2/π)(x + 0.044715x³))): literals and x alone."""
+        end = str(core.output[0])
+        while True:  # on to the product with x and its halving
+            reader = self.only_reader(end)
+            if reader is None or not self.pointwise(reader) or reader.op_type in ("Erf", "Tanh"):
+                break
+            end = str(reader.output[0])
+        start = str(core.input[0])
+        while True:  # back, tensor by tensor, to the nearest x it is all computed from
+            node = self.producer.get(start)
+            if node is None or not self.pointwise(node):
+                return None
+            self.dominated(start)
+            start = self.dominator.get(start, "")
+            nodes = self.between(start, end) if start else None
+            if nodes is not None and self.dims(start) == self.dims(end) and all(self.pointwise(node) for node in nodes):
+                cores = [node for node in nodes if node.op_type in ("Erf", "Tanh")]
+                if cores == [core] and any(start in node.input for node in nodes if node.op_type == "Mul"):
+                    return Block("gelu", tuple(nodes), start, end)
+
+    def pointwise(self, node: NodeProto) -> bool:
+        """Element-wise arithmetic of activations and literals."""
+        return node.op_type in POINTWISE and all(name in self.data or self.constants.literal(name) for name in node.input if name)
 
 
 def _attribute(node: NodeProto, name: str, default: int) -> int:

@@ -26,7 +26,7 @@ from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, Take, Tokens
-from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
@@ -376,24 +376,31 @@ class _Reader:
         return live
 
     def _blocks(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> list[Block]:
-        from archcalc.spec.onnx_blocks import find_blocks
+        from archcalc.spec.onnx_blocks import Constants, find_blocks
 
-        return find_blocks(self.nodes, data, shapes, self.output, self._scalar)
+        constants = Constants(scalar=self._scalar, literal=lambda name: not self._tables(name), reduced_axes=self._reduced_axes)
+        return find_blocks(self.nodes, data, shapes, self.output, constants)
 
     def _block_operation(self, block: Block, data: set[str], shapes: dict[str, tuple[int, ...]]) -> Operation:
         """Attention or a recurrent layer, with its reshaping, as one operation: [1, N, D] in and out."""
         cost = total_cost([self._cost(node, data, shapes) for node in block.nodes])
         layout = self.layouts.get(block.start, Layout.LAST)
-        for node in block.nodes:
+        for node in block.nodes:  # the block gives a sequence, or (GELU) keeps the layout it read
             for name in node.output:
-                self.layouts[name] = Layout.LAST
+                self.layouts[name] = layout if block.kind == "gelu" else Layout.LAST
         in_dims, out_dims = shapes[block.start], shapes[block.end]
         name = _block_name(block)
         common: dict[str, Any] = {"origin": self.origin, "position": "", "name": name}
         layer: Layer | None = None
-        if layout is Layout.LAST:  # a sequence [1, N, D] with its features last, as archcalc's kinds read it
+        if block.kind == "gelu":
+            layout = self.layouts.get(block.start, Layout.LAST)
+            layer = Activation(**common, function="gelu")
+        elif layout is Layout.LAST and block.kind in ("layernorm", "rmsnorm"):  # features last: the norm's axis
+            layer = LayerNorm(**common, bias=cost.biases > 0) if block.kind == "layernorm" else RMSNorm(**common)
+        elif layout is Layout.LAST:  # a sequence [1, N, D] with its features last, as archcalc's kinds read it
             layer = self._attention(block, in_dims, cost, shapes, common) if block.kind == "attention" else self._recurrent(block, common)
-        return Operation(name, block.kind, (block.start,), block.end, _dropped(in_dims, layout), _dropped(out_dims, Layout.LAST), cost, layer)
+        out_layout = self.layouts[block.end]
+        return Operation(name, block.kind, (block.start,), block.end, _dropped(in_dims, layout), _dropped(out_dims, out_layout), cost, layer)
 
     def _attention(self, block: Block, in_dims: tuple[int, ...], cost: Cost, shapes: dict[str, tuple[int, ...]], common: dict[str, Any]) -> Layer | None:
         """Heads and head width from the scores' shape ([.., h, N, M], from queries [.., d]); key/value
