@@ -2,9 +2,12 @@
 
 `onnx` is imported here alone, and only when an ONNX file is read (`pip install 'archcalc[onnx]'`).
 Nothing in the file is executed: the graph is read as data, and shapes come from ONNX's own shape
-inference. Weights are never loaded: a tensor's dimensions say how many values it holds, and its
-stored bytes are only measured, to refuse a file that declares more than it holds. External data is
-accepted only inside the model's folder, and is never read.
+inference, with the exporter's shape arithmetic folded where it stops (onnx_folding). Weights are not
+loaded: a tensor's dimensions say how many values it holds, and its stored bytes are only measured, to
+refuse a file that declares more than it holds; values are read only to tell a single number, an
+attention mask or a tied copy of an embedding's table. External data is accepted only inside the
+model's folder, and is never read. Attention, recurrent layers and norms written out in arithmetic
+are found as blocks of nodes (onnx_blocks).
 
 Figures: parameters are the floating-point tensors the file holds (initializers and Constant nodes,
 through any constant-only operations) in the inputs of an operation that learns them (ROLES below);
