@@ -333,9 +333,8 @@ class _Reader:
         for node in self.nodes:
             if id(node) in fused or node.op_type == "Constant" or not any(name in data for name in node.input):
                 continue
-            learns = any(self._role(node, index, name, shapes) for index, name in enumerate(node.input) if name and name not in data)
-            if not any(name in live for name in node.output) and not learns:
-                continue  # Shape, Size, or an operation whose result only a Shape reads: nothing the output is computed from
+            if self._unused(node, live, data, shapes):
+                continue
             inputs = tuple(dict.fromkeys(name for name in node.input if name in data))
             for output in (name for name in node.output if name in data):
                 if output not in shapes:
@@ -369,6 +368,13 @@ class _Reader:
             yield Operation(
                 node.name or output_name, node.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost()
             )
+
+    def _unused(self, node: NodeProto, live: set[str], data: set[str], shapes: dict[str, tuple[int, ...]]) -> bool:
+        """Shape, Size, or an operation whose result only a Shape reads: nothing the output is computed
+        from, and nothing learned (a node that holds a weight is kept, so its weight is counted)."""
+        if any(name in live for name in node.output):
+            return False
+        return not any(self._role(node, index, name, shapes) for index, name in enumerate(node.input) if name and name not in data)
 
     def _live(self, data: set[str]) -> set[str]:
         """The activations the model's output is computed from."""
