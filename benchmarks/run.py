@@ -146,7 +146,7 @@ app()
 
 TORCHINFO = """
 import sys, time
-sys.path.insert(0, {root!r})
+sys.path[:0] = [{root!r}, {root!r} + "/cli"]  # archcalc and tests.torch_reference from this checkout
 import torchinfo
 from archcalc.spec import load_spec
 from tests.torch_reference import build_sequence, channels_first

@@ -82,6 +82,16 @@ ARGUMENTS = [
     "length",
     "types",
     "tie",
+    "with",
+    "crop",
+    "from",
+    "like",
+    "scale",
+    "size",
+    "mode",
+    "output_padding",
+    "factor",
+    "affine",
 ]
 EXTREMES = [
     "0",

@@ -1,6 +1,6 @@
 """Hostile input: each is answered with a figure or a located error, promptly, in bounded memory.
 
-The time bound is generous (it catches a hang, not a slowdown: this machine is shared and noisy);
+The time bound is generous (it catches a hang, not a slowdown: CI machines are shared and noisy);
 benchmarks/ measures speed. Memory is the Python heap's peak as tracemalloc sees it.
 """
 

@@ -166,7 +166,7 @@ BAD_SHAPES = [
     # tie: the named layer must be an earlier embedding of the right shape
     (
         "input: 5\nlayers:\n  - embedding: {vocab: 10, dim: 4}\n  - dense: {units: 10, tie: wte}\n",
-        "bad.yaml:4:5: layer 2 (dense): no layer named 'wte' comes before it",
+        "bad.yaml:4:5: layer 2 (dense): no layer is named 'wte'; a layer is given a name with `name:`",
     ),
     (
         "input: 5\nlayers:\n  - dense: {units: 4, name: wte}\n  - dense: {units: 4, tie: wte}\n",
@@ -179,7 +179,9 @@ BAD_SHAPES = [
     ),
     (
         "input: 5\nlayers:\n  - embedding: {vocab: 10, dim: 4, name: wte}\n  - dense: {units: 10, tie: wte, name: wte}\n  - dense: {units: 10, tie: wte}\n",
-        "bad.yaml:5:5: layer 3 (dense): 'wte' names two layers (layer 1 (embedding 'wte') and layer 2 (dense 'wte')); give each a name of its own",
+        # the name is written twice: the first layer that reads it is refused, here the second dense itself
+        "bad.yaml:4:5: layer 2 (dense 'wte'): 'wte' names two layers, layer 1 (embedding 'wte') on line 3 and layer 2 (dense 'wte') on line 4; "
+        "give each a name of its own",
     ),
 ]
 

@@ -23,6 +23,7 @@ from archcalc.model import BudgetKind, DType, Limit
 from archcalc.quantities import parse_count
 from archcalc.render import (
     CheckFormat,
+    Counting,
     OutputFormat,
     ShowOptions,
     Terminal,
@@ -52,6 +53,10 @@ app = typer.Typer(
 SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
+CountOption = Annotated[
+    Counting,
+    typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),
+]
 WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 
 T = TypeVar("T")
@@ -82,7 +87,7 @@ def analyze_all(arguments: list[str], annotate: bool = False) -> list[Report]:
 
 
 def count_option(value: str | None) -> int | None:
-    """`--max-params 25.6M`: read as SPEC.md writes budget numbers."""
+    """`--max-params 25.6M`: read as a spec's `budget:` writes numbers."""
     if value is None:
         return None
     try:
@@ -125,6 +130,8 @@ def root(
       archcalc show '16->8->2'
 
       archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
+
+      archcalc examples
     """
 
 
@@ -137,9 +144,12 @@ def show(
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    count: CountOption = Counting.MACS,
     wide: WideOption = False,
 ) -> None:
-    """One network layer by layer: output shape, weights, biases, parameters and MACs.
+    """Show one network layer by layer: shapes, parameters and MACs.
+
+    Each layer's output shape, weights, biases, parameters and multiply-accumulates, and the totals.
 
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
@@ -147,21 +157,25 @@ def show(
 
     (report,) = analyze_all([spec])
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
-    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain)))
+    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))
 
 
 @app.command()
 def compare(
-    specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC")],
+    specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
     output_format: FormatOption = OutputFormat.TABLE,
+    count: CountOption = Counting.MACS,
     wide: WideOption = False,
 ) -> None:
-    """Totals side by side, with how many times fewer (or more) each has than the first.
+    """Compare the totals of several specs, each against the first.
+
+    How many times fewer (or more) parameters, weights and MACs each has than the first spec; a
+    difference under 1.1× is written as a percentage.
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
     reports = analyze_all(specs)
-    emit(render_compare(reports, output_format, terminal(wide)))
+    emit(render_compare(reports, output_format, terminal(wide), count))
 
 
 def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any
@@ -178,7 +192,7 @@ DTypeOption = Annotated[
 CheckFormatOption = Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json, csv, markdown or github (annotations).", case_sensitive=False)]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit status tells: 0 within budget, 1 over, 2 bad input.")]
 SpecsToCheck = Annotated[
-    list[str], typer.Argument(help="Specs, directories (every .yaml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC")
+    list[str], typer.Argument(help="Specs, directories (every .yaml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC...")
 ]
 
 
@@ -202,10 +216,11 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check specs against their budgets: exit 0 when all are within, 1 when any is over, 2 on bad input.
+    """Check specs against their budgets; exit 1 if any is over.
 
-    Budgets come from each spec's `budget:` and from the --max-… flags, which win. With --against, the
-    one spec must also match the model file layer by layer (a drift gate for CI).
+    Exit 0 when every spec is within its budgets, 1 when any is over, 2 on bad input. Budgets
+    come from each spec's `budget:` and from the --max-… flags, which win. With --against, the one
+    spec must also match the model file layer by layer (a drift gate for CI).
 
     Example: archcalc check archspecs/ --max-macs 5G --format github
 
@@ -247,11 +262,12 @@ def import_model(
     model: Annotated[str, typer.Argument(help="An ONNX model file ('-' for standard input).", show_default=False, metavar="MODEL")],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
 ) -> None:
-    """Write a model file as a readable spec: layers named after its nodes, identical blocks as `repeat`.
+    """Write a model file as a spec you can read and keep.
 
-    Operations no layer kind describes become `counted` layers that carry their figures, so `show` of
-    the spec gives the model's totals. Keep the spec in the repository and hold it to the model in CI
-    with `archcalc check SPEC --against MODEL`.
+    Layers are named after the model's nodes, and identical blocks become a `repeat`. Operations no
+    layer kind describes become `counted` layers that carry their figures, so `show` of the spec
+    gives the model's totals. Keep the spec in the repository and hold it to the model in CI with
+    `archcalc check SPEC --against MODEL`.
 
     Example: archcalc import resnet18.onnx -o resnet18.yaml
     """
@@ -282,17 +298,19 @@ def diff(
     output_format: FormatOption = OutputFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="Compare the layers this many levels inside composite blocks.")] = 0,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="List unchanged layers too.")] = False,
+    count: CountOption = Counting.MACS,
 ) -> None:
-    """What changed between two specs, layer by layer: parameters, MACs and shapes, in numbers and percent.
+    """Show what changed between two specs, layer by layer.
 
-    Layers are matched like lines in a text diff, so inserted and removed layers line up.
+    Parameters, MACs and shapes, in numbers and percent. Layers are matched like lines in a text
+    diff, so inserted and removed layers line up.
 
     Example: archcalc diff archspecs/zoo/torchvision/resnet18.yaml archspecs/zoo/torchvision/resnet34.yaml
     """
     from archcalc.engine.diff import diff_reports
 
     before, after = analyze_all([base, head])
-    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all))
+    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all, count))
 
 
 @app.command()
@@ -300,8 +318,10 @@ def sharing(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Parameter sharing per conv layer: the positions each weight is reused at, and what the same
-    mapping costs unshared (a locally connected layer) or fully connected (a dense layer).
+    """Show what each conv layer's weight sharing saves.
+
+    The positions each weight is reused at, and what the same mapping costs unshared (a locally
+    connected layer) or fully connected (a dense layer).
 
     Example: archcalc sharing archspecs/exercises/ex2_diagonal_filter.yaml
     """
@@ -313,7 +333,10 @@ def sharing(
 
 @app.command()
 def layers(output_format: FormatOption = OutputFormat.TABLE) -> None:
-    """Every layer kind a spec can use: the names it may be written as, its arguments, what it counts.
+    """List every layer kind, its arguments and what it counts.
+
+    The names each kind may be written as, its arguments (the main one marked, defaults after =),
+    its parameters and its MACs.
 
     Example: archcalc layers --format markdown
     """
@@ -347,13 +370,15 @@ def sizes_option(text: str) -> list[int]:
 
 @app.command()
 def sweep(
-    specs: Annotated[list[str], typer.Argument(help="Specs with an image-like input. " + SPEC_HELP, show_default=False, metavar="SPEC")],
+    specs: Annotated[list[str], typer.Argument(help="Specs with an image-like input. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
     sizes: Annotated[str, typer.Option("--sizes", "-s", help="Input sides to try, comma-separated; every spatial axis takes each.")] = "4,8,16,32,64,128,224",
     output_format: FormatOption = OutputFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
+    count: CountOption = Counting.MACS,
 ) -> None:
-    """How parameters and MACs grow with the input's side: a table, the growth exponent k, a log-log chart.
+    """Show how parameters and MACs grow with the input size.
 
+    A table at each input side, the growth exponent k (figure ∝ side^k), and a log-log chart.
     An ANN's first layer grows as side²; a conv layer's weights do not grow at all.
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
@@ -363,7 +388,43 @@ def sweep(
     chosen = sizes_option(sizes)
     reports = analyze_all(specs)
     sweeps = guarded(lambda: [sweep_sizes(report.spec, chosen) for report in reports])
-    emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value))
+    emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count))
+
+
+@app.command()
+def schema() -> None:
+    """Print the spec format as a JSON Schema, for editors.
+
+    JSON Schema draft 2020-12, generated from the layer kinds archcalc reads: every kind and
+    argument. Save it and point your editor at it; a spec's first line
+    `# yaml-language-server: $schema=archcalc.schema.json` turns on completion and checks.
+
+    Example: archcalc schema > archcalc.schema.json
+    """
+    from archcalc.render.json_format import dumps
+    from archcalc.spec.schema import spec_schema
+
+    emit(dumps(spec_schema()))
+
+
+@app.command()
+def examples(
+    contains: Annotated[str | None, typer.Argument(help="Only the examples whose path contains this text.", show_default=False, metavar="[TEXT]")] = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """List the example specs that come with archcalc.
+
+    The article's seed specs and exercises, and real architectures (the zoo), with where they are
+    installed: run one, or copy it to start a spec of your own.
+
+    Example: archcalc examples resnet
+    """
+    from archcalc.examples import example_specs, examples_directory
+    from archcalc.render.examples import render_examples
+
+    directory = examples_directory()
+    found = guarded(lambda: example_specs(directory, contains))
+    emit(render_examples(directory, found, output_format, terminal()))
 
 
 def main() -> None:

@@ -9,7 +9,9 @@ MAX_COUNT = 10**36
 """Larger than any real size, budget or count, small enough that every product of them prints quickly."""
 
 SUFFIX_EXPONENTS = {"": 0, "K": 3, "M": 6, "G": 9, "T": 12}
-_COUNT = re.compile(r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGT]?)\s*$", re.IGNORECASE)
+COUNT_PATTERN = r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$"
+"""A count written as text (`25.6M`, `1e6`, `25_557_032`); `archcalc schema` gives editors the same pattern."""
+_COUNT = re.compile(COUNT_PATTERN)
 
 
 def parse_count(text: str | int | float) -> int:

@@ -18,6 +18,7 @@ from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Padding, PerAxis
 from tests.torch_reference import NAMED, build_sequence, builds
+from tests.torch_reference.graph import named_output
 
 
 class LastAxis(nn.Module):
@@ -59,12 +60,18 @@ class Add(nn.Module):
 
 
 class Cat(nn.Module):
-    def __init__(self, branches: list[nn.Module]) -> None:
+    """Branches of the same input, and named outputs (cropped to fit with `crop`), on the channels."""
+
+    def __init__(self, branches: list[nn.Module], names: tuple[str, ...] = (), crop: bool = False) -> None:
         super().__init__()
         self.branches = nn.ModuleList(branches)
+        self.names = names
+        self.crop = crop
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([branch(x) for branch in self.branches], dim=1)
+        outputs = [branch(x) for branch in self.branches]
+        outputs += [named_output(name, outputs[0], self.crop) for name in self.names]
+        return torch.cat(outputs, dim=1)
 
 
 class SqueezeExciteModule(nn.Module):
@@ -105,7 +112,7 @@ ACTIVATIONS = {
 
 
 def axes(values: PerAxis, rank: int) -> tuple[int, ...]:
-    """SPEC.md's per-axis rule, written again here on purpose: the reference must not share code
+    """The spec's per-axis rule (docs/spec.md), written again here on purpose: the reference must not share code
     with what it checks."""
     return values * rank if len(values) == 1 else values
 
@@ -205,7 +212,7 @@ def residual(layer: Residual, x: torch.Tensor) -> nn.Module:
 
 @builds(Concat)
 def concat(layer: Concat, x: torch.Tensor) -> nn.Module:
-    return Cat([build_sequence(branch, x)[0] for branch in layer.branches])
+    return Cat([build_sequence(branch, x)[0] for branch in layer.branches or ((),)], layer.with_, layer.crop)
 
 
 @builds(SqueezeExcite)

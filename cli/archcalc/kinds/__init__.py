@@ -15,12 +15,15 @@ from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation, Dropout, PReLU, StochasticDepth
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
+from archcalc.kinds.graph import Add, Branch, Multiply
 from archcalc.kinds.mlp import GatedMLP
-from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
+from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
+from archcalc.kinds.side_output import SideOutput
 from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Layer
 
 KINDS: tuple[type[Layer], ...] = (
@@ -57,6 +60,15 @@ KINDS: tuple[type[Layer], ...] = (
     Split,
     ChannelShuffle,
     StochasticDepth,
+    SideOutput,
+    ConvTranspose,
+    Upsample,
+    PixelShuffle,
+    GroupNorm,
+    InstanceNorm,
+    Add,
+    Multiply,
+    Branch,
 )
 """In the order `archcalc layers` lists them."""
 

@@ -46,7 +46,10 @@ def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int
             cell = grid[row(figure)][column(size)]
             grid[row(figure)][column(size)] = marker if cell in (" ", marker) else "◎"
 
-    labels = {height - 1: short(max(values)), 0: short(min(values))}
+    if high_y == low_y:  # every value the same: one level, labelled once, on the row the points are on
+        labels = {height // 2: short(max(values))}
+    else:
+        labels = {height - 1: short(max(values)), 0: short(min(values))}
     if height > 4 and high_y != low_y and high_y < 700:  # math.exp overflows past e^709
         labels[(height - 1) // 2] = short(round(math.exp(low_y + (high_y - low_y) * ((height - 1) // 2) / (height - 1))))
     margin = max(len(label) for label in labels.values())

@@ -1,25 +1,33 @@
-"""Grids as CSV: raw integers, no separators, one header row, for spreadsheets and scripts."""
+"""Grids as CSV, for scripts: one header row of named, unique, ASCII columns; one type per column;
+numbers as numbers (no separators, no units, no words), and an empty cell where there is none."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from archcalc.render.grid import Grid
+from archcalc.render.grid import Cell, Grid, Shown
+
+CsvValue = int | float | str | None
 
 
 def csv_text(grid: Grid) -> str:
+    header, rows = csv_records(grid)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    depth = ["depth"] if grid.nested else []
-    writer.writerow([_snake(column.title) for column in grid.columns] + depth)
-    for row in grid.rows:
-        writer.writerow([("" if cell is None else cell) for cell in row.cells] + ([row.depth] if grid.nested else []))
-    if grid.total is not None:
-        writer.writerow([("" if cell is None else cell) for cell in grid.total.cells] + ([""] if grid.nested else []))
+    writer.writerow(header)
+    writer.writerows([["" if value is None else value for value in row] for row in rows])
     return buffer.getvalue()
 
 
-def _snake(title: str) -> str:
-    """'params vs first' -> 'params_vs_first', '#' -> 'position'."""
-    return "position" if title == "#" else title.lower().replace(" ", "_")
+def csv_records(grid: Grid) -> tuple[list[str], list[list[CsvValue]]]:
+    """The header and the typed rows CSV writes: nested grids (show) say each row's depth."""
+    header = [column.csv_name for column in grid.columns] + (["depth"] if grid.nested else [])
+    rows = [[csv_value(cell) for cell in row.cells] + ([row.depth] if grid.nested else []) for row in grid.rows]
+    if grid.total is not None:
+        rows.append([csv_value(cell) for cell in grid.total.cells] + ([None] if grid.nested else []))
+    return header, rows
+
+
+def csv_value(cell: Cell) -> CsvValue:
+    return cell.data if isinstance(cell, Shown) else cell

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archcalc.errors import Origin, SpecError, suggestion
-from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
+from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
 from archcalc.quantities import MAX_COUNT
 from archcalc.spec.yaml_source import Entry, Located, Mapping
@@ -52,7 +52,7 @@ class Arguments:
         for argument in self.kind.ARGUMENTS:
             written = self.entries.get(argument.name)
             if written is not None:
-                values[argument.name] = self.value(argument, written)
+                values[field_name(argument.name)] = self.value(argument, written)
             elif default_of(self.kind, argument.name) is REQUIRED:
                 raise self.error(f"missing required argument '{argument.name}'")
         return values
@@ -97,6 +97,8 @@ class Arguments:
                 if not isinstance(located.value, str) or not located.value:
                     raise self.error(f"'{argument.name}' takes the name of an earlier layer, got {describe(located.value)}", located.origin)
                 return located.value
+            case Reading.LAYER_NAMES:
+                return self.layer_names(located, argument.name)
 
     def whole(self, located: Located, key: str, minimum: int) -> int:
         number = located.value
@@ -115,6 +117,18 @@ class Arguments:
             hint = suggestion(word.lower(), choices) if isinstance(word, str) else None
             raise self.error(f"'{key}' must be one of {', '.join(choices)}, got {describe(word)}", located.origin, hint)
         return word.lower()
+
+    def layer_names(self, located: Located, key: str) -> tuple[str, ...]:
+        """`with: down4` or `with: [p4, p5]`: one earlier layer's name, or a list of them."""
+        items = located.value if isinstance(located.value, list) else [located]
+        if not items:
+            raise self.error(f"'{key}' takes the name of an earlier layer or a list of names, got an empty list", located.origin)
+        names = []
+        for item in items:
+            if not isinstance(item.value, str) or not item.value:
+                raise self.error(f"'{key}' takes the name of an earlier layer or a list of names, got {describe(item.value)}", item.origin)
+            names.append(item.value)
+        return tuple(names)
 
     def per_axis(self, located: Located, key: str, minimum: int) -> PerAxis:
         """One value for every spatial axis, or a list of one per axis."""

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError
-from archcalc.kinds.arguments import Reading
+from archcalc.kinds.arguments import Reading, field_name
 from archcalc.kinds.base import unnamed
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv
@@ -307,10 +307,11 @@ def repeats_collapsed(layers: Sequence[Layer]) -> list[Layer]:
 def _inner_collapsed(layer: Layer) -> Layer:
     changes: dict[str, object] = {}
     for argument in type(layer).ARGUMENTS:
+        field = field_name(argument.name)
         if argument.reading is Reading.LAYERS:
-            changes[argument.name] = tuple(repeats_collapsed(getattr(layer, argument.name)))
+            changes[field] = tuple(repeats_collapsed(getattr(layer, field)))
         elif argument.reading is Reading.BRANCHES:
-            changes[argument.name] = tuple(tuple(repeats_collapsed(branch)) for branch in getattr(layer, argument.name))
+            changes[field] = tuple(tuple(repeats_collapsed(branch)) for branch in getattr(layer, field))
     return replace(layer, **changes) if changes else layer
 
 
@@ -323,10 +324,11 @@ def positioned(layers: Sequence[Layer], parent: str | None) -> tuple[Layer, ...]
         changes: dict[str, object] = {"position": position}
         for argument in type(layer).ARGUMENTS:
             inner = position if argument.name == "layers" else f"{position}.{argument.name}"
+            field = field_name(argument.name)
             if argument.reading is Reading.LAYERS:
-                changes[argument.name] = positioned(getattr(layer, argument.name), inner)
+                changes[field] = positioned(getattr(layer, field), inner)
             elif argument.reading is Reading.BRANCHES:
-                branches = getattr(layer, argument.name)
-                changes[argument.name] = tuple(positioned(branch, f"{position}.branch{index}") for index, branch in enumerate(branches, start=1))
+                branches = getattr(layer, field)
+                changes[field] = tuple(positioned(branch, f"{position}.branch{index}") for index, branch in enumerate(branches, start=1))
         result.append(replace(layer, **changes))
     return tuple(result)

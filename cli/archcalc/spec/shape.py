@@ -10,7 +10,11 @@ from archcalc.quantities import MAX_COUNT
 from archcalc.spec.arguments import describe
 from archcalc.spec.yaml_source import Located
 
-_SEPARATORS = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
+_SEPARATOR = r"\s*[xX×*,]\s*"
+_SEPARATORS = re.compile(_SEPARATOR)
+SHAPE_PATTERN = rf"^\s*\[?\s*0*[1-9][0-9]*(?:{_SEPARATOR}0*[1-9][0-9]*){{0,3}}\s*\]?\s*$"
+"""The shapes `parse_shape` reads from text (`4x4x1`, `4×4×1`, `[4, 4, 1]`), for `archcalc schema`;
+tests/test_schema.py holds the two to the same answers."""
 
 
 def is_number(text: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from archcalc.kinds.arguments import REQUIRED, Reading, default_of
+from archcalc.kinds.arguments import REQUIRED, Reading, default_of, field_name
 from archcalc.model import Layer, Spec
 
 INDENT = "  "
@@ -52,7 +52,7 @@ def _layer(layer: Layer, level: int) -> list[str]:
     inner = pad + INDENT * 2
     lines.extend(f"{inner}{key}: {text}" for key, text in scalars.items())
     for argument in nested:
-        value = getattr(layer, argument.name)
+        value = getattr(layer, field_name(argument.name))
         if argument.reading is Reading.LAYERS:
             lines.append(f"{inner}{argument.name}:" + ("" if value else " []"))
             lines.extend(_layer_lines(value, level + 3))
@@ -73,7 +73,7 @@ def _written_arguments(layer: Layer) -> dict[str, str]:
     """Each argument whose value is not its default, as YAML text (nested layers as themselves)."""
     written: dict[str, str] = {}
     for argument in type(layer).ARGUMENTS:
-        value = getattr(layer, argument.name)
+        value = getattr(layer, field_name(argument.name))
         default = default_of(type(layer), argument.name)
         if default is not REQUIRED and value == default:
             continue
@@ -90,6 +90,8 @@ def _written_arguments(layer: Layer) -> dict[str, str]:
                 written[argument.name] = str(value)
             case Reading.LAYER_NAME:
                 written[argument.name] = _text(value)
+            case Reading.LAYER_NAMES:
+                written[argument.name] = _text(value[0]) if len(value) == 1 else "[" + ", ".join(_text(name) for name in value) + "]"
     return written
 
 
