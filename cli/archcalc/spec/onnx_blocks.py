@@ -33,6 +33,10 @@ RECURRENT = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 POINTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Neg", "Erf", "Tanh"}
 """Element-wise arithmetic GELU is written in, with literals (0.5, √2, 0.044715)."""
 
+MAX_BLOCK_NODES = 1024
+"""The most nodes a block holds, and the most steps any search for one takes: an exported attention is
+a few dozen nodes, so a file built to make the search slow costs it little."""
+
 Dims = tuple[int, ...]
 
 
@@ -113,7 +117,7 @@ class _Finder:
     def scores_before(self, weighted: NodeProto) -> NodeProto | None:
         """The product of queries and keys whose softmax `weighted` multiplies with the values."""
         tensor, softmax = weighted.input[0], False
-        while True:
+        for _ in range(MAX_BLOCK_NODES):
             node = self.producer.get(tensor)
             if node is None:
                 return None
@@ -123,6 +127,7 @@ class _Finder:
                 return None
             softmax = softmax or node.op_type == "Softmax"
             tensor = self.inputs(node)[0]
+        return None
 
     def attention(self, scores: NodeProto, weighted: NodeProto) -> Block | None:
         score_dims = self.dims(scores.output[0])
@@ -132,7 +137,9 @@ class _Finder:
         if end is None:
             return None
         start = self.common_dominator([*self.inputs(scores), *self.inputs(weighted)])
-        while start is not None and self.dims(start) != self.dims(end):  # back through a fused projection to the sequence it read
+        for _ in range(MAX_BLOCK_NODES):  # back through a fused projection to the sequence it read
+            if start is None or self.dims(start) == self.dims(end):
+                break
             node = self.producer.get(start)
             start = self.inputs(node)[0] if node is not None and node.op_type in ATTENTION_OPERATORS and len(self.inputs(node)) == 1 else None
         if start is None:
@@ -147,7 +154,7 @@ class _Finder:
     def attention_end(self, weighted: NodeProto, queries: int) -> str | None:
         """After the weighted sum: the heads joined, the output projection (and its bias), back to [1, N, D]."""
         tensor, projected = weighted.output[0], False
-        while True:
+        for _ in range(MAX_BLOCK_NODES):
             reader = self.only_reader(tensor)
             dims = self.dims(tensor)
             bias_next = reader is not None and reader.op_type == "Add" and len(self.inputs(reader)) == 1
@@ -162,6 +169,7 @@ class _Finder:
             elif reader.op_type != "Add" and reader.op_type not in MOVES:
                 return None
             tensor = next(name for name in reader.output if name in self.data)
+        return None
 
     def common_dominator(self, tensors: list[str]) -> str | None:
         """The last tensor every path from the model's input to all of `tensors` passes through."""
@@ -171,7 +179,10 @@ class _Finder:
         return found
 
     def meet(self, first: str, second: str) -> str | None:
-        while first != second:
+        """The nearest tensor that dominates both; None when it is further than a block reaches."""
+        for _ in range(2 * MAX_BLOCK_NODES):
+            if first == second:
+                return first
             first_depth, second_depth = self.dominated(first), self.dominated(second)
             if first_depth >= second_depth:
                 first = self.dominator.get(first, "")
@@ -179,7 +190,7 @@ class _Finder:
                 second = self.dominator.get(second, "")
             if not first or not second:
                 return None
-        return first
+        return None
 
     def dominated(self, tensor: str) -> int:
         """The tensor's depth in the dominator tree (the input is 0), its immediate dominator recorded."""
@@ -225,6 +236,8 @@ class _Finder:
             if id(node) in found:
                 continue
             found[id(node)] = node
+            if len(found) > MAX_BLOCK_NODES:
+                return None
             pending.extend(self.inputs(node))
         nodes = sorted(found.values(), key=lambda node: self.order[id(node)])
         inside = {id(node) for node in nodes}
@@ -265,7 +278,9 @@ class _Finder:
             return None
         layers = [first]
         tensor = self.recurrent_output(first)
-        while tensor is not None:
+        for _ in range(MAX_BLOCK_NODES):
+            if tensor is None:
+                return None
             dims = self.dims(tensor)
             reader = self.only_reader(tensor)
             if dims is not None and len(dims) == 3 and dims[:2] == (1, steps[1]):
@@ -386,13 +401,13 @@ class _Finder:
     def gelu(self, core: NodeProto) -> Block | None:
         """x·½(1 + erf(x/√2)), or x·½(1 + tanh(√(2/π)(x + 0.044715x³))): literals and x alone."""
         end = str(core.output[0])
-        while True:  # on to the product with x and its halving
+        for _ in range(MAX_BLOCK_NODES):  # on to the product with x and its halving
             reader = self.only_reader(end)
             if reader is None or not self.pointwise(reader) or reader.op_type in ("Erf", "Tanh"):
                 break
             end = str(reader.output[0])
         start = str(core.input[0])
-        while True:  # back, tensor by tensor, to the nearest x it is all computed from
+        for _ in range(MAX_BLOCK_NODES):  # back, tensor by tensor, to the nearest x it is all computed from
             node = self.producer.get(start)
             if node is None or not self.pointwise(node):
                 return None
@@ -403,6 +418,7 @@ class _Finder:
                 cores = [node for node in nodes if node.op_type in ("Erf", "Tanh")]
                 if cores == [core] and any(start in node.input for node in nodes if node.op_type == "Mul"):
                     return Block("gelu", tuple(nodes), start, end)
+        return None
 
     def pointwise(self, node: NodeProto) -> bool:
         """Element-wise arithmetic of activations and literals."""
