@@ -161,7 +161,7 @@ def test_multi_query_attention(tmp_path: Path) -> None:
     (attention,) = spec.layers
     assert isinstance(attention, Attention) and (attention.heads, attention.kv_heads, attention.head_dim) == (4, 1, None)
     # q and out 16·16 each, k and v 16·4 each; biases 16 + 4 + 4 + 16
-    # projections 6·16·16 + 2·6·16·4 + 6·16·16; scores and weighted sum 2·6·6·4 heads·4
+    # projections 6·16·16 + 2·6·16·4 + 6·16·16; scores and weighted sum 2 · 6·6 · 4 heads · 4
     assert report.total == Cost(weights=640, biases=40, macs=1536 + 768 + 1536 + 2 * 36 * 16)
 
 
