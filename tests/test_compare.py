@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -50,3 +52,18 @@ def test_fewer_or_more(baseline: int, value: int, expected: str) -> None:
 @pytest.mark.parametrize(("fraction", "expected"), [(0.123, "12.3%"), (0.00042, "0.042%"), (-0.004, "-0.4%"), (0.0, "0.0%"), (0.0099996, "1.0%")])
 def test_percent_keeps_two_significant_digits_below_one_percent(fraction: float, expected: str) -> None:
     assert percent(fraction) == expected
+
+
+@pytest.mark.parametrize(("order", "expected"), [("given", ["16->8->2", "4->64", "16->2"]), ("params", ["16->2", "16->8->2", "4->64"])])
+def test_sort_orders_the_specs_and_the_first_is_the_baseline(order: str, expected: list[str]) -> None:
+    result = CliRunner().invoke(app, ["compare", "16->8->2", "4->64", "16->2", "--sort", order, "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = result.stdout.splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == expected  # params 154, 320, 34
+    assert rows[0].split(",")[-3:] == ["1.0", "1.0", "1.0"]  # the first row is the baseline
+
+
+def test_sort_by_macs_puts_the_cheapest_first() -> None:
+    result = CliRunner().invoke(app, ["compare", "16->8->2", "4->64", "16->2", "--sort", "macs", "--format", "json"])
+    names = [spec["name"] for spec in json.loads(result.stdout)["specs"]]
+    assert names == ["16->2", "16->8->2", "4->64"]  # MACs 32, 144, 256

@@ -160,12 +160,21 @@ def show(
     emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))
 
 
+class SortOrder(str, enum.Enum):
+    AS_GIVEN = "given"
+    PARAMS = "params"
+    MACS = "macs"
+
+
 @app.command()
 def compare(
     specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
     output_format: FormatOption = OutputFormat.TABLE,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
+    sort: Annotated[
+        SortOrder, typer.Option("--sort", help="Order of the specs: as given, or by params or MACs, smallest first (the first is the baseline).")
+    ] = SortOrder.AS_GIVEN,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
@@ -175,6 +184,8 @@ def compare(
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
     reports = analyze_all(specs)
+    if sort is not SortOrder.AS_GIVEN:
+        reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     emit(render_compare(reports, output_format, terminal(wide), count))
 
 
