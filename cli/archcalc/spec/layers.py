@@ -63,4 +63,4 @@ class LayerReader:
             return value.value
         if kind.MAIN is None:
             raise SpecError(f"{written} takes a mapping of arguments, not {describe(value.value)}", value.origin, f"layer {position} ({reported})")
-        return {kind.MAIN: Entry(kind.MAIN, value.origin, value)}
+        return {kind.MAIN: Entry(kind.MAIN, value, value.line, value.column)}

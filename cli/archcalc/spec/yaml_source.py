@@ -1,98 +1,132 @@
 """YAML text -> a tree of values that remember their line and column. The only place yaml is used.
 
-PyYAML's safe composer gives nodes with marks; we turn those into `Located` values ourselves so
-that every later error can point at what the user wrote. Guards here keep hostile input cheap:
-alias expansion is counted, nesting depth is bounded, duplicate keys are refused.
+libyaml's parser (PyYAML's CSafeLoader) reads the text into a stream of events, and one loop here
+turns the events straight into `Located` values: no node graph, no PyYAML resolver or constructor.
+That loop is all of archcalc's reading of YAML, so its rules are written here once:
+- scalars: YAML 1.1's nulls, booleans and floats, and archcalc's one rule for whole numbers
+  (quantities.whole_number): `010` and `0_10`, which YAML 1.1 reads as octal, are refused where
+  written; hex, sexagesimal and dates stay text, as written (a spec means what it shows);
+- keys are the text as written (`on:` is "on", not True); duplicate keys are refused;
+- only the standard tags (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!seq`, `!!map`):
+  `!!python/...` and every other tag is refused, never constructed;
+- anchors, aliases and `<<` merge keys; an alias shares the value it names instead of copying it;
+- bounds that keep hostile input cheap, checked as the events arrive: the values written, the
+  values aliases copy (a billion laughs is refused at its first few aliases) and the nesting depth.
+A position is kept as two ints and becomes an `Origin` only when an error or a layer asks for one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import yaml
+from yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent
 
 from archcalc.errors import Origin, SpecError
-from archcalc.values import value
+from archcalc.printable import quoted
+from archcalc.quantities import NUMBER_LIKE, whole_number
 
 Scalar = str | int | float | bool | None
 
-_SEQUENCE_TAG = "tag:yaml.org,2002:seq"
-_MAPPING_TAG = "tag:yaml.org,2002:map"
-_DECIMAL = re.compile(r"^[-+]?[0-9][0-9_]*$")
+MAX_VALUES = 1_000_000
+"""Values a spec may hold, aliases followed: a 100,000-layer spec of convs with three arguments
+each holds 900,000. Past it the spec is refused before any layer is read."""
 
-MAX_VALUES = 200_000
-"""More values than any real spec has; stops alias-expansion bombs (a billion laughs) early."""
+MAX_COPIED_VALUES = 50_000
+"""Values that aliases may copy in one spec: far more than a block reused by aliases needs, and few
+enough that a spec of a few KB never costs more than a second however its aliases multiply."""
 
 MAX_DEPTH = 100
-"""Deeper nesting than any real spec; keeps conversion and parsing far from Python's recursion limit."""
+"""Deeper nesting than any real spec; keeps every later step far from Python's recursion limit."""
 
 
-@value
 class Located:
-    """A YAML value and where it starts. `value` is a Scalar, a list of Located or a Mapping."""
+    """A YAML value and where it starts. `value` is a Scalar, a list of Located or a Mapping.
 
-    value: object
-    origin: Origin
+    A plain class with slots and the position as ints: a 100,000-layer spec holds a million of these."""
+
+    __slots__ = ("column", "line", "source", "value")
+
+    def __init__(self, value: object, source: str, line: int | None = None, column: int | None = None) -> None:
+        self.value = value
+        self.source = source
+        self.line = line
+        self.column = column
+
+    @classmethod
+    def at(cls, value: object, origin: Origin) -> Located:
+        return cls(value, origin.source, origin.line, origin.column)
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.source, self.line, self.column)
+
+    def __repr__(self) -> str:
+        return f"Located({self.value!r}, {self.origin})"
 
 
-@value
 class Entry:
     """One `key: value` of a mapping, with the key's own position (for 'unknown key' errors)."""
 
-    key: str
-    key_origin: Origin
-    value: Located
+    __slots__ = ("key", "key_column", "key_line", "value")
+
+    def __init__(self, key: str, value: Located, key_line: int | None, key_column: int | None) -> None:
+        self.key = key
+        self.value = value
+        self.key_line = key_line
+        self.key_column = key_column
+
+    @property
+    def key_origin(self) -> Origin:
+        return Origin(self.value.source, self.key_line, self.key_column)
+
+    def __repr__(self) -> str:
+        return f"Entry({self.key!r}: {self.value!r})"
 
 
 Mapping = dict[str, Entry]
 
-
-def origin_of(mark: yaml.Mark | None, source: str) -> Origin:
-    if mark is None:
-        return Origin(source)
-    return Origin(source, mark.line + 1, mark.column + 1)
-
-
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's C parser when PyYAML was built with it (3× faster on big specs); the same safe tags."""
+"""libyaml's C parser when PyYAML was built with it; PyYAML's own parser gives the same events."""
+
+_STANDARD = "tag:yaml.org,2002:"
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLEANS = {
+    **dict.fromkeys(("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+}
+_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?\Z")  # YAML 1.1's, as PyYAML reads it
+_SPECIAL_FLOATS = {
+    **{sign + infinity: float(sign + "inf") for sign in ("", "+", "-") for infinity in (".inf", ".Inf", ".INF")},
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
+}
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What YAML does not allow in a document (its c-printable set)."""
 
 
 def load_located(text: str, source: str) -> Located:
     """Parse one YAML document safely; raise SpecError located at the problem."""
     loader = SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise SpecError("the spec is empty", Origin(source, 1, 1))
-        if expanded_size(node, {}) > MAX_VALUES:
-            problem = f"the spec expands to more than {MAX_VALUES:,} values once its aliases are followed (an alias bomb, or an alias inside itself?)"
-            raise SpecError(problem, origin_of(node.start_mark, source))
-        return _Converter(loader, source).convert(node, depth=0)
+        return _Builder(source).document(loader.get_event)
     except yaml.MarkedYAMLError as error:
         raise yaml_error(error, source) from None
-    except yaml.YAMLError as error:
-        raise SpecError(f"invalid YAML: {error}", Origin(source)) from None
-    except RecursionError:
-        raise SpecError(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", Origin(source)) from None
+    except (yaml.YAMLError, UnicodeEncodeError) as error:  # the reader refused a character (NUL, a lone surrogate)
+        raise unreadable_character(text, source) or SpecError(f"invalid YAML: {' '.join(str(error).split())}", Origin(source)) from None
     finally:
         loader.dispose()
 
 
-def expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
-    """How many values the document holds once every alias is expanded, counted without expanding:
-    an aliased node is one object in the graph, so its size is computed once (memoised by id)."""
-    known = sizes.get(id(node))
-    if known is not None:
-        return known
-    sizes[id(node)] = MAX_VALUES + 1  # a node met again while it is being counted: a cycle
-    if isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(expanded_size(item, sizes) for item in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(expanded_size(key, sizes) + expanded_size(value, sizes) for key, value in node.value)
-    else:
-        size = 1
-    sizes[id(node)] = min(size, 10 * MAX_VALUES)  # capped: the exact size of a bomb is not needed
-    return sizes[id(node)]
+def unreadable_character(text: str, source: str) -> SpecError | None:
+    """The first character YAML does not allow, located on its line, as one line of message."""
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    problem = f"the character U+{ord(found.group()):04X} is not allowed in YAML"
+    return SpecError(problem, Origin(source, line, column), None, "a spec is plain UTF-8 text; is this a binary file?")
 
 
 def yaml_error(error: yaml.MarkedYAMLError, source: str) -> SpecError:
@@ -101,69 +135,248 @@ def yaml_error(error: yaml.MarkedYAMLError, source: str) -> SpecError:
     problem = error.problem or "invalid YAML"
     if error.context and error.context_mark is not None:
         noticed = "" if error.problem_mark is None else f" (noticed at line {error.problem_mark.line + 1}, column {error.problem_mark.column + 1})"
-        return SpecError(f"invalid YAML {error.context}: {problem}{noticed}", origin_of(error.context_mark, source))
-    return SpecError(f"invalid YAML: {problem}", origin_of(error.problem_mark, source))
+        return SpecError(f"invalid YAML {error.context}: {problem}{noticed}", _origin(error.context_mark, source))
+    return SpecError(f"invalid YAML: {problem}", _origin(error.problem_mark, source))
 
 
-class _Converter:
-    """Walks the composed node graph once, counting every value it produces (aliases included)."""
+def _origin(mark: yaml.Mark | None, source: str) -> Origin:
+    return Origin(source) if mark is None else Origin(source, mark.line + 1, mark.column + 1)
 
-    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader, source: str) -> None:
-        self.loader = loader
+
+def plain_scalar(text: str) -> Scalar:
+    """An untagged, unquoted scalar: YAML 1.1's null, booleans and floats; whole numbers by
+    archcalc's rule (ValueError for `010`); anything else is the text as written."""
+    first = text[:1]
+    if first.isdigit() or first in ("-", "+", "."):
+        if NUMBER_LIKE.match(text):
+            return whole_number(text)
+        if _FLOAT.match(text) and any(character.isdigit() for character in text):
+            return float(text.replace("_", ""))
+        special = _SPECIAL_FLOATS.get(text)
+        return text if special is None else special
+    if text in _BOOLEANS:
+        return _BOOLEANS[text]
+    if text in _NULLS:
+        return None
+    return text
+
+
+def tagged_scalar(tag: str, text: str) -> Scalar:
+    """A scalar with one of the standard tags (`!!int 8`), read as that type or refused (ValueError)."""
+    match tag[len(_STANDARD) :] if tag.startswith(_STANDARD) else tag:
+        case "str" | "!":
+            return text
+        case "int":
+            return whole_number(text)
+        case "float":
+            number = plain_scalar(text)
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise ValueError(f"cannot read {quoted(text)} as a float")
+            return float(number)
+        case "bool":
+            if text not in _BOOLEANS:
+                raise ValueError(f"cannot read {quoted(text)} as true or false")
+            return _BOOLEANS[text]
+        case "null":
+            if text not in _NULLS:
+                raise ValueError(f"cannot read {quoted(text)} as null")
+            return None
+        case _:
+            raise TypeError(tag)
+
+
+def shown_tag(tag: str) -> str:
+    """A tag as the resolver names it (`tag:yaml.org,2002:python/name:os.system`), a long one cut short."""
+    return tag if len(tag) <= 80 else tag[:60] + "…"
+
+
+class _Open:
+    """A sequence or mapping whose events are still arriving."""
+
+    __slots__ = ("anchor", "height", "is_mapping", "items", "key", "key_column", "key_line", "located", "merges", "merging", "size")
+
+    def __init__(self, located: Located, is_mapping: bool, anchor: str | None) -> None:
+        self.located = located
+        self.items: list[Located] | Mapping = located.value  # type: ignore[assignment]
+        self.is_mapping = is_mapping
+        self.anchor = anchor
+        self.size = 1  # values once aliases are followed, this one included
+        self.height = 1  # levels of nesting, this one included
+        self.key = ""  # a mapping's key whose value comes next
+        self.merging = False  # that key is `<<`: the value is merged
+        self.key_line = 0
+        self.key_column = 0
+        self.merges: list[Located] = []  # `<<` values, in the order written
+
+
+class _Builder:
+    """Turns one document's events into Located values, counting as it goes."""
+
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.count = 0
+        self.anchors: dict[str, tuple[Located, int, int, str | None]] = {}  # value, size, height, a scalar's text
+        self.written = 0
+        self.copied = 0
 
-    def convert(self, node: yaml.Node, depth: int) -> Located:
-        origin = origin_of(node.start_mark, self.source)
-        self.count += 1
-        if self.count > MAX_VALUES:
-            raise SpecError(f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)", origin)
-        if depth > MAX_DEPTH:
-            raise SpecError(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", origin)
-        if isinstance(node, yaml.ScalarNode):
-            return Located(self._scalar(node), origin)
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in (_SEQUENCE_TAG, _MAPPING_TAG):
-            raise SpecError(f"the YAML tag {node.tag} is not allowed in a spec", origin)
-        if isinstance(node, yaml.SequenceNode):
-            return Located([self.convert(item, depth + 1) for item in node.value], origin)
-        if isinstance(node, yaml.MappingNode):
-            return Located(self._mapping(node, depth), origin)
-        raise SpecError("unsupported YAML node", origin)  # pragma: no cover - yaml has no other kind
+    def error(self, problem: str, event: yaml.Event, hint: str | None = None) -> SpecError:
+        return SpecError(problem, _origin(event.start_mark, self.source), None, hint)
 
-    def _scalar(self, node: yaml.ScalarNode) -> Scalar:
-        try:
-            value: object = self.loader.construct_object(node)  # the safe constructor: unknown tags raise here
-        except (ValueError, TypeError, ArithmeticError, LookupError):
-            # PyYAML's constructors fail this way on a tagged scalar they cannot read (`!!int ` with
-            # nothing after it), and Python refuses integers of more than 4,300 digits.
-            where = origin_of(node.start_mark, self.source)
-            if len(node.value) > 4000:
-                raise SpecError("a number too long to read", where) from None
-            raise SpecError(f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}", where) from None
-        if isinstance(value, int) and not isinstance(value, bool) and not _DECIMAL.match(node.value):
-            return str(node.value)  # YAML 1.1 reads 0x10 as 16 and 1:30 as 90; a spec means what it shows
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return value
-        return str(node.value)  # timestamps and binary: keep the text; validation says what was expected
+    def document(self, get: Callable[[], yaml.Event]) -> Located:
+        """StreamStart, DocumentStart, the root value's events, DocumentEnd, then StreamEnd."""
+        get()
+        if type(get()) is StreamEndEvent:
+            raise SpecError("the spec is empty", Origin(self.source, 1, 1))
+        root = self.root(get)
+        get()
+        after = get()
+        if type(after) is not StreamEndEvent:
+            raise self.error("a spec is one YAML document, and a second one starts here", after, "remove the '---' line, or split the file")
+        return root
 
-    def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
-        seen: dict[str, Origin] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+    def root(self, get: Callable[[], yaml.Event]) -> Located:
+        """The document's root value. One loop with an explicit stack: no recursion, however deep."""
+        source = self.source
+        stack: list[_Open] = []
+        key_expected = False  # the innermost open container is a mapping waiting for its next key
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent:
+                mark = event.start_mark
+                if key_expected:  # keys are text as written; `<<` merges
+                    self.count(event)
+                    top = stack[-1]
+                    text = event.value
+                    top.merging = text == "<<" and event.implicit[0]
+                    if top.merging and top.merges:
+                        raise self.error("duplicate key '<<'; merge several mappings with one `<<: [*a, *b]`", event)
+                    if not top.merging:
+                        top.key = self.new_key(top, text, event)
+                    top.key_line, top.key_column = mark.line + 1, mark.column + 1
+                    top.size += 1
+                    key_expected = False
+                    if event.anchor is not None:
+                        self.anchor(event.anchor, Located(text, source, mark.line + 1, mark.column + 1), 1, 0, text, event)
+                    continue
+                self.count(event)
+                node = Located(self.scalar(event), source, mark.line + 1, mark.column + 1)
+                size, height = 1, 0
+                if event.anchor is not None:
+                    self.anchor(event.anchor, node, 1, 0, event.value, event)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if key_expected:
+                    raise self.error("a mapping key must be plain text", event)
+                self.count(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise self.error(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", event)
+                tag = event.tag
+                is_mapping = kind is MappingStartEvent
+                if tag is not None and tag != "!" and tag != _STANDARD + ("map" if is_mapping else "seq"):
+                    raise self.error(f"the YAML tag {shown_tag(tag)} is not allowed in a spec", event)
+                if event.anchor is not None and event.anchor in self.anchors:
+                    raise self.duplicate_anchor(event.anchor, event)
+                mark = event.start_mark
+                container: Mapping | list[Located] = {} if is_mapping else []
+                stack.append(_Open(Located(container, source, mark.line + 1, mark.column + 1), is_mapping, event.anchor))
+                key_expected = is_mapping
                 continue
-            key = self._key(key_node)
-            where = origin_of(key_node.start_mark, self.source)
-            if key in seen:
-                raise SpecError(f"duplicate key '{key}' (first written at line {seen[key].line})", where)
-            seen[key] = where
-        self.loader.flatten_mapping(node)  # `<<: *base` merges; keys written here override merged ones
-        entries: Mapping = {}
-        for key_node, value_node in node.value:
-            key = self._key(key_node)
-            entries[key] = Entry(key, origin_of(key_node.start_mark, self.source), self.convert(value_node, depth + 1))
-        return entries
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                top = stack.pop()
+                if top.merges:
+                    self.merge(top)
+                node, size, height = top.located, top.size, top.height
+                if top.anchor is not None:
+                    self.anchors[top.anchor] = (node, size, height, None)
+            elif kind is AliasEvent:
+                node, size, height, text = self.alias(event, stack)
+                if key_expected:
+                    if text is None:
+                        raise self.error("a mapping key must be plain text", event)
+                    top = stack[-1]
+                    top.merging = False
+                    top.key = self.new_key(top, text, event)
+                    top.key_line, top.key_column = event.start_mark.line + 1, event.start_mark.column + 1
+                    top.size += 1
+                    key_expected = False
+                    continue
+            else:  # pragma: no cover - a document's events are only the ones above
+                raise self.error(f"unexpected YAML event {kind.__name__}", event)
+            if not stack:
+                return node
+            top = stack[-1]
+            top.size += size
+            if height >= top.height:
+                top.height = height + 1
+            if top.is_mapping:
+                if top.merging:
+                    top.merges.append(node)
+                else:
+                    top.items[top.key] = Entry(top.key, node, top.key_line, top.key_column)  # type: ignore[call-overload]
+                key_expected = True
+            else:
+                top.items.append(node)  # type: ignore[union-attr]
+                key_expected = False
 
-    def _key(self, key_node: yaml.Node) -> str:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise SpecError("a mapping key must be plain text", origin_of(key_node.start_mark, self.source))
-        return str(key_node.value)  # the text as written: `on:` stays "on", not True
+    def count(self, event: yaml.Event) -> None:
+        self.written += 1
+        if self.written + self.copied > MAX_VALUES:
+            raise self.error(f"the spec holds more than {MAX_VALUES:,} values; archcalc reads specs of up to about 100,000 layers", event)
+
+    def scalar(self, event: yaml.ScalarEvent) -> Scalar:
+        tag, text = event.tag, event.value
+        try:
+            if tag is None:
+                return plain_scalar(text) if event.implicit[0] else text
+            return tagged_scalar(tag, text)
+        except ValueError as error:
+            hint = "quote it if it is text" if tag is None and text.lstrip("+-")[:1] == "0" else None
+            raise self.error(str(error), event, hint) from None
+        except TypeError:
+            raise self.error(f"the YAML tag {shown_tag(tag)} is not allowed in a spec", event) from None
+
+    def new_key(self, mapping: _Open, key: str, event: yaml.Event) -> str:
+        written = mapping.items.get(key)  # type: ignore[union-attr]
+        if written is not None:
+            raise self.error(f"duplicate key {quoted(key)} (first written at line {written.key_line})", event)
+        return key
+
+    def anchor(self, name: str, node: Located, size: int, height: int, text: str | None, event: yaml.Event) -> None:
+        if name in self.anchors:
+            raise self.duplicate_anchor(name, event)
+        self.anchors[name] = (node, size, height, text)
+
+    def duplicate_anchor(self, name: str, event: yaml.Event) -> SpecError:
+        first = self.anchors[name][0]
+        return self.error(f"the anchor &{quoted(name)[1:-1]} is defined twice (first at line {first.line})", event)
+
+    def alias(self, event: yaml.AliasEvent, stack: list[_Open]) -> tuple[Located, int, int, str | None]:
+        """The value an alias names, shared; its size is what the alias copies."""
+        name = event.anchor
+        found = self.anchors.get(name)
+        if found is None:
+            if any(open_.anchor == name for open_ in stack):
+                raise self.error(f"the alias *{quoted(name)[1:-1]} is used inside its own anchor, which would make it endless", event)
+            raise self.error(f"the alias *{quoted(name)[1:-1]} names no anchor written before it", event)
+        node, size, height, text = found
+        self.copied += size
+        if self.copied > MAX_COPIED_VALUES:
+            problem = f"aliases copy more than {MAX_COPIED_VALUES:,} values in this spec (*{quoted(name)[1:-1]} copies {size:,} each time; an alias bomb?)"
+            raise self.error(problem, event, "write a block that repeats with `repeat: {times: N, layers: [...]}`")
+        if self.written + self.copied > MAX_VALUES:
+            raise self.error(f"the spec holds more than {MAX_VALUES:,} values once its aliases are followed", event)
+        if len(stack) + height > MAX_DEPTH:
+            raise self.error(f"the YAML is nested too deeply once this alias is followed (archcalc reads at most {MAX_DEPTH} levels)", event)
+        return node, size, height, text
+
+    def merge(self, mapping: _Open) -> None:
+        """`<<: *base` or `<<: [*a, *b]`: their keys, an earlier mapping's over a later one's, and the
+        keys written here over them all, as YAML's merge key is defined."""
+        (value,) = mapping.merges
+        merged: Mapping = {}
+        for source in value.value if isinstance(value.value, list) else [value]:
+            if not isinstance(source.value, dict):
+                raise SpecError("`<<` merges a mapping or a list of mappings", source.origin)
+            for key, entry in source.value.items():
+                merged.setdefault(key, entry)
+        merged.update(mapping.items)  # type: ignore[arg-type]
+        mapping.located.value = merged
