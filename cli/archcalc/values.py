@@ -130,27 +130,27 @@ _set = object.__setattr__
 
 
 def _init(self: Any, *args: object, **kwargs: object) -> None:
-    """Each field in order, from the positional arguments, then the keywords, then its default.
-    Set one at a time and in order, so that instances share their dicts' keys (PEP 412)."""
+    """The first instance of a class: compile the class's own `__init__`, then build with it."""
     cls = type(self)
-    names = cls.__value_names__
-    if args:
-        if cls.__value_kw_only__ or len(args) > len(names):
-            raise TypeError(f"{cls.__name__}() takes {0 if cls.__value_kw_only__ else len(names)} positional arguments but {len(args)} were given")
-        for name, argument in zip(names, args, strict=False):  # the first len(args) fields
-            _set(self, name, argument)
-    defaults = cls.__value_defaults__
-    for name in names[len(args) :]:
-        argument = kwargs.pop(name, MISSING)
-        if argument is MISSING:
-            argument = defaults.get(name, MISSING)
-            if argument is MISSING:
-                raise TypeError(f"{cls.__name__}() missing argument: '{name}'")
-        _set(self, name, argument)
-    if kwargs:
-        name = next(iter(kwargs))
-        problem = "multiple values for argument" if name in names else "an unexpected keyword argument"
-        raise TypeError(f"{cls.__name__}() got {problem} '{name}'")
+    init = _compiled_init(cls)
+    type.__setattr__(cls, "__init__", init)
+    init(self, *args, **kwargs)
+
+
+def _compiled_init(cls: type) -> Callable[..., None]:
+    """`__init__` for `cls` as a dataclass writes it: its fields as parameters (keyword-only after a
+    `*` for kw_only classes), their defaults, and one assignment each in field order, so instances
+    share their dicts' keys (PEP 412). Python's own argument handling then raises the TypeErrors."""
+    names: tuple[str, ...] = cls.__value_names__  # type: ignore[attr-defined]
+    defaults: dict[str, object] = cls.__value_defaults__  # type: ignore[attr-defined]
+    parameters = ["self", *(["*"] if cls.__value_kw_only__ and names else [])]  # type: ignore[attr-defined]
+    parameters += [f"{name}=_defaults[{name!r}]" if name in defaults else name for name in names]
+    body = "".join(f"    _set(self, {name!r}, {name})\n" for name in names) or "    pass\n"
+    namespace: dict[str, Any] = {"_set": _set, "_defaults": defaults}
+    exec(f"def __init__({', '.join(parameters)}):\n{body}", namespace)  # field names are the class's own identifiers: nothing from outside
+    init: Callable[..., None] = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
 
 
 def _setattr(self: object, name: str, _: object) -> None:
