@@ -40,6 +40,7 @@ def leading_zero(text: str, digits: str, after: str = "") -> ValueError:
     """`010` is 8 to YAML 1.1 and 10 to YAML 1.2: say so, and what to write."""
     return ValueError(f"{quoted(text)} has a leading zero, which makes a number octal in YAML 1.1; write {digits.lstrip('0') or '0'}{after}")
 
+
 SUFFIX_EXPONENTS = {"": 0, "K": 3, "M": 6, "G": 9, "T": 12}
 _COUNT = re.compile(r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGT]?)\s*$", re.IGNORECASE)
 

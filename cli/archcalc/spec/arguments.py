@@ -8,6 +8,7 @@ from typing import Any
 from archcalc.errors import Origin, SpecError, suggestion
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
 from archcalc.model import Layer, Padding, PerAxis
+from archcalc.printable import quoted
 from archcalc.quantities import MAX_COUNT
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
@@ -47,7 +48,7 @@ class Arguments:
         for key, entry in self.entries.items():
             if key != "name" and key not in declared:
                 hint = suggestion(key, declared) or f"{self.reported} takes: {', '.join(declared) or 'no arguments'}"
-                raise self.error(f"unknown argument '{key}'", entry.key_origin, hint)
+                raise self.error(f"unknown argument {quoted(key)}", entry.key_origin, hint)
         values: dict[str, Any] = {}
         for argument in self.kind.ARGUMENTS:
             written = self.entries.get(argument.name)
@@ -106,7 +107,7 @@ class Arguments:
             if word in ("same", "valid"):
                 return "same" if word == "same" else "valid"
             hint = suggestion(word, ("same", "valid")) or "write a number, a list, 'same' or 'valid'"
-            raise self.error(f"padding '{located.value}' is not known", located.origin, hint)
+            raise self.error(f"padding {quoted(located.value)} is not known", located.origin, hint)
         return self.per_axis(located, "padding", 0)
 
 
@@ -118,4 +119,4 @@ def describe(value: object) -> str:
         return "a mapping"
     if value is None:
         return "nothing"
-    return repr(value) if isinstance(value, str) else str(value)
+    return quoted(value) if isinstance(value, str) else str(value)

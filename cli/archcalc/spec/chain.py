@@ -34,7 +34,7 @@ def parse_chain(text: str, origin: Origin, name: str) -> Spec:
     (first, first_origin), rest = tokens[0], tokens[1:]
     if not first:
         raise SpecError("a chain starts with the input size, e.g. 16->8->2", first_origin)
-    input_shape = parse_shape(Located(int(first) if is_number(first) else first, first_origin))
+    input_shape = parse_shape(Located.at(first, first_origin))
     layers: list[Layer] = []
     if len(input_shape) > 1:  # a chain is an ANN: like the seed's, it flattens the image first
         layers.append(Flatten(origin=first_origin, position="1"))

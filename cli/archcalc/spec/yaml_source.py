@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import yaml
 from yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent
@@ -217,11 +218,12 @@ class _Builder:
         self.anchors: dict[str, tuple[Located, int, int, str | None]] = {}  # value, size, height, a scalar's text
         self.written = 0
         self.copied = 0
+        self.shared: dict[Any, Any] = {}  # one object for every equal key and line number: a big spec repeats them
 
-    def error(self, problem: str, event: yaml.Event, hint: str | None = None) -> SpecError:
+    def error(self, problem: str, event: Any, hint: str | None = None) -> SpecError:
         return SpecError(problem, _origin(event.start_mark, self.source), None, hint)
 
-    def document(self, get: Callable[[], yaml.Event]) -> Located:
+    def document(self, get: Callable[[], Any]) -> Located:
         """StreamStart, DocumentStart, the root value's events, DocumentEnd, then StreamEnd."""
         get()
         if type(get()) is StreamEndEvent:
@@ -233,9 +235,10 @@ class _Builder:
             raise self.error("a spec is one YAML document, and a second one starts here", after, "remove the '---' line, or split the file")
         return root
 
-    def root(self, get: Callable[[], yaml.Event]) -> Located:
+    def root(self, get: Callable[[], Any]) -> Located:
         """The document's root value. One loop with an explicit stack: no recursion, however deep."""
         source = self.source
+        share = self.shared.setdefault
         stack: list[_Open] = []
         key_expected = False  # the innermost open container is a mapping waiting for its next key
         while True:
@@ -246,20 +249,22 @@ class _Builder:
                 if key_expected:  # keys are text as written; `<<` merges
                     self.count(event)
                     top = stack[-1]
-                    text = event.value
+                    text = share(event.value, event.value)
                     top.merging = text == "<<" and event.implicit[0]
                     if top.merging and top.merges:
                         raise self.error("duplicate key '<<'; merge several mappings with one `<<: [*a, *b]`", event)
                     if not top.merging:
                         top.key = self.new_key(top, text, event)
-                    top.key_line, top.key_column = mark.line + 1, mark.column + 1
+                    line = mark.line + 1
+                    top.key_line, top.key_column = share(line, line), mark.column + 1
                     top.size += 1
                     key_expected = False
                     if event.anchor is not None:
                         self.anchor(event.anchor, Located(text, source, mark.line + 1, mark.column + 1), 1, 0, text, event)
                     continue
                 self.count(event)
-                node = Located(self.scalar(event), source, mark.line + 1, mark.column + 1)
+                line = mark.line + 1
+                node = Located(self.scalar(event), source, share(line, line), mark.column + 1)
                 size, height = 1, 0
                 if event.anchor is not None:
                     self.anchor(event.anchor, node, 1, 0, event.value, event)
@@ -277,7 +282,8 @@ class _Builder:
                     raise self.duplicate_anchor(event.anchor, event)
                 mark = event.start_mark
                 container: Mapping | list[Located] = {} if is_mapping else []
-                stack.append(_Open(Located(container, source, mark.line + 1, mark.column + 1), is_mapping, event.anchor))
+                line = mark.line + 1
+                stack.append(_Open(Located(container, source, share(line, line), mark.column + 1), is_mapping, event.anchor))
                 key_expected = is_mapping
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
@@ -317,12 +323,12 @@ class _Builder:
                 top.items.append(node)  # type: ignore[union-attr]
                 key_expected = False
 
-    def count(self, event: yaml.Event) -> None:
+    def count(self, event: Any) -> None:
         self.written += 1
         if self.written + self.copied > MAX_VALUES:
             raise self.error(f"the spec holds more than {MAX_VALUES:,} values; archcalc reads specs of up to about 100,000 layers", event)
 
-    def scalar(self, event: yaml.ScalarEvent) -> Scalar:
+    def scalar(self, event: Any) -> Scalar:
         tag, text = event.tag, event.value
         try:
             if tag is None:
@@ -334,22 +340,22 @@ class _Builder:
         except TypeError:
             raise self.error(f"the YAML tag {shown_tag(tag)} is not allowed in a spec", event) from None
 
-    def new_key(self, mapping: _Open, key: str, event: yaml.Event) -> str:
+    def new_key(self, mapping: _Open, key: str, event: Any) -> str:
         written = mapping.items.get(key)  # type: ignore[union-attr]
         if written is not None:
             raise self.error(f"duplicate key {quoted(key)} (first written at line {written.key_line})", event)
         return key
 
-    def anchor(self, name: str, node: Located, size: int, height: int, text: str | None, event: yaml.Event) -> None:
+    def anchor(self, name: str, node: Located, size: int, height: int, text: str | None, event: Any) -> None:
         if name in self.anchors:
             raise self.duplicate_anchor(name, event)
         self.anchors[name] = (node, size, height, text)
 
-    def duplicate_anchor(self, name: str, event: yaml.Event) -> SpecError:
+    def duplicate_anchor(self, name: str, event: Any) -> SpecError:
         first = self.anchors[name][0]
         return self.error(f"the anchor &{quoted(name)[1:-1]} is defined twice (first at line {first.line})", event)
 
-    def alias(self, event: yaml.AliasEvent, stack: list[_Open]) -> tuple[Located, int, int, str | None]:
+    def alias(self, event: Any, stack: list[_Open]) -> tuple[Located, int, int, str | None]:
         """The value an alias names, shared; its size is what the alias copies."""
         name = event.anchor
         found = self.anchors.get(name)
