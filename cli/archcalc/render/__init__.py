@@ -16,7 +16,7 @@ from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
-    from archcalc.engine.budget import SpecCheck
+    from archcalc.engine.budget import CheckOutcome
     from archcalc.engine.diff import ReportDiff
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep
@@ -88,7 +88,7 @@ def render_compare(reports: Sequence[Report], output_format: OutputFormat, termi
     return render_grid(compare_grid(reports), output_format, terminal)
 
 
-def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, terminal: Terminal) -> str:
+def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal) -> str:
     match output_format:
         case CheckFormat.JSON:
             from archcalc.render.json_format import check_json, dumps

@@ -13,7 +13,7 @@ from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
-    from archcalc.engine.budget import BudgetCheck, SpecCheck
+    from archcalc.engine.budget import BudgetCheck, CheckOutcome
     from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
@@ -135,21 +135,29 @@ def budget_json(check: BudgetCheck) -> dict[str, object]:
     }
 
 
-def check_json(results: Sequence[SpecCheck]) -> dict[str, object]:
-    """`passed` for the whole run, then each spec with each of its budgets."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "passed": all(result.passed for result in results),
-        "specs": [
-            {
-                "name": result.report.name,
-                "source": result.report.spec.origin.source,
-                "passed": result.passed,
-                "budgets": [budget_json(check) for check in result.checks],
-            }
-            for result in results
-        ],
-    }
+def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
+    """`passed` for the whole run, then each spec with each of its budgets, or the error that kept
+    it from being checked (its message, and where it was written)."""
+    from archcalc.engine.budget import UnreadableSpec
+
+    specs: list[dict[str, object]] = []
+    for result in results:
+        if isinstance(result, UnreadableSpec):
+            error = result.error
+            problem = {"message": error.message, "problem": error.problem, "layer": error.layer, "hint": error.hint, "location": origin_json(error.origin)}
+            specs.append({"name": None, "source": result.source, "passed": False, "budgets": [], "error": problem})
+        else:
+            specs.append(
+                {
+                    "name": result.report.name,
+                    "source": result.report.spec.origin.source,
+                    "passed": result.passed,
+                    "budgets": [budget_json(check) for check in result.checks],
+                    "budget_required": result.budget_required,
+                    "error": None,
+                }
+            )
+    return {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
 
 
 def occurrence_json(side: Occurrence | None) -> dict[str, object] | None:
@@ -265,7 +273,7 @@ def _write(item: object, newline: str, pieces: list[str]) -> None:
         inner = newline + "  "
         separator = "{" + inner
         for key, value in item.items():
-            pieces.append(separator + _key(key) + ": ")
+            pieces.append(separator + _key(key))
             _write(value, inner, pieces)
             separator = "," + inner
         pieces.append(newline + "}")
@@ -285,27 +293,38 @@ _KEYS: dict[str, str] = {}
 
 
 def _key(key: object) -> str:
-    """A key as JSON, remembered: a report repeats the same dozen keys for every layer."""
+    """A key as JSON with its `: `, remembered: a report repeats the same dozen keys for every layer."""
     text = str(key)
     written = _KEYS.get(text)
     if written is None:
-        written = _KEYS[text] = _json(text, "")
+        written = _KEYS[text] = _string(text) + ": "
     return written
 
 
 def _json(item: Any, newline: str) -> str:
-    """`item` as JSON text; `newline` is a line break and the indentation of `item`'s own line."""
+    """`item` as JSON text; `newline` is a line break and the indentation of `item`'s own line.
+    The commonest values (ints, text, nothing) are written in line: a layer is a dozen of them."""
     kind = type(item)
-    if kind is str:
-        text: str = _string(item)
-        return text if "\u2028" not in text and "\u2029" not in text else text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     if kind is int:
         return int.__repr__(item)
+    if kind is str:
+        return _text(item)
     if kind is dict:
         if not item:
             return "{}"
         inner = newline + "  "
-        return "{" + inner + ("," + inner).join(_key(key) + ": " + _json(value, inner) for key, value in item.items()) + newline + "}"
+        parts = []
+        for key, value in item.items():
+            kind = type(value)
+            if kind is int:
+                parts.append(_key(key) + int.__repr__(value))
+            elif kind is str:
+                parts.append(_key(key) + _text(value))
+            elif value is None:
+                parts.append(_key(key) + "null")
+            else:
+                parts.append(_key(key) + _json(value, inner))
+        return "{" + inner + ("," + inner).join(parts) + newline + "}"
     if kind is list or kind is tuple or kind is GeneratorType:
         elements = item if kind is not GeneratorType else list(item)
         if not elements:
@@ -313,7 +332,7 @@ def _json(item: Any, newline: str) -> str:
         if all(type(element) is int for element in elements):
             return "[" + ", ".join(map(int.__repr__, elements)) + "]"
         inner = newline + "  "
-        return "[" + inner + ("," + inner).join(_json(element, inner) for element in elements) + newline + "]"
+        return "[" + inner + ("," + inner).join([_json(element, inner) for element in elements]) + newline + "]"
     if item is None:
         return "null"
     if item is True:
@@ -323,6 +342,13 @@ def _json(item: Any, newline: str) -> str:
     if kind is float:
         return _float(item)
     raise TypeError(f"{kind.__name__} is not JSON")
+
+
+def _text(text: str) -> str:
+    written: str = _string(text)
+    if "\u2028" in written or "\u2029" in written:
+        return written.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return written
 
 
 def _float(number: float) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from archcalc.errors import Origin, SpecError, suggestion
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
 from archcalc.model import Layer, Padding, PerAxis
-from archcalc.printable import quoted
+from archcalc.printable import printable, quoted
 from archcalc.quantities import MAX_COUNT
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
@@ -39,7 +39,7 @@ class Arguments:
             return None
         if not isinstance(entry.value.value, str):
             raise self.error("'name' must be text", entry.value.origin)
-        return entry.value.value
+        return printable(entry.value.value)  # it reaches labels, tables and logs
 
     def read(self) -> dict[str, Any]:
         """Every declared argument that was written, read and checked; unknown keys are refused and

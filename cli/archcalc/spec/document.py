@@ -7,7 +7,7 @@ from pathlib import PurePath
 from archcalc.errors import SpecError, suggestion
 from archcalc.kinds import WRITTEN_NAMES, reported_type
 from archcalc.model import BudgetKind, DType, Limit, Spec
-from archcalc.printable import quoted
+from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
 from archcalc.spec.arguments import describe
 from archcalc.spec.chain import is_chain, parse_chain
@@ -51,9 +51,10 @@ def parse_spec(root: Located, default_name: str) -> Spec:
 
 
 def _text(entry: Entry) -> str:
+    """A name or description, printable (archcalc/printable.py): it reaches titles, CSV and logs."""
     if entry.value.value is None or isinstance(entry.value.value, (list, dict)):
         raise SpecError(f"'{entry.key}' must be text", entry.value.origin)
-    return str(entry.value.value)
+    return printable(str(entry.value.value))
 
 
 def parse_defaults(node: Located) -> dict[str, Mapping]:
@@ -112,5 +113,5 @@ def parse_dtype(entry: Entry) -> DType:
 
 
 def default_name(source: str) -> str:
-    """A spec's name when it does not give one: the file's stem."""
-    return PurePath(source).stem or source
+    """A spec's name when it does not give one: the file's stem, printable."""
+    return printable(PurePath(source).stem or source)

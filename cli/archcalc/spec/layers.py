@@ -10,17 +10,26 @@ from archcalc.printable import quoted
 from archcalc.spec.arguments import Arguments, describe
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
+MAX_LAYERS = 100_000
+"""Layers a spec may write, nested ones included (a `repeat` counts its block once): past it the spec
+is refused before its layers are read, so the time a spec costs is bounded by this, not its size."""
+
 
 class LayerReader:
     """Reads layer lists; holds what every layer of one spec starts from (its `defaults:`)."""
 
     def __init__(self, defaults: dict[str, Mapping]) -> None:
         self.defaults = defaults
+        self.layers_written = 0
 
     def layer_list(self, node: Located, parent: str | None) -> tuple[Layer, ...]:
         if not isinstance(node.value, list):
             where = f"layer {parent}" if parent else None
             raise SpecError(f"expected a list of layers, got {describe(node.value)}", node.origin, where)
+        self.layers_written += len(node.value)
+        if self.layers_written > MAX_LAYERS:
+            problem = f"the spec has more than {MAX_LAYERS:,} layers (aliases followed); archcalc reads at most that many"
+            raise SpecError(problem, node.origin, f"layer {parent}" if parent else None, "a block written once with `repeat:` counts once")
         prefix = f"{parent}." if parent else ""
         return tuple(self.layer(item, f"{prefix}{number}") for number, item in enumerate(node.value, start=1))
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from archcalc.errors import SpecError
+from archcalc.errors import Origin, SpecError
 from archcalc.model import Shape
-from archcalc.quantities import MAX_COUNT
+from archcalc.quantities import MAX_COUNT, NUMBER_LIKE, whole_number
 from archcalc.spec.arguments import describe
 from archcalc.spec.yaml_source import Located
 
@@ -18,6 +18,17 @@ def is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def read_number(text: str, origin: Origin) -> int | str:
+    """A whole number by archcalc's one rule (quantities.whole_number), located when it breaks the
+    rule; text that is no number at all stays text, for the caller to say what was expected."""
+    if NUMBER_LIKE.match(text) is None:
+        return text
+    try:
+        return whole_number(text)
+    except ValueError as error:
+        raise SpecError(str(error), origin) from None
+
+
 def parse_shape(node: Located) -> Shape:
     """`4x4x1`, `4×4×1`, `[4, 4, 1]` or `16` -> (4, 4, 1) / (16,)."""
     value = node.value
@@ -26,7 +37,7 @@ def parse_shape(node: Located) -> Shape:
     if isinstance(value, int):
         items: list[object] = [value]
     elif isinstance(value, str):
-        items = [int(part) if is_number(part) else part for part in _SEPARATORS.split(value.strip().strip("[]"))]
+        items = [read_number(part, node.origin) for part in _SEPARATORS.split(value.strip().strip("[]"))]
     elif isinstance(value, list):
         items = [item.value if isinstance(item, Located) else item for item in value]
     else:

@@ -26,7 +26,7 @@ from yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEv
 
 from archcalc.errors import Origin, SpecError
 from archcalc.printable import quoted
-from archcalc.quantities import NUMBER_LIKE, whole_number
+from archcalc.quantities import MAX_DIGITS, NUMBER_LIKE, whole_number
 
 Scalar = str | int | float | bool | None
 
@@ -34,7 +34,7 @@ MAX_VALUES = 1_000_000
 """Values a spec may hold, aliases followed: a 100,000-layer spec of convs with three arguments
 each holds 900,000. Past it the spec is refused before any layer is read."""
 
-MAX_COPIED_VALUES = 50_000
+MAX_COPIED_VALUES = 25_000
 """Values that aliases may copy in one spec: far more than a block reused by aliases needs, and few
 enough that a spec of a few KB never costs more than a second however its aliases multiply."""
 
@@ -97,6 +97,9 @@ _BOOLEANS = {
     **dict.fromkeys(("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
     **dict.fromkeys(("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
 }
+_TEXT: Any = object()
+_WORDS: dict[str, Any] = {**_BOOLEANS, **dict.fromkeys(_NULLS)}
+_NUMBER_STARTS = frozenset("0123456789+-.")
 _FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?\Z")  # YAML 1.1's, as PyYAML reads it
 _SPECIAL_FLOATS = {
     **{sign + infinity: float(sign + "inf") for sign in ("", "+", "-") for infinity in (".inf", ".Inf", ".INF")},
@@ -147,19 +150,17 @@ def _origin(mark: yaml.Mark | None, source: str) -> Origin:
 def plain_scalar(text: str) -> Scalar:
     """An untagged, unquoted scalar: YAML 1.1's null, booleans and floats; whole numbers by
     archcalc's rule (ValueError for `010`); anything else is the text as written."""
-    first = text[:1]
-    if first.isdigit() or first in ("-", "+", "."):
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1) and len(text) <= MAX_DIGITS:
+        return int(text)  # the commonest scalar, 16 or 224, read without a regular expression
+    if text[:1] in _NUMBER_STARTS:
         if NUMBER_LIKE.match(text):
             return whole_number(text)
         if _FLOAT.match(text) and any(character.isdigit() for character in text):
             return float(text.replace("_", ""))
         special = _SPECIAL_FLOATS.get(text)
         return text if special is None else special
-    if text in _BOOLEANS:
-        return _BOOLEANS[text]
-    if text in _NULLS:
-        return None
-    return text
+    word = _WORDS.get(text, _TEXT)
+    return text if word is _TEXT else word
 
 
 def tagged_scalar(tag: str, text: str) -> Scalar:
@@ -194,15 +195,15 @@ def shown_tag(tag: str) -> str:
 class _Open:
     """A sequence or mapping whose events are still arriving."""
 
-    __slots__ = ("anchor", "height", "is_mapping", "items", "key", "key_column", "key_line", "located", "merges", "merging", "size")
+    __slots__ = ("anchor", "height", "is_mapping", "items", "key", "key_column", "key_line", "located", "merges", "merging", "start")
 
-    def __init__(self, located: Located, is_mapping: bool, anchor: str | None) -> None:
+    def __init__(self, located: Located, is_mapping: bool, anchor: str | None, start: int) -> None:
         self.located = located
-        self.items: list[Located] | Mapping = located.value  # type: ignore[assignment]
+        self.items: Any = located.value  # the list, or the mapping of the keys written here
         self.is_mapping = is_mapping
         self.anchor = anchor
-        self.size = 1  # values once aliases are followed, this one included
-        self.height = 1  # levels of nesting, this one included
+        self.start = start  # values counted before this one: its size is the count at its end less this
+        self.height = 1  # levels of nesting, this one included (scalars add none)
         self.key = ""  # a mapping's key whose value comes next
         self.merging = False  # that key is `<<`: the value is merged
         self.key_line = 0
@@ -218,7 +219,6 @@ class _Builder:
         self.anchors: dict[str, tuple[Located, int, int, str | None]] = {}  # value, size, height, a scalar's text
         self.written = 0
         self.copied = 0
-        self.shared: dict[Any, Any] = {}  # one object for every equal key and line number: a big spec repeats them
 
     def error(self, problem: str, event: Any, hint: str | None = None) -> SpecError:
         return SpecError(problem, _origin(event.start_mark, self.source), None, hint)
@@ -236,97 +236,112 @@ class _Builder:
         return root
 
     def root(self, get: Callable[[], Any]) -> Located:
-        """The document's root value. One loop with an explicit stack: no recursion, however deep."""
+        """The document's root value. One loop with an explicit stack: no recursion, however deep.
+        It runs once per event of a spec that may have a million, so the common cases come first
+        and are written in line; anything unusual is a method below."""
         source = self.source
-        share = self.shared.setdefault
+        share: Callable[[Any, Any], Any] = {}.setdefault  # one object for equal keys and line numbers
         stack: list[_Open] = []
-        key_expected = False  # the innermost open container is a mapping waiting for its next key
+        top: Any = None  # the innermost open container
+        key_expected = False  # it is a mapping waiting for its next key
         while True:
             event = get()
             kind = type(event)
+            self.written += 1
+            if self.written + self.copied > MAX_VALUES:
+                raise self.error(f"the spec holds more than {MAX_VALUES:,} values; archcalc reads specs of up to about 100,000 layers", event)
             if kind is ScalarEvent:
                 mark = event.start_mark
+                line = mark.line + 1
                 if key_expected:  # keys are text as written; `<<` merges
-                    self.count(event)
-                    top = stack[-1]
                     text = share(event.value, event.value)
-                    top.merging = text == "<<" and event.implicit[0]
-                    if top.merging and top.merges:
-                        raise self.error("duplicate key '<<'; merge several mappings with one `<<: [*a, *b]`", event)
-                    if not top.merging:
-                        top.key = self.new_key(top, text, event)
-                    line = mark.line + 1
+                    if text == "<<" and event.implicit[0]:
+                        self.merge_key(top, event)
+                    elif text in top.items:
+                        raise self.error(f"duplicate key {quoted(text)} (first written at line {top.items[text].key_line})", event)
+                    else:
+                        top.key, top.merging = text, False
                     top.key_line, top.key_column = share(line, line), mark.column + 1
-                    top.size += 1
                     key_expected = False
                     if event.anchor is not None:
-                        self.anchor(event.anchor, Located(text, source, mark.line + 1, mark.column + 1), 1, 0, text, event)
+                        self.anchor(event.anchor, Located(text, source, line, mark.column + 1), 1, 0, text, event)
                     continue
-                self.count(event)
-                line = mark.line + 1
-                node = Located(self.scalar(event), source, share(line, line), mark.column + 1)
-                size, height = 1, 0
+                if event.implicit[0] and event.tag is None:
+                    try:
+                        scalar = plain_scalar(event.value)
+                    except ValueError as error:
+                        raise self.error(str(error), event, "quote it if it is text" if event.value.lstrip("+-")[:1] == "0" else None) from None
+                else:
+                    scalar = self.scalar(event)
+                node = Located(scalar, source, share(line, line), mark.column + 1)
                 if event.anchor is not None:
                     self.anchor(event.anchor, node, 1, 0, event.value, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if key_expected:
                     raise self.error("a mapping key must be plain text", event)
-                self.count(event)
-                if len(stack) >= MAX_DEPTH:
-                    raise self.error(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", event)
-                tag = event.tag
-                is_mapping = kind is MappingStartEvent
-                if tag is not None and tag != "!" and tag != _STANDARD + ("map" if is_mapping else "seq"):
-                    raise self.error(f"the YAML tag {shown_tag(tag)} is not allowed in a spec", event)
-                if event.anchor is not None and event.anchor in self.anchors:
-                    raise self.duplicate_anchor(event.anchor, event)
+                self.check_container(event, len(stack))
                 mark = event.start_mark
-                container: Mapping | list[Located] = {} if is_mapping else []
                 line = mark.line + 1
-                stack.append(_Open(Located(container, source, share(line, line), mark.column + 1), is_mapping, event.anchor))
+                is_mapping = kind is MappingStartEvent
+                container: Mapping | list[Located] = {} if is_mapping else []
+                top = _Open(Located(container, source, share(line, line), mark.column + 1), is_mapping, event.anchor, self.written + self.copied - 1)
+                stack.append(top)
                 key_expected = is_mapping
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                top = stack.pop()
-                if top.merges:
-                    self.merge(top)
-                node, size, height = top.located, top.size, top.height
-                if top.anchor is not None:
-                    self.anchors[top.anchor] = (node, size, height, None)
+                self.written -= 1  # an end is not a value
+                closed = stack.pop()
+                if closed.merges:
+                    self.merge(closed)
+                node = closed.located
+                if closed.anchor is not None:
+                    self.anchors[closed.anchor] = (node, self.written + self.copied - closed.start, closed.height, None)
+                if not stack:
+                    return node
+                top = stack[-1]
+                if closed.height >= top.height:
+                    top.height = closed.height + 1
             elif kind is AliasEvent:
-                node, size, height, text = self.alias(event, stack)
+                self.written -= 1  # what an alias copies is counted as copied
+                node, height, text = self.alias(event, stack)
                 if key_expected:
                     if text is None:
                         raise self.error("a mapping key must be plain text", event)
-                    top = stack[-1]
-                    top.merging = False
-                    top.key = self.new_key(top, text, event)
+                    if text in top.items:
+                        raise self.error(f"duplicate key {quoted(text)} (first written at line {top.items[text].key_line})", event)
+                    top.key, top.merging = text, False
                     top.key_line, top.key_column = event.start_mark.line + 1, event.start_mark.column + 1
-                    top.size += 1
                     key_expected = False
                     continue
+                if stack and height >= top.height:
+                    top.height = height + 1
             else:  # pragma: no cover - a document's events are only the ones above
                 raise self.error(f"unexpected YAML event {kind.__name__}", event)
             if not stack:
                 return node
-            top = stack[-1]
-            top.size += size
-            if height >= top.height:
-                top.height = height + 1
             if top.is_mapping:
                 if top.merging:
                     top.merges.append(node)
                 else:
-                    top.items[top.key] = Entry(top.key, node, top.key_line, top.key_column)  # type: ignore[call-overload]
+                    top.items[top.key] = Entry(top.key, node, top.key_line, top.key_column)
                 key_expected = True
             else:
-                top.items.append(node)  # type: ignore[union-attr]
+                top.items.append(node)
                 key_expected = False
 
-    def count(self, event: Any) -> None:
-        self.written += 1
-        if self.written + self.copied > MAX_VALUES:
-            raise self.error(f"the spec holds more than {MAX_VALUES:,} values; archcalc reads specs of up to about 100,000 layers", event)
+    def check_container(self, event: Any, depth: int) -> None:
+        if depth >= MAX_DEPTH:
+            raise self.error(f"the YAML is nested too deeply (archcalc reads at most {MAX_DEPTH} levels)", event)
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != _STANDARD + ("map" if type(event) is MappingStartEvent else "seq"):
+            raise self.error(f"the YAML tag {shown_tag(tag)} is not allowed in a spec", event)
+        if event.anchor is not None and event.anchor in self.anchors:
+            raise self.duplicate_anchor(event.anchor, event)
+
+    def merge_key(self, mapping: _Open, event: Any) -> None:
+        if mapping.merges:
+            raise self.error("duplicate key '<<'; merge several mappings with one `<<: [*a, *b]`", event)
+        mapping.merging = True
 
     def scalar(self, event: Any) -> Scalar:
         tag, text = event.tag, event.value
@@ -340,12 +355,6 @@ class _Builder:
         except TypeError:
             raise self.error(f"the YAML tag {shown_tag(tag)} is not allowed in a spec", event) from None
 
-    def new_key(self, mapping: _Open, key: str, event: Any) -> str:
-        written = mapping.items.get(key)  # type: ignore[union-attr]
-        if written is not None:
-            raise self.error(f"duplicate key {quoted(key)} (first written at line {written.key_line})", event)
-        return key
-
     def anchor(self, name: str, node: Located, size: int, height: int, text: str | None, event: Any) -> None:
         if name in self.anchors:
             raise self.duplicate_anchor(name, event)
@@ -355,8 +364,9 @@ class _Builder:
         first = self.anchors[name][0]
         return self.error(f"the anchor &{quoted(name)[1:-1]} is defined twice (first at line {first.line})", event)
 
-    def alias(self, event: Any, stack: list[_Open]) -> tuple[Located, int, int, str | None]:
-        """The value an alias names, shared; its size is what the alias copies."""
+    def alias(self, event: Any, stack: list[_Open]) -> tuple[Located, int, str | None]:
+        """The value an alias names, shared, with its height and a scalar's text; what it would copy
+        is counted, and a bomb is refused at the alias that tips it over."""
         name = event.anchor
         found = self.anchors.get(name)
         if found is None:
@@ -372,7 +382,7 @@ class _Builder:
             raise self.error(f"the spec holds more than {MAX_VALUES:,} values once its aliases are followed", event)
         if len(stack) + height > MAX_DEPTH:
             raise self.error(f"the YAML is nested too deeply once this alias is followed (archcalc reads at most {MAX_DEPTH} levels)", event)
-        return node, size, height, text
+        return node, height, text
 
     def merge(self, mapping: _Open) -> None:
         """`<<: *base` or `<<: [*a, *b]`: their keys, an earlier mapping's over a later one's, and the
@@ -384,5 +394,5 @@ class _Builder:
                 raise SpecError("`<<` merges a mapping or a list of mappings", source.origin)
             for key, entry in source.value.items():
                 merged.setdefault(key, entry)
-        merged.update(mapping.items)  # type: ignore[arg-type]
+        merged.update(mapping.items)
         mapping.located.value = merged
