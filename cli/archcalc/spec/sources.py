@@ -119,11 +119,15 @@ def _walk(
     matches: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """Spec files under `top`, sorted: with `matches`, the files whose path below `top` it accepts
-    (down to `depth` levels); without, every .yaml/.yml file. Each real directory is visited once."""
+    (down to `depth` levels); without, every .yaml/.yml file. Each real directory is visited once,
+    through a real path before any symbolic link to it."""
     found: list[str] = []
     visited: set[tuple[int, int]] = set()
     pending: list[tuple[str, str, int]] = [(top, "", 0)]
-    while pending:
+    linked: list[tuple[str, str, int]] = []  # folders reached through a link: visited after the real ones
+    while pending or linked:
+        if not pending:
+            pending, linked = sorted(linked, reverse=True), []
         directory, relative, level = pending.pop()
         try:
             status = os.stat(directory)
@@ -131,7 +135,7 @@ def _walk(
                 continue  # a link back up, or a second way to the same folder: its files are listed once
             visited.add((status.st_dev, status.st_ino))
             with os.scandir(directory) as scan:
-                entries = list(scan)
+                entries = sorted(scan, key=lambda entry: entry.name, reverse=True)
         except OSError as error:
             skipped.append(Skipped(directory, f"cannot read this folder ({error.strerror})"))
             continue
@@ -145,7 +149,7 @@ def _walk(
                 is_directory = False
             if is_directory:
                 if depth is None or level + 1 < depth:
-                    pending.append((entry.path, below + "/", level + 1))
+                    (linked if entry.is_symlink() else pending).append((entry.path, below + "/", level + 1))
                 continue
             if matches is None:
                 if not entry.name.lower().endswith(SPEC_SUFFIXES):
@@ -157,6 +161,7 @@ def _walk(
                 found.append(entry.path)
             else:
                 skipped.append(Skipped(entry.path, reason))
+    skipped.sort(key=lambda item: item.path)
     return sorted(found)
 
 
