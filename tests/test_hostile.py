@@ -584,3 +584,40 @@ def test_quiet_silences_results_not_errors(tmp_path: Path) -> None:
     assert cli("check", folder / "good.yaml", "-q") == (0, "", "")
     help_text = " ".join(cli("check", "--help")[1].split())
     assert "Print no results; errors still go to standard error." in help_text
+
+
+# docs/input-rules.md states these rules; it must keep stating what the code does.
+
+INPUT_RULES = ROOT / "docs" / "input-rules.md"
+
+
+def test_the_input_rules_page_states_the_limits_the_code_holds() -> None:
+    from archcalc.engine import MAX_UNROLLED_LAYERS
+    from archcalc.kinds.composite import MAX_UNROLLED_ITERATIONS
+    from archcalc.quantities import MAX_DIGITS
+    from archcalc.spec import MAX_SPEC_BYTES
+    from archcalc.spec.layers import MAX_LAYERS
+    from archcalc.spec.yaml_source import MAX_COPIED_VALUES, MAX_DEPTH, MAX_VALUES
+
+    page = INPUT_RULES.read_text()
+    rows = {
+        "file size": f"{MAX_SPEC_BYTES // 1_000_000} MB",
+        "values in a spec, aliases followed": f"{MAX_VALUES:,}",
+        "values aliases may copy": f"{MAX_COPIED_VALUES:,}",
+        "nesting depth": f"{MAX_DEPTH}",
+        "layers written (nested ones included, aliases followed)": f"{MAX_LAYERS:,}",
+        "layers `repeat`s unroll": f"{MAX_UNROLLED_LAYERS:,}",
+        "iterations of one repeat that keeps changing the shape": f"{MAX_UNROLLED_ITERATIONS:,}",
+    }
+    for limit, stated in rows.items():
+        assert f"| {limit} | {stated} |" in page, limit
+    assert f"more than {MAX_DIGITS} digits is refused" in page
+
+
+def test_the_input_rules_example_is_what_archcalc_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = INPUT_RULES.read_text()
+    spec = page.split("```yaml\n# octal.yaml\n", 1)[1].split("```", 1)[0]
+    printed = page.split("$ archcalc show octal.yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "octal.yaml").write_text(spec)
+    monkeypatch.chdir(tmp_path)
+    assert cli("show", "octal.yaml") == (2, "", printed)

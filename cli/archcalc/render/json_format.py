@@ -290,6 +290,7 @@ def _write(item: object, newline: str, pieces: list[str]) -> None:
 
 
 _KEYS: dict[str, str] = {}
+_INTS = {int}
 
 
 def _key(key: object) -> str:
@@ -329,8 +330,8 @@ def _json(item: Any, newline: str) -> str:
         elements = item if kind is not GeneratorType else list(item)
         if not elements:
             return "[]"
-        if all(type(element) is int for element in elements):
-            return "[" + ", ".join(map(int.__repr__, elements)) + "]"
+        if {*map(type, elements)} == _INTS:  # a shape: Python writes a list of ints as JSON does, on one line
+            return repr(elements if kind is list else list(elements))
         inner = newline + "  "
         return "[" + inner + ("," + inner).join([_json(element, inner) for element in elements]) + newline + "]"
     if item is None:

@@ -44,18 +44,19 @@ class Arguments:
     def read(self) -> dict[str, Any]:
         """Every declared argument that was written, read and checked; unknown keys are refused and
         missing required ones reported. Arguments not written keep the layer's defaults."""
-        declared = {argument.name: argument for argument in self.kind.ARGUMENTS}
-        for key, entry in self.entries.items():
-            if key != "name" and key not in declared:
+        declared = declarations(self.kind)
+        entries = self.entries
+        for key, entry in entries.items():
+            if key not in declared and key != "name":
                 hint = suggestion(key, declared) or f"{self.reported} takes: {', '.join(declared) or 'no arguments'}"
                 raise self.error(f"unknown argument {quoted(key)}", entry.key_origin, hint)
         values: dict[str, Any] = {}
-        for argument in self.kind.ARGUMENTS:
-            written = self.entries.get(argument.name)
+        for name, (argument, required) in declared.items():
+            written = entries.get(name)
             if written is not None:
-                values[argument.name] = self.value(argument, written)
-            elif default_of(self.kind, argument.name) is REQUIRED:
-                raise self.error(f"missing required argument '{argument.name}'")
+                values[name] = self.value(argument, written)
+            elif required:
+                raise self.error(f"missing required argument '{name}'")
         return values
 
     def value(self, argument: Argument, entry: Entry) -> object:
@@ -109,6 +110,18 @@ class Arguments:
             hint = suggestion(word, ("same", "valid")) or "write a number, a list, 'same' or 'valid'"
             raise self.error(f"padding {quoted(located.value)} is not known", located.origin, hint)
         return self.per_axis(located, "padding", 0)
+
+
+_DECLARATIONS: dict[type[Layer], dict[str, tuple[Argument, bool]]] = {}
+
+
+def declarations(kind: type[Layer]) -> dict[str, tuple[Argument, bool]]:
+    """A kind's arguments by name, each with whether it must be written: worked out once per kind,
+    not once per layer (a spec may have 100,000)."""
+    found = _DECLARATIONS.get(kind)
+    if found is None:
+        found = _DECLARATIONS[kind] = {argument.name: (argument, default_of(kind, argument.name) is REQUIRED) for argument in kind.ARGUMENTS}
+    return found
 
 
 def describe(value: object) -> str:

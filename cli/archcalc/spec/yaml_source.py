@@ -217,8 +217,7 @@ class _Builder:
     def __init__(self, source: str) -> None:
         self.source = source
         self.anchors: dict[str, tuple[Located, int, int, str | None]] = {}  # value, size, height, a scalar's text
-        self.written = 0
-        self.copied = 0
+        self.copied = 0  # values aliases copied
 
     def error(self, problem: str, event: Any, hint: str | None = None) -> SpecError:
         return SpecError(problem, _origin(event.start_mark, self.source), None, hint)
@@ -238,42 +237,41 @@ class _Builder:
     def root(self, get: Callable[[], Any]) -> Located:
         """The document's root value. One loop with an explicit stack: no recursion, however deep.
         It runs once per event of a spec that may have a million, so the common cases come first
-        and are written in line; anything unusual is a method below."""
+        and are written in line, with what they use in local names; anything unusual is a method."""
         source = self.source
         share: Callable[[Any, Any], Any] = {}.setdefault  # one object for equal keys and line numbers
+        located, entry, scalar_event, plain = Located, Entry, ScalarEvent, plain_scalar
         stack: list[_Open] = []
         top: Any = None  # the innermost open container
         key_expected = False  # it is a mapping waiting for its next key
+        room = MAX_VALUES  # values that may still be written; aliases take from it too
         while True:
             event = get()
             kind = type(event)
-            self.written += 1
-            if self.written + self.copied > MAX_VALUES:
+            room -= 1
+            if room < 0:
                 raise self.error(f"the spec holds more than {MAX_VALUES:,} values; archcalc reads specs of up to about 100,000 layers", event)
-            if kind is ScalarEvent:
+            if kind is scalar_event:
                 mark = event.start_mark
-                line = mark.line + 1
+                line = share(mark.line + 1, mark.line + 1)
                 if key_expected:  # keys are text as written; `<<` merges
                     text = share(event.value, event.value)
-                    if text == "<<" and event.implicit[0]:
-                        self.merge_key(top, event)
-                    elif text in top.items:
-                        raise self.error(f"duplicate key {quoted(text)} (first written at line {top.items[text].key_line})", event)
+                    if text in top.items or text == "<<":
+                        self.special_key(top, text, event)
                     else:
-                        top.key, top.merging = text, False
-                    top.key_line, top.key_column = share(line, line), mark.column + 1
+                        top.key = text
+                    top.key_line, top.key_column = line, mark.column + 1
                     key_expected = False
                     if event.anchor is not None:
-                        self.anchor(event.anchor, Located(text, source, line, mark.column + 1), 1, 0, text, event)
+                        self.anchor(event.anchor, located(text, source, line, mark.column + 1), 1, 0, text, event)
                     continue
-                if event.implicit[0] and event.tag is None:
+                if event.tag is None and event.implicit[0]:
                     try:
-                        scalar = plain_scalar(event.value)
+                        node = located(plain(event.value), source, line, mark.column + 1)
                     except ValueError as error:
                         raise self.error(str(error), event, "quote it if it is text" if event.value.lstrip("+-")[:1] == "0" else None) from None
                 else:
-                    scalar = self.scalar(event)
-                node = Located(scalar, source, share(line, line), mark.column + 1)
+                    node = located(self.scalar(event), source, line, mark.column + 1)
                 if event.anchor is not None:
                     self.anchor(event.anchor, node, 1, 0, event.value, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
@@ -281,34 +279,34 @@ class _Builder:
                     raise self.error("a mapping key must be plain text", event)
                 self.check_container(event, len(stack))
                 mark = event.start_mark
-                line = mark.line + 1
                 is_mapping = kind is MappingStartEvent
                 container: Mapping | list[Located] = {} if is_mapping else []
-                top = _Open(Located(container, source, share(line, line), mark.column + 1), is_mapping, event.anchor, self.written + self.copied - 1)
+                node = located(container, source, share(mark.line + 1, mark.line + 1), mark.column + 1)
+                top = _Open(node, is_mapping, event.anchor, MAX_VALUES - room - 1)
                 stack.append(top)
                 key_expected = is_mapping
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                self.written -= 1  # an end is not a value
+                room += 1  # an end is not a value
                 closed = stack.pop()
                 if closed.merges:
                     self.merge(closed)
                 node = closed.located
                 if closed.anchor is not None:
-                    self.anchors[closed.anchor] = (node, self.written + self.copied - closed.start, closed.height, None)
+                    self.anchors[closed.anchor] = (node, MAX_VALUES - room - closed.start, closed.height, None)
                 if not stack:
                     return node
                 top = stack[-1]
                 if closed.height >= top.height:
                     top.height = closed.height + 1
             elif kind is AliasEvent:
-                self.written -= 1  # what an alias copies is counted as copied
-                node, height, text = self.alias(event, stack)
+                node, size, height, text = self.alias(event, stack, MAX_VALUES - room)
+                room -= size - 1  # what the alias copies, instead of the alias itself
                 if key_expected:
                     if text is None:
                         raise self.error("a mapping key must be plain text", event)
-                    if text in top.items:
-                        raise self.error(f"duplicate key {quoted(text)} (first written at line {top.items[text].key_line})", event)
+                    if text in top.items or text == "<<":
+                        self.special_key(top, text, event)
                     top.key, top.merging = text, False
                     top.key_line, top.key_column = event.start_mark.line + 1, event.start_mark.column + 1
                     key_expected = False
@@ -322,12 +320,24 @@ class _Builder:
             if top.is_mapping:
                 if top.merging:
                     top.merges.append(node)
+                    top.merging = False
                 else:
-                    top.items[top.key] = Entry(top.key, node, top.key_line, top.key_column)
+                    top.items[top.key] = entry(top.key, node, top.key_line, top.key_column)
                 key_expected = True
             else:
                 top.items.append(node)
                 key_expected = False
+
+    def special_key(self, mapping: _Open, key: str, event: Any) -> None:
+        """A key written twice, or `<<` (a merge when plain, which a mapping may have once)."""
+        if key in mapping.items:
+            raise self.error(f"duplicate key {quoted(key)} (first written at line {mapping.items[key].key_line})", event)
+        if type(event) is ScalarEvent and event.implicit[0]:
+            if mapping.merges:
+                raise self.error("duplicate key '<<'; merge several mappings with one `<<: [*a, *b]`", event)
+            mapping.merging = True
+        else:
+            mapping.key = key  # a quoted "<<" is an ordinary key
 
     def check_container(self, event: Any, depth: int) -> None:
         if depth >= MAX_DEPTH:
@@ -337,11 +347,6 @@ class _Builder:
             raise self.error(f"the YAML tag {shown_tag(tag)} is not allowed in a spec", event)
         if event.anchor is not None and event.anchor in self.anchors:
             raise self.duplicate_anchor(event.anchor, event)
-
-    def merge_key(self, mapping: _Open, event: Any) -> None:
-        if mapping.merges:
-            raise self.error("duplicate key '<<'; merge several mappings with one `<<: [*a, *b]`", event)
-        mapping.merging = True
 
     def scalar(self, event: Any) -> Scalar:
         tag, text = event.tag, event.value
@@ -364,9 +369,9 @@ class _Builder:
         first = self.anchors[name][0]
         return self.error(f"the anchor &{quoted(name)[1:-1]} is defined twice (first at line {first.line})", event)
 
-    def alias(self, event: Any, stack: list[_Open]) -> tuple[Located, int, str | None]:
-        """The value an alias names, shared, with its height and a scalar's text; what it would copy
-        is counted, and a bomb is refused at the alias that tips it over."""
+    def alias(self, event: Any, stack: list[_Open], values: int) -> tuple[Located, int, int, str | None]:
+        """The value an alias names, shared, with its size, height and a scalar's text; what it would
+        copy is counted, and a bomb is refused at the alias that tips it over."""
         name = event.anchor
         found = self.anchors.get(name)
         if found is None:
@@ -378,11 +383,11 @@ class _Builder:
         if self.copied > MAX_COPIED_VALUES:
             problem = f"aliases copy more than {MAX_COPIED_VALUES:,} values in this spec (*{quoted(name)[1:-1]} copies {size:,} each time; an alias bomb?)"
             raise self.error(problem, event, "write a block that repeats with `repeat: {times: N, layers: [...]}`")
-        if self.written + self.copied > MAX_VALUES:
+        if values + size - 1 > MAX_VALUES:
             raise self.error(f"the spec holds more than {MAX_VALUES:,} values once its aliases are followed", event)
         if len(stack) + height > MAX_DEPTH:
             raise self.error(f"the YAML is nested too deeply once this alias is followed (archcalc reads at most {MAX_DEPTH} levels)", event)
-        return node, height, text
+        return node, size, height, text
 
     def merge(self, mapping: _Open) -> None:
         """`<<: *base` or `<<: [*a, *b]`: their keys, an earlier mapping's over a later one's, and the
