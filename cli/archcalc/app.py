@@ -244,7 +244,7 @@ RequireBudget = Annotated[
 ]
 SpecsToCheck = Annotated[
     list[str],
-    typer.Argument(help="Specs, directories (every .yaml/.yml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC..."),
+    typer.Argument(help="Specs, directories (every .yaml/.yml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC"),
 ]
 
 
@@ -277,7 +277,7 @@ def check(
         )
         if (maximum := count_option(written)) is not None
     ]
-    from archcalc.engine.budget import CheckOutcome, UnreadableSpec, check_spec, check_status
+    from archcalc.engine.budget import CheckOutcome, UnreadableSpec, check_spec
 
     guarded(lambda: check_arguments(specs))
     outcomes: list[CheckOutcome] = []
@@ -297,7 +297,9 @@ def check(
                 outcomes.append(UnreadableSpec(name, error))
     if not quiet:
         emit(render_check(outcomes, output_format, terminal()))
-    raise typer.Exit(check_status(outcomes))
+    if any(isinstance(outcome, UnreadableSpec) for outcome in outcomes):
+        raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
+    raise typer.Exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_OVER_BUDGET)
 
 
 @app.command()

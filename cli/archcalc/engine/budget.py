@@ -62,14 +62,6 @@ CheckOutcome = SpecCheck | UnreadableSpec
 """What `check` reports for each spec: its budgets measured, or why it could not be."""
 
 
-def check_status(outcomes: Sequence[CheckOutcome]) -> int:
-    """`check`'s exit status: 2 if any spec could not be read, else 1 if any is over budget (or has
-    none under --require-budget), else 0. A bad spec wins: its budgets were never measured."""
-    if any(isinstance(outcome, UnreadableSpec) for outcome in outcomes):
-        return 2
-    return 0 if all(outcome.passed for outcome in outcomes) else 1
-
-
 def figure(report: Report, kind: BudgetKind, dtype: DType) -> int:
     """The figure a budget of this kind limits."""
     match kind:
