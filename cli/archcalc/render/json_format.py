@@ -71,7 +71,8 @@ def field_json(field: Field | None) -> dict[str, object] | None:
 
 def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, object]:
     """The spec's figures; each layer also carries what the analysis was asked (receptive field,
-    memory) and, with `explain_layers`, its arithmetic written out."""
+    memory) and, with `explain_layers`, its arithmetic written out. `layers` is a generator, for
+    `dumps` to write once (not `json.dumps`): a big spec's layers never exist as dicts all at once."""
     report = analysis.report
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
@@ -184,7 +185,8 @@ def layer_diff_json(layer: LayerDiff) -> dict[str, object]:
 
 
 def diff_json(difference: ReportDiff) -> dict[str, object]:
-    """Both totals, their difference, and every layer (the same ones included) with its change."""
+    """Both totals, their difference, and every layer (the same ones included) with its change;
+    `layers` a generator, for `dumps` to write once."""
     base, head = difference.base, difference.head
     return {
         "schema_version": SCHEMA_VERSION,
