@@ -154,7 +154,7 @@ app()
 
 TORCHINFO = """
 import sys, time
-sys.path.insert(0, {root!r})
+sys.path[:0] = [{root!r}, {root!r} + "/cli"]  # archcalc and tests.torch_reference from this checkout
 import torchinfo
 from archcalc.spec import load_spec
 from tests.torch_reference import build_sequence, channels_first
@@ -163,6 +163,15 @@ spec = load_spec({path!r})
 model, _ = build_sequence(spec.layers, torch.zeros(1, *channels_first(spec.input_shape)))
 torchinfo.summary(model, input_size=(1, *channels_first(spec.input_shape)), verbose=0)
 """
+
+
+def generated_conv_stack(count: int) -> Path:
+    """A YAML spec of `count` 3×3 convolutions on 32x32x16, written once into benchmarks/specs/ (not committed)."""
+    path = ROOT / "benchmarks" / "specs" / f"generated_conv_{count}.yaml"
+    if not path.exists():
+        lines = ["input: 32x32x16", "layers:", *["  - conv: {filters: 16, kernel: 3, padding: 1}"] * count]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def output_of(code: str) -> str:
@@ -181,9 +190,10 @@ def main() -> int:
     print(f"archcalc {archcalc.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores; best of {repeats} fresh processes\n")
 
     bare = child_python("pass", repeats)
-    floor = child_python("import typer, rich, yaml", repeats)
-    floor_tables = child_python("import typer, rich, yaml, rich.console, rich.table", repeats)
-    floor_no_gc = child_python("import gc; gc.disable(); import typer, rich, yaml", repeats)  # as archcalc starts
+    floor = child_python("import typer, rich.console, rich.table, yaml", repeats)  # what a Rich table needs
+    floor_json = child_python("import typer, yaml", repeats)  # what JSON needs
+    floor_no_gc = child_python("import gc; gc.disable(); import typer, rich.console, rich.table, yaml", repeats)  # as archcalc starts
+    ten_thousand = generated_conv_stack(10_000)
     bare_app = measure([PYTHON, "-c", BARE_TYPER_APP, "show", RESNET50, "--format", "json"], repeats)
     runs = {
         "show resnet50 (table)": measure([*ARCHCALC, "show", RESNET50], repeats),
@@ -192,11 +202,12 @@ def main() -> int:
         "show resnet50 --format csv": measure([*ARCHCALC, "show", RESNET50, "--format", "csv"], repeats),
         "show resnet50 --depth 0 (table)": measure([*ARCHCALC, "show", RESNET50, "--depth", "0"], repeats),
         "check archspecs/": measure([*ARCHCALC, "check", str(ROOT / "archspecs")], repeats),
+        "show 10,000-layer YAML --format json": measure([*ARCHCALC, "show", str(ten_thousand), "--format", "json"], max(3, repeats // 5)),
     }
     print("1. Cold start, whole process")
     print(f"   python -c pass                              {milliseconds(bare.best):>9}  (median {milliseconds(bare.median)}), {megabytes(bare.peak_rss)}")
-    print(f"   floor: python -c 'import typer, rich, yaml' {milliseconds(floor.best):>9}  (median {milliseconds(floor.median)}), {megabytes(floor.peak_rss)}")
-    print(f"   floor + rich.console, rich.table            {milliseconds(floor_tables.best):>9}  (median {milliseconds(floor_tables.median)})")
+    print(f"   floor: typer, rich.console, rich.table, yaml {milliseconds(floor.best):>9}  (median {milliseconds(floor.median)})")
+    print(f"   JSON floor: typer, yaml                      {milliseconds(floor_json.best):>9}  (median {milliseconds(floor_json.median)})")
     print(
         f"   floor, garbage collector off                {milliseconds(floor_no_gc.best):>9}  (median {milliseconds(floor_no_gc.median)}; "
         "archcalc starts with it off)"
@@ -206,7 +217,9 @@ def main() -> int:
         "(what any Typer CLI pays for this file)"
     )
     for name, run in runs.items():
-        ratios = f"{run.best / floor.best:.2f}× the floor, {run.best / bare.best:.1f}× bare python"
+        machine = "json" in name or "csv" in name  # formats that import no Rich: against the floor without it
+        against = f"{run.best / floor_json.best:.2f}× the JSON floor" if machine else f"{run.best / floor.best:.2f}× the floor"
+        ratios = f"{against}, {run.best / bare.best:.1f}× bare python"
         print(f"   archcalc {name:<36} {milliseconds(run.best):>9}  = {ratios}; {megabytes(run.peak_rss)}")
     if arguments.torch_python:
         code = TORCHINFO.format(root=str(ROOT), path=RESNET50)
@@ -247,20 +260,20 @@ def main() -> int:
     hostile = hostile_input(max(3, repeats // 3))
 
     table, as_json = runs["show resnet50 (table)"], runs["show resnet50 --format json"]
-    table_ratio, json_ratio = table.best / floor.best, as_json.best / floor.best
+    table_ratio, json_ratio = table.best / floor.best, as_json.best / floor_json.best
+    large = runs["show 10,000-layer YAML --format json"].best
     fast_engine = linear < 1.5 and engine[10_000] < 0.5
     largest = max(peaks.values())
     lean = all("rich.console" not in imported[fmt] and "rich.table" not in imported[fmt] for fmt in ("json", "csv"))
     print("\nTargets")
     terminal_ratio = runs["show resnet50 (table, in a terminal)"].best / floor.best
     print(
-        f"   cold show of resnet50 within 1.3× the import floor: table {table_ratio:.2f}× {verdict(table_ratio <= 1.3)}; "
-        f"json {json_ratio:.2f}× {verdict(json_ratio <= 1.3)}; table in a terminal {terminal_ratio:.2f}× {verdict(terminal_ratio <= 1.3)}"
+        f"   cold show of resnet50, table within 2.0× its floor (typer, rich.console, rich.table, yaml): {table_ratio:.2f}× {verdict(table_ratio <= 2.0)}; "
+        f"in a terminal {terminal_ratio:.2f}× {verdict(terminal_ratio <= 2.0)}"
     )
-    print(
-        f"     (against the floor with the collector off, as archcalc runs: table {table.best / floor_no_gc.best:.2f}×, "
-        f"json {as_json.best / floor_no_gc.best:.2f}×)"
-    )
+    print(f"   cold show of resnet50 --format json within 1.3× its floor (typer, yaml): {json_ratio:.2f}× {verdict(json_ratio <= 1.3)}")
+    print(f"   a 10,000-layer YAML spec, whole process with --format json, under 1 s: {milliseconds(large)} {verdict(large < 1.0)}")
+    print(f"     (the table against the floor with the collector off, as archcalc runs: {table.best / floor_no_gc.best:.2f}×)")
     print(f"   engine linear in layers ({linear:.2f}) and 10,000 layers under 0.5 s ({milliseconds(engine[10_000])}): {verdict(fast_engine)}")
     print(f"   peak memory under 60 MB for every spec (largest {megabytes(largest)}): {verdict(largest < 60e6)}")
     print(f"   JSON and CSV do not import rich's console or table: {verdict(lean)}")

@@ -37,6 +37,7 @@ from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep
 from archcalc.errors import ArchcalcError
 from archcalc.kinds import WRITTEN_NAMES as LAYER_KINDS
+from archcalc.kinds.embedding import reads_token_ids
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.render import (
     CheckFormat,
@@ -73,8 +74,35 @@ ARGUMENTS = [
     "shortcut",
     "branches",
     "channels",
+    "activation",
+    "gate",
     "times",
     "name",
+    "vocab",
+    "dim",
+    "heads",
+    "kv_heads",
+    "head_dim",
+    "causal",
+    "context",
+    "hidden",
+    "activation",
+    "bidirectional",
+    "sequences",
+    "index",
+    "length",
+    "types",
+    "tie",
+    "with",
+    "crop",
+    "from",
+    "like",
+    "scale",
+    "size",
+    "mode",
+    "output_padding",
+    "factor",
+    "affine",
 ]
 EXTREMES = [
     "0",
@@ -261,6 +289,8 @@ def random_structure(rng: random.Random, depth: int = 0) -> object:
                 "4x4x1",
                 "16->8->2",
                 "same",
+                "silu",
+                "wte",
             ]
         )
     if roll < 0.65:
@@ -270,7 +300,7 @@ def random_structure(rng: random.Random, depth: int = 0) -> object:
 
 
 def random_document(rng: random.Random) -> str:
-    document = {"input": rng.choice(["8x8x3", "16", "12x2", "4x4x4x2", [6, 6, 2]]), "layers": random_structure(rng, 1)}
+    document = {"input": rng.choice(["8x8x3", "16", "12x2", "4x4x4x2", [6, 6, 2], "10x12"]), "layers": random_structure(rng, 1)}
     if rng.random() < 0.5:
         document = random_structure(rng)  # type: ignore[assignment]
     return yaml.safe_dump(document, allow_unicode=True)
@@ -311,7 +341,7 @@ def exercise(text: str) -> str:
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]
     for check_format in CheckFormat:
         clean(render_check([check_spec(report, limits, None, budget_required=True)], check_format, pipe), github=check_format is CheckFormat.GITHUB)
-    if len(report.input_shape) >= 2:
+    if len(report.input_shape) >= 2 or reads_token_ids(report.spec):
         for terminal in (pipe, window):
             clean(render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params"))
     return "ok"

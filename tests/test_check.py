@@ -109,7 +109,7 @@ def test_a_bad_spec_under_github_format_is_annotated_too(tmp_path: Path) -> None
 def test_globs_and_directories_name_every_spec() -> None:
     code, out, _ = run("check", "archspecs/zoo/torchvision/resnet*.yaml", "--format", "json")
     assert code == 0
-    assert [spec["name"] for spec in json.loads(out)["specs"]] == ["resnet18", "resnet34", "resnet50"]
+    assert [spec["name"] for spec in json.loads(out)["specs"]] == ["resnet101", "resnet152", "resnet18", "resnet34", "resnet50"]
     code, out, _ = run("check", "archspecs/seed", "--format", "csv")
     assert out.count("\n") == 1 + len(list((ARCHSPECS / "seed").glob("*.yaml"))) + 1  # header, a row per seed spec (cnn has 2)
 

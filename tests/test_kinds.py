@@ -12,7 +12,7 @@ import pytest
 
 from archcalc.engine.fields import receptive_fields
 from archcalc.kinds import KINDS, WRITTEN_NAMES
-from archcalc.kinds.arguments import REQUIRED, default_of
+from archcalc.kinds.arguments import REQUIRED, default_of, field_name
 from archcalc.model import Layer
 from archcalc.render.layer_text import explain, label
 from tests.conftest import ROOT, report_from
@@ -31,7 +31,7 @@ def test_every_kind_supplies_every_piece(kind: type[Layer]) -> None:
     fields = set(kind.__value_names__) - COMMON_FIELDS  # type: ignore[attr-defined]
     arguments = [argument.name for argument in kind.ARGUMENTS]
     assert len(set(arguments)) == len(arguments)
-    assert set(arguments) <= fields, f"{kind.__name__} declares arguments it has no field for"
+    assert {field_name(argument) for argument in arguments} <= fields, f"{kind.__name__} declares arguments it has no field for"
     assert kind.MAIN is None or kind.MAIN in arguments
     assert all(argument.help for argument in kind.ARGUMENTS)
 
@@ -44,8 +44,8 @@ def test_every_written_name_belongs_to_one_kind() -> None:
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
 def test_every_kind_computes_explains_and_labels_its_example(kind: type[Layer]) -> None:
     input_shape, layer = kind.EXAMPLE
-    report = report_from(f"input: {input_shape}\nlayers:\n  - {layer}\n")
-    (result,) = report.layers
+    report = report_from(f"input: {input_shape}\nlayers:\n" + "".join(f"  - {before}\n" for before in (*kind.EXAMPLE_BEFORE, layer)))
+    result = report.layers[-1]
     assert isinstance(result.layer, kind)
     assert label(result)
     lines = explain(result).splitlines()
@@ -61,10 +61,11 @@ def test_every_written_name_reads(written: str) -> None:
     """Each name with its kind's example arguments (a name fixes a mode or a rank, not the arguments)."""
     kind = WRITTEN_NAMES[written]
     input_shape, layer = kind.EXAMPLE
-    rank = {"conv1d": "32x3", "conv3d": "8x8x8x3"}.get(written, input_shape)
+    rank = {"conv1d": "32x3", "conv3d": "8x8x8x3", "conv_transpose1d": "4x8", "conv_transpose3d": "4x4x4x8"}.get(written, input_shape)
     _, _, arguments = layer.partition(":")
-    report = report_from(f"input: {rank}\nlayers:\n  - {written}{':' + arguments if arguments else ''}\n")
-    assert type(report.layers[0].layer) is kind
+    before = "".join(f"  - {before}\n" for before in kind.EXAMPLE_BEFORE)
+    report = report_from(f"input: {rank}\nlayers:\n{before}  - {written}{':' + arguments if arguments else ''}\n")
+    assert type(report.layers[-1].layer) is kind
 
 
 def test_required_arguments_are_those_without_a_default() -> None:

@@ -93,6 +93,10 @@ def test_seed_224_first_layers() -> None:
         ("16", "dropout: 0.5", (16,), Cost()),
         ("16", "relu", (16,), Cost()),
         ("16", "softmax", (16,), Cost()),
+        # PReLU: PyTorch's default learns one slope; per channel, one for each of the last axis
+        ("8x8x16", "prelu", (8, 8, 16), Cost(1, 0, 0, 0)),
+        ("8x8x16", "prelu: {per_channel: true}", (8, 8, 16), Cost(16, 0, 0, 0)),
+        ("10", "prelu: {per_channel: true}", (10,), Cost(10, 0, 0, 0)),
     ],
 )
 def test_layer_formula(input_shape: str, layer: str, shape: tuple[int, ...], cost: Cost) -> None:

@@ -131,6 +131,8 @@ BAD_SPECS = [
     ("input: 4x4x1\nlayers:\n  - conv: {filters: 2, kernel: 3, padding: full}\n", "padding 'full' is not known", "3:44"),
     ("input: 4x4x1\nlayers:\n  - conv: {filters: 2, kernel: 3, stride: -1}\n", "'stride' must be at least 1", "3:43"),
     ("input: 4x4x1\nlayers:\n  - dropout: 1.5\n", "'rate' must be a number from 0 to 1", "3:14"),
+    ("input: 4x4x1\nlayers:\n  - prelu: {per_channel: 3}\n", "layer 1 (prelu): 'per_channel' must be true or false, got 3", "3:26"),
+    ("input: 4x4x1\nlayers:\n  - prelu: true\n", "prelu takes a mapping of arguments, not True", "3:12"),
     ("input: 0x4\nlayers: [relu]\n", "positive whole number", "1:8"),
     ("input: 4x4x4x4x4\nlayers: [relu]\n", "1 to 4 axes", "1:8"),
     ("input: four\nlayers: [relu]\n", "positive whole number, got 'four'", "1:8"),

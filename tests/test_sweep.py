@@ -88,3 +88,32 @@ def test_sizes_past_1e36_are_refused_as_in_a_spec(sizes: str) -> None:
     result = CliRunner().invoke(app, ["sweep", str(ROOT / "archspecs/seed/cnn.yaml"), "--sizes", f"4,{sizes}"])
     assert result.exit_code == 2 and result.stdout == ""
     assert "is too large: archcalc reads counts up to 1e36" in result.stderr and len(result.stderr) < 400
+
+
+def test_one_size_says_a_fit_needs_two() -> None:
+    """Issue 16, defect 4: `--sizes 8` said only "parameters cannot be fitted"."""
+    result = CliRunner().invoke(app, ["sweep", str(ROOT / "archspecs/seed/cnn.yaml"), "--sizes", "8"])
+    assert result.exit_code == 0, result.stderr
+    assert "seed-cnn: k cannot be fitted: a fit needs two sizes or more that compute, and only 8 did; give more, e.g. --sizes 8,16,32" in result.stdout
+
+
+def test_sizes_that_do_not_compute_are_named_in_the_reason() -> None:
+    result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "2,4,8", "--chart", "none"], input="input: 8x8x1\nlayers: [{conv: {filters: 1, kernel: 5}}]\n")
+    assert result.exit_code == 0, result.stderr
+    assert "stdin: k cannot be fitted: a fit needs two sizes or more that compute, and only 8 did" in result.stdout
+    assert "(too small at 2, 4: the window (5 wide) is larger than the padded input" in result.stdout
+
+
+def test_a_spec_without_parameters_says_so() -> None:
+    result = CliRunner().invoke(app, ["sweep", "-", "--chart", "none"], input="input: 8x8x1\nlayers: [{maxpool: 2}]\n")
+    assert "stdin: no parameters at any size, so nothing grows" in result.stdout
+
+
+def test_a_flat_chart_labels_its_one_level_once() -> None:
+    """Issue 16, defect 4: a flat series was labelled `166` at the top and the bottom of the axis."""
+    chart = log_chart([Series("flat", ((4, 166), (8, 166), (16, 166)))], "params")
+    labelled = [line for line in chart.splitlines() if "┤" in line]
+    assert len(labelled) == 1
+    assert labelled[0].startswith("166 ┤") and "●" in labelled[0]
+    single = log_chart([Series("one", ((8, 166),))], "params")
+    assert [line for line in single.splitlines() if "┤" in line] == ["166 ┤●"]

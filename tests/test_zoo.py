@@ -137,9 +137,13 @@ def test_torchvision_zoo_matches_the_published_figures(path: Path) -> None:
 
 OTHER_ZOO = {
     "lenet5": (61_706, 416_520, (10,)),
+    # each also built as its own torch module in tests/test_decoder_models.py, which agrees
+    "unet": (31_030_658, 150_428_424_448, (388, 388, 2)),
+    "conv_autoencoder": (210_369, 708_736, (28, 28, 1)),
+    "dcgan_generator": (3_576_704, 104_628_224, (64, 64, 3)),
 }
 
-EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts, checked against PyTorch
+EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts of torchvision's models in eval mode, by hooks on every conv and linear layer
     "alexnet": 714_188_480,
     "vgg16": 15_470_264_320,
     "resnet18": 1_814_073_344,
@@ -148,6 +152,70 @@ EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts, 
     "mobilenet_v2": 300_774_272,
     "efficientnet_b0": 385_814_752,
     "googlenet": 1_498_376_192,
+    "vgg11": 7_609_090_048,
+    "vgg11_bn": 7_609_090_048,
+    "vgg13": 11_308_466_176,
+    "vgg13_bn": 11_308_466_176,
+    "vgg16_bn": 15_470_264_320,
+    "vgg19": 19_632_062_464,
+    "vgg19_bn": 19_632_062_464,
+    "resnet101": 7_801_405_440,
+    "resnet152": 11_513_626_624,
+    "resnext50_32x4d": 4_230_479_872,
+    "resnext101_32x8d": 16_414_015_488,
+    "resnext101_64x4d": 15_460_270_080,
+    "wide_resnet50_2": 11_398_021_120,
+    "wide_resnet101_2": 22_753_050_624,
+    "densenet121": 2_834_161_664,
+    "densenet161": 7_727_907_072,
+    "densenet169": 3_359_843_328,
+    "densenet201": 4_291_365_888,
+    "squeezenet1_0": 818_924_576,
+    "squeezenet1_1": 349_151_936,
+    "inception_v3": 5_713_216_096,
+    "regnet_x_400mf": 413_812_608,
+    "regnet_x_800mf": 799_699_712,
+    "regnet_x_1_6gf": 1_602_849_792,
+    "regnet_x_3_2gf": 3_176_621_952,
+    "regnet_x_8gf": 7_995_132_416,
+    "regnet_x_16gf": 15_940_755_456,
+    "regnet_x_32gf": 31_735_929_792,
+    "regnet_y_400mf": 401_842_848,
+    "regnet_y_800mf": 833_856_256,
+    "regnet_y_1_6gf": 1_612_076_160,
+    "regnet_y_3_2gf": 3_176_482_752,
+    "regnet_y_8gf": 8_473_070_592,
+    "regnet_y_16gf": 15_911_510_272,
+    "regnet_y_32gf": 32_279_552_832,
+    "regnet_y_128gf": 374_570_006_400,
+    "vit_b_16": 17_563_828_224,  # nn.MultiheadAttention's projections and matmuls included
+    "mobilenet_v3_large": 216_589_760,
+    "mobilenet_v3_small": 56_510_400,
+    "mnasnet0_5": 104_455_968,
+    "mnasnet0_75": 215_493_104,
+    "mnasnet1_0": 314_415_872,
+    "mnasnet1_3": 526_362_432,
+    "shufflenet_v2_x0_5": 40_476_448,
+    "shufflenet_v2_x1_0": 144_907_992,
+    "shufflenet_v2_x1_5": 295_759_392,
+    "shufflenet_v2_x2_0": 583_253_464,
+    "efficientnet_b1": 686_802_832,
+    "efficientnet_b2": 1_087_529_456,
+    "efficientnet_b3": 1_827_141_392,
+    "efficientnet_b4": 4_393_771_024,
+    "efficientnet_b5": 10_266_384_752,
+    "efficientnet_b6": 19_067_593_536,
+    "efficientnet_b7": 37_745_884_192,
+    "efficientnet_v2_s": 8_365_617_152,
+    "efficientnet_v2_m": 24_582_460_384,
+    "efficientnet_v2_l": 56_079_699_008,
+    # torchvision 0.29's models with their auxiliary heads, counted by forward hooks on every conv
+    "segmentation/fcn_resnet50": 152_716_512_000,
+    "segmentation/fcn_resnet101": 232_737_606_400,
+    "segmentation/deeplabv3_resnet50": 178_721_945_088,
+    "segmentation/deeplabv3_resnet101": 258_743_039_488,
+    "segmentation/deeplabv3_mobilenet_v3_large": 10_452_447_938,
+    "segmentation/lraspp_mobilenet_v3_large": 2_086_219_688,
 }
 
 
@@ -160,6 +228,23 @@ def test_exact_macs(name: str) -> None:
 def test_other_zoo_figures(name: str) -> None:
     params, macs, output_shape = OTHER_ZOO[name]
     report = analyze(load_spec(str(ARCHSPECS / "zoo" / f"{name}.yaml")))
+    assert (report.total.params, report.total.macs, report.output_shape) == (params, macs, output_shape)
+
+
+LANGUAGE = {  # name: (params, MACs, output shape); parameters as Hugging Face's models count them (and the
+    # Keras example's LSTM, with PyTorch's second bias vector); MACs by the rule, each checked against PyTorch
+    "gpt2": (124_439_808, 145_824_153_600, (1024, 50257)),  # tied head: the token table counted once
+    "bert_base": (109_482_240, 48_318_971_904, (768,)),  # with the pooler
+    "llama2_7b": (6_738_415_616, 31_460_635_443_200, (4096, 32000)),
+    "llama3_8b": (8_030_261_248, 79_070_347_919_360, (8192, 128256)),  # grouped-query attention
+    "lstm_imdb": (2_758_785, 39_321_728, (1,)),  # Keras's summary: 2,757,761, one bias vector per gate set
+}
+
+
+@pytest.mark.parametrize("name", sorted(LANGUAGE))
+def test_language_zoo_figures(name: str) -> None:
+    params, macs, output_shape = LANGUAGE[name]
+    report = analyze(load_spec(str(ARCHSPECS / "zoo" / "language" / f"{name}.yaml")))
     assert (report.total.params, report.total.macs, report.output_shape) == (params, macs, output_shape)
 
 

@@ -27,6 +27,7 @@ from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
 from archcalc.render import (
     CheckFormat,
+    Counting,
     OutputFormat,
     ShowOptions,
     Terminal,
@@ -57,6 +58,11 @@ app = typer.Typer(
 SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
+CountOption = Annotated[
+    Counting,
+    typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),
+]
+WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 
 T = TypeVar("T")
 
@@ -115,7 +121,7 @@ def analyze_one(argument: str, command: str) -> Report:
 
 
 def count_option(value: str | None) -> int | None:
-    """`--max-params 25.6M`: read as SPEC.md writes budget numbers."""
+    """`--max-params 25.6M`: read as a spec's `budget:` writes numbers."""
     if value is None:
         return None
     try:
@@ -124,7 +130,7 @@ def count_option(value: str | None) -> int | None:
         raise typer.BadParameter(str(error)) from None
 
 
-def terminal() -> Terminal:
+def terminal(wide: bool = False) -> Terminal:
     """Colour and width only for a real terminal, whose width `COLUMNS` overrides; NO_COLOR
     (no-color.org) turns colour off. A pipe gets whole rows at any width."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
@@ -133,7 +139,7 @@ def terminal() -> Terminal:
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     import shutil  # COLUMNS first, then the window's own size
 
-    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding)
+    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding, wide=wide)
 
 
 def emit(text: str) -> None:
@@ -185,6 +191,8 @@ def root(
       archcalc show '16->8->2'
 
       archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
+
+      archcalc examples
     """
 
 
@@ -197,8 +205,12 @@ def show(
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    count: CountOption = Counting.MACS,
+    wide: WideOption = False,
 ) -> None:
-    """One network layer by layer: output shape, weights, biases, parameters and MACs.
+    """Show one network layer by layer: shapes, parameters and MACs.
+
+    Each layer's output shape, weights, biases, parameters and multiply-accumulates, and the totals.
 
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
@@ -206,20 +218,25 @@ def show(
 
     report = analyze_one(spec, "show")
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
-    emit(render_show(analysis_of(report, request), output_format, terminal(), ShowOptions(depth, explain)))
+    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))
 
 
 @app.command()
 def compare(
-    specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC")],
+    specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
     output_format: FormatOption = OutputFormat.TABLE,
+    count: CountOption = Counting.MACS,
+    wide: WideOption = False,
 ) -> None:
-    """Totals side by side, with how many times fewer (or more) each has than the first.
+    """Compare the totals of several specs, each against the first.
+
+    How many times fewer (or more) parameters, weights and MACs each has than the first spec; a
+    difference under 1.1× is written as a percentage.
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
     reports = analyze_all(specs)
-    emit(render_compare(reports, output_format, terminal()))
+    emit(render_compare(reports, output_format, terminal(wide), count))
 
 
 def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any
@@ -244,7 +261,7 @@ RequireBudget = Annotated[
 ]
 SpecsToCheck = Annotated[
     list[str],
-    typer.Argument(help="Specs, directories (every .yaml/.yml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC"),
+    typer.Argument(help="Specs, directories (every .yaml/.yml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC..."),
 ]
 
 
@@ -259,13 +276,26 @@ def check(
     output_format: CheckFormatOption = CheckFormat.TABLE,
     require_budget: RequireBudget = False,
     quiet: QuietOption = False,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="A model file (ONNX) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs.",
+            show_default=False,
+            metavar="MODEL",
+        ),
+    ] = None,
 ) -> None:
-    """Check specs against their budgets: exit 2 if any spec is bad, else 1 if any is over, else 0.
+    """Check specs against their budgets; exit 1 if any is over.
 
-    Every spec is checked and reported, a bad one among the rest. Budgets come from each spec's
-    `budget:` and from the --max-… flags, which win.
+    Every spec is checked and reported, a bad one among the rest: exit 2 if any spec cannot be
+    read, else 1 if any is over its budgets (or has none, with --require-budget), else 0. Budgets
+    come from each spec's `budget:` and from the --max-… flags, which win. With --against, the one
+    spec must also match the model file layer by layer (a drift gate for CI).
 
     Example: archcalc check archspecs/ --max-macs 5G --format github
+
+    Example: archcalc check resnet18.yaml --against resnet18.onnx
     """
     flags = [
         Limit(kind, maximum, None)
@@ -277,9 +307,11 @@ def check(
         )
         if (maximum := count_option(written)) is not None
     ]
-    from archcalc.engine.budget import CheckOutcome, UnreadableSpec, check_spec
+    from archcalc.engine.budget import CheckOutcome, SpecCheck, UnreadableSpec, check_spec
 
     guarded(lambda: check_arguments(specs))
+    if against is not None and len(specs) != 1:
+        raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
     outcomes: list[CheckOutcome] = []
     for argument in specs:
         try:
@@ -295,11 +327,57 @@ def check(
             except ArchcalcError as error:
                 say(f"archcalc: error: {error.message}")
                 outcomes.append(UnreadableSpec(name, error))
+    if against is not None and len(outcomes) != 1:
+        fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
+    matched = None
+    if against is not None and isinstance(outcomes[0], SpecCheck):
+        from archcalc.engine.drift import drift
+
+        try:
+            matched = drift(outcomes[0].report, analyze(load_spec(against)))
+        except ArchcalcError as error:
+            say(f"archcalc: error: {error.message}")
+            outcomes.append(UnreadableSpec(against, error))
     if not quiet:
-        emit(render_check(outcomes, output_format, terminal()))
+        emit(render_check(outcomes, output_format, terminal(), matched))
     if any(isinstance(outcome, UnreadableSpec) for outcome in outcomes):
         raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
-    raise typer.Exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_OVER_BUDGET)
+    passed = all(outcome.passed for outcome in outcomes) and (matched is None or matched.agrees)
+    raise typer.Exit(EXIT_OK if passed else EXIT_OVER_BUDGET)
+
+
+@app.command("import")
+def import_model(
+    model: Annotated[str, typer.Argument(help="An ONNX model file ('-' for standard input).", show_default=False, metavar="MODEL")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
+) -> None:
+    """Write a model file as a spec you can read and keep.
+
+    Layers are named after the model's nodes, and identical blocks become a `repeat`. Operations no
+    layer kind describes become `counted` layers that carry their figures, so `show` of the spec
+    gives the model's totals. Keep the spec in the repository and hold it to the model in CI with
+    `archcalc check SPEC --against MODEL`.
+
+    Example: archcalc import resnet18.onnx -o resnet18.yaml
+    """
+    from archcalc.spec.imported import imported_spec
+
+    text = guarded(lambda: imported_spec(model, output))
+    if output is None:
+        emit(text)
+        return
+    from pathlib import Path
+
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:  # written whole, then renamed: a failed write never leaves half a spec
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        say(f"archcalc: error: cannot write {printable(output)}: {error.strerror}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    say(f"archcalc: wrote {printable(output)}")
 
 
 @app.command()
@@ -309,10 +387,12 @@ def diff(
     output_format: FormatOption = OutputFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="Compare the layers this many levels inside composite blocks.")] = 0,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="List unchanged layers too.")] = False,
+    count: CountOption = Counting.MACS,
 ) -> None:
-    """What changed between two specs, layer by layer: parameters, MACs and shapes, in numbers and percent.
+    """Show what changed between two specs, layer by layer.
 
-    Layers are matched like lines in a text diff, so inserted and removed layers line up.
+    Parameters, MACs and shapes, in numbers and percent. Layers are matched like lines in a text
+    diff, so inserted and removed layers line up.
 
     Example: archcalc diff archspecs/zoo/torchvision/resnet18.yaml archspecs/zoo/torchvision/resnet34.yaml
     """
@@ -320,7 +400,7 @@ def diff(
 
     guarded(lambda: check_arguments([base, head]))
     before, after = analyze_one(base, "diff"), analyze_one(head, "diff")
-    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all))
+    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all, count))
 
 
 @app.command()
@@ -328,8 +408,10 @@ def sharing(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Parameter sharing per conv layer: the positions each weight is reused at, and what the same
-    mapping costs unshared (a locally connected layer) or fully connected (a dense layer).
+    """Show what each conv layer's weight sharing saves.
+
+    The positions each weight is reused at, and what the same mapping costs unshared (a locally
+    connected layer) or fully connected (a dense layer).
 
     Example: archcalc sharing archspecs/exercises/ex2_diagonal_filter.yaml
     """
@@ -341,7 +423,10 @@ def sharing(
 
 @app.command()
 def layers(output_format: FormatOption = OutputFormat.TABLE) -> None:
-    """Every layer kind a spec can use: the names it may be written as, its arguments, what it counts.
+    """List every layer kind, its arguments and what it counts.
+
+    The names each kind may be written as, its arguments (the main one marked, defaults after =),
+    its parameters and its MACs.
 
     Example: archcalc layers --format markdown
     """
@@ -375,13 +460,15 @@ def sizes_option(text: str) -> list[int]:
 
 @app.command()
 def sweep(
-    specs: Annotated[list[str], typer.Argument(help="Specs with an image-like input. " + SPEC_HELP, show_default=False, metavar="SPEC")],
+    specs: Annotated[list[str], typer.Argument(help="Specs with an image-like input. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
     sizes: Annotated[str, typer.Option("--sizes", "-s", help="Input sides to try, comma-separated; every spatial axis takes each.")] = "4,8,16,32,64,128,224",
     output_format: FormatOption = OutputFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
+    count: CountOption = Counting.MACS,
 ) -> None:
-    """How parameters and MACs grow with the input's side: a table, the growth exponent k, a log-log chart.
+    """Show how parameters and MACs grow with the input size.
 
+    A table at each input side, the growth exponent k (figure ∝ side^k), and a log-log chart.
     An ANN's first layer grows as side²; a conv layer's weights do not grow at all.
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
@@ -391,7 +478,43 @@ def sweep(
     chosen = sizes_option(sizes)
     reports = analyze_all(specs)
     sweeps = guarded(lambda: [sweep_sizes(report.spec, chosen) for report in reports])
-    emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value))
+    emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count))
+
+
+@app.command()
+def schema() -> None:
+    """Print the spec format as a JSON Schema, for editors.
+
+    JSON Schema draft 2020-12, generated from the layer kinds archcalc reads: every kind and
+    argument. Save it and point your editor at it; a spec's first line
+    `# yaml-language-server: $schema=archcalc.schema.json` turns on completion and checks.
+
+    Example: archcalc schema > archcalc.schema.json
+    """
+    from archcalc.render.json_format import dumps
+    from archcalc.spec.schema import spec_schema
+
+    emit(dumps(spec_schema()))
+
+
+@app.command()
+def examples(
+    contains: Annotated[str | None, typer.Argument(help="Only the examples whose path contains this text.", show_default=False, metavar="[TEXT]")] = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """List the example specs that come with archcalc.
+
+    The article's seed specs and exercises, and real architectures (the zoo), with where they are
+    installed: run one, or copy it to start a spec of your own.
+
+    Example: archcalc examples resnet
+    """
+    from archcalc.examples import example_specs, examples_directory
+    from archcalc.render.examples import render_examples
+
+    directory = examples_directory()
+    found = guarded(lambda: example_specs(directory, contains))
+    emit(render_examples(directory, found, output_format, terminal()))
 
 
 def main() -> None:

@@ -14,6 +14,8 @@ from archcalc.errors import Origin, ShapeError
 from archcalc.values import field, value
 
 if TYPE_CHECKING:
+    from fractions import Fraction  # imported where an upsampling makes one: it costs 20 ms of a start
+
     from archcalc.kinds.arguments import Argument
     from archcalc.kinds.context import ApplyContext, FieldContext
 
@@ -24,6 +26,9 @@ PerAxis: TypeAlias = tuple[int, ...]
 """One value per spatial axis; a single value applies to every spatial axis."""
 
 Padding: TypeAlias = PerAxis | Literal["same", "valid"]
+
+Length: TypeAlias = "int | Fraction"
+"""A length in input positions: whole, or a fraction past an upsampling (two outputs per input: ½)."""
 
 
 def per_spatial_axis(values: PerAxis, rank: int) -> PerAxis:
@@ -86,42 +91,76 @@ class LayerResult:
 
     `times` is how many times this row occurs in a row: inside a `repeat`, iterations whose input
     shape no longer changes are identical, so they are computed once and counted `times` times.
-    A slotted class for the same reason as `Cost`."""
+    `joined` holds the earlier results this layer read by name (a join's skips, a branch's source).
+    `in_training` is set on a layer that an inference pass does not run (inside a training-only
+    `side_output`): its cost has no MACs, and `in_training` is the result as the layer runs in
+    training, whose arithmetic its explanation writes out. A slotted class for the same reason as `Cost`."""
 
-    __slots__ = ("children", "cost", "input_shape", "layer", "output_shape", "times")
+    __slots__ = ("children", "cost", "in_training", "input_shape", "joined", "layer", "output_shape", "times")
 
-    def __init__(self, layer: Layer, input_shape: Shape, output_shape: Shape, cost: Cost, children: tuple[LayerResult, ...] = (), times: int = 1) -> None:
+    def __init__(
+        self,
+        layer: Layer,
+        input_shape: Shape,
+        output_shape: Shape,
+        cost: Cost,
+        children: tuple[LayerResult, ...] = (),
+        times: int = 1,
+        joined: tuple[LayerResult, ...] = (),
+        in_training: LayerResult | None = None,
+    ) -> None:
         self.layer = layer
         self.input_shape = input_shape
         self.output_shape = output_shape
         self.cost = cost
         self.children = children
         self.times = times
+        self.joined = joined
+        self.in_training = in_training
 
-    def repeated(self, times: int) -> LayerResult:
-        """The same result, standing for `times` times as many identical occurrences."""
-        return LayerResult(self.layer, self.input_shape, self.output_shape, self.cost, self.children, self.times * times)
+    def stand_for(self, times: int) -> None:
+        """Make this result stand for `times` times as many identical occurrences. Changed in place,
+        while the `repeat` that computed it is still being applied: a result keeps its identity, by
+        which later joins and receptive fields find the one they read by name."""
+        self.times *= times
 
     def __repr__(self) -> str:
         return f"LayerResult({self.layer.where}, {self.input_shape} -> {self.output_shape}, {self.cost!r}, times={self.times})"
 
 
+def output_after(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
+    """The tensor a path ends on: its last result's output, or `shape` (its input) for an empty path.
+    A side branch leaves the path's tensor as it was, so the last result that is not one counts."""
+    for result in reversed(results):
+        if not result.layer.SIDE_BRANCH:
+            return result.output_shape
+    return shape
+
+
+def whole_if_possible(length: Length) -> Length:
+    """Fraction(4, 1) -> 4: lengths stay plain ints until an upsampling makes them fractions."""
+    return length if isinstance(length, int) or length.denominator != 1 else length.numerator
+
+
 @value
 class Field:
     """A receptive field: `size` None is the whole input; `jump` is the effective stride, in input
-    positions; `approximate` marks a field estimated from uneven windows (adaptive pooling)."""
+    positions; `approximate` marks a field estimated from uneven windows (adaptive pooling).
 
-    size: tuple[int, ...] | None
-    jump: tuple[int, ...]
+    Past an upsampling the jump is a fraction (½: two outputs per input position), and the sizes
+    that later windows add to it may be fractions too."""
+
+    size: tuple[Length, ...] | None
+    jump: tuple[Length, ...]
     approximate: bool = False
 
-    def widened(self, span: PerAxis, stride: PerAxis, approximate: bool = False) -> Field:
+    def widened(self, span: PerAxis, stride: tuple[Length, ...], approximate: bool = False) -> Field:
         """After a window of `span` positions moving by `stride` (both per axis): the field grows by
-        (span − 1) · jump and the jump multiplies by the stride."""
-        jump = tuple(j * s for j, s in zip(self.jump, stride, strict=True))
+        (span − 1) · jump and the jump multiplies by the stride (a fraction for an upsampling)."""
+        jump = tuple(whole_if_possible(j * s) for j, s in zip(self.jump, stride, strict=True))
         if self.size is None:
             return Field(None, jump, self.approximate or approximate)
-        size = tuple(f + (e - 1) * j for f, e, j in zip(self.size, span, self.jump, strict=True))
+        size = tuple(whole_if_possible(f + (e - 1) * j) for f, e, j in zip(self.size, span, self.jump, strict=True))
         return Field(size, jump, self.approximate or approximate)
 
     def whole(self) -> Field:
@@ -160,6 +199,10 @@ class Layer:
     """The MAC rule, likewise."""
     EXAMPLE: ClassVar[tuple[str, str]] = ("", "")
     """An input shape and a layer written for it, as a spec writes them: `("10x16", "dense: 8")`."""
+    EXAMPLE_BEFORE: ClassVar[tuple[str, ...]] = ()
+    """Layers the example needs before it, written likewise: the named layer a join reads."""
+    SIDE_BRANCH: ClassVar[bool] = False
+    """True for a side branch: its output is an extra one, and the layer after it sees the tensor before it."""
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
@@ -181,9 +224,9 @@ class Layer:
         label = f"layer {self.position} ({self.kind}"
         return label + (f" '{self.name}')" if self.name else ")")
 
-    def error(self, problem: str) -> ShapeError:
+    def error(self, problem: str, hint: str | None = None) -> ShapeError:
         """A shape problem, located at this layer."""
-        return ShapeError(problem, self.origin, self.where)
+        return ShapeError(problem, self.origin, self.where, hint)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """This layer on an input of `shape`: its output shape and exact cost."""
@@ -200,6 +243,11 @@ class Layer:
     def explain(self, result: LayerResult) -> list[str]:
         """Its arithmetic written out, each line ending on a figure the result holds."""
         raise NotImplementedError
+
+    def paths(self, result: LayerResult) -> tuple[tuple[LayerResult, ...], ...]:
+        """A composite's children split into the paths they run on, each starting from the layer's
+        input (a block's one path, a residual's main path and shortcut, a concat's branches)."""
+        return (result.children,)
 
 
 class BudgetKind(enum.Enum):
@@ -246,3 +294,5 @@ class Spec:
     description: str | None = None
     budget: tuple[Limit, ...] = ()
     budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume
+    notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
+    from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec

@@ -42,7 +42,11 @@ def leading_zero(text: str, digits: str, after: str = "") -> ValueError:
 
 
 SUFFIX_EXPONENTS = {"": 0, "K": 3, "M": 6, "G": 9, "T": 12}
-_COUNT = re.compile(r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGT]?)\s*$", re.IGNORECASE)
+COUNT_PATTERN = r"^\s*(0|[1-9][0-9]*(?:_[0-9]+)*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$"
+"""A count written as text (`25.6M`, `1e6`, `25_557_032`), its whole part by the one rule for whole
+numbers; `archcalc schema` gives editors the same pattern."""
+_COUNT = re.compile(r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$")
+"""COUNT_PATTERN with any whole part, so that one which breaks the rule (`010M`) is told what is wrong."""
 
 
 def parse_count(text: str | int | float) -> int:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import quotient
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 def exact(number: int) -> str:
@@ -42,8 +46,9 @@ def exact_and_short(number: int) -> str:
     return exact(number) if brief == str(number) else f"{exact(number)} ({brief})"
 
 
-def shape(dimensions: Sequence[int]) -> str:
-    """(2, 2, 2) -> '2×2×2', as the seed writes shapes."""
+def shape(dimensions: Sequence[int | Fraction]) -> str:
+    """(2, 2, 2) -> '2×2×2', as the seed writes shapes; a receptive field's lengths past an
+    upsampling may be fractions: '1/2×1/2'."""
     return "×".join(str(size) for size in dimensions)
 
 
@@ -58,17 +63,32 @@ def as_ratio(ratio: float) -> str:
     return f"{ratio:.1f}×"
 
 
+SMALL_RATIO = 1.1
+"""Below this a ratio prints as `1.0×` or `1.1×`, which hides the difference: a percentage shows it."""
+
+
 def fewer_or_more(baseline: int, value: int) -> str:
-    """How `value` compares with `baseline`: '4.1× fewer', '2.0× more', 'same'."""
+    """How `value` compares with `baseline`: '4.1× fewer', '2.0× more', '1.8% fewer', 'same'."""
     if value == baseline:
         return "same"
     if value == 0:
         return "none"
     if baseline == 0:
         return "new"
-    if value < baseline:
-        return f"{as_ratio(quotient(baseline, value))} fewer"
-    return f"{as_ratio(quotient(value, baseline))} more"
+    return f"{how_far(baseline, value)} {'fewer' if value < baseline else 'more'}"
+
+
+def how_far(baseline: int, value: int) -> str:
+    """The distance from baseline to value (both above 0): the larger over the smaller, '4.1×', or
+    below 1.1× the difference as a percentage of the baseline, '1.8%'."""
+    if is_small_difference(baseline, value):
+        return percent(quotient(abs(value - baseline), baseline))
+    return as_ratio(quotient(max(baseline, value), min(baseline, value)))
+
+
+def is_small_difference(baseline: int, value: int) -> bool:
+    """Whether the two (both above 0) are less than 1.1× apart, so a ratio would hide how far."""
+    return quotient(max(baseline, value), min(baseline, value)) < SMALL_RATIO
 
 
 def signed_percent(base: int, head: int) -> str:
@@ -81,10 +101,12 @@ def signed_percent(base: int, head: int) -> str:
 
 
 def percent(fraction: float, signed: bool = False) -> str:
-    """0.123 -> '12.3%', -0.05 -> '-5.0%' (with `signed`, '+12.3%'); huge ones as '-1e+179%'."""
+    """0.123 -> '12.3%', -0.05 -> '-5.0%' (with `signed`, '+12.3%'), 0.00042 -> '0.042%'; huge ones as '-1e+179%'."""
     if math.isinf(fraction):
         return "-∞%" if fraction < 0 else ("+∞%" if signed else "∞%")
     value = fraction * 100
     if abs(value) >= 1e6:
         return f"{value:+.3g}%" if signed else f"{value:.3g}%"
+    if 0 < abs(value) < 0.995:  # two significant digits: a change of 0.042% is not "0.0%"
+        return f"{value:+.2g}%" if signed else f"{value:.2g}%"
     return f"{value:+.1f}%" if signed else f"{value:.1f}%"

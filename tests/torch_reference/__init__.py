@@ -6,7 +6,15 @@ archcalc's shape arithmetic. archcalc is channels-last without a batch axis; tor
 Each family module here registers one builder per archcalc kind with `@builds(Kind)`; the reference
 shares no code with what it checks beyond reading the spec's layer values. MACs are counted by hooks
 on every nn.Linear and convolution, plus whatever a module records itself with `record_macs` (the
-matmuls of attention, measured from the tensors' runtime shapes).
+matmuls of attention, measured from the tensors' runtime shapes). A transposed convolution is
+counted as PyTorch computes it: every input value times every weight of its group.
+
+A layer written with `name:` is kept in `NAMED` while the model is built, so that a later layer can
+share its parameters (a dense layer tied to an embedding), as PyTorch models tie them; and its latest
+output is kept in `OUTPUTS` as the model runs, where the layers that read it by name (joins,
+branches) find it. Models too large to hold in memory (Llama's billions of parameters) are built on
+PyTorch's meta device, where tensors have shapes and no data: every shape, parameter and hook is as
+on the CPU.
 """
 
 from __future__ import annotations
@@ -46,6 +54,25 @@ class TorchFigures:
 
 
 _recorded: list[int] = []
+NAMED: dict[str, nn.Module] = {}
+"""The module built for each `name:`d layer of the model being built (the latest, as archcalc's `tie` finds it)."""
+
+OUTPUTS: dict[str, torch.Tensor] = {}
+"""The latest output of each named layer, as the model runs (and as it is built, against live tensors)."""
+
+
+class Remember(nn.Module):
+    """A named layer's module: it keeps its output in OUTPUTS for the layers that read it by name."""
+
+    def __init__(self, inner: nn.Module, name: str) -> None:
+        super().__init__()
+        self.inner = inner
+        self.name = name
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        output = self.inner(x)
+        OUTPUTS[self.name] = output
+        return output
 
 
 def record_macs(count: int) -> None:
@@ -54,10 +81,12 @@ def record_macs(count: int) -> None:
         _recorded[-1] += count
 
 
-def measure(spec: Spec) -> TorchFigures:
+def measure(spec: Spec, device: str = "cpu") -> TorchFigures:
     """Build the spec in torch, run one sample through it, and count what PyTorch counts."""
-    example = torch.zeros(1, *channels_first(spec.input_shape))
-    with torch.no_grad():
+    NAMED.clear()
+    OUTPUTS.clear()
+    with torch.no_grad(), torch.device(device):
+        example = torch.zeros(1, *channels_first(spec.input_shape))
         model, output = build_sequence(spec.layers, example)
         model.eval()
         macs = [0]
@@ -78,6 +107,8 @@ def _count_macs(total: list[int]):  # type: ignore[no-untyped-def]
     def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         if isinstance(module, nn.Linear):
             total[0] += output.numel() * module.in_features
+        elif isinstance(module, nn.modules.conv._ConvTransposeNd):  # the products PyTorch computes, whatever padding cuts
+            total[0] += inputs[0].numel() * (module.out_channels // module.groups) * prod(module.kernel_size)
         else:
             total[0] += output.numel() * (module.in_channels // module.groups) * prod(module.kernel_size)
 
@@ -104,10 +135,25 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
     modules = []
     for layer in layers:
         module = build(layer, example)
+        if layer.name is not None:
+            NAMED[layer.name] = module
+            if not getattr(module, "keeps_its_own_output", False):  # a side branch keeps its own
+                module = Remember(module, layer.name)
         module.eval()  # batch norm refuses one sample per channel in training mode
         example = module(example)
+        if 0 in example.shape:  # some of PyTorch's kernels (a dilated ConvTranspose3d) return an empty tensor rather than refuse
+            raise ValueError(f"{type(module).__name__} gives an empty output {tuple(example.shape)}")
         modules.append(module)
     return nn.Sequential(*modules), example
 
 
-from tests.torch_reference import core  # noqa: E402, F401  (registers its builders)
+from tests.torch_reference import (  # noqa: E402  (each family module registers its builders)
+    core,  # noqa: F401
+    counted,  # noqa: F401
+    graph,  # noqa: F401
+    mobile,  # noqa: F401
+    norm,  # noqa: F401
+    sequences,  # noqa: F401
+    side_output,  # noqa: F401
+    upsampling,  # noqa: F401
+)

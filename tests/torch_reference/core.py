@@ -1,4 +1,4 @@
-"""The torch reference of archcalc's first kinds: dense, conv, pooling, norms, activations, composites."""
+"""The torch reference of archcalc's first kinds: dense (tied to an embedding too), conv, pooling, norms, activations, composites."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from torch.nn import functional
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout
+from archcalc.kinds.elementwise import Activation, Dropout, PReLU
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Padding, PerAxis
-from tests.torch_reference import build_sequence, builds
+from tests.torch_reference import NAMED, build_sequence, builds
+from tests.torch_reference.graph import named_output
 
 
 class LastAxis(nn.Module):
@@ -59,25 +60,33 @@ class Add(nn.Module):
 
 
 class Cat(nn.Module):
-    def __init__(self, branches: list[nn.Module]) -> None:
+    """Branches of the same input, and named outputs (cropped to fit with `crop`), on the channels."""
+
+    def __init__(self, branches: list[nn.Module], names: tuple[str, ...] = (), crop: bool = False) -> None:
         super().__init__()
         self.branches = nn.ModuleList(branches)
+        self.names = names
+        self.crop = crop
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([branch(x) for branch in self.branches], dim=1)
+        outputs = [branch(x) for branch in self.branches]
+        outputs += [named_output(name, outputs[0], self.crop) for name in self.names]
+        return torch.cat(outputs, dim=1)
 
 
 class SqueezeExciteModule(nn.Module):
-    """As torchvision.ops.SqueezeExcitation: pool, 1×1 conv C→s, ReLU, 1×1 conv s→C, sigmoid, scale."""
+    """As torchvision.ops.SqueezeExcitation: pool, 1×1 conv C→s, activation, 1×1 conv s→C, gate, scale."""
 
-    def __init__(self, channels: int, squeeze: int, rank: int) -> None:
+    def __init__(self, channels: int, squeeze: int, rank: int, activation: nn.Module, gate: nn.Module) -> None:
         super().__init__()
         self.pool = ADAPTIVE[PoolMode.AVG][rank](1)
         self.reduce = CONVS[rank](channels, squeeze, 1)
+        self.activation = activation
         self.expand = CONVS[rank](squeeze, channels, 1)
+        self.gate = gate
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        scale = torch.sigmoid(self.expand(torch.relu(self.reduce(self.pool(x)))))
+        scale = self.gate(self.expand(self.activation(self.reduce(self.pool(x)))))
         return x * scale
 
 
@@ -103,7 +112,7 @@ ACTIVATIONS = {
 
 
 def axes(values: PerAxis, rank: int) -> tuple[int, ...]:
-    """SPEC.md's per-axis rule, written again here on purpose: the reference must not share code
+    """The spec's per-axis rule (docs/spec.md), written again here on purpose: the reference must not share code
     with what it checks."""
     return values * rank if len(values) == 1 else values
 
@@ -125,7 +134,10 @@ def windowed(make: type[nn.Module], padding: Padding, x: torch.Tensor, kernel: P
 
 @builds(Dense)
 def dense(layer: Dense, x: torch.Tensor) -> nn.Module:
-    return LastAxis(nn.Linear(x.shape[1], layer.units, bias=layer.bias))
+    linear = nn.Linear(x.shape[1], layer.units, bias=layer.bias)
+    if layer.tie is not None:  # as PyTorch models tie a head to an embedding; a wrong shape fails in forward
+        linear.weight = NAMED[layer.tie].embedding.weight
+    return LastAxis(linear)
 
 
 @builds(Conv)
@@ -175,12 +187,17 @@ def batchnorm(layer: BatchNorm, x: torch.Tensor) -> nn.Module:
 
 @builds(LayerNorm)
 def layernorm(layer: LayerNorm, x: torch.Tensor) -> nn.Module:
-    return LastAxis(nn.LayerNorm(x.shape[1]))
+    return LastAxis(nn.LayerNorm(x.shape[1], bias=layer.bias))
 
 
 @builds(Activation)
 def activation(layer: Activation, x: torch.Tensor) -> nn.Module:
     return nn.Softmax(dim=1) if layer.function == "softmax" else ACTIVATIONS[layer.function]()
+
+
+@builds(PReLU)
+def prelu(layer: PReLU, x: torch.Tensor) -> nn.Module:
+    return nn.PReLU(x.shape[1] if layer.per_channel else 1)  # PyTorch's channel axis is 1, archcalc's the last
 
 
 @builds(Dropout)
@@ -195,7 +212,7 @@ def residual(layer: Residual, x: torch.Tensor) -> nn.Module:
 
 @builds(Concat)
 def concat(layer: Concat, x: torch.Tensor) -> nn.Module:
-    return Cat([build_sequence(branch, x)[0] for branch in layer.branches])
+    return Cat([build_sequence(branch, x)[0] for branch in layer.branches or ((),)], layer.with_, layer.crop)
 
 
 @builds(SqueezeExcite)
@@ -203,7 +220,7 @@ def squeeze_excite(layer: SqueezeExcite, x: torch.Tensor) -> nn.Module:
     rank = x.dim() - 2
     if rank < 1:
         raise ValueError("squeeze-excite needs spatial axes")
-    return SqueezeExciteModule(x.shape[1], layer.channels, rank)
+    return SqueezeExciteModule(x.shape[1], layer.channels, rank, ACTIVATIONS[layer.activation](), ACTIVATIONS[layer.gate]())
 
 
 @builds(Repeat)

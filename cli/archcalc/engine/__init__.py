@@ -5,7 +5,11 @@ The engine asks each layer's kind (archcalc/kinds/) for its rule; it keeps no ta
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from archcalc.engine.report import Report
+from archcalc.errors import suggestion
+from archcalc.kinds.arguments import Reading, field_name
 from archcalc.model import Layer, LayerResult, Shape, Spec, total_cost
 
 __all__ = ["MAX_UNROLLED_LAYERS", "Report", "analyze"]
@@ -15,34 +19,45 @@ MAX_UNROLLED_LAYERS = 50_000
 
 
 class Engine:
-    """Applies layers for one analysis, and counts what `repeat`s unroll: a guard against nested
-    repeats that multiply into millions of layers, not part of any figure."""
+    """Applies the layers of one spec, and answers what a layer asks of it: the output of an earlier
+    layer by its `name:`, and a count of what `repeat`s unroll (a guard against nested repeats that
+    multiply into millions of layers, not part of any figure)."""
 
-    def __init__(self) -> None:
+    def __init__(self, layers: tuple[Layer, ...]) -> None:
         self.unrolled_layers = 0
+        self.order: dict[int, int] = {}  # id(layer) -> its place in the order layers are applied
+        self.written: dict[str, list[Layer]] = {}  # each `name:`, and every layer written with it
+        for place, layer in enumerate(applied_order(layers)):
+            self.order[id(layer)] = place
+            if layer.name is not None:
+                self.written.setdefault(layer.name, []).append(layer)
         self.outputs: dict[str, LayerResult] = {}  # by `name:`, the latest result of each named layer
-        self.shared_names: dict[str, tuple[Layer, Layer]] = {}  # names written on two different layers
 
     def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
         results = []
         for layer in layers:
             result = layer.apply(shape, self)
             results.append(result)
-            shape = result.output_shape
+            if not layer.SIDE_BRANCH:  # a side branch's output is an extra one: the next layer sees `shape`
+                shape = result.output_shape
             if layer.name is not None:
-                earlier = self.outputs.get(layer.name)
-                if earlier is not None and earlier.layer is not layer:  # the same layer again is a `repeat`'s next pass
-                    self.shared_names.setdefault(layer.name, (earlier.layer, layer))
                 self.outputs[layer.name] = result
         return tuple(results)
 
     def named(self, name: str, asking: Layer) -> LayerResult:
-        if name in self.shared_names:
-            first, second = self.shared_names[name]
-            raise asking.error(f"'{name}' names two layers ({first.where} and {second.where}); give each a name of its own")
+        written = self.written.get(name)
+        if not written:
+            hint = suggestion(name, self.written) or "a layer is given a name with `name:`"
+            raise asking.error(f"no layer is named '{name}'", hint)
+        if len(written) > 1:
+            first, second = written[0], written[1]
+            raise asking.error(f"'{name}' names two layers, {place(first)} and {place(second)}; give each a name of its own")
+        (layer,) = written
+        if self.order[id(layer)] > self.order[id(asking)]:
+            raise asking.error(f"'{name}' is {place(layer)}, which comes after this one; a layer can only read the output of one applied before it")
         result = self.outputs.get(name)
-        if result is None:
-            raise asking.error(f"no layer named '{name}' comes before it")
+        if result is None:  # applied before, yet not finished: it is a composite that holds `asking`
+            raise asking.error(f"'{name}' is {place(layer)}, which contains this one; its output is not ready until this layer has run")
         return result
 
     def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
@@ -51,12 +66,44 @@ class Engine:
             raise layer.error(f"the repeats unroll into more than {MAX_UNROLLED_LAYERS:,} layers; archcalc stops there")
 
 
+def applied_order(layers: tuple[Layer, ...]) -> Iterator[Layer]:
+    """Every layer as written, at every depth, in the order the engine applies them: each composite
+    before its layers, which come in the order its kind declares them (a residual's main path, then
+    its shortcut)."""
+    for layer in layers:
+        yield layer
+        for argument in type(layer).ARGUMENTS:
+            if argument.reading is Reading.LAYERS:
+                yield from applied_order(getattr(layer, field_name(argument.name)))
+            elif argument.reading is Reading.BRANCHES:
+                for branch in getattr(layer, field_name(argument.name)):
+                    yield from applied_order(branch)
+
+
+def place(layer: Layer) -> str:
+    """`layer 5 (conv 'down4') on line 12`: where a named layer is, for messages about names."""
+    return f"{layer.where} on line {layer.origin.line}" if layer.origin.line else layer.where
+
+
 def count_results(results: tuple[LayerResult, ...]) -> int:
     """Layers in these results, their children included."""
     return sum(1 + count_results(result.children) for result in results)
 
 
+def every_result(results: tuple[LayerResult, ...]) -> Iterator[LayerResult]:
+    """Every result at every depth, each composite before its children."""
+    for result in results:
+        yield result
+        yield from every_result(result.children)
+
+
+def side_outputs(results: tuple[LayerResult, ...]) -> tuple[LayerResult, ...]:
+    """The side branches whose output no later layer reads: the spec's extra outputs."""
+    read = {id(source) for result in every_result(results) for source in result.joined}
+    return tuple(result for result in every_result(results) if result.layer.SIDE_BRANCH and id(result) not in read)
+
+
 def analyze(spec: Spec) -> Report:
     """Compute a whole spec. Raises ShapeError, located at the layer, when a shape cannot be computed."""
-    layers = Engine().sequence(spec.layers, spec.input_shape)
-    return Report(spec, layers, total_cost([layer.cost for layer in layers]))
+    layers = Engine(spec.layers).sequence(spec.layers, spec.input_shape)
+    return Report(spec, layers, total_cost([layer.cost for layer in layers]), side_outputs(layers))

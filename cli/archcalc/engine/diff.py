@@ -20,8 +20,9 @@ import enum
 from collections.abc import Hashable, Iterator, Sequence
 
 from archcalc.engine.report import Report
+from archcalc.kinds.base import unnamed
 from archcalc.kinds.composite import Repeat
-from archcalc.model import Cost, LayerResult, total_cost
+from archcalc.model import Cost, Layer, LayerResult, total_cost
 from archcalc.values import value
 
 
@@ -72,14 +73,15 @@ class ReportDiff:
     layers: tuple[LayerDiff, ...]
 
 
-def flatten(results: tuple[LayerResult, ...], depth: int, times: int = 1) -> Iterator[Occurrence]:
-    """The layers `depth` levels down: composites above that level give way to their children."""
+def flatten(results: tuple[LayerResult, ...], depth: int, times: int = 1, unroll: bool = False) -> Iterator[Occurrence]:
+    """The layers `depth` levels down: composites above that level give way to their children. A
+    repeat gives way to its block, each layer once over all its iterations, unless `unroll`."""
     for result in results:
         occurrences = times * result.times
-        if depth > 0 and isinstance(result.layer, Repeat) and result.layer.layers:
+        if depth > 0 and isinstance(result.layer, Repeat) and result.layer.layers and not unroll:
             yield from _block(result, len(result.layer.layers), depth - 1, occurrences)
         elif depth > 0 and result.children:
-            yield from flatten(result.children, depth - 1, occurrences)
+            yield from flatten(result.children, depth - 1, occurrences, unroll)
         else:
             yield Occurrence(result, occurrences)
 
@@ -98,11 +100,14 @@ def _block(result: LayerResult, size: int, depth: int, times: int) -> Iterator[O
         yield Occurrence(column[-1].result, sum(row.times for row in column), total_cost([row.cost for row in column]))
 
 
-def diff_reports(base: Report, head: Report, depth: int = 0) -> ReportDiff:
-    before = list(flatten(base.layers, depth))
-    after = list(flatten(head.layers, depth))
+def diff_reports(base: Report, head: Report, depth: int = 0, ignore_names: bool = False, unroll: bool = False) -> ReportDiff:
+    """`ignore_names` matches layers by what they are alone, and `unroll` compares a repeat's every
+    iteration (a spec against the model file it describes, which has no repeats)."""
+    before = list(flatten(base.layers, depth, unroll=unroll))
+    after = list(flatten(head.layers, depth, unroll=unroll))
+    key = unnamed if ignore_names else _as_written
     layers: list[LayerDiff] = []
-    for equal, base_start, base_end, head_start, head_end in align([o.result.layer for o in before], [o.result.layer for o in after]):
+    for equal, base_start, base_end, head_start, head_end in align([key(o.result.layer) for o in before], [key(o.result.layer) for o in after]):
         if equal:
             for old, new in zip(before[base_start:base_end], after[head_start:head_end], strict=True):
                 same = old.result.output_shape == new.result.output_shape and old.cost == new.cost and old.times == new.times
@@ -193,6 +198,10 @@ def _unique_anchors(a: list[int], b: list[int], a_start: int, a_end: int, b_star
         run.append(pairs[number])
         number = previous[number]
     return run[::-1]
+
+
+def _as_written(layer: Layer) -> Layer:
+    return layer
 
 
 def _pair(removed: list[Occurrence], added: list[Occurrence]) -> Iterator[LayerDiff]:

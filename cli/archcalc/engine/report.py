@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from archcalc.model import Cost, LayerResult, Shape, Spec
+from archcalc.model import Cost, LayerResult, Shape, Spec, output_after
 from archcalc.values import value
 
 
 @value
 class Report:
-    """A whole spec computed: its layers in order and their total."""
+    """A whole spec computed: its layers in order and their total, and the side branches whose
+    outputs are extra outputs of the spec (an auxiliary classifier's)."""
 
     spec: Spec
     layers: tuple[LayerResult, ...]
     total: Cost
+    side_outputs: tuple[LayerResult, ...] = ()
 
     @property
     def input_shape(self) -> Shape:
@@ -20,7 +22,7 @@ class Report:
 
     @property
     def output_shape(self) -> Shape:
-        return self.layers[-1].output_shape if self.layers else self.spec.input_shape
+        return output_after(self.layers, self.spec.input_shape)
 
     @property
     def name(self) -> str:

@@ -1,7 +1,10 @@
-"""One spec at many input sizes: how parameters and MACs grow with the side of the input.
+"""One spec at many input sizes: how parameters and MACs grow with the side of the input, or with
+the length of a sequence.
 
-The spatial axes all take each size in turn; channels stay. A size too small for the network (a
-kernel that no longer fits) is recorded with its error rather than ending the sweep.
+The spatial axes all take each size in turn; channels stay. Token ids (a flat input read by an
+`embedding`) are a sequence whose length takes each size. A size too small for the network (a
+kernel that no longer fits) or too large (a position table too short) is recorded with its error
+rather than ending the sweep.
 """
 
 from __future__ import annotations
@@ -9,11 +12,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from archcalc.arithmetic import volume
 from archcalc.engine import analyze
+from archcalc.engine.memory import walk
 from archcalc.engine.report import Report
 from archcalc.errors import ArchcalcError, ShapeError
+from archcalc.kinds.embedding import reads_token_ids
 from archcalc.model import LayerResult, Spec
 from archcalc.values import replace, value
+
+FASTER = 0.1
+"""How much faster than its input a layer's MACs must grow (in the exponent) to be named: more than a
+valid convolution's border effect between large sizes (0.02 from 128 to 224), less than attention's
+N² term adds once the smaller length passes about a sixth of the width (for GPT-2, 119 tokens)."""
 
 
 @value
@@ -26,15 +37,28 @@ class SweepPoint:
 
 
 @value
+class FasterLayer:
+    """A layer whose MACs grow faster than its input (attention's scores: N² for N tokens)."""
+
+    result: LayerResult  # at the largest size that computed
+    occurrences: int
+    macs_exponent: float
+    input_exponent: float
+
+
+@value
 class Sweep:
     """A spec at every size asked for, and how its figures grow: k in figure ∝ side^k at the largest
-    sizes that computed (None when it cannot be measured), and the layers whose parameters grow."""
+    sizes that computed (None when it cannot be measured), the layers whose parameters grow, and
+    those whose MACs grow faster than their input. `axis` names what varies: `side` or `length`."""
 
     spec: Spec
     points: tuple[SweepPoint, ...]
     params_exponent: float | None
     macs_exponent: float | None
     growing_layers: tuple[LayerResult, ...]
+    axis: str = "side"
+    faster_layers: tuple[FasterLayer, ...] = ()
 
     def values(self, figure: str) -> tuple[tuple[int, int], ...]:
         """(size, figure) for every size that computed; `figure` is a Cost field: params, macs..."""
@@ -54,6 +78,28 @@ def growing_layers(points: Sequence[SweepPoint]) -> tuple[LayerResult, ...]:
     return tuple(late for early, late in zip(first.layers, last.layers, strict=True) if early.cost.params != late.cost.params)
 
 
+def faster_layers(points: Sequence[SweepPoint]) -> tuple[FasterLayer, ...]:
+    """Layers at any depth, without layers inside, whose MACs grow faster than their input values
+    between the two largest sizes that computed (a repeat unrolled differently at the two sizes
+    cannot be matched layer by layer, and gives none)."""
+    reports = [(point.size, point.report) for point in points if point.report is not None]
+    if len(reports) < 2:
+        return ()
+    (small, before), (large, after) = reports[-2:]
+    early, late = list(walk(before.layers)), list(walk(after.layers))
+    if [result.layer for result, _ in early] != [result.layer for result, _ in late]:
+        return ()
+    found = []
+    for (first, _), (last, occurrences) in zip(early, late, strict=True):
+        if last.children:
+            continue
+        macs = growth_exponent([(small, first.cost.macs), (large, last.cost.macs)])
+        values = growth_exponent([(small, volume(first.input_shape)), (large, volume(last.input_shape))])
+        if macs is not None and values is not None and macs > values + FASTER:
+            found.append(FasterLayer(last, occurrences, macs, values))
+    return tuple(found)
+
+
 def growth_exponent(pairs: Sequence[tuple[int, int]]) -> float | None:
     """k in value ∝ size^k at scale: the log-log slope between the two largest sizes, where
     constant terms (biases, a classifier of fixed size) weigh least. 0 for a constant; None when it
@@ -68,18 +114,25 @@ def growth_exponent(pairs: Sequence[tuple[int, int]]) -> float | None:
 
 
 def resized(spec: Spec, size: int) -> Spec:
-    """The same spec with every spatial axis of its input set to `size`."""
+    """The same spec with every spatial axis of its input set to `size` (token ids: `size` of them)."""
+    if reads_token_ids(spec):
+        return replace(spec, input_shape=(size,))
     *spatial, channels = spec.input_shape
     return replace(spec, input_shape=(*(size for _ in spatial), channels))
 
 
+def varied_axis(spec: Spec) -> str:
+    """What a sweep varies: a sequence's `length` (token ids, or one axis and channels), else an image's `side`."""
+    return "length" if reads_token_ids(spec) or len(spec.input_shape) == 2 else "side"
+
+
 def sweep(spec: Spec, sizes: Sequence[int]) -> Sweep:
-    """Raises ShapeError for a flat input, which has no side to vary."""
-    if len(spec.input_shape) < 2:
+    """Raises ShapeError for a flat input of features, which has no side to vary."""
+    if len(spec.input_shape) < 2 and not reads_token_ids(spec):
         raise ShapeError(
             f"{spec.name} has the flat input {list(spec.input_shape)}: there is no side to vary",
             spec.origin,
-            hint="write the input as an image, e.g. chain: 4x4x1->8->2",
+            hint="write the input as an image, e.g. chain: 4x4x1->8->2, or read token ids with an embedding",
         )
     points = []
     for size in sizes:
@@ -93,4 +146,6 @@ def sweep(spec: Spec, sizes: Sequence[int]) -> Sweep:
         growth_exponent(points_of(points, "params")),
         growth_exponent(points_of(points, "macs")),
         growing_layers(points),
+        varied_axis(spec),
+        faster_layers(points),
     )

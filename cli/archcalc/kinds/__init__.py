@@ -8,14 +8,22 @@ shows how to add one.
 
 from __future__ import annotations
 
-from archcalc.kinds.composite import Block, Concat, Repeat, Residual
+from archcalc.kinds.attention import Attention
+from archcalc.kinds.composite import Block, Concat, Repeat, Residual, Split
 from archcalc.kinds.conv import Conv, Depthwise
+from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout
-from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.elementwise import Activation, Dropout, PReLU, StochasticDepth
+from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
+from archcalc.kinds.graph import Add, Branch, Multiply
+from archcalc.kinds.mlp import GatedMLP
+from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
-from archcalc.kinds.reshape import Flatten
+from archcalc.kinds.recurrent import GRU, LSTM, RNN
+from archcalc.kinds.reshape import ChannelShuffle, Flatten
+from archcalc.kinds.side_output import SideOutput
 from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Layer
 
 KINDS: tuple[type[Layer], ...] = (
@@ -29,12 +37,38 @@ KINDS: tuple[type[Layer], ...] = (
     BatchNorm,
     LayerNorm,
     Activation,
+    PReLU,
     Dropout,
     SqueezeExcite,
     Residual,
     Concat,
     Repeat,
     Block,
+    Embedding,
+    Tokens,
+    ClassToken,
+    PositionEmbedding,
+    SegmentEmbedding,
+    Attention,
+    GatedMLP,
+    RMSNorm,
+    LSTM,
+    GRU,
+    RNN,
+    Take,
+    Counted,
+    Split,
+    ChannelShuffle,
+    StochasticDepth,
+    SideOutput,
+    ConvTranspose,
+    Upsample,
+    PixelShuffle,
+    GroupNorm,
+    InstanceNorm,
+    Add,
+    Multiply,
+    Branch,
 )
 """In the order `archcalc layers` lists them."""
 

@@ -4,6 +4,7 @@ lists and `archcalc schema` turns into JSON Schema. A default is the layer field
 from __future__ import annotations
 
 import enum
+import keyword
 from typing import Any
 
 from archcalc.values import value
@@ -19,6 +20,11 @@ class Reading(enum.Enum):
     FRACTION = "fraction"  # a number from 0 to 1
     LAYERS = "layers"  # a list of layers
     BRANCHES = "branches"  # a list of branches, each a list of layers
+    SHAPE = "shape"  # a shape as `input:` is written: 8x8x4, [8, 8, 4] or 16
+    INDEX = "index"  # a whole number, counted from the end when negative (-1: the last)
+    CHOICE = "choice"  # one of the words in `choices`
+    LAYER_NAME = "layer_name"  # the `name:` of an earlier layer
+    LAYER_NAMES = "layer_names"  # the `name:` of an earlier layer, or a list of them
 
 
 @value
@@ -29,6 +35,7 @@ class Argument:
     reading: Reading
     help: str
     minimum: int = 1
+    choices: tuple[str, ...] = ()  # for CHOICE
 
 
 class ArgumentProblem(Exception):
@@ -45,7 +52,13 @@ REQUIRED: Any = object()
 """The default of an argument that must be written."""
 
 
+def field_name(argument: str) -> str:
+    """The layer field an argument is stored in: its own name, or with PEP 8's trailing underscore
+    when the name is a Python keyword (`with`, `from` read best in a spec)."""
+    return argument + "_" if keyword.iskeyword(argument) else argument
+
+
 def default_of(kind: type, argument: str) -> Any:
     """The layer field's default for this argument, or REQUIRED."""
     defaults: dict[str, object] = getattr(kind, "__value_defaults__", {})
-    return defaults.get(argument, REQUIRED)
+    return defaults.get(field_name(argument), REQUIRED)

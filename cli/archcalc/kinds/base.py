@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
+from archcalc.kinds.arguments import Reading, field_name
+from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, output_after, per_spatial_axis
+from archcalc.values import replace
 
 if TYPE_CHECKING:
     from archcalc.kinds.context import FieldContext
@@ -32,6 +34,17 @@ def spatial_axes(layer: Layer, shape: Shape) -> Shape:
     return shape[:-1]
 
 
+def sequence_of(layer: Layer, shape: Shape) -> tuple[int, int]:
+    """A sequence [N, D]: its N tokens and their width D."""
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    if len(shape) == 1:
+        advice = "token ids need an `embedding` first"
+    else:
+        advice = "`tokens` turns the positions of an image into a sequence"
+    raise layer.error(f"{layer.kind} needs a sequence [N, D] (N tokens of width D), got {bracketed(shape)}; {advice}")
+
+
 def per_axis(layer: Layer, key: str, values: PerAxis, rank: int) -> PerAxis:
     """One value per spatial axis: a single value is used on every axis."""
     if len(values) not in (1, rank):
@@ -46,12 +59,25 @@ def bracketed(shape: Shape) -> str:
 
 def ended_by(results: tuple[LayerResult, ...]) -> str:
     """Where a path's output shape was made, for messages about shapes that cannot be joined."""
-    if not results:
+    made = [result.layer for result in results if not result.layer.SIDE_BRANCH]
+    if not made:
         return "the identity"
-    last = results[-1].layer
+    last = made[-1]
     return f"{last.where}, line {last.origin.line}" if last.origin.line else last.where
 
 
 def output_of(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
-    """The shape after a path: its last result's output, or its input for an empty path."""
-    return results[-1].output_shape if results else shape
+    """The shape after a path: its last result's output (side branches aside), or its input for an empty path."""
+    return output_after(results, shape)
+
+
+def unnamed(layer: Layer) -> Layer:
+    """The layer as written without names, its inner layers' included: what two repeats share."""
+    changes: dict[str, object] = {"name": None}
+    for argument in type(layer).ARGUMENTS:
+        field = field_name(argument.name)
+        if argument.reading is Reading.LAYERS:
+            changes[field] = tuple(unnamed(inner) for inner in getattr(layer, field))
+        elif argument.reading is Reading.BRANCHES:
+            changes[field] = tuple(tuple(unnamed(inner) for inner in branch) for branch in getattr(layer, field))
+    return replace(layer, **changes)

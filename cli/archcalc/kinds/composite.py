@@ -1,12 +1,13 @@
-"""Layers made of layers: `residual`, `concat`, `block` and `repeat`. Each sums its children's cost
-into its own row, and the tables list the children under it."""
+"""Layers made of layers: `residual`, `concat`, `split`, `block` and `repeat`. Each sums its
+children's cost into its own row, and the tables list the children under it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.arguments import Argument, Reading
+from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, ended_by, output_of
+from archcalc.kinds.graph import CROP_HINT, JOIN_ARGUMENTS, as_joined, crop_text, joined_field, larger_spatially, read_by_name, sources_text, where_made
 from archcalc.model import Field, Layer, LayerResult, Shape, total_cost
 from archcalc.values import value
 
@@ -20,6 +21,11 @@ MAX_GROWING_ITERATIONS = 64
 """Past this many strided iterations the jump exceeds 2^64: the field is the whole input."""
 
 COMPOSITE_MACS = "its layers' (joins are not MACs)"
+
+
+def reads_by_name(results: tuple[LayerResult, ...]) -> bool:
+    """Whether any of these results, at any depth, joins an output it read by name."""
+    return any(result.joined or reads_by_name(result.children) for result in results)
 
 
 def summed(layer: Layer, shape: Shape, output: Shape, children: tuple[LayerResult, ...]) -> LayerResult:
@@ -54,9 +60,13 @@ class Residual(Layer):
             )
         return summed(self, shape, main_shape, main + shortcut)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def paths(self, result: LayerResult) -> tuple[tuple[LayerResult, ...], ...]:
         split = len(self.layers)  # children: the main path's results, then the shortcut's
-        return context.sequence(result.children[:split], field).joined(context.sequence(result.children[split:], field))
+        return (result.children[:split], result.children[split:])
+
+    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+        main, shortcut = self.paths(result)
+        return context.sequence(main, field).joined(context.sequence(shortcut, field))
 
     def label(self, result: LayerResult) -> str:
         return "residual" + (" (projection shortcut)" if self.shortcut else "")
@@ -68,21 +78,33 @@ class Residual(Layer):
 
 @value(kw_only=True)
 class Concat(Layer):
-    """Branches applied to the same input, joined along the channel axis, as in Inception."""
+    """Branches applied to the same input, and the outputs of earlier layers named in `with`, joined
+    along the channel axis: Inception's blocks, and U-Net's decoder joining its encoder."""
 
-    branches: tuple[tuple[Layer, ...], ...]  # an empty branch is the identity
+    branches: tuple[tuple[Layer, ...], ...] = ()  # an empty branch is the identity; none written: the identity alone
+    with_: tuple[str, ...] = ()
+    crop: bool = False
 
     NAMES = {"concat": "concat"}
     EXAMPLE = ("8x8x4", "concat: [[{conv: {filters: 2, kernel: 1}}], []]")
-    ARGUMENTS = (Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers ([] is the identity)"),)
+    ARGUMENTS: ClassVar[tuple[Argument, ...]] = (  # split, below, takes `branches` alone
+        Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers ([] is the identity; default: the identity alone)"),
+        *JOIN_ARGUMENTS,
+    )
     MAIN = "branches"
-    PARAMETERS = "its branches' layers; joined on the channels"
+    PARAMETERS = "its branches' layers; joined on the channels, with any outputs named in `with`"
     MACS = COMPOSITE_MACS
 
+    def check(self) -> None:
+        if not self.with_ and not self.branches:
+            raise ArgumentProblem("branches", "concat needs 'branches' to join, or 'with' naming earlier layers to join the current tensor with")
+        if self.crop and not self.with_:
+            raise ArgumentProblem("crop", "'crop' cuts the outputs named in 'with', and there are none")
+
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
-        """Every branch sees the same input; outputs are joined on the channel (last) axis."""
-        branches = [context.sequence(branch, shape) for branch in self.branches]
-        outputs = [output_of(branch, shape) for branch in branches]
+        """Every branch sees the same input; their outputs and the named ones are joined on the channel (last) axis."""
+        branches = [context.sequence(branch, self.branch_input(shape)) for branch in self.branch_layers()]
+        outputs = [output_of(branch, self.branch_input(shape)) for branch in branches]
         first = outputs[0]
         for number, (output, branch) in enumerate(zip(outputs, branches, strict=True), start=1):
             if len(output) != len(first) or output[:-1] != first[:-1]:
@@ -90,29 +112,89 @@ class Concat(Layer):
                     f"cannot join branch {number}'s {bracketed(output)} ({ended_by(branch)}) with branch 1's {bracketed(first)} ({ended_by(branches[0])}): "
                     "all axes but the channels must be equal"
                 )
+        joined = read_by_name(self, self.with_, context)
+        for name, source in zip(self.with_, joined, strict=True):
+            other = as_joined(self, name, source, first, self.crop)
+            if len(other) != len(first) or other[:-1] != first[:-1]:
+                hint = CROP_HINT if larger_spatially(other, first) else None
+                raise self.error(
+                    f"cannot join '{name}' {bracketed(other)} ({where_made(source)}) with the current {bracketed(first)}: "
+                    "all axes but the channels must be equal",
+                    hint,
+                )
+            outputs.append(other)
         children = tuple(child for branch in branches for child in branch)
-        return summed(self, shape, (*first[:-1], sum(output[-1] for output in outputs)), children)
+        output = (*first[:-1], sum(output[-1] for output in outputs))
+        return LayerResult(self, shape, output, total_cost([child.cost * child.times for child in children]), children, joined=joined)
 
-    def branch_results(self, result: LayerResult) -> list[tuple[LayerResult, ...]]:
+    def branch_input(self, shape: Shape) -> Shape:
+        """What each branch sees: the whole input."""
+        return shape
+
+    def branch_layers(self) -> tuple[tuple[Layer, ...], ...]:
+        """The branches written, or the identity alone when only `with` was."""
+        return self.branches or ((),)
+
+    def paths(self, result: LayerResult) -> tuple[tuple[LayerResult, ...], ...]:
         """The result's children, split back into their branches."""
         branches, start = [], 0
-        for branch in self.branches:
+        for branch in self.branch_layers():
             branches.append(result.children[start : start + len(branch)])
             start += len(branch)
-        return branches
+        return tuple(branches)
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
-        after = field
-        for branch in self.branch_results(result):
+        after = joined_field(result, field, context)
+        for branch in self.paths(result):
             after = after.joined(context.sequence(branch, field))
         return after
 
     def label(self, result: LayerResult) -> str:
-        return f"concat {len(self.branches)} branches"
+        if not self.with_:
+            return f"concat {len(self.branches)} branches"
+        named = f"with {sources_text(result)}" + (crop_text(result, result.output_shape) if self.crop else "")
+        return f"concat {len(self.branches)} branches {named}" if self.branches else f"concat {named}"
 
     def explain(self, result: LayerResult) -> list[str]:
-        widths = " + ".join(str(output_of(branch, result.input_shape)[-1]) for branch in self.branch_results(result))
-        return [f"channels joined: {widths} = {result.output_shape[-1]:,}", f"{result.cost.params:,} params, {result.cost.macs:,} MACs in the branches below"]
+        widths = [str(output_of(branch, self.branch_input(result.input_shape))[-1]) for branch in self.paths(result)]
+        widths += [f"{source.output_shape[-1]} ('{source.layer.name}')" for source in result.joined]
+        return [
+            f"channels joined: {' + '.join(widths)} = {result.output_shape[-1]:,}",
+            f"{result.cost.params:,} params, {result.cost.macs:,} MACs in the branches below",
+        ]
+
+
+@value(kw_only=True)
+class Split(Concat):
+    """The channels cut into equal consecutive shares, one per branch (torch.chunk), each branch run
+    on its own share, the outputs joined on the channels: ShuffleNetV2's channel split."""
+
+    NAMES = {"split": "split"}
+    EXAMPLE = ("8x8x4", "split: [[], [{conv: {filters: 2, kernel: 1}}, relu]]")
+    ARGUMENTS = (Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers run on its share ([] passes it on)"),)
+    PARAMETERS = "its branches' layers, each on C / branches channels; joined on the channels"
+
+    def check(self) -> None:
+        if not self.branches:  # concat's default (none written) would otherwise read as the identity
+            raise ArgumentProblem("branches", "missing required argument 'branches'")
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        parts = len(self.branches)
+        if shape[-1] % parts:
+            raise self.error(f"cannot split {shape[-1]:,} channels into {parts} equal shares, one per branch")
+        return super().apply(shape, context)
+
+    def branch_input(self, shape: Shape) -> Shape:
+        """What each branch sees: its share of the channels."""
+        return (*shape[:-1], shape[-1] // len(self.branches))
+
+    def label(self, result: LayerResult) -> str:
+        parts = len(self.branches)
+        return f"split into {parts} × {result.input_shape[-1] // parts:,} channels"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        parts, channels = len(self.branches), result.input_shape[-1]
+        return [f"{channels:,} channels split into {parts} shares of {channels // parts:,}", *super().explain(result)]
 
 
 @value(kw_only=True)
@@ -171,7 +253,9 @@ class Repeat(Layer):
             context.unrolled(self, iteration)
             output = output_of(iteration, current)
             if output == current:
-                children.extend(result.repeated(remaining) for result in iteration)
+                for result in iteration:
+                    result.stand_for(remaining)
+                children.extend(iteration)
                 break
             children.extend(iteration)
             current = output
@@ -188,6 +272,8 @@ class Repeat(Layer):
         passes = settled[0].times
         if field.size is None:
             return context.sequence(settled, field)
+        if reads_by_name(settled):  # a pass joins a field that does not grow with the passes: walk them
+            return self.walked(settled, passes, field, context)
         unit = (1,) * len(field.jump)
         once = context.sequence(settled, Field(unit, unit), record=False)  # one pass from a single position
         if once.size is None:
@@ -196,6 +282,12 @@ class Repeat(Layer):
         if all(step == 1 for step in once.jump):
             before_last = Field(tuple(f + (passes - 1) * g * j for f, g, j in zip(field.size, growth, field.jump, strict=True)), field.jump, field.approximate)
             return context.sequence(settled, before_last)
+        return self.walked(settled, passes, field, context)
+
+    def walked(self, settled: tuple[LayerResult, ...], passes: int, field: Field, context: FieldContext) -> Field:
+        """The settled block's field after `passes` passes, one at a time (the last one recorded);
+        past MAX_GROWING_ITERATIONS passes the jump exceeds 2^64 or the field has long since grown
+        past any input: the whole input."""
         if passes - 1 > MAX_GROWING_ITERATIONS:
             return context.sequence(settled, field.whole())
         for _ in range(passes - 1):

@@ -19,12 +19,17 @@ class ApplyContext(Protocol):
         ...
 
     def named(self, name: str, asking: Layer) -> LayerResult:
-        """The latest result of the layer written with `name:`, applied before `asking` (at any depth);
-        a ShapeError located at `asking` when there is none, or when two layers share the name."""
+        """The latest result of the layer written with `name:`, applied before `asking` (at any depth).
+        A ShapeError located at `asking` when no layer has the name, when the layer comes after
+        `asking` or contains it, or when two layers share the name."""
         ...
 
 
 class FieldContext(Protocol):
     def sequence(self, results: tuple[LayerResult, ...], field: Field, record: bool = True) -> Field:
         """The field after these results in order; `record` keeps each one's for the table."""
+        ...
+
+    def field_of(self, result: LayerResult) -> Field:
+        """The field after an earlier result: what a join or a branch reads by name."""
         ...

@@ -1,4 +1,4 @@
-"""Element-wise layers: activations and dropout keep the shape and count nothing."""
+"""Element-wise layers: activations, dropout and stochastic depth keep the shape and count nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise
-from archcalc.model import NO_COST, Layer, LayerResult, Shape
+from archcalc.model import NO_COST, Cost, Layer, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
@@ -68,3 +68,53 @@ class Dropout(Pointwise):
 
     def explain(self, result: LayerResult) -> list[str]:
         return ["elementwise: no weights, no MACs"]
+
+
+@value(kw_only=True)
+class PReLU(Pointwise):
+    """A leaky ReLU whose negative slope is learned (torch.nn.PReLU): one slope for the whole
+    tensor, as PyTorch's default, or one per channel."""
+
+    per_channel: bool = False
+
+    NAMES = {"prelu": "prelu"}
+    EXAMPLE = ("8x8x16", "prelu: {per_channel: true}")
+    ARGUMENTS = (Argument("per_channel", Reading.FLAG, "learn one slope per channel instead of one in all"),)
+    PARAMETERS = "1, or C with per_channel (the learned slopes are weights)"
+    MACS = "0 (an activation)"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, Cost(weights=shape[-1] if self.per_channel else 1))
+
+    def label(self, result: LayerResult) -> str:
+        return "prelu, a slope per channel" if self.per_channel else "prelu"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        if self.per_channel:
+            return [f"one learned slope for each of the {result.input_shape[-1]:,} channels = {result.cost.weights:,} weights", "no MACs"]
+        return ["one learned slope for the whole tensor = 1 weight", "no MACs"]
+
+
+@value(kw_only=True)
+class StochasticDepth(Pointwise):
+    """Stochastic depth (torchvision.ops.StochasticDepth, timm's drop path): in training, a sample's
+    whole input is dropped at `rate`, the rest scaled up; at inference it passes unchanged. Written
+    as the last layer of a residual's main path, it drops the branch and leaves the shortcut."""
+
+    rate: float
+
+    NAMES = {"stochastic_depth": "stochastic_depth", "drop_path": "stochastic_depth"}
+    EXAMPLE = ("8x8x16", "stochastic_depth: 0.1")
+    ARGUMENTS = (Argument("rate", Reading.FRACTION, "the chance that a sample's path is dropped in training"),)
+    MAIN = "rate"
+    PARAMETERS = "no parameters"
+    MACS = "0"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, NO_COST)
+
+    def label(self, result: LayerResult) -> str:
+        return f"stochastic depth {self.rate:g}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return ["drops whole samples in training: no weights, no MACs"]

@@ -6,25 +6,36 @@ from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, spatial_axes
+from archcalc.kinds.elementwise import ACTIVATIONS
 from archcalc.model import Cost, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.kinds.context import ApplyContext
 
+GATES = ("sigmoid", "hardsigmoid")
+"""What turns the excitation into a scale: the paper's sigmoid, or MobileNetV3's piecewise-linear one."""
+
 
 @value(kw_only=True)
 class SqueezeExcite(SeesWhole):
-    """Global average pool, 1×1 conv C→s with bias, 1×1 conv s→C with bias, sigmoid, scale the
-    input: each output channel is gated by a figure computed from every position."""
+    """Global average pool, 1×1 conv C→s with bias, an activation (ReLU), 1×1 conv s→C with bias, a
+    gate (sigmoid), scale the input: each output channel is gated by a figure computed from every
+    position. EfficientNet's activation is SiLU; MobileNetV3's gate is the hard sigmoid."""
 
     channels: int  # the squeeze width s
+    activation: str = "relu"  # between the two 1×1 convs; one of ACTIVATIONS but softmax
+    gate: str = "sigmoid"  # one of GATES
 
     NAMES = {"squeeze_excite": "squeeze_excite", "se": "squeeze_excite"}
     EXAMPLE = ("8x8x16", "se: 4")
-    ARGUMENTS = (Argument("channels", Reading.COUNT, "the squeeze width s"),)
+    ARGUMENTS = (
+        Argument("channels", Reading.COUNT, "the squeeze width s"),
+        Argument("activation", Reading.CHOICE, "the activation between the two 1×1 convs", choices=tuple(a for a in ACTIVATIONS if a != "softmax")),
+        Argument("gate", Reading.CHOICE, "the function that makes the channel scale", choices=GATES),
+    )
     MAIN = "channels"
-    PARAMETERS = "2·C·s + s + C"
+    PARAMETERS = "2·C·s + s + C (the activation and gate have none)"
     MACS = "2·C·s (the scale is not a MAC)"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
@@ -34,12 +45,14 @@ class SqueezeExcite(SeesWhole):
         return LayerResult(self, shape, shape, cost)
 
     def label(self, result: LayerResult) -> str:
-        return f"squeeze-excite → {self.channels:,}"
+        functions = [] if self.activation == "relu" else [self.activation]
+        functions += [] if self.gate == "sigmoid" else [f"{self.gate} gate"]
+        return f"squeeze-excite → {self.channels:,}" + "".join(f", {function}" for function in functions)
 
     def explain(self, result: LayerResult) -> list[str]:
         cost = result.cost
         channels, squeeze = result.input_shape[-1], self.channels
         return [
             f"2×{channels:,}×{squeeze:,} = {cost.weights:,} weights + {squeeze:,} + {channels:,} biases = {cost.params:,}",
-            f"1×1 convs {channels:,}→{squeeze:,}→{channels:,}: 2×{channels:,}×{squeeze:,} = {cost.macs:,} MACs",
+            f"1×1 convs {channels:,}→{squeeze:,} ({self.activation})→{channels:,} ({self.gate}): 2×{channels:,}×{squeeze:,} = {cost.macs:,} MACs",
         ]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.exhaustive import unreachable
-from archcalc.render.formats import CheckFormat, OutputFormat
+from archcalc.render.formats import CheckFormat, Counting, OutputFormat
 from archcalc.render.options import ShowOptions
 from archcalc.values import value
 
@@ -18,12 +18,14 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
     from archcalc.engine.budget import CheckOutcome
     from archcalc.engine.diff import ReportDiff
+    from archcalc.engine.drift import Drift
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep
     from archcalc.render.grid import Grid
 
 __all__ = [
     "CheckFormat",
+    "Counting",
     "OutputFormat",
     "ShowOptions",
     "Terminal",
@@ -45,6 +47,7 @@ class Terminal:
     color: bool = False
     width: int | None = None
     encoding: str = "utf-8"
+    wide: bool = False  # keep every column even where the window is too narrow for them
 
 
 def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> str:
@@ -72,64 +75,92 @@ def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Termi
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, report_json
 
-        return dumps(report_json(analysis, options.explain))
+        return dumps(report_json(analysis, options.explain, options.counting, streamed=True))
     from archcalc.render.show import show_grid
 
     return render_grid(show_grid(analysis, options), output_format, terminal)
 
 
-def render_compare(reports: Sequence[Report], output_format: OutputFormat, terminal: Terminal) -> str:
+def render_compare(reports: Sequence[Report], output_format: OutputFormat, terminal: Terminal, counting: Counting = Counting.MACS) -> str:
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import compare_json, dumps
 
-        return dumps(compare_json(reports))
+        return dumps(compare_json(reports, counting))
     from archcalc.render.compare import compare_grid
 
-    return render_grid(compare_grid(reports), output_format, terminal)
+    return render_grid(compare_grid(reports, counting), output_format, terminal)
 
 
-def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal) -> str:
+def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal, drift: Drift | None = None) -> str:
+    """The budgets; with `drift` (check --against), then each layer where the spec and its model disagree."""
     match output_format:
         case CheckFormat.JSON:
-            from archcalc.render.json_format import check_json, dumps
+            from archcalc.render.json_format import check_json, drift_json, dumps
 
-            return dumps(check_json(results))
+            document = check_json(results)
+            if drift is not None:
+                document["against"] = drift_json(drift)
+            return dumps(document)
         case CheckFormat.GITHUB:
             from archcalc.render.github import github_text
 
-            return github_text(results)
+            text = github_text(results)
+            if drift is not None:
+                from archcalc.render.drift import drift_annotations
+
+                text = "".join(line + "\n" for line in drift_annotations(drift)) + text
+            return text
         case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
             from archcalc.render.check import check_grid
 
-            return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            text = render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            if drift is not None:
+                from archcalc.render.drift import drift_lines
+
+                text += "".join(line + "\n" for line in drift_lines(drift))
+            return text
         case _:
             unreachable(output_format)
 
 
-def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: Terminal, show_all: bool) -> str:
+def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: Terminal, show_all: bool, counting: Counting = Counting.MACS) -> str:
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import diff_json, dumps
 
-        return dumps(diff_json(difference))
+        return dumps(diff_json(difference, counting, streamed=True))
+    if output_format is OutputFormat.CSV:
+        from archcalc.render.csv_format import csv_text
+        from archcalc.render.diff import diff_records
+
+        return csv_text(diff_records(difference, show_all, counting))
     from archcalc.render.diff import diff_grid
 
-    return render_grid(diff_grid(difference, show_all), output_format, terminal)
+    return render_grid(diff_grid(difference, show_all, counting), output_format, terminal)
 
 
-def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal: Terminal, chart: str | None) -> str:
+def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal: Terminal, chart: str | None, counting: Counting = Counting.MACS) -> str:
     """The table, and under it (for a terminal table) a log-log chart of `chart`: params or macs."""
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, sweep_json
 
-        return dumps(sweep_json(sweeps))
-    from archcalc.render.sweep import sweep_grid
+        return dumps(sweep_json(sweeps, counting))
+    if output_format is OutputFormat.CSV:
+        from archcalc.render.csv_format import csv_text
+        from archcalc.render.sweep import sweep_records
 
-    text = render_grid(sweep_grid(sweeps, "parameters and MACs"), output_format, terminal)
+        return csv_text(sweep_records(sweeps, counting))
+    from archcalc.render.sweep import sweep_axis, sweep_grid
+
+    text = render_grid(sweep_grid(sweeps, counting), output_format, terminal)
     if output_format is OutputFormat.TABLE and chart is not None:
         from archcalc.render.chart import Series, log_chart
 
-        series = [Series(result.spec.name, tuple((size, value) for size, value in result.values(chart) if value > 0)) for result in sweeps]
-        text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else 'MACs'} (log scale)")
+        points = [(result.spec.name, result.values(chart)) for result in sweeps]
+        if chart == "macs":
+            points = [(name, tuple((size, counting.of(value)) for size, value in values)) for name, values in points]
+        series = [Series(name, tuple((size, value) for size, value in values if value > 0)) for name, values in points]
+        axis = "input side" if sweep_axis(sweeps) == "side" else "sequence length"
+        text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else counting.heading} (log scale)", axis_label=axis)
     return text
 
 

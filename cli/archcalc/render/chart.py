@@ -23,7 +23,7 @@ class Series:
     points: tuple[tuple[int, int], ...]  # (size, value), values > 0
 
 
-def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int = 12) -> str:
+def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int = 12, axis_label: str = "input side") -> str:
     """Each series drawn with its own marker; '◎' where two series meet in one cell."""
     drawn = [s for s in series if s.points]
     sizes = sorted({size for s in drawn for size, _ in s.points})
@@ -46,7 +46,10 @@ def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int
             cell = grid[row(figure)][column(size)]
             grid[row(figure)][column(size)] = marker if cell in (" ", marker) else "◎"
 
-    labels = {height - 1: short(max(values)), 0: short(min(values))}
+    if high_y == low_y:  # every value the same: one level, labelled once, on the row the points are on
+        labels = {height // 2: short(max(values))}
+    else:
+        labels = {height - 1: short(max(values)), 0: short(min(values))}
     if height > 4 and high_y != low_y and high_y < 700:  # math.exp overflows past e^709
         labels[(height - 1) // 2] = short(round(math.exp(low_y + (high_y - low_y) * ((height - 1) // 2) / (height - 1))))
     margin = max(len(label) for label in labels.values())
@@ -63,7 +66,7 @@ def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int
         if all(character == " " for character in ticks[place : place + len(text) + 1]):
             ticks[place : place + len(text)] = list(text)
     lines.append(f"{'':>{margin}} └{''.join(axis)}")
-    lines.append(f"{'':>{margin}}  {''.join(ticks).rstrip()}   input side (log scale)")
+    lines.append(f"{'':>{margin}}  {''.join(ticks).rstrip()}   {axis_label} (log scale)")
     legend = "   ".join(f"{MARKERS[index % len(MARKERS)]} {s.name}" for index, s in enumerate(drawn))
     lines.append(f"{'':>{margin}}  {legend}")
     return "\n".join(lines) + "\n"

@@ -3,11 +3,12 @@ that could not be read is a row marked ERROR, its message in the notes."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.printable import printable
-from archcalc.render.grid import Column, Grid, Row
+from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 from archcalc.text import percent
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ CHECK_COLUMNS = (
     Column("budget"),
     Column("limit", numeric=True),
     Column("actual", numeric=True),
-    Column("headroom", numeric=True),
+    Column("headroom", numeric=True, key="headroom_percent"),
     Column("status"),
 )
 
@@ -42,12 +43,19 @@ def check_grid(results: Sequence[CheckOutcome]) -> Grid:
             continue
         if not result.checks:
             required = result.budget_required
-            rows.append(Row((result.report.name, "–", None, None, None, "FAIL: no budget" if required else "no budget"), verdict=False if required else None))
+            status = "FAIL: no budget" if required else "no budget"
+            rows.append(Row((result.report.name, Shown("–", None), None, None, None, status), verdict=False if required else None))
         for check in result.checks:
             status = "PASS" if check.passed else "FAIL"
-            headroom = "–" if check.headroom is None else percent(check.headroom)
-            rows.append(Row((result.report.name, budget_name(check), check.limit.maximum, check.actual, headroom, status), verdict=check.passed))
+            rows.append(Row((result.report.name, budget_name(check), check.limit.maximum, check.actual, headroom_cell(check), status), verdict=check.passed))
     return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results), *errors))
+
+
+def headroom_cell(check: BudgetCheck) -> Cell:
+    """'24.0%' for people; 24.0 for scripts, as JSON's `headroom_percent` (none for a zero limit)."""
+    if check.headroom is None:
+        return Shown("–", None)
+    return Shown(percent(check.headroom), round(check.headroom * 100, 3) if math.isfinite(check.headroom) else None)
 
 
 def check_summary(results: Sequence[CheckOutcome]) -> str:

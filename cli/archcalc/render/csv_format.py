@@ -1,4 +1,5 @@
-"""Grids as CSV: raw integers, no separators, one header row, for spreadsheets and scripts."""
+"""Grids as CSV, for scripts: one header row of named, unique, ASCII columns; one type per column;
+numbers as numbers (no separators, no units, no words), and an empty cell where there is none."""
 
 from __future__ import annotations
 
@@ -6,30 +7,33 @@ import csv
 import io
 
 from archcalc.printable import printable
-from archcalc.render.grid import Cell, Grid
+from archcalc.render.grid import Cell, Grid, Shown
+
+CsvValue = int | float | str | None
 
 
 def csv_text(grid: Grid) -> str:
-    """Text cells printable, a line break kept only where a cell is lines by design (--explain)."""
+    header, rows = csv_records(grid)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    depth = ["depth"] if grid.nested else []
-    writer.writerow([_snake(column.title) for column in grid.columns] + depth)
-    for row in grid.rows:
-        writer.writerow([_cell(cell) for cell in row.cells] + ([row.depth] if grid.nested else []))
-    if grid.total is not None:
-        writer.writerow([_cell(cell) for cell in grid.total.cells] + ([""] if grid.nested else []))
+    writer.writerow(header)
+    writer.writerows([["" if value is None else value for value in row] for row in rows])
     return buffer.getvalue()
 
 
-def _cell(cell: Cell) -> str | int:
-    if cell is None:
-        return ""
-    if isinstance(cell, str):
-        return "\n".join(printable(line) for line in cell.split("\n"))
-    return cell
+def csv_records(grid: Grid) -> tuple[list[str], list[list[CsvValue]]]:
+    """The header and the typed rows CSV writes: nested grids (show) say each row's depth."""
+    header = [column.csv_name for column in grid.columns] + (["depth"] if grid.nested else [])
+    rows = [[csv_value(cell) for cell in row.cells] + ([row.depth] if grid.nested else []) for row in grid.rows]
+    if grid.total is not None:
+        rows.append([csv_value(cell) for cell in grid.total.cells] + ([None] if grid.nested else []))
+    return header, rows
 
 
-def _snake(title: str) -> str:
-    """'params vs first' -> 'params_vs_first', '#' -> 'position'."""
-    return "position" if title == "#" else title.lower().replace(" ", "_")
+def csv_value(cell: Cell) -> CsvValue:
+    """Text printable (archcalc/printable.py), a line break kept only where a cell is lines by
+    design (--explain): no CSV line can start with what a spec's name smuggled in."""
+    value = cell.data if isinstance(cell, Shown) else cell
+    if isinstance(value, str):
+        return "\n".join(printable(line) for line in value.split("\n"))
+    return value

@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import math
+
+from archcalc.arithmetic import quotient
 from archcalc.engine.diff import Change, LayerDiff, Occurrence, ReportDiff
-from archcalc.render.grid import Column, Grid, Row
+from archcalc.render.formats import Counting
+from archcalc.render.grid import Cell, Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
 from archcalc.text import shape, signed_percent
 
-DIFF_COLUMNS = (
-    Column(""),
-    Column("#"),
-    Column("layer"),
-    Column("output"),
-    Column("params", numeric=True),
-    Column("Δ params", numeric=True),
-    Column("Δ%"),
-    Column("MACs", numeric=True),
-    Column("Δ MACs", numeric=True),
-    Column("Δ%"),
-)
 CHANGE_MARKS = {Change.SAME: " ", Change.CHANGED: "~", Change.ADDED: "+", Change.REMOVED: "-"}
 
 
-def diff_grid(difference: ReportDiff, show_all: bool) -> Grid:
+def diff_grid(difference: ReportDiff, show_all: bool, counting: Counting = Counting.MACS) -> Grid:
     """Changed, added and removed layers (all layers with `show_all`), then the totals' change."""
-    rows = [_diff_row(layer) for layer in difference.layers if show_all or layer.change is not Change.SAME]
+    count = counting.heading
+    columns = (
+        Column("", key="change"),
+        Column("#", key="position"),
+        Column("layer"),
+        Column("output"),
+        Column("params", numeric=True),
+        Column("Δ params", numeric=True, key="params_delta"),
+        Column("Δ%", key="params_delta_percent"),
+        Column(count, numeric=True),
+        Column(f"Δ {count}", numeric=True, key=f"{counting.value}_delta"),
+        Column("Δ%", key=f"{counting.value}_delta_percent"),
+    )
+    rows = [_diff_row(layer, counting) for layer in _listed(difference, show_all)]
     base, head = difference.base.total, difference.head.total
+    base_count, head_count = counting.of(base.macs), counting.of(head.macs)
     total = Row(
         (
             "",
@@ -35,22 +41,84 @@ def diff_grid(difference: ReportDiff, show_all: bool) -> Grid:
             head.params,
             _signed(head.params - base.params),
             signed_percent(base.params, head.params),
-            head.macs,
-            _signed(head.macs - base.macs),
+            head_count,
+            _signed(head_count - base_count),
             signed_percent(base.macs, head.macs),
         )
     )
     counts = {change: sum(layer.change is change for layer in difference.layers) for change in Change}
-    notes = (
+    notes = [
         f"{difference.base.name} → {difference.head.name}: params {base.params:,} → {head.params:,} ({signed_percent(base.params, head.params)}), "
-        f"MACs {base.macs:,} → {head.macs:,} ({signed_percent(base.macs, head.macs)})",
+        f"{count} {base_count:,} → {head_count:,} ({signed_percent(base.macs, head.macs)})",
         f"layers: {counts[Change.CHANGED]} changed, {counts[Change.ADDED]} added, {counts[Change.REMOVED]} removed, {counts[Change.SAME]} the same"
         + ("" if show_all else " (not listed; --all lists them)"),
+    ]
+    if counting is Counting.FLOPS:
+        notes.append("FLOPs = 2 × MACs: a multiply and an add each")
+    return Grid(f"{difference.base.name} → {difference.head.name}", columns, tuple(rows), total, tuple(notes))
+
+
+def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Counting.MACS) -> Grid:
+    """The same rows for scripts (CSV): each side in columns of its own, the change as a word,
+    deltas and percentages as numbers (a percentage is empty where the base figure is 0)."""
+    figure = counting.value
+    columns = tuple(
+        Column(key, numeric=key not in TEXT_RECORDS)
+        for key in (
+            "change",
+            *("base_position", "head_position", "base_layer", "head_layer", "base_output", "head_output"),
+            *("base_params", "head_params", "params_delta", "params_delta_percent"),
+            *(f"base_{figure}", f"head_{figure}", f"{figure}_delta", f"{figure}_delta_percent"),
+        )
     )
-    return Grid(f"{difference.base.name} → {difference.head.name}", DIFF_COLUMNS, tuple(rows), total, notes)
+    rows = []
+    for layer in _listed(difference, show_all):
+        base, head = layer.base, layer.head
+        rows.append(
+            Row(
+                (
+                    layer.change.value,
+                    *(None if side is None else side.result.layer.position for side in (base, head)),
+                    *(None if side is None else label(side.result, side.times) for side in (base, head)),
+                    *(None if side is None else shape_cell(side.result.output_shape) for side in (base, head)),
+                    *_figure_records(*(None if side is None else side.cost.params for side in (base, head))),
+                    *_figure_records(*(None if side is None else counting.of(side.cost.macs) for side in (base, head))),
+                )
+            )
+        )
+    base_report, head_report = difference.base, difference.head
+    total = Row(
+        (
+            None,
+            None,
+            None,
+            "total",
+            "total",
+            shape_cell(base_report.output_shape),
+            shape_cell(head_report.output_shape),
+            *_figure_records(base_report.total.params, head_report.total.params),
+            *_figure_records(counting.of(base_report.total.macs), counting.of(head_report.total.macs)),
+        )
+    )
+    return Grid(f"{base_report.name} → {head_report.name}", columns, tuple(rows), total)
 
 
-def _diff_row(layer: LayerDiff) -> Row:
+TEXT_RECORDS = {"change", "base_position", "head_position", "base_layer", "head_layer", "base_output", "head_output"}
+
+
+def _figure_records(base: int | None, head: int | None) -> tuple[Cell, ...]:
+    """base, head (none for a side without the layer), head − base (a missing side counts 0), and
+    the change in percent of base (none where base is missing or 0)."""
+    before, after = base or 0, head or 0
+    percent = quotient(100 * (after - before), before) if before else None
+    return (base, head, after - before, Shown(signed_percent(before, after), percent if percent is not None and math.isfinite(percent) else None))
+
+
+def _listed(difference: ReportDiff, show_all: bool) -> list[LayerDiff]:
+    return [layer for layer in difference.layers if show_all or layer.change is not Change.SAME]
+
+
+def _diff_row(layer: LayerDiff, counting: Counting) -> Row:
     base, head = layer.base, layer.head
     shown = head or base
     assert shown is not None  # a LayerDiff has at least one side
@@ -63,8 +131,8 @@ def _diff_row(layer: LayerDiff) -> Row:
             shown.cost.params,
             _signed(layer.delta("params")),
             signed_percent(layer.figure(base, "params"), layer.figure(head, "params")),
-            shown.cost.macs,
-            _signed(layer.delta("macs")),
+            counting.of(shown.cost.macs),
+            _signed(counting.of(layer.delta("macs"))),
             signed_percent(layer.figure(base, "macs"), layer.figure(head, "macs")),
         ),
         verdict=None,

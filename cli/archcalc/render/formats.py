@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from archcalc.text import exact_and_short
+
 
 class OutputFormat(str, enum.Enum):
     TABLE = "table"
@@ -20,3 +22,24 @@ class CheckFormat(str, enum.Enum):
     CSV = "csv"
     MARKDOWN = "markdown"
     GITHUB = "github"
+
+
+class Counting(str, enum.Enum):
+    """What the cost column counts: multiply-accumulates, or floating-point operations at 2 per MAC
+    (a multiply and an add), for readers who think in FLOPs."""
+
+    MACS = "macs"
+    FLOPS = "flops"
+
+    @property
+    def heading(self) -> str:
+        return "MACs" if self is Counting.MACS else "FLOPs"
+
+    def of(self, macs: int) -> int:
+        return macs if self is Counting.MACS else 2 * macs
+
+    def note(self, macs: int) -> str:
+        """The total in this count, and for FLOPs how it comes from the MACs."""
+        if self is Counting.MACS:
+            return f"MACs {exact_and_short(macs)}"
+        return f"FLOPs {exact_and_short(2 * macs)} = 2 × {macs:,} MACs (a multiply and an add each)"

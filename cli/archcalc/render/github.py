@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError, Origin
+from archcalc.printable import printable
 from archcalc.render.check import budget_name, check_summary
 from archcalc.text import exact, percent
 
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escapes, then any other control character written out (archcalc/printable.py)."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Reports as JSON (SPEC.md "Machine-readable output"): exact ints, channels-last shapes, stable keys."""
+"""Reports as JSON (docs/json.md): exact ints, channels-last shapes, stable keys."""
 
 from __future__ import annotations
 
@@ -9,32 +9,38 @@ from types import GeneratorType
 from typing import TYPE_CHECKING, Any
 
 from archcalc.arithmetic import quotient
+from archcalc.render.formats import Counting
 from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, CheckOutcome
     from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
+    from archcalc.engine.drift import Drift
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import Origin
-    from archcalc.model import Cost, Field
+    from archcalc.model import Cost, Field, Length
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
 
 
-def cost_json(cost: Cost) -> dict[str, int]:
-    return {
+def cost_json(cost: Cost, counting: Counting = Counting.MACS) -> dict[str, int]:
+    """The five figures; with `--count flops` also `flops`, 2 per MAC."""
+    figures = {
         "params": cost.params,
         "weights": cost.weights,
         "biases": cost.biases,
         "non_trainable": cost.non_trainable,
         "macs": cost.macs,
     }
+    if counting is Counting.FLOPS:
+        figures["flops"] = counting.of(cost.macs)
+    return figures
 
 
-def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool) -> dict[str, object]:
+def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool, counting: Counting = Counting.MACS) -> dict[str, object]:
     """A layer with its figures counted over all the occurrences it stands for (inside a `repeat`),
     and its children counted the same way, so they add up to it; with what the analysis was asked."""
     result = figures.result
@@ -46,19 +52,27 @@ def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool) ->
         "label": label(result, figures.occurrences),
         "input_shape": list(result.input_shape),
         "output_shape": list(result.output_shape),
-        **cost_json(figures.cost),
+        **cost_json(figures.cost, counting),
     }
     if figures.occurrences > 1:
         entry["times"] = figures.occurrences
+    if result.joined:  # the graph by name: what this layer reads, who reads it, and extra outputs
+        entry["reads"] = [{"name": source.layer.name, "position": source.layer.position} for source in result.joined]
+    if figures.read_by:
+        entry["read_by"] = [reader.layer.position for reader in figures.read_by]
+    if layer.SIDE_BRANCH:
+        entry["side_output"] = figures.side_output
     if with_field:
         entry["receptive_field"] = field_json(figures.field)
     if figures.param_bytes is not None:
         entry["param_bytes"] = figures.param_bytes
         entry["output_bytes"] = figures.output_bytes
+    if figures.kv_cache_bytes:
+        entry["kv_cache_bytes"] = figures.kv_cache_bytes
     if explain_layers:
         entry["arithmetic"] = explain(result, figures.occurrences).split("\n")
     if figures.children:
-        entry["children"] = [layer_json(child, with_field, explain_layers) for child in figures.children]
+        entry["children"] = [layer_json(child, with_field, explain_layers, counting) for child in figures.children]
     return entry
 
 
@@ -66,13 +80,19 @@ def field_json(field: Field | None) -> dict[str, object] | None:
     """`size` null means the whole input; `stride` is the effective stride in input positions."""
     if field is None:
         return None
-    return {"size": None if field.size is None else list(field.size), "stride": list(field.jump), "approximate": field.approximate}
+    size = None if field.size is None else [_length(length) for length in field.size]
+    return {"size": size, "stride": [_length(length) for length in field.jump], "approximate": field.approximate}
 
 
-def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, object]:
+def _length(length: Length) -> int | float:
+    """An int, or past an upsampling a fraction of an input position as a float (0.5)."""
+    return length if isinstance(length, int) else float(length)
+
+
+def report_json(analysis: Analysis, explain_layers: bool = False, counting: Counting = Counting.MACS, streamed: bool = False) -> dict[str, object]:
     """The spec's figures; each layer also carries what the analysis was asked (receptive field,
-    memory) and, with `explain_layers`, its arithmetic written out. `layers` is a generator, for
-    `dumps` to write once (not `json.dumps`): a big spec's layers never exist as dicts all at once."""
+    memory) and, with `explain_layers`, its arithmetic written out. `streamed` makes `layers` a
+    generator, for `dumps` to write once: a big spec's layers never exist as dicts all at once."""
     report = analysis.report
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
@@ -81,20 +101,28 @@ def report_json(analysis: Analysis, explain_layers: bool = False) -> dict[str, o
         "source": report.spec.origin.source,
         "input_shape": list(report.input_shape),
         "output_shape": list(report.output_shape),
-        "totals": cost_json(report.total),
+        "totals": cost_json(report.total, counting),
     }
+    if report.side_outputs:
+        document["side_outputs"] = [
+            {"name": side.layer.name, "position": side.layer.position, "output_shape": list(side.output_shape)} for side in report.side_outputs
+        ]
+    if report.spec.notes:
+        document["notes"] = list(report.spec.notes)
     if analysis.memory is not None:
         document["memory"] = {
             "dtype": analysis.memory.dtype.value,
             "param_bytes": analysis.memory.param_bytes,
             "peak_activation_bytes": analysis.memory.peak_activation_bytes,
+            "kv_cache_values": analysis.memory.kv_cache_values,
+            "kv_cache_bytes": analysis.memory.kv_cache_bytes,
         }
-    # a generator: dumps writes each layer as it is made, so 100,000 layers never exist as dicts at once
-    document["layers"] = (layer_json(figures, analysis.request.receptive_field, explain_layers) for figures in analysis.layers)
+    layers = (layer_json(figures, analysis.request.receptive_field, explain_layers, counting) for figures in analysis.layers)
+    document["layers"] = layers if streamed else list(layers)
     return document
 
 
-def compare_json(reports: Sequence[Report]) -> dict[str, object]:
+def compare_json(reports: Sequence[Report], counting: Counting = Counting.MACS) -> dict[str, object]:
     """Each spec's totals, and the first spec's figure divided by this one's (4.05 = 4.05× fewer)."""
     first = reports[0].total
     specs = []
@@ -106,7 +134,7 @@ def compare_json(reports: Sequence[Report]) -> dict[str, object]:
                 "source": report.spec.origin.source,
                 "input_shape": list(report.input_shape),
                 "output_shape": list(report.output_shape),
-                "totals": cost_json(total),
+                "totals": cost_json(total, counting),
                 "first_over_this": {
                     "params": _ratio(first.params, total.params),
                     "weights": _ratio(first.weights, total.weights),
@@ -161,7 +189,7 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
     return {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
 
 
-def occurrence_json(side: Occurrence | None) -> dict[str, object] | None:
+def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
     if side is None:
         return None
     result = side.result
@@ -171,54 +199,89 @@ def occurrence_json(side: Occurrence | None) -> dict[str, object] | None:
         "name": result.layer.name,
         "label": label(result, side.times),
         "output_shape": list(result.output_shape),
-        **cost_json(side.cost),
+        **cost_json(side.cost, counting),
     }
 
 
-def layer_diff_json(layer: LayerDiff) -> dict[str, object]:
+def layer_diff_json(layer: LayerDiff, counting: Counting = Counting.MACS) -> dict[str, object]:
+    delta = {figure: layer.delta(figure) for figure in ("params", "weights", "biases", "non_trainable", "macs")}
+    if counting is Counting.FLOPS:
+        delta["flops"] = counting.of(delta["macs"])
     return {
         "change": layer.change.value,
-        "base": occurrence_json(layer.base),
-        "head": occurrence_json(layer.head),
-        "delta": {figure: layer.delta(figure) for figure in ("params", "weights", "biases", "non_trainable", "macs")},
+        "base": occurrence_json(layer.base, counting),
+        "head": occurrence_json(layer.head, counting),
+        "delta": delta,
     }
 
 
-def diff_json(difference: ReportDiff) -> dict[str, object]:
+def drift_json(drift: Drift) -> dict[str, object]:
+    """check --against: whether the spec matches its model file, and each layer pair that does not."""
+    model = drift.difference.head
+    return {
+        "model": model.spec.origin.source,
+        "agrees": drift.agrees,
+        "model_totals": cost_json(model.total),
+        "model_output_shape": list(model.output_shape),
+        "disagreements": [
+            {
+                "origin": None if layer.base is None else str(layer.base.result.layer.origin),
+                "spec": occurrence_json(layer.base),
+                "model": occurrence_json(layer.head),
+            }
+            for layer in drift.disagreements
+        ],
+    }
+
+
+def diff_json(difference: ReportDiff, counting: Counting = Counting.MACS, streamed: bool = False) -> dict[str, object]:
     """Both totals, their difference, and every layer (the same ones included) with its change;
-    `layers` a generator, for `dumps` to write once."""
+    `streamed` makes `layers` a generator, for `dumps` to write once."""
+    layers = (layer_diff_json(layer, counting) for layer in difference.layers)
     base, head = difference.base, difference.head
+    base_totals, head_totals = cost_json(base.total, counting), cost_json(head.total, counting)
     return {
         "schema_version": SCHEMA_VERSION,
-        "base": {"name": base.name, "source": base.spec.origin.source, "output_shape": list(base.output_shape), "totals": cost_json(base.total)},
-        "head": {"name": head.name, "source": head.spec.origin.source, "output_shape": list(head.output_shape), "totals": cost_json(head.total)},
-        "delta": {key: value - cost_json(base.total)[key] for key, value in cost_json(head.total).items()},
-        "layers": (layer_diff_json(layer) for layer in difference.layers),  # written one at a time by dumps
+        "base": {"name": base.name, "source": base.spec.origin.source, "output_shape": list(base.output_shape), "totals": base_totals},
+        "head": {"name": head.name, "source": head.spec.origin.source, "output_shape": list(head.output_shape), "totals": head_totals},
+        "delta": {key: value - base_totals[key] for key, value in head_totals.items()},
+        "layers": layers if streamed else list(layers),
     }
 
 
-def sweep_point_json(point: SweepPoint) -> dict[str, object]:
+def sweep_point_json(point: SweepPoint, counting: Counting = Counting.MACS) -> dict[str, object]:
     if point.report is None:
         return {"size": point.size, "error": None if point.error is None else point.error.message}
     return {
         "size": point.size,
         "input_shape": list(point.report.input_shape),
         "output_shape": list(point.report.output_shape),
-        "totals": cost_json(point.report.total),
+        "totals": cost_json(point.report.total, counting),
     }
 
 
-def sweep_json(sweeps: Sequence[Sweep]) -> dict[str, object]:
-    """Per spec: the fitted exponents (figure ∝ side^k), the layers that grow, and every size."""
+def sweep_json(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> dict[str, object]:
+    """Per spec: what varies (`side` or `length`), the fitted exponents (figure ∝ side^k), the layers
+    whose parameters grow, those whose MACs grow faster than their input, and every size."""
     return {
         "schema_version": SCHEMA_VERSION,
         "specs": [
             {
                 "name": result.spec.name,
                 "source": result.spec.origin.source,
+                "axis": result.axis,
                 "exponents": {"params": result.params_exponent, "macs": result.macs_exponent},
                 "growing_layers": [layer.layer.position for layer in result.growing_layers],
-                "points": [sweep_point_json(point) for point in result.points],
+                "faster_layers": [
+                    {
+                        "position": layer.result.layer.position,
+                        "times": layer.occurrences,
+                        "macs_exponent": layer.macs_exponent,
+                        "input_exponent": layer.input_exponent,
+                    }
+                    for layer in result.faster_layers
+                ],
+                "points": [sweep_point_json(point, counting) for point in result.points],
             }
             for result in sweeps
         ],

@@ -5,28 +5,45 @@ from __future__ import annotations
 from archcalc.kinds import KINDS
 from archcalc.kinds.arguments import REQUIRED, default_of
 from archcalc.model import Layer
-from archcalc.render.grid import Column, Grid, Row
+from archcalc.render.grid import Column, Grid, Row, Shown
 
 
 def arguments_text(kind: type[Layer]) -> str:
-    """`filters, kernel, stride (1), ...`: each argument, its default in brackets, the main one marked."""
+    """`filters, kernel, stride = 1, ..., bias = true`: each argument, the main one marked, and its
+    default after `=` (none for a required argument, or one that defaults to another's value)."""
     parts = []
     for argument in kind.ARGUMENTS:
-        default = default_of(kind, argument.name)
         text = argument.name + (" (main)" if argument.name == kind.MAIN else "")
-        if default is not REQUIRED and default is not None and not isinstance(default, tuple | bool):
-            text += f" = {default}"
-        parts.append(text)
-    return ", ".join(parts) or "–"
+        written = default_text(default_of(kind, argument.name))
+        parts.append(text if written is None else f"{text} = {written}")
+    return ", ".join(parts)
+
+
+def default_text(default: object) -> str | None:
+    """A default as a spec writes it: `1` for (1,), `true`, `0.5`; None when there is none to show."""
+    if default is REQUIRED or default is None or default == ():
+        return None
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, tuple) and len(default) == 1:
+        return str(default[0])
+    return str(default)
 
 
 def layer_kinds_grid() -> Grid:
-    rows = [Row((", ".join(kind.NAMES), arguments_text(kind), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
+    rows = [Row((", ".join(kind.NAMES), arguments_text(kind) or Shown("–", None), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
     notes = (
-        "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:` for display",
+        "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:`, "
+        "shown in tables, by which later layers (joins, branches) read its output",
         "per-axis arguments (kernel, stride, padding, dilation, output) take one number for every spatial axis or a list, one per axis",
     )
-    return Grid("layer kinds", (Column("written as"), Column("arguments"), Column("parameters"), Column("MACs")), tuple(rows), None, notes)
+    return Grid(
+        "layer kinds",
+        (Column("written as"), Column("arguments"), Column("parameters", key="parameters_rule"), Column("MACs", key="macs_rule")),
+        tuple(rows),
+        None,
+        notes,
+    )
 
 
 def layer_kinds_json() -> dict[str, object]:
@@ -35,13 +52,14 @@ def layer_kinds_json() -> dict[str, object]:
             {
                 "kind": next(iter(kind.NAMES.values())),
                 "names": list(kind.NAMES),
-                "summary": (kind.__doc__ or "").split("\n\n")[0].replace("\n", " ").strip(),
+                "summary": " ".join((kind.__doc__ or "").split("\n\n")[0].split()),
                 "arguments": [
                     {
                         "name": argument.name,
                         "reads": argument.reading.value,
                         "help": argument.help,
                         "required": default_of(kind, argument.name) is REQUIRED,
+                        **({"choices": list(argument.choices)} if argument.choices else {}),
                     }
                     for argument in kind.ARGUMENTS
                 ],

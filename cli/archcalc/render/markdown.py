@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archcalc.printable import printable
-from archcalc.render.grid import Cell, Grid, Row
+from archcalc.render.grid import Cell, Grid, Row, Shown
 
 
 def markdown_text(grid: Grid) -> str:
@@ -34,6 +34,8 @@ def _cell(cell: Cell) -> str:
         return ""
     if isinstance(cell, int):
         return f"{cell:,}"
+    if isinstance(cell, Shown):
+        return _escape(cell.text)
     return _escape(cell)
 
 

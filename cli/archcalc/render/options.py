@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from archcalc.render.formats import Counting
 from archcalc.values import value
 
 
 @value
 class ShowOptions:
-    """How deep to list layers inside composites, and whether to write out each layer's arithmetic."""
+    """How deep to list layers inside composites, whether to write out each layer's arithmetic, and
+    whether the cost column counts MACs or FLOPs."""
 
     depth: int = 3
     explain: bool = False
+    counting: Counting = Counting.MACS
 
 
 DEFAULT_SHOW = ShowOptions()

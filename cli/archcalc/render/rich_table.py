@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from archcalc.printable import printable
-from archcalc.render.grid import Grid, row_style, row_texts
+from archcalc.render.grid import Grid, row_style, row_texts, without_optional_columns
 
 if TYPE_CHECKING:
     from archcalc.render import Terminal
@@ -36,15 +36,20 @@ class _Buffer(io.StringIO):
 def rich_text(grid: Grid, terminal: Terminal) -> str:
     """The grid as a Rich table, then its notes, as one string (so nothing is half-printed).
 
-    In a terminal the table fits its width, text cells folding onto more lines and counts never cut;
-    a window narrower than the table's longest words gets the table at that minimum, and the
-    terminal folds its lines. Piped, the table takes its natural width: one whole row per line."""
+    In a terminal the table fits its width: first its optional columns give way (unless `wide`),
+    then text cells wrap at spaces, counts are never cut. A window narrower than the table's longest
+    words gets the table at that minimum, and the terminal folds its lines. Piped, the table takes
+    its natural width with every column: one whole row per line."""
     table = _table(grid)
-    console = _console(terminal, terminal.width or PIPE_WIDTH)
-    if terminal.width is not None:
-        narrowest = console.measure(table).minimum
-        if narrowest > terminal.width:
-            console = _console(terminal, narrowest)
+    width = terminal.width
+    if width is not None:
+        natural = _console(terminal, PIPE_WIDTH).measure(table)
+        if natural.maximum > width and not terminal.wide and any(column.optional for column in grid.columns):
+            grid = without_optional_columns(grid)
+            table = _table(grid)
+            natural = _console(terminal, PIPE_WIDTH).measure(table)
+        width = max(width, natural.minimum)
+    console = _console(terminal, width or PIPE_WIDTH)
     console.print(table)
     for note in grid.notes:
         console.print(Text(printable(note)), soft_wrap=terminal.width is None)
@@ -74,5 +79,11 @@ def _table(grid: Grid) -> Table:
     for column, footer in zip(grid.columns, footers, strict=True):
         table.add_column(Text(column.title), footer=Text(footer), justify="right" if column.numeric else "left", no_wrap=column.numeric, overflow="fold")
     for row in grid.rows:
-        table.add_row(*[Text(text) for text in row_texts(row)], style=row_style(row))  # Text: a str would be read as markup
+        table.add_row(*[Text(_lines(text)) for text in row_texts(row)], style=row_style(row))  # Text: a str would be read as markup
     return table
+
+
+def _lines(text: str) -> str:
+    """A cell printable line by line: an --explain cell is lines by design, a name from a model file
+    may hold anything (archcalc/printable.py)."""
+    return "\n".join(printable(line) for line in text.split("\n")) if text else text

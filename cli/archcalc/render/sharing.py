@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import quotient
-from archcalc.render.grid import Column, Grid, Row
+from archcalc.render.grid import Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
 from archcalc.text import as_ratio, shape
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
 
 SHARING_COLUMNS = (
-    Column("#"),
+    Column("#", key="position"),
     Column("layer"),
     Column("output"),
     Column("positions", numeric=True),
@@ -36,12 +36,12 @@ def sharing_grid(analysis: Analysis) -> Grid:
                 (
                     result.layer.position,
                     label(result, entry.occurrences),
-                    shape(result.output_shape),
+                    shape_cell(result.output_shape),
                     entry.positions,
                     entry.shared_weights,
                     entry.locally_connected_weights,
                     entry.dense_weights,
-                    f"{entry.positions:,}×",
+                    Shown(f"{entry.positions:,}×", entry.positions),
                 )
             )
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.render.grid import Cell, Column, Grid, Row, cost_cells
-from archcalc.render.layer_text import explain, label
+from archcalc.render.grid import Cell, Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
+from archcalc.render.layer_text import explain, graph_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.text import exact_and_short, shape
 
@@ -14,71 +14,90 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.model import Field
 
-SHOW_COLUMNS = (
-    Column("#"),
-    Column("layer"),
-    Column("output"),
-    Column("weights", numeric=True),
-    Column("biases", numeric=True),
-    Column("params", numeric=True),
-    Column("MACs", numeric=True),
-)
-
 
 def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     """One row per layer, children of composites indented below them down to `options.depth`."""
-    report, memory, with_fields = analysis.report, analysis.memory, analysis.request.receptive_field
-    columns = list(SHOW_COLUMNS)
+    report, memory, with_fields, counting = analysis.report, analysis.memory, analysis.request.receptive_field, options.counting
+    columns = [Column("#", key="position"), Column("layer"), Column("output"), *cost_columns(counting)]
     if with_fields:
         columns += [Column("receptive field"), Column("stride")]
     if memory is not None:
-        columns += [Column(f"param bytes ({memory.dtype.value})", numeric=True), Column(f"output bytes ({memory.dtype.value})", numeric=True)]
+        dtype = memory.dtype.value
+        columns += [Column(f"param bytes ({dtype})", numeric=True, key="param_bytes"), Column(f"output bytes ({dtype})", numeric=True, key="output_bytes")]
+    cached = memory is not None and memory.kv_cache_values > 0
+    if cached and memory is not None:
+        columns.append(Column(f"KV cache bytes ({memory.dtype.value})", numeric=True, key="kv_cache_bytes"))
     if options.explain:
         columns.append(Column("arithmetic"))
     rows: list[Row] = []
-    _layer_rows(analysis.layers, 0, options, with_fields, rows)
+    _layer_rows(analysis.layers, 0, options, with_fields, cached, rows)
     total = report.total
     title = f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     notes = [
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}",
-        f"MACs {exact_and_short(total.macs)}",
+        counting.note(total.macs),
     ]
+    if report.side_outputs:
+        outputs = ", ".join(f"{side.layer.name or 'branch'} {shape(side.output_shape)} (#{side.layer.position})" for side in report.side_outputs)
+        notes.append(f"side outputs, counted in the totals: {outputs}")
     if total.non_trainable:
         notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
+    notes += report.spec.notes
     if memory is not None:
         size = memory.dtype.bytes
         notes.append(
             f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
-            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the largest input + output of any one layer)"
+            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
+            "and outputs held for a later join)"
         )
-    total_cells: list[Cell] = ["", "total", shape(report.output_shape), *cost_cells(total)]
+        if cached:
+            notes.append(
+                f"key/value cache of causal attention: {exact_and_short(memory.kv_cache_values)} values = {exact_and_short(memory.kv_cache_bytes)} bytes "
+                "for one sequence (2 · tokens · kv heads · head width, per attention)"
+            )
+    total_cells: list[Cell] = [None, "total", shape_cell(report.output_shape), *cost_cells(total, counting)]
     if with_fields:
-        total_cells += ["", ""]
+        total_cells += [None, None]
     if memory is not None:
         total_cells += [memory.param_bytes, None]
+    if cached and memory is not None:
+        total_cells.append(memory.kv_cache_bytes)
     if options.explain:
-        total_cells.append("")
+        total_cells.append(None)
     return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes), nested=True)
 
 
-def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, rows: list[Row]) -> None:
+def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, cached: bool, rows: list[Row]) -> None:
     for figures in layers:
         result = figures.result
-        cells: list[Cell] = [result.layer.position, label(result, figures.occurrences), shape(result.output_shape), *cost_cells(figures.cost)]
+        cells: list[Cell] = [
+            result.layer.position,
+            graph_label(figures),
+            shape_cell(result.output_shape),
+            *cost_cells(figures.cost, options.counting),
+        ]
         if with_fields:
             cells += _field_cells(figures.field)
         if figures.param_bytes is not None:
             cells += [figures.param_bytes, figures.output_bytes]
+        if cached:
+            cells.append(figures.kv_cache_bytes)
         if options.explain:
             cells.append(explain(result, figures.occurrences))
         rows.append(Row(tuple(cells), level))
         if figures.children and level < options.depth:
-            _layer_rows(figures.children, level + 1, options, with_fields, rows)
+            _layer_rows(figures.children, level + 1, options, with_fields, cached, rows)
 
 
 def _field_cells(field: Field | None) -> list[Cell]:
-    """'5×5' and '2', 'whole input', or '–' for a flat input (it has no positions)."""
+    """'5×5' and '2', 'whole input', or '–' for a flat input (it has no positions). CSV writes
+    '5x5', 'whole input', '~5x5' for an estimate, and nothing for none."""
     if field is None:
-        return ["–", "–"]
-    size = "whole input" if field.size is None else ("≈ " if field.approximate else "") + shape(field.size)
-    return [size, shape(field.jump)]
+        return [Shown("–", None), Shown("–", None)]
+    if field.size is None:
+        size: Cell = "whole input"
+    else:
+        approximate = "≈ " if field.approximate else ""
+        written = shape_cell(field.size)
+        size = Shown(approximate + written.text, ("~" if field.approximate else "") + str(written.data))
+    return [size, shape_cell(field.jump)]

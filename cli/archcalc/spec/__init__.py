@@ -1,4 +1,4 @@
-"""Spec text (a YAML file, standard input, or an arrow chain) -> a validated `Spec`."""
+"""Spec text (a YAML file, standard input, or an arrow chain), or a model file (ONNX, Keras) -> a validated `Spec`."""
 
 from __future__ import annotations
 
@@ -16,19 +16,27 @@ from archcalc.spec.yaml_source import load_located
 MAX_SPEC_BYTES = 5_000_000
 """A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
 
-__all__ = ["MAX_SPEC_BYTES", "Spec", "load_spec", "load_text"]
+__all__ = ["MAX_SPEC_BYTES", "Spec", "load_model", "load_spec", "load_text"]
+
+
+def load_model(argument: str) -> Spec:
+    """A model file (ONNX, Keras) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
+    spec = load_spec(argument)
+    if not spec.from_model:
+        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
+    return spec
 
 
 def load_spec(argument: str) -> Spec:
-    """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file."""
+    """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file.
+    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML spec."""
     if argument == "-":
         if sys.stdin is None:  # `<&-`: there is no standard input at all
             raise SpecError("standard input is closed", Origin("<stdin>"), None, "pipe a spec in, or give a file")
         try:
-            data = _read_limited(sys.stdin.buffer, "<stdin>")
+            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None)
         except OSError as error:  # a directory, or a terminal that went away
             raise SpecError(f"cannot read standard input: {error.strerror or error}", Origin("<stdin>")) from None
-        return load_text(data, "<stdin>", "stdin")
     if is_chain(argument):
         return parse_chain(argument, Origin("<chain>", 1, 1), printable(argument.replace(" ", "")))
     path = Path(argument)
@@ -39,10 +47,38 @@ def load_spec(argument: str) -> Spec:
     source = printable(argument)  # a file name reaches messages, tables and annotations
     try:
         with path.open("rb") as stream:
-            data = _read_limited(stream, source)
+            return _read_source(stream, source, default_name(argument), path)
     except OSError as error:
         raise SpecError(f"cannot read {source}: {error.strerror}") from None
-    return load_text(data, source, default_name(argument))
+
+
+ONNX_START = b"\x08"
+"""A serialised ONNX ModelProto starts with its first field, ir_version (field 1, a varint): no YAML
+or JSON text starts with this byte."""
+
+ZIP_START = b"PK\x03\x04"
+"""A `.keras` archive is a zip file."""
+
+
+def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) -> Spec:
+    """What the first bytes say the stream holds, read with that format's own size bound."""
+    head = stream.read(4)
+    if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
+        from archcalc.spec.onnx_source import MAX_ONNX_BYTES, read_onnx
+
+        return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name)
+    if head == ZIP_START:
+        from archcalc.spec.keras_source import MAX_KERAS_BYTES, read_keras_archive
+
+        if path is not None:  # read from the file, which holds the weights too: only its config.json is read
+            return read_keras_archive(path, source, name)
+        return read_keras_archive(head + _read_limited(stream, source, MAX_KERAS_BYTES - len(head), "a Keras archive"), source, name)
+    data = head + _read_limited(stream, source, MAX_SPEC_BYTES - len(head), "the spec")
+    if data.lstrip()[:1] == b"{" and b'"class_name"' in data:
+        from archcalc.spec.keras_source import read_keras_json
+
+        return read_keras_json(data, source, name)
+    return load_text(data, source, name)
 
 
 def load_text(data: bytes | str, source: str, name: str) -> Spec:
@@ -55,8 +91,9 @@ def load_text(data: bytes | str, source: str, name: str) -> Spec:
     return parse_spec(load_located(data, source), name)
 
 
-def _read_limited(stream: BinaryIO, source: str) -> bytes:
-    data = stream.read(MAX_SPEC_BYTES + 1)
-    if len(data) > MAX_SPEC_BYTES:
-        raise SpecError(f"the spec is larger than {MAX_SPEC_BYTES // 1_000_000} MB; archcalc reads specs of a few KB", Origin(source))
+def _read_limited(stream: BinaryIO, source: str, limit: int, what: str) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        usual = "archcalc reads specs of a few KB" if what == "the spec" else "archcalc reads no more"
+        raise SpecError(f"{what} is larger than {limit / 1_000_000:,.0f} MB; {usual}", Origin(source))
     return data

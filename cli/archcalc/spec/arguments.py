@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archcalc.errors import Origin, SpecError, suggestion
-from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
+from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
 from archcalc.printable import printable, quoted
 from archcalc.quantities import MAX_COUNT
@@ -51,10 +51,10 @@ class Arguments:
                 hint = suggestion(key, declared) or f"{self.reported} takes: {', '.join(declared) or 'no arguments'}"
                 raise self.error(f"unknown argument {quoted(key)}", entry.key_origin, hint)
         values: dict[str, Any] = {}
-        for name, (argument, required) in declared.items():
+        for name, (argument, required, field) in declared.items():
             written = entries.get(name)
             if written is not None:
-                values[name] = self.value(argument, written)
+                values[field] = self.value(argument, written)
             elif required:
                 raise self.error(f"missing required argument '{name}'")
         return values
@@ -79,10 +79,28 @@ class Arguments:
                 return float(number)
             case Reading.LAYERS:
                 return self.read_layers(located, self.position if argument.name == "layers" else f"{self.position}.{argument.name}")
+            case Reading.CHOICE:
+                return self.choice(located, argument.name, argument.choices)
             case Reading.BRANCHES:
                 if not isinstance(located.value, list) or not located.value:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
                 return tuple(self.read_layers(branch, f"{self.position}.branch{number}") for number, branch in enumerate(located.value, start=1))
+            case Reading.SHAPE:
+                from archcalc.spec.shape import parse_shape  # spec/shape.py reads with this module's helpers
+
+                return parse_shape(located)
+            case Reading.INDEX:
+                if isinstance(located.value, int) and located.value < -MAX_COUNT:
+                    raise self.error(f"'{argument.name}' is too large ({located.value:.3g}); archcalc reads sizes up to 1e36", located.origin)
+                return self.whole(located, argument.name, -MAX_COUNT)
+            case Reading.CHOICE:
+                return self.choice(located, argument.name, argument.choices)
+            case Reading.LAYER_NAME:
+                if not isinstance(located.value, str) or not located.value:
+                    raise self.error(f"'{argument.name}' takes the name of an earlier layer, got {describe(located.value)}", located.origin)
+                return printable(located.value)  # as the `name:` it refers to was read
+            case Reading.LAYER_NAMES:
+                return self.layer_names(located, argument.name)
 
     def whole(self, located: Located, key: str, minimum: int) -> int:
         number = located.value
@@ -93,6 +111,26 @@ class Arguments:
         if number > MAX_COUNT:
             raise self.error(f"'{key}' is too large ({number:.3g}); archcalc reads sizes up to 1e36", located.origin)
         return number
+
+    def choice(self, located: Located, key: str, choices: tuple[str, ...]) -> str:
+        """One of a kind's words (an activation's name), in any case."""
+        word = located.value
+        if not isinstance(word, str) or word.lower() not in choices:
+            hint = suggestion(word.lower(), choices) if isinstance(word, str) else None
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, got {describe(word)}", located.origin, hint)
+        return word.lower()
+
+    def layer_names(self, located: Located, key: str) -> tuple[str, ...]:
+        """`with: down4` or `with: [p4, p5]`: one earlier layer's name, or a list of them."""
+        items = located.value if isinstance(located.value, list) else [located]
+        if not items:
+            raise self.error(f"'{key}' takes the name of an earlier layer or a list of names, got an empty list", located.origin)
+        names = []
+        for item in items:
+            if not isinstance(item.value, str) or not item.value:
+                raise self.error(f"'{key}' takes the name of an earlier layer or a list of names, got {describe(item.value)}", item.origin)
+            names.append(printable(item.value))  # as the `name:` each refers to was read
+        return tuple(names)
 
     def per_axis(self, located: Located, key: str, minimum: int) -> PerAxis:
         """One value for every spatial axis, or a list of one per axis."""
@@ -112,15 +150,17 @@ class Arguments:
         return self.per_axis(located, "padding", 0)
 
 
-_DECLARATIONS: dict[type[Layer], dict[str, tuple[Argument, bool]]] = {}
+_DECLARATIONS: dict[type[Layer], dict[str, tuple[Argument, bool, str]]] = {}
 
 
-def declarations(kind: type[Layer]) -> dict[str, tuple[Argument, bool]]:
-    """A kind's arguments by name, each with whether it must be written: worked out once per kind,
-    not once per layer (a spec may have 100,000)."""
+def declarations(kind: type[Layer]) -> dict[str, tuple[Argument, bool, str]]:
+    """A kind's arguments by name, each with whether it must be written and the field it is stored
+    in: worked out once per kind, not once per layer (a spec may have 100,000)."""
     found = _DECLARATIONS.get(kind)
     if found is None:
-        found = _DECLARATIONS[kind] = {argument.name: (argument, default_of(kind, argument.name) is REQUIRED) for argument in kind.ARGUMENTS}
+        found = _DECLARATIONS[kind] = {
+            argument.name: (argument, default_of(kind, argument.name) is REQUIRED, field_name(argument.name)) for argument in kind.ARGUMENTS
+        }
     return found
 
 

@@ -10,7 +10,12 @@ from archcalc.quantities import MAX_COUNT, NUMBER_LIKE, whole_number
 from archcalc.spec.arguments import describe
 from archcalc.spec.yaml_source import Located
 
-_SEPARATORS = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
+_SEPARATOR = r"\s*[xX×*,]\s*"
+_SEPARATORS = re.compile(_SEPARATOR)
+_AXIS = r"[1-9][0-9]*(?:_[0-9]+)*"  # a positive whole number by the one rule: no leading zero
+SHAPE_PATTERN = rf"^\s*\[?\s*{_AXIS}(?:{_SEPARATOR}{_AXIS}){{0,3}}\s*\]?\s*$"
+"""The shapes `parse_shape` reads from text (`4x4x1`, `4×4×1`, `[4, 4, 1]`), for `archcalc schema`;
+tests/test_schema.py holds the two to the same answers."""
 
 
 def is_number(text: str) -> bool:

@@ -1,0 +1,183 @@
+"""Sequences made and read: token ids looked up in a table, an image's positions as tokens, learned
+class, position and segment tokens, and one token taken out. Lookups and additions are not MACs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archcalc.arithmetic import volume
+from archcalc.kinds.arguments import Argument, Reading
+from archcalc.kinds.base import Pointwise, bracketed, sequence_of, spatial_axes
+from archcalc.model import NO_COST, Cost, LayerResult, Shape, Spec
+from archcalc.text import shape as shape_text
+from archcalc.values import value
+
+if TYPE_CHECKING:
+    from archcalc.kinds.context import ApplyContext
+
+MAX_AXES = 4
+"""An input shape has at most 4 axes; an embedding adds one, so it reads at most 3."""
+
+
+@value(kw_only=True)
+class Embedding(Pointwise):
+    """A learned row of `dim` values for each of `vocab` token ids (torch.nn.Embedding): a lookup,
+    so no MACs. The ids' shape gains an axis of `dim`: token ids [N] become a sequence [N, dim]."""
+
+    vocab: int
+    dim: int
+
+    NAMES = {"embedding": "embedding"}
+    EXAMPLE = ("10", "embedding: {vocab: 100, dim: 16}")
+    ARGUMENTS = (
+        Argument("vocab", Reading.COUNT, "how many token ids: the table's rows"),
+        Argument("dim", Reading.COUNT, "the width of each token's vector"),
+    )
+    PARAMETERS = "vocab·dim"
+    MACS = "0 (a table lookup)"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        if len(shape) >= MAX_AXES:
+            raise self.error(f"an embedding of {bracketed(shape)} would have {len(shape) + 1} axes; archcalc's shapes have at most {MAX_AXES}")
+        return LayerResult(self, shape, (*shape, self.dim), Cost(weights=self.vocab * self.dim))
+
+    def label(self, result: LayerResult) -> str:
+        return f"embedding {self.vocab:,}×{self.dim:,}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return [
+            f"{self.vocab:,} ids × {self.dim:,} = {result.cost.weights:,} weights",
+            f"{shape_text(result.input_shape)} ids, each looked up: no MACs",
+        ]
+
+
+def reads_token_ids(spec: Spec) -> bool:
+    """A flat input read first by an `embedding` is N token ids: a sequence of N positions (whose
+    length `sweep` varies), not a vector of N features."""
+    return len(spec.input_shape) == 1 and bool(spec.layers) and isinstance(spec.layers[0], Embedding)
+
+
+@value(kw_only=True)
+class Tokens(Pointwise):
+    """The positions of an image (any input with channels) as a sequence, in order, as ViT reads its
+    patches: [H, W, C] → [H·W, C]. Each token keeps its position's receptive field."""
+
+    NAMES = {"tokens": "tokens"}
+    EXAMPLE = ("4x4x8", "tokens")
+    PARAMETERS = "no parameters"
+    MACS = "0"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        spatial = spatial_axes(self, shape)
+        return LayerResult(self, shape, (volume(spatial), shape[-1]), NO_COST)
+
+    def label(self, result: LayerResult) -> str:
+        return self.kind
+
+    def explain(self, result: LayerResult) -> list[str]:
+        tokens, width = result.output_shape
+        return [f"{shape_text(result.input_shape[:-1])} positions = {tokens:,} tokens of width {width:,}"]
+
+
+@value(kw_only=True)
+class ClassToken(Pointwise):
+    """One learned token put in front of the sequence (ViT's class token, BERT's [CLS]): [N, D] → [N+1, D]."""
+
+    NAMES = {"class_token": "class_token"}
+    EXAMPLE = ("9x16", "class_token")
+    PARAMETERS = "D"
+    MACS = "0"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        tokens, width = sequence_of(self, shape)
+        return LayerResult(self, shape, (tokens + 1, width), Cost(weights=width))
+
+    def label(self, result: LayerResult) -> str:
+        return "class token"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        tokens, width = result.input_shape
+        return [f"one learned token of width {width:,} = {result.cost.weights:,} weights", f"{tokens:,} + 1 = {tokens + 1:,} tokens"]
+
+
+@value(kw_only=True)
+class PositionEmbedding(Pointwise):
+    """A learned table of `length` positions added to the tokens (GPT-2's and ViT's): the shape is
+    unchanged, and a table longer than the sequence has rows to spare."""
+
+    length: int | None = None  # None: as many as the tokens
+
+    NAMES = {"position_embedding": "position_embedding"}
+    EXAMPLE = ("10x16", "position_embedding: 12")
+    ARGUMENTS = (Argument("length", Reading.COUNT, "positions in the learned table (default: the number of tokens); at least that many"),)
+    MAIN = "length"
+    PARAMETERS = "length·D (length: the tokens, by default)"
+    MACS = "0 (an addition)"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        tokens, width = sequence_of(self, shape)
+        length = tokens if self.length is None else self.length
+        if length < tokens:
+            raise self.error(f"the table has {length:,} positions but the sequence has {tokens:,} tokens; 'length' must be at least {tokens:,}")
+        return LayerResult(self, shape, shape, Cost(weights=length * width))
+
+    def label(self, result: LayerResult) -> str:
+        return f"position embedding {result.cost.weights // result.input_shape[1]:,}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        tokens, width = result.input_shape
+        length = result.cost.weights // width
+        spare = f" (the first {tokens:,} used)" if length > tokens else ""
+        return [f"{length:,} positions × {width:,} = {result.cost.weights:,} weights{spare}", "added to the tokens: no MACs"]
+
+
+@value(kw_only=True)
+class SegmentEmbedding(Pointwise):
+    """A learned table of `types` rows added to the tokens, one row by each token's type (BERT's
+    token types: sentence A or B). The shape is unchanged."""
+
+    types: int = 2
+
+    NAMES = {"segment_embedding": "segment_embedding"}
+    EXAMPLE = ("10x16", "segment_embedding")
+    ARGUMENTS = (Argument("types", Reading.COUNT, "how many token types: the table's rows"),)
+    MAIN = "types"
+    PARAMETERS = "types·D"
+    MACS = "0 (an addition)"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        _, width = sequence_of(self, shape)
+        return LayerResult(self, shape, shape, Cost(weights=self.types * width))
+
+    def label(self, result: LayerResult) -> str:
+        return f"segment embedding {self.types:,}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return [f"{self.types:,} token types × {result.input_shape[1]:,} = {result.cost.weights:,} weights", "added to the tokens: no MACs"]
+
+
+@value(kw_only=True)
+class Take(Pointwise):
+    """One token of the sequence: [N, D] → [D]. 0 is the first (ViT's and BERT's class token), -1 the last."""
+
+    index: int
+
+    NAMES = {"take": "take"}
+    EXAMPLE = ("10x16", "take: 0")
+    ARGUMENTS = (Argument("index", Reading.INDEX, "which token: 0 is the first, -1 the last"),)
+    MAIN = "index"
+    PARAMETERS = "no parameters"
+    MACS = "0"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        tokens, width = sequence_of(self, shape)
+        if not -tokens <= self.index < tokens:
+            raise self.error(f"index {self.index} is past the end of the {tokens:,} tokens (0 to {tokens - 1:,}, or -{tokens:,} to -1)")
+        return LayerResult(self, shape, (width,), NO_COST)
+
+    def label(self, result: LayerResult) -> str:
+        return f"take token {self.index}"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        tokens, width = result.input_shape
+        return [f"token {self.index} of {tokens:,}: {width:,} values, no MACs"]

@@ -1,0 +1,61 @@
+"""Gated feed-forward blocks: Llama's SwiGLU and its kin, three dense layers on the last axis."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archcalc.arithmetic import volume
+from archcalc.kinds.arguments import Argument, Reading
+from archcalc.kinds.base import Pointwise
+from archcalc.kinds.elementwise import ACTIVATIONS
+from archcalc.model import Cost, LayerResult, Shape
+from archcalc.text import shape as shape_text
+from archcalc.values import value
+
+if TYPE_CHECKING:
+    from archcalc.kinds.context import ApplyContext
+
+GATES = tuple(function for function in ACTIVATIONS if function != "softmax")
+"""The element-wise functions a gate may use (softmax is not element-wise)."""
+
+
+@value(kw_only=True)
+class GatedMLP(Pointwise):
+    """down(act(gate(x)) ⊙ up(x)) on the last axis: gate and up project D to `hidden`, the activated
+    gate scales up's output value by value (not a MAC), and down projects back to D. With silu it is
+    Llama's SwiGLU; with gelu, GeGLU."""
+
+    hidden: int
+    activation: str = "silu"
+    bias: bool = False
+
+    NAMES = {"gated_mlp": "gated_mlp"}
+    EXAMPLE = ("10x16", "gated_mlp: 32")
+    ARGUMENTS = (
+        Argument("hidden", Reading.COUNT, "the width of gate and up"),
+        Argument("activation", Reading.CHOICE, "the gate's function", choices=GATES),
+        Argument("bias", Reading.FLAG, "biases on the three projections"),
+    )
+    MAIN = "hidden"
+    PARAMETERS = "3·D·hidden (gate, up, down); with bias also 2·hidden + D"
+    MACS = "positions · 3·D·hidden"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        width = shape[-1]
+        weights = 3 * width * self.hidden
+        biases = 2 * self.hidden + width if self.bias else 0
+        return LayerResult(self, shape, shape, Cost(weights=weights, biases=biases, macs=volume(shape[:-1]) * weights))
+
+    def label(self, result: LayerResult) -> str:
+        return f"gated mlp {self.hidden:,}, {self.activation}" + (", bias" if self.bias else "")
+
+    def explain(self, result: LayerResult) -> list[str]:
+        cost = result.cost
+        width = result.input_shape[-1]
+        params = f"gate, up, down: 3×{width:,}×{self.hidden:,} = {cost.weights:,} weights"
+        if self.bias:
+            params += f" + {cost.biases:,} biases = {cost.params:,}"
+        macs = f"3×{width:,}×{self.hidden:,} = {cost.macs:,} MACs"
+        if volume(result.input_shape[:-1]) > 1:
+            macs = f"{shape_text(result.input_shape[:-1])} positions × {macs}"
+        return [params, f"{self.activation}(gate) ⊙ up: element-wise, not MACs", macs]

@@ -1,0 +1,113 @@
+"""Recurrent layers: `lstm`, `gru` and `rnn`, counted as PyTorch's nn.LSTM, nn.GRU and nn.RNN."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.kinds.arguments import Argument, Reading
+from archcalc.kinds.base import SeesWhole, sequence_of
+from archcalc.model import Cost, LayerResult, Shape
+from archcalc.values import value
+
+if TYPE_CHECKING:
+    from archcalc.kinds.context import ApplyContext
+
+RECURRENT_ARGUMENTS = (
+    Argument("hidden", Reading.COUNT, "the hidden state's width H"),
+    Argument("layers", Reading.COUNT, "stacked layers, each reading the one before"),
+    Argument("bidirectional", Reading.FLAG, "a second direction reads the sequence backwards; outputs are joined"),
+    Argument("bias", Reading.FLAG, "two bias vectors per gate set, as PyTorch has"),
+    Argument("sequences", Reading.FLAG, "output every step [N, H·dirs]; false: the last step [H·dirs]"),
+)
+
+
+@value(kw_only=True)
+class Recurrent(SeesWhole):
+    """What `lstm`, `gru` and `rnn` share: at each of N steps, `GATES` gate sets each see the step's
+    input (I values) and the previous hidden state (H values), so every weight is used once a step."""
+
+    hidden: int
+    layers: int = 1
+    bidirectional: bool = False
+    bias: bool = True
+    sequences: bool = True
+
+    GATES: ClassVar[int]
+    ARGUMENTS = RECURRENT_ARGUMENTS
+    MAIN = "hidden"
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def layer_inputs(self, width: int) -> list[int]:
+        """I of each stacked layer: the sequence's width, then the previous layer's H·dirs."""
+        return [width] + [self.hidden * self.directions] * (self.layers - 1)
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        tokens, width = sequence_of(self, shape)
+        gates, hidden, directions = self.GATES, self.hidden, self.directions
+        weights = sum(directions * gates * hidden * (inputs + hidden) for inputs in self.layer_inputs(width))
+        biases = self.layers * directions * 2 * gates * hidden if self.bias else 0
+        output = (tokens, hidden * directions) if self.sequences else (hidden * directions,)
+        return LayerResult(self, shape, output, Cost(weights=weights, biases=biases, macs=tokens * weights))
+
+    def label(self, result: LayerResult) -> str:
+        text = f"{self.kind} {self.hidden:,}"
+        if self.layers > 1:
+            text += f", {self.layers} layers"
+        if self.bidirectional:
+            text += ", bidirectional"
+        if not self.sequences:
+            text += ", last step"
+        return text + ("" if self.bias else ", no bias")
+
+    def explain(self, result: LayerResult) -> list[str]:
+        cost = result.cost
+        tokens, width = result.input_shape
+        gates, hidden, directions = self.GATES, self.hidden, self.directions
+        lines = []
+        for number, inputs in enumerate(self.layer_inputs(width), start=1):
+            figure = directions * gates * hidden * (inputs + hidden)
+            where = f"layer {number}: " if self.layers > 1 else ""
+            each = f"{directions} directions × " if directions > 1 else ""
+            lines.append(f"{where}{each}{gates} gate sets × {hidden:,} × ({inputs:,} + {hidden:,}) = {figure:,} weights")
+        params = f"{cost.weights:,} weights"
+        if self.bias:
+            params += f" + {self.layers * directions} × 2 × {gates} × {hidden:,} = {cost.biases:,} biases = {cost.params:,}"
+        lines.append(params)
+        lines.append(f"{tokens:,} steps × {cost.weights:,} = {cost.macs:,} MACs (every weight once a step)")
+        return lines
+
+
+@value(kw_only=True)
+class LSTM(Recurrent):
+    """A long short-term memory layer (torch.nn.LSTM): input, forget, cell and output gates."""
+
+    NAMES = {"lstm": "lstm"}
+    EXAMPLE = ("10x16", "lstm: 8")
+    GATES = 4
+    PARAMETERS = "per layer and direction 4·H·(I + H), plus 2·4·H with bias"
+    MACS = "per layer and direction N·4·H·(I + H)"
+
+
+@value(kw_only=True)
+class GRU(Recurrent):
+    """A gated recurrent unit layer (torch.nn.GRU): reset, update and new gates."""
+
+    NAMES = {"gru": "gru"}
+    EXAMPLE = ("10x16", "gru: 8")
+    GATES = 3
+    PARAMETERS = "per layer and direction 3·H·(I + H), plus 2·3·H with bias"
+    MACS = "per layer and direction N·3·H·(I + H)"
+
+
+@value(kw_only=True)
+class RNN(Recurrent):
+    """A plain recurrent layer with tanh (torch.nn.RNN): one gate set."""
+
+    NAMES = {"rnn": "rnn"}
+    EXAMPLE = ("10x16", "rnn: 8")
+    GATES = 1
+    PARAMETERS = "per layer and direction H·(I + H), plus 2·H with bias"
+    MACS = "per layer and direction N·H·(I + H)"

@@ -1,0 +1,28 @@
+"""`examples`: the example specs, where they are installed, and what each is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archcalc.render.formats import OutputFormat
+from archcalc.render.grid import Column, Grid, Row
+
+if TYPE_CHECKING:
+    from archcalc.examples import Example
+    from archcalc.render import Terminal
+
+
+def render_examples(directory: Path, found: Sequence[Example], output_format: OutputFormat, terminal: Terminal) -> str:
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import dumps
+
+        listed = [{"path": example.path, "name": example.name, "description": example.description} for example in found]
+        return dumps({"directory": str(directory), "examples": listed})
+    from archcalc.render import render_grid
+
+    rows = tuple(Row((example.path, example.name, example.description)) for example in found)
+    notes = (f"run one as `archcalc show {directory / (found[0].path if found else 'seed/cnn.yaml')}`, or copy it to start your own",)
+    title = f"{len(found)} example spec{'s' if len(found) != 1 else ''} in {directory}"
+    return render_grid(Grid(title, (Column("spec"), Column("name"), Column("description")), rows, None, notes), output_format, terminal)

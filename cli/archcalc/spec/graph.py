@@ -1,0 +1,324 @@
+"""A model file's data-flow graph -> archcalc's nested layers.
+
+Readers of model files (onnx_source, keras_source) describe each operation: the activations it reads,
+its output, its shapes, what the file holds for it, and the layer kind that describes it, if one does.
+Here paths that split and meet again become `residual` (an addition), `concat`, `squeeze_excite` or
+`silu` (a product); runs of identical layers become `repeat`. What cannot be nested becomes one
+`counted` layer that carries its figures, so the totals are always the file's.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+
+from archcalc.errors import Origin, ShapeError
+from archcalc.kinds.arguments import Reading, field_name
+from archcalc.kinds.base import unnamed
+from archcalc.kinds.composite import Concat, Repeat, Residual
+from archcalc.kinds.conv import Conv
+from archcalc.kinds.counted import Counted
+from archcalc.kinds.elementwise import Activation
+from archcalc.kinds.pool import AdaptivePool, GlobalPool, PoolMode
+from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.model import Cost, Layer, LayerResult, Shape, total_cost
+from archcalc.values import replace, value
+
+MAX_REPEAT_PERIOD = 8
+"""The longest run of layers looked for as a repeated block (a ResNet block and its ReLU is 2)."""
+
+
+class Join(enum.Enum):
+    """How an operation of several inputs combines them, when archcalc can nest it."""
+
+    ADD = "add"
+    CONCAT = "concat"  # on the channel axis
+    MUL = "mul"
+
+
+@value
+class Operation:
+    """One operation of the file: what it reads and makes, what the file holds for it, and the layer
+    that describes it (None: no kind does, and it is counted)."""
+
+    name: str
+    op: str
+    inputs: tuple[str, ...]  # the activations it reads (not weights, not shape constants)
+    output: str
+    input_shape: Shape  # of its first input; channels last, no batch axis
+    output_shape: Shape
+    cost: Cost  # what the file holds for it, and its MACs by archcalc's rule
+    layer: Layer | None = None
+    join: Join | None = None
+    passes_through: bool = False  # changes nothing archcalc shows (Identity, a transpose to channels last)
+
+
+@value
+class Graph:
+    """Operations in an order where each comes after those it reads from."""
+
+    input: str
+    input_shape: Shape
+    output: str
+    operations: tuple[Operation, ...]
+
+
+class _NotNested(Exception):
+    """Paths that cross instead of nesting: the stretch is counted as one layer."""
+
+
+class _NoContext:
+    """Single layers are applied without an engine; composites are never applied here."""
+
+    def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
+        raise _NotNested
+
+    def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
+        raise _NotNested
+
+    def named(self, name: str, asking: Layer) -> LayerResult:
+        raise _NotNested
+
+
+def applied(layer: Layer, shape: Shape) -> LayerResult:
+    """One layer that is not a composite, applied without an engine (a reader's shapes and figures)."""
+    return layer.apply(shape, _NoContext())
+
+
+def nest(graph: Graph, origin: Origin) -> tuple[Layer, ...]:
+    """The graph as a layer list, positioned as a spec's layers are (`3`, `5.2`, `5.shortcut.1`)."""
+    nester = _Nester(graph, origin)
+    layers = nester.sequence(graph.input, graph.output, frozenset(range(len(graph.operations))))
+    return positioned(repeats_collapsed(layers), None)
+
+
+class _Nester:
+    def __init__(self, graph: Graph, origin: Origin) -> None:
+        self.graph = graph
+        self.origin = origin
+        self.operations = graph.operations
+        self.producer = {operation.output: index for index, operation in enumerate(graph.operations)}
+        self.consumers: dict[str, list[int]] = {}
+        for index, operation in enumerate(graph.operations):
+            for tensor in dict.fromkeys(operation.inputs):
+                self.consumers.setdefault(tensor, []).append(index)
+        self.shapes = {graph.input: graph.input_shape} | {operation.output: operation.output_shape for operation in graph.operations}
+
+    def sequence(self, start: str, stop: str, allowed: frozenset[int]) -> list[Layer]:
+        """The layers from tensor `start` to tensor `stop`, using only the `allowed` operations."""
+        layers: list[Layer] = []
+        tensor = start
+        while tensor != stop:
+            consumers = [index for index in self.consumers.get(tensor, []) if index in allowed]
+            if len(consumers) == 1 and self.operations[consumers[0]].inputs == (tensor,):
+                operation = self.operations[consumers[0]]
+                if not operation.passes_through:
+                    layers.append(self.single(operation))
+                tensor = operation.output
+                continue
+            try:
+                region, end = self.region(tensor, stop, allowed)
+            except _NotNested:
+                rest = sorted(index for index in allowed if self.after(index, tensor))
+                layers.append(self.counted(rest, tensor, stop))
+                break
+            layers.extend(self.nested(tensor, region, end))
+            tensor = end
+        return merge_counted(layers)
+
+    def after(self, index: int, tensor: str) -> bool:
+        producer = self.producer.get(tensor)
+        return producer is None or index > producer
+
+    def region(self, start: str, stop: str, allowed: frozenset[int]) -> tuple[list[int], str]:
+        """From a tensor read by several operations, the operations up to the first tensor every path
+        from it passes through (where its branches meet again), and that tensor."""
+        inside = {start}
+        waiting = {start: len([index for index in self.consumers.get(start, []) if index in allowed])}
+        region: list[int] = []
+        for index in sorted(allowed):
+            operation = self.operations[index]
+            if not self.after(index, start) or not any(tensor in inside for tensor in operation.inputs):
+                continue
+            if any(tensor not in inside for tensor in operation.inputs):
+                raise _NotNested
+            region.append(index)
+            for tensor in dict.fromkeys(operation.inputs):
+                waiting[tensor] -= 1
+                if not waiting[tensor]:
+                    del waiting[tensor]
+            output = operation.output
+            inside.add(output)
+            readers = len([reader for reader in self.consumers.get(output, []) if reader in allowed])
+            if readers or output in (stop, self.graph.output):
+                waiting[output] = readers + (output in (stop, self.graph.output))
+            if list(waiting) == [output]:
+                return region, output
+        raise _NotNested
+
+    def nested(self, start: str, region: list[int], end: str) -> list[Layer]:
+        """The region as one layer: a composite whose paths are nested in turn, or counted."""
+        if len(region) == 1:
+            operation = self.operations[region[0]]
+            if operation.inputs != (start,):
+                return [self.counted(region, start, end)]
+            return [] if operation.passes_through else [self.single(operation)]
+        join = self.operations[region[-1]]
+        branches = [self.ancestors(tensor, start, set(region[:-1])) for tensor in join.inputs]
+        members = [index for branch in branches for index in branch]
+        if join.join is None or len(members) != len(set(members)) or set(members) != set(region[:-1]):
+            return [self.counted(region, start, end)]
+        paths = [self.sequence(start, tensor, frozenset(branch)) for tensor, branch in zip(join.inputs, branches, strict=True)]
+        layer = self.joined(join, paths)
+        return [layer if layer is not None else self.counted(region, start, end)]
+
+    def ancestors(self, tensor: str, start: str, region: set[int]) -> list[int]:
+        """The region's operations that `tensor` is computed from."""
+        found: set[int] = set()
+        pending = [tensor]
+        while pending:
+            current = pending.pop()
+            producer = self.producer.get(current)
+            if current == start or producer is None or producer not in region or producer in found:
+                continue
+            found.add(producer)
+            pending.extend(self.operations[producer].inputs)
+        return sorted(found)
+
+    def joined(self, join: Operation, paths: list[list[Layer]]) -> Layer | None:
+        """The composite a join of these paths is, or None when no kind describes it."""
+        match join.join:
+            case Join.ADD if len(paths) == 2:
+                main, shortcut = sorted(paths, key=len, reverse=True)  # the longer path is the main one
+                return Residual(origin=self.origin, position="", name=join.name, layers=tuple(main), shortcut=tuple(shortcut))
+            case Join.CONCAT:
+                return Concat(origin=self.origin, position="", name=join.name, branches=tuple(tuple(path) for path in paths))
+            case Join.MUL if len(paths) == 2 and not all(paths):
+                gate = next(path for path in paths if path)
+                return self.gate(join, gate)
+            case _:
+                return None
+
+    def gate(self, join: Operation, gate: list[Layer]) -> Layer | None:
+        """x · sigmoid(x) is SiLU; x · sigmoid(conv(act(conv(pool(x))))) is squeeze-and-excitation."""
+        match gate:
+            case [Activation(function="sigmoid")]:
+                return Activation(origin=self.origin, position="", name=join.name, function="silu")
+            case [
+                AdaptivePool(mode=PoolMode.AVG) | GlobalPool(mode=PoolMode.AVG) as pool,
+                Conv() as squeeze,
+                Activation(),
+                Conv() as excite,
+                Activation() as last,
+            ]:
+                if last.function not in ("sigmoid", "hardsigmoid") or (isinstance(pool, AdaptivePool) and set(pool.output) != {1}):
+                    return None
+                if not all(conv.kernel == (1,) and conv.stride == (1,) and conv.groups == 1 and conv.bias for conv in (squeeze, excite)):
+                    return None
+                return SqueezeExcite(origin=self.origin, position="", name=join.name, channels=squeeze.filters)
+            case _:
+                return None
+
+    def single(self, operation: Operation) -> Layer:
+        """The operation's layer when applying it gives the file's shape and figures; else counted."""
+        if operation.layer is not None:
+            try:
+                result = operation.layer.apply(operation.input_shape, _NoContext())
+            except (ShapeError, _NotNested):
+                result = None
+            if result is not None and result.output_shape == operation.output_shape and result.cost == operation.cost:
+                return operation.layer
+        return self.counted([self.producer[operation.output]], operation.inputs[0] if operation.inputs else self.graph.input, operation.output)
+
+    def counted(self, region: Iterable[int], start: str, end: str) -> Counted:
+        indices = list(region)
+        cost = total_cost([self.operations[index].cost for index in indices])
+        name = self.operations[indices[0]].name if indices else None
+        return Counted(
+            origin=self.origin,
+            position="",
+            name=name,
+            input=self.shapes[start],
+            output=self.shapes[end],
+            weights=cost.weights,
+            biases=cost.biases,
+            non_trainable=cost.non_trainable,
+            macs=cost.macs,
+        )
+
+
+def merge_counted(layers: Sequence[Layer]) -> list[Layer]:
+    """Counted layers in a row are one stretch the file's kinds do not describe: one counted layer."""
+    merged: list[Layer] = []
+    for layer in layers:
+        previous = merged[-1] if merged else None
+        if isinstance(layer, Counted) and isinstance(previous, Counted):
+            merged[-1] = replace(
+                previous,
+                output=layer.output,
+                weights=previous.weights + layer.weights,
+                biases=previous.biases + layer.biases,
+                non_trainable=previous.non_trainable + layer.non_trainable,
+                macs=previous.macs + layer.macs,
+            )
+        else:
+            merged.append(layer)
+    return merged
+
+
+def repeats_collapsed(layers: Sequence[Layer]) -> list[Layer]:
+    """Runs of identical blocks (the same layers but for their names) as `repeat`, inner lists too.
+    At each place the block that covers the most layers wins; the first occurrence's names are kept."""
+    layers = [_inner_collapsed(layer) for layer in layers]
+    shapes = [unnamed(layer) for layer in layers]
+    collapsed: list[Layer] = []
+    index = 0
+    while index < len(layers):
+        best_period, best_times = 1, 1
+        for period in range(1, MAX_REPEAT_PERIOD + 1):
+            block = shapes[index : index + period]
+            if len(block) < period:
+                break
+            times = 1
+            while shapes[index + times * period : index + (times + 1) * period] == block:
+                times += 1
+            if times > 1 and times * period > best_times * best_period:
+                best_period, best_times = period, times
+        if best_times > 1:
+            block_layers = tuple(layers[index : index + best_period])
+            first = block_layers[0]
+            collapsed.append(Repeat(origin=first.origin, position="", name=None, times=best_times, layers=block_layers))
+        else:
+            collapsed.append(layers[index])
+        index += best_period * best_times
+    return collapsed
+
+
+def _inner_collapsed(layer: Layer) -> Layer:
+    changes: dict[str, object] = {}
+    for argument in type(layer).ARGUMENTS:
+        field = field_name(argument.name)
+        if argument.reading is Reading.LAYERS:
+            changes[field] = tuple(repeats_collapsed(getattr(layer, field)))
+        elif argument.reading is Reading.BRANCHES:
+            changes[field] = tuple(tuple(repeats_collapsed(branch)) for branch in getattr(layer, field))
+    return replace(layer, **changes) if changes else layer
+
+
+def positioned(layers: Sequence[Layer], parent: str | None) -> tuple[Layer, ...]:
+    """Positions as the YAML reader gives them: `3`; inside layer 5, `5.2`, `5.shortcut.1`, `5.branch2.1`."""
+    prefix = f"{parent}." if parent else ""
+    result = []
+    for number, layer in enumerate(layers, start=1):
+        position = f"{prefix}{number}"
+        changes: dict[str, object] = {"position": position}
+        for argument in type(layer).ARGUMENTS:
+            inner = position if argument.name == "layers" else f"{position}.{argument.name}"
+            field = field_name(argument.name)
+            if argument.reading is Reading.LAYERS:
+                changes[field] = positioned(getattr(layer, field), inner)
+            elif argument.reading is Reading.BRANCHES:
+                branches = getattr(layer, field)
+                changes[field] = tuple(positioned(branch, f"{position}.branch{index}") for index, branch in enumerate(branches, start=1))
+        result.append(replace(layer, **changes))
+    return tuple(result)

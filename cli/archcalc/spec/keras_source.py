@@ -1,0 +1,331 @@
+"""Keras models -> a `Spec`: a `.keras` archive's config.json, or the JSON of `model.to_json()`.
+
+Plain JSON, no TensorFlow: each Keras layer of a kind archcalc has becomes that kind (an activation
+written inside a layer, `Dense(64, activation="relu")`, becomes its own row), and the layers' graph is
+nested as ONNX graphs are (spec/graph.py), so a Functional model's `Add` is a `residual` and its
+`Concatenate` a `concat`. Sequential and Functional models, in the formats of Keras 2 (tf.keras) and
+Keras 3, channels last. A layer of a kind archcalc does not have is refused by name: Keras does not
+record what it counts, so there is nothing to carry in its place.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from archcalc.errors import Origin, SpecError
+from archcalc.kinds.conv import Conv, Depthwise
+from archcalc.kinds.dense import Dense
+from archcalc.kinds.elementwise import ACTIVATIONS, Activation, Dropout
+from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.pool import GlobalPool, Pool, PoolMode
+from archcalc.kinds.reshape import Flatten
+from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
+from archcalc.printable import printable
+from archcalc.spec.graph import Graph, Join, Operation, applied, nest
+
+MAX_KERAS_BYTES = 2**31 - 1
+"""A `.keras` archive holds its weights too; only its config.json is read."""
+
+MAX_CONFIG_BYTES = 5_000_000
+"""config.json is a page of JSON per layer; larger is not a model config."""
+
+ACTIVATION_NAMES = {"swish": "silu", "hard_swish": "hardswish", "hard_silu": "hardswish", "hard_sigmoid": "hardsigmoid"}
+NO_ACTIVATION = {"linear", None}
+DROPOUTS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
+JOINS = {"Add": Join.ADD, "Concatenate": Join.CONCAT, "Multiply": Join.MUL}
+NOT_YET = {"Embedding", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "MultiHeadAttention"}
+
+
+def read_keras_archive(data: bytes | Path, source: str, name: str) -> Spec:
+    """A `.keras` archive (a zip: config.json, metadata.json, the weights) -> Spec, from its config alone."""
+    try:
+        with zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data)) as archive:
+            try:
+                entry = archive.getinfo("config.json")
+            except KeyError:
+                raise SpecError("this zip file holds no config.json; a .keras archive does", Origin(source)) from None
+            if entry.file_size > MAX_CONFIG_BYTES:
+                raise SpecError(f"the archive's config.json is larger than {MAX_CONFIG_BYTES // 1_000_000} MB", Origin(source))
+            config = archive.read(entry)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise SpecError(f"not a readable .keras archive ({error})", Origin(source)) from None
+    return read_keras_json(config, f"{source}:config.json", name)
+
+
+def read_keras_json(data: bytes, source: str, name: str) -> Spec:
+    """The JSON of `model.to_json()` (or a .keras archive's config.json) -> Spec."""
+    origin = Origin(source)
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise SpecError(f"not readable JSON: {error}", origin) from None
+    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
+        raise SpecError("a Keras model config is a mapping with 'class_name' and 'config'", origin)
+    kind = document.get("class_name")
+    config = document["config"]
+    layers = config.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise SpecError(f"the Keras {kind} config lists no layers", origin)
+    reader = _Reader(origin)
+    if kind == "Sequential":
+        graph = reader.sequential(layers, document)
+    elif kind in ("Functional", "Model"):
+        graph = reader.functional(layers, config)
+    else:
+        raise SpecError(f"archcalc reads Keras Sequential and Functional models, not {kind!r}", origin)
+    spec_name = printable(config["name"]) if isinstance(config.get("name"), str) else name  # it reaches titles and logs
+    keras = document.get("keras_version") or "3"
+    return Spec(spec_name or name, graph.input_shape, nest(graph, origin), origin, f"a Keras {kind} model (Keras {keras})", from_model=True)
+
+
+class _Reader:
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self.shapes: dict[str, Shape] = {}
+        self.operations: list[Operation] = []
+
+    def sequential(self, layers: list[Any], document: dict[str, Any]) -> Graph:
+        first = layers[0]
+        shape = _input_shape(first, document, self.origin)
+        tensor = "input"
+        self.shapes[tensor] = shape
+        for index, layer in enumerate(layers):
+            if _class(layer) == "InputLayer":
+                continue
+            if not isinstance(layer, dict):
+                raise SpecError(f"layer {index + 1} of the Keras config is not a mapping", self.origin)
+            tensor = self.layer(layer, [tensor])
+        return Graph("input", shape, tensor, tuple(self.operations))
+
+    def functional(self, layers: list[Any], config: dict[str, Any]) -> Graph:
+        inputs = [layer for layer in layers if _class(layer) == "InputLayer"]
+        if len(inputs) != 1:
+            raise SpecError(f"archcalc reads models with one input; this Keras model has {len(inputs)}", self.origin)
+        input_name = _name(inputs[0], self.origin)
+        self.shapes[input_name] = _input_shape(inputs[0], {}, self.origin)
+        outputs = config.get("output_layers")
+        if isinstance(outputs, list) and outputs and isinstance(outputs[0], str):
+            outputs = [outputs]  # Keras 3 writes a single output as ["name", 0, 0]
+        if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], list) or not outputs[0]:
+            raise SpecError("archcalc reads Keras models with one output", self.origin)
+        output = str(outputs[0][0])
+        pending = [layer for layer in layers if _class(layer) != "InputLayer"]
+        produced: dict[str, str] = {input_name: input_name}
+        while pending:  # in an order where each layer comes after the layers it reads
+            ready = [layer for layer in pending if all(source in produced for source in _inbound(layer, self.origin))]
+            if not ready:
+                raise SpecError(
+                    f"the Keras layers {', '.join(_name(layer, self.origin) for layer in pending[:3])} read layers the model does not have (or a cycle)",
+                    self.origin,
+                )
+            for layer in ready:
+                produced[_name(layer, self.origin)] = self.layer(layer, [produced[source] for source in _inbound(layer, self.origin)])
+                pending.remove(layer)
+        if output not in produced:
+            raise SpecError(f"the Keras model's output '{output}' is not one of its layers", self.origin)
+        return Graph(input_name, self.shapes[input_name], produced[output], tuple(self.operations))
+
+    def layer(self, layer: dict[str, Any], inputs: list[str]) -> str:
+        """Add one Keras layer's operations; return the tensor it outputs."""
+        kind, name = _class(layer), _name(layer, self.origin)
+        config = layer.get("config") or {}
+        if kind in JOINS:
+            return self.join(kind, name, inputs, config)
+        if len(inputs) != 1:
+            raise SpecError(f"Keras layer '{name}' ({kind}) reads {len(inputs)} inputs; archcalc reads it with one", self.origin)
+        tensor = inputs[0]
+        for number, made in enumerate(self.convert(kind, name, config, self.shapes[tensor])):
+            tensor = self.add(made, tensor, name if number == 0 else f"{name}/{made.kind}")
+        return tensor
+
+    def add(self, layer: Layer, tensor: str, output: str) -> str:
+        shape = self.shapes[tensor]
+        result = applied(layer, shape)
+        self.shapes[output] = result.output_shape
+        self.operations.append(Operation(output, layer.kind, (tensor,), output, shape, result.output_shape, result.cost, layer))
+        return output
+
+    def join(self, kind: str, name: str, inputs: list[str], config: dict[str, Any]) -> str:
+        shapes = [self.shapes[tensor] for tensor in inputs]
+        if JOINS[kind] is Join.CONCAT:
+            if config.get("axis", -1) not in (-1, len(shapes[0])):
+                raise SpecError(f"Keras layer '{name}' concatenates on axis {config.get('axis')}; archcalc joins on the channels (the last axis)", self.origin)
+            output: Shape = (*shapes[0][:-1], sum(shape[-1] for shape in shapes))
+        else:
+            output = shapes[0]
+        self.shapes[name] = output
+        self.operations.append(Operation(name, kind, tuple(inputs), name, shapes[0], output, NO_COST, None, JOINS[kind]))
+        return name
+
+    def convert(self, kind: str, name: str, config: dict[str, Any], shape: Shape) -> Iterator[Layer]:
+        """The archcalc layers of one Keras layer, in order."""
+        common: dict[str, Any] = {"origin": self.origin, "position": "", "name": name}
+        rank = len(shape) - 1
+        if kind == "Dense":
+            yield Dense(**common, units=_whole(config, "units", name, self.origin), bias=bool(config.get("use_bias", True)))
+        elif kind in ("Conv1D", "Conv2D", "Conv3D"):
+            self.channels_last(config, name)
+            window = _window(config, rank, name, self.origin)
+            filters = _whole(config, "filters", name, self.origin)
+            yield Conv(**common, **window, filters=filters, groups=int(config.get("groups", 1)), bias=bool(config.get("use_bias", True)))
+        elif kind in ("DepthwiseConv1D", "DepthwiseConv2D"):
+            self.channels_last(config, name)
+            window = _window(config, rank, name, self.origin)
+            yield Depthwise(**common, **window, multiplier=int(config.get("depth_multiplier", 1)), bias=bool(config.get("use_bias", True)))
+        elif kind in ("SeparableConv1D", "SeparableConv2D"):
+            self.channels_last(config, name)
+            window = _window(config, rank, name, self.origin)
+            yield Depthwise(**common, **window, multiplier=int(config.get("depth_multiplier", 1)), bias=False)
+            yield Conv(
+                origin=self.origin,
+                position="",
+                name=f"{name}/pointwise",
+                kernel=(1,),
+                filters=_whole(config, "filters", name, self.origin),
+                bias=bool(config.get("use_bias", True)),
+            )
+        elif kind in ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D"):
+            self.channels_last(config, name)
+            size = _per_axis(config.get("pool_size", 2), rank, name, self.origin)
+            strides = config.get("strides")
+            stride = None if strides is None else _per_axis(strides, rank, name, self.origin)
+            mode = PoolMode.MAX if kind.startswith("Max") else PoolMode.AVG
+            yield Pool(**common, mode=mode, kernel=size, stride=None if stride == size else stride, padding=_padding(config, name, self.origin))
+        elif kind.startswith(("GlobalAveragePooling", "GlobalMaxPooling")):
+            self.channels_last(config, name)
+            if config.get("keepdims"):
+                raise SpecError(f"Keras layer '{name}' keeps its pooled axes (keepdims); archcalc's global pools give [C]", self.origin)
+            yield GlobalPool(**common, mode=PoolMode.MAX if "Max" in kind else PoolMode.AVG)
+        elif kind == "Flatten":
+            yield Flatten(**common)
+        elif kind == "BatchNormalization":
+            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or not config.get("center", True) or not config.get("scale", True):
+                raise SpecError(
+                    f"Keras layer '{name}' normalises other than the last axis with a scale and a shift; archcalc's batchnorm does that", self.origin
+                )
+            yield BatchNorm(**common)
+        elif kind == "LayerNormalization":
+            if not config.get("center", True) or not config.get("scale", True):
+                raise SpecError(f"Keras layer '{name}' has no scale or no shift; archcalc's layernorm has both", self.origin)
+            yield LayerNorm(**common)
+        elif kind in DROPOUTS:
+            rate = config.get("rate", 0.5)
+            yield Dropout(**common, rate=float(rate) if isinstance(rate, (int, float)) and 0 <= rate <= 1 else 0.5)
+        elif kind == "ReLU":
+            yield Activation(**common, function="relu6" if config.get("max_value") == 6 else "relu")
+        elif kind in ("LeakyReLU", "Softmax"):
+            yield Activation(**common, function="leaky_relu" if kind == "LeakyReLU" else "softmax")
+        elif kind == "Activation":
+            function = _activation(config.get("activation"))
+            if function is not None:
+                yield Activation(**common, function=self.known_activation(function, name))
+        elif kind in NOT_YET:
+            raise SpecError(f"Keras layer '{name}' is a {kind}, which archcalc reads once it has the sequence kinds", self.origin)
+        else:
+            raise SpecError(f"Keras layer '{name}' is a {kind}, which archcalc has no kind for", self.origin)
+        if kind != "Activation":
+            function = _activation(config.get("activation"))
+            if function is not None:
+                yield Activation(origin=self.origin, position="", name=f"{name}/{function}", function=self.known_activation(function, name))
+
+    def known_activation(self, function: str, name: str) -> str:
+        function = ACTIVATION_NAMES.get(function, function)
+        if function not in ACTIVATIONS:
+            raise SpecError(f"Keras layer '{name}' uses the activation {function!r}, which archcalc has no kind for", self.origin)
+        return function
+
+    def channels_last(self, config: dict[str, Any], name: str) -> None:
+        if config.get("data_format", "channels_last") != "channels_last":
+            raise SpecError(f"Keras layer '{name}' is channels first; archcalc reads channels last, as Keras does by default", self.origin)
+
+
+def _class(layer: Any) -> str:
+    return str(layer.get("class_name", "")) if isinstance(layer, dict) else ""
+
+
+def _name(layer: dict[str, Any], origin: Origin) -> str:
+    name = layer.get("name") or (layer.get("config") or {}).get("name")
+    if not isinstance(name, str):
+        raise SpecError("a Keras layer without a name", origin)
+    return name
+
+
+def _inbound(layer: dict[str, Any], origin: Origin) -> list[str]:
+    """The layers this one reads, from `inbound_nodes` in Keras 2's form ([[["a", 0, 0, {}]]]) or Keras 3's."""
+    nodes = layer.get("inbound_nodes") or []
+    if len(nodes) != 1:
+        raise SpecError(f"Keras layer '{_name(layer, origin)}' is called {len(nodes)} times; archcalc reads layers called once", origin)
+    node = nodes[0]
+    if isinstance(node, list):  # Keras 2
+        return [str(entry[0]) for entry in node]
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            history = (value.get("config") or {}).get("keras_history") if value.get("class_name") == "__keras_tensor__" else None
+            if history:
+                found.append(str(history[0]))
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(node.get("args", []))
+    return found
+
+
+def _input_shape(layer: Any, document: dict[str, Any], origin: Origin) -> Shape:
+    config = layer.get("config", {}) if isinstance(layer, dict) else {}
+    shape = config.get("batch_shape") or config.get("batch_input_shape") or (document.get("build_config") or {}).get("input_shape")
+    if not isinstance(shape, list) or len(shape) < 2 or not all(isinstance(size, int) and size > 0 for size in shape[1:]):
+        raise SpecError(
+            f"the Keras model's input shape must be fixed, got {shape!r}",
+            origin,
+            None,
+            "build the model with a full input shape, e.g. keras.Input((224, 224, 3))",
+        )
+    return tuple(shape[1:])
+
+
+def _whole(config: dict[str, Any], key: str, name: str, origin: Origin) -> int:
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"Keras layer '{name}': '{key}' must be a positive whole number, got {value!r}", origin)
+    return value
+
+
+def _per_axis(value: Any, rank: int, name: str, origin: Origin) -> PerAxis:
+    values = tuple(value) if isinstance(value, list) else (value,)
+    if not values or not all(isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in values):
+        raise SpecError(f"Keras layer '{name}': expected positive whole numbers, got {value!r}", origin)
+    return values[:1] if len(set(values)) == 1 else values
+
+
+def _padding(config: dict[str, Any], name: str, origin: Origin) -> Padding:
+    padding = config.get("padding", "valid")
+    if padding not in ("valid", "same"):
+        raise SpecError(f"Keras layer '{name}' pads {padding!r}; archcalc reads 'valid' and 'same'", origin)
+    return "same" if padding == "same" else (0,)
+
+
+def _window(config: dict[str, Any], rank: int, name: str, origin: Origin) -> dict[str, Any]:
+    return {
+        "kernel": _per_axis(config.get("kernel_size"), rank, name, origin),
+        "stride": _per_axis(config.get("strides", 1), rank, name, origin),
+        "padding": _padding(config, name, origin),
+        "dilation": _per_axis(config.get("dilation_rate", 1), rank, name, origin),
+    }
+
+
+def _activation(value: Any) -> str | None:
+    """`"relu"`, or Keras 3's serialised form {"class_name": "function", "config": "relu"}."""
+    if isinstance(value, dict):
+        value = value.get("config")
+    return None if value in NO_ACTIVATION or not isinstance(value, str) else value

@@ -1,0 +1,716 @@
+"""ONNX files -> a `Spec`: archcalc's kinds recognised from the graph's operators, the rest counted.
+
+`onnx` is imported here alone, and only when an ONNX file is read (`pip install 'archcalc[onnx]'`).
+Nothing in the file is executed: the graph is read as data, and shapes come from ONNX's own shape
+inference. Weights are never loaded: a tensor's dimensions say how many values it holds, and its
+stored bytes are only measured, to refuse a file that declares more than it holds. External data is
+accepted only inside the model's folder, and is never read.
+
+Figures: parameters are the floating-point tensors the file holds (initializers and Constant nodes,
+through any constant-only operations) in the inputs of an operation that learns them (ROLES below);
+batch-norm running statistics are state, apart. MACs follow archcalc's rule: convolutions, Gemm and
+every MatMul (attention's too), recurrent cells. Shapes drop the batch axis and put channels last.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archcalc.errors import Origin, SpecError
+from archcalc.kinds.conv import Conv, Depthwise
+from archcalc.kinds.dense import Dense
+from archcalc.kinds.elementwise import Activation
+from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
+from archcalc.kinds.reshape import Flatten
+from archcalc.model import Cost, Layer, Padding, PerAxis, Shape, Spec
+from archcalc.spec.graph import Graph, Join, Operation, nest
+
+if TYPE_CHECKING:
+    from onnx import ModelProto, NodeProto, TensorProto
+
+MAX_ONNX_BYTES = 2**31 - 1
+"""Protobuf's own limit for one message: larger models keep their weights in external data files."""
+
+OLDEST_OPSET = 7
+"""The oldest ai.onnx opset read: older ones spell convolutions' and pools' attributes differently."""
+
+ONNX_EXTRA = "pip install 'archcalc[onnx]'"
+
+
+class Role(enum.Enum):
+    """What a constant input is to the operation that reads it."""
+
+    WEIGHT = "weight"
+    BIAS = "bias"
+    STATE = "state"  # not trained: batch-norm running statistics
+
+
+ROLES: dict[str, dict[int, Role]] = {
+    "Conv": {1: Role.WEIGHT, 2: Role.BIAS},
+    "ConvTranspose": {1: Role.WEIGHT, 2: Role.BIAS},
+    "Gemm": {0: Role.WEIGHT, 1: Role.WEIGHT, 2: Role.BIAS},
+    "MatMul": {0: Role.WEIGHT, 1: Role.WEIGHT},
+    "BatchNormalization": {1: Role.WEIGHT, 2: Role.BIAS, 3: Role.STATE, 4: Role.STATE},
+    "LayerNormalization": {1: Role.WEIGHT, 2: Role.BIAS},
+    "InstanceNormalization": {1: Role.WEIGHT, 2: Role.BIAS},
+    "GroupNormalization": {1: Role.WEIGHT, 2: Role.BIAS},
+    "RMSNormalization": {1: Role.WEIGHT},
+    "SimplifiedLayerNormalization": {1: Role.WEIGHT},
+    "LSTM": {1: Role.WEIGHT, 2: Role.WEIGHT, 3: Role.BIAS},
+    "GRU": {1: Role.WEIGHT, 2: Role.WEIGHT, 3: Role.BIAS},
+    "RNN": {1: Role.WEIGHT, 2: Role.WEIGHT, 3: Role.BIAS},
+    "Gather": {0: Role.WEIGHT},  # an embedding table
+    "PRelu": {1: Role.WEIGHT},
+}
+"""Constant inputs that are parameters, by operator and input index. Element-wise arithmetic (below)
+counts constants of more than one value: a learned table added (a bias, a position embedding) or
+multiplied in; a single value there is a literal of the model's code (a scale of 1/√d, GELU's 0.5)."""
+
+ARITHMETIC_ROLES = {"Add": Role.BIAS, "Sub": Role.BIAS, "Mul": Role.WEIGHT, "Div": Role.WEIGHT, "Concat": Role.WEIGHT}
+
+FLOATING = {1, 10, 11, 16}  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
+"""Element types of parameters; integer constants are indices, shapes and axes."""
+
+ELEMENT_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
+"""Bytes per element of each TensorProto type whose size is fixed, to check stored data against dimensions."""
+
+ACTIVATIONS = {
+    "Relu": "relu",
+    "LeakyRelu": "leaky_relu",
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "Gelu": "gelu",
+    "HardSwish": "hardswish",
+    "HardSigmoid": "hardsigmoid",
+}
+SHAPE_OPERATORS = {"Shape", "Size"}
+"""Operators whose output describes a tensor's shape, not its values: what follows from them is a constant."""
+
+
+class Layout(enum.Enum):
+    """Where a tensor keeps its channels, once the batch axis is dropped."""
+
+    FIRST = "first"  # NCHW, as convolutions read: archcalc moves the channels last
+    LAST = "last"  # features last: sequences [N, L, D], or a flat [N, F]
+
+
+def read_onnx(data: bytes, source: str, path: Path | None, name: str) -> Spec:
+    """An ONNX file's bytes (read from `path`, or None for standard input) -> Spec; every problem a
+    SpecError naming `source`."""
+    onnx = _import_onnx(source)
+    origin = Origin(source)
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except Exception as error:  # protobuf's DecodeError, or a RuntimeError from its C++ parser
+        raise SpecError(f"not a readable ONNX file ({type(error).__name__}: the protobuf does not parse; truncated?)", origin) from None
+    _check_header(model, origin)
+    _topological(list(model.graph.node), {tensor.name for tensor in model.graph.initializer} | {value.name for value in model.graph.input}, origin)
+    external = _check_stored_data(model, None if path is None else path.parent, origin)
+    try:  # with external data, the checker must find the files beside the model, so it reads the model from there
+        onnx.checker.check_model(str(path) if external and path is not None else model)
+    except Exception as error:  # onnx.checker.ValidationError, or a C++ error surfaced as RuntimeError
+        raise SpecError(f"not a valid ONNX model: {_first_line(error)}", origin) from None
+    return _Reader(model, origin, onnx).spec(name)
+
+
+def _import_onnx(source: str) -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise SpecError(f"{source} is an ONNX file, and reading one needs the onnx package", hint=ONNX_EXTRA) from None
+    return onnx
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
+
+
+def _check_header(model: ModelProto, origin: Origin) -> None:
+    import onnx.defs
+
+    if not model.HasField("graph") or not model.graph.node:
+        raise SpecError("the ONNX file holds no graph (truncated?)", origin)
+    if model.ir_version < 3:
+        raise SpecError(f"ONNX IR version {model.ir_version} is too old; archcalc reads IR version 3 and later", origin)
+    versions = [entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx")]
+    if not versions:
+        raise SpecError("the ONNX file declares no ai.onnx opset", origin)
+    newest = onnx.defs.onnx_opset_version()
+    if not OLDEST_OPSET <= versions[0] <= newest:
+        raise SpecError(f"opset {versions[0]} is not one archcalc reads", origin, None, f"archcalc reads ai.onnx opsets {OLDEST_OPSET} to {newest}")
+
+
+def _stored_tensors(model: ModelProto) -> Iterator[TensorProto]:
+    """Every tensor the file stores: initializers, and the values of Constant nodes (top-level graph)."""
+    yield from model.graph.initializer
+    for node in model.graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                yield attribute.t
+
+
+def _check_stored_data(model: ModelProto, folder: Path | None, origin: Origin) -> bool:
+    """A tensor's figures come from its dimensions: refuse one that holds fewer bytes than it declares,
+    and external data outside the model's folder (read from standard input, there is no folder).
+    True when some tensor keeps its data in an external file."""
+    external = False
+    for tensor in _stored_tensors(model):
+        declared = math.prod(tensor.dims)
+        if any(size < 0 for size in tensor.dims):
+            raise SpecError(f"tensor '{tensor.name}' declares a negative dimension {list(tensor.dims)}", origin)
+        if tensor.data_location == 1:  # TensorProto.EXTERNAL
+            _check_external(tensor, declared, folder, origin)
+            external = True
+            continue
+        held = _values_held(tensor)
+        if held is not None and held != declared:
+            raise SpecError(f"tensor '{tensor.name}' declares {declared:,} values {list(tensor.dims)} but holds {held:,} (a truncated or forged file)", origin)
+    return external
+
+
+def _values_held(tensor: TensorProto) -> int | None:
+    size = ELEMENT_BYTES.get(tensor.data_type)
+    if tensor.raw_data:
+        return len(tensor.raw_data) // size if size else None
+    for field in ("float_data", "int32_data", "int64_data", "double_data", "uint64_data", "string_data"):
+        values = len(getattr(tensor, field))
+        if values:
+            return values // 2 if tensor.data_type in (14, 15) else values  # complex: two numbers a value
+    return 0 if size else None
+
+
+def _check_external(tensor: TensorProto, declared: int, folder: Path | None, origin: Origin) -> None:
+    entries = {entry.key: entry.value for entry in tensor.external_data}
+    location = entries.get("location", "")
+    if folder is None:
+        raise SpecError(f"tensor '{tensor.name}' keeps its data in an external file, which a model read from standard input cannot", origin)
+    target = (folder / location).resolve()
+    root = folder.resolve()
+    if not location or Path(location).is_absolute() or root not in target.parents:
+        raise SpecError(f"tensor '{tensor.name}' points at external data outside the model's folder ({location!r}); archcalc refuses it", origin)
+    needed = int(entries.get("offset", "0") or 0) + declared * ELEMENT_BYTES.get(tensor.data_type, 1)
+    try:
+        size = target.stat().st_size
+    except OSError:
+        raise SpecError(f"tensor '{tensor.name}' keeps its data in {location}, which is not there", origin) from None
+    if size < needed:
+        raise SpecError(f"tensor '{tensor.name}' needs {needed:,} bytes of {location}, which holds {size:,}", origin)
+
+
+class _Reader:
+    """One model's graph, classified and converted."""
+
+    def __init__(self, model: ModelProto, origin: Origin, onnx: Any) -> None:
+        self.model = model
+        self.origin = origin
+        self.onnx = onnx
+        graph = model.graph
+        self.constants: dict[str, TensorProto | None] = {tensor.name: tensor for tensor in graph.initializer}
+        self.sources: dict[str, set[str]] = {tensor.name: {tensor.name} for tensor in graph.initializer}
+        self.sizes: dict[str, int] = {tensor.name: math.prod(tensor.dims) for tensor in graph.initializer}
+        self.types: dict[str, int] = {tensor.name: tensor.data_type for tensor in graph.initializer}
+        inputs = [value for value in graph.input if value.name not in self.constants]
+        if len(inputs) != 1:
+            names = ", ".join(value.name for value in inputs) or "none"
+            raise SpecError(f"archcalc reads models with one input; this one has {len(inputs)} ({names})", origin)
+        if len(graph.output) != 1:
+            names = ", ".join(value.name for value in graph.output)
+            raise SpecError(f"archcalc reads models with one output; this one has {len(graph.output)} ({names})", origin)
+        self.input = inputs[0]
+        self.output = graph.output[0].name
+        self.nodes = _topological(list(graph.node), set(self.constants) | {self.input.name}, origin)
+        self.claimed: set[str] = set()
+        self.folded: list[int] = []  # the filters of each convolution a batch norm was folded into
+
+    def spec(self, name: str) -> Spec:
+        self._fix_batch()
+        shapes = self._inferred_shapes()
+        data = self._classify()
+        operations = list(self._operations(data, shapes))
+        input_shape = _dropped(shapes[self.input.name], self.layouts[self.input.name])
+        graph = Graph(self.input.name, input_shape, self.output, tuple(operations))
+        file_total = Cost()
+        for operation in operations:
+            file_total = file_total + operation.cost
+        layers = nest(graph, self.origin)
+        producer = " ".join(part for part in (self.model.producer_name, self.model.producer_version) if part) or "an unnamed exporter"
+        opset = next(entry.version for entry in self.model.opset_import if entry.domain in ("", "ai.onnx"))
+        description = f"exported by {producer}, opset {opset}"
+        spec = Spec(name, input_shape, layers, self.origin, description, notes=tuple(self._notes(file_total)), from_model=True)
+        _check_reading(spec, file_total, graph.operations[-1].output_shape if operations else input_shape, self.origin)
+        return spec
+
+    def _fix_batch(self) -> None:
+        """The batch axis: a symbolic one becomes 1; a fixed one must be 1 (figures are per sample)."""
+        dims = self.input.type.tensor_type.shape.dim
+        if not self.input.type.tensor_type.HasField("shape") or len(dims) < 2:
+            raise SpecError(f"the input '{self.input.name}' has no batch axis and shape; archcalc needs [batch, ...] with fixed sizes", self.origin)
+        batch = dims[0]
+        if batch.HasField("dim_value") and batch.dim_value not in (0, 1):
+            raise SpecError(f"the input '{self.input.name}' has a batch of {batch.dim_value}; archcalc reads models exported with batch 1", self.origin)
+        batch.dim_value = 1
+        for axis, dim in enumerate(dims[1:], start=1):
+            if not dim.HasField("dim_value") or dim.dim_value < 1:
+                written = dim.dim_param or "unknown"
+                raise SpecError(
+                    f"axis {axis} of the input '{self.input.name}' has no fixed size ({written})",
+                    self.origin,
+                    None,
+                    "export with a fixed input shape (torch.onnx.export without dynamic axes other than the batch)",
+                )
+
+    def _inferred_shapes(self) -> dict[str, tuple[int, ...]]:
+        try:
+            inferred = self.onnx.shape_inference.infer_shapes(self.model, check_type=False, strict_mode=True, data_prop=True)
+        except Exception as error:  # onnx.shape_inference.InferenceError, or a C++ error
+            raise SpecError(f"ONNX shape inference fails on this model: {_first_line(error)}", self.origin) from None
+        shapes: dict[str, tuple[int, ...]] = {}
+        graph = inferred.graph
+        for value in [*graph.input, *graph.value_info, *graph.output]:
+            tensor_type = value.type.tensor_type
+            if not tensor_type.HasField("shape"):
+                continue
+            dims = tensor_type.shape.dim
+            if all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims):
+                shapes[value.name] = tuple(dim.dim_value for dim in dims)
+        return shapes
+
+    def _classify(self) -> set[str]:
+        """Which tensors are activations (data); the rest are constants, whose source initializers are
+        tracked so that a weight reached through Identity, Transpose or DequantizeLinear counts once."""
+        data = {self.input.name}
+        for node in self.nodes:
+            if node.op_type == "Constant":
+                for attribute in node.attribute:
+                    if attribute.HasField("t"):
+                        tensor = attribute.t
+                        self.constants[node.output[0]] = tensor
+                        self.sources[node.output[0]] = {node.output[0]}
+                        self.sizes[node.output[0]] = math.prod(tensor.dims)
+                        self.types[node.output[0]] = tensor.data_type
+                continue
+            if node.op_type not in SHAPE_OPERATORS and any(name in data for name in node.input):
+                data.update(name for name in node.output if name)
+                continue
+            derived = set().union(*(self.sources.get(name, set()) for name in node.input if name))
+            for output in node.output:
+                if output:
+                    self.constants.setdefault(output, None)
+                    self.sources[output] = derived
+        return data
+
+    def _operations(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> Iterator[Operation]:
+        """Each operation on activations, in order, with what the file holds for it and its layer."""
+        self.layouts: dict[str, Layout] = {self.input.name: self._input_layout(data, shapes)}
+        fused: set[int] = set()  # nodes taken into the operation before them (MatMul + Add is one dense), by id
+        readers: dict[str, list[NodeProto]] = {}
+        for node in self.nodes:
+            for name in dict.fromkeys(node.input):
+                readers.setdefault(name, []).append(node)
+        for node in self.nodes:
+            if id(node) in fused or node.op_type == "Constant" or not any(name in data for name in node.input):
+                continue
+            inputs = tuple(dict.fromkeys(name for name in node.input if name in data))
+            for output in (name for name in node.output if name in data):
+                if output not in shapes:
+                    raise SpecError(f"ONNX shape inference leaves the shape of '{output}' (node '{node.name}', {node.op_type}) unknown", self.origin)
+            output_name = node.output[0]
+            follower = _only_reader(readers, output_name)
+            absorbed = follower is not None and self._absorbs(node, follower, data, shapes)
+            if absorbed and follower is not None:
+                fused.add(id(follower))
+                output_name = follower.output[0]
+            if node.op_type == "Conv" and self._was_folded(node):
+                self.folded.append(shapes.get(node.output[0], (0, 0))[1])
+            layout = self._layout(node, inputs, shapes)
+            self.layouts[output_name] = layout
+            for name in node.output:
+                self.layouts.setdefault(name, layout)
+            in_dims = shapes.get(inputs[0], ())
+            out_dims = shapes[output_name]
+            cost = self._cost(node, data, shapes)
+            if absorbed and follower is not None:
+                cost = cost + self._cost(follower, data, shapes, absorbed=True)
+            input_shape = _dropped(in_dims, self.layouts[inputs[0]])
+            output_shape = _dropped(out_dims, layout)
+            join = _join(node, len(inputs), self.layouts[inputs[0]], len(in_dims))
+            layer, passes = self._layer(node, follower if absorbed else None, inputs, in_dims, out_dims, shapes) if len(inputs) == 1 else (None, False)
+            yield Operation(
+                node.name or output_name, node.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost()
+            )
+
+    def _input_layout(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> Layout:
+        rank = len(shapes.get(self.input.name, ()))
+        if rank >= 4:
+            return Layout.FIRST
+        first = next((node for node in self.nodes if self.input.name in node.input), None)
+        if rank == 3 and first is not None and first.op_type in CHANNELS_FIRST_OPERATORS:
+            return Layout.FIRST
+        return Layout.LAST
+
+    def _layout(self, node: NodeProto, inputs: tuple[str, ...], shapes: dict[str, tuple[int, ...]]) -> Layout:
+        incoming = self.layouts.get(inputs[0], Layout.LAST)
+        rank = len(shapes.get(node.output[0], ()))
+        if node.op_type in CHANNELS_FIRST_OPERATORS:
+            return Layout.FIRST
+        if node.op_type == "Transpose":
+            moved = _layout_transpose(_ints(node, "perm"), rank)
+            if moved is not None and moved[0] is incoming:
+                return moved[1]
+            return Layout.LAST
+        if node.op_type == "Flatten" and _int(node, "axis", 1) == 2 and incoming is Layout.FIRST:
+            return Layout.FIRST  # [N, C, H·W]: the spatial axes as one
+        if node.op_type in KEEPS_LAYOUT or node.op_type in ACTIVATIONS:
+            return incoming if rank >= 3 else Layout.LAST
+        if node.op_type in FEATURES_LAST_OPERATORS:
+            return Layout.LAST
+        return Layout.FIRST if rank >= 4 else Layout.LAST
+
+    def _cost(self, node: NodeProto, data: set[str], shapes: dict[str, tuple[int, ...]], absorbed: bool = False) -> Cost:
+        """What the file holds for this node (each stored tensor counted once, at its first reader) and
+        its MACs by archcalc's rule, from the shapes ONNX infers (batch 1)."""
+        figures = {Role.WEIGHT: 0, Role.BIAS: 0, Role.STATE: 0}
+        for index, name in enumerate(node.input):
+            if not name or name in data:
+                continue
+            role = Role.BIAS if absorbed else self._role(node, index, name)
+            if role is None:
+                continue
+            for source in sorted(self.sources.get(name, set())):
+                if source in self.claimed or self.types.get(source) not in FLOATING:
+                    continue
+                self.claimed.add(source)
+                figures[role] += self.sizes[source]
+        return Cost(figures[Role.WEIGHT], figures[Role.BIAS], figures[Role.STATE], self._macs(node, shapes))
+
+    def _role(self, node: NodeProto, index: int, name: str) -> Role | None:
+        role = ROLES.get(node.op_type, {}).get(index)
+        if role is not None:
+            return role
+        arithmetic = ARITHMETIC_ROLES.get(node.op_type)
+        if arithmetic is not None and sum(self.sizes.get(source, 0) for source in self.sources.get(name, set())) > 1:
+            return arithmetic
+        return None
+
+    def _macs(self, node: NodeProto, shapes: dict[str, tuple[int, ...]]) -> int:
+        def shape(index: int) -> tuple[int, ...]:
+            if len(node.input) <= index or not node.input[index]:
+                return ()
+            return shapes.get(node.input[index]) or self._weight_dims(node.input[index], shapes) or ()
+
+        output = shapes.get(node.output[0], ())
+        match node.op_type:
+            case "Conv":
+                return math.prod(output) * math.prod(shape(1)[1:])
+            case "ConvTranspose":  # each input position spreads over k·filters/groups outputs
+                return math.prod(shape(0)) * math.prod(shape(1)[1:])
+            case "Gemm":
+                first = shape(0)
+                inner = first[0] if _int(node, "transA", 0) else first[-1] if first else 0
+                return math.prod(output) * inner
+            case "MatMul":
+                first = shape(0)
+                return math.prod(output) * (first[-1] if first else 0)
+            case "LSTM" | "GRU" | "RNN":
+                sequence = shape(0)
+                steps = (sequence[1] if _int(node, "layout", 0) else sequence[0]) if sequence else 0
+                return steps * (math.prod(shape(1)) + math.prod(shape(2)))
+            case _:
+                return 0
+
+    def _absorbs(self, node: NodeProto, follower: NodeProto, data: set[str], shapes: dict[str, tuple[int, ...]]) -> bool:
+        """MatMul by a weight, then Add of a bias vector, is one dense layer; a global pool, then
+        Flatten to [batch, C], is one global pool."""
+        if node.op_type == "MatMul" and follower.op_type == "Add" and len(node.input) == 2 and node.input[1] not in data:
+            constants = [name for name in follower.input if name not in data]
+            weight, bias = self._weight_dims(node.input[1], shapes), self._weight_dims(constants[0], shapes) if len(constants) == 1 else None
+            return weight is not None and len(weight) == 2 and bias is not None and bias == weight[1:]
+        if node.op_type in ("GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax") and follower.op_type in ("Flatten", "Reshape", "Squeeze"):
+            return len(shapes.get(follower.output[0], ())) == 2
+        return False
+
+    def _layer(
+        self,
+        node: NodeProto,
+        follower: NodeProto | None,
+        inputs: tuple[str, ...],
+        in_dims: tuple[int, ...],
+        out_dims: tuple[int, ...],
+        shapes: dict[str, tuple[int, ...]],
+    ) -> tuple[Layer | None, bool]:
+        """The archcalc layer for a one-input node (and the node it absorbed), and whether it passes its
+        input through unchanged as archcalc shows it. None when no kind describes it: it is counted."""
+        common: dict[str, Any] = {"origin": self.origin, "position": "", "name": node.name or None}
+        layout = self.layouts[inputs[0]]
+        op = node.op_type
+        first = layout is Layout.FIRST and len(in_dims) >= 3
+        if op == "Conv" and first:
+            return self._conv(node, in_dims, shapes, common), False
+        if op in ("MaxPool", "AveragePool") and first:
+            return _pool(node, common), False
+        if op in ("GlobalAveragePool", "GlobalMaxPool") and first:
+            mode = PoolMode.AVG if op == "GlobalAveragePool" else PoolMode.MAX
+            if follower is not None and len(out_dims) == 2:
+                return GlobalPool(**common, mode=mode), False
+            return AdaptivePool(**common, mode=mode, output=(1,)), False
+        if op == "BatchNormalization" and (first or len(in_dims) == 2):
+            return BatchNorm(**common), False
+        if op in ("ReduceMean", "ReduceMax") and first and self._reduced_axes(node, len(in_dims)) == tuple(range(2, len(in_dims))):
+            mode = PoolMode.AVG if op == "ReduceMean" else PoolMode.MAX
+            if len(out_dims) == 2:
+                return GlobalPool(**common, mode=mode), False
+            return AdaptivePool(**common, mode=mode, output=(1,)), False
+        if op in ACTIVATIONS:
+            return Activation(**common, function=ACTIVATIONS[op]), False
+        if op == "Clip" and self._clip_range(node) == (0.0, 6.0):
+            return Activation(**common, function="relu6"), False
+        if op == "Softmax" and (len(in_dims) == 2 or layout is Layout.LAST) and _int(node, "axis", -1) in (-1, len(in_dims) - 1):
+            return Activation(**common, function="softmax"), False
+        if op in ("Identity", "Dropout"):
+            return None, True
+        if op == "Transpose":
+            moved = _layout_transpose(_ints(node, "perm"), len(in_dims))
+            return None, moved is not None and moved[0] is layout
+        if op in ("Flatten", "Reshape", "Squeeze") and len(out_dims) == 2:
+            return (None, True) if len(in_dims) == 2 else (Flatten(**common), False)
+        if op == "Gemm" and len(in_dims) == 2 and node.input[0] == inputs[0] and not _int(node, "transA", 0):
+            weight = self._weight_dims(node.input[1], shapes)
+            if weight is not None and len(weight) == 2 and _float(node, "alpha", 1.0) == 1.0 and _float(node, "beta", 1.0) == 1.0:
+                units = weight[0] if _int(node, "transB", 0) else weight[1]
+                return Dense(**common, units=units, bias=len(node.input) > 2 and bool(node.input[2])), False
+        if op == "MatMul" and (len(in_dims) == 2 or layout is Layout.LAST) and node.input[0] == inputs[0]:
+            weight = self._weight_dims(node.input[1], shapes)
+            if weight is not None and len(weight) == 2:
+                return Dense(**common, units=weight[1], bias=follower is not None), False
+        last_axis = _int(node, "axis", -1) in (-1, len(in_dims) - 1)
+        if op == "LayerNormalization" and (len(in_dims) == 2 or layout is Layout.LAST) and last_axis and len(node.input) > 2 and node.input[2]:
+            return LayerNorm(**common), False
+        return None, False
+
+    def _weight_dims(self, name: str, shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...] | None:
+        """A constant input's dimensions: a stored tensor's own, or what inference says of a derived one."""
+        tensor = self.constants.get(name)
+        if tensor is not None:
+            return tuple(tensor.dims)
+        return shapes.get(name) if name in self.constants else None
+
+    def _conv(self, node: NodeProto, in_dims: tuple[int, ...], shapes: dict[str, tuple[int, ...]], common: dict[str, Any]) -> Layer | None:
+        weight = self._weight_dims(node.input[1], shapes)
+        if weight is None:
+            return None
+        rank = len(in_dims) - 2
+        kernel = tuple(weight[2:])
+        padding = _padding(node, rank, in_dims[2:], kernel)
+        if padding is None:
+            return None
+        filters, channels, groups = weight[0], in_dims[1], _int(node, "group", 1)
+        stride = _per_axis(_ints(node, "strides") or (1,) * rank)
+        dilation = _per_axis(_ints(node, "dilations") or (1,) * rank)
+        bias = len(node.input) > 2 and bool(node.input[2])
+        window: dict[str, Any] = {"kernel": _per_axis(kernel), "stride": stride, "padding": padding, "dilation": dilation, "bias": bias}
+        if groups == channels > 1 and filters % channels == 0:
+            return Depthwise(**common, **window, multiplier=filters // channels)
+        return Conv(**common, **window, filters=filters, groups=groups)
+
+    def _was_folded(self, node: NodeProto) -> bool:
+        """A batch norm folded into this convolution by the exporter: torch.onnx's optimiser says so in
+        the node's metadata; its older TorchScript exporter names the computed weight `onnx::Conv_…`."""
+        rules = " ".join(entry.value for entry in node.metadata_props if entry.key.endswith("rule_name"))
+        return "BatchNorm" in rules or node.input[1].startswith("onnx::Conv_")
+
+    def _reduced_axes(self, node: NodeProto, rank: int) -> tuple[int, ...] | None:
+        """The axes a Reduce node reduces, from its attribute (before opset 18) or its constant input."""
+        axes = _ints(node, "axes")
+        if axes is None and len(node.input) > 1 and node.input[1]:
+            tensor = self.constants.get(node.input[1])
+            if tensor is None or len(tensor.dims) != 1 or tensor.dims[0] > 8:
+                return None
+            import onnx.numpy_helper
+
+            axes = tuple(int(axis) for axis in onnx.numpy_helper.to_array(tensor))
+        return None if axes is None else tuple(sorted(axis % rank for axis in axes))
+
+    def _clip_range(self, node: NodeProto) -> tuple[float, float] | None:
+        if len(node.input) >= 3:
+            bounds = [self._scalar(name) for name in node.input[1:3]]
+            return (bounds[0], bounds[1]) if bounds[0] is not None and bounds[1] is not None else None
+        return _float(node, "min", -math.inf), _float(node, "max", math.inf)
+
+    def _scalar(self, name: str) -> float | None:
+        tensor = self.constants.get(name)
+        if tensor is None or math.prod(tensor.dims) != 1:
+            return None
+        import onnx.numpy_helper
+
+        return float(onnx.numpy_helper.to_array(tensor).reshape(-1)[0])  # one value: cheap, and read only as a number
+
+    def _notes(self, file_total: Cost) -> Iterator[str]:
+        if self.folded:
+            count, channels = len(self.folded), sum(self.folded)
+            yield (
+                f"batch norms folded: the exporter merged {count:,} batch norm{'s' if count > 1 else ''} into the convolution{'s' if count > 1 else ''} "
+                f"before {'them' if count > 1 else 'it'}; the figures are the file's. If those convolutions had no bias of their own, each norm's "
+                f"2·C scale and shift became C biases: the model it came from has {file_total.params + channels:,} params "
+                f"({channels:,} more) and {2 * channels:,} running statistics the file does not hold"
+            )
+
+
+CHANNELS_FIRST_OPERATORS = {
+    "Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool",
+    "BatchNormalization", "InstanceNormalization", "GroupNormalization", "Resize", "Upsample",
+}  # fmt: skip
+FEATURES_LAST_OPERATORS = {"MatMul", "Gemm", "LayerNormalization", "Gather", "LSTM", "GRU", "RNN", "Einsum"}
+KEEPS_LAYOUT = {"Add", "Sub", "Mul", "Div", "Clip", "Concat", "Softmax", "Identity", "Dropout", "Erf", "Pow", "Sqrt", "Neg", "Abs", "Exp", "Log"}
+
+
+def _topological(nodes: list[NodeProto], available: set[str], origin: Origin) -> list[NodeProto]:
+    """The nodes in an order where each comes after what it reads; a cycle or a tensor nothing makes is refused."""
+    producers = {output: index for index, node in enumerate(nodes) for output in node.output if output}
+    waiting = [0] * len(nodes)
+    readers: dict[int, list[int]] = {}
+    for index, node in enumerate(nodes):
+        for name in dict.fromkeys(node.input):
+            if not name or name in available:
+                continue
+            producer = producers.get(name)
+            if producer is None:
+                raise SpecError(f"node '{node.name}' ({node.op_type}) reads '{name}', which no node, input or initializer provides", origin)
+            waiting[index] += 1
+            readers.setdefault(producer, []).append(index)
+    ready = [index for index, count in enumerate(waiting) if count == 0]
+    ordered: list[int] = []
+    while ready:
+        index = ready.pop(0)
+        ordered.append(index)
+        for reader in readers.get(index, []):
+            waiting[reader] -= 1
+            if not waiting[reader]:
+                ready.append(reader)
+    if len(ordered) < len(nodes):
+        stuck = next(node for index, node in enumerate(nodes) if waiting[index])
+        raise SpecError(f"the graph has a cycle through node '{stuck.name}' ({stuck.op_type})", origin)
+    return [nodes[index] for index in ordered]
+
+
+def _only_reader(readers: dict[str, list[NodeProto]], name: str) -> NodeProto | None:
+    found = readers.get(name, [])
+    return found[0] if len(found) == 1 else None
+
+
+def _dropped(dims: tuple[int, ...], layout: Layout) -> Shape:
+    """ONNX's [1, C, H, W] -> archcalc's (H, W, C); [1, L, D] -> (L, D); [1, F] -> (F,)."""
+    shape = dims[1:]
+    if layout is Layout.FIRST and len(shape) >= 2:
+        return (*shape[1:], shape[0])
+    return shape
+
+
+def _layout_transpose(perm: tuple[int, ...] | None, rank: int) -> tuple[Layout, Layout] | None:
+    """A transpose that only moves the channels between axis 1 and the last: (from, to) layouts."""
+    if perm is None or rank < 3:
+        return None
+    if perm == (0, *range(2, rank), 1):
+        return Layout.FIRST, Layout.LAST
+    if perm == (0, rank - 1, *range(1, rank - 1)):
+        return Layout.LAST, Layout.FIRST
+    return None
+
+
+def _join(node: NodeProto, inputs: int, layout: Layout, rank: int) -> Join | None:
+    if inputs < 2:
+        return None
+    match node.op_type:
+        case "Add":
+            return Join.ADD
+        case "Mul":
+            return Join.MUL
+        case "Concat":
+            axis = _int(node, "axis", 0) % rank if rank else 0
+            channel_axis = 1 if layout is Layout.FIRST and rank >= 3 else rank - 1
+            return Join.CONCAT if axis == channel_axis else None
+        case _:
+            return None
+
+
+def _pool(node: NodeProto, common: dict[str, Any]) -> Layer | None:
+    kernel = _ints(node, "kernel_shape")
+    if kernel is None or any(size != 1 for size in _ints(node, "dilations") or ()):
+        return None
+    rank = len(kernel)
+    strides = _ints(node, "strides") or (1,) * rank
+    padding = _padding(node, rank, None, kernel)
+    if padding is None or padding == "same":
+        return None
+    mode = PoolMode.MAX if node.op_type == "MaxPool" else PoolMode.AVG
+    stride = None if strides == kernel else _per_axis(strides)
+    return Pool(**common, mode=mode, kernel=_per_axis(kernel), stride=stride, padding=padding, ceil_mode=bool(_int(node, "ceil_mode", 0)))
+
+
+def _padding(node: NodeProto, rank: int, spatial: tuple[int, ...] | None, kernel: tuple[int, ...]) -> Padding | None:
+    """ONNX pads (begin…, end…) as archcalc writes padding: equal on both sides per axis, or `same`."""
+    auto = _string(node, "auto_pad", "NOTSET")
+    if auto == "VALID":
+        return (0,)
+    if auto == "SAME_UPPER":
+        return "same"
+    if auto != "NOTSET":
+        return None  # SAME_LOWER puts the odd padding first, which archcalc's `same` does not
+    pads = _ints(node, "pads") or (0,) * (2 * rank)
+    begin, end = pads[:rank], pads[rank:]
+    if begin != end:
+        return None
+    return _per_axis(begin)
+
+
+def _per_axis(values: tuple[int, ...]) -> PerAxis:
+    """One value when every axis agrees (as a spec would write it), else one per axis."""
+    return values[:1] if len(set(values)) == 1 else values
+
+
+def _attribute(node: NodeProto, name: str) -> Any:
+    for attribute in node.attribute:
+        if attribute.name == name:
+            return attribute
+    return None
+
+
+def _int(node: NodeProto, name: str, default: int) -> int:
+    attribute = _attribute(node, name)
+    return int(attribute.i) if attribute is not None else default
+
+
+def _ints(node: NodeProto, name: str) -> tuple[int, ...] | None:
+    attribute = _attribute(node, name)
+    return tuple(int(value) for value in attribute.ints) if attribute is not None else None
+
+
+def _float(node: NodeProto, name: str, default: float) -> float:
+    attribute = _attribute(node, name)
+    return float(attribute.f) if attribute is not None else default
+
+
+def _string(node: NodeProto, name: str, default: str) -> str:
+    attribute = _attribute(node, name)
+    return attribute.s.decode("utf-8", "replace") if attribute is not None else default
+
+
+def _check_reading(spec: Spec, file_total: Cost, output_shape: Shape, origin: Origin) -> None:
+    """The spec read must hold exactly what the file holds: anything else is archcalc's misreading."""
+    from archcalc.engine import analyze
+
+    report = analyze(spec)
+    if report.total != file_total or report.output_shape != output_shape:
+        raise SpecError(
+            f"archcalc misread this file: its layers count {report.total!r} with output {list(report.output_shape)}, "
+            f"the file holds {file_total!r} with output {list(output_shape)}",
+            origin,
+            None,
+            "please report it with the file",
+        )

@@ -1,0 +1,121 @@
+"""The documentation tells the truth: README.md and every page under docs/.
+
+- Every ```console block holds `$ archcalc ...` lines, each followed by its output (standard output,
+  then standard error), and every `<!-- pasted: archcalc ... -->` block holds what that command
+  prints, pasted as Markdown (docs/spec.md's table of layer kinds). `pytest --update-golden`
+  rewrites both from a fresh run.
+- Every ```yaml block that is a spec computes; every relative link points at a file that exists.
+- CI runs the README's test command, and no file leans on something outside the repository.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from archcalc.app import app
+from archcalc.engine import analyze
+from archcalc.spec import load_text
+from tests.conftest import ROOT
+
+README = ROOT / "README.md"
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+CONSOLE_BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
+PASTED_BLOCK = re.compile(r"(<!-- pasted: (archcalc [^\n]*?) -->\n)(.*?)(<!-- end pasted -->)", re.DOTALL)
+YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def name_of(document: Path) -> str:
+    return str(document.relative_to(ROOT))
+
+
+def run_example(command: str) -> str:
+    arguments = shlex.split(command)
+    assert arguments[0] == "archcalc", command
+    result = CliRunner().invoke(app, arguments[1:])
+    return result.stdout + result.stderr
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    """(command, pasted output) for every `$ archcalc` line and every pasted block of a document."""
+    found = []
+    for block in CONSOLE_BLOCK.findall(text):
+        for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, _, output = chunk.partition("\n")
+            found.append((command, output))
+    found.extend((command, output) for _, command, output, _ in PASTED_BLOCK.findall(text))
+    return found
+
+
+def rerun(text: str) -> str:
+    """The document with every example's output written afresh."""
+
+    def console(block: re.Match[str]) -> str:
+        commands = [chunk.partition("\n")[0] for chunk in re.split(r"^\$ ", block.group(1), flags=re.MULTILINE)[1:]]
+        return "```console\n" + "".join(f"$ {command}\n{run_example(command)}" for command in commands) + "```"
+
+    text = CONSOLE_BLOCK.sub(console, text)
+    return PASTED_BLOCK.sub(lambda block: block.group(1) + run_example(block.group(2)) + block.group(4), text)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=name_of)
+def test_pasted_output_is_what_archcalc_prints(document: Path, update_golden: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # paths in the examples are as a user in the repository types them
+    text = document.read_text()
+    if update_golden:
+        text = rerun(text)
+        document.write_text(text)
+    for command, output in examples(text):
+        assert run_example(command) == output, f"{name_of(document)}: the output of `{command}` is stale; rerun pytest --update-golden"
+
+
+def test_the_readme_shows_examples() -> None:
+    assert examples(README.read_text())
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=name_of)
+def test_every_spec_in_the_docs_computes(document: Path) -> None:
+    for number, block in enumerate(YAML_BLOCK.findall(document.read_text()), start=1):
+        written = yaml.safe_load(block)
+        if isinstance(written, dict) and ({"input", "chain"} & set(written)):
+            analyze(load_text(block, f"{name_of(document)} yaml block {number}", "example"))
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=name_of)
+def test_every_link_points_at_a_file(document: Path) -> None:
+    for target in LINK.findall(document.read_text()):
+        if re.match(r"^[a-z]+:|^#", target):
+            continue  # a web address, or a heading on the same page
+        path = target.split("#")[0]
+        assert (document.parent / path).exists(), f"{name_of(document)} links to {target}, which does not exist"
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    (ci,) = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("python3 -m venv .venv && ")]
+    assert ci.endswith("&& .venv/bin/pytest")
+    assert f"```sh\n{ci}\n```" in README.read_text()
+
+
+SKIPPED = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "build", "dist", "wheel-venv"}
+
+
+def test_the_repository_stands_alone() -> None:
+    """Nothing cites a contract file that only its authors had, or the machine it was written on:
+    the spec reference (docs/spec.md) is the contract, and every figure says how it was measured."""
+    contract, machine = "SPEC" + ".md", "this " + "machine"
+    for path in ROOT.rglob("*"):
+        parts = set(path.relative_to(ROOT).parts)
+        if path.is_dir() or parts & SKIPPED or any(part.endswith(".egg-info") for part in parts):
+            continue
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        assert contract not in text, f"{path.relative_to(ROOT)} cites {contract}"  # docs/spec.md is this repository's own
+        assert machine not in text.lower(), f"{path.relative_to(ROOT)} says {machine!r}"

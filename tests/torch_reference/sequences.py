@@ -1,0 +1,228 @@
+"""The torch reference of the sequence kinds: embeddings and tokens, attention, gated MLPs, RMS norm,
+recurrent layers, take.
+
+The reference lays a sequence [N, D] out channels first, as every other kind: (1, D, N). Modules
+that work on tokens (attention, nn.LSTM) transpose to (1, N, D) and back. PyTorch's own modules are
+used wherever one exists: nn.Embedding, nn.MultiheadAttention (for attention with its defaults),
+nn.RMSNorm, nn.LSTM, nn.GRU, nn.RNN. Grouped-query attention, a head width of its own and
+cross-attention are a module of nn.Linears. What no Linear hook sees (attention's two matmuls,
+nn.MultiheadAttention's projections, the recurrent layers' weights at every step) is recorded with
+`record_macs` from the tensors' shapes at run time.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from archcalc.kinds.attention import Attention
+from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
+from archcalc.kinds.mlp import GatedMLP
+from archcalc.kinds.norm import RMSNorm
+from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
+from tests.torch_reference import builds, record_macs
+from tests.torch_reference.core import ACTIVATIONS, LastAxis
+
+
+def as_sequence(x: torch.Tensor) -> torch.Tensor:
+    """(1, D, N) -> (1, N, D); anything but a sequence is refused, as a model of tokens would refuse it."""
+    if x.dim() != 3:
+        raise ValueError(f"a sequence is (1, D, N), got {tuple(x.shape)}")
+    return x.transpose(1, 2)
+
+
+class EmbeddingLookup(nn.Module):
+    """Token ids of any shape (their values do not matter here: all id 0) -> one row each, on a new last axis."""
+
+    def __init__(self, vocab: int, dim: int) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ids_shape = x.movedim(1, -1).shape if x.dim() > 2 else x.shape  # the ids as archcalc lays them out
+        ids = torch.zeros(ids_shape, dtype=torch.long, device=x.device)
+        return self.embedding(ids).movedim(-1, 1)
+
+
+class TokensOf(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() < 3:
+            raise ValueError("tokens need positions and channels")
+        return x.flatten(2)
+
+
+class ClassTokenModule(nn.Module):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(1, width, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        as_sequence(x)
+        return torch.cat([self.token.expand(x.shape[0], -1, -1), x], dim=2)
+
+
+class AddedTable(nn.Module):
+    """A table's rows added to the tokens: positions 0..N-1 (an IndexError past its end, as in GPT-2),
+    or every token's type 0."""
+
+    def __init__(self, rows: int, width: int, by_position: bool) -> None:
+        super().__init__()
+        self.table = nn.Embedding(rows, width)
+        self.by_position = by_position
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = as_sequence(x).shape[1]
+        ids = torch.arange(tokens, device=x.device) if self.by_position else torch.zeros(tokens, dtype=torch.long, device=x.device)
+        return x + self.table(ids).T.unsqueeze(0)
+
+
+class MultiheadSelfAttention(nn.Module):
+    """nn.MultiheadAttention itself. Its forward calls the projections' weights directly (the hook on
+    its out_proj never fires), so every MAC is recorded from the query's and key's shapes."""
+
+    def __init__(self, width: int, heads: int, bias: bool, causal: bool) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(width, heads, bias=bias, batch_first=True)
+        self.causal = causal
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = as_sequence(x)
+        count = tokens.shape[1]
+        mask = torch.ones(count, count, dtype=torch.bool, device=x.device).triu(1) if self.causal else None
+        output, _ = self.attention(tokens, tokens, tokens, attn_mask=mask, need_weights=False)
+        width = self.attention.embed_dim
+        query_weights, key_weights, value_weights = self.attention.in_proj_weight.chunk(3)
+        record_macs(count * query_weights.numel() + count * (key_weights.numel() + value_weights.numel()) + count * self.attention.out_proj.weight.numel())
+        record_macs(2 * count * count * width)  # scores and the weighted sum: N × M × (heads × head width)
+        return output.transpose(1, 2)
+
+
+class GroupedQueryAttention(nn.Module):
+    """Query, key, value and output nn.Linears; kv_heads key/value heads each shared by heads/kv_heads
+    query heads; keys and values from `context` other tokens for cross-attention."""
+
+    def __init__(self, width: int, heads: int, kv_heads: int, head_dim: int, bias: bool, causal: bool, context: int | None) -> None:
+        super().__init__()
+        self.query = nn.Linear(width, heads * head_dim, bias=bias)
+        self.key = nn.Linear(width, kv_heads * head_dim, bias=bias)
+        self.value = nn.Linear(width, kv_heads * head_dim, bias=bias)
+        self.out = nn.Linear(heads * head_dim, width, bias=bias)
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, head_dim
+        self.causal, self.context = causal, context
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = as_sequence(x)
+        source = tokens if self.context is None else torch.zeros(1, self.context, tokens.shape[2], device=x.device)
+        queries = self.query(tokens).unflatten(-1, (self.heads, self.head_dim)).transpose(1, 2)  # (1, h, N, d)
+        keys = self.key(source).unflatten(-1, (self.kv_heads, self.head_dim)).transpose(1, 2)  # (1, kv, M, d)
+        values = self.value(source).unflatten(-1, (self.kv_heads, self.head_dim)).transpose(1, 2)
+        group = self.heads // self.kv_heads
+        keys, values = keys.repeat_interleave(group, dim=1), values.repeat_interleave(group, dim=1)
+        scores = queries @ keys.transpose(-1, -2)  # (1, h, N, M)
+        record_macs(scores.numel() * queries.shape[-1])
+        if self.causal:
+            scores = scores.masked_fill(torch.ones(scores.shape[-2:], dtype=torch.bool, device=x.device).triu(1), float("-inf"))
+        weighted = scores.softmax(-1) @ values  # (1, h, N, d)
+        record_macs(weighted.numel() * values.shape[-2])
+        return self.out(weighted.transpose(1, 2).flatten(2)).transpose(1, 2)
+
+
+class GatedMLPModule(nn.Module):
+    def __init__(self, width: int, hidden: int, activation: str, bias: bool) -> None:
+        super().__init__()
+        self.gate = nn.Linear(width, hidden, bias=bias)
+        self.up = nn.Linear(width, hidden, bias=bias)
+        self.down = nn.Linear(hidden, width, bias=bias)
+        self.activation = ACTIVATIONS[activation]()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down(self.activation(self.gate(x)) * self.up(x))
+
+
+class RecurrentModule(nn.Module):
+    """nn.LSTM, nn.GRU or nn.RNN over the tokens; every weight is used once a step, which no hook sees,
+    so steps × the module's weights are recorded."""
+
+    def __init__(self, recurrent: nn.RNNBase, sequences: bool) -> None:
+        super().__init__()
+        self.recurrent = recurrent
+        self.sequences = sequences
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = as_sequence(x)
+        output = self.recurrent(tokens)[0]  # (1, N, H·dirs)
+        record_macs(tokens.shape[1] * sum(weight.numel() for name, weight in self.recurrent.named_parameters() if name.startswith("weight")))
+        return output.transpose(1, 2) if self.sequences else output[:, -1, :]
+
+
+class TakeToken(nn.Module):
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return as_sequence(x)[:, self.index, :]
+
+
+@builds(Embedding)
+def embedding(layer: Embedding, x: torch.Tensor) -> nn.Module:
+    return EmbeddingLookup(layer.vocab, layer.dim)
+
+
+@builds(Tokens)
+def tokens(layer: Tokens, x: torch.Tensor) -> nn.Module:
+    return TokensOf()
+
+
+@builds(ClassToken)
+def class_token(layer: ClassToken, x: torch.Tensor) -> nn.Module:
+    return ClassTokenModule(x.shape[1])
+
+
+@builds(PositionEmbedding)
+def position_embedding(layer: PositionEmbedding, x: torch.Tensor) -> nn.Module:
+    length = layer.length if layer.length is not None else as_sequence(x).shape[1]
+    return AddedTable(length, x.shape[1], by_position=True)
+
+
+@builds(SegmentEmbedding)
+def segment_embedding(layer: SegmentEmbedding, x: torch.Tensor) -> nn.Module:
+    return AddedTable(layer.types, x.shape[1], by_position=False)
+
+
+@builds(Attention)
+def attention(layer: Attention, x: torch.Tensor) -> nn.Module:
+    width = x.shape[1]
+    heads = layer.heads
+    kv_heads = heads if layer.kv_heads is None else layer.kv_heads
+    if layer.head_dim is None and width % heads:  # as nn.MultiheadAttention and Hugging Face's LlamaAttention refuse it
+        raise ValueError("the width must be divisible by the number of heads")
+    head_dim = width // heads if layer.head_dim is None else layer.head_dim
+    if kv_heads == heads and head_dim * heads == width and layer.context is None:
+        return MultiheadSelfAttention(width, heads, layer.bias, layer.causal)
+    return GroupedQueryAttention(width, heads, kv_heads, head_dim, layer.bias, layer.causal, layer.context)
+
+
+@builds(GatedMLP)
+def gated_mlp(layer: GatedMLP, x: torch.Tensor) -> nn.Module:
+    return LastAxis(GatedMLPModule(x.shape[1], layer.hidden, layer.activation, layer.bias))
+
+
+@builds(RMSNorm)
+def rmsnorm(layer: RMSNorm, x: torch.Tensor) -> nn.Module:
+    return LastAxis(nn.RMSNorm(x.shape[1]))
+
+
+RECURRENT: dict[type[Recurrent], type[nn.RNNBase]] = {LSTM: nn.LSTM, GRU: nn.GRU, RNN: nn.RNN}
+
+
+@builds(LSTM, GRU, RNN)
+def recurrent(layer: Recurrent, x: torch.Tensor) -> nn.Module:
+    make = RECURRENT[type(layer)]
+    module = make(x.shape[1], layer.hidden, num_layers=layer.layers, bias=layer.bias, batch_first=True, bidirectional=layer.bidirectional)
+    return RecurrentModule(module, layer.sequences)
+
+
+@builds(Take)
+def take(layer: Take, x: torch.Tensor) -> nn.Module:
+    return TakeToken(layer.index)
