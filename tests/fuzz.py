@@ -103,6 +103,12 @@ ARGUMENTS = [
     "output_padding",
     "factor",
     "affine",
+    "window",
+    "grid",
+    "shifted",
+    "position_bias",
+    "cosine",
+    "norm",
 ]
 EXTREMES = [
     "0",

@@ -22,11 +22,12 @@ _counter = itertools.count(1)
 class Graph:
     """A graph under construction: `x` is its input; each method adds a node and returns its output."""
 
-    def __init__(self, input_shape: Sequence[int | str], opset: int = 20) -> None:
+    def __init__(self, input_shape: Sequence[int | str], opset: int = 20, input_type: int = TensorProto.FLOAT) -> None:
         self.input_shape = list(input_shape)
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[TensorProto] = []
         self.opset = opset
+        self.input_type = input_type  # INT64 for token ids
 
     def weight(self, name: str, shape: Sequence[int]) -> str:
         start = next(_counter) * 1000
@@ -36,6 +37,11 @@ class Graph:
 
     def ints(self, name: str, values: Sequence[int]) -> str:
         self.initializers.append(numpy_helper.from_array(np.array(values, dtype=np.int64), name))
+        return name
+
+    def index(self, name: str, value: int) -> str:
+        """A single int64 value, as a Gather's index that drops the axis."""
+        self.initializers.append(numpy_helper.from_array(np.array(value, dtype=np.int64), name))
         return name
 
     def scalar(self, name: str, value: float) -> str:
@@ -53,12 +59,23 @@ class Graph:
             inputs.append(self.weight(f"{name}.bias", [filters]))
         return self.node("Conv", inputs, name, kernel_shape=[kernel, kernel], group=group, **attributes)
 
+    def outputs(self, op: str, inputs: Sequence[str], name: str, count: int, **attributes: Any) -> list[str]:
+        """A node of several outputs (LSTM's Y, Y_h, Y_c)."""
+        outputs = [f"{name}_out{index}" for index in range(count)]
+        self.nodes.append(helper.make_node(op, list(inputs), outputs, name=name, **attributes))
+        return outputs
+
+    def dense(self, x: str, name: str, inputs: int, units: int, bias: bool = True) -> str:
+        """A Linear as torch.onnx writes it on a sequence: MatMul by the weight, then Add of the bias."""
+        y = self.node("MatMul", [x, self.weight(f"{name}.weight", [inputs, units])], name)
+        return self.node("Add", [y, self.weight(f"{name}.bias", [units])], f"{name}.add") if bias else y
+
     def batchnorm(self, x: str, name: str, channels: int) -> str:
         names = [self.weight(f"{name}.{part}", [channels]) for part in ("weight", "bias", "running_mean", "running_var")]
         return self.node("BatchNormalization", [x, *names], name)
 
     def model(self, output: str, ir_version: int | None = None) -> onnx.ModelProto:
-        inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, self.input_shape)]
+        inputs = [helper.make_tensor_value_info("x", self.input_type, self.input_shape)]
         outputs = [helper.make_tensor_value_info(output, TensorProto.FLOAT, None)]
         graph = helper.make_graph(self.nodes, "test", inputs, outputs, initializer=self.initializers)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)], producer_name="archcalc-tests")

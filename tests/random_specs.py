@@ -61,12 +61,14 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     """One random layer for an input of `shape`; it may still be refused (a kernel too large...)."""
     rank = len(shape) - 1
     channels = shape[-1]
-    kinds = ["dense", "batchnorm", "layernorm", "activation", "dropout", "rmsnorm", "gated_mlp", "shuffle", "stochastic_depth", "groupnorm"]
+    kinds = ["dense", "batchnorm", "layernorm", "activation", "dropout", "rmsnorm", "gated_mlp", "shuffle", "stochastic_depth", "groupnorm", "layer_scale"]
     if len(shape) <= 3:
         kinds += ["embedding"]
     if rank >= 1:
         kinds += ["conv", "conv", "conv", "depthwise", "pool", "pool", "global", "adaptive", "flatten", "se", "tokens"]
         kinds += ["conv_transpose", "conv_transpose", "upsample", "instancenorm"]
+    if rank == 2:  # an image [H, W, C]
+        kinds += ["window_attention", "window_attention", "patch_merging"]
     if rank == 1:  # a sequence [N, D]
         kinds += ["attention", "attention", "attention", "recurrent", "recurrent", "class_token", "position_embedding", "segment_embedding", "take"]
     if rank == 2:
@@ -80,12 +82,16 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
             if rng.random() < 0.7
             else {"dense": {"units": rng.randint(1, 12), "bias": rng.random() < 0.5}}
         )
-    if kind in ("batchnorm", "rmsnorm", "flatten", "tokens", "class_token"):
+    if kind in ("batchnorm", "rmsnorm", "flatten", "tokens", "class_token", "layer_scale"):
         return kind
     if kind == "layernorm":
         return "layernorm" if rng.random() < 0.7 else {"layernorm": {"bias": False}}
     if kind in ("attention", "recurrent", "gated_mlp", "embedding", "position_embedding", "segment_embedding", "take"):
         return sequence_candidate(rng, kind, shape)
+    if kind == "window_attention":
+        return window_attention_candidate(rng, shape)
+    if kind == "patch_merging":
+        return "patch_merging" if rng.random() < 0.6 else {"patch_merging": {"norm": rng.choice(["before", "after"])}}
     if kind == "activation":
         if rng.random() < 0.15:
             return "prelu" if rng.random() < 0.5 else {"prelu": {"per_channel": True}}
@@ -154,7 +160,7 @@ def candidate(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
     if kind == "repeat":
         return {"repeat": {"times": rng.randint(1, 3), "layers": random_layers(rng, shape, depth + 1, rng.randint(1, 2))}}
     if kind == "side_output":
-        return {"side_output": {"layers": random_layers(rng, shape, depth + 1, rng.randint(1, 3)), "training_only": rng.random() < 0.5}}
+        return {"branch": {"layers": random_layers(rng, shape, depth + 1, rng.randint(1, 3)), "training_only": rng.random() < 0.5}}
     return {"block": random_layers(rng, shape, depth + 1, rng.randint(1, 3))}
 
 
@@ -214,6 +220,29 @@ def sequence_candidate(rng: random.Random, kind: str, shape: tuple[int, ...]) ->
     if kind == "segment_embedding":
         return "segment_embedding" if rng.random() < 0.5 else {"segment_embedding": rng.randint(1, 3)}
     return {"take": rng.choice([0, -1, rng.randint(-shape[0], shape[0] - 1)])}
+
+
+def window_attention_candidate(rng: random.Random, shape: tuple[int, ...]) -> Item:
+    """Attention within windows of an image [H, W, C] (padded to whole windows, shifted or not) or
+    across a grid whose cells divide the map; with a position bias table or MLP, cosine or not."""
+    height, width, channels = shape
+    arguments: dict[str, Any] = {"heads": rng.choice(divisors(channels))}
+    if rng.random() < 0.2:
+        arguments = {"heads": rng.randint(1, 3), "head_dim": rng.randint(1, 4)}
+    if rng.random() < 0.3:
+        arguments["kv_heads"] = rng.choice(divisors(arguments["heads"]))
+    if rng.random() < 0.7:
+        arguments["window"] = per_axis(rng, 1, 4, 2)
+        if rng.random() < 0.5:
+            arguments["shifted"] = True
+    else:
+        arguments["grid"] = [rng.choice(divisors(height)), rng.choice(divisors(width))] if rng.random() < 0.5 else rng.choice(divisors(height))
+    arguments["position_bias"] = rng.choice(["none", "table", "table", "mlp"])
+    if rng.random() < 0.3:
+        arguments["cosine"] = True
+    if rng.random() < 0.2:
+        arguments["bias"] = False
+    return {"attention": arguments}
 
 
 def random_residual(rng: random.Random, shape: tuple[int, ...], depth: int) -> Item:
@@ -378,7 +407,7 @@ def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
     kernel = per_axis(rng, 1, 8, rank)
     padding = per_axis(rng, 0, 4, rank)
     kinds = ["conv", "depthwise", "maxpool", "avgpool", "adaptive", "se", "residual", "concat", "attention", "take", "position_embedding", "lstm"]
-    kind = rng.choice([*kinds, "split", "shuffle", "conv_transpose", "norm", "upsample"])
+    kind = rng.choice([*kinds, "split", "shuffle", "conv_transpose", "norm", "upsample", "window_attention", "patch_merging"])
     if kind == "conv":
         return shape, {"conv": {"filters": rng.randint(1, 6), "kernel": kernel, "padding": padding, "groups": rng.randint(1, 3), "dilation": rng.randint(1, 3)}}
     if kind == "depthwise":
@@ -410,4 +439,9 @@ def random_candidate(seed: int) -> tuple[tuple[int, ...], Item]:
         return shape, rng.choice([{"groupnorm": rng.randint(1, 4)}, "instancenorm", {"pixel_shuffle": rng.randint(1, 3)}])
     if kind == "upsample":
         return shape, {"upsample": {"scale": rng.randint(1, 3), "mode": rng.choice(["nearest", "linear", "bilinear", "bicubic", "trilinear"])}}
+    if kind == "window_attention":  # any input rank; a grid that may not divide the map; heads that may not divide
+        cell = "window" if rng.random() < 0.5 else "grid"
+        return shape, {"attention": {"heads": rng.randint(1, 5), cell: per_axis(rng, 1, 8, 2), "position_bias": rng.choice(["table", "mlp"])}}
+    if kind == "patch_merging":  # any input rank
+        return shape, "patch_merging"
     return shape, {"concat": [[{"conv": {"filters": 2, "kernel": kernel}}], []]}

@@ -16,7 +16,10 @@ from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.engine import analyze
+from archcalc.kinds.attention import Attention
 from archcalc.kinds.composite import Concat, Residual
+from archcalc.kinds.embedding import Embedding
+from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.model import Cost
 from archcalc.spec import load_spec
 from tests.conftest import ROOT
@@ -75,11 +78,84 @@ def _with_layer(layer: dict[str, object]) -> str:
     return json.dumps(document)
 
 
+def test_a_keras3_bidirectional_lstm_on_imdb() -> None:
+    """The Keras example, saved by Keras 3.15: two Bidirectional LSTMs of 64 are one stacked `lstm`, as
+    PyTorch writes it, with PyTorch's two biases per gate set: 1,024 more than Keras's count, said."""
+    spec = load_spec(str(KERAS / "imdb_bilstm.json"))
+    embedding, lstm, _, _ = spec.layers
+    assert isinstance(embedding, Embedding) and (embedding.vocab, embedding.dim) == (20_000, 128)
+    assert lstm == LSTM(origin=lstm.origin, position="2", name="bidirectional", hidden=64, layers=2, bidirectional=True, sequences=False)
+    report = analyze(spec)
+    assert report.total.params == 2_757_761 + 1_024  # Keras's count_params(), and the second biases
+    # per layer and direction 200 steps · 4·64·(128 + 64); the dense 128
+    assert report.total.macs == 4 * 200 * 4 * 64 * (128 + 64) + 128
+    (note,) = spec.notes
+    assert "1,024 parameters more than Keras's count_params() (bidirectional 512, bidirectional_1 512)" in note
+    held = runner.invoke(app, ["check", str(ROOT / "archspecs/zoo/language/lstm_imdb.yaml"), "--against", str(KERAS / "imdb_bilstm.json")])
+    assert held.exit_code == 0, held.output
+
+
+def test_a_keras3_encoder_block_a_gru_and_a_simple_rnn() -> None:
+    """Saved by Keras 3.15, whose count_params() gives 13,203: ln 64, attention 4,224, ln 64, dense 2,112
+    and 2,080, GRU 4,176 (reset_after: two biases, as PyTorch's), SimpleRNN 444 (one bias), dense 39."""
+    spec = load_spec(str(KERAS / "encoder_recurrent.json"))
+    attention_block, mlp_block, gru, rnn, _ = spec.layers
+    assert isinstance(attention_block, Residual) and [layer.kind for layer in attention_block.layers] == ["layernorm", "attention"]
+    attention = attention_block.layers[1]
+    assert isinstance(attention, Attention) and (attention.heads, attention.head_dim) == (4, None)
+    assert isinstance(mlp_block, Residual) and isinstance(gru, GRU) and gru.sequences and isinstance(rnn, RNN) and not rnn.sequences
+    report = analyze(spec)
+    assert report.total.params == 13_203 + 12
+    assert "12 parameters more than Keras's count_params() (rnn 12)" in spec.notes[0]
+    # attention 4·16·32² + 2·16·16·32; dense 16·32·64 twice; GRU 16·3·24·(32 + 24); RNN 16·12·(24 + 12); dense 12·3
+    assert report.total.macs == 4 * 16 * 32 * 32 + 2 * 16 * 16 * 32 + 2 * 16 * 32 * 64 + 16 * 3 * 24 * 56 + 16 * 12 * 36 + 36
+
+
+def test_a_keras2_attention_whose_value_is_a_keyword_and_a_bidirectional_gru() -> None:
+    spec = load_spec(str(KERAS / "functional_keras2_attention.json"))
+    attention, gru = spec.layers
+    assert isinstance(attention, Attention) and (attention.heads, attention.head_dim) == (2, 4)
+    assert gru == GRU(origin=gru.origin, position="2", name="bi_gru", hidden=8, bidirectional=True, sequences=False)
+    report = analyze(spec)
+    # Keras: attention 3·(16·2·4 + 8) + 2·4·16 + 16 = 552; GRU (reset_after=False) 2·(3·8·(16 + 8) + 3·8) = 1,200
+    assert report.total.params == 552 + 1_200 + 48
+    assert "48 parameters more than Keras's count_params() (bi_gru 48)" in spec.notes[0]
+    assert report.total.macs == 4 * 10 * 16 * 8 + 2 * 10 * 10 * 8 + 10 * 2 * 3 * 8 * 24
+
+
+def _with_functional_layer(layer: dict[str, object]) -> str:
+    document = json.loads((KERAS / "functional_keras2_attention.json").read_text())
+    document["config"]["layers"][2] = {**layer, "name": "bi_gru", "inbound_nodes": [[["mha", 0, 0, {}]]]}
+    return json.dumps(document)
+
+
+def _bidirectional(merge_mode: str = "concat", **inner: object) -> str:
+    config = {"name": "gru", "units": 8, "reset_after": True, **inner}
+    return _with_functional_layer(
+        {"class_name": "Bidirectional", "config": {"name": "bi_gru", "merge_mode": merge_mode, "layer": {"class_name": "GRU", "config": config}}}
+    )
+
+
+def _cross_attention() -> str:
+    document = json.loads((KERAS / "functional_keras2_attention.json").read_text())
+    document["config"]["layers"][1]["inbound_nodes"] = [[["tokens", 0, 0, {"value": ["other", 0, 0]}]]]
+    document["config"]["layers"].insert(
+        1, {"class_name": "Dense", "config": {"name": "other", "units": 16}, "name": "other", "inbound_nodes": [[["tokens", 0, 0, {}]]]}
+    )
+    return json.dumps(document)
+
+
 BAD = {
-    "an LSTM": (
-        _with_layer({"class_name": "LSTM", "config": {"name": "rnn", "units": 4}}),
-        "Keras layer 'rnn' is a LSTM, which archcalc reads once it has the sequence kinds",
+    "a Bidirectional that sums": (
+        _bidirectional("sum"),
+        "Keras layer 'bi_gru' joins its directions by 'sum'; archcalc's bidirectional layers concatenate them",
     ),
+    "a recurrent layer that returns its states": (_bidirectional(return_state=True), "Keras layer 'bi_gru' returns its states as well"),
+    "a SimpleRNN of ReLUs": (
+        _with_functional_layer({"class_name": "SimpleRNN", "config": {"name": "bi_gru", "units": 4, "activation": "relu"}}),
+        "Keras layer 'bi_gru' is a SimpleRNN of 'relu'; archcalc's rnn is tanh's",
+    ),
+    "cross-attention": (_cross_attention(), "Keras layer 'mha' attends to another sequence than its queries; archcalc reads self-attention"),
     "an unknown layer": (_with_layer({"class_name": "Lambda", "config": {"name": "fn"}}), "Keras layer 'fn' is a Lambda, which archcalc has no kind for"),
     "an unknown activation": (_with_layer({"class_name": "Activation", "config": {"name": "act", "activation": "selu"}}), "uses the activation 'selu'"),
     "channels first": (

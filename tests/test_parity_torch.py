@@ -84,12 +84,12 @@ def test_the_reference_builds_every_kind() -> None:
 
 
 @pytest.mark.parametrize("training_only", [False, True])
-def test_a_side_output_counts_as_pytorch_runs_it(training_only: bool) -> None:
+def test_a_training_only_branch_counts_as_pytorch_runs_it(training_only: bool) -> None:
     """PyTorch in eval mode skips a training-only branch, as torchvision's Inception3 skips its AuxLogits:
     no hook sees its MACs, and its parameters are still the model's."""
     branch = "[{avgpool: {kernel: 5, stride: 3}}, {conv: {filters: 4, kernel: 1}}, global_avgpool, {dense: 10}]"
     flag = "true" if training_only else "false"
-    text = f"input: 17x17x8\nlayers:\n  - side_output: {{training_only: {flag}, layers: {branch}}}\n  - {{conv: {{filters: 2, kernel: 1}}}}\n"
+    text = f"input: 17x17x8\nlayers:\n  - branch: {{training_only: {flag}, layers: {branch}}}\n  - {{conv: {{filters: 2, kernel: 1}}}}\n"
     spec = load_text(text, "<side output>", "side")
     figures = measure(spec)
     assert figures == archcalc_figures(analyze(spec))

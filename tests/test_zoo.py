@@ -216,12 +216,36 @@ EXACT_MACS = {  # the published GFLOPS are rounded; these are the exact counts o
     "segmentation/deeplabv3_resnet101": 258_743_039_488,
     "segmentation/deeplabv3_mobilenet_v3_large": 10_452_447_938,
     "segmentation/lraspp_mobilenet_v3_large": 2_086_219_688,
+    # the transformers: linear layers (torchvision's F.linear calls among them), convolutions, and attention's two matmuls
+    "vit_b_32": 4_409_186_304,
+    "vit_l_16": 61_554_712_576,
+    "vit_l_32": 15_377_539_072,
+    "vit_h_14": 1_016_716_764_160,  # at 518×518: 1,370 tokens
+    "convnext_tiny": 4_455_531_264,
+    "convnext_small": 8_683_712_256,
+    "convnext_base": 15_354_729_472,
+    "convnext_large": 34_361_433_600,
+    "swin_t": 4_490_566_656,
+    "swin_s": 8_740_875_264,
+    "swin_b": 15_430_946_816,
+    "swin_v2_t": 5_939_690_496,  # with the position bias MLP over 15×15 offsets in every block
+    "swin_v2_s": 11_545_857_024,
+    "swin_v2_b": 20_325_134_336,
+    "maxvit_t": 5_558_046_720,
 }
 
 
 @pytest.mark.parametrize("name", sorted(EXACT_MACS))
 def test_exact_macs(name: str) -> None:
     assert analyze(load_spec(str(TORCHVISION / f"{name}.yaml"))).total.macs == EXACT_MACS[name]
+
+
+def test_the_zoo_is_torchvisions_whole_classification_list() -> None:
+    """One file for each of the 80 builders `torchvision.models.list_models(module=torchvision.models)`
+    lists, and no other file."""
+    present = {path.stem for path in TORCHVISION.glob("*.yaml")}
+    assert sorted(set(CLASSIFICATION) - present) == [], "torchvision models without a zoo file"
+    assert sorted(present - set(CLASSIFICATION)) == [], "zoo files that are no torchvision builder"
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_ZOO))

@@ -93,7 +93,7 @@ class LayerResult:
     shape no longer changes are identical, so they are computed once and counted `times` times.
     `joined` holds the earlier results this layer read by name (a join's skips, a branch's source).
     `in_training` is set on a layer that an inference pass does not run (inside a training-only
-    `side_output`): its cost has no MACs, and `in_training` is the result as the layer runs in
+    `branch`): its cost has no MACs, and `in_training` is the result as the layer runs in
     training, whose arithmetic its explanation writes out. A slotted class for the same reason as `Cost`."""
 
     __slots__ = ("children", "cost", "in_training", "input_shape", "joined", "layer", "output_shape", "times")

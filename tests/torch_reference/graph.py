@@ -59,13 +59,16 @@ class SideBranch(nn.Module):
 
     keeps_its_own_output = True  # build_sequence must not wrap it: its output is not what it returns
 
-    def __init__(self, path: nn.Module, start: str | None, name: str | None) -> None:
+    def __init__(self, path: nn.Module, start: str | None, name: str | None, training_only: bool) -> None:
         super().__init__()
         self.path = path
         self.start = start
         self.name = name
+        self.training_only = training_only
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training_only and not self.training:  # as Inception3.forward skips its AuxLogits in eval mode
+            return x
         output = self.path(x if self.start is None else OUTPUTS[self.start])
         if self.name is not None:
             OUTPUTS[self.name] = output
@@ -85,4 +88,4 @@ def multiply(layer: Multiply, x: torch.Tensor) -> nn.Module:
 @builds(Branch)
 def branch(layer: Branch, x: torch.Tensor) -> nn.Module:
     start = x if layer.from_ is None else OUTPUTS[layer.from_]
-    return SideBranch(build_sequence(layer.layers, start)[0], layer.from_, layer.name)
+    return SideBranch(build_sequence(layer.layers, start)[0], layer.from_, layer.name, layer.training_only)

@@ -22,6 +22,7 @@ from archcalc.kinds.norm import RMSNorm
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from tests.torch_reference import builds, record_macs
 from tests.torch_reference.core import ACTIVATIONS, LastAxis
+from tests.torch_reference.vision_transformers import windowed_attention
 
 
 def as_sequence(x: torch.Tensor) -> torch.Tensor:
@@ -192,6 +193,8 @@ def segment_embedding(layer: SegmentEmbedding, x: torch.Tensor) -> nn.Module:
 
 @builds(Attention)
 def attention(layer: Attention, x: torch.Tensor) -> nn.Module:
+    if layer.windowed:
+        return windowed_attention(layer, x)
     width = x.shape[1]
     heads = layer.heads
     kv_heads = heads if layer.kv_heads is None else layer.kv_heads

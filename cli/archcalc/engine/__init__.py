@@ -32,6 +32,7 @@ class Engine:
             if layer.name is not None:
                 self.written.setdefault(layer.name, []).append(layer)
         self.outputs: dict[str, LayerResult] = {}  # by `name:`, the latest result of each named layer
+        self.in_training_only: dict[str, Layer] = {}  # names an inference pass does not run, and the branch that holds them
 
     def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
         results = []
@@ -43,6 +44,11 @@ class Engine:
             if layer.name is not None:
                 self.outputs[layer.name] = result
         return tuple(results)
+
+    def only_in_training(self, branch: Layer, results: tuple[LayerResult, ...]) -> None:
+        for layer in (branch, *(result.layer for result in every_result(results))):
+            if layer.name is not None:
+                self.in_training_only[layer.name] = branch
 
     def named(self, name: str, asking: Layer) -> LayerResult:
         written = self.written.get(name)
@@ -58,6 +64,9 @@ class Engine:
         result = self.outputs.get(name)
         if result is None:  # applied before, yet not finished: it is a composite that holds `asking`
             raise asking.error(f"'{name}' is {place(layer)}, which contains this one; its output is not ready until this layer has run")
+        branch = self.in_training_only.get(name)
+        if branch is not None:
+            raise asking.error(f"'{name}' runs only in training ({place(branch)} is `training_only`): an inference pass has no output of it to read")
         return result
 
     def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:

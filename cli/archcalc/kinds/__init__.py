@@ -13,15 +13,15 @@ from archcalc.kinds.composite import Block, Concat, Repeat, Residual, Split
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout, PReLU, StochasticDepth
+from archcalc.kinds.elementwise import Activation, Dropout, LayerScale, PReLU, StochasticDepth
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
 from archcalc.kinds.graph import Add, Branch, Multiply
 from archcalc.kinds.mlp import GatedMLP
 from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
+from archcalc.kinds.patches import PatchMerging
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
-from archcalc.kinds.side_output import SideOutput
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Layer
@@ -60,7 +60,6 @@ KINDS: tuple[type[Layer], ...] = (
     Split,
     ChannelShuffle,
     StochasticDepth,
-    SideOutput,
     ConvTranspose,
     Upsample,
     PixelShuffle,
@@ -69,6 +68,8 @@ KINDS: tuple[type[Layer], ...] = (
     Add,
     Multiply,
     Branch,
+    LayerScale,
+    PatchMerging,
 )
 """In the order `archcalc layers` lists them."""
 

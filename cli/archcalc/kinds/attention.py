@@ -1,16 +1,54 @@
-"""Attention: multi-head, grouped-query and multi-query, self- or cross-attention, causal or not."""
+"""Attention: multi-head, grouped-query and multi-query, self- or cross-attention, causal or not; and
+attention within the windows of an image (Swin's shifted windows, MaxViT's blocks and grids) with a
+relative position bias."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archcalc.arithmetic import ceil_div
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
-from archcalc.kinds.base import SeesWhole, sequence_of
-from archcalc.model import Cost, LayerResult, Shape
+from archcalc.kinds.base import SeesWhole, bracketed, per_axis, sequence_of
+from archcalc.model import Cost, Field, LayerResult, PerAxis, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.kinds.context import ApplyContext, FieldContext
+
+POSITION_BIASES = ("none", "table", "mlp")
+"""A bias added to each head's scores by the offset between query and key: none, a learned table
+(Swin, MaxViT), or Swin V2's continuous position bias, an MLP over the offsets."""
+
+BIAS_MLP_HIDDEN = 512
+"""The hidden width of Swin V2's continuous position bias MLP (2 → 512, ReLU, → heads), as the paper's
+code and torchvision build it."""
+
+
+@value
+class Windows:
+    """How attention over an image groups its positions: groups of `cell` positions (a window, or one
+    token from each cell of a grid) that attend among themselves, on the map padded to `padded`."""
+
+    cell: tuple[int, int]
+    padded: tuple[int, int]
+
+    @property
+    def tokens(self) -> int:
+        """n: the tokens of one group."""
+        return self.cell[0] * self.cell[1]
+
+    @property
+    def positions(self) -> int:
+        return self.padded[0] * self.padded[1]
+
+    @property
+    def groups(self) -> int:
+        return self.positions // self.tokens
+
+    @property
+    def offsets(self) -> int:
+        """The relative offsets between two tokens of a group: (2·h − 1)·(2·w − 1), a bias table's rows."""
+        return (2 * self.cell[0] - 1) * (2 * self.cell[1] - 1)
 
 
 @value(kw_only=True)
@@ -18,7 +56,12 @@ class Attention(SeesWhole):
     """Attention over a sequence [N, D]: queries from the N tokens, keys and values from M tokens
     (the same N, or `context` others), each projected into heads of width d; every query scored
     against every key (N·M·d MACs a head), the values summed by those scores (as many again), the
-    heads projected back to D. With the defaults it is torch.nn.MultiheadAttention(D, heads)."""
+    heads projected back to D. With the defaults it is torch.nn.MultiheadAttention(D, heads).
+
+    On an image [H, W, C] with `window` (Swin's W-MSA, MaxViT's block attention) each token attends
+    only within its window of positions; with `grid` (MaxViT's grid attention) the map is cut into a
+    grid of equal cells and each token attends to the tokens at the same place in every other cell.
+    The projections work on every position; the scores and weighted sums on each group alone."""
 
     heads: int
     kv_heads: int | None = None  # None: as many as the query heads
@@ -26,6 +69,11 @@ class Attention(SeesWhole):
     bias: bool = True
     causal: bool = False
     context: int | None = None  # None: self-attention (M = N)
+    window: PerAxis | None = None  # block attention within windows of this many positions a side
+    grid: PerAxis | None = None  # grid attention over a grid of this many cells a side
+    shifted: bool = False  # Swin's shifted windows: the same count
+    position_bias: str = "none"  # one of POSITION_BIASES
+    cosine: bool = False  # Swin V2's scaled cosine attention: a learned logit scale per head
 
     NAMES = {"attention": "attention"}
     EXAMPLE = ("10x16", "attention: {heads: 4}")
@@ -36,16 +84,43 @@ class Attention(SeesWhole):
         Argument("bias", Reading.FLAG, "biases on the four projections"),
         Argument("causal", Reading.FLAG, "each token attends only to those before it (the same MACs; --memory adds the key/value cache)"),
         Argument("context", Reading.COUNT, "cross-attention: keys and values from this many tokens of width D that come from elsewhere"),
+        Argument("window", Reading.PER_AXIS, "on an image [H, W, C]: attend within windows of this many positions a side (the map padded to whole windows)"),
+        Argument("grid", Reading.PER_AXIS, "on an image [H, W, C]: attend across a grid of this many equal cells a side, one token from each cell"),
+        Argument("shifted", Reading.FLAG, "Swin's shifted windows: every other block moves its windows by half a window (the same MACs)"),
+        Argument("position_bias", Reading.CHOICE, "relative position bias: a learned table, or Swin V2's MLP over the offsets", choices=POSITION_BIASES),
+        Argument("cosine", Reading.FLAG, "Swin V2's scaled cosine attention: a learned logit scale per head"),
     )
     MAIN = "heads"
-    PARAMETERS = "q D·h·d, k and v D·kv·d each, out h·d·D; with bias also h·d + 2·kv·d + D"
-    MACS = "projections N·D·h·d + 2·M·D·kv·d + N·h·d·D, scores N·M·h·d, weighted sum N·M·h·d"
+    PARAMETERS = (
+        "q D·h·d, k and v D·kv·d each, out h·d·D; with bias also h·d + 2·kv·d + D. In a×b windows (or a grid of a×b cells), "
+        "position_bias table adds (2a−1)·(2b−1)·h, mlp 2·512 + 512 + 512·h; cosine adds h"
+    )
+    MACS = (
+        "projections N·D·h·d + 2·M·D·kv·d + N·h·d·D, scores N·M·h·d, weighted sum N·M·h·d. In a×b windows: N = M = the positions "
+        "(padded to whole windows), scores and weighted sum N·a·b·h·d each; position_bias mlp adds (2a−1)·(2b−1)·(2·512 + 512·h)"
+    )
 
     def check(self) -> None:
         if self.kv_heads is not None and self.heads % self.kv_heads:
             raise ArgumentProblem(
                 "kv_heads", f"kv_heads={self.kv_heads} does not divide heads={self.heads}: each key/value head serves a whole group of query heads"
             )
+        if self.window is not None and self.grid is not None:
+            raise ArgumentProblem("grid", "give 'window' (each token attends within its window) or 'grid' (across the cells of a grid), not both")
+        if self.shifted and self.window is None:
+            raise ArgumentProblem("shifted", "'shifted' moves windows: it needs 'window'")
+        if not self.windowed:
+            for argument, written in (("position_bias", self.position_bias != "none"), ("cosine", self.cosine)):
+                if written:
+                    raise ArgumentProblem(argument, f"'{argument}' needs 'window' or 'grid': it belongs to attention within the windows of an image")
+            return
+        for argument, written in (("causal", self.causal), ("context", self.context is not None)):
+            if written:
+                raise ArgumentProblem(argument, f"'{argument}' is for attention over a sequence; within windows every token attends to its whole group")
+
+    @property
+    def windowed(self) -> bool:
+        return self.window is not None or self.grid is not None
 
     @property
     def key_value_heads(self) -> int:
@@ -59,17 +134,62 @@ class Attention(SeesWhole):
         """M: the tokens keys and values come from."""
         return tokens if self.context is None else self.context
 
+    def windows(self, shape: Shape) -> Windows:
+        """The groups an image's positions attend in: windows (the map padded at the bottom and right to
+        whole windows, as Swin pads it) or the cells of a grid (whose sides must divide the map's)."""
+        if len(shape) != 3:
+            raise self.error(f"attention within windows needs an image [H, W, C], got {bracketed(shape)}")
+        height, width = shape[0], shape[1]
+        if self.window is not None:
+            cell_height, cell_width = per_axis(self, "window", self.window, 2)
+            return Windows((cell_height, cell_width), (ceil_div(height, cell_height) * cell_height, ceil_div(width, cell_width) * cell_width))
+        assert self.grid is not None
+        rows, columns = per_axis(self, "grid", self.grid, 2)
+        if height % rows or width % columns:
+            raise self.error(f"the {height:,}×{width:,} positions do not divide into a grid of {rows}×{columns} equal cells")
+        return Windows((rows, columns), (height, width))
+
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
-        tokens, width = sequence_of(self, shape)
+        windows = self.windows(shape) if self.windowed else None
+        if windows is not None:
+            width = shape[-1]
+            tokens = keys = windows.positions
+            scored = windows.tokens  # each query is scored against the keys of its own group
+        else:
+            tokens, width = sequence_of(self, shape)
+            keys = scored = self.keys(tokens)
         if self.head_dim is None and width % self.heads:
             raise self.error(f"heads={self.heads} does not divide the width {width:,}; give 'head_dim', the width of a head")
         heads, kv_heads, head = self.heads, self.key_value_heads, self.head_width(width)
-        keys = self.keys(tokens)
         weights = width * heads * head + 2 * width * kv_heads * head + heads * head * width
         biases = heads * head + 2 * kv_heads * head + width if self.bias else 0
         projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
-        scores = tokens * keys * heads * head  # and as many again for the weighted sum of the values
-        return LayerResult(self, shape, shape, Cost(weights=weights, biases=biases, macs=projections + 2 * scores))
+        scores = tokens * scored * heads * head  # and as many again for the weighted sum of the values
+        cost = Cost(weights=weights, biases=biases, macs=projections + 2 * scores)
+        if windows is not None:
+            cost = cost + self.position_cost(windows)
+        return LayerResult(self, shape, shape, cost)
+
+    def bias_cost(self, windows: Windows) -> Cost:
+        """The relative position bias: a table of offsets × heads; or an MLP run over every offset (its
+        MACs counted, as torchvision's published figures count them)."""
+        if self.position_bias == "table":
+            return Cost(weights=windows.offsets * self.heads)
+        if self.position_bias == "mlp":
+            mlp_weights = 2 * BIAS_MLP_HIDDEN + BIAS_MLP_HIDDEN * self.heads
+            return Cost(weights=mlp_weights, biases=BIAS_MLP_HIDDEN, macs=windows.offsets * mlp_weights)
+        return Cost()
+
+    def position_cost(self, windows: Windows) -> Cost:
+        """The position bias, and cosine attention's logit scale: one learned figure per head."""
+        return self.bias_cost(windows) + Cost(weights=self.heads if self.cosine else 0)
+
+    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+        """A window reaches its own positions, as a kernel of its size would; a grid, like attention over
+        a sequence, reaches every position."""
+        if self.window is not None:
+            return field.widened(per_axis(self, "window", self.window, 2), (1, 1))
+        return field.whole()
 
     def cached_values(self, result: LayerResult) -> int:
         """The key/value cache a causal attention keeps while it generates: 2·M·kv·d values (none otherwise)."""
@@ -79,15 +199,23 @@ class Attention(SeesWhole):
         return 2 * self.keys(tokens) * self.key_value_heads * self.head_width(width)
 
     def label(self, result: LayerResult) -> str:
-        width = result.input_shape[1]
+        width = result.input_shape[-1]
         text = f"attention {self.heads} heads × {self.head_width(width)}"
         if self.key_value_heads != self.heads:
             text += f", {self.key_value_heads} kv heads"
         if self.context is not None:
             text += f", context {self.context:,}"
+        if self.windowed:
+            cell = self.windows(result.input_shape).cell
+            text += f", {cell[0]}×{cell[1]} " + ("windows" if self.window is not None else "grid")
+            text += ", shifted" if self.shifted else ""
+            text += ", cosine" if self.cosine else ""
+            text += f", position bias {self.position_bias}" if self.position_bias != "none" else ""
         return text + (", causal" if self.causal else "") + ("" if self.bias else ", no bias")
 
     def explain(self, result: LayerResult) -> list[str]:
+        if self.windowed:
+            return self.explain_windows(result)
         cost = result.cost
         tokens, width = result.input_shape
         heads, kv_heads, head, keys = self.heads, self.key_value_heads, self.head_width(width), self.keys(tokens)
@@ -105,4 +233,50 @@ class Attention(SeesWhole):
         if self.causal:
             lines.append("causal: the whole score matrix is computed and its upper half masked, as PyTorch's kernels do")
         lines.append(f"{projections:,} + 2 × {scores:,} = {cost.macs:,} MACs")
+        return lines
+
+    def explain_windows(self, result: LayerResult) -> list[str]:
+        cost = result.cost
+        height, width, channels = result.input_shape
+        windows = self.windows(result.input_shape)
+        heads, kv_heads, head = self.heads, self.key_value_heads, self.head_width(channels)
+        (cell_height, cell_width), (padded_height, padded_width) = windows.cell, windows.padded
+        position = self.position_cost(windows)
+        projection_weights = cost.weights - position.weights
+        lines = [f"q {channels:,}×{heads}×{head} + k, v 2×{channels:,}×{kv_heads}×{head} + out {heads}×{head}×{channels:,} = {projection_weights:,} weights"]
+        if self.bias:
+            lines[0] += f" + {cost.biases - position.biases:,} biases"
+        offsets = f"{2 * cell_height - 1}×{2 * cell_width - 1} offsets"
+        bias = self.bias_cost(windows)
+        if self.position_bias == "table":
+            lines.append(f"position bias: a table of {offsets} × {heads} heads = {bias.weights:,} weights")
+        elif self.position_bias == "mlp":
+            lines.append(f"position bias: an MLP 2→{BIAS_MLP_HIDDEN}→{heads} heads = {bias.weights:,} weights + {bias.biases:,} biases")
+        if self.cosine:
+            lines.append(f"cosine attention: a logit scale for each of the {heads} heads = {heads} weights")
+        lines.append(f"{cost.params:,} params")
+        if self.window is not None:
+            padded = f" (padded to {padded_height:,}×{padded_width:,})" if windows.padded != (height, width) else ""
+            lines.append(f"{height:,}×{width:,} positions{padded} in {windows.groups:,} windows of {cell_height}×{cell_width} = {windows.tokens:,} tokens")
+            if self.shifted:
+                covered = windows.padded == windows.cell
+                lines.append("one window covers the map: nothing to shift" if covered else "shifted by half a window: windows of the same size, the same MACs")
+        else:
+            lines.append(
+                f"{height:,}×{width:,} positions in a grid of {cell_height}×{cell_width} cells: {windows.groups:,} groups of {windows.tokens:,} tokens, "
+                "one from each cell"
+            )
+        tokens = windows.positions
+        scores = tokens * windows.tokens * heads * head
+        projections = cost.macs - 2 * scores - position.macs
+        lines += [
+            f"projections: {tokens:,} tokens × ({heads} q + 2×{kv_heads} k, v + {heads} out) heads × {head} × {channels:,} = {projections:,}",
+            f"scores: {windows.groups:,} groups × {windows.tokens:,} × {windows.tokens:,} × {heads} heads × {head} = {scores:,}",
+            f"weighted sum: {windows.groups:,} groups × {windows.tokens:,} × {windows.tokens:,} × {heads} heads × {head} = {scores:,}",
+        ]
+        if self.position_bias == "mlp":
+            lines.append(f"position bias MLP over the {offsets}: {windows.offsets:,} × (2×{BIAS_MLP_HIDDEN} + {BIAS_MLP_HIDDEN}×{heads}) = {bias.macs:,}")
+            lines.append(f"{projections:,} + 2 × {scores:,} + {bias.macs:,} = {cost.macs:,} MACs")
+        else:
+            lines.append(f"{projections:,} + 2 × {scores:,} = {cost.macs:,} MACs")
         return lines

@@ -18,6 +18,11 @@ class ApplyContext(Protocol):
         """Count layers a `repeat` unrolled; raises once one analysis has unrolled too many."""
         ...
 
+    def only_in_training(self, branch: Layer, results: tuple[LayerResult, ...]) -> None:
+        """Mark `branch` and the named layers in `results` as run only in training: a layer an
+        inference pass runs cannot read them by name."""
+        ...
+
     def named(self, name: str, asking: Layer) -> LayerResult:
         """The latest result of the layer written with `name:`, applied before `asking` (at any depth).
         A ShapeError located at `asking` when no layer has the name, when the layer comes after

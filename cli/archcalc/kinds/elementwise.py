@@ -1,4 +1,5 @@
-"""Element-wise layers: activations, dropout and stochastic depth keep the shape and count nothing."""
+"""Element-wise layers: activations, dropout and stochastic depth keep the shape and count nothing;
+PReLU and layer scale learn a figure per channel."""
 
 from __future__ import annotations
 
@@ -118,3 +119,24 @@ class StochasticDepth(Pointwise):
 
     def explain(self, result: LayerResult) -> list[str]:
         return ["drops whole samples in training: no weights, no MACs"]
+
+
+@value(kw_only=True)
+class LayerScale(Pointwise):
+    """A learned scale per channel, multiplied into a residual branch's output before the addition
+    (ConvNeXt's and CaiT's layer scale; started small, so that a deep network starts near the
+    identity). The product is element-wise: not a MAC, as batch norm's scale is not."""
+
+    NAMES = {"layer_scale": "layer_scale"}
+    EXAMPLE = ("8x8x16", "layer_scale")
+    PARAMETERS = "C (the last axis): one scale per channel"
+    MACS = "0 (an element-wise product)"
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, Cost(weights=shape[-1]))
+
+    def label(self, result: LayerResult) -> str:
+        return "layer scale"
+
+    def explain(self, result: LayerResult) -> list[str]:
+        return [f"one learned scale for each of the {result.input_shape[-1]:,} channels = {result.cost.weights:,} weights", "multiplied element-wise: no MACs"]

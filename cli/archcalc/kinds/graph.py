@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.kinds.arguments import Argument, Reading
+from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, output_of
-from archcalc.model import NO_COST, Field, Layer, LayerResult, Shape, total_cost
+from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, Shape, total_cost
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
@@ -157,26 +157,37 @@ class Multiply(Join):
 class Branch(Layer):
     """A side path: its layers run on the output of the earlier layer named in `from` (or on the
     current tensor), and its output is an extra one (an auxiliary classifier, a feature-pyramid
-    level) unless a later layer reads it by name. The layer after a branch sees the tensor before it."""
+    level) unless a later layer reads it by name. The layer after a branch sees the tensor before it.
+    With `training_only` the path runs only while training, as torchvision's Inception3 skips its
+    auxiliary classifier in eval mode: its parameters count, its MACs do not."""
 
     from_: str | None = None  # None: the current tensor
     layers: tuple[Layer, ...] = ()  # none: the named output itself, as an extra output
+    training_only: bool = False
 
     NAMES = {"branch": "branch"}
     EXAMPLE = ("8x8x4", "branch: [{conv: {filters: 2, kernel: 1}}, global_avgpool]")
     ARGUMENTS = (
         Argument("from", Reading.LAYER_NAME, "the earlier layer (its `name:`) the branch starts from (default: the current tensor)"),
         Argument("layers", Reading.LAYERS, "the branch's layers, in order"),
+        Argument("training_only", Reading.FLAG, "the branch runs only in training: its parameters count, its MACs do not"),
     )
     MAIN = "layers"
     SIDE_BRANCH = True
     PARAMETERS = "its layers'; an extra output, counted in the totals"
-    MACS = "its layers'"
+    MACS = "its layers', or none with `training_only` (an inference pass does not run the branch)"
+
+    def check(self) -> None:
+        if not self.layers and self.from_ is None:
+            raise ArgumentProblem("layers", "a branch needs layers, or `from:` to make a named layer's output an extra output")
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         joined = read_by_name(self, (self.from_,), context) if self.from_ is not None else ()
         start = joined[0].output_shape if joined else shape
         children = context.sequence(self.layers, start)
+        if self.training_only:
+            context.only_in_training(self, children)
+            children = tuple(without_macs(child) for child in children)
         cost = total_cost([child.cost * child.times for child in children])
         return LayerResult(self, start, output_of(children, start), cost, children, joined=joined)
 
@@ -185,11 +196,23 @@ class Branch(Layer):
         return context.sequence(result.children, start)
 
     def label(self, result: LayerResult) -> str:
-        return f"branch from {sources_text(result)}" if result.joined else "branch"
+        text = f"branch from {sources_text(result)}" if result.joined else "branch"
+        return text + (", training only" if self.training_only else "")
 
     def explain(self, result: LayerResult) -> list[str]:
         start = f"'{self.from_}' {shape_text(result.input_shape)}" if self.from_ else f"the current {shape_text(result.input_shape)}"
-        return [
-            f"a side path from {start}: {result.cost.params:,} params, {result.cost.macs:,} MACs in the rows below",
-            "the next layer sees the tensor before the branch",
-        ]
+        if self.training_only:
+            in_training = sum(child.in_training.cost.macs * child.times for child in result.children if child.in_training is not None)
+            counted = f"{result.cost.params:,} params in the rows below; it runs only in training ({in_training:,} MACs there): an inference pass does 0 MACs"
+        else:
+            counted = f"{result.cost.params:,} params, {result.cost.macs:,} MACs in the rows below"
+        return [f"a side path from {start}: {counted}", "the next layer sees the tensor before the branch"]
+
+
+def without_macs(result: LayerResult) -> LayerResult:
+    """The result as an inference pass has it, for a layer that runs only in training: its parameters,
+    no MACs (its children's likewise), and the result as it runs in training kept for its explanation."""
+    cost = result.cost
+    children = tuple(without_macs(child) for child in result.children)
+    inference = Cost(cost.weights, cost.biases, cost.non_trainable)
+    return LayerResult(result.layer, result.input_shape, result.output_shape, inference, children, result.times, result.joined, in_training=result)

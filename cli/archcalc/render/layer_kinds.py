@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archcalc.kinds import KINDS
-from archcalc.kinds.arguments import REQUIRED, default_of
+from archcalc.kinds.arguments import REQUIRED, Reading, default_of
 from archcalc.model import Layer
 from archcalc.render.grid import Column, Grid, Row, Shown
 
@@ -30,12 +30,18 @@ def default_text(default: object) -> str | None:
     return str(default)
 
 
+def per_axis_arguments() -> list[str]:
+    """The names of every argument read per spatial axis, in the order the kinds first declare them."""
+    names = [argument.name for kind in KINDS for argument in kind.ARGUMENTS if argument.reading in (Reading.PER_AXIS, Reading.PADDING)]
+    return list(dict.fromkeys(names))
+
+
 def layer_kinds_grid() -> Grid:
     rows = [Row((", ".join(kind.NAMES), arguments_text(kind) or Shown("–", None), kind.PARAMETERS, kind.MACS)) for kind in KINDS]
     notes = (
         "a layer is written `name`, `name: main argument` (dense: 8) or `name: {argument: value, ...}`; any layer may carry `name:`, "
         "shown in tables, by which later layers (joins, branches) read its output",
-        "per-axis arguments (kernel, stride, padding, dilation, output) take one number for every spatial axis or a list, one per axis",
+        f"per-axis arguments ({', '.join(per_axis_arguments())}) take one number for every spatial axis or a list, one per axis",
     )
     return Grid(
         "layer kinds",

@@ -68,7 +68,11 @@ class _NotNested(Exception):
 
 
 class _NoContext:
-    """Single layers are applied without an engine; composites are never applied here."""
+    """Single layers are applied without an engine; composites are never applied here. A layer that
+    names an earlier one (a dense tied to an embedding) finds it among the `named` results so far."""
+
+    def __init__(self, named: dict[str, LayerResult] | None = None) -> None:
+        self.results = {} if named is None else named
 
     def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
         raise _NotNested
@@ -76,8 +80,14 @@ class _NoContext:
     def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
         raise _NotNested
 
-    def named(self, name: str, asking: Layer) -> LayerResult:
+    def only_in_training(self, branch: Layer, results: tuple[LayerResult, ...]) -> None:
         raise _NotNested
+
+    def named(self, name: str, asking: Layer) -> LayerResult:
+        result = self.results.get(name)
+        if result is None:
+            raise _NotNested
+        return result
 
 
 def applied(layer: Layer, shape: Shape) -> LayerResult:
@@ -103,6 +113,7 @@ class _Nester:
             for tensor in dict.fromkeys(operation.inputs):
                 self.consumers.setdefault(tensor, []).append(index)
         self.shapes = {graph.input: graph.input_shape} | {operation.output: operation.output_shape for operation in graph.operations}
+        self.context = _NoContext({})  # the named layers read so far, for a layer that names one
 
     def sequence(self, start: str, stop: str, allowed: frozenset[int]) -> list[Layer]:
         """The layers from tensor `start` to tensor `stop`, using only the `allowed` operations."""
@@ -223,10 +234,12 @@ class _Nester:
         """The operation's layer when applying it gives the file's shape and figures; else counted."""
         if operation.layer is not None:
             try:
-                result = operation.layer.apply(operation.input_shape, _NoContext())
+                result = operation.layer.apply(operation.input_shape, self.context)
             except (ShapeError, _NotNested):
                 result = None
             if result is not None and result.output_shape == operation.output_shape and result.cost == operation.cost:
+                if operation.layer.name is not None:
+                    self.context.results[operation.layer.name] = result
                 return operation.layer
         return self.counted([self.producer[operation.output]], operation.inputs[0] if operation.inputs else self.graph.input, operation.output)
 

@@ -6,6 +6,10 @@ nested as ONNX graphs are (spec/graph.py), so a Functional model's `Add` is a `r
 `Concatenate` a `concat`. Sequential and Functional models, in the formats of Keras 2 (tf.keras) and
 Keras 3, channels last. A layer of a kind archcalc does not have is refused by name: Keras does not
 record what it counts, so there is nothing to carry in its place.
+
+Recurrent layers are archcalc's `lstm`, `gru` and `rnn`, which count PyTorch's two bias vectors per
+gate set. Keras's LSTM and SimpleRNN (and GRU with reset_after=False) keep one: the spec counts
+PyTorch's, and its notes say how many parameters that adds to Keras's own count, layer by layer.
 """
 
 from __future__ import annotations
@@ -18,15 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from archcalc.errors import Origin, SpecError
+from archcalc.kinds.attention import Attention
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import ACTIVATIONS, Activation, Dropout
-from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.embedding import Embedding
+from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import GlobalPool, Pool, PoolMode
+from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
 from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
 from archcalc.printable import printable
 from archcalc.spec.graph import Graph, Join, Operation, applied, nest
+from archcalc.values import replace
 
 MAX_KERAS_BYTES = 2**31 - 1
 """A `.keras` archive holds its weights too; only its config.json is read."""
@@ -38,7 +46,9 @@ ACTIVATION_NAMES = {"swish": "silu", "hard_swish": "hardswish", "hard_silu": "ha
 NO_ACTIVATION = {"linear", None}
 DROPOUTS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
 JOINS = {"Add": Join.ADD, "Concatenate": Join.CONCAT, "Multiply": Join.MUL}
-NOT_YET = {"Embedding", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "MultiHeadAttention"}
+RECURRENT: dict[str, type[Recurrent]] = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": RNN}
+ATTENTION_INPUTS = ("query", "value", "key")
+"""The keyword arguments of a MultiHeadAttention call that name its inputs (a mask does not change its figures)."""
 
 
 def read_keras_archive(data: bytes | Path, source: str, name: str) -> Spec:
@@ -80,7 +90,8 @@ def read_keras_json(data: bytes, source: str, name: str) -> Spec:
         raise SpecError(f"archcalc reads Keras Sequential and Functional models, not {kind!r}", origin)
     spec_name = printable(config["name"]) if isinstance(config.get("name"), str) else name  # it reaches titles and logs
     keras = document.get("keras_version") or "3"
-    return Spec(spec_name or name, graph.input_shape, nest(graph, origin), origin, f"a Keras {kind} model (Keras {keras})", from_model=True)
+    description = f"a Keras {kind} model (Keras {keras})"
+    return Spec(spec_name or name, graph.input_shape, nest(graph, origin), origin, description, notes=tuple(reader.notes()), from_model=True)
 
 
 class _Reader:
@@ -88,6 +99,7 @@ class _Reader:
         self.origin = origin
         self.shapes: dict[str, Shape] = {}
         self.operations: list[Operation] = []
+        self.second_biases: dict[str, int] = {}  # a recurrent layer that keeps one bias per gate set -> the biases PyTorch's second adds
 
     def sequential(self, layers: list[Any], document: dict[str, Any]) -> Graph:
         first = layers[0]
@@ -100,7 +112,7 @@ class _Reader:
             if not isinstance(layer, dict):
                 raise SpecError(f"layer {index + 1} of the Keras config is not a mapping", self.origin)
             tensor = self.layer(layer, [tensor])
-        return Graph("input", shape, tensor, tuple(self.operations))
+        return Graph("input", shape, tensor, _stacked(self.operations))
 
     def functional(self, layers: list[Any], config: dict[str, Any]) -> Graph:
         inputs = [layer for layer in layers if _class(layer) == "InputLayer"]
@@ -117,18 +129,19 @@ class _Reader:
         pending = [layer for layer in layers if _class(layer) != "InputLayer"]
         produced: dict[str, str] = {input_name: input_name}
         while pending:  # in an order where each layer comes after the layers it reads
-            ready = [layer for layer in pending if all(source in produced for source in _inbound(layer, self.origin))]
+            ready = [layer for layer in pending if all(source in produced for source in _inbound(layer, self.origin, _keywords(layer)))]
             if not ready:
                 raise SpecError(
                     f"the Keras layers {', '.join(_name(layer, self.origin) for layer in pending[:3])} read layers the model does not have (or a cycle)",
                     self.origin,
                 )
             for layer in ready:
-                produced[_name(layer, self.origin)] = self.layer(layer, [produced[source] for source in _inbound(layer, self.origin)])
+                inputs = [produced[source] for source in _inbound(layer, self.origin, _keywords(layer))]
+                produced[_name(layer, self.origin)] = self.layer(layer, inputs)
                 pending.remove(layer)
         if output not in produced:
             raise SpecError(f"the Keras model's output '{output}' is not one of its layers", self.origin)
-        return Graph(input_name, self.shapes[input_name], produced[output], tuple(self.operations))
+        return Graph(input_name, self.shapes[input_name], produced[output], _stacked(self.operations))
 
     def layer(self, layer: dict[str, Any], inputs: list[str]) -> str:
         """Add one Keras layer's operations; return the tensor it outputs."""
@@ -136,6 +149,10 @@ class _Reader:
         config = layer.get("config") or {}
         if kind in JOINS:
             return self.join(kind, name, inputs, config)
+        if kind == "MultiHeadAttention":
+            inputs = list(dict.fromkeys(inputs))  # self-attention: query, value (and key) are one tensor
+            if len(inputs) > 1:
+                raise SpecError(f"Keras layer '{name}' attends to another sequence than its queries; archcalc reads self-attention", self.origin)
         if len(inputs) != 1:
             raise SpecError(f"Keras layer '{name}' ({kind}) reads {len(inputs)} inputs; archcalc reads it with one", self.origin)
         tensor = inputs[0]
@@ -210,9 +227,18 @@ class _Reader:
                 )
             yield BatchNorm(**common)
         elif kind == "LayerNormalization":
-            if not config.get("center", True) or not config.get("scale", True):
-                raise SpecError(f"Keras layer '{name}' has no scale or no shift; archcalc's layernorm has both", self.origin)
-            yield LayerNorm(**common)
+            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or not config.get("scale", True):
+                raise SpecError(f"Keras layer '{name}' normalises other than the last axis, or without a scale; archcalc's layernorm does not", self.origin)
+            if config.get("rms_scaling"):
+                yield RMSNorm(**common)
+            else:
+                yield LayerNorm(**common, bias=bool(config.get("center", True)))
+        elif kind == "Embedding":
+            yield Embedding(**common, vocab=_whole(config, "input_dim", name, self.origin), dim=_whole(config, "output_dim", name, self.origin))
+        elif kind in RECURRENT or kind == "Bidirectional":
+            yield self.recurrent(kind, name, config, common)
+        elif kind == "MultiHeadAttention":
+            yield self.attention(name, config, shape, common)
         elif kind in DROPOUTS:
             rate = config.get("rate", 0.5)
             yield Dropout(**common, rate=float(rate) if isinstance(rate, (int, float)) and 0 <= rate <= 1 else 0.5)
@@ -224,14 +250,56 @@ class _Reader:
             function = _activation(config.get("activation"))
             if function is not None:
                 yield Activation(**common, function=self.known_activation(function, name))
-        elif kind in NOT_YET:
-            raise SpecError(f"Keras layer '{name}' is a {kind}, which archcalc reads once it has the sequence kinds", self.origin)
         else:
             raise SpecError(f"Keras layer '{name}' is a {kind}, which archcalc has no kind for", self.origin)
-        if kind != "Activation":
+        if kind not in ("Activation", "Bidirectional", *RECURRENT):  # a recurrent layer's activation is inside its cell
             function = _activation(config.get("activation"))
             if function is not None:
                 yield Activation(origin=self.origin, position="", name=f"{name}/{function}", function=self.known_activation(function, name))
+
+    def recurrent(self, kind: str, name: str, config: dict[str, Any], common: dict[str, Any]) -> Recurrent:
+        """LSTM, GRU, SimpleRNN, or one of them in Bidirectional (its two directions concatenated)."""
+        bidirectional = kind == "Bidirectional"
+        if bidirectional:
+            if config.get("merge_mode", "concat") != "concat":
+                merge = config.get("merge_mode")
+                raise SpecError(f"Keras layer '{name}' joins its directions by {merge!r}; archcalc's bidirectional layers concatenate them", self.origin)
+            inner = config.get("layer")
+            kind, config = _class(inner), (inner.get("config") if isinstance(inner, dict) else None) or {}
+            if kind not in RECURRENT:
+                raise SpecError(f"Keras layer '{name}' is a Bidirectional {kind or 'layer'}; archcalc reads LSTM, GRU and SimpleRNN", self.origin)
+        if config.get("return_state"):
+            raise SpecError(f"Keras layer '{name}' returns its states as well; archcalc reads layers with one output", self.origin)
+        if kind == "SimpleRNN" and _activation(config.get("activation", "tanh")) != "tanh":
+            raise SpecError(f"Keras layer '{name}' is a SimpleRNN of {_activation(config.get('activation'))!r}; archcalc's rnn is tanh's", self.origin)
+        units, bias = _whole(config, "units", name, self.origin), bool(config.get("use_bias", True))
+        layer = RECURRENT[kind](**common, hidden=units, bidirectional=bidirectional, bias=bias, sequences=bool(config.get("return_sequences", False)))
+        if bias and (kind != "GRU" or not config.get("reset_after", True)):
+            self.second_biases[name] = layer.directions * layer.GATES * units
+        return layer
+
+    def attention(self, name: str, config: dict[str, Any], shape: Shape, common: dict[str, Any]) -> Attention:
+        """Keras's MultiHeadAttention over a sequence [N, D]: `key_dim` is the head width, values as wide."""
+        heads, key_dim = _whole(config, "num_heads", name, self.origin), _whole(config, "key_dim", name, self.origin)
+        if config.get("value_dim") not in (None, key_dim):
+            value_dim = config.get("value_dim")
+            raise SpecError(
+                f"Keras layer '{name}' has values of width {value_dim} and keys of {key_dim}; archcalc's attention gives both one width", self.origin
+            )
+        if config.get("output_shape") not in (None, shape[-1:], list(shape[-1:]), shape[-1]) or config.get("attention_axes") not in (None, [1], 1):
+            raise SpecError(f"Keras layer '{name}' attends over other axes or projects to another width; archcalc's attention does neither", self.origin)
+        if config.get("use_gate"):
+            raise SpecError(f"Keras layer '{name}' gates its heads, with weights archcalc's attention does not have", self.origin)
+        return Attention(**common, heads=heads, head_dim=None if heads * key_dim == shape[-1] else key_dim, bias=bool(config.get("use_bias", True)))
+
+    def notes(self) -> Iterator[str]:
+        if self.second_biases:
+            extra = sum(self.second_biases.values())
+            each = ", ".join(f"{name} {count:,}" for name, count in self.second_biases.items())
+            yield (
+                f"recurrent biases: Keras's LSTM and SimpleRNN (and GRU with reset_after=False) keep one bias vector per gate set, PyTorch's two; "
+                f"archcalc counts PyTorch's, {extra:,} parameters more than Keras's count_params() ({each})"
+            )
 
     def known_activation(self, function: str, name: str) -> str:
         function = ACTIVATION_NAMES.get(function, function)
@@ -242,6 +310,34 @@ class _Reader:
     def channels_last(self, config: dict[str, Any], name: str) -> None:
         if config.get("data_format", "channels_last") != "channels_last":
             raise SpecError(f"Keras layer '{name}' is channels first; archcalc reads channels last, as Keras does by default", self.origin)
+
+
+def _stacked(operations: list[Operation]) -> tuple[Operation, ...]:
+    """A recurrent layer that reads every step of one like it (same kind, width, directions and bias)
+    and nothing else reads is its next stacked layer, as PyTorch writes them: one layer of `layers: 2`."""
+    readers: dict[str, int] = {}
+    for operation in operations:
+        for tensor in operation.inputs:
+            readers[tensor] = readers.get(tensor, 0) + 1
+    stacked: list[Operation] = []
+    for operation in operations:
+        below = stacked[-1] if stacked else None
+        layer, previous = operation.layer, below.layer if below is not None else None
+        if (
+            below is not None
+            and isinstance(layer, Recurrent)
+            and isinstance(previous, Recurrent)
+            and type(layer) is type(previous)
+            and operation.inputs == (below.output,)
+            and readers[below.output] == 1
+            and previous.sequences
+            and (layer.hidden, layer.bidirectional, layer.bias) == (previous.hidden, previous.bidirectional, previous.bias)
+        ):
+            merged = replace(previous, layers=previous.layers + layer.layers, sequences=layer.sequences)
+            stacked[-1] = replace(below, output=operation.output, output_shape=operation.output_shape, cost=below.cost + operation.cost, layer=merged)
+        else:
+            stacked.append(operation)
+    return tuple(stacked)
 
 
 def _class(layer: Any) -> str:
@@ -255,14 +351,24 @@ def _name(layer: dict[str, Any], origin: Origin) -> str:
     return name
 
 
-def _inbound(layer: dict[str, Any], origin: Origin) -> list[str]:
-    """The layers this one reads, from `inbound_nodes` in Keras 2's form ([[["a", 0, 0, {}]]]) or Keras 3's."""
+def _keywords(layer: dict[str, Any]) -> tuple[str, ...]:
+    """The keyword arguments of the layer's call that name inputs it reads."""
+    return ATTENTION_INPUTS if _class(layer) == "MultiHeadAttention" else ()
+
+
+def _inbound(layer: dict[str, Any], origin: Origin, keywords: tuple[str, ...] = ()) -> list[str]:
+    """The layers this one reads, from `inbound_nodes` in Keras 2's form ([[["a", 0, 0, {}]]]) or Keras 3's;
+    the `keywords` of the call name inputs too (MultiHeadAttention's value)."""
     nodes = layer.get("inbound_nodes") or []
     if len(nodes) != 1:
         raise SpecError(f"Keras layer '{_name(layer, origin)}' is called {len(nodes)} times; archcalc reads layers called once", origin)
     node = nodes[0]
-    if isinstance(node, list):  # Keras 2
-        return [str(entry[0]) for entry in node]
+    if isinstance(node, list):  # Keras 2: [name, node, tensor, {keyword: [name, node, tensor]}]
+        names = [str(entry[0]) for entry in node]
+        for entry in node:
+            arguments = entry[3] if len(entry) > 3 and isinstance(entry[3], dict) else {}
+            names += [str(arguments[key][0]) for key in keywords if isinstance(arguments.get(key), list) and arguments[key]]
+        return names
     found: list[str] = []
 
     def walk(value: Any) -> None:
@@ -278,6 +384,8 @@ def _inbound(layer: dict[str, Any], origin: Origin) -> list[str]:
                 walk(item)
 
     walk(node.get("args", []))
+    arguments = node.get("kwargs") if isinstance(node.get("kwargs"), dict) else {}
+    walk([arguments[key] for key in keywords if key in arguments])
     return found
 
 

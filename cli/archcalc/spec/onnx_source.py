@@ -2,9 +2,12 @@
 
 `onnx` is imported here alone, and only when an ONNX file is read (`pip install 'archcalc[onnx]'`).
 Nothing in the file is executed: the graph is read as data, and shapes come from ONNX's own shape
-inference. Weights are never loaded: a tensor's dimensions say how many values it holds, and its
-stored bytes are only measured, to refuse a file that declares more than it holds. External data is
-accepted only inside the model's folder, and is never read.
+inference, with the exporter's shape arithmetic folded where it stops (onnx_folding). Weights are not
+loaded: a tensor's dimensions say how many values it holds, and its stored bytes are only measured, to
+refuse a file that declares more than it holds; values are read only to tell a single number, an
+attention mask or a tied copy of an embedding's table. External data is accepted only inside the
+model's folder, and is never read. Attention, recurrent layers and norms written out in arithmetic
+are found as blocks of nodes (onnx_blocks).
 
 Figures: parameters are the floating-point tensors the file holds (initializers and Constant nodes,
 through any constant-only operations) in the inputs of an operation that learns them (ROLES below);
@@ -21,17 +24,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archcalc.errors import Origin, SpecError
+from archcalc.kinds.attention import Attention
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation
-from archcalc.kinds.norm import BatchNorm, LayerNorm
+from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, Take, Tokens
+from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
+from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
-from archcalc.model import Cost, Layer, Padding, PerAxis, Shape, Spec
+from archcalc.model import Cost, Layer, Padding, PerAxis, Shape, Spec, total_cost
 from archcalc.spec.graph import Graph, Join, Operation, nest
 
 if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, TensorProto
+
+    from archcalc.spec.onnx_blocks import Block
 
 MAX_ONNX_BYTES = 2**31 - 1
 """Protobuf's own limit for one message: larger models keep their weights in external data files."""
@@ -61,7 +69,7 @@ ROLES: dict[str, dict[int, Role]] = {
     "GroupNormalization": {1: Role.WEIGHT, 2: Role.BIAS},
     "RMSNormalization": {1: Role.WEIGHT},
     "SimplifiedLayerNormalization": {1: Role.WEIGHT},
-    "LSTM": {1: Role.WEIGHT, 2: Role.WEIGHT, 3: Role.BIAS},
+    "LSTM": {1: Role.WEIGHT, 2: Role.WEIGHT, 3: Role.BIAS, 7: Role.WEIGHT},  # 7: peepholes
     "GRU": {1: Role.WEIGHT, 2: Role.WEIGHT, 3: Role.BIAS},
     "RNN": {1: Role.WEIGHT, 2: Role.WEIGHT, 3: Role.BIAS},
     "Gather": {0: Role.WEIGHT},  # an embedding table
@@ -76,6 +84,15 @@ ARITHMETIC_ROLES = {"Add": Role.BIAS, "Sub": Role.BIAS, "Mul": Role.WEIGHT, "Div
 FLOATING = {1, 10, 11, 16}  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
 """Element types of parameters; integer constants are indices, shapes and axes."""
 
+MASKED = -1e4
+"""At or below it, a value added to attention's scores masks a position out (PyTorch writes -inf or the float's lowest)."""
+
+MAX_MASK_VALUES = 2**24
+"""The largest constant whose values are read to tell a mask from a table (a 4,096-token causal mask)."""
+
+MAX_TIE_VALUES = 2**26
+"""The largest embedding table compared with a head's weight to find a tie (GPT-2's is 38.6M values)."""
+
 ELEMENT_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
 """Bytes per element of each TensorProto type whose size is fixed, to check stored data against dimensions."""
 
@@ -88,6 +105,7 @@ ACTIVATIONS = {
     "HardSwish": "hardswish",
     "HardSigmoid": "hardsigmoid",
 }
+RECURRENT_KINDS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 SHAPE_OPERATORS = {"Shape", "Size"}
 """Operators whose output describes a tensor's shape, not its values: what follows from them is a constant."""
 
@@ -228,11 +246,14 @@ class _Reader:
         self.nodes = _topological(list(graph.node), set(self.constants) | {self.input.name}, origin)
         self.claimed: set[str] = set()
         self.folded: list[int] = []  # the filters of each convolution a batch norm was folded into
+        self.embeddings: dict[str, str] = {}  # each embedding's table (a stored tensor) -> the embedding layer's name
+        self.tied_copies: dict[str, str] = {}  # a stored transposed copy of an embedding's table -> the table
 
     def spec(self, name: str) -> Spec:
         self._fix_batch()
         shapes = self._inferred_shapes()
         data = self._classify()
+        self.tied_copies = self._tied_copies(data)
         operations = list(self._operations(data, shapes))
         input_shape = _dropped(shapes[self.input.name], self.layouts[self.input.name])
         graph = Graph(self.input.name, input_shape, self.output, tuple(operations))
@@ -267,20 +288,12 @@ class _Reader:
                 )
 
     def _inferred_shapes(self) -> dict[str, tuple[int, ...]]:
+        from archcalc.spec.onnx_folding import inferred_shapes
+
         try:
-            inferred = self.onnx.shape_inference.infer_shapes(self.model, check_type=False, strict_mode=True, data_prop=True)
+            return inferred_shapes(self.model, self.nodes)
         except Exception as error:  # onnx.shape_inference.InferenceError, or a C++ error
             raise SpecError(f"ONNX shape inference fails on this model: {_first_line(error)}", self.origin) from None
-        shapes: dict[str, tuple[int, ...]] = {}
-        graph = inferred.graph
-        for value in [*graph.input, *graph.value_info, *graph.output]:
-            tensor_type = value.type.tensor_type
-            if not tensor_type.HasField("shape"):
-                continue
-            dims = tensor_type.shape.dim
-            if all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims):
-                shapes[value.name] = tuple(dim.dim_value for dim in dims)
-        return shapes
 
     def _classify(self) -> set[str]:
         """Which tensors are activations (data); the rest are constants, whose source initializers are
@@ -299,7 +312,8 @@ class _Reader:
             if node.op_type not in SHAPE_OPERATORS and any(name in data for name in node.input):
                 data.update(name for name in node.output if name)
                 continue
-            derived = set().union(*(self.sources.get(name, set()) for name in node.input if name))
+            # a shape says nothing of the values it was taken from: the zeros of an initial state are not a weight's
+            derived = set() if node.op_type in SHAPE_OPERATORS else set().union(*(self.sources.get(name, set()) for name in node.input if name))
             for output in node.output:
                 if output:
                     self.constants.setdefault(output, None)
@@ -314,16 +328,25 @@ class _Reader:
         for node in self.nodes:
             for name in dict.fromkeys(node.input):
                 readers.setdefault(name, []).append(node)
+        live = self._live(data)
+        block_of = {id(node): block for block in self._blocks(live, shapes) for node in block.nodes}
         for node in self.nodes:
             if id(node) in fused or node.op_type == "Constant" or not any(name in data for name in node.input):
+                continue
+            if self._unused(node, live, data, shapes):
                 continue
             inputs = tuple(dict.fromkeys(name for name in node.input if name in data))
             for output in (name for name in node.output if name in data):
                 if output not in shapes:
                     raise SpecError(f"ONNX shape inference leaves the shape of '{output}' (node '{node.name}', {node.op_type}) unknown", self.origin)
+            block = block_of.get(id(node))
+            if block is not None:
+                if node is block.nodes[-1]:  # the block's nodes read nothing else: it is whole here
+                    yield self._block_operation(block, data, shapes)
+                continue
             output_name = node.output[0]
             follower = _only_reader(readers, output_name)
-            absorbed = follower is not None and self._absorbs(node, follower, data, shapes)
+            absorbed = follower is not None and id(follower) not in block_of and self._absorbs(node, follower, data, shapes)
             if absorbed and follower is not None:
                 fused.add(id(follower))
                 output_name = follower.output[0]
@@ -346,6 +369,112 @@ class _Reader:
                 node.name or output_name, node.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost()
             )
 
+    def _unused(self, node: NodeProto, live: set[str], data: set[str], shapes: dict[str, tuple[int, ...]]) -> bool:
+        """Shape, Size, or an operation whose result only a Shape reads: nothing the output is computed
+        from, and nothing learned (a node that holds a weight is kept, so its weight is counted)."""
+        if any(name in live for name in node.output):
+            return False
+        return not any(self._role(node, index, name, shapes) for index, name in enumerate(node.input) if name and name not in data)
+
+    def _live(self, data: set[str]) -> set[str]:
+        """The activations the model's output is computed from."""
+        live = {self.output}
+        for node in reversed(self.nodes):
+            if any(name in live for name in node.output):
+                live.update(name for name in node.input if name in data)
+        return live
+
+    def _blocks(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> list[Block]:
+        from archcalc.spec.onnx_blocks import Constants, find_blocks
+
+        constants = Constants(scalar=self._scalar, literal=lambda name: not self._tables(name), reduced_axes=self._reduced_axes)
+        return find_blocks(self.nodes, data, shapes, self.output, constants)
+
+    def _block_operation(self, block: Block, data: set[str], shapes: dict[str, tuple[int, ...]]) -> Operation:
+        """Attention or a recurrent layer, with its reshaping, as one operation: [1, N, D] in and out."""
+        cost = total_cost([self._cost(node, data, shapes) for node in block.nodes])
+        layout = self.layouts.get(block.start, Layout.LAST)
+        for node in block.nodes:  # the block gives a sequence, or (GELU) keeps the layout it read
+            for name in node.output:
+                self.layouts[name] = layout if block.kind == "gelu" else Layout.LAST
+        in_dims, out_dims = shapes[block.start], shapes[block.end]
+        name = _block_name(block)
+        common: dict[str, Any] = {"origin": self.origin, "position": "", "name": name}
+        layer: Layer | None = None
+        if block.kind == "gelu":
+            layout = self.layouts.get(block.start, Layout.LAST)
+            layer = Activation(**common, function="gelu")
+        elif layout is Layout.LAST and block.kind in ("layernorm", "rmsnorm"):  # features last: the norm's axis
+            layer = LayerNorm(**common, bias=cost.biases > 0) if block.kind == "layernorm" else RMSNorm(**common)
+        elif layout is Layout.LAST:  # a sequence [1, N, D] with its features last, as archcalc's kinds read it
+            layer = self._attention(block, in_dims, cost, shapes, common) if block.kind == "attention" else self._recurrent(block, common)
+        out_layout = self.layouts[block.end]
+        return Operation(name, block.kind, (block.start,), block.end, _dropped(in_dims, layout), _dropped(out_dims, out_layout), cost, layer)
+
+    def _attention(self, block: Block, in_dims: tuple[int, ...], cost: Cost, shapes: dict[str, tuple[int, ...]], common: dict[str, Any]) -> Layer | None:
+        """Heads and head width from the scores' shape ([.., h, N, M], from queries [.., d]); key/value
+        heads from what the projections hold, D·h·d + 2·D·kv·d + h·d·D weights."""
+        scores = block.scores
+        if scores is None or len(in_dims) != 3:
+            return None
+        _, tokens, width = in_dims
+        score_dims, query_dims = shapes.get(scores.output[0], ()), shapes.get(scores.input[0], ())
+        if not score_dims or not query_dims or score_dims[-1] != tokens:
+            return None  # keys from elsewhere: not the self-attention of one input
+        heads, rest = divmod(math.prod(score_dims), tokens * tokens)
+        head = query_dims[-1]
+        if rest or heads < 1 or head < 1:
+            return None
+        kv_heads, rest = divmod(cost.weights - 2 * width * heads * head, 2 * width * head)
+        if rest or kv_heads < 1 or heads % kv_heads:
+            return None
+        return Attention(
+            **common, heads=heads, kv_heads=None if kv_heads == heads else kv_heads, head_dim=None if heads * head == width else head, bias=cost.biases > 0
+        )
+
+    def _recurrent(self, block: Block, common: dict[str, Any]) -> Layer | None:
+        """Stacked recurrent nodes of one size, direction and bias; archcalc's rnn is tanh's."""
+        first = block.layers[0]
+        hidden, direction = _int(first, "hidden_size", 0), _string(first, "direction", "forward")
+        bias = len(first.input) > 3 and bool(first.input[3])
+        for node in block.layers:
+            if (_int(node, "hidden_size", 0), _string(node, "direction", "forward"), len(node.input) > 3 and bool(node.input[3])) != (hidden, direction, bias):
+                return None
+            if len(node.input) > 7 and node.input[7]:
+                return None  # peepholes: a weight PyTorch's LSTM does not have
+            activations = _attribute(node, "activations")
+            if node.op_type == "RNN" and activations is not None and any(function != b"Tanh" for function in activations.strings):
+                return None
+        if hidden < 1 or direction not in ("forward", "bidirectional"):
+            return None
+        kind = RECURRENT_KINDS[block.kind]
+        return kind(**common, hidden=hidden, layers=len(block.layers), bidirectional=direction == "bidirectional", bias=bias, sequences=block.sequences)
+
+    def _tied_copies(self, data: set[str]) -> dict[str, str]:
+        """Stored weights that are an embedding's table transposed, value for value: exporters fold a tied
+        head's `Transpose` of the table into a second tensor, which PyTorch counts once."""
+        import numpy as np
+        import onnx.numpy_helper
+
+        tables = [
+            self.constants[node.input[0]]
+            for node in self.nodes
+            if node.op_type == "Gather" and len(node.input) == 2 and node.input[1] in data and self.constants.get(node.input[0]) is not None
+        ]
+        copies: dict[str, str] = {}
+        for node in self.nodes:
+            if node.op_type != "MatMul" or len(node.input) != 2 or node.input[0] not in data:
+                continue
+            weight = self.constants.get(node.input[1])
+            for table in tables:
+                if table is None or weight is None or weight.name == table.name or len(table.dims) != 2 or list(weight.dims) != list(reversed(table.dims)):
+                    continue
+                if weight.data_type != table.data_type or weight.data_location == 1 or table.data_location == 1 or self.sizes[table.name] > MAX_TIE_VALUES:
+                    continue  # external data is never read
+                if np.array_equal(onnx.numpy_helper.to_array(weight), onnx.numpy_helper.to_array(table).T):
+                    copies[weight.name] = table.name
+        return copies
+
     def _input_layout(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> Layout:
         rank = len(shapes.get(self.input.name, ()))
         if rank >= 4:
@@ -365,7 +494,7 @@ class _Reader:
             if moved is not None and moved[0] is incoming:
                 return moved[1]
             return Layout.LAST
-        if node.op_type == "Flatten" and _int(node, "axis", 1) == 2 and incoming is Layout.FIRST:
+        if node.op_type in ("Flatten", "Reshape") and incoming is Layout.FIRST and _positions_merged(shapes.get(inputs[0], ()), shapes.get(node.output[0], ())):
             return Layout.FIRST  # [N, C, H·W]: the spatial axes as one
         if node.op_type in KEEPS_LAYOUT or node.op_type in ACTIVATIONS:
             return incoming if rank >= 3 else Layout.LAST
@@ -380,24 +509,56 @@ class _Reader:
         for index, name in enumerate(node.input):
             if not name or name in data:
                 continue
-            role = Role.BIAS if absorbed else self._role(node, index, name)
+            role = Role.BIAS if absorbed else self._role(node, index, name, shapes)
             if role is None:
                 continue
-            for source in sorted(self.sources.get(name, set())):
+            arithmetic = node.op_type in ARITHMETIC_ROLES and not absorbed
+            for source in self._tables(name) if arithmetic else sorted(self.sources.get(name, set())):
                 if source in self.claimed or self.types.get(source) not in FLOATING:
                     continue
                 self.claimed.add(source)
-                figures[role] += self.sizes[source]
+                if source not in self.tied_copies:  # a copy of a table counted where the table is read
+                    figures[role] += self.sizes[source]
         return Cost(figures[Role.WEIGHT], figures[Role.BIAS], figures[Role.STATE], self._macs(node, shapes))
 
-    def _role(self, node: NodeProto, index: int, name: str) -> Role | None:
+    def _role(self, node: NodeProto, index: int, name: str, shapes: dict[str, tuple[int, ...]]) -> Role | None:
         role = ROLES.get(node.op_type, {}).get(index)
         if role is not None:
             return role
         arithmetic = ARITHMETIC_ROLES.get(node.op_type)
-        if arithmetic is not None and sum(self.sizes.get(source, 0) for source in self.sources.get(name, set())) > 1:
-            return arithmetic
-        return None
+        dims, tables = self._weight_dims(name, shapes), self._tables(name)
+        if arithmetic is None or not tables or (dims is not None and math.prod(dims) == 1):
+            return None  # one value: a literal, even one computed from tables (a mean)
+        if arithmetic is Role.BIAS and self._is_mask(tables):
+            return None  # a causal mask added to attention's scores
+        dims = dims or ()
+        if arithmetic is Role.BIAS and len([size for size in dims if size > 1]) > 1:
+            return Role.WEIGHT  # a table added (a position embedding), not a bias broadcast over positions
+        return arithmetic
+
+    def _tables(self, name: str) -> list[str]:
+        """The stored floating-point tensors of more than one value a constant input is computed from: a
+        single value (a scale of 1/√d, GELU's 0.5, the -inf of a mask) is a literal of the model's code."""
+        return sorted(source for source in self.sources.get(name, set()) if self.types.get(source) in FLOATING and self.sizes.get(source, 0) > 1)
+
+    def _stored_values(self, name: str) -> int:
+        return sum(self.sizes[source] for source in self._tables(name))
+
+    def _is_mask(self, tables: list[str]) -> bool:
+        """An attention mask stored as numbers: nothing but 0 and large negatives (-inf, or the float's
+        lowest value), which no learned table holds. Its values are read to tell (never external data)."""
+        import numpy as np
+        import onnx.numpy_helper
+
+        for source in tables:
+            tensor = self.constants.get(source)
+            if tensor is None or tensor.data_location == 1 or self.sizes[source] > MAX_MASK_VALUES:
+                return False
+            values = onnx.numpy_helper.to_array(tensor)
+            masked = values <= MASKED
+            if not np.all((values == 0) | masked) or not np.any(masked):
+                return False
+        return True
 
     def _macs(self, node: NodeProto, shapes: dict[str, tuple[int, ...]]) -> int:
         def shape(index: int) -> tuple[int, ...]:
@@ -478,21 +639,63 @@ class _Reader:
         if op == "Transpose":
             moved = _layout_transpose(_ints(node, "perm"), len(in_dims))
             return None, moved is not None and moved[0] is layout
+        if op in ("Flatten", "Reshape") and first and len(in_dims) >= 4 and _positions_merged(in_dims, out_dims):
+            return Tokens(**common), False
         if op in ("Flatten", "Reshape", "Squeeze") and len(out_dims) == 2:
             return (None, True) if len(in_dims) == 2 else (Flatten(**common), False)
+        sequence = layout is Layout.LAST and len(in_dims) == 3
+        if sequence and op in ("Concat", "Add", "Gather"):
+            return self._sequence_layer(node, inputs[0], in_dims, out_dims, shapes, common), False
+        if op == "Gather" and node.input[1:2] == [inputs[0]] and _int(node, "axis", 0) == 0:
+            table = self._weight_dims(node.input[0], shapes)
+            if table is not None and len(table) == 2:
+                common["name"] = node.name or node.output[0]  # a tied dense names it
+                for source in self.sources.get(node.input[0], set()):
+                    self.embeddings[source] = common["name"]
+                return Embedding(**common, vocab=table[0], dim=table[1]), False
         if op == "Gemm" and len(in_dims) == 2 and node.input[0] == inputs[0] and not _int(node, "transA", 0):
             weight = self._weight_dims(node.input[1], shapes)
             if weight is not None and len(weight) == 2 and _float(node, "alpha", 1.0) == 1.0 and _float(node, "beta", 1.0) == 1.0:
                 units = weight[0] if _int(node, "transB", 0) else weight[1]
-                return Dense(**common, units=units, bias=len(node.input) > 2 and bool(node.input[2])), False
+                return Dense(**common, units=units, bias=len(node.input) > 2 and bool(node.input[2]), tie=self._tie(node.input[1])), False
         if op == "MatMul" and (len(in_dims) == 2 or layout is Layout.LAST) and node.input[0] == inputs[0]:
             weight = self._weight_dims(node.input[1], shapes)
             if weight is not None and len(weight) == 2:
-                return Dense(**common, units=weight[1], bias=follower is not None), False
+                return Dense(**common, units=weight[1], bias=follower is not None, tie=self._tie(node.input[1])), False
         last_axis = _int(node, "axis", -1) in (-1, len(in_dims) - 1)
-        if op == "LayerNormalization" and (len(in_dims) == 2 or layout is Layout.LAST) and last_axis and len(node.input) > 2 and node.input[2]:
-            return LayerNorm(**common), False
+        if op == "LayerNormalization" and (len(in_dims) == 2 or layout is Layout.LAST) and last_axis:
+            return LayerNorm(**common, bias=len(node.input) > 2 and bool(node.input[2])), False
         return None, False
+
+    def _sequence_layer(
+        self, node: NodeProto, tokens: str, in_dims: tuple[int, ...], out_dims: tuple[int, ...], shapes: dict[str, tuple[int, ...]], common: dict[str, Any]
+    ) -> Layer | None:
+        """On a sequence [1, N, D]: a learned token put in front (Concat), a learned table added (Add),
+        one token taken (Gather of a single index)."""
+        op = node.op_type
+        constants = [name for name in node.input if name and name != tokens]
+        if op == "Concat" and list(node.input) == [*constants, tokens] and len(constants) == 1 and _int(node, "axis", 0) % 3 == 1:
+            token = self._weight_dims(constants[0], shapes)
+            if token is not None and math.prod(token) == in_dims[2] == token[-1]:
+                return ClassToken(**common)
+        if op == "Add" and len(constants) == 1:
+            table = self._weight_dims(constants[0], shapes)
+            length, rest = divmod(self._stored_values(constants[0]), in_dims[2])
+            if table is not None and tuple(table[-2:]) == in_dims[1:] and math.prod(table[:-2]) == 1 and not rest and length >= in_dims[1]:
+                return PositionEmbedding(**common, length=None if length == in_dims[1] else length)
+        if op == "Gather" and node.input[0] == tokens and _int(node, "axis", 0) == 1 and len(out_dims) == 2:
+            index = self._scalar(node.input[1])
+            if index is not None and index == int(index):
+                return Take(**common, index=int(index))
+        return None
+
+    def _tie(self, weight: str) -> str | None:
+        """The embedding whose table this weight is (through a Transpose, or a stored transposed copy)."""
+        for source in self.sources.get(weight, set()):
+            table = self.tied_copies.get(source, source)
+            if table in self.embeddings:
+                return self.embeddings[table]
+        return None
 
     def _weight_dims(self, name: str, shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...] | None:
         """A constant input's dimensions: a stored tensor's own, or what inference says of a derived one."""
@@ -552,6 +755,13 @@ class _Reader:
         return float(onnx.numpy_helper.to_array(tensor).reshape(-1)[0])  # one value: cheap, and read only as a number
 
     def _notes(self, file_total: Cost) -> Iterator[str]:
+        for copy, table in self.tied_copies.items():
+            stored = self.constants[copy]
+            width, rows = stored.dims if stored is not None else (0, 0)
+            yield (
+                f"tied weights: the file stores the embedding table '{table}' ({rows:,}×{width:,}) a second time, transposed, as '{copy}'; "
+                f"it is counted once, as PyTorch counts a tied weight"
+            )
         if self.folded:
             count, channels = len(self.folded), sum(self.folded)
             yield (
@@ -568,6 +778,47 @@ CHANNELS_FIRST_OPERATORS = {
 }  # fmt: skip
 FEATURES_LAST_OPERATORS = {"MatMul", "Gemm", "LayerNormalization", "Gather", "LSTM", "GRU", "RNN", "Einsum"}
 KEEPS_LAYOUT = {"Add", "Sub", "Mul", "Div", "Clip", "Concat", "Softmax", "Identity", "Dropout", "Erf", "Pow", "Sqrt", "Neg", "Abs", "Exp", "Log"}
+
+
+def _positions_merged(in_dims: tuple[int, ...], out_dims: tuple[int, ...]) -> bool:
+    """[1, C, H, W] -> [1, C, H·W]: the positions become one axis, as a vision transformer's tokens."""
+    return len(in_dims) >= 4 and out_dims == (*in_dims[:2], math.prod(in_dims[2:]))
+
+
+def _block_name(block: Block) -> str:
+    """The module the block's nodes come from: the scope torch.onnx records (`layers.0.self_attention`),
+    or the nodes' common path (`/layers/layers.0/self_attention`); else its core node's name."""
+    scopes = _common_prefix([_name_scopes(node) for node in block.nodes])
+    if scopes and scopes[-1]:
+        return scopes[-1]
+    path = _common_prefix([node.name.split("/")[:-1] for node in block.nodes])
+    if any(path):
+        return "/".join(path)
+    core = block.scores if block.scores is not None else block.layers[0] if block.layers else block.nodes[0]
+    return core.name or core.output[0]
+
+
+def _common_prefix(lists: list[list[str]]) -> list[str]:
+    prefix: list[str] = []
+    for parts in zip(*lists, strict=False):
+        if len(set(parts)) > 1:
+            break
+        prefix.append(parts[0])
+    return prefix
+
+
+def _name_scopes(node: NodeProto) -> list[str]:
+    """torch.onnx's record of the modules a node came from, `['', 'layers', 'layers.0', ...]`."""
+    import ast
+
+    for entry in node.metadata_props:
+        if entry.key == "pkg.torch.onnx.name_scopes" and len(entry.value) < 2000:
+            try:
+                scopes = ast.literal_eval(entry.value)  # a literal only: never code
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                return []
+            return [str(scope) for scope in scopes] if isinstance(scopes, list) else []
+    return []
 
 
 def _topological(nodes: list[NodeProto], available: set[str], origin: Origin) -> list[NodeProto]:

@@ -1,4 +1,5 @@
-"""`side_output`: a branch to an extra output (an auxiliary classifier); the main path goes on unchanged."""
+"""A `branch` on the current tensor to an extra output (an auxiliary classifier), and `training_only`:
+its parameters count, its MACs do not; the main path goes on unchanged."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ BRANCH_MACS = 5 * 5 * 4 * 8 + 4 * 10  # 800 + 40
 
 
 def test_a_side_output_counts_its_branch_and_passes_its_input_on() -> None:
-    report = report_from(f"input: 17x17x8\nlayers:\n  - side_output: {BRANCH}\n  - conv: {{filters: 2, kernel: 1}}\n")
+    report = report_from(f"input: 17x17x8\nlayers:\n  - branch: {BRANCH}\n  - conv: {{filters: 2, kernel: 1}}\n")
     side, conv = report.layers
-    assert side.output_shape == (17, 17, 8)  # the main path's tensor, not the branch's [10]
+    assert side.output_shape == (10,)  # the branch's extra output; the main path goes on from its input
     assert [child.output_shape for child in side.children] == [(5, 5, 8), (5, 5, 4), (4,), (10,)]
     assert (side.cost.params, side.cost.macs) == (BRANCH_PARAMS, BRANCH_MACS)
     assert conv.input_shape == (17, 17, 8)
@@ -29,7 +30,7 @@ def test_a_side_output_counts_its_branch_and_passes_its_input_on() -> None:
 
 
 def test_a_training_only_side_output_counts_parameters_and_no_macs() -> None:
-    report = report_from(f"input: 17x17x8\nlayers:\n  - side_output: {{training_only: true, layers: {BRANCH}}}\n")
+    report = report_from(f"input: 17x17x8\nlayers:\n  - branch: {{training_only: true, layers: {BRANCH}}}\n")
     (side,) = report.layers
     assert (side.cost.params, side.cost.macs) == (BRANCH_PARAMS, 0)
     assert [child.cost.macs for child in side.children] == [0, 0, 0, 0]  # the rows still add up to the side output
@@ -38,7 +39,7 @@ def test_a_training_only_side_output_counts_parameters_and_no_macs() -> None:
 
 
 def test_a_layer_run_only_in_training_explains_its_arithmetic_then_counts_none_of_it() -> None:
-    (side,) = report_from(f"input: 17x17x8\nlayers:\n  - side_output: {{training_only: true, layers: {BRANCH}}}\n").layers
+    (side,) = report_from(f"input: 17x17x8\nlayers:\n  - branch: {{training_only: true, layers: {BRANCH}}}\n").layers
     pool, conv, _, dense = side.children
     assert explain(conv).splitlines()[-2:] == [
         "5×5 positions × 4 filters × 8 = 800 MACs",
@@ -46,12 +47,14 @@ def test_a_layer_run_only_in_training_explains_its_arithmetic_then_counts_none_o
     ]
     assert explain(dense).splitlines()[-1] == "it runs only in training: an inference pass does 40 × 0 = 0 MACs"
     assert "MACs" not in explain(pool)  # nothing to count, in training or not
-    assert explain(side).splitlines()[-1] == "86 params in the rows below; it runs only in training (840 MACs there): an inference pass does 0 MACs"
+    assert explain(side).splitlines()[0] == (
+        "a side path from the current 17×17×8: 86 params in the rows below; it runs only in training (840 MACs there): an inference pass does 0 MACs"
+    )
 
 
 def test_training_only_zeroes_macs_at_every_depth() -> None:
     nested = "[{block: [{conv: {filters: 4, kernel: 3}}]}, {repeat: {times: 3, layers: [{dense: 4}]}}]"
-    (side,) = report_from(f"input: 6x6x2\nlayers:\n  - side_output: {{training_only: true, layers: {nested}}}\n").layers
+    (side,) = report_from(f"input: 6x6x2\nlayers:\n  - branch: {{training_only: true, layers: {nested}}}\n").layers
     block, repeat = side.children
     assert block.children[0].cost.macs == 0 and block.children[0].cost.params == 3 * 3 * 2 * 4 + 4
     assert repeat.cost.params == 3 * (4 * 4 + 4) and repeat.cost.macs == 0
@@ -59,22 +62,26 @@ def test_training_only_zeroes_macs_at_every_depth() -> None:
 
 
 def test_the_main_paths_receptive_field_does_not_see_the_branch() -> None:
-    report = report_from(f"input: 17x17x8\nlayers:\n  - {{conv: {{filters: 8, kernel: 3, padding: 1}}}}\n  - side_output: {BRANCH}\n")
-    conv, side = report.layers
+    text = f"input: 17x17x8\nlayers:\n  - {{conv: {{filters: 8, kernel: 3, padding: 1}}}}\n  - branch: {BRANCH}\n  - relu\n"
+    report = report_from(text)
+    conv, side, after = report.layers
     fields = receptive_fields(report)
-    assert fields[id(side)] == fields[id(conv)] == Field((3, 3), (1, 1))
+    assert fields[id(after)] == fields[id(conv)] == Field((3, 3), (1, 1))
     assert fields[id(side.children[0])] == Field((7, 7), (3, 3))  # the branch's own pool still gets its field
 
 
 BAD = [
-    ("input: 8x8x2\nlayers:\n  - side_output: []\n", "bad.yaml:3:18: layer 1 (side_output): a side output needs at least one layer"),
     (
-        "input: 8x8x2\nlayers:\n  - side_output: {layers: [relu], training_only: 1}\n",
-        "bad.yaml:3:50: layer 1 (side_output): 'training_only' must be true or false, got 1",
+        "input: 8x8x2\nlayers:\n  - branch: []\n",
+        "bad.yaml:3:13: layer 1 (branch): a branch needs layers, or `from:` to make a named layer's output an extra output",
     ),
     (
-        "input: 8x8x2\nlayers:\n  - side_output: {layers: [relu], training: true}\n",
-        "bad.yaml:3:35: layer 1 (side_output): unknown argument 'training'; did you mean 'training_only'?",
+        "input: 8x8x2\nlayers:\n  - branch: {layers: [relu], training_only: 1}\n",
+        "bad.yaml:3:45: layer 1 (branch): 'training_only' must be true or false, got 1",
+    ),
+    (
+        "input: 8x8x2\nlayers:\n  - branch: {layers: [relu], training: true}\n",
+        "bad.yaml:3:30: layer 1 (branch): unknown argument 'training'; did you mean 'training_only'?",
     ),
 ]
 
@@ -87,7 +94,22 @@ def test_bad_side_outputs_are_located(text: str, message: str) -> None:
 
 
 def test_a_branch_that_cannot_be_computed_is_located_inside_the_side_output() -> None:
-    spec = spec_from("input: 4x4x2\nlayers:\n  - side_output: [{maxpool: 2}, {conv: {filters: 2, kernel: 3}}]\n", "bad.yaml")
+    spec = spec_from("input: 4x4x2\nlayers:\n  - branch: [{maxpool: 2}, {conv: {filters: 2, kernel: 3}}]\n", "bad.yaml")
     with pytest.raises(ShapeError) as caught:
         analyze(spec)
-    assert caught.value.message == "bad.yaml:3:33: layer 1.2 (conv): the window (3 wide) is larger than the padded input (2) on spatial axis 1 of [2, 2]"
+    assert caught.value.message == "bad.yaml:3:28: layer 1.2 (conv): the window (3 wide) is larger than the padded input (2) on spatial axis 1 of [2, 2]"
+
+
+def test_a_layer_inference_runs_cannot_read_what_only_training_makes() -> None:
+    """PyTorch in eval mode never runs the branch, so its output (and any inside it) does not exist."""
+    for name in ("aux", "inner"):
+        branch = "{training_only: true, name: aux, layers: [{conv: {filters: 2, kernel: 1, name: inner}}]}"
+        text = f"input: 8x8x2\nlayers:\n  - branch: {branch}\n  - add: {name}\n"
+        with pytest.raises(ShapeError) as caught:
+            analyze(spec_from(text, "bad.yaml"))
+        assert caught.value.message == (
+            f"bad.yaml:4:5: layer 2 (add): '{name}' runs only in training (layer 1 (branch 'aux') on line 3 is `training_only`): "
+            "an inference pass has no output of it to read"
+        )
+    inside = "input: 8x8x2\nlayers:\n  - branch: {training_only: true, layers: [{conv: {filters: 2, kernel: 1, name: inner}}, {add: inner}]}\n"
+    assert report_from(inside).total.params == 2 * 2 + 2  # inside the branch, its own layers read each other

@@ -1,0 +1,439 @@
+"""Subgraphs of an ONNX graph that are one archcalc layer: attention, recurrent layers with the
+reshaping their exporters write around them, and layer norms, RMS norms and GELUs written out in
+arithmetic (as exporters do for opsets without LayerNormalization, RMSNormalization or Gelu).
+
+A block is found from its core (attention's two products of activations, a recurrent node, a norm's
+square root, GELU's Erf or Tanh) and grown to the tensor it reads and the one it gives back. Nothing
+here decides figures: the reader (onnx_source) makes each block one layer and keeps that layer only
+when it gives exactly the file's figures and shape, so a block read wrongly is counted, never
+misreported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from archcalc.values import value
+
+if TYPE_CHECKING:
+    from onnx import NodeProto
+
+MOVES = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity", "Dropout"}
+"""Operators that move or relabel values and compute nothing."""
+
+ATTENTION_OPERATORS = MOVES | {"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Softmax", "Gather", "Slice", "Split", "Expand", "Tile", "Cast", "Where", "Concat"}
+"""What an exported attention is made of: projections, heads split and joined, scores scaled, masked and normalised."""
+
+SCORE_PATH = MOVES | {"Softmax", "Mul", "Div", "Add", "Sub", "Where", "Cast"}
+"""Between the scores and the product that weighs the values: scaling, a mask, the softmax."""
+
+RECURRENT = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
+
+POINTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Neg", "Erf", "Tanh"}
+"""Element-wise arithmetic GELU is written in, with literals (0.5, √2, 0.044715)."""
+
+MAX_BLOCK_NODES = 1024
+"""The most nodes a block holds, and the most steps any search for one takes: an exported attention is
+a few dozen nodes, so a file built to make the search slow costs it little."""
+
+Dims = tuple[int, ...]
+
+
+@value
+class Constants:
+    """What the reader tells of constant inputs."""
+
+    scalar: Callable[[str], float | None]  # a stored single value
+    literal: Callable[[str], bool]  # computed from single values alone: no table
+    reduced_axes: Callable[[NodeProto, int], tuple[int, ...] | None]  # the axes a Reduce node reduces
+
+
+@value
+class Block:
+    """Nodes that are together one layer, from the tensor `start` to the tensor `end`."""
+
+    kind: str  # attention, lstm, gru, rnn, layernorm, rmsnorm, gelu
+    nodes: tuple[NodeProto, ...]  # in the graph's order
+    start: str
+    end: str
+    scores: NodeProto | None = None  # attention: the product of queries and keys
+    layers: tuple[NodeProto, ...] = ()  # recurrent: the node of each stacked layer
+    sequences: bool = True  # recurrent: every step, or (False) the last step alone
+
+
+def find_blocks(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> list[Block]:
+    """The blocks of a graph whose `nodes` come in an order where each follows what it reads; `data`
+    names the activations the output is computed from."""
+    finder = _Finder(nodes, data, shapes, graph_output, constants)
+    blocks: list[Block] = []
+    taken: set[int] = set()
+    for block in [*finder.recurrent_blocks(), *finder.attention_blocks(), *finder.norm_blocks(), *finder.gelu_blocks()]:
+        members = {id(node) for node in block.nodes}
+        if members & taken:
+            continue  # blocks never share a node: the first found keeps it
+        taken |= members
+        blocks.append(block)
+    return blocks
+
+
+class _Finder:
+    def __init__(self, nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> None:
+        self.data = data
+        self.shapes = shapes
+        self.graph_output = graph_output
+        self.constants = constants
+        # the operations on activations (a Shape node reads one but makes a constant)
+        self.nodes = [node for node in nodes if any(name in data for name in node.input) and any(name in data for name in node.output)]
+        self.order = {id(node): index for index, node in enumerate(self.nodes)}
+        self.producer: dict[str, NodeProto] = {name: node for node in self.nodes for name in node.output if name in data}
+        self.consumers: dict[str, list[NodeProto]] = {}
+        for node in self.nodes:
+            for name in dict.fromkeys(self.inputs(node)):
+                self.consumers.setdefault(name, []).append(node)
+        self.dominator: dict[str, str] = {}
+        self.depth: dict[str, int] = {}
+
+    def inputs(self, node: NodeProto) -> list[str]:
+        return [name for name in node.input if name in self.data]
+
+    def only_reader(self, tensor: str) -> NodeProto | None:
+        readers = self.consumers.get(tensor, [])
+        return readers[0] if len(readers) == 1 and tensor != self.graph_output else None
+
+    def dims(self, tensor: str) -> Dims | None:
+        return self.shapes.get(tensor)
+
+    # attention
+
+    def attention_blocks(self) -> Iterator[Block]:
+        for weighted in self.nodes:
+            if weighted.op_type == "MatMul" and len(self.inputs(weighted)) == 2:
+                scores = self.scores_before(weighted)
+                block = self.attention(scores, weighted) if scores is not None else None
+                if block is not None:
+                    yield block
+
+    def scores_before(self, weighted: NodeProto) -> NodeProto | None:
+        """The product of queries and keys whose softmax `weighted` multiplies with the values."""
+        tensor, softmax = weighted.input[0], False
+        for _ in range(MAX_BLOCK_NODES):
+            node = self.producer.get(tensor)
+            if node is None:
+                return None
+            if node.op_type == "MatMul" and len(self.inputs(node)) == 2:
+                return node if softmax else None
+            if node.op_type not in SCORE_PATH or len(self.inputs(node)) != 1:
+                return None
+            softmax = softmax or node.op_type == "Softmax"
+            tensor = self.inputs(node)[0]
+        return None
+
+    def attention(self, scores: NodeProto, weighted: NodeProto) -> Block | None:
+        score_dims = self.dims(scores.output[0])
+        if score_dims is None or len(score_dims) < 2:
+            return None
+        end = self.attention_end(weighted, score_dims[-2])
+        if end is None:
+            return None
+        start = self.common_dominator([*self.inputs(scores), *self.inputs(weighted)])
+        for _ in range(MAX_BLOCK_NODES):  # back through a fused projection to the sequence it read
+            if start is None or self.dims(start) == self.dims(end):
+                break
+            node = self.producer.get(start)
+            start = self.inputs(node)[0] if node is not None and node.op_type in ATTENTION_OPERATORS and len(self.inputs(node)) == 1 else None
+        if start is None:
+            return None
+        nodes = self.between(start, end)
+        if nodes is None or any(node.op_type not in ATTENTION_OPERATORS for node in nodes):
+            return None
+        if [node for node in nodes if node.op_type == "MatMul" and len(self.inputs(node)) == 2] != [scores, weighted]:
+            return None
+        return Block("attention", tuple(nodes), start, end, scores=scores)
+
+    def attention_end(self, weighted: NodeProto, queries: int) -> str | None:
+        """After the weighted sum: the heads joined, the output projection (and its bias), back to [1, N, D]."""
+        tensor, projected = weighted.output[0], False
+        for _ in range(MAX_BLOCK_NODES):
+            reader = self.only_reader(tensor)
+            dims = self.dims(tensor)
+            bias_next = reader is not None and reader.op_type == "Add" and len(self.inputs(reader)) == 1
+            if projected and dims is not None and len(dims) == 3 and dims[:2] == (1, queries) and not bias_next:
+                return str(tensor)
+            if reader is None or len(self.inputs(reader)) != 1:
+                return None
+            if reader.op_type in ("MatMul", "Gemm"):
+                if projected:
+                    return None
+                projected = True
+            elif reader.op_type != "Add" and reader.op_type not in MOVES:
+                return None
+            tensor = next(name for name in reader.output if name in self.data)
+        return None
+
+    def common_dominator(self, tensors: list[str]) -> str | None:
+        """The last tensor every path from the model's input to all of `tensors` passes through."""
+        found: str | None = tensors[0]
+        for tensor in tensors[1:]:
+            found = self.meet(found, tensor) if found is not None else None
+        return found
+
+    def meet(self, first: str, second: str) -> str | None:
+        """The nearest tensor that dominates both; None when it is further than a block reaches."""
+        for _ in range(2 * MAX_BLOCK_NODES):
+            if first == second:
+                return first
+            first_depth, second_depth = self.dominated(first), self.dominated(second)
+            if first_depth >= second_depth:
+                first = self.dominator.get(first, "")
+            if second_depth >= first_depth:
+                second = self.dominator.get(second, "")
+            if not first or not second:
+                return None
+        return None
+
+    def dominated(self, tensor: str) -> int:
+        """The tensor's depth in the dominator tree (the input is 0), its immediate dominator recorded."""
+        if tensor in self.depth:
+            return self.depth[tensor]
+        pending = [tensor]
+        while pending:  # without recursion: a deep model would overflow Python's stack
+            current = pending[-1]
+            node = self.producer.get(current)
+            inputs = self.inputs(node) if node is not None else []
+            missing = [name for name in inputs if name not in self.depth]
+            if missing:
+                pending.extend(missing)
+                continue
+            pending.pop()
+            if current in self.depth:
+                continue
+            if not inputs:
+                self.depth[current] = 0
+                continue
+            meeting: str | None = inputs[0]
+            for name in inputs[1:]:
+                meeting = self.meet(meeting, name) if meeting is not None else None
+            if meeting is None:
+                self.depth[current] = 0
+                continue
+            self.dominator[current] = meeting
+            self.depth[current] = self.depth[meeting] + 1
+        return self.depth[tensor]
+
+    def between(self, start: str, end: str) -> list[NodeProto] | None:
+        """The nodes `end` is computed from, back to `start`, in the graph's order; None unless they read
+        nothing else and nothing else reads them."""
+        found: dict[int, NodeProto] = {}
+        pending = [end]
+        while pending:
+            tensor = pending.pop()
+            if tensor == start:
+                continue
+            node = self.producer.get(tensor)
+            if node is None:
+                return None  # reached the model's input without passing `start`
+            if id(node) in found:
+                continue
+            found[id(node)] = node
+            if len(found) > MAX_BLOCK_NODES:
+                return None
+            pending.extend(self.inputs(node))
+        nodes = sorted(found.values(), key=lambda node: self.order[id(node)])
+        inside = {id(node) for node in nodes}
+        for node in nodes:
+            for name in node.output:
+                read_outside = name == self.graph_output or any(id(reader) not in inside for reader in self.consumers.get(name, []))
+                if name and name != end and name in self.data and read_outside:
+                    return None
+        return nodes
+
+    # recurrent layers
+
+    def recurrent_blocks(self) -> Iterator[Block]:
+        stacked: set[int] = set()
+        for node in self.nodes:
+            if node.op_type in RECURRENT and id(node) not in stacked:
+                block = self.recurrent(node)
+                if block is not None:
+                    stacked.update(id(layer) for layer in block.layers)
+                    yield block
+
+    def recurrent(self, first: NodeProto) -> Block | None:
+        """A recurrent node, the transpose to time-major before it, the stacked layers after it, back to
+        [1, N, H·dirs] (or its last step, [1, H·dirs])."""
+        nodes: list[NodeProto] = []
+        start = first.input[0]
+        source = self.dims(start)
+        if source is None or len(source) != 3:
+            return None
+        if not _attribute(first, "layout", 0):  # time-major [N, 1, I]: the exporter transposed [1, N, I]
+            before = self.producer.get(start)
+            if before is None or before.op_type != "Transpose" or _ints(before, "perm") != (1, 0, 2) or self.only_reader(start) is not first:
+                return None
+            nodes.append(before)
+            start = before.input[0]
+        steps = self.dims(start)
+        if steps is None or len(steps) != 3 or steps[0] != 1:
+            return None
+        layers = [first]
+        tensor = self.recurrent_output(first)
+        for _ in range(MAX_BLOCK_NODES):
+            if tensor is None:
+                return None
+            dims = self.dims(tensor)
+            reader = self.only_reader(tensor)
+            if dims is not None and len(dims) == 3 and dims[:2] == (1, steps[1]):
+                last = self.last_step(reader, steps[1]) if reader is not None else None
+                members = [*nodes, *layers] + ([last] if last is not None else [])
+                end = last.output[0] if last is not None else tensor
+                ordered = self.between(start, end)
+                if ordered is None or {id(node) for node in members} - {id(node) for node in ordered}:
+                    return None
+                return Block(RECURRENT[first.op_type], tuple(ordered), start, end, layers=tuple(layers), sequences=last is None)
+            if reader is None:
+                return None
+            if reader.op_type == first.op_type and reader.input[0] == tensor:
+                layers.append(reader)
+                tensor = self.recurrent_output(reader)
+            elif reader.op_type in MOVES and len(self.inputs(reader)) == 1:
+                tensor = reader.output[0]
+            else:
+                return None
+        return None
+
+    def recurrent_output(self, node: NodeProto) -> str | None:
+        """The output of every step; the final states (Y_h, Y_c) must not be read elsewhere."""
+        if not node.output or not node.output[0] or any(self.consumers.get(name) for name in node.output[1:] if name):
+            return None
+        return str(node.output[0])
+
+    def last_step(self, reader: NodeProto, steps: int) -> NodeProto | None:
+        """`y[:, -1]`: a Gather on the steps' axis of the last index."""
+        if reader.op_type != "Gather" or _attribute(reader, "axis", 0) != 1 or len(reader.input) != 2 or reader.input[1] in self.data:
+            return None
+        index = self.constants.scalar(reader.input[1])
+        dims = self.dims(reader.output[0])
+        return reader if index in (-1, steps - 1) and dims is not None and len(dims) == 2 else None
+
+    # norms and GELU written out in arithmetic
+
+    def norm_blocks(self) -> Iterator[Block]:
+        for root in self.nodes:
+            if root.op_type == "Sqrt":
+                block = self.norm(root)
+                if block is not None:
+                    yield block
+
+    def norm(self, root: NodeProto) -> Block | None:
+        """(x − mean(x)) / √(mean((x − mean(x))²) + ε) · γ + β, a layer norm; x / √(mean(x²) + ε) · γ, an RMS norm."""
+        epsilon = self.producer.get(root.input[0])
+        variance = self.producer.get(self.operand(epsilon, "Add") or "")
+        if variance is None or not self.last_axis_mean(variance):
+            return None
+        square = self.producer.get(variance.input[0])
+        if square is None:
+            return None
+        if (square.op_type == "Pow" and len(self.inputs(square)) == 1 and self.constants.scalar(square.input[1]) == 2) or (
+            square.op_type == "Mul" and square.input[0] == square.input[1]
+        ):
+            centred = square.input[0]
+        else:
+            return None
+        subtract = self.producer.get(centred)
+        layer_norm = subtract is not None and subtract.op_type == "Sub" and self.is_mean_of(subtract.input[1], subtract.input[0])
+        start = subtract.input[0] if layer_norm and subtract is not None else centred
+        normalised = self.divided(centred, root.output[0])
+        if normalised is None:
+            return None
+        end = self.scaled(normalised, shift=layer_norm)
+        nodes = self.between(start, end) if end is not None else None
+        if nodes is None or self.dims(start) != self.dims(end or ""):
+            return None
+        return Block("layernorm" if layer_norm else "rmsnorm", tuple(nodes), start, end or "")
+
+    def operand(self, node: NodeProto | None, op: str) -> str | None:
+        """The activation `node` (an `op` with a literal) reads."""
+        if node is None or node.op_type != op or len(self.inputs(node)) != 1:
+            return None
+        other = next(name for name in node.input if name not in self.data)
+        return self.inputs(node)[0] if self.constants.literal(other) else None
+
+    def last_axis_mean(self, node: NodeProto) -> bool:
+        dims = self.dims(node.input[0]) if node.input else None
+        return node.op_type == "ReduceMean" and dims is not None and self.constants.reduced_axes(node, len(dims)) == (len(dims) - 1,)
+
+    def is_mean_of(self, mean: str, tensor: str) -> bool:
+        node = self.producer.get(mean)
+        return node is not None and self.last_axis_mean(node) and node.input[0] == tensor
+
+    def divided(self, centred: str, root: str) -> str | None:
+        """`centred / root`, or `centred · (1 / root)`."""
+        reader = self.only_reader(root)
+        if reader is not None and reader.op_type == "Div" and list(reader.input) == [centred, root]:
+            return str(reader.output[0])
+        if reader is not None and reader.op_type in ("Reciprocal", "Div") and self.inputs(reader) == [root]:
+            if reader.op_type == "Div" and self.constants.scalar(reader.input[0]) != 1:
+                return None
+            product = self.only_reader(reader.output[0])
+            if product is not None and product.op_type == "Mul" and set(product.input) == {centred, reader.output[0]}:
+                return str(product.output[0])
+        return None
+
+    def scaled(self, normalised: str, shift: bool) -> str | None:
+        """· γ, then + β when the norm has a shift."""
+        scale = self.only_reader(normalised)
+        if scale is None or scale.op_type != "Mul" or len(self.inputs(scale)) != 1:
+            return None
+        end = str(scale.output[0])
+        bias = self.only_reader(end)
+        if shift and bias is not None and bias.op_type == "Add" and len(self.inputs(bias)) == 1:
+            end = str(bias.output[0])
+        return end
+
+    def gelu_blocks(self) -> Iterator[Block]:
+        for core in self.nodes:
+            if core.op_type in ("Erf", "Tanh"):
+                block = self.gelu(core)
+                if block is not None:
+                    yield block
+
+    def gelu(self, core: NodeProto) -> Block | None:
+        """x·½(1 + erf(x/√2)), or x·½(1 + tanh(√(2/π)(x + 0.044715x³))): literals and x alone."""
+        end = str(core.output[0])
+        for _ in range(MAX_BLOCK_NODES):  # on to the product with x and its halving
+            reader = self.only_reader(end)
+            if reader is None or not self.pointwise(reader) or reader.op_type in ("Erf", "Tanh"):
+                break
+            end = str(reader.output[0])
+        start = str(core.input[0])
+        for _ in range(MAX_BLOCK_NODES):  # back, tensor by tensor, to the nearest x it is all computed from
+            node = self.producer.get(start)
+            if node is None or not self.pointwise(node):
+                return None
+            self.dominated(start)
+            start = self.dominator.get(start, "")
+            nodes = self.between(start, end) if start else None
+            if nodes is not None and self.dims(start) == self.dims(end) and all(self.pointwise(node) for node in nodes):
+                cores = [node for node in nodes if node.op_type in ("Erf", "Tanh")]
+                if cores == [core] and any(start in node.input for node in nodes if node.op_type == "Mul"):
+                    return Block("gelu", tuple(nodes), start, end)
+        return None
+
+    def pointwise(self, node: NodeProto) -> bool:
+        """Element-wise arithmetic of activations and literals."""
+        return node.op_type in POINTWISE and all(name in self.data or self.constants.literal(name) for name in node.input if name)
+
+
+def _attribute(node: NodeProto, name: str, default: int) -> int:
+    for attribute in node.attribute:
+        if attribute.name == name:
+            return int(attribute.i)
+    return default
+
+
+def _ints(node: NodeProto, name: str) -> tuple[int, ...] | None:
+    for attribute in node.attribute:
+        if attribute.name == name:
+            return tuple(int(item) for item in attribute.ints)
+    return None

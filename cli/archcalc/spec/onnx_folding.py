@@ -1,0 +1,293 @@
+"""Shapes ONNX's own inference leaves unknown, found by folding the graph's shape computations.
+
+An exporter often computes a Reshape's or an Expand's target from a tensor's shape at run time
+(`Shape`, `Gather`, `Concat`, `Where`...): torch.onnx's TorchScript exporter does so inside
+nn.MultiheadAttention, in ways ONNX's data propagation does not follow. With the input's shape fixed,
+those computations are constants: they are worked out here, on small integer tensors, with a fixed set
+of operators written below (nothing in the file is executed), and given back to ONNX's inference as
+constants until every shape is known or nothing more folds. Only shape arithmetic is folded: integer
+and boolean tensors of at most MAX_FOLDED_VALUES values, and single numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
+
+MAX_FOLDED_VALUES = 4096
+"""The most values a folded tensor may hold: a shape, an index list or a mask of a few dims, never data."""
+
+Shapes = dict[str, tuple[int, ...]]
+Values = dict[str, np.ndarray]
+
+
+def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
+    """Every tensor's shape that ONNX's inference gives, with the graph's shape computations folded
+    where it cannot follow them. `nodes` are the graph's nodes in an order where each comes after what
+    it reads. Inference errors propagate (onnx.shape_inference.InferenceError or a C++ error)."""
+    shapes = _infer(model)
+    if all(_known(name, shapes) for node in nodes for name in node.output):
+        return shapes
+    light = _shape_only(model)  # the weights' values are not needed again: inference runs on their shapes
+    folded: Values = {}
+    for _ in range(len(nodes)):  # each round folds at least one more tensor, or stops
+        values = _folded(model, nodes, shapes)
+        if values.keys() <= folded.keys():
+            break
+        folded = values
+        shapes = _infer(_with_constants(light, folded))
+    return shapes
+
+
+def _infer(model: ModelProto) -> Shapes:
+    inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True)
+    shapes: Shapes = {}
+    graph = inferred.graph
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        tensor_type = value.type.tensor_type
+        if not tensor_type.HasField("shape"):
+            continue
+        dims = tensor_type.shape.dim
+        if all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims):
+            shapes[value.name] = tuple(dim.dim_value for dim in dims)
+    return shapes
+
+
+def _known(name: str, shapes: Shapes) -> bool:
+    return not name or name in shapes
+
+
+def _shape_only(model: ModelProto) -> ModelProto:
+    """The model with every large initializer declared as an input of its shape, without its values:
+    inference needs no more, and a copy of the weights in every round would cost their size each time."""
+    light = ModelProto()
+    light.ir_version, light.producer_name = model.ir_version, model.producer_name
+    light.opset_import.extend(model.opset_import)
+    light.functions.extend(model.functions)
+    graph = model.graph
+    inputs = {value.name for value in graph.input}
+    light.graph.name = graph.name
+    light.graph.input.extend(graph.input)
+    light.graph.output.extend(graph.output)
+    light.graph.value_info.extend(graph.value_info)
+    light.graph.node.extend(graph.node)
+    for tensor in graph.initializer:
+        if math.prod(tensor.dims) <= MAX_FOLDED_VALUES and tensor.data_location != TensorProto.EXTERNAL:
+            light.graph.initializer.append(tensor)
+        elif tensor.name not in inputs:
+            light.graph.input.append(helper.make_tensor_value_info(tensor.name, tensor.data_type, list(tensor.dims)))
+    return light
+
+
+def _with_constants(light: ModelProto, values: Values) -> ModelProto:
+    """The shape-only model with each folded node replaced by Constant nodes of its outputs."""
+    model = ModelProto()
+    model.CopyFrom(light)
+    del model.graph.node[:]
+    for node in light.graph.node:
+        outputs = [name for name in node.output if name]
+        if node.op_type != "Constant" and outputs and all(name in values for name in outputs):
+            for name in outputs:
+                model.graph.node.append(helper.make_node("Constant", [], [name], value=numpy_helper.from_array(values[name], name)))
+        else:
+            model.graph.node.append(node)
+    return model
+
+
+def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> Values:
+    """Every small integer or boolean tensor (and single number) that follows from constants and known shapes."""
+    values: Values = {}
+    for tensor in model.graph.initializer:
+        if _foldable(tensor):
+            values[tensor.name] = numpy_helper.to_array(tensor)
+    for node in nodes:
+        try:
+            outputs = _fold_node(node, values, shapes)
+        except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
+            continue  # not a computation that folds (or not one written here): left to inference
+        for name, result in zip(node.output, outputs, strict=False):
+            if name and result is not None and _small(result):
+                values[name] = result
+    return values
+
+
+def _foldable(tensor: TensorProto) -> bool:
+    """A stored tensor read as shape arithmetic: integers or booleans of a few values, or one number."""
+    if tensor.data_location == TensorProto.EXTERNAL or tensor.data_type in (TensorProto.STRING, TensorProto.UNDEFINED):
+        return False
+    size = math.prod(tensor.dims)
+    floating = tensor.data_type in (TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16)
+    return bool(size <= 1 if floating else size <= MAX_FOLDED_VALUES)
+
+
+def _small(result: np.ndarray) -> bool:
+    return bool(result.size <= MAX_FOLDED_VALUES and (result.dtype.kind in "iub" or result.size <= 1))
+
+
+def _fold_node(node: NodeProto, values: Values, shapes: Shapes) -> list[np.ndarray | None]:
+    """The node's outputs when it is shape arithmetic on known values; [] when it is not."""
+    op = node.op_type
+    attributes = {attribute.name: helper.get_attribute_value(attribute) for attribute in node.attribute}
+    if op == "Constant":
+        return [_constant(attributes)]
+    if op in ("Shape", "Size"):
+        dims = shapes.get(node.input[0])
+        if dims is None:
+            return []
+        if op == "Size":
+            return [np.array(math.prod(dims), dtype=np.int64)]
+        rank = len(dims)
+        start, end = attributes.get("start", 0), attributes.get("end", rank)
+        return [np.array(dims[slice(start, end)], dtype=np.int64)]
+    fold = FOLDERS.get(op)
+    if fold is None or any(name and name not in values for name in node.input):
+        return []
+    inputs = [values[name] if name else None for name in node.input]
+    result = fold(inputs, attributes)
+    return list(result) if isinstance(result, list) else [result]
+
+
+def _constant(attributes: dict[str, Any]) -> np.ndarray | None:
+    if "value" in attributes:
+        tensor = attributes["value"]
+        return numpy_helper.to_array(tensor) if _foldable(tensor) else None
+    if "value_int" in attributes:
+        return np.array(attributes["value_int"], dtype=np.int64)
+    if "value_ints" in attributes:
+        return np.array(attributes["value_ints"], dtype=np.int64)
+    if "value_float" in attributes:
+        return np.array(attributes["value_float"], dtype=np.float32)
+    return None
+
+
+def _bounded(shape: Iterable[int]) -> tuple[int, ...]:
+    """A shape about to be made: refused before any memory is taken when it is not shape arithmetic."""
+    dims = tuple(int(size) for size in shape)
+    if any(size < 0 for size in dims) or math.prod(dims) > MAX_FOLDED_VALUES:
+        raise ValueError("too large to be shape arithmetic")
+    return dims
+
+
+def _elementwise(function: Callable[..., np.ndarray]) -> Callable[[list[Any], dict[str, Any]], np.ndarray]:
+    def fold(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+        _bounded(np.broadcast_shapes(*(value.shape for value in inputs)))
+        with np.errstate(all="raise"):
+            return np.asarray(function(*inputs))
+
+    return fold
+
+
+def _divide(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """ONNX divides integers as C does, towards zero."""
+    if left.dtype.kind in "iu" and right.dtype.kind in "iu":
+        return np.asarray(np.sign(left) * np.sign(right) * (np.abs(left) // np.abs(right))).astype(np.result_type(left, right))
+    return np.asarray(left / right)
+
+
+def _axes(inputs: list[Any], attributes: dict[str, Any], rank: int) -> list[int]:
+    axes = inputs[1] if len(inputs) > 1 and inputs[1] is not None else attributes.get("axes")
+    return sorted(int(axis) % rank for axis in (axes if axes is not None else []))
+
+
+def _unsqueeze(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    data = inputs[0]
+    rank = data.ndim + len(inputs[1] if len(inputs) > 1 and inputs[1] is not None else attributes.get("axes", []))
+    result = data
+    for axis in _axes(inputs, attributes, rank):
+        result = np.expand_dims(result, axis)
+    return np.asarray(result)
+
+
+def _squeeze(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    data = inputs[0]
+    axes = _axes(inputs, attributes, data.ndim) if (len(inputs) > 1 and inputs[1] is not None) or "axes" in attributes else None
+    return np.asarray(np.squeeze(data, axis=tuple(axes) if axes is not None else None))
+
+
+def _reshape(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    data, target = inputs[0], [int(size) for size in inputs[1]]
+    if not attributes.get("allowzero", 0):
+        target = [data.shape[axis] if size == 0 else size for axis, size in enumerate(target)]
+    return np.asarray(data.reshape(target))
+
+
+def _slice(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    data = inputs[0]
+    if len(inputs) == 1:  # before opset 10, the bounds are attributes
+        starts, ends, axes, steps = attributes["starts"], attributes["ends"], attributes.get("axes"), None
+    else:
+        starts, ends = inputs[1], inputs[2]
+        axes = inputs[3] if len(inputs) > 3 and inputs[3] is not None else None
+        steps = inputs[4] if len(inputs) > 4 and inputs[4] is not None else None
+    axes = list(range(len(starts))) if axes is None else list(axes)
+    steps = [1] * len(starts) if steps is None else list(steps)
+    index = [slice(None)] * data.ndim
+    for axis, start, end, step in zip(axes, starts, ends, steps, strict=True):
+        size = data.shape[int(axis)]
+        first, last = (max(-size - 1, min(size, int(bound))) for bound in (start, end))
+        index[int(axis)] = slice(first, last, int(step))
+    return np.asarray(data[tuple(index)])
+
+
+def _constant_of_shape(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    value = attributes.get("value")
+    filler = numpy_helper.to_array(value).reshape(-1) if value is not None else np.zeros(1, dtype=np.float32)
+    return np.full(_bounded(inputs[0]), filler[0], dtype=filler.dtype)
+
+
+def _expand(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    data, shape = inputs
+    target = np.broadcast_shapes(data.shape, tuple(int(size) for size in shape))
+    return np.asarray(np.broadcast_to(data, _bounded(target)).copy())
+
+
+def _range(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    start, limit, delta = (value.item() for value in inputs)
+    _bounded([max(0, math.ceil((limit - start) / delta))])
+    return np.arange(start, limit, delta, dtype=inputs[0].dtype)
+
+
+def _cast(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    return np.asarray(inputs[0]).astype(helper.tensor_dtype_to_np_dtype(attributes["to"]))
+
+
+FOLDERS: dict[str, Callable[[list[Any], dict[str, Any]], np.ndarray | list[np.ndarray]]] = {
+    "Identity": lambda inputs, attributes: inputs[0],
+    "Cast": _cast,
+    "Gather": lambda inputs, attributes: np.take(inputs[0], inputs[1], axis=attributes.get("axis", 0)),
+    "Slice": _slice,
+    "Concat": lambda inputs, attributes: np.concatenate([value for value in inputs if value is not None], axis=attributes["axis"]),
+    "Unsqueeze": _unsqueeze,
+    "Squeeze": _squeeze,
+    "Reshape": _reshape,
+    "Transpose": lambda inputs, attributes: np.transpose(inputs[0], attributes.get("perm")),
+    "ConstantOfShape": _constant_of_shape,
+    "Expand": _expand,
+    "Range": _range,
+    "Add": _elementwise(np.add),
+    "Sub": _elementwise(np.subtract),
+    "Mul": _elementwise(np.multiply),
+    "Div": _elementwise(_divide),
+    "Mod": lambda inputs, attributes: _elementwise(np.fmod if attributes.get("fmod", 0) else np.mod)(inputs, attributes),
+    "Neg": _elementwise(np.negative),
+    "Abs": _elementwise(np.abs),
+    "Min": _elementwise(lambda *values: functools.reduce(np.minimum, values)),
+    "Max": _elementwise(lambda *values: functools.reduce(np.maximum, values)),
+    "Sqrt": _elementwise(np.sqrt),
+    "Floor": _elementwise(np.floor),
+    "Ceil": _elementwise(np.ceil),
+    "Equal": _elementwise(np.equal),
+    "Less": _elementwise(np.less),
+    "Greater": _elementwise(np.greater),
+    "Not": _elementwise(np.logical_not),
+    "And": _elementwise(np.logical_and),
+    "Or": _elementwise(np.logical_or),
+    "Where": _elementwise(np.where),
+}
+"""The shape arithmetic folded, by operator: what exporters write between a `Shape` and a `Reshape`."""
