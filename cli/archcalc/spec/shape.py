@@ -18,11 +18,6 @@ SHAPE_PATTERN = rf"^\s*\[?\s*{_AXIS}(?:{_SEPARATOR}{_AXIS}){{0,3}}\s*\]?\s*$"
 tests/test_schema.py holds the two to the same answers."""
 
 
-def is_number(text: str) -> bool:
-    """Plain ASCII digits: `int()` accepts other scripts' digits, which no spec means."""
-    return text.isascii() and text.isdigit()
-
-
 def read_number(text: str, origin: Origin) -> int | str:
     """A whole number by archcalc's one rule (quantities.whole_number), located when it breaks the
     rule; text that is no number at all stays text, for the caller to say what was expected."""
