@@ -8,6 +8,11 @@ compiled first, as `pip install` does, so no run pays for compiling archcalc's s
 
 Output goes to /dev/null, as in a pipe or CI, except for the row that gives archcalc a terminal (a
 pseudo-terminal 200 columns wide), where tables are in colour and Rich would wrap one wider than that.
+
+Section 6 holds archcalc to bounds on what large and hostile input may cost: 100,000 layers,
+specs of a few KB whose aliases multiply, diffs of long specs and of repeats. A bound in seconds is judged on the process's CPU time (user + system, from
+os.wait4): on a machine shared by several sessions that is what the process cost, where wall time
+also counts the time it waited for a core. Wall time is printed beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -40,12 +46,13 @@ class Run:
     best: float  # seconds
     median: float
     peak_rss: int  # bytes
+    cpu: float = 0.0  # the least CPU time (user + system) of the runs, in seconds
 
 
-def measure(command: list[str], repeats: int, terminal: bool = False) -> Run:
-    """Start `command` `repeats` times; its wall time and the largest peak RSS seen.
+def measure(command: list[str], repeats: int, terminal: bool = False, expect: int = 0) -> Run:
+    """Start `command` `repeats` times; its wall time, CPU time and the largest peak RSS seen.
     Its output goes to /dev/null, or with `terminal` to a pseudo-terminal that is read as it writes."""
-    times, peaks = [], []
+    times, peaks, cpus = [], [], []
     for _ in range(repeats):
         reader, stdout = pty.openpty() if terminal else (None, subprocess.DEVNULL)
         if reader is not None:
@@ -59,10 +66,11 @@ def measure(command: list[str], repeats: int, terminal: bool = False) -> Run:
         if reader is not None:
             os.close(stdout)
             drain.join()
-        if os.waitstatus_to_exitcode(status) != 0:
+        if os.waitstatus_to_exitcode(status) != expect:
             raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
         peaks.append(usage.ru_maxrss * 1024)  # kilobytes on Linux
-    return Run(min(times), statistics.median(times), max(peaks))
+        cpus.append(usage.ru_utime + usage.ru_stime)
+    return Run(min(times), statistics.median(times), max(peaks), min(cpus))
 
 
 def _read_until_closed(descriptor: int) -> None:
@@ -249,6 +257,8 @@ def main() -> int:
     for fmt, modules in imported.items():
         print(f"   --format {fmt:<6} {modules}")
 
+    hostile = hostile_input(max(3, repeats // 3))
+
     table, as_json = runs["show resnet50 (table)"], runs["show resnet50 --format json"]
     table_ratio, json_ratio = table.best / floor.best, as_json.best / floor_json.best
     large = runs["show 10,000-layer YAML --format json"].best
@@ -267,7 +277,69 @@ def main() -> int:
     print(f"   engine linear in layers ({linear:.2f}) and 10,000 layers under 0.5 s ({milliseconds(engine[10_000])}): {verdict(fast_engine)}")
     print(f"   peak memory under 60 MB for every spec (largest {megabytes(largest)}): {verdict(largest < 60e6)}")
     print(f"   JSON and CSV do not import rich's console or table: {verdict(lean)}")
+    for target, holds in hostile:
+        print(f"   {target}: {verdict(holds)}")
     return 0
+
+
+CONV = "  - conv: {filters: 16, kernel: 3, padding: 1}\n"
+
+
+def spec_files(folder: Path) -> dict[str, Path]:
+    """The large and hostile specs of section 6, written into `folder`."""
+    block = "[" + ", ".join(["relu"] * 400) + "]"
+    repeat = "  - repeat: {times: 9999, layers: [{conv: {filters: 4, kernel: 1, padding: 1%s}}]}\n"
+    texts = {
+        "conv10k": "input: 32x32x16\nlayers:\n" + CONV * 10_000,
+        "conv10k_changed": "input: 32x32x16\nlayers:\n" + CONV * 5_000 + CONV.replace("}", ", bias: false}") + CONV * 4_999,
+        "conv100k": "input: 32x32x16\nlayers:\n" + CONV * 100_000,
+        "relu100k": "input: 32x32x16\nlayers:\n" + "  - relu\n" * 100_000,
+        "relu400k": "input: 32x32x16\nlayers:\n" + "  - relu\n" * 400_000,
+        # 470 aliases of a 400-layer block in 10 KB (issue 17's, refused), and the most aliases of it accepted
+        "aliases_bomb": "input: 32x32x16\nlayers:\n  - block: &b " + block + "\n" + "  - block: *b\n" * 470,
+        "aliases_most": "input: 32x32x16\nlayers:\n  - block: &b " + block + "\n" + "  - block: *b\n" * 62,
+        "five_repeats": "input: 4x4x4\nlayers:\n" + (repeat % "") * 5,
+        "five_repeats_changed": "input: 4x4x4\nlayers:\n" + (repeat % "") * 2 + (repeat % ", bias: false") + (repeat % "") * 2,
+    }
+    paths = {}
+    for name, text in texts.items():
+        paths[name] = folder / f"{name}.yaml"
+        paths[name].write_text(text)
+    return paths
+
+
+def hostile_input(repeats: int) -> list[tuple[str, bool]]:
+    """Section 6: whole processes on large and hostile specs, against issue 17's bounds."""
+    print(f"\n6. Large and hostile input, whole process (best of {repeats}; CPU time judged, wall time beside it)")
+    with tempfile.TemporaryDirectory() as folder:
+        paths = spec_files(Path(folder))
+        size = {name: path.stat().st_size for name, path in paths.items()}
+
+        def run(label: str, arguments: list[str], expect: int = 0) -> Run:
+            result = measure([*ARCHCALC, *arguments], repeats, expect=expect)
+            print(f"   {label:<62} cpu {result.cpu:5.2f} s  wall {result.best:5.2f} s  {megabytes(result.peak_rss):>9}")
+            return result
+
+        hundred = run("show 100,000 convs --format json (4.7 MB)", ["show", str(paths["conv100k"]), "--format", "json"])
+        relus = run("show 100,000 relu --format json", ["show", str(paths["relu100k"]), "--format", "json"])
+        refused = run("show 400,000 relu (refused: more than 100,000 layers)", ["show", str(paths["relu400k"])], expect=2)
+        bomb = run(f"show {size['aliases_bomb'] / 1000:.1f} KB of 470 aliases (refused)", ["show", str(paths["aliases_bomb"]), "-f", "json"], expect=2)
+        most = run(f"show {size['aliases_most'] / 1000:.1f} KB of 62 aliases (24,862 values copied)", ["show", str(paths["aliases_most"]), "-f", "json"])
+        diff = run("diff of two 10,000-conv specs", ["diff", str(paths["conv10k"]), str(paths["conv10k_changed"])])
+        five, changed = str(paths["five_repeats"]), str(paths["five_repeats_changed"])
+        repeats_table = run(f"diff of five repeat: {{times: 9999}} ({size['five_repeats']} B) --depth 5", ["diff", five, changed, "--depth", "5"])
+        repeats_json = run("the same, --all --format json", ["diff", five, changed, "-d", "5", "-a", "-f", "json"])
+        print(f"   peak RSS per layer at 100,000: convs {hundred.peak_rss / 100_000:,.0f} bytes, relu {relus.peak_rss / 100_000:,.0f} bytes")
+        small_cpu, small_rss = max(bomb.cpu, most.cpu), max(bomb.peak_rss, most.peak_rss)
+        repeats_cpu = max(repeats_table.cpu, repeats_json.cpu)
+        return [
+            (f"100,000 convs within 3 s and 300 MB ({hundred.cpu:.2f} s, {megabytes(hundred.peak_rss)})", hundred.cpu <= 3 and hundred.peak_rss <= 300e6),
+            (f"100,000 relu within 3 s and 300 MB ({relus.cpu:.2f} s, {megabytes(relus.peak_rss)})", relus.cpu <= 3 and relus.peak_rss <= 300e6),
+            (f"a 10 KB spec within 1 s and 200 MB whatever its aliases ({small_cpu:.2f} s, {megabytes(small_rss)})", small_cpu <= 1 and small_rss <= 200e6),
+            (f"400,000 layers refused within 3 s ({refused.cpu:.2f} s)", refused.cpu <= 3),
+            (f"diff of two 10,000-layer specs within 2 s ({diff.cpu:.2f} s)", diff.cpu <= 2),
+            (f"diff --depth 5 of the five-repeat spec within 5 s ({repeats_cpu:.2f} s)", repeats_cpu <= 5),
+        ]
 
 
 if __name__ == "__main__":

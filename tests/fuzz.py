@@ -1,7 +1,11 @@
-"""Fuzzing: random and mutated YAML through the loader, the engine and every renderer.
+"""Fuzzing: random and mutated YAML through the loader, the engine and every renderer; random file
+trees through globs and directory scans; every output through broken, closed and narrow streams.
 
-The only outcomes allowed are a result or an ArchcalcError (which the CLI turns into exit 2).
-tests/test_fuzz.py runs a bounded, seeded batch; for a long run by hand:
+The only outcomes allowed are a result or an ArchcalcError (which the CLI turns into exit 2), and:
+no output line that a spec's text could have started (a GitHub `::` command), no error message of
+more than one line; a glob or scan that ends promptly and names each regular file once; a stream
+that fails ending in exit 2 or 141. tests/test_fuzz.py runs a bounded, seeded batch; for a long run
+by hand:
 
     .venv/bin/python -m tests.fuzz --seconds 600 --seed 1
 
@@ -11,13 +15,19 @@ It prints each crashing input and exits 1 if there was one.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import random
+import shutil
 import sys
+import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import typer
 import yaml
 
 from archcalc.engine import analyze
@@ -43,6 +53,7 @@ from archcalc.render import (
 )
 from archcalc.spec import load_text
 from archcalc.spec.document import SPEC_KEYS
+from archcalc.spec.sources import expand_argument
 from tests.random_specs import random_spec
 
 ARCHSPECS = Path(__file__).resolve().parent.parent / "archspecs"
@@ -154,7 +165,16 @@ UNICODE = [
     ":",
     "- ",
     "? ",
+    "\x1b[31m",
+    "\x07",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\n::error::injected\n",
+    "\r\n::warning file=x::injected",
 ]
+COMMANDS = ["\n::error::x", "\r::warning::x", "\u2028::notice::x", "\x1b]8;;x\x07", "\u202e", "\x00"]
 
 
 def seed_texts() -> list[str]:
@@ -239,6 +259,18 @@ def _truncate(text: str, rng: random.Random) -> str:
     return text[: rng.randrange(len(text) + 1)]
 
 
+def _inject_command(text: str, rng: random.Random) -> str:
+    """A spec name, layer name, description or key that tries to start a line of output."""
+    payload = yaml.safe_dump(rng.choice(["net", "c", "k"]) + rng.choice(COMMANDS), allow_unicode=True).strip().removesuffix("...").strip()
+    spots = ["name: ", "description: ", "- conv: {name: ", "budget: {"]
+    where = rng.choice(spots)
+    if where.endswith("{name: ") and where in text:
+        return text.replace(where, f"{where}{payload}, ", 1)
+    if where == "budget: {":
+        return text + f"\nbudget: {{{payload}: 1}}\n"
+    return f"{where}{payload}\n" + "\n".join(line for line in text.splitlines() if not line.startswith(where.strip()))
+
+
 def _nest(text: str, rng: random.Random) -> str:
     depth = rng.choice([5, 50, 200])
     return text.replace("relu", "[" * depth + "relu" + "]" * depth, 1) if "relu" in text else text + "\n" + "- " * depth
@@ -246,6 +278,7 @@ def _nest(text: str, rng: random.Random) -> str:
 
 MUTATORS: list[Callable[[str, random.Random], str]] = [
     _replace_number, _replace_number, _insert_character, _delete_line, _duplicate_line, _reindent, _swap_word, _swap_word, _inject_yaml, _truncate, _nest,
+    _inject_command, _inject_command,
 ]  # fmt: skip
 
 
@@ -279,45 +312,184 @@ def random_document(rng: random.Random) -> str:
     return yaml.safe_dump(document, allow_unicode=True)
 
 
+class Injected(AssertionError):
+    """An output line a spec's text could have started, or an error message of more than one line."""
+
+
+def clean(text: str, github: bool = False) -> str:
+    """`text` if no line of it is a workflow command a spec could have written; else raise Injected.
+    Under --format github archcalc writes its own `::error file=` and `::notice` lines."""
+    for line in text.splitlines():
+        ours = github and line.startswith(("::error file=", "::error title=", "::notice title=archcalc")) and "%0A" not in line
+        if line.startswith("::") and not ours:
+            raise Injected(f"an output line starts with '::': {line!r}")
+    return text
+
+
 def exercise(text: str) -> str:
     """Load, compute and render one input every way archcalc can. 'ok' or 'refused'; anything
     other than an ArchcalcError propagates: that is a crash."""
     try:
         report = analyze(load_text(text, "<fuzz>", "fuzz"))
-    except ArchcalcError:
+    except ArchcalcError as error:
+        if len(error.message.splitlines()) != 1 or error.message != error.message.strip():
+            raise Injected(f"a message of more than one line: {error.message!r}") from None
         return "refused"
     pipe = Terminal()  # tables in plain text
     window = Terminal(color=True, width=100)  # tables drawn by Rich
     everything = ShowOptions(depth=5, explain=True)
     analysis = analysis_of(report, Request(receptive_field=True, memory=DType.BFLOAT16, sharing=True))
     for output_format, terminal in [*((output_format, pipe) for output_format in OutputFormat), (OutputFormat.TABLE, window)]:
-        render_show(analysis, output_format, terminal, everything)
-        render_compare([report, report], output_format, terminal)
-        render_diff(diff_reports(report, report, depth=2), output_format, terminal, show_all=True)
-        render_sharing(analysis, output_format, terminal)
+        clean(render_show(analysis, output_format, terminal, everything))
+        clean(render_compare([report, report], output_format, terminal))
+        clean(render_diff(diff_reports(report, report, depth=2), output_format, terminal, show_all=True))
+        clean(render_sharing(analysis, output_format, terminal))
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]
     for check_format in CheckFormat:
-        render_check([check_spec(report, limits, None)], check_format, pipe)
+        clean(render_check([check_spec(report, limits, None, budget_required=True)], check_format, pipe), github=check_format is CheckFormat.GITHUB)
     if len(report.input_shape) >= 2 or reads_token_ids(report.spec):
         for terminal in (pipe, window):
-            render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params")
+            clean(render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params"))
     return "ok"
+
+
+GLOB_PIECES = ["*", "**", "**", "?", "[ab]", "[!a]", "a", "b", "sub", ".hidden", "*.yaml", "*.yaml", "*.YAML", "*.yml", "*.y?ml", "x*", "*"]
+
+
+def random_tree(root: Path, rng: random.Random) -> None:
+    """Folders, specs with suffixes in any case, hidden entries, links up, across and broken, FIFOs."""
+    root.mkdir()
+    folders = [root]
+    for _ in range(rng.randint(0, 6)):
+        folder = rng.choice(folders) / rng.choice(["a", "b", "sub", ".hidden", "c d", "é"])
+        with contextlib.suppress(OSError):  # the name is a link already
+            folder.mkdir(exist_ok=True)
+            folders.append(folder)
+    for _ in range(rng.randint(1, 12)):
+        place = rng.choice(folders) / (rng.choice(["a", "b", "x", ".h", "MODEL"]) + rng.choice([".yaml", ".yaml", ".YAML", ".yml", ".Yml", ".txt", ""]))
+        if os.path.lexists(place):
+            continue  # writing into a FIFO made earlier would wait for a reader
+        roll = rng.random()
+        with contextlib.suppress(OSError):  # a link that leads nowhere writable
+            if roll < 0.6:
+                place.write_text("input: 4\nlayers: [relu]\n")
+            elif roll < 0.75:
+                os.mkfifo(place)
+            elif roll < 0.9:
+                place.symlink_to(rng.choice(["..", ".", "../..", "missing", str(rng.choice(folders))]))
+            else:
+                place.mkdir()
+
+
+def random_glob(rng: random.Random) -> str:
+    """Folders and wildcards, most often ending in a spec's suffix."""
+    pieces = [rng.choice(GLOB_PIECES) for _ in range(rng.randint(0, 3))]
+    pieces.append(rng.choice(["*.yaml", "*.yml", "*", "*.YAML", rng.choice(GLOB_PIECES)]))
+    return "/".join(pieces) if rng.random() < 0.8 else "".join(pieces)
+
+
+def exercise_glob(rng: random.Random) -> str:
+    """A random tree, then a random glob or a folder through expand_argument: it must end within
+    a few seconds and name only regular files, each once. 'globbed' or 'refused'."""
+    with tempfile.TemporaryDirectory() as folder, _working_directory(folder):
+        random_tree(Path("tree"), rng)
+        argument = "tree" if rng.random() < 0.3 else "tree/" + random_glob(rng)
+        started = time.monotonic()
+        try:
+            expansion = expand_argument(argument)
+        except ArchcalcError:
+            return "refused"
+        finally:
+            if time.monotonic() - started > 5:
+                raise AssertionError(f"expanding {argument!r} took {time.monotonic() - started:.1f} s")
+        if expansion.specs == (argument,) and not os.path.isdir(argument):
+            return "globbed"  # no wildcard: a file name, passed on as written
+        real = [os.path.realpath(path) for path in expansion.specs]
+        if not all(os.path.isfile(path) and not os.path.islink(path) for path in real):
+            raise AssertionError(f"{argument!r} named something that is not a regular file: {expansion.specs}")
+        if len(set(expansion.specs)) != len(expansion.specs):
+            raise AssertionError(f"{argument!r} named a file twice: {expansion.specs}")
+        for skipped in expansion.skipped:
+            clean(skipped.path + skipped.reason)
+        shutil.rmtree("tree", ignore_errors=True)
+    return "globbed"
+
+
+@contextlib.contextmanager
+def _working_directory(folder: str) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+class _Failing(io.StringIO):
+    """A standard output that fails as a closed pipe or a full disk does."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__()
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+
+def exercise_stream(text: str, rng: random.Random) -> str:
+    """The input's table (or its error, or the text itself) written by app.emit to a standard output
+    that is closed, broken, full, or cannot encode it: written, or exit 2 or 141 with at most one
+    line on standard error; never another exception. 'streamed'."""
+    from archcalc.app import emit
+
+    encoding = rng.choice(["ascii", "latin-1", "cp1252", "utf-8"])
+    try:
+        output = render_show(analysis_of(analyze(load_text(text, "<fuzz>", "fuzz"))), OutputFormat.TABLE, Terminal(encoding=encoding), ShowOptions())
+    except ArchcalcError as error:
+        output = error.message + "\n" + text
+    narrow = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    stream = rng.choice([None, _Failing(BrokenPipeError(32, "Broken pipe")), _Failing(OSError(28, "No space left on device")), narrow])
+    errors = io.StringIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = stream, errors
+    try:
+        emit(output)
+    except typer.Exit as exited:
+        if exited.exit_code not in (2, 141):
+            raise AssertionError(f"emit exited {exited.exit_code}") from None
+        if len(errors.getvalue().splitlines()) > 1:
+            raise AssertionError(f"more than one line on standard error: {errors.getvalue()!r}") from None
+    finally:
+        sys.stdout, sys.stderr = saved
+    if stream is narrow:
+        narrow.flush()
+        written = narrow.buffer
+        assert isinstance(written, io.BytesIO)
+        written.getvalue().decode(encoding)
+    return "streamed"
 
 
 def run(seed: int, count: int | None = None, seconds: float | None = None) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Fuzz until `count` inputs or `seconds` have passed; (outcome counts, crashes with tracebacks)."""
     rng = random.Random(seed)
     seeds = seed_texts()
-    outcomes = {"ok": 0, "refused": 0}
+    outcomes = {"ok": 0, "refused": 0, "globbed": 0, "glob refused": 0, "streamed": 0}
     crashes: list[tuple[str, str]] = []
     deadline = None if seconds is None else time.monotonic() + seconds
     done = 0
     while (count is None or done < count) and (deadline is None or time.monotonic() < deadline):
+        roll = rng.random()
         text = random_document(rng) if rng.random() < 0.25 else mutate(rng.choice(seeds), rng)
         try:
-            outcomes[exercise(text)] += 1
+            if roll < 0.1:
+                result = exercise_glob(rng)
+                outcomes["globbed" if result == "globbed" else "glob refused"] += 1
+            elif roll < 0.2:
+                outcomes[exercise_stream(text, rng)] += 1
+            else:
+                outcomes[exercise(text)] += 1
         except Exception:
-            crashes.append((text, traceback.format_exc()))
+            crashes.append((text if roll >= 0.1 else f"(a glob, seed {seed}, input {done})", traceback.format_exc()))
         done += 1
     return outcomes, crashes
 
@@ -330,7 +502,11 @@ def main() -> int:
     outcomes, crashes = run(arguments.seed, seconds=arguments.seconds)
     for text, trace in crashes:
         print(f"--- crash on:\n{text}\n{trace}")
-    print(f"{sum(outcomes.values()) + len(crashes)} inputs: {outcomes['ok']} computed, {outcomes['refused']} refused with an error, {len(crashes)} crashed")
+    print(
+        f"{sum(outcomes.values()) + len(crashes)} inputs: {outcomes['ok']} computed, {outcomes['refused']} refused with an error, "
+        f"{outcomes['globbed'] + outcomes['glob refused']} file trees globbed ({outcomes['glob refused']} naming nothing), "
+        f"{outcomes['streamed']} outputs through failing or narrow streams; {len(crashes)} crashed"
+    )
     return 1 if crashes else 0
 
 

@@ -69,15 +69,29 @@ def test_quiet_prints_nothing() -> None:
         # both raised a traceback until the count was read without decimal (found reading quantities.py)
         (["check", "--max-params", "1e999999999", OVER], "'1e999999999' is too large"),
         (["check", "--max-params", "1e5000", OVER], "'1e5000' is too large"),
-        (["check", "missing/"], "no such file: missing/"),
-        (["check", "archspecs/nothing-*.yaml"], "no spec matches archspecs/nothing-*.yaml"),
         (["check", OVER, "--dtype", "float64"], "Invalid value"),
+        (["check", ""], "an empty argument names no spec (is a variable such as $SPECS unset?)"),  # issue 17.2
+        (["check", "-", "-"], "standard input can be read only once"),
     ],
 )
-def test_bad_input_exits_2(arguments: list[str], message: str) -> None:
+def test_bad_usage_exits_2_before_any_spec_is_read(arguments: list[str], message: str) -> None:
     code, out, err = run(*arguments)
     assert (code, out) == (2, "")
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("missing/", "no such file: missing/"),
+        ("archspecs/nothing-*.yaml", "no spec matches 'archspecs/nothing-*.yaml'"),
+    ],
+)
+def test_an_argument_that_names_nothing_is_reported_with_the_rest(argument: str, message: str) -> None:
+    code, out, err = run("check", argument, OVER)
+    assert code == 2
+    assert message in err and message in out
+    assert "over-budget-cnn" in out and "FAIL" in out  # the good spec is still checked
 
 
 def test_a_bad_spec_under_github_format_is_annotated_too(tmp_path: Path) -> None:
@@ -85,7 +99,10 @@ def test_a_bad_spec_under_github_format_is_annotated_too(tmp_path: Path) -> None
     bad.write_text("input: 4x4x1\nlayers:\n  - conv: {filters: 2, kernal: 3}\n")
     code, out, err = run("check", str(bad), "--format", "github")
     assert code == 2
-    assert out == f"::error file={bad},line=3,col=24,title=archcalc%3A bad spec::layer 1 (conv): unknown argument 'kernal'; did you mean 'kernel'?\n"
+    assert out == (
+        f"::error file={bad},line=3,col=24,title=archcalc%3A bad spec::layer 1 (conv): unknown argument 'kernal'; did you mean 'kernel'?\n"
+        "::notice title=archcalc budgets::1 spec, 0 budgets: 0 within, 0 over; 1 could not be read\n"
+    )
     assert "did you mean 'kernel'" in err
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.engine import analyze
-from archcalc.engine.diff import Change, diff_reports
+from archcalc.engine.diff import Change, align, diff_reports
 from tests.conftest import ROOT, report_from
 
 
@@ -64,3 +67,44 @@ def test_resnet18_to_resnet34_from_the_command_line(monkeypatch: pytest.MonkeyPa
     document = json.loads(result.stdout)
     assert document["delta"]["params"] == 10_108_160
     assert [layer["change"] for layer in document["layers"]].count("changed") == 4
+
+
+@given(st.lists(st.integers(0, 6), max_size=60), st.lists(st.integers(0, 6), max_size=60), st.booleans())
+def test_alignment_covers_both_sides_in_order_and_pairs_only_equal_layers(base: list[int], head: list[int], split: bool) -> None:
+    """With `split`, every middle counts as long: the patience split is exercised on small inputs."""
+    with patch("archcalc.engine.diff.SHORT_MIDDLE", 0 if split else 100_000):
+        stretches = align(base, head)
+    assert [i for _, start, end, _, _ in stretches for i in range(start, end)] == list(range(len(base)))
+    assert [j for *_, start, end in stretches for j in range(start, end)] == list(range(len(head)))
+    for equal, a_start, a_end, b_start, b_end in stretches:
+        if equal:
+            assert base[a_start:a_end] == head[b_start:b_end]
+
+
+def test_long_alignment_splits_at_unique_layers_and_stays_fast() -> None:
+    """20,000 layers a side with a few unique landmarks: the patience split, not difflib's quadratic search."""
+    import random
+    import time
+
+    rng = random.Random(3)
+    base = [rng.choice([0, 1]) for _ in range(20_000)]
+    for landmark in range(100, 20_000, 1_000):
+        base[landmark] = 1_000 + landmark
+    head = base[:5_000] + [7] * 10 + base[5_000:15_000] + base[15_100:]
+    start = time.process_time()
+    stretches = align(base, head)
+    assert time.process_time() - start < 5  # difflib took minutes on this
+    matched = sum(end - start for equal, start, end, _, _ in stretches if equal)
+    assert matched >= len(base) - 100 - 50  # the 100 removed, and a little slack where the 7s went in
+
+
+def test_a_repeat_is_compared_as_a_repeat() -> None:
+    """Issue 17.8: 9,999 unrolled iterations are one row of the block's layer, its cost summed."""
+    block = "{times: 9999, layers: [{conv: {filters: 4, kernel: 1, padding: 1}}]}"
+    changed = "{times: 9999, layers: [{conv: {filters: 4, kernel: 1, padding: 1, bias: false}}]}"
+    base = report_from(f"input: 4x4x4\nlayers: [{{repeat: {block}}}, {{repeat: {block}}}]")
+    head = report_from(f"input: 4x4x4\nlayers: [{{repeat: {block}}}, {{repeat: {changed}}}]")
+    difference = diff_reports(base, head, depth=5)
+    assert [(layer.change, layer.base.times if layer.base else 0) for layer in difference.layers] == [(Change.SAME, 9999), (Change.CHANGED, 9999)]
+    assert difference.layers[1].delta("params") == -4 * 9999  # the biases of every iteration
+    assert sum(layer.delta("params") for layer in difference.layers) == head.total.params - base.total.params

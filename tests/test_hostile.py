@@ -6,6 +6,12 @@ benchmarks/ measures speed. Memory is the Python heap's peak as tracemalloc sees
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -18,6 +24,7 @@ from archcalc.app import app
 from archcalc.engine import analyze
 from archcalc.errors import ArchcalcError
 from archcalc.spec import load_spec, load_text
+from tests.conftest import ROOT, report_from
 
 PROMPT_SECONDS = 10
 MEMORY_BYTES = 100_000_000
@@ -50,16 +57,16 @@ LAUGHS = "".join(f"{a}: &{a} [{', '.join([f'*{b}'] * 9) if b else ', '.join(['lo
 HOSTILE = {
     "python object tag is never executed": (
         "!!python/object/apply:os.system ['touch /tmp/archcalc-hacked']\n",
-        "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed",
+        "the YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed in a spec",
     ),
-    "python name tag": ("input: !!python/name:os.system\nlayers: [relu]\n", "could not determine a constructor"),
-    "billion laughs": (LAUGHS, "expands to more than 200,000 values"),
-    "an alias inside itself": ("a: &a [*a]\n", "expands to more than 200,000 values"),
+    "python name tag": ("input: !!python/name:os.system\nlayers: [relu]\n", "the YAML tag tag:yaml.org,2002:python/name:os.system is not allowed"),
+    "billion laughs": (LAUGHS, "aliases copy more than 25,000 values in this spec (*d copies 7,381 each time; an alias bomb?)"),
+    "an alias inside itself": ("a: &a [*a]\n", "the alias *a is used inside its own anchor"),
     "lists nested 10,000 deep": ("input: 4\nlayers: " + "[" * 10_000 + "]" * 10_000 + "\n", "nest"),
     "mappings nested 10,000 deep": ("input: 4\nlayers: " + "{a: " * 10_000 + "1" + "}" * 10_000 + "\n", "nest"),
-    "a 5,000-digit integer": ("input: " + "9" * 5_000 + "\nlayers: [relu]\n", "a number too long to read"),
-    "an empty tagged integer (found by fuzzing)": ("input: [!!int ]\nlayers: [relu]\n", "cannot read '' as int"),
-    "an empty tagged float (found by fuzzing)": ("input: 4\nlayers: [{dropout: !!float }]\n", "cannot read '' as float"),
+    "a 5,000-digit integer": ("input: " + "9" * 5_000 + "\nlayers: [relu]\n", "(5,000 characters) is too large: archcalc reads numbers up to 1e36"),
+    "an empty tagged integer (found by fuzzing)": ("input: [!!int ]\nlayers: [relu]\n", "'' is not a whole number"),
+    "an empty tagged float (found by fuzzing)": ("input: 4\nlayers: [{dropout: !!float }]\n", "cannot read '' as a float"),
     "an infinite budget (found by fuzzing)": ("chain: 4->2\nbudget: {params: .inf}\n", "a count must be a finite number"),
     "duplicate keys": ("input: 4\nlayers: [relu]\ninput: 5\n", "duplicate key 'input' (first written at line 1)"),
     "duplicate layer arguments": ("input: 8x8x1\nlayers:\n  - conv: {filters: 1, kernel: 3, kernel: 5}\n", "duplicate key 'kernel'"),
@@ -146,3 +153,484 @@ def test_figures_past_the_range_of_a_float_still_report(tmp_path: Path) -> None:
             assert "Infinity" not in result.stdout
     compared = runner.invoke(app, ["compare", "16->8", str(path)]).stdout
     assert "∞× more" in compared
+
+
+# Issue 17 ("Nothing lost, nothing hangs, nothing injected") and the argument defects of issue 16:
+# each defect below is a test that failed before it was fixed. Where the defect was a hang, the
+# test runs archcalc as a process with a timeout, so that it fails rather than waits.
+
+runner = CliRunner()
+
+
+def cli(*arguments: str | Path, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(argument) for argument in arguments], input=stdin)
+    assert "Traceback" not in result.stderr and (result.exception is None or isinstance(result.exception, SystemExit)), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def process(*arguments: str | Path, timeout: float = 30, **options: object) -> subprocess.CompletedProcess[str]:
+    """archcalc as a separate process, as a shell or CI runs it: its output captured unless redirected."""
+    command = [sys.executable, "-m", "archcalc", *[str(argument) for argument in arguments]]
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "encoding": "utf-8", **options}
+    return subprocess.run(command, timeout=timeout, **streams)  # type: ignore[call-overload, no-any-return]
+
+
+GOOD = "input: 16\nlayers: [{dense: 8}]\nbudget: {params: 200}\n"
+OVER = "input: 16\nlayers: [{dense: 8}]\nbudget: {params: 100}\n"
+BAD = "input: 16\nlayers: [{dense: {units: 8, unitz: 3}}]\n"
+
+
+def specs_in(folder: Path, **texts: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (folder / f"{name}.yaml").write_text(text)
+    return folder
+
+
+# 17.1: a quoted recursive glob followed a directory symlink loop for ten minutes; a FIFO blocked.
+
+
+def test_a_recursive_glob_visits_each_real_folder_once(tmp_path: Path) -> None:
+    specs_in(tmp_path / "L", a=GOOD)
+    specs_in(tmp_path / "L" / "sub", b=GOOD)
+    (tmp_path / "L" / "sub" / "up").symlink_to("..")
+    (tmp_path / "L" / "again").symlink_to("sub")  # a second way into the same folder
+    finished = process("check", "L/**/*.yaml", "--format", "json", cwd=tmp_path, timeout=30)
+    assert finished.returncode == 0, finished.stderr
+    assert [spec["source"] for spec in json.loads(finished.stdout)["specs"]] == ["L/a.yaml", "L/sub/b.yaml"]
+    finished = process("check", "L", "--format", "json", cwd=tmp_path, timeout=30)  # the directory form agrees
+    assert len(json.loads(finished.stdout)["specs"]) == 2
+
+
+@pytest.mark.parametrize("argument", ["S/*.yaml", "S"])
+def test_a_fifo_is_skipped_with_a_word_not_read(tmp_path: Path, argument: str) -> None:
+    specs_in(tmp_path / "S", good=GOOD)
+    os.mkfifo(tmp_path / "S" / "pipe.yaml")
+    finished = process("check", argument, cwd=tmp_path, timeout=30)
+    assert finished.returncode == 0
+    assert finished.stderr == "archcalc: skipped S/pipe.yaml: a FIFO, not a file (reading it would wait for a writer)\n"
+    assert "1 spec, 1 budget" in finished.stdout
+
+
+# 17.2: an empty argument (an unset $SPECS) was the current directory, scanned with hidden folders.
+
+
+@pytest.mark.parametrize("command", [["check", ""], ["check", "archspecs/seed", ""], ["show", ""], ["compare", "16->8", ""], ["diff", "", "16->8"]])
+def test_an_empty_argument_is_a_usage_error(command: list[str]) -> None:
+    code, out, err = cli(*command)
+    assert (code, out) == (2, "")
+    assert err == "archcalc: error: an empty argument names no spec (is a variable such as $SPECS unset?); give a spec file, a directory or a glob\n"
+
+
+def test_a_directory_scan_skips_hidden_folders(tmp_path: Path) -> None:
+    specs_in(tmp_path / "specs", good=GOOD)
+    specs_in(tmp_path / "specs" / ".github" / "workflows", budgets="on: push\n")
+    code, out, _ = cli("check", tmp_path / "specs", "--format", "json")
+    assert code == 0 and [spec["name"] for spec in json.loads(out)["specs"]] == ["good"]
+
+
+# 17.3: one bad spec hid every other result; --format json printed nothing.
+
+
+def test_check_reports_every_spec_and_every_error(tmp_path: Path) -> None:
+    folder = specs_in(tmp_path / "mixed", a_good=GOOD, b_bad=BAD, c_over=OVER)
+    code, out, err = cli("check", folder)
+    assert code == 2  # a bad spec wins over an over-budget one: its budgets were never measured
+    assert err.count("archcalc: error:") == 1 and "b_bad.yaml:2:29: layer 1 (dense): unknown argument 'unitz'" in err
+    assert "a_good" in out and "PASS" in out and "c_over" in out and "FAIL" in out and "ERROR" in out
+    assert "3 specs, 2 budgets: 1 within, 1 over; 1 could not be read" in out
+
+    code, out, _ = cli("check", folder, "--format", "json")
+    document = json.loads(out)
+    assert code == 2 and document["passed"] is False
+    good, bad, over = document["specs"]
+    assert (good["passed"], over["passed"], bad["passed"]) == (True, False, False)
+    assert bad["error"]["location"] == {"source": str(folder / "b_bad.yaml"), "line": 2, "column": 29}
+    assert bad["error"]["problem"] == "unknown argument 'unitz'" and bad["error"]["hint"] == "did you mean 'units'?"
+
+    code, out, _ = cli("check", folder, "--format", "github")
+    lines = out.splitlines()
+    assert code == 2 and len(lines) == 3
+    assert lines[0].startswith(f"::error file={folder / 'b_bad.yaml'},line=2,col=29,title=archcalc%3A bad spec::")
+    assert lines[1].startswith(f"::error file={folder / 'c_over.yaml'},line=3,col=10,title=archcalc budget exceeded::")
+    assert lines[2].startswith("::notice title=archcalc budgets::3 specs")
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [({"a": GOOD, "b": OVER, "c": BAD}, 2), ({"a": GOOD, "b": OVER}, 1), ({"a": GOOD}, 0), ({"c": BAD}, 2)],
+)
+def test_check_exit_status_precedence(tmp_path: Path, texts: dict[str, str], expected: int) -> None:
+    assert cli("check", specs_in(tmp_path / "specs", **texts))[0] == expected
+
+
+# 17.4: `dense: 010` was 8 units, `input: [032, 032, 3]` 26×26×3, a budget `params: 010` 8 while
+# `--max-params 010` was 10. One rule now: a whole number has no leading zero, wherever written.
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        ("input: 16\nlayers: [{dense: 010}]\n", "2:18", "'010' has a leading zero, which makes a number octal in YAML 1.1; write 10; quote it if it is text"),
+        ("input: 16\nlayers: [{dense: 0_10}]\n", "2:18", "'0_10' has a leading zero"),
+        ("input: [032, 032, 3]\nlayers: [relu]\n", "1:9", "'032' has a leading zero"),
+        ("input: 032x032x3\nlayers: [relu]\n", "1:8", "'032' has a leading zero"),
+        ("chain: 16->08->2\n", "1:12", "'08' has a leading zero"),
+        ("input: 16\nlayers: [{dense: 8}]\nbudget: {params: 010}\n", "3:18", "'010' has a leading zero"),
+        ("input: 16\nlayers: [{dense: 8}]\nbudget: {params: '010'}\n", "3:18", "'010' has a leading zero"),
+    ],
+)
+def test_a_leading_zero_is_refused_wherever_it_is_written(tmp_path: Path, text: str, where: str, expected: str) -> None:
+    path = tmp_path / "octal.yaml"
+    path.write_text(text)
+    code, _, err = cli("check", path)
+    assert code == 2
+    assert f"{path}:{where}: " in err and expected in err
+
+
+def test_the_same_rule_holds_on_the_command_line() -> None:
+    for arguments in (["check", "16->8", "--max-params", "010"], ["show", "016->8"], ["sweep", "4x4x1->2", "--sizes", "08,16"]):
+        code, out, err = cli(*arguments)
+        assert code == 2 and out == "" and "has a leading zero" in err, arguments
+    assert cli("check", "16->8", "--max-params", "1_000")[0] == 0  # digits grouped by underscores: one rule too
+    assert report_from("input: 1_000\nlayers: [{dense: 1_0}]").total.params == 1000 * 10 + 10
+
+
+# 17.5: numbers past 4,300 digits crashed outside YAML integers (Python's int() limit).
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["show", "9" * 5000 + "->2"], ["show", "16->" + "9" * 5000], ["show", "9" * 5000 + "x4->2"], ["check", "16->8", "--max-params", "9" * 5000]],
+    ids=["chain input", "chain step", "chain image input", "flag"],
+)
+def test_numbers_of_5000_digits_are_refused_on_the_command_line(arguments: list[str]) -> None:
+    code, out, err = cli(*arguments)
+    assert code == 2 and out == ""
+    assert "(5,000 characters) is too large" in err and len(err) < 300
+
+
+@pytest.mark.parametrize("text", [f"chain: {'9' * 5000}->2\n", f"input: {'9' * 5000}x4\nlayers: [relu]\n", f"input: 4\nlayers: [{{dense: '{'9' * 5000}'}}]\n"])
+def test_numbers_of_5000_digits_are_refused_in_a_spec(text: str) -> None:
+    outcome = computed(text)
+    assert outcome.startswith("hostile.yaml:") and ("too large" in outcome or "must be a whole number" in outcome)
+    assert len(outcome) < 300
+
+
+# 17.6: a `name:` or key with a newline put `::error` lines (GitHub workflow commands) in any output.
+
+INJECTED = "::error file=x.yaml,line=1::owned"
+
+
+def injected_specs(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    named = folder / "named.yaml"
+    named.write_text(
+        f'name: "net\\n{INJECTED}\\r\\n{INJECTED}\\u2028{INJECTED}"\ndescription: "d\\n{INJECTED}"\n'
+        f'input: 8x8x1\nlayers:\n  - conv: {{filters: 2, kernel: 3, name: "c\\n{INJECTED}"}}\n  - flatten\n  - dense: 2\nbudget: {{params: 10}}\n'
+    )
+    bad_key = folder / "key.yaml"
+    bad_key.write_text(f'input: 4\nlayers: [relu]\n"k\\n{INJECTED}": 1\n')
+    file_name = folder / f"f\n{INJECTED}.yaml"
+    file_name.write_text("input: 8x8x1\nlayers: [{conv: {filters: 2, kernel: 3}}]\n")
+    return [named, bad_key, file_name]
+
+
+def test_no_output_line_is_a_workflow_command_a_spec_wrote(tmp_path: Path) -> None:
+    named, bad_key, file_name = injected_specs(tmp_path / "specs")
+    commands: list[list[str | Path]] = []
+    for spec in (named, file_name):
+        for output_format in ("table", "json", "csv", "markdown"):
+            commands += [
+                ["show", spec, "-f", output_format, "--explain", "-r"],
+                ["compare", spec, named, "-f", output_format],
+                ["diff", spec, named, "-f", output_format, "--all"],
+                ["sharing", spec, "-f", output_format],
+                ["sweep", spec, "-f", output_format],
+            ]
+    for output_format in ("table", "json", "csv", "markdown", "github"):
+        commands += [["check", tmp_path / "specs", "-f", output_format], ["check", bad_key, "-f", output_format]]
+    commands += [["show", bad_key], ["show", tmp_path / "specs" / f"g\n{INJECTED}.yaml"], ["check", f"{tmp_path}/nothing\n{INJECTED}*"]]
+    for command in commands:
+        _, out, err = cli(*command)
+        for line in (out + err).splitlines():
+            allowed = "github" in command and line.startswith(("::error file=", "::notice title=archcalc")) and "%0A" not in line.split("::", 2)[1]
+            assert not line.startswith("::") or allowed, (command, line)
+            assert "\u2028" not in line and "\r" not in line, (command, line)
+
+
+def test_names_from_a_model_file_cannot_start_a_line_either(tmp_path: Path) -> None:
+    """A model file names its spec and its layers itself, past the YAML reader: a Keras config here."""
+    model = {
+        "class_name": "Sequential",
+        "config": {
+            "name": f"net\n{INJECTED}",
+            "layers": [{"class_name": "Dense", "config": {"name": f"fc\r\n{INJECTED}\u001b[2K", "units": 2, "batch_input_shape": [None, 16]}}],
+        },
+    }
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model))
+    commands = [["show", path, "-f", output_format, "--explain"] for output_format in ("table", "json", "csv", "markdown")]
+    commands += [["check", path, "-f", output_format, "--require-budget"] for output_format in ("table", "json", "csv", "markdown", "github")]
+    commands += [["compare", path, path], ["diff", path, path, "--all", "-f", "csv"]]
+    for command in commands:
+        _, out, err = cli(*command)
+        assert "Dense" in out or "dense" in out or "net" in out, (command, out, err)
+        for line in (out + err).splitlines():
+            assert not line.startswith("::") or line.startswith((f"::error file={path}", "::notice title=archcalc")), (command, line)
+            assert "\x1b" not in line, (command, line)
+
+
+# 17.7: closed and full streams gave tracebacks and exit 1; a broken pipe exited 0 or 1 by timing.
+
+
+def test_a_closed_standard_output_is_one_line_and_exit_2() -> None:
+    finished = process("show", "16->8", stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    assert (finished.returncode, finished.stderr) == (2, "archcalc: error: standard output is closed; nothing was written\n")
+
+
+def test_a_full_standard_output_is_one_line_and_exit_2() -> None:
+    with open("/dev/full", "w") as full:
+        finished = process("show", "16->8", stdout=full)
+    assert (finished.returncode, finished.stderr) == (2, "archcalc: error: cannot write to standard output: No space left on device\n")
+
+
+def test_a_closed_standard_input_is_one_line_and_exit_2() -> None:
+    finished = process("show", "-", stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
+    assert finished.returncode == 2
+    assert finished.stderr == "archcalc: error: <stdin>: standard input is closed; pipe a spec in, or give a file\n"
+
+
+def test_a_reader_that_goes_away_ends_archcalc_quietly_by_sigpipe() -> None:
+    """`archcalc show big | head -1`: killed by SIGPIPE (a shell reports 141), or done first (0)."""
+    big = str(ROOT / "archspecs" / "zoo" / "torchvision" / "resnet50.yaml")
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read
+    with os.fdopen(writer, "w") as stdout:
+        finished = process("show", big, stdout=stdout)
+    assert finished.returncode in (-signal.SIGPIPE, 0)
+    assert finished.stderr == ""
+
+
+def test_a_broken_pipe_in_process_exits_141(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where SIGPIPE is not the default (Windows, an embedding program), emit() exits 141 itself."""
+    import typer
+
+    from archcalc.app import EXIT_BROKEN_PIPE, emit
+
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Gone())
+    with pytest.raises(typer.Exit) as exited:
+        emit("text\n")
+    assert exited.value.exit_code == EXIT_BROKEN_PIPE == 141
+
+
+def test_ctrl_c_during_the_imports_ends_archcalc_with_sigint_and_no_traceback() -> None:
+    """Ctrl-C while typer, rich and yaml are imported (most of a start): killed by SIGINT, which a
+    shell reports as 130, never KeyboardInterrupt's traceback nor Click's "Aborted!" and exit 1.
+    `-X importtime` says when the imports are under way. (Before archcalc's first line runs, the
+    interpreter's own start still answers Ctrl-C with its traceback: nothing can run earlier.)"""
+    command = [sys.executable, "-X", "importtime", "-m", "archcalc", "show", str(ROOT / "archspecs" / "zoo" / "torchvision" / "resnet50.yaml")]
+    started = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert started.stderr is not None
+    for line in started.stderr:
+        if "typer" in line:
+            started.send_signal(signal.SIGINT)
+            break
+    rest = started.stderr.read()
+    started.wait(timeout=30)
+    assert started.returncode == -signal.SIGINT
+    assert "Traceback" not in rest and "Aborted" not in rest
+
+
+# 16.2: PYTHONIOENCODING=ascii raised UnicodeEncodeError.
+
+
+def test_output_degrades_to_what_the_encoding_can_write() -> None:
+    finished = process("show", "16->8->2", env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert finished.returncode == 0 and finished.stderr == ""
+    assert finished.stdout.isascii()
+    assert finished.stdout.splitlines()[0] == "16->8->2 * input 16 -> output 2"
+    assert "+-----" in finished.stdout  # Rich's ASCII box
+    finished = process("show", "4x4x1->2", env={**os.environ, "PYTHONIOENCODING": "latin-1"}, encoding="latin-1")
+    assert finished.returncode == 0
+    assert finished.stdout.splitlines()[0] == "4x4x1->2 · input 4×4×1 -> output 2"  # latin-1 has × and ·, not →
+
+
+# 16.1 and 16.3: a command that takes one spec got several, or standard input twice.
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["show", "archspecs/seed"], ["show", "archspecs/seed/*.yaml"], ["sharing", "archspecs/seed"], ["diff", "archspecs/seed", "archspecs/zoo"]],
+)
+def test_a_command_that_takes_one_spec_says_so(arguments: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = cli(*arguments)
+    assert (code, out) == (2, "")
+    assert f"{arguments[0]} takes one spec, and '{arguments[1]}' names" in err
+
+
+@pytest.mark.parametrize("arguments", [["compare", "-", "-"], ["diff", "-", "-"], ["check", "-", "-"], ["sweep", "-", "-"]])
+def test_standard_input_is_read_once(arguments: list[str]) -> None:
+    code, out, err = cli(*arguments, stdin=GOOD)
+    assert (code, out) == (2, "")
+    assert err == "archcalc: error: standard input can be read only once, and '-' is given 2 times\n"
+
+
+# 16.7: a spec with no budget passed `check` silently.
+
+
+def test_require_budget_fails_a_spec_without_one(tmp_path: Path) -> None:
+    folder = specs_in(tmp_path / "specs", budgeted=GOOD, unbudgeted="input: 16\nlayers: [{dense: 8}]\n")
+    assert cli("check", folder)[0] == 0
+    code, out, _ = cli("check", folder, "--require-budget")
+    assert code == 1
+    assert "FAIL: no budget" in out and "1 without the budget --require-budget asks for" in out
+    code, out, _ = cli("check", folder, "--require-budget", "--format", "github")
+    assert code == 1 and f"::error file={folder / 'unbudgeted.yaml'},line=1,col=1,title=archcalc%3A no budget::unbudgeted: no budget" in out
+    code, out, _ = cli("check", folder, "--require-budget", "--format", "json")
+    assert [spec["passed"] for spec in json.loads(out)["specs"]] == [True, False]
+    assert cli("check", folder, "--require-budget", "--max-params", "1K")[0] == 0  # a flag is a budget for every spec
+    assert "--require-budget" in (ROOT / ".github" / "workflows" / "budgets.yml").read_text()
+
+
+# 17.8: cost that grew faster than the input.
+
+
+def test_a_10_kb_spec_of_aliases_is_refused_at_once() -> None:
+    block = "[" + ", ".join(["relu"] * 400) + "]"
+    text = f"input: 32x32x16\nlayers:\n  - block: &b {block}\n" + "  - block: *b\n" * 470
+    assert len(text) < 12_000
+    outcome = computed(text)
+    assert "aliases copy more than 25,000 values in this spec (*b copies 401 each time; an alias bomb?)" in outcome
+
+
+def test_400_000_plain_layers_are_refused_for_what_they_are() -> None:
+    """Not as an "alias bomb": the spec has no alias. (Timed without tracemalloc, which slows this tenfold.)"""
+    text = "input: 16\nlayers:\n" + "  - relu\n" * 400_000
+    start = time.process_time()
+    with pytest.raises(ArchcalcError) as refused:
+        load_text(text, "hostile.yaml", "hostile")
+    assert time.process_time() - start < PROMPT_SECONDS
+    assert refused.value.message == (
+        "hostile.yaml:3:3: the spec has more than 100,000 layers (aliases followed); archcalc reads at most that many; "
+        "a block written once with `repeat:` counts once"
+    )
+
+
+def test_memory_per_layer_is_a_few_hundred_bytes() -> None:
+    """Python's heap at its peak while 20,000 convs are read and computed, and what the result keeps.
+    Before: 3.8 KB a layer (the spec's YAML tree, located values with an Origin each)."""
+    text = "input: 32x32x16\nlayers:\n" + "  - conv: {filters: 16, kernel: 3, padding: 1}\n" * 20_000
+    tracemalloc.start()
+    report = analyze(load_text(text, "big.yaml", "big"))
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert report.total.params == 20_000 * (16 * 9 * 16 + 16)
+    assert kept / 20_000 < 1_000 and peak / 20_000 < 2_000, (kept / 20_000, peak / 20_000)
+
+
+def test_diff_of_long_specs_takes_linear_time() -> None:
+    """Two 10,000-layer specs that differ in one layer took 13.6 s; diff's alignment was quadratic."""
+    layer = "  - conv: {filters: 16, kernel: 3, padding: 1}\n"
+    base = load_text("input: 32x32x16\nlayers:\n" + layer * 10_000, "a.yaml", "a")
+    head = load_text("input: 32x32x16\nlayers:\n" + layer * 5_000 + layer.replace("}", ", bias: false}") + layer * 4_999, "b.yaml", "b")
+    from archcalc.engine.diff import Change, diff_reports
+
+    before, after = analyze(base), analyze(head)
+    start = time.process_time()
+    difference = diff_reports(before, after)
+    assert time.process_time() - start < 3  # milliseconds now; the benchmark measures it
+    assert [layer.change for layer in difference.layers].count(Change.SAME) == 9_999
+
+
+# 17.9: a directory scan skipped MODEL.YAML and unreadable folders without a word.
+
+
+def test_a_directory_scan_reads_any_case_of_suffix_and_says_what_it_cannot_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = specs_in(tmp_path / "specs", lower=GOOD)
+    (folder / "MODEL.YAML").write_text(GOOD)
+    (folder / "other.Yml").write_text(GOOD)
+    specs_in(folder / "locked", inside=GOOD)
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:  # as for a folder without read permission (tests may run as root)
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = cli("check", folder, "--format", "json")
+    assert code == 0
+    assert sorted(spec["source"].rsplit("/", 1)[1] for spec in json.loads(out)["specs"]) == ["MODEL.YAML", "lower.yaml", "other.Yml"]
+    assert err == f"archcalc: skipped {folder / 'locked'}: cannot read this folder (Permission denied)\n"
+
+
+# 17.10: messages.
+
+
+def test_a_nul_byte_is_one_located_line(tmp_path: Path) -> None:
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"input: 16\nlayers: [re\x00lu]\n")
+    code, _, err = cli("show", path)
+    assert code == 2
+    assert err == f"archcalc: error: {path}:2:12: the character U+0000 is not allowed in YAML; a spec is plain UTF-8 text; is this a binary file?\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "input: 4x4x1\nlayers: [{{conv: {{filters: 2, kernel: 3, padding: {value}}}}}]\n",
+        "input: 4\nlayers: [{{dense: {value}}}]\n",
+        "input: 4\nlayers: [{{dense: {{units: 2, ? {value} : 1}}}}]\n",
+        "input: 4\nlayers: [{value}]\n",
+        "input: {value}\nlayers: [relu]\n",
+        "? {value}\n: 1\ninput: 4\nlayers: [relu]\n",
+    ],
+    ids=["padding", "units", "argument key", "layer name", "input", "spec key"],
+)
+def test_a_5000_character_value_is_shortened_in_the_message(text: str) -> None:
+    outcome = computed(text.format(value="a" * 5000))  # keys too: `? key` lifts YAML's 1,024 limit on keys
+    assert outcome.startswith("hostile.yaml:") and "(5,000 characters)" in outcome and len(outcome) < 300
+
+
+def test_quiet_silences_results_not_errors(tmp_path: Path) -> None:
+    folder = specs_in(tmp_path / "specs", good=GOOD, bad=BAD)
+    code, out, err = cli("check", folder, "--quiet")
+    assert (code, out) == (2, "")
+    assert "unknown argument 'unitz'" in err
+    assert cli("check", folder / "good.yaml", "-q") == (0, "", "")
+    help_text = " ".join(cli("check", "--help")[1].split())
+    assert "Print no results; errors still go to standard error." in help_text
+
+
+# docs/input-rules.md states these rules; it must keep stating what the code does.
+
+INPUT_RULES = ROOT / "docs" / "input-rules.md"
+
+
+def test_the_input_rules_page_states_the_limits_the_code_holds() -> None:
+    from archcalc.engine import MAX_UNROLLED_LAYERS
+    from archcalc.kinds.composite import MAX_UNROLLED_ITERATIONS
+    from archcalc.quantities import MAX_DIGITS
+    from archcalc.spec import MAX_SPEC_BYTES
+    from archcalc.spec.layers import MAX_LAYERS
+    from archcalc.spec.yaml_source import MAX_COPIED_VALUES, MAX_DEPTH, MAX_VALUES
+
+    page = INPUT_RULES.read_text()
+    rows = {
+        "file size": f"{MAX_SPEC_BYTES // 1_000_000} MB",
+        "values in a spec, aliases followed": f"{MAX_VALUES:,}",
+        "values aliases may copy": f"{MAX_COPIED_VALUES:,}",
+        "nesting depth": f"{MAX_DEPTH}",
+        "layers written (nested ones included, aliases followed)": f"{MAX_LAYERS:,}",
+        "layers `repeat`s unroll": f"{MAX_UNROLLED_LAYERS:,}",
+        "iterations of one repeat that keeps changing the shape": f"{MAX_UNROLLED_ITERATIONS:,}",
+    }
+    for limit, stated in rows.items():
+        assert f"| {limit} | {stated} |" in page, limit
+    assert f"more than {MAX_DIGITS} digits is refused" in page

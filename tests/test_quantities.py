@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archcalc.quantities import parse_count
+from archcalc.quantities import COUNT_PATTERN, parse_count
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,14 @@ def test_counts_agree_with_exact_fractions(whole: int, fraction: str, exponent: 
     else:
         with pytest.raises(ValueError, match="not a whole number" if exact.denominator != 1 else "too large"):
             parse_count(text)
+
+
+@pytest.mark.parametrize("written", ["25557032", "25_557_032", "25.6M", "0.5K", "1e6", "0", "010", "0_10", "00.5", "1__0", "1_", "010M", "5MB", "1.5"])
+def test_the_schema_pattern_accepts_what_parse_count_reads(written: str) -> None:
+    """`archcalc schema` gives editors COUNT_PATTERN: it must refuse a leading zero as parse_count does."""
+    try:
+        parse_count(written)
+        read = True
+    except ValueError as error:
+        read = "not a whole number" in str(error)  # the pattern reads the form; whether it lands on an int is arithmetic
+    assert bool(re.match(COUNT_PATTERN, written)) == read, written

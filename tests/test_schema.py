@@ -101,10 +101,12 @@ def test_every_kind_and_argument_is_in_it(validator: jsonschema.Draft202012Valid
                 assert f'"{argument.name}"' in text, (written, argument.name)
 
 
-@pytest.mark.parametrize("text", ["4x4x1", "4×4×1", "4 X 4 * 1", "[4, 4, 1]", "16", "07x3", "4x4x4x4x4", "4x0x1", "4xx1", "four", "4x4x1]", "-4x4"])
+@pytest.mark.parametrize(
+    "text", ["4x4x1", "4×4×1", "4 X 4 * 1", "[4, 4, 1]", "16", "07x3", "4x4x4x4x4", "4x0x1", "4xx1", "four", "4x4x1]", "-4x4", "1_000x3", "1__0x3"]
+)
 def test_the_shape_pattern_agrees_with_the_parser(text: str) -> None:
     try:
-        parse_shape(Located(text, None))  # type: ignore[arg-type]
+        parse_shape(Located(text, "<test>"))
         parsed = True
     except SpecError:
         parsed = False

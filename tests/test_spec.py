@@ -109,8 +109,8 @@ BAD_SPECS = [
     ("input: [4, 4\n", "invalid YAML", None),
     ("", "the spec is empty", "1:1"),
     ("- 1\n- 2\n", "a spec is a mapping", "1:1"),
-    ("!!python/object/apply:os.system ['echo hacked']\n", "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed", "1:1"),
-    ("input: !!python/name:os.system\nlayers: [relu]\n", "invalid YAML", "1:8"),
+    ("!!python/object/apply:os.system ['echo hacked']\n", "the YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed", "1:1"),
+    ("input: !!python/name:os.system\nlayers: [relu]\n", "the YAML tag tag:yaml.org,2002:python/name:os.system is not allowed", "1:8"),
     ("input: 0x10\nlayers: [relu]\n", "positive whole number, got 0", "1:8"),
     ("input: 8x8x1\nlayers:\n  - maxpool: 0x2\n", "'kernel' must be a whole number, got '0x2'", "3:14"),
     # unknown keys and layers, with suggestions

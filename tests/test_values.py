@@ -1,5 +1,6 @@
 """archcalc.values holds its classes to frozen dataclasses' behaviour: the same classes declared both
-ways, built from the same arguments, must agree on fields, ==, hash, repr, errors and matching."""
+ways, built from the same arguments, must agree on fields, ==, hash, repr, errors and matching,
+whether a value is built by the shared `__init__` or by the one compiled for its class."""
 
 from __future__ import annotations
 
@@ -119,3 +120,34 @@ def test_a_field_without_a_default_after_one_with_is_refused() -> None:
         class Wrong:
             a: int = 0
             b: int  # type: ignore[misc]  # mypy refuses it too
+
+
+def test_the_shared_and_the_compiled_init_agree() -> None:
+    """A class's first COMPILE_AFTER - 1 instances are built by the shared `__init__`, the rest by one
+    compiled for it: every outcome, TypeError included, must be the same before and after."""
+    from archcalc import values
+
+    @value
+    class Fresh:
+        x: int
+        y: int = 0
+        label: str = field(default="", compare=False)
+
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = [
+        ((1,), {}),
+        ((1, 2, "a"), {}),
+        ((), {"x": 1, "label": "b"}),
+        ((1,), {"x": 2}),
+        ((), {"y": 1}),
+        ((1, 2, "a", 4), {}),
+        ((1,), {"z": 1}),
+    ]
+
+    def outcomes(build: type) -> list[object]:
+        return [body(built) if (built := outcome(build, *args, **kwargs)) is not TypeError else TypeError for args, kwargs in calls]
+
+    shared = outcomes(Fresh)
+    assert Fresh.__init__ is values._init
+    while Fresh.__init__ is values._init:
+        Fresh(0)
+    assert outcomes(Fresh) == shared == outcomes(PointDataclass)

@@ -1,13 +1,16 @@
 """The command line: read arguments, run spec -> engine -> render, print, choose the exit code.
 
 Only this module imports typer, and only here does an error become an exit status:
-0 success, 1 a budget exceeded, 2 bad input or usage. Each command imports the engine and
-render modules it alone needs, so a cold start pays only for the command that runs.
+0 success, 1 a budget exceeded, 2 bad input or usage (or a standard output that cannot be
+written), 141 a reader that went away (a broken pipe), 130 Ctrl-C (__main__.py). Each command
+imports the engine and render modules it alone needs, so a cold start pays only for the command
+that runs.
 
 No `from __future__ import annotations` here: Typer reads these signatures on every start, and
 string annotations would be compiled again on each one (3 ms).
 """
 
+import contextlib
 import enum
 import os
 import sys
@@ -20,6 +23,7 @@ from archcalc import __version__
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError
 from archcalc.model import BudgetKind, DType, Limit
+from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
 from archcalc.render import (
     CheckFormat,
@@ -35,11 +39,12 @@ from archcalc.render import (
     render_sweep,
 )
 from archcalc.spec import load_spec
-from archcalc.spec.sources import expand_arguments
+from archcalc.spec.sources import Expansion, check_arguments, expand_argument, expand_arguments
 
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 
 app = typer.Typer(
     name="archcalc",
@@ -62,28 +67,57 @@ WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every colum
 T = TypeVar("T")
 
 
-def fail(error: ArchcalcError, annotate: bool = False) -> NoReturn:
-    """Bad input: one line on standard error, exit 2. Nothing on standard output, except, for
-    `--format github`, the same problem as an annotation that GitHub shows on the spec's line."""
-    if annotate:
-        from archcalc.render.github import github_error
-
-        emit(github_error(error))
-    typer.echo(f"archcalc: error: {error.message}", err=True)
+def fail(error: ArchcalcError) -> NoReturn:
+    """Bad input: one line on standard error, exit 2, nothing on standard output."""
+    say(f"archcalc: error: {error.message}")
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def guarded(work: Callable[[], T], annotate: bool = False) -> T:
+def say(line: str) -> None:
+    """One line on standard error, in what its encoding can write; nothing if it is closed."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    from archcalc.render.encodable import encodable
+
+    with contextlib.suppress(OSError, ValueError):  # standard error is gone too: the exit status still tells
+        stream.write(encodable(line, getattr(stream, "encoding", None) or "utf-8") + "\n")
+        stream.flush()
+
+
+def guarded(work: Callable[[], T]) -> T:
     try:
         return work()
     except ArchcalcError as error:
-        fail(error, annotate)
+        fail(error)
 
 
-def analyze_all(arguments: list[str], annotate: bool = False) -> list[Report]:
+def expanded(arguments: list[str]) -> Expansion:
+    """The specs the arguments name; what a directory or glob skipped is said on standard error."""
+    expansion = guarded(lambda: expand_arguments(arguments))
+    report_skipped(expansion)
+    return expansion
+
+
+def report_skipped(expansion: Expansion) -> None:
+    for skipped in expansion.skipped:
+        say(f"archcalc: skipped {printable(skipped.path)}: {skipped.reason}")
+
+
+def analyze_all(arguments: list[str]) -> list[Report]:
     """Every spec read and computed before anything is printed, so an error leaves stdout empty.
     A directory or glob stands for every spec in it."""
-    return guarded(lambda: [analyze(load_spec(argument)) for argument in expand_arguments(arguments)], annotate)
+    specs = expanded(arguments).specs
+    return guarded(lambda: [analyze(load_spec(spec)) for spec in specs])
+
+
+def analyze_one(argument: str, command: str) -> Report:
+    """The one spec a command takes; a directory or glob that names several is refused."""
+    specs = expanded([argument]).specs
+    if len(specs) != 1:
+        problem = f"{command} takes one spec, and {quoted(argument)} names {len(specs)}"
+        fail(ArchcalcError(problem, hint="give one file; `archcalc check` and `compare` take several"))
+    return guarded(lambda: analyze(load_spec(specs[0])))
 
 
 def count_option(value: str | None) -> int | None:
@@ -100,7 +134,7 @@ def terminal(wide: bool = False) -> Terminal:
     """Colour and width only for a real terminal, whose width `COLUMNS` overrides; NO_COLOR
     (no-color.org) turns colour off. A pipe gets whole rows at any width."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    if not sys.stdout.isatty():
+    if sys.stdout is None or not sys.stdout.isatty():
         return Terminal(color=False, width=None, encoding=encoding)
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     import shutil  # COLUMNS first, then the window's own size
@@ -109,8 +143,35 @@ def terminal(wide: bool = False) -> Terminal:
 
 
 def emit(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """A command's whole output, written at once in what standard output's encoding can write.
+    A closed (`>&-`) or failing (`> /dev/full`) standard output is one line on standard error and
+    exit 2; a reader that went away (`| head -1`) is exit 141, silently, as a shell expects."""
+    stream = sys.stdout
+    if stream is None:
+        say("archcalc: error: standard output is closed; nothing was written")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # PYTHONIOENCODING=ascii, a latin-1 console: x for ×, -> for →
+            from archcalc.render.encodable import encodable
+
+            stream.write(encodable(text, stream.encoding))
+        stream.flush()
+    except BrokenPipeError:
+        _discard_output(stream)
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except OSError as error:
+        _discard_output(stream)
+        say(f"archcalc: error: cannot write to standard output: {error.strerror or error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _discard_output(stream: Any) -> None:
+    """Point standard output at /dev/null, so the text still buffered is not written again (and
+    fails again, with a traceback) when Python flushes it at exit."""
+    with contextlib.suppress(OSError, ValueError):  # no descriptor (a test's captured output): nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def version_callback(value: bool) -> None:
@@ -155,7 +216,7 @@ def show(
     """
     from archcalc.engine.analysis import Request, analysis_of
 
-    (report,) = analyze_all([spec])
+    report = analyze_one(spec, "show")
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
     emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))
 
@@ -201,9 +262,17 @@ DTypeOption = Annotated[
     DType | None, typer.Option("--dtype", help="Number format of the byte budgets (default: the spec's, else float32).", show_default=False)
 ]
 CheckFormatOption = Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json, csv, markdown or github (annotations).", case_sensitive=False)]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit status tells: 0 within budget, 1 over, 2 bad input.")]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print no results; errors still go to standard error. The exit status tells: 0 within budget, 1 over, 2 bad input."),
+]
+RequireBudget = Annotated[
+    bool,
+    typer.Option("--require-budget", help="A spec with no budget (no `budget:`, no --max-… flag) fails the check (exit 1): a CI gate never passes unchecked."),
+]
 SpecsToCheck = Annotated[
-    list[str], typer.Argument(help="Specs, directories (every .yaml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC...")
+    list[str],
+    typer.Argument(help="Specs, directories (every .yaml/.yml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC..."),
 ]
 
 
@@ -216,6 +285,7 @@ def check(
     max_activation_bytes: MaxActivationBytes = None,
     dtype: DTypeOption = None,
     output_format: CheckFormatOption = CheckFormat.TABLE,
+    require_budget: RequireBudget = False,
     quiet: QuietOption = False,
     against: Annotated[
         str | None,
@@ -229,7 +299,8 @@ def check(
 ) -> None:
     """Check specs against their budgets; exit 1 if any is over.
 
-    Exit 0 when every spec is within its budgets, 1 when any is over, 2 on bad input. Budgets
+    Every spec is checked and reported, a bad one among the rest: exit 2 if any spec cannot be
+    read, else 1 if any is over its budgets (or has none, with --require-budget), else 0. Budgets
     come from each spec's `budget:` and from the --max-… flags, which win. With --against, the one
     spec must also match the model file layer by layer (a drift gate for CI).
 
@@ -247,25 +318,43 @@ def check(
         )
         if (maximum := count_option(written)) is not None
     ]
-    from archcalc.engine.budget import check_spec
+    from archcalc.engine.budget import CheckOutcome, SpecCheck, UnreadableSpec, check_spec
 
+    guarded(lambda: check_arguments(specs))
     if against is not None and len(specs) != 1:
         raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
-    reports = analyze_all(specs if against is None else [*specs, against], annotate=output_format is CheckFormat.GITHUB)
-    if against is not None:
+    outcomes: list[CheckOutcome] = []
+    for argument in specs:
+        try:
+            expansion = expand_argument(argument)
+        except ArchcalcError as error:  # an argument that names nothing is reported with the rest
+            say(f"archcalc: error: {error.message}")
+            outcomes.append(UnreadableSpec(argument, error))
+            continue
+        report_skipped(expansion)
+        for name in expansion.specs:
+            try:
+                outcomes.append(check_spec(analyze(load_spec(name)), flags, dtype, require_budget))
+            except ArchcalcError as error:
+                say(f"archcalc: error: {error.message}")
+                outcomes.append(UnreadableSpec(name, error))
+    if against is not None and len(outcomes) != 1:
+        fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
+    matched = None
+    if against is not None and isinstance(outcomes[0], SpecCheck):
         from archcalc.engine.drift import drift
 
-        model = reports.pop()
-        matched = drift(reports[0], model)
-    results = [check_spec(report, flags, dtype) for report in reports]
-    passed = all(result.passed for result in results)
-    if against is None:
-        if not quiet:
-            emit(render_check(results, output_format, terminal()))
-        raise typer.Exit(EXIT_OK if passed else EXIT_OVER_BUDGET)
+        try:
+            matched = drift(outcomes[0].report, analyze(load_spec(against)))
+        except ArchcalcError as error:
+            say(f"archcalc: error: {error.message}")
+            outcomes.append(UnreadableSpec(against, error))
     if not quiet:
-        emit(render_check(results, output_format, terminal(), matched))
-    raise typer.Exit(EXIT_OK if passed and matched.agrees else EXIT_OVER_BUDGET)
+        emit(render_check(outcomes, output_format, terminal(), matched))
+    if any(isinstance(outcome, UnreadableSpec) for outcome in outcomes):
+        raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
+    passed = all(outcome.passed for outcome in outcomes) and (matched is None or matched.agrees)
+    raise typer.Exit(EXIT_OK if passed else EXIT_OVER_BUDGET)
 
 
 @app.command("import")
@@ -297,9 +386,9 @@ def import_model(
         partial.replace(target)
     except OSError as error:
         partial.unlink(missing_ok=True)
-        typer.echo(f"archcalc: error: cannot write {output}: {error.strerror}", err=True)
+        say(f"archcalc: error: cannot write {printable(output)}: {error.strerror}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    typer.echo(f"archcalc: wrote {output}", err=True)
+    say(f"archcalc: wrote {printable(output)}")
 
 
 @app.command()
@@ -320,7 +409,8 @@ def diff(
     """
     from archcalc.engine.diff import diff_reports
 
-    before, after = analyze_all([base, head])
+    guarded(lambda: check_arguments([base, head]))
+    before, after = analyze_one(base, "diff"), analyze_one(head, "diff")
     emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all, count))
 
 
@@ -338,7 +428,7 @@ def sharing(
     """
     from archcalc.engine.analysis import Request, analysis_of
 
-    (report,) = analyze_all([spec])
+    report = analyze_one(spec, "sharing")
     emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal()))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from archcalc.printable import printable
 from archcalc.values import value
 
 
@@ -42,7 +43,8 @@ class ArchcalcError(Exception):
 
     @property
     def message(self) -> str:
-        """`file:line:col: layer 3 (conv): problem; hint` — one line, as compilers write it."""
+        """`file:line:col: layer 3 (conv): problem; hint` — one line, as compilers write it, whatever
+        the file name, key or value it quotes holds (see archcalc/printable.py)."""
         text = ""
         if self.origin is not None:
             text += f"{self.origin}: "
@@ -51,7 +53,7 @@ class ArchcalcError(Exception):
         text += self.problem
         if self.hint:
             text += f"; {self.hint}"
-        return text
+        return printable(text)
 
     def at_layer(self, layer: str) -> ArchcalcError:
         """The same error, naming the layer when it was raised without one."""

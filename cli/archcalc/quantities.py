@@ -1,17 +1,52 @@
-"""Counts as users write them (`25_557_032`, `25.6M`, `4.1G`, `1e6`), read exactly into ints."""
+"""Numbers as users write them, read exactly into ints: whole numbers (`224`, `25_557_032`) by one
+rule everywhere (YAML, chains, shapes, budgets, flags), and counts (`25.6M`, `4.1G`, `1e6`)."""
 
 from __future__ import annotations
 
 import math
 import re
 
+from archcalc.printable import quoted
+
 MAX_COUNT = 10**36
 """Larger than any real size, budget or count, small enough that every product of them prints quickly."""
 
+MAX_DIGITS = 100
+"""Digits read before a number is refused as too large: converting 5,000 digits is slow, and Python
+refuses more than 4,300."""
+
+_WHOLE = re.compile(r"[-+]?[0-9]+(?:_[0-9]+)*\Z")
+NUMBER_LIKE = re.compile(r"[-+]?[0-9][0-9_]*\Z")
+"""What a reader would take for a whole number, well written or not (`010`, `1__0`, `1_`)."""
+
+
+def whole_number(text: str) -> int:
+    """A whole number by archcalc's one rule: ASCII decimal digits with an optional sign, grouped by
+    single underscores between digits (`25_557_032`), and no leading zero (`0` itself is fine).
+
+    YAML 1.1 reads `010` as octal 8 and YAML 1.2 as 10; a rule that refuses it leaves no reader in
+    doubt. Raises ValueError saying what to write instead."""
+    if _WHOLE.match(text) is None:
+        raise ValueError(f"{quoted(text)} is not a whole number; write digits, grouped by single underscores if you like (25_557_032)")
+    digits = text.lstrip("+-").replace("_", "")
+    if len(digits) > 1 and digits[0] == "0":
+        raise leading_zero(text, digits)
+    if len(digits) > MAX_DIGITS:  # before int(), which is slow on thousands of digits
+        raise ValueError(f"{quoted(text)} is too large: archcalc reads numbers up to 1e36")
+    return int(digits) if text[0] != "-" else -int(digits)
+
+
+def leading_zero(text: str, digits: str, after: str = "") -> ValueError:
+    """`010` is 8 to YAML 1.1 and 10 to YAML 1.2: say so, and what to write."""
+    return ValueError(f"{quoted(text)} has a leading zero, which makes a number octal in YAML 1.1; write {digits.lstrip('0') or '0'}{after}")
+
+
 SUFFIX_EXPONENTS = {"": 0, "K": 3, "M": 6, "G": 9, "T": 12}
-COUNT_PATTERN = r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$"
-"""A count written as text (`25.6M`, `1e6`, `25_557_032`); `archcalc schema` gives editors the same pattern."""
-_COUNT = re.compile(COUNT_PATTERN)
+COUNT_PATTERN = r"^\s*(0|[1-9][0-9]*(?:_[0-9]+)*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$"
+"""A count written as text (`25.6M`, `1e6`, `25_557_032`), its whole part by the one rule for whole
+numbers; `archcalc schema` gives editors the same pattern."""
+_COUNT = re.compile(r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$")
+"""COUNT_PATTERN with any whole part, so that one which breaks the rule (`010M`) is told what is wrong."""
 
 
 def parse_count(text: str | int | float) -> int:
@@ -40,17 +75,15 @@ def parse_count(text: str | int | float) -> int:
     return value
 
 
-def quoted(text: str | int) -> str:
-    """`text` for an error message, quoted; a long one shortened (4,000 digits help nobody)."""
-    text = str(text) if not isinstance(text, int) or abs(text) < MAX_COUNT else f"{text:.3g}"
-    return f"'{text}'" if len(text) <= 40 else f"'{text[:24]}…{text[-8:]}' ({len(text):,} characters)"
-
-
 def _read_decimal(text: str) -> int:
     match = _COUNT.match(text)
     if match is None:
         raise ValueError(f"{quoted(text)} is not a count; write e.g. 25557032, 25_557_032, 25.6M or 1e6")
     whole, fraction, exponent, suffix = match.groups()
+    if "__" in whole or whole.endswith("_"):
+        raise ValueError(f"{quoted(text)} is not a count: underscores go between digits, as in 25_557_032")
+    if len(whole) > 1 and whole[0] == "0":
+        raise leading_zero(text.strip(), whole.replace("_", ""), text[match.end(1) :].strip())
     fraction = (fraction or "").replace("_", "")
     digits = (whole.replace("_", "") + fraction).lstrip("0")
     significant = digits.rstrip("0")

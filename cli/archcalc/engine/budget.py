@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from archcalc.arithmetic import quotient
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.engine.report import Report
+from archcalc.errors import ArchcalcError
 from archcalc.exhaustive import unreachable
 from archcalc.model import BudgetKind, DType, Limit
-from archcalc.values import value
+from archcalc.values import field, value
 
 
 @value
@@ -34,14 +36,30 @@ class BudgetCheck:
 
 @value
 class SpecCheck:
-    """A spec and each of its budget lines, measured."""
+    """A spec and each of its budget lines, measured. With `budget_required` (`--require-budget`),
+    a spec without any budget fails: a CI gate that checks nothing should not pass."""
 
     report: Report
     checks: tuple[BudgetCheck, ...]
+    budget_required: bool = False
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        return all(check.passed for check in self.checks) and (bool(self.checks) or not self.budget_required)
+
+
+@value
+class UnreadableSpec:
+    """A spec `check` could not read or compute: the argument or file it was, and the error."""
+
+    source: str
+    error: ArchcalcError = field(compare=False)
+
+    passed: ClassVar[bool] = False
+
+
+CheckOutcome = SpecCheck | UnreadableSpec
+"""What `check` reports for each spec: its budgets measured, or why it could not be."""
 
 
 def figure(report: Report, kind: BudgetKind, dtype: DType) -> int:
@@ -65,8 +83,8 @@ def merge_limits(written: Sequence[Limit], flags: Sequence[Limit]) -> tuple[Limi
     return (*[limit for limit in written if limit.kind not in overridden], *flags)
 
 
-def check_spec(report: Report, flags: Sequence[Limit], dtype: DType | None) -> SpecCheck:
+def check_spec(report: Report, flags: Sequence[Limit], dtype: DType | None, budget_required: bool = False) -> SpecCheck:
     """Every limit of this spec (its own, overridden by flags), at the flag's dtype or the spec's."""
     chosen = dtype or report.spec.budget_dtype
     limits = merge_limits(report.spec.budget, flags)
-    return SpecCheck(report, tuple(BudgetCheck(limit, figure(report, limit.kind, chosen), chosen) for limit in limits))
+    return SpecCheck(report, tuple(BudgetCheck(limit, figure(report, limit.kind, chosen), chosen) for limit in limits), budget_required)

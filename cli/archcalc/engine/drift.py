@@ -32,7 +32,7 @@ class Drift:
 
 
 def drift(spec: Report, model: Report) -> Drift:
-    difference = diff_reports(spec, model, INNERMOST, ignore_names=True)
+    difference = diff_reports(spec, model, INNERMOST, ignore_names=True, unroll=True)
     return Drift(difference, tuple(layer for layer in difference.layers if not _agrees(layer)))
 
 

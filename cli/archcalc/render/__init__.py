@@ -16,7 +16,7 @@ from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
-    from archcalc.engine.budget import SpecCheck
+    from archcalc.engine.budget import CheckOutcome
     from archcalc.engine.diff import ReportDiff
     from archcalc.engine.drift import Drift
     from archcalc.engine.report import Report
@@ -75,7 +75,7 @@ def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Termi
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, report_json
 
-        return dumps(report_json(analysis, options.explain, options.counting))
+        return dumps(report_json(analysis, options.explain, options.counting, streamed=True))
     from archcalc.render.show import show_grid
 
     return render_grid(show_grid(analysis, options), output_format, terminal)
@@ -91,7 +91,7 @@ def render_compare(reports: Sequence[Report], output_format: OutputFormat, termi
     return render_grid(compare_grid(reports, counting), output_format, terminal)
 
 
-def render_check(results: Sequence[SpecCheck], output_format: CheckFormat, terminal: Terminal, drift: Drift | None = None) -> str:
+def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal, drift: Drift | None = None) -> str:
     """The budgets; with `drift` (check --against), then each layer where the spec and its model disagree."""
     match output_format:
         case CheckFormat.JSON:
@@ -127,7 +127,7 @@ def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: T
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import diff_json, dumps
 
-        return dumps(diff_json(difference, counting))
+        return dumps(diff_json(difference, counting, streamed=True))
     if output_format is OutputFormat.CSV:
         from archcalc.render.csv_format import csv_text
         from archcalc.render.diff import diff_records

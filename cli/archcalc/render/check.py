@@ -1,4 +1,5 @@
-"""`check`: each budget of each spec, its limit, the actual figure, headroom, PASS or FAIL."""
+"""`check`: each budget of each spec, its limit, the actual figure, headroom, PASS or FAIL; a spec
+that could not be read is a row marked ERROR, its message in the notes."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.printable import printable
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 from archcalc.text import percent
 
 if TYPE_CHECKING:
-    from archcalc.engine.budget import BudgetCheck, SpecCheck
+    from archcalc.engine.budget import BudgetCheck, CheckOutcome
 
 CHECK_COLUMNS = (
     Column("spec"),
@@ -28,16 +30,25 @@ def budget_name(check: BudgetCheck) -> str:
     return f"{name} ({check.dtype.value})" if name.endswith("_bytes") else name
 
 
-def check_grid(results: Sequence[SpecCheck]) -> Grid:
+def check_grid(results: Sequence[CheckOutcome]) -> Grid:
     """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL."""
+    from archcalc.engine.budget import UnreadableSpec
+
     rows = []
+    errors = []
     for result in results:
+        if isinstance(result, UnreadableSpec):
+            rows.append(Row((printable(result.source), "–", None, None, None, "ERROR"), verdict=False))
+            errors.append(result.error.message)
+            continue
         if not result.checks:
-            rows.append(Row((result.report.name, Shown("–", None), None, None, None, "no budget")))
+            required = result.budget_required
+            status = "FAIL: no budget" if required else "no budget"
+            rows.append(Row((result.report.name, Shown("–", None), None, None, None, status), verdict=False if required else None))
         for check in result.checks:
             status = "PASS" if check.passed else "FAIL"
             rows.append(Row((result.report.name, budget_name(check), check.limit.maximum, check.actual, headroom_cell(check), status), verdict=check.passed))
-    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results),))
+    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results), *errors))
 
 
 def headroom_cell(check: BudgetCheck) -> Cell:
@@ -47,9 +58,20 @@ def headroom_cell(check: BudgetCheck) -> Cell:
     return Shown(percent(check.headroom), round(check.headroom * 100, 3) if math.isfinite(check.headroom) else None)
 
 
-def check_summary(results: Sequence[SpecCheck]) -> str:
-    """'3 specs, 5 budgets: 4 within, 1 over.'"""
-    checks = [check for result in results for check in result.checks]
+def check_summary(results: Sequence[CheckOutcome]) -> str:
+    """'3 specs, 5 budgets: 4 within, 1 over', and what else failed: specs without a budget under
+    --require-budget, specs that could not be read."""
+    from archcalc.engine.budget import SpecCheck
+
+    checked = [result for result in results if isinstance(result, SpecCheck)]
+    checks = [check for result in checked for check in result.checks]
     over = sum(not check.passed for check in checks)
     specs = f"{len(results)} spec{'s' if len(results) != 1 else ''}"
-    return f"{specs}, {len(checks)} budget{'s' if len(checks) != 1 else ''}: {len(checks) - over} within, {over} over"
+    summary = f"{specs}, {len(checks)} budget{'s' if len(checks) != 1 else ''}: {len(checks) - over} within, {over} over"
+    unbudgeted = sum(result.budget_required and not result.checks for result in checked)
+    if unbudgeted:
+        summary += f"; {unbudgeted} without the budget --require-budget asks for"
+    unreadable = len(results) - len(checked)
+    if unreadable:
+        summary += f"; {unreadable} could not be read"
+    return summary

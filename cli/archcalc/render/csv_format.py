@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from archcalc.printable import printable
 from archcalc.render.grid import Cell, Grid, Shown
 
 CsvValue = int | float | str | None
@@ -30,4 +31,9 @@ def csv_records(grid: Grid) -> tuple[list[str], list[list[CsvValue]]]:
 
 
 def csv_value(cell: Cell) -> CsvValue:
-    return cell.data if isinstance(cell, Shown) else cell
+    """Text printable (archcalc/printable.py), a line break kept only where a cell is lines by
+    design (--explain): no CSV line can start with what a spec's name smuggled in."""
+    value = cell.data if isinstance(cell, Shown) else cell
+    if isinstance(value, str):
+        return "\n".join(printable(line) for line in value.split("\n"))
+    return value

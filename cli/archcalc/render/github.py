@@ -1,4 +1,5 @@
-"""GitHub Actions workflow commands: an `::error` annotation at the budget line of each spec over it.
+"""GitHub Actions workflow commands: an `::error` annotation at the budget line of each spec over it,
+at the place each bad spec went wrong, and at the top of each spec without a budget when one is required.
 
 https://docs.github.com/actions/reference/workflow-commands-for-github-actions — property values
 escape `%`, CR, LF, `:` and `,`; messages escape `%`, CR and LF.
@@ -10,15 +11,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError, Origin
+from archcalc.printable import printable
 from archcalc.render.check import budget_name, check_summary
 from archcalc.text import exact, percent
 
 if TYPE_CHECKING:
-    from archcalc.engine.budget import SpecCheck
+    from archcalc.engine.budget import CheckOutcome
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escapes, then any other control character written out (archcalc/printable.py)."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -38,9 +41,17 @@ def annotation(level: str, message: str, origin: Origin | None, title: str) -> s
     return f"::{level} {','.join(properties)}::{escape_data(message)}"
 
 
-def github_text(results: Sequence[SpecCheck]) -> str:
+def github_text(results: Sequence[CheckOutcome]) -> str:
+    from archcalc.engine.budget import UnreadableSpec
+
     lines = []
     for result in results:
+        if isinstance(result, UnreadableSpec):
+            lines.append(github_error(result.error).rstrip("\n"))
+            continue
+        if result.budget_required and not result.checks:
+            message = f"{result.report.name}: no budget, and --require-budget asks for one (add `budget:` to the spec)"
+            lines.append(annotation("error", message, result.report.spec.origin, "archcalc: no budget"))
         for check in result.checks:
             if check.passed:
                 continue

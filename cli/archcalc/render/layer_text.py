@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.model import LayerResult
+from archcalc.printable import printable
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import LayerFigures
@@ -15,7 +16,7 @@ def label(result: LayerResult, occurrences: int = 1) -> str:
     identical occurrences (inside a `repeat`)."""
     text = result.layer.label(result)
     if result.layer.name:
-        text = f"{result.layer.name}: {text}"
+        text = f"{printable(result.layer.name)}: {text}"  # a name from a model file may hold anything
     if occurrences > 1:
         text += f" (×{occurrences:,})"
     return text

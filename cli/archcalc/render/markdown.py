@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from archcalc.printable import printable
 from archcalc.render.grid import Cell, Grid, Row, Shown
 
 
@@ -39,5 +40,6 @@ def _cell(cell: Cell) -> str:
 
 
 def _escape(text: str) -> str:
-    """A cell is one line: pipes escaped, line breaks written as <br>."""
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """A cell is one line: pipes escaped, line breaks written as <br>, other control characters
+    as escapes (archcalc/printable.py)."""
+    return printable(text.replace("|", "\\|").replace("\n", "<br>"))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from archcalc.printable import printable
 from archcalc.render.grid import Grid, row_style, row_texts, without_optional_columns
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def rich_text(grid: Grid, terminal: Terminal) -> str:
     console = _console(terminal, width or PIPE_WIDTH)
     console.print(table)
     for note in grid.notes:
-        console.print(Text(note), soft_wrap=terminal.width is None)
+        console.print(Text(printable(note)), soft_wrap=terminal.width is None)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     if not terminal.color:  # Rich pads every line to the table's width; pipes and diffs want no trailing blanks
         text = "\n".join(line.rstrip() for line in text.split("\n"))
@@ -73,10 +74,16 @@ def _console(terminal: Terminal, width: int) -> Console:
 
 
 def _table(grid: Grid) -> Table:
-    table = Table(title=Text(grid.title), title_justify="left", show_footer=grid.total is not None, header_style="bold", footer_style="bold")
+    table = Table(title=Text(printable(grid.title)), title_justify="left", show_footer=grid.total is not None, header_style="bold", footer_style="bold")
     footers = row_texts(grid.total) if grid.total is not None else [""] * len(grid.columns)
     for column, footer in zip(grid.columns, footers, strict=True):
         table.add_column(Text(column.title), footer=Text(footer), justify="right" if column.numeric else "left", no_wrap=column.numeric, overflow="fold")
     for row in grid.rows:
-        table.add_row(*[Text(text) for text in row_texts(row)], style=row_style(row))  # Text: a str would be read as markup
+        table.add_row(*[Text(_lines(text)) for text in row_texts(row)], style=row_style(row))  # Text: a str would be read as markup
     return table
+
+
+def _lines(text: str) -> str:
+    """A cell printable line by line: an --explain cell is lines by design, a name from a model file
+    may hold anything (archcalc/printable.py)."""
+    return "\n".join(printable(line) for line in text.split("\n")) if text else text

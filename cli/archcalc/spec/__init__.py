@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from archcalc.errors import Origin, SpecError
 from archcalc.model import Spec
+from archcalc.printable import printable
 from archcalc.spec.chain import is_chain, parse_chain
 from archcalc.spec.document import default_name, parse_spec
 from archcalc.spec.yaml_source import load_located
@@ -30,19 +31,25 @@ def load_spec(argument: str) -> Spec:
     """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file.
     A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML spec."""
     if argument == "-":
-        return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None)
+        if sys.stdin is None:  # `<&-`: there is no standard input at all
+            raise SpecError("standard input is closed", Origin("<stdin>"), None, "pipe a spec in, or give a file")
+        try:
+            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None)
+        except OSError as error:  # a directory, or a terminal that went away
+            raise SpecError(f"cannot read standard input: {error.strerror or error}", Origin("<stdin>")) from None
     if is_chain(argument):
-        return parse_chain(argument, Origin("<chain>", 1, 1), argument.replace(" ", ""))
+        return parse_chain(argument, Origin("<chain>", 1, 1), printable(argument.replace(" ", "")))
     path = Path(argument)
     if not path.exists():
         raise SpecError(f"no such file: {argument}", hint="give a YAML spec, '-' for standard input, or a chain such as 16->8->2")
     if path.is_dir():
         raise SpecError(f"{argument} is a directory; give a spec file")
+    source = printable(argument)  # a file name reaches messages, tables and annotations
     try:
         with path.open("rb") as stream:
-            return _read_source(stream, argument, default_name(argument), path)
+            return _read_source(stream, source, default_name(argument), path)
     except OSError as error:
-        raise SpecError(f"cannot read {argument}: {error.strerror}") from None
+        raise SpecError(f"cannot read {source}: {error.strerror}") from None
 
 
 ONNX_START = b"\x08"

@@ -8,6 +8,7 @@ from typing import Any
 from archcalc.errors import Origin, SpecError, suggestion
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
+from archcalc.printable import printable, quoted
 from archcalc.quantities import MAX_COUNT
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
@@ -38,23 +39,24 @@ class Arguments:
             return None
         if not isinstance(entry.value.value, str):
             raise self.error("'name' must be text", entry.value.origin)
-        return entry.value.value
+        return printable(entry.value.value)  # it reaches labels, tables and logs
 
     def read(self) -> dict[str, Any]:
         """Every declared argument that was written, read and checked; unknown keys are refused and
         missing required ones reported. Arguments not written keep the layer's defaults."""
-        declared = {argument.name: argument for argument in self.kind.ARGUMENTS}
-        for key, entry in self.entries.items():
-            if key != "name" and key not in declared:
+        declared = declarations(self.kind)
+        entries = self.entries
+        for key, entry in entries.items():
+            if key not in declared and key != "name":
                 hint = suggestion(key, declared) or f"{self.reported} takes: {', '.join(declared) or 'no arguments'}"
-                raise self.error(f"unknown argument '{key}'", entry.key_origin, hint)
+                raise self.error(f"unknown argument {quoted(key)}", entry.key_origin, hint)
         values: dict[str, Any] = {}
-        for argument in self.kind.ARGUMENTS:
-            written = self.entries.get(argument.name)
+        for name, (argument, required, field) in declared.items():
+            written = entries.get(name)
             if written is not None:
-                values[field_name(argument.name)] = self.value(argument, written)
-            elif default_of(self.kind, argument.name) is REQUIRED:
-                raise self.error(f"missing required argument '{argument.name}'")
+                values[field] = self.value(argument, written)
+            elif required:
+                raise self.error(f"missing required argument '{name}'")
         return values
 
     def value(self, argument: Argument, entry: Entry) -> object:
@@ -96,7 +98,7 @@ class Arguments:
             case Reading.LAYER_NAME:
                 if not isinstance(located.value, str) or not located.value:
                     raise self.error(f"'{argument.name}' takes the name of an earlier layer, got {describe(located.value)}", located.origin)
-                return located.value
+                return printable(located.value)  # as the `name:` it refers to was read
             case Reading.LAYER_NAMES:
                 return self.layer_names(located, argument.name)
 
@@ -127,7 +129,7 @@ class Arguments:
         for item in items:
             if not isinstance(item.value, str) or not item.value:
                 raise self.error(f"'{key}' takes the name of an earlier layer or a list of names, got {describe(item.value)}", item.origin)
-            names.append(item.value)
+            names.append(printable(item.value))  # as the `name:` each refers to was read
         return tuple(names)
 
     def per_axis(self, located: Located, key: str, minimum: int) -> PerAxis:
@@ -144,8 +146,22 @@ class Arguments:
             if word in ("same", "valid"):
                 return "same" if word == "same" else "valid"
             hint = suggestion(word, ("same", "valid")) or "write a number, a list, 'same' or 'valid'"
-            raise self.error(f"padding '{located.value}' is not known", located.origin, hint)
+            raise self.error(f"padding {quoted(located.value)} is not known", located.origin, hint)
         return self.per_axis(located, "padding", 0)
+
+
+_DECLARATIONS: dict[type[Layer], dict[str, tuple[Argument, bool, str]]] = {}
+
+
+def declarations(kind: type[Layer]) -> dict[str, tuple[Argument, bool, str]]:
+    """A kind's arguments by name, each with whether it must be written and the field it is stored
+    in: worked out once per kind, not once per layer (a spec may have 100,000)."""
+    found = _DECLARATIONS.get(kind)
+    if found is None:
+        found = _DECLARATIONS[kind] = {
+            argument.name: (argument, default_of(kind, argument.name) is REQUIRED, field_name(argument.name)) for argument in kind.ARGUMENTS
+        }
+    return found
 
 
 def describe(value: object) -> str:
@@ -156,4 +172,4 @@ def describe(value: object) -> str:
         return "a mapping"
     if value is None:
         return "nothing"
-    return repr(value) if isinstance(value, str) else str(value)
+    return quoted(value) if isinstance(value, str) else str(value)

@@ -8,8 +8,9 @@ from archcalc.errors import Origin, SpecError
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.reshape import Flatten
 from archcalc.model import Layer, Spec
+from archcalc.printable import quoted
 from archcalc.quantities import MAX_COUNT
-from archcalc.spec.shape import is_number, parse_shape
+from archcalc.spec.shape import parse_shape, read_number
 from archcalc.spec.yaml_source import Located
 
 _ARROW = re.compile(r"->|→")
@@ -34,15 +35,19 @@ def parse_chain(text: str, origin: Origin, name: str) -> Spec:
     (first, first_origin), rest = tokens[0], tokens[1:]
     if not first:
         raise SpecError("a chain starts with the input size, e.g. 16->8->2", first_origin)
-    input_shape = parse_shape(Located(int(first) if is_number(first) else first, first_origin))
+    input_shape = parse_shape(Located.at(first, first_origin))
     layers: list[Layer] = []
     if len(input_shape) > 1:  # a chain is an ANN: like the seed's, it flattens the image first
         layers.append(Flatten(origin=first_origin, position="1"))
     for number, (token, where) in enumerate(rest, start=len(layers) + 1):
-        if not is_number(token) or int(token) < 1:
-            problem = "an empty step" if not token else f"'{token}' is not a positive number of units"
+        try:
+            units = read_number(token, where)
+        except SpecError as error:
+            raise error.at_layer(f"layer {number} (dense)") from None
+        if not isinstance(units, int) or units < 1:
+            problem = "an empty step" if not token else f"{quoted(token)} is not a positive number of units"
             raise SpecError(f"{problem} in the chain", where, f"layer {number} (dense)", "a chain is sizes joined by arrows, e.g. 16->8->2")
-        if int(token) > MAX_COUNT:
+        if units > MAX_COUNT:
             raise SpecError("too many units; archcalc reads sizes up to 1e36", where, f"layer {number} (dense)")
-        layers.append(Dense(units=int(token), origin=where, position=str(number)))
+        layers.append(Dense(units=units, origin=where, position=str(number)))
     return Spec(name, input_shape, tuple(layers), origin)

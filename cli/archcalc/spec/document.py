@@ -7,6 +7,7 @@ from pathlib import PurePath
 from archcalc.errors import SpecError, suggestion
 from archcalc.kinds import WRITTEN_NAMES, reported_type
 from archcalc.model import BudgetKind, DType, Limit, Spec
+from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
 from archcalc.spec.arguments import describe
 from archcalc.spec.chain import is_chain, parse_chain
@@ -26,7 +27,7 @@ def parse_spec(root: Located, default_name: str) -> Spec:
     entries: Mapping = root.value
     for key, entry in entries.items():
         if key not in SPEC_KEYS:
-            raise SpecError(f"unknown key '{key}'", entry.key_origin, None, suggestion(key, SPEC_KEYS) or f"a spec has: {', '.join(SPEC_KEYS)}")
+            raise SpecError(f"unknown key {quoted(key)}", entry.key_origin, None, suggestion(key, SPEC_KEYS) or f"a spec has: {', '.join(SPEC_KEYS)}")
     name = _text(entries["name"]) if "name" in entries else default_name
     description = _text(entries["description"]) if "description" in entries else None
     budget, budget_dtype = parse_budget(entries["budget"].value) if "budget" in entries else ((), DType.FLOAT32)
@@ -50,9 +51,10 @@ def parse_spec(root: Located, default_name: str) -> Spec:
 
 
 def _text(entry: Entry) -> str:
+    """A name or description, printable (archcalc/printable.py): it reaches titles, CSV and logs."""
     if entry.value.value is None or isinstance(entry.value.value, (list, dict)):
         raise SpecError(f"'{entry.key}' must be text", entry.value.origin)
-    return str(entry.value.value)
+    return printable(str(entry.value.value))
 
 
 def parse_defaults(node: Located) -> dict[str, Mapping]:
@@ -64,7 +66,7 @@ def parse_defaults(node: Located) -> dict[str, Mapping]:
     for written, entry in node.value.items():
         kind = WRITTEN_NAMES.get(written.lower())
         if kind is None:
-            raise SpecError(f"unknown layer '{written}' in defaults", entry.key_origin, None, suggestion(written.lower(), WRITTEN_NAMES))
+            raise SpecError(f"unknown layer {quoted(written)} in defaults", entry.key_origin, None, suggestion(written.lower(), WRITTEN_NAMES))
         reported = reported_type(written.lower())
         if not isinstance(entry.value.value, dict):
             raise SpecError(f"defaults for {written} must be a mapping of arguments", entry.value.origin)
@@ -72,7 +74,7 @@ def parse_defaults(node: Located) -> dict[str, Mapping]:
         for key, argument in entry.value.value.items():
             if key not in declared:
                 hint = suggestion(key, declared) or f"{reported} takes: {', '.join(declared) or 'none'}"
-                raise SpecError(f"unknown argument '{key}' for {reported} in defaults", argument.key_origin, None, hint)
+                raise SpecError(f"unknown argument {quoted(key)} for {reported} in defaults", argument.key_origin, None, hint)
         defaults[reported] = {**defaults.get(reported, {}), **entry.value.value}
     return defaults
 
@@ -90,7 +92,7 @@ def parse_budget(node: Located) -> tuple[tuple[Limit, ...], DType]:
             dtype = parse_dtype(entry)
             continue
         if key not in names:
-            raise SpecError(f"unknown budget '{key}'", entry.key_origin, None, suggestion(key, [*names, "dtype"]) or f"budgets: {', '.join(names)}")
+            raise SpecError(f"unknown budget {quoted(key)}", entry.key_origin, None, suggestion(key, [*names, "dtype"]) or f"budgets: {', '.join(names)}")
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise SpecError(f"budget '{key}' must be a count such as 25.6M, got {describe(value)}", entry.value.origin)
         try:
@@ -111,5 +113,5 @@ def parse_dtype(entry: Entry) -> DType:
 
 
 def default_name(source: str) -> str:
-    """A spec's name when it does not give one: the file's stem."""
-    return PurePath(source).stem or source
+    """A spec's name when it does not give one: the file's stem, printable."""
+    return printable(PurePath(source).stem or source)

@@ -32,6 +32,7 @@ from archcalc.kinds.pool import GlobalPool, Pool, PoolMode
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
 from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
+from archcalc.printable import printable
 from archcalc.spec.graph import Graph, Join, Operation, applied, nest
 from archcalc.values import replace
 
@@ -87,7 +88,7 @@ def read_keras_json(data: bytes, source: str, name: str) -> Spec:
         graph = reader.functional(layers, config)
     else:
         raise SpecError(f"archcalc reads Keras Sequential and Functional models, not {kind!r}", origin)
-    spec_name = config.get("name") if isinstance(config.get("name"), str) else name
+    spec_name = printable(config["name"]) if isinstance(config.get("name"), str) else name  # it reaches titles and logs
     keras = document.get("keras_version") or "3"
     description = f"a Keras {kind} model (Keras {keras})"
     return Spec(spec_name or name, graph.input_shape, nest(graph, origin), origin, description, notes=tuple(reader.notes()), from_model=True)

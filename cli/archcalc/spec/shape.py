@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import re
 
-from archcalc.errors import SpecError
+from archcalc.errors import Origin, SpecError
 from archcalc.model import Shape
-from archcalc.quantities import MAX_COUNT
+from archcalc.quantities import MAX_COUNT, NUMBER_LIKE, whole_number
 from archcalc.spec.arguments import describe
 from archcalc.spec.yaml_source import Located
 
 _SEPARATOR = r"\s*[xX×*,]\s*"
 _SEPARATORS = re.compile(_SEPARATOR)
-SHAPE_PATTERN = rf"^\s*\[?\s*0*[1-9][0-9]*(?:{_SEPARATOR}0*[1-9][0-9]*){{0,3}}\s*\]?\s*$"
+_AXIS = r"[1-9][0-9]*(?:_[0-9]+)*"  # a positive whole number by the one rule: no leading zero
+SHAPE_PATTERN = rf"^\s*\[?\s*{_AXIS}(?:{_SEPARATOR}{_AXIS}){{0,3}}\s*\]?\s*$"
 """The shapes `parse_shape` reads from text (`4x4x1`, `4×4×1`, `[4, 4, 1]`), for `archcalc schema`;
 tests/test_schema.py holds the two to the same answers."""
 
 
-def is_number(text: str) -> bool:
-    """Plain ASCII digits: `int()` accepts other scripts' digits, which no spec means."""
-    return text.isascii() and text.isdigit()
+def read_number(text: str, origin: Origin) -> int | str:
+    """A whole number by archcalc's one rule (quantities.whole_number), located when it breaks the
+    rule; text that is no number at all stays text, for the caller to say what was expected."""
+    if NUMBER_LIKE.match(text) is None:
+        return text
+    try:
+        return whole_number(text)
+    except ValueError as error:
+        raise SpecError(str(error), origin) from None
 
 
 def parse_shape(node: Located) -> Shape:
@@ -30,7 +37,7 @@ def parse_shape(node: Located) -> Shape:
     if isinstance(value, int):
         items: list[object] = [value]
     elif isinstance(value, str):
-        items = [int(part) if is_number(part) else part for part in _SEPARATORS.split(value.strip().strip("[]"))]
+        items = [read_number(part, node.origin) for part in _SEPARATORS.split(value.strip().strip("[]"))]
     elif isinstance(value, list):
         items = [item.value if isinstance(item, Located) else item for item in value]
     else:

@@ -1,0 +1,46 @@
+"""User text made safe to print: characters that break or hide a line escaped, long text shortened.
+
+A spec's name, a key, a file name or a value reaches tables, CSV, Markdown and error messages. A
+newline in one of them would start a new line of output, and a line that starts with `::error`
+is a command to GitHub Actions in any CI log; a right-to-left override or an escape sequence hides
+what a line says. Each is written out as an escape (`\\n`, `\\x1b`, `\\u202e`) instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+"""Control characters (C0, DEL, C1), line and paragraph separators, bidirectional overrides and
+isolates, the byte-order mark, and lone surrogates (an undecodable file name), which no output
+encoding can write."""
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+LONGEST_QUOTED = 40
+"""A quoted value longer than this is shortened in a message: 5,000 characters help nobody."""
+
+
+def printable(text: str) -> str:
+    """`text` with every unsafe character written as an escape: 'a\\nb' prints as `a\\nb`, on one line."""
+    if UNSAFE.search(text) is None:  # nearly always: one scan, no copy
+        return text
+    return UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    named = _NAMED.get(character)
+    if named is not None:
+        return named
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def quoted(text: str | int) -> str:
+    """`text` quoted for a message, printable, a long one shortened: `'aaaaaaaa…aaaa' (5,000 characters)`."""
+    if isinstance(text, int):
+        text = str(text) if abs(text) < 10**36 else f"{text:.3g}"
+    if len(text) <= LONGEST_QUOTED:
+        return f"'{printable(text)}'"
+    return f"'{printable(text[:24])}…{printable(text[-8:])}' ({len(text):,} characters)"
