@@ -75,7 +75,7 @@ def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Termi
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, report_json
 
-        return dumps(report_json(analysis, options.explain, options.counting, streamed=True))
+        return dumps(report_json(analysis, options.explain, options.counting))
     from archcalc.render.show import show_grid
 
     return render_grid(show_grid(analysis, options), output_format, terminal)
@@ -127,7 +127,7 @@ def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: T
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import diff_json, dumps
 
-        return dumps(diff_json(difference, counting, streamed=True))
+        return dumps(diff_json(difference, counting))
     if output_format is OutputFormat.CSV:
         from archcalc.render.csv_format import csv_text
         from archcalc.render.diff import diff_records

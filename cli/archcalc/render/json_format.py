@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Sequence
-from json.encoder import encode_basestring as _string  # the C escaper json.dumps uses for ensure_ascii=False
-from types import GeneratorType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import quotient
 from archcalc.render.formats import Counting
@@ -89,10 +89,9 @@ def _length(length: Length) -> int | float:
     return length if isinstance(length, int) else float(length)
 
 
-def report_json(analysis: Analysis, explain_layers: bool = False, counting: Counting = Counting.MACS, streamed: bool = False) -> dict[str, object]:
+def report_json(analysis: Analysis, explain_layers: bool = False, counting: Counting = Counting.MACS) -> dict[str, object]:
     """The spec's figures; each layer also carries what the analysis was asked (receptive field,
-    memory) and, with `explain_layers`, its arithmetic written out. `streamed` makes `layers` a
-    generator, for `dumps` to write once: a big spec's layers never exist as dicts all at once."""
+    memory) and, with `explain_layers`, its arithmetic written out."""
     report = analysis.report
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
@@ -117,8 +116,7 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
             "kv_cache_values": analysis.memory.kv_cache_values,
             "kv_cache_bytes": analysis.memory.kv_cache_bytes,
         }
-    layers = (layer_json(figures, analysis.request.receptive_field, explain_layers, counting) for figures in analysis.layers)
-    document["layers"] = layers if streamed else list(layers)
+    document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers, counting) for figures in analysis.layers]
     return document
 
 
@@ -234,10 +232,8 @@ def drift_json(drift: Drift) -> dict[str, object]:
     }
 
 
-def diff_json(difference: ReportDiff, counting: Counting = Counting.MACS, streamed: bool = False) -> dict[str, object]:
-    """Both totals, their difference, and every layer (the same ones included) with its change;
-    `streamed` makes `layers` a generator, for `dumps` to write once."""
-    layers = (layer_diff_json(layer, counting) for layer in difference.layers)
+def diff_json(difference: ReportDiff, counting: Counting = Counting.MACS) -> dict[str, object]:
+    """Both totals, their difference, and every layer (the same ones included) with its change."""
     base, head = difference.base, difference.head
     base_totals, head_totals = cost_json(base.total, counting), cost_json(head.total, counting)
     return {
@@ -245,7 +241,7 @@ def diff_json(difference: ReportDiff, counting: Counting = Counting.MACS, stream
         "base": {"name": base.name, "source": base.spec.origin.source, "output_shape": list(base.output_shape), "totals": base_totals},
         "head": {"name": head.name, "source": head.spec.origin.source, "output_shape": list(head.output_shape), "totals": head_totals},
         "delta": {key: value - base_totals[key] for key, value in head_totals.items()},
-        "layers": layers if streamed else list(layers),
+        "layers": [layer_diff_json(layer, counting) for layer in difference.layers],
     }
 
 
@@ -318,109 +314,12 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
+
+
 def dumps(document: object) -> str:
-    """Indented JSON (two spaces, as `json.dumps(indent=2)` writes it), with lists of ints (shapes)
-    kept on one line: `[224, 224, 3]`. U+2028 and U+2029, which JSON allows raw, are escaped, so no
-    reader takes them for line breaks.
-
-    Written here rather than by `json.dumps`, whose indented output comes from its pure-Python
-    encoder: this is 3× faster. A generator in the document (a report's layers) is written one
-    element at a time, so 100,000 layers never exist as dicts at once, and the text is joined once."""
-    pieces: list[str] = []
-    _write(document, "\n", pieces)
-    pieces.append("\n")
-    return "".join(pieces)
-
-
-def _write(item: object, newline: str, pieces: list[str]) -> None:
-    """The top of a document, as pieces: mappings opened here, a generator's elements written whole."""
-    if type(item) is dict and item:
-        inner = newline + "  "
-        separator = "{" + inner
-        for key, value in item.items():
-            pieces.append(separator + _key(key))
-            _write(value, inner, pieces)
-            separator = "," + inner
-        pieces.append(newline + "}")
-    elif type(item) is GeneratorType:
-        inner = newline + "  "
-        separator = "[" + inner
-        for element in item:
-            pieces.append(separator)
-            pieces.append(_json(element, inner))
-            separator = "," + inner
-        pieces.append("[]" if separator[0] == "[" else newline + "]")
-    else:
-        pieces.append(_json(item, newline))
-
-
-_KEYS: dict[str, str] = {}
-_INTS = {int}
-
-
-def _key(key: object) -> str:
-    """A key as JSON with its `: `, remembered: a report repeats the same dozen keys for every layer."""
-    text = str(key)
-    written = _KEYS.get(text)
-    if written is None:
-        written = _KEYS[text] = _string(text) + ": "
-    return written
-
-
-def _json(item: Any, newline: str) -> str:
-    """`item` as JSON text; `newline` is a line break and the indentation of `item`'s own line.
-    The commonest values (ints, text, nothing) are written in line: a layer is a dozen of them."""
-    kind = type(item)
-    if kind is int:
-        return int.__repr__(item)
-    if kind is str:
-        return _text(item)
-    if kind is dict:
-        if not item:
-            return "{}"
-        inner = newline + "  "
-        parts = []
-        for key, value in item.items():
-            kind = type(value)
-            if kind is int:
-                parts.append(_key(key) + int.__repr__(value))
-            elif kind is str:
-                parts.append(_key(key) + _text(value))
-            elif value is None:
-                parts.append(_key(key) + "null")
-            else:
-                parts.append(_key(key) + _json(value, inner))
-        return "{" + inner + ("," + inner).join(parts) + newline + "}"
-    if kind is list or kind is tuple or kind is GeneratorType:
-        elements = item if kind is not GeneratorType else list(item)
-        if not elements:
-            return "[]"
-        if {*map(type, elements)} == _INTS:  # a shape: Python writes a list of ints as JSON does, on one line
-            return repr(elements if kind is list else list(elements))
-        inner = newline + "  "
-        return "[" + inner + ("," + inner).join([_json(element, inner) for element in elements]) + newline + "]"
-    if item is None:
-        return "null"
-    if item is True:
-        return "true"
-    if item is False:
-        return "false"
-    if kind is float:
-        return _float(item)
-    raise TypeError(f"{kind.__name__} is not JSON")
-
-
-def _text(text: str) -> str:
-    written: str = _string(text)
-    if "\u2028" in written or "\u2029" in written:
-        return written.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return written
-
-
-def _float(number: float) -> str:
-    """As json.dumps writes floats; the renderers give None where a figure is not finite."""
-    if number != number:
-        return "NaN"
-    if number in (math.inf, -math.inf):
-        return "Infinity" if number > 0 else "-Infinity"
-    return float.__repr__(number)
+    """Indented JSON, with lists of ints (shapes) kept on one line: `[224, 224, 3]`. U+2028 and
+    U+2029, which JSON allows raw, are escaped, so no reader takes them for line breaks."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    text = _INT_LIST.sub(lambda match: "[" + ", ".join(match.group(1).replace(",", " ").split()) + "]", text)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
