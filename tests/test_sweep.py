@@ -67,6 +67,22 @@ def test_chart_puts_a_flat_series_on_one_row_and_a_growing_one_across_rows() -> 
     assert "● flat   ■ square" in chart
 
 
+def test_the_legend_explains_the_meeting_marker_when_it_is_drawn() -> None:
+    met = log_chart([Series("a", ((4, 10), (64, 99))), Series("b", ((4, 10), (64, 4096)))], "params")
+    plot = met.splitlines()[1:-4]  # under the title, above the axis, its sizes, its name and the legend
+    assert sum(line.count("◎") for line in plot) == 1  # a and b meet at 4
+    assert met.splitlines()[-1].strip() == "● a   ■ b   ◎ two or more in one place"
+    apart = log_chart([Series("a", ((4, 10), (64, 99))), Series("b", ((4, 20), (64, 4096)))], "params")
+    assert "◎" not in apart
+
+
+def test_the_axis_name_has_a_line_of_its_own() -> None:
+    """It sat after the sizes, and made the chart 89 characters wide."""
+    chart = log_chart([Series("a", ((4, 10), (224, 99)))], "params")
+    assert chart.splitlines()[-2].strip() == "input side (log scale)"
+    assert max(len(line) for line in chart.splitlines()) <= 80
+
+
 def test_sweep_command_json_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     runner = CliRunner()

@@ -399,6 +399,7 @@ def diff(
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="Compare the layers this many levels inside composite blocks.")] = 0,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="List unchanged layers too.")] = False,
     count: CountOption = Counting.MACS,
+    wide: WideOption = False,
 ) -> None:
     """Show what changed between two specs, layer by layer.
 
@@ -411,13 +412,14 @@ def diff(
 
     guarded(lambda: check_arguments([base, head]))
     before, after = analyze_one(base, "diff"), analyze_one(head, "diff")
-    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all, count))
+    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(wide), show_all, count))
 
 
 @app.command()
 def sharing(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """Show what each conv layer's weight sharing saves.
 
@@ -429,11 +431,11 @@ def sharing(
     from archcalc.engine.analysis import Request, analysis_of
 
     report = analyze_one(spec, "sharing")
-    emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal()))
+    emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal(wide)))
 
 
 @app.command()
-def layers(output_format: FormatOption = OutputFormat.TABLE) -> None:
+def layers(output_format: FormatOption = OutputFormat.TABLE, wide: WideOption = False) -> None:
     """List every layer kind, its arguments and what it counts.
 
     The names each kind may be written as, its arguments (the main one marked, defaults after =),
@@ -449,7 +451,7 @@ def layers(output_format: FormatOption = OutputFormat.TABLE) -> None:
 
         emit(dumps(layer_kinds_json()))
     else:
-        emit(render_grid(layer_kinds_grid(), output_format, terminal()))
+        emit(render_grid(layer_kinds_grid(), output_format, terminal(wide)))
 
 
 class ChartFigure(str, enum.Enum):
@@ -512,6 +514,7 @@ def schema() -> None:
 def examples(
     contains: Annotated[str | None, typer.Argument(help="Only the examples whose path contains this text.", show_default=False, metavar="[TEXT]")] = None,
     output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List the example specs that come with archcalc.
 
@@ -525,7 +528,7 @@ def examples(
 
     directory = examples_directory()
     found = guarded(lambda: example_specs(directory, contains))
-    emit(render_examples(directory, found, output_format, terminal()))
+    emit(render_examples(directory, found, output_format, terminal(wide)))
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ def layer_kinds_grid() -> Grid:
     )
     return Grid(
         "layer kinds",
-        (Column("written as"), Column("arguments"), Column("parameters", key="parameters_rule"), Column("MACs", key="macs_rule")),
+        (Column("written as"), Column("arguments"), Column("parameters", key="parameters_rule"), Column("MACs", optional=True, key="macs_rule")),
         tuple(rows),
         None,
         notes,
