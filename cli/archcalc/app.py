@@ -21,7 +21,7 @@ import typer
 
 from archcalc import __version__
 from archcalc.engine import Report, analyze
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
@@ -104,11 +104,26 @@ def report_skipped(expansion: Expansion) -> None:
         say(f"archcalc: skipped {printable(skipped.path)}: {skipped.reason}")
 
 
+def analyzed(argument: str) -> Report:
+    """A spec read and computed. A shape error in a spec whose input looks written channels first
+    (or with a batch axis) names the input it likely meant (spec/layout.py)."""
+    spec = load_spec(argument)
+    try:
+        return analyze(spec)
+    except ShapeError as error:
+        from archcalc.spec.layout import layout_hint
+
+        hint = None if spec.from_model else layout_hint(spec.input_shape)
+        if hint is not None:
+            error.with_hint(hint)
+        raise
+
+
 def analyze_all(arguments: list[str]) -> list[Report]:
     """Every spec read and computed before anything is printed, so an error leaves stdout empty.
     A directory or glob stands for every spec in it."""
     specs = expanded(arguments).specs
-    return guarded(lambda: [analyze(load_spec(spec)) for spec in specs])
+    return guarded(lambda: [analyzed(spec) for spec in specs])
 
 
 def analyze_one(argument: str, command: str) -> Report:
@@ -117,7 +132,7 @@ def analyze_one(argument: str, command: str) -> Report:
     if len(specs) != 1:
         problem = f"{command} takes one spec, and {quoted(argument)} names {len(specs)}"
         fail(ArchcalcError(problem, hint="give one file; `archcalc check` and `compare` take several"))
-    return guarded(lambda: analyze(load_spec(specs[0])))
+    return guarded(lambda: analyzed(specs[0]))
 
 
 def count_option(value: str | None) -> int | None:
@@ -334,7 +349,7 @@ def check(
         report_skipped(expansion)
         for name in expansion.specs:
             try:
-                outcomes.append(check_spec(analyze(load_spec(name)), flags, dtype, require_budget))
+                outcomes.append(check_spec(analyzed(name), flags, dtype, require_budget))
             except ArchcalcError as error:
                 say(f"archcalc: error: {error.message}")
                 outcomes.append(UnreadableSpec(name, error))
@@ -345,7 +360,7 @@ def check(
         from archcalc.engine.drift import drift
 
         try:
-            matched = drift(outcomes[0].report, analyze(load_spec(against)))
+            matched = drift(outcomes[0].report, analyzed(against))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes.append(UnreadableSpec(against, error))

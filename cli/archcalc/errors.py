@@ -62,6 +62,12 @@ class ArchcalcError(Exception):
             self.args = (self.message,)
         return self
 
+    def with_hint(self, hint: str) -> ArchcalcError:
+        """The same error, `hint` said after the one it has."""
+        self.hint = f"{self.hint}; {hint}" if self.hint else hint
+        self.args = (self.message,)
+        return self
+
 
 class SpecError(ArchcalcError):
     """The spec text cannot be read: bad YAML, an unknown layer or key, a wrong type or value."""

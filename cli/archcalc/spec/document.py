@@ -12,6 +12,7 @@ from archcalc.quantities import parse_count
 from archcalc.spec.arguments import describe
 from archcalc.spec.chain import is_chain, parse_chain
 from archcalc.spec.layers import LayerReader
+from archcalc.spec.layout import layout_note
 from archcalc.spec.shape import parse_shape
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
@@ -47,7 +48,8 @@ def parse_spec(root: Located, default_name: str) -> Spec:
         input_shape = parse_shape(entries["input"].value)
         layers = LayerReader(defaults).layer_list(entries["layers"].value, None)
         spec = Spec(name, input_shape, layers, root.origin)
-    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype)
+    note = layout_note(spec.input_shape)
+    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype, notes=() if note is None else (note,))
 
 
 def _text(entry: Entry) -> str:
