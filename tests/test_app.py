@@ -109,6 +109,40 @@ def test_bad_input_exits_2_with_nothing_on_stdout(arguments: list[str], message:
     assert "Traceback" not in err
 
 
+def test_an_unquoted_chain_in_a_shell_is_told_to_quote_it(tmp_path: Path) -> None:
+    """`archcalc show 16->8->2` in a shell runs `archcalc show 16-` with standard output in a file `2`
+    (after making `8-`): the message said only "no such file: 16-"."""
+    result = subprocess.run(f"{sys.executable} -m archcalc show 16->8->2", shell=True, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "archcalc: error: no such file: 16-; quote the chain, e.g. '16->8->2': unquoted, the shell reads > as a redirection "
+        "(and writes what follows it as a file)\n"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2", "8-"]
+
+
+@pytest.mark.parametrize("argument", ["missing.yaml", "16"])
+def test_a_missing_file_that_is_no_chain_gets_the_usual_hint(argument: str) -> None:
+    code, _, err = run("show", argument)
+    assert code == 2
+    assert err == f"archcalc: error: no such file: {argument}; give a YAML spec, '-' for standard input, or a chain such as '16->8->2' (quoted)\n"
+
+
+def test_every_chain_a_message_or_help_shows_is_quoted() -> None:
+    """A chain copied from a message or the help into a shell must run as it is."""
+    import re
+
+    texts = [run("--help")[1], *(run(command, "--help")[1] for command in ("show", "compare", "check", "sweep", "diff", "sharing"))]
+    texts += [run("show", "16->x")[2], run("show", "->2")[2], run("show", "-", stdin="chain: [1]\n")[2]]
+    from archcalc.spec.schema import spec_schema
+
+    texts.append(json.dumps(spec_schema()))
+    chains = [(text, match) for text in texts for match in re.finditer(r"\d+(?:->\d+)+", text)]
+    assert len(chains) >= 10
+    for text, match in chains:
+        assert text[match.start() - 1] == "'" and text[match.end()] == "'", text[max(0, match.start() - 40) : match.end() + 10]
+
+
 def test_a_bad_spec_file_is_located(tmp_path: object) -> None:
     from pathlib import Path
 

@@ -48,7 +48,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose
 
 app = typer.Typer(
     name="archcalc",
-    help="Exact shapes, parameters and MACs of neural-network architectures, from a YAML spec or an arrow chain like 16->8->2. No framework, no forward pass.",
+    help="Exact shapes, parameters and MACs of neural-network architectures, from a YAML spec or an arrow chain ('16->8->2'). No framework, no forward pass.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

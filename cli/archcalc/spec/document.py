@@ -38,7 +38,7 @@ def parse_spec(root: Located, default_name: str) -> Spec:
                 raise SpecError(f"'chain' replaces 'input' and 'layers'; remove '{clash}'", entries[clash].key_origin)
         chain = entries["chain"].value
         if not isinstance(chain.value, (str, int)):
-            raise SpecError("'chain' must be an arrow chain such as 16->8->2", chain.origin)
+            raise SpecError("'chain' must be an arrow chain such as '16->8->2'", chain.origin)
         spec = parse_chain(str(chain.value), chain.origin, name)
     else:
         for needed in ("input", "layers"):

@@ -37,7 +37,7 @@ def spec_schema() -> Schema:
     return {
         "$schema": DRAFT,
         "title": "archcalc spec",
-        "description": "A neural-network architecture for archcalc: an input shape and its layers, or an arrow chain such as 16->8->2.",
+        "description": "A neural-network architecture for archcalc: an input shape and its layers, or an arrow chain such as '16->8->2'.",
         "anyOf": [{"$ref": "#/$defs/chain"}, {"$ref": "#/$defs/document"}],
         "$defs": {
             "chain": {"type": "string", "pattern": CHAIN_PATTERN, "description": "An arrow chain: an input size, then one dense layer per arrow."},
