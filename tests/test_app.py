@@ -143,6 +143,41 @@ def test_every_chain_a_message_or_help_shows_is_quoted() -> None:
         assert text[match.start() - 1] == "'" and text[match.end()] == "'", text[max(0, match.start() - 40) : match.end() + 10]
 
 
+@pytest.mark.parametrize(
+    ("argument", "example"),
+    [("archspecs/seed/cnn.yaml", "seed/cnn.yaml"), ("seed/cnn.yaml", "seed/cnn.yaml"), ("resnet18.yaml", "zoo/torchvision/resnet18.yaml")],
+)
+def test_a_docs_path_outside_a_checkout_says_where_the_example_is_installed(
+    argument: str, example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The docs' paths run in a checkout; elsewhere they said only "no such file"."""
+    from archcalc.examples import examples_directory
+
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("show", argument)
+    installed = examples_directory() / example
+    assert code == 2 and out == ""
+    assert err == (
+        f"archcalc: error: no such file: {argument}; archcalc's example {example} is installed at {installed}: give that path, or copy it; "
+        "`archcalc examples` lists them\n"
+    )
+    assert run("show", installed)[0] == 0  # the path it names runs
+
+
+@pytest.mark.parametrize("argument", ["archspecs/", "archspecs/seed/missing.yaml", "archspecs/**/*.yaml"])
+def test_the_examples_folder_outside_a_checkout_is_never_read_in_its_place(argument: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A path is read as written: `check archspecs/` in a project of one's own must not pass on archcalc's examples."""
+    from archcalc.examples import examples_directory
+
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("check", argument, "--format", "json")
+    assert code == 2 and "`archcalc examples` lists them" in err
+    assert (
+        json.loads(out)["specs"][0]["error"]["hint"]
+        == f"archcalc's examples are in archspecs/ of its repository, and installed in {examples_directory()}; `archcalc examples` lists them"
+    )
+
+
 def test_a_bad_spec_file_is_located(tmp_path: object) -> None:
     from pathlib import Path
 

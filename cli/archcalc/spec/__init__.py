@@ -54,9 +54,15 @@ def load_spec(argument: str) -> Spec:
 
 def _missing_file_hint(argument: str) -> str:
     """What a missing spec file likely was. `archcalc show 16->8->2` unquoted reaches us as `16-`:
-    the shell took each `>` for a redirection (and wrote files named `8-` and `2`)."""
+    the shell took each `>` for a redirection (and wrote files named `8-` and `2`). A path from the
+    docs run outside a checkout names one of archcalc's examples (archcalc/examples.py)."""
     if argument.endswith(("-", "→")):
         return "quote the chain, e.g. '16->8->2': unquoted, the shell reads > as a redirection (and writes what follows it as a file)"
+    from archcalc.examples import installed_example_hint
+
+    installed = installed_example_hint(argument)
+    if installed is not None:
+        return installed
     return "give a YAML spec, '-' for standard input, or a chain such as '16->8->2' (quoted)"
 
 
