@@ -228,6 +228,86 @@ def test_layers_lists_every_kind_with_its_arguments() -> None:
     assert [argument["name"] for argument in conv["arguments"] if argument["required"]] == ["filters", "kernel"]
 
 
+def test_layers_json_says_every_type_a_kind_reports_and_names_the_kind_honestly() -> None:
+    """`kind` was `maxpool` for the kind that is avgpool too, and `relu` for every activation."""
+    entries = json.loads(run("layers", "--format", "json")[1])["layers"]
+    by_kind = {entry["kind"]: entry for entry in entries}
+    assert by_kind["pool"]["types"] == ["avgpool", "maxpool"]
+    assert by_kind["global_pool"]["types"] == ["global_avgpool", "global_maxpool"]
+    assert "relu" in by_kind["activation"]["types"] and "gelu" in by_kind["activation"]["types"]
+    assert by_kind["conv"]["types"] == ["conv"] and by_kind["dense"]["types"] == ["dense"]
+    assert "maxpool" not in by_kind and "relu" not in by_kind
+    types = [reported for entry in entries for reported in entry["types"]]
+    assert len(types) == len(set(types))  # each type belongs to one kind
+    # every type a layer reports in `show --format json` is listed, under the kind that reads its name
+    shown = json.loads(run("show", "-", "--format", "json", stdin="input: 8x8x1\nlayers: [{avgpool: 2}, gelu, {maxpool: 2}, {dense: 2}]\n")[1])
+    reported = [layer["type"] for layer in shown["layers"]]
+    assert reported == ["avgpool", "gelu", "maxpool", "dense"] and set(reported) <= set(types)
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv", "markdown"])
+def test_layers_is_rendered_in_render_like_every_command(output_format: str) -> None:
+    from archcalc.render import OutputFormat, Terminal, render_layers
+
+    assert run("layers", "--format", output_format)[1] == render_layers(OutputFormat(output_format), Terminal())
+
+
+def test_a_kinds_summary_is_one_rule_for_layers_and_the_schema() -> None:
+    from archcalc.kinds import KINDS
+    from archcalc.spec.schema import spec_schema
+    from archcalc.text import summary
+
+    assert summary("Two lines\n    of a first paragraph.\n\n    The rest.") == "Two lines of a first paragraph."
+    listed = {entry["kind"]: entry["summary"] for entry in json.loads(run("layers", "--format", "json")[1])["layers"]}
+    definitions = spec_schema()["$defs"]
+    for kind in KINDS:
+        assert summary(kind.__doc__) in listed.values()
+        assert definitions[kind.__name__]["description"] == summary(kind.__doc__)
+
+
+def test_layers_and_examples_documents_carry_the_schema_version() -> None:
+    assert json.loads(run("layers", "--format", "json")[1])["schema_version"] == 1
+    assert json.loads(run("examples", "seed", "--format", "json")[1])["schema_version"] == 1
+
+
+def test_a_markdown_column_title_is_escaped() -> None:
+    """A spec named `a|b` made sweep's column titles `a|b params`, a column too many."""
+    code, out, err = run("sweep", "-", "--sizes", "8,16", "--format", "markdown", stdin="name: a|b\ninput: 8x8x1\nlayers: [{conv: {filters: 2, kernel: 3}}]\n")
+    assert code == 0, err
+    header = out.splitlines()[2]
+    assert header == "| side | a\\|b params | a\\|b MACs |"
+    assert all(line.replace("\\|", "").count("|") == 4 for line in out.splitlines()[2:6])
+
+
+def test_a_tab_in_the_indentation_is_named() -> None:
+    """libyaml says "found character that cannot start any token", which does not say tab."""
+    code, _, err = run("show", "-", stdin="input: 16\nlayers:\n\t- dense: 2\n")
+    assert code == 2
+    assert err == "archcalc: error: <stdin>:3:1: a tab: tabs are not allowed in YAML indentation; indent with spaces\n"
+    code, _, err = run("show", "-", stdin="input: 16\nlayers: [dense: 2]\nbudget:\n  params: 5\n\tmacs: 4\n")
+    assert code == 2 and err.startswith("archcalc: error: <stdin>:5:1: a tab: tabs are not allowed")
+
+
+def test_standard_input_on_a_terminal_says_it_is_waiting() -> None:
+    """`archcalc show -` typed at a terminal waited without a word."""
+    import os
+    import pty
+
+    reader, writer = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archcalc", "show", "-", "--format", "json"], stdin=writer, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    os.write(reader, b"16->8->2\n\x04")  # a chain, then Ctrl-D at the start of a line
+    out, err = process.communicate(timeout=30)
+    os.close(reader)
+    os.close(writer)
+    assert process.returncode == 0, err
+    assert err.decode() == "archcalc: reading a spec from standard input (Ctrl-D to end)\n"
+    assert json.loads(out)["totals"]["params"] == 154
+    piped = subprocess.run([sys.executable, "-m", "archcalc", "show", "-"], input=b"16->8->2\n", capture_output=True, check=True)
+    assert piped.stderr == b""  # a pipe is not told
+
+
 def test_unknown_default_arguments_are_refused_where_written() -> None:
     code, _, err = run("show", "-", stdin="input: 8x8x1\ndefaults:\n  conv: {biass: false}\nlayers: [relu]\n")
     assert code == 2

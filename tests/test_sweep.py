@@ -110,13 +110,21 @@ def test_one_size_says_a_fit_needs_two() -> None:
     """Issue 16, defect 4: `--sizes 8` said only "parameters cannot be fitted"."""
     result = CliRunner().invoke(app, ["sweep", str(ROOT / "archspecs/seed/cnn.yaml"), "--sizes", "8"])
     assert result.exit_code == 0, result.stderr
-    assert "seed-cnn: k cannot be fitted: a fit needs two sizes or more that compute, and only 8 did; give more, e.g. --sizes 8,16,32" in result.stdout
+    assert (
+        "seed-cnn: k cannot be fitted: a fit needs two sizes or more that compute, and only one did (side 8); give more, e.g. --sizes 8,16,32" in result.stdout
+    )
+
+
+def test_a_size_given_twice_is_one_size() -> None:
+    """`--sizes 4,4` said "only 4 did", which reads as four sizes."""
+    result = CliRunner().invoke(app, ["sweep", str(ROOT / "archspecs/seed/cnn.yaml"), "--sizes", "4,4", "--chart", "none"])
+    assert "and only one did (side 4); give more, e.g. --sizes 4,8,16" in result.stdout
 
 
 def test_sizes_that_do_not_compute_are_named_in_the_reason() -> None:
     result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "2,4,8", "--chart", "none"], input="input: 8x8x1\nlayers: [{conv: {filters: 1, kernel: 5}}]\n")
     assert result.exit_code == 0, result.stderr
-    assert "stdin: k cannot be fitted: a fit needs two sizes or more that compute, and only 8 did" in result.stdout
+    assert "stdin: k cannot be fitted: a fit needs two sizes or more that compute, and only one did (side 8)" in result.stdout
     assert "(too small at 2, 4: the window (5 wide) is larger than the padded input" in result.stdout
 
 

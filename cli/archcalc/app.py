@@ -34,6 +34,7 @@ from archcalc.render import (
     render_check,
     render_compare,
     render_diff,
+    render_layers,
     render_sharing,
     render_show,
     render_sweep,
@@ -107,6 +108,8 @@ def report_skipped(expansion: Expansion) -> None:
 def analyzed(argument: str) -> Report:
     """A spec read and computed. A shape error in a spec whose input looks written channels first
     (or with a batch axis) names the input it likely meant (spec/layout.py)."""
+    if argument == "-" and sys.stdin is not None and sys.stdin.isatty():  # else `show -` waits without a word
+        say("archcalc: reading a spec from standard input (Ctrl-D to end)")
     spec = load_spec(argument)
     try:
         return analyze(spec)
@@ -458,15 +461,7 @@ def layers(output_format: FormatOption = OutputFormat.TABLE, wide: WideOption = 
 
     Example: archcalc layers --format markdown
     """
-    from archcalc.render import render_grid
-    from archcalc.render.layer_kinds import layer_kinds_grid, layer_kinds_json
-
-    if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps
-
-        emit(dumps(layer_kinds_json()))
-    else:
-        emit(render_grid(layer_kinds_grid(), output_format, terminal(wide)))
+    emit(render_layers(output_format, terminal(wide)))
 
 
 class ChartFigure(str, enum.Enum):

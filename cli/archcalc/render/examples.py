@@ -20,10 +20,10 @@ COLUMNS = (Column("spec"), Column("name", optional=True), Column("description"))
 
 def render_examples(directory: Path, found: Sequence[Example], output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps
 
         listed = [{"path": example.path, "name": example.name, "description": example.description} for example in found]
-        return dumps({"directory": str(directory), "examples": listed})
+        return dumps({"schema_version": SCHEMA_VERSION, "directory": str(directory), "examples": listed})
     from archcalc.render import render_grid
 
     rows = tuple(Row((example.path, example.name, example.description)) for example in found)
