@@ -51,7 +51,8 @@ def installed_example_hint(argument: str) -> str | None:
     directory = examples_directory()
     relative = argument.replace("\\", "/").removeprefix("./")
     in_examples = relative.startswith("archspecs/") or relative == "archspecs"
-    relative = relative.removeprefix("archspecs").lstrip("/")
+    if in_examples:
+        relative = relative.removeprefix("archspecs").lstrip("/")
     listing = "`archcalc examples` lists them"
     if relative and (directory / relative).is_file():
         return f"archcalc's example {relative} is installed at {directory / relative}: give that path, or copy it; {listing}"
