@@ -16,12 +16,16 @@ class Pointwise(Layer):
     """A kind that maps each position on its own (dense on channels, norms, activations): its
     receptive field is the one before it."""
 
+    ANY_LAYOUT = True
+
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         return field
 
 
 class SeesWhole(Layer):
     """A kind whose every output depends on every input position (flatten, global pooling)."""
+
+    ANY_LAYOUT = True
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         return field.whole()

@@ -18,7 +18,7 @@ MAX_UNROLLED_ITERATIONS = 10_000
 """A `repeat` whose block keeps changing the shape is unrolled; past this many iterations it is refused."""
 
 MAX_GROWING_ITERATIONS = 64
-"""Past this many strided iterations the jump exceeds 2^64: the field is the whole input."""
+"""Past this many passes a repeat's field is not walked pass by pass: see Repeat.walked."""
 
 COMPOSITE_MACS = "its layers' (joins are not MACs)"
 
@@ -285,14 +285,18 @@ class Repeat(Layer):
         return self.walked(settled, passes, field, context)
 
     def walked(self, settled: tuple[LayerResult, ...], passes: int, field: Field, context: FieldContext) -> Field:
-        """The settled block's field after `passes` passes, one at a time (the last one recorded);
-        past MAX_GROWING_ITERATIONS passes the jump exceeds 2^64 or the field has long since grown
-        past any input: the whole input."""
+        """The settled block's field after `passes` passes, one at a time (the last one recorded).
+        Past MAX_GROWING_ITERATIONS passes it is not walked: the field is taken as the whole input,
+        marked approximate (a striding block's jump has passed 2^64 by then, and any other block's
+        field has grown by at least a position a pass)."""
         if passes - 1 > MAX_GROWING_ITERATIONS:
-            return context.sequence(settled, field.whole())
+            return context.sequence(settled, Field(None, field.jump, approximate=True))
         for _ in range(passes - 1):
             field = context.sequence(settled, field, record=False)
         return context.sequence(settled, field)
+
+    def pass_length(self) -> int | None:
+        return len(self.layers)
 
     def label(self, result: LayerResult) -> str:
         return f"repeat ×{self.times:,}"

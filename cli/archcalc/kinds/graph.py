@@ -187,7 +187,7 @@ class Branch(Layer):
         children = context.sequence(self.layers, start)
         if self.training_only:
             context.only_in_training(self, children)
-            children = tuple(without_macs(child) for child in children)
+            children = without_macs(children, {})
         cost = total_cost([child.cost * child.times for child in children])
         return LayerResult(self, start, output_of(children, start), cost, children, joined=joined)
 
@@ -209,10 +209,26 @@ class Branch(Layer):
         return [f"a side path from {start}: {counted}", "the next layer sees the tensor before the branch"]
 
 
-def without_macs(result: LayerResult) -> LayerResult:
-    """The result as an inference pass has it, for a layer that runs only in training: its parameters,
-    no MACs (its children's likewise), and the result as it runs in training kept for its explanation."""
-    cost = result.cost
-    children = tuple(without_macs(child) for child in result.children)
-    inference = Cost(cost.weights, cost.biases, cost.non_trainable)
-    return LayerResult(result.layer, result.input_shape, result.output_shape, inference, children, result.times, result.joined, in_training=result)
+def without_macs(results: tuple[LayerResult, ...], copies: dict[int, LayerResult]) -> tuple[LayerResult, ...]:
+    """The results as an inference pass has them, for layers that run only in training: their
+    parameters, no MACs (their children's likewise), and each result as it runs in training kept for
+    its explanation. A join among them reads the copy of what it read (`copies`, by the original's
+    id), so the copies stand for each other as the originals did."""
+    inference = []
+    for result in results:
+        cost = result.cost
+        children = without_macs(result.children, copies)
+        joined = tuple(copies.get(id(source), source) for source in result.joined)
+        copy = LayerResult(
+            result.layer,
+            result.input_shape,
+            result.output_shape,
+            Cost(cost.weights, cost.biases, cost.non_trainable),
+            children,
+            result.times,
+            joined,
+            in_training=result,
+        )
+        copies[id(result)] = copy
+        inference.append(copy)
+    return tuple(inference)
