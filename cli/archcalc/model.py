@@ -231,6 +231,11 @@ class Layer:
         label = f"layer {self.position} ({self.kind}"
         return label + (f" '{self.name}')" if self.name else ")")
 
+    @property
+    def where_written(self) -> str:
+        """`layer 5 (conv 'down4') on line 12`: a layer a message points the reader to."""
+        return f"{self.where} on line {self.origin.line}" if self.origin.line else self.where
+
     def error(self, problem: str, hint: str | None = None) -> ShapeError:
         """A shape problem, located at this layer."""
         return ShapeError(problem, self.origin, self.where, hint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
@@ -66,8 +67,7 @@ def ended_by(results: tuple[LayerResult, ...]) -> str:
     made = [result.layer for result in results if not result.layer.SIDE_BRANCH]
     if not made:
         return "the identity"
-    last = made[-1]
-    return f"{last.where}, line {last.origin.line}" if last.origin.line else last.where
+    return made[-1].where_written
 
 
 def output_of(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
@@ -75,13 +75,27 @@ def output_of(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
     return output_after(results, shape)
 
 
-def unnamed(layer: Layer) -> Layer:
-    """The layer as written without names, its inner layers' included: what two repeats share."""
-    changes: dict[str, object] = {"name": None}
+def inner_layer_lists(layer: Layer) -> Iterator[tuple[Layer, ...]]:
+    """Each list of layers a layer holds (a residual's path, then its shortcut; each branch of a
+    concat), in the order its kind declares them: the order the engine applies them in."""
+    for argument in type(layer).ARGUMENTS:
+        if argument.reading is Reading.LAYERS:
+            yield getattr(layer, field_name(argument.name))
+        elif argument.reading is Reading.BRANCHES:
+            yield from getattr(layer, field_name(argument.name))
+
+
+def with_inner_layers(layer: Layer, change: Callable[[Layer], Layer], **changes: object) -> Layer:
+    """The layer with `change` made to each layer it holds, at every depth, and `changes` to its own fields."""
     for argument in type(layer).ARGUMENTS:
         field = field_name(argument.name)
         if argument.reading is Reading.LAYERS:
-            changes[field] = tuple(unnamed(inner) for inner in getattr(layer, field))
+            changes[field] = tuple(change(inner) for inner in getattr(layer, field))
         elif argument.reading is Reading.BRANCHES:
-            changes[field] = tuple(tuple(unnamed(inner) for inner in branch) for branch in getattr(layer, field))
+            changes[field] = tuple(tuple(change(inner) for inner in branch) for branch in getattr(layer, field))
     return replace(layer, **changes)
+
+
+def unnamed(layer: Layer) -> Layer:
+    """The layer as written without names, its inner layers' included: what two repeats share."""
+    return with_inner_layers(layer, unnamed, name=None)

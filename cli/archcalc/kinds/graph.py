@@ -27,9 +27,8 @@ CROP_HINT = "`crop: true` cuts the larger output to size first, centred, as U-Ne
 
 
 def where_made(result: LayerResult) -> str:
-    """`layer 5 (conv 'down4'), line 12`: where a named output was made, for messages about joins."""
-    layer = result.layer
-    return f"{layer.where}, line {layer.origin.line}" if layer.origin.line else layer.where
+    """`layer 5 (conv 'down4') on line 12`: where a named output was made, for messages about joins."""
+    return result.layer.where_written
 
 
 def read_by_name(layer: Layer, names: tuple[str, ...], context: ApplyContext) -> tuple[LayerResult, ...]:
