@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
-from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, output_after, per_spatial_axis
+from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
 from archcalc.values import replace
 
 if TYPE_CHECKING:
@@ -68,11 +68,6 @@ def ended_by(results: tuple[LayerResult, ...]) -> str:
     if not made:
         return "the identity"
     return made[-1].where_written
-
-
-def output_of(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
-    """The shape after a path: its last result's output (side branches aside), or its input for an empty path."""
-    return output_after(results, shape)
 
 
 def inner_layer_lists(layer: Layer) -> Iterator[tuple[Layer, ...]]:

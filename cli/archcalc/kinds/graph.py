@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
-from archcalc.kinds.base import bracketed, output_of
-from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, Shape, total_cost
+from archcalc.kinds.base import bracketed
+from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, Shape, output_after, total_cost
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
@@ -188,7 +188,7 @@ class Branch(Layer):
             context.only_in_training(self, children)
             children = without_macs(children, {})
         cost = total_cost([child.cost * child.times for child in children])
-        return LayerResult(self, start, output_of(children, start), cost, children, joined=joined)
+        return LayerResult(self, start, output_after(children, start), cost, children, joined=joined)
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         start = context.field_of(result.joined[0]) if result.joined else field
