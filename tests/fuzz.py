@@ -33,6 +33,7 @@ import yaml
 from archcalc.engine import analyze
 from archcalc.engine.analysis import Request, analysis_of
 from archcalc.engine.budget import check_spec
+from archcalc.engine.comparison import comparison
 from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep
 from archcalc.errors import ArchcalcError
@@ -340,7 +341,7 @@ def exercise(text: str) -> str:
     analysis = analysis_of(report, Request(receptive_field=True, memory=DType.BFLOAT16, sharing=True))
     for output_format, terminal in [*((output_format, pipe) for output_format in OutputFormat), (OutputFormat.TABLE, window)]:
         clean(render_show(analysis, output_format, terminal, everything))
-        clean(render_compare([report, report], output_format, terminal))
+        clean(render_compare(comparison([report, report]), output_format, terminal))
         clean(render_diff(diff_reports(report, report, depth=2), output_format, terminal, show_all=True))
         clean(render_sharing(analysis, output_format, terminal))
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]

@@ -248,7 +248,9 @@ def compare(
     reports = analyze_all(specs)
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
-    emit(render_compare(reports, output_format, terminal(wide), count))
+    from archcalc.engine.comparison import comparison
+
+    emit(render_compare(comparison(reports), output_format, terminal(wide), count))
 
 
 def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any

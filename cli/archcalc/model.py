@@ -280,6 +280,11 @@ class BudgetKind(enum.Enum):
     PARAM_BYTES = "param_bytes"  # parameters stored at the budget's dtype
     ACTIVATION_BYTES = "activation_bytes"  # peak activation memory at the budget's dtype
 
+    @property
+    def in_bytes(self) -> bool:
+        """A figure in bytes, which depends on the dtype the values are stored at."""
+        return self in (BudgetKind.PARAM_BYTES, BudgetKind.ACTIVATION_BYTES)
+
 
 class DType(enum.Enum):
     """A number format, for memory figures: its value is its name, `.bytes` its size."""
