@@ -10,7 +10,7 @@ import pytest
 from archcalc.engine import analyze
 from archcalc.engine.analysis import Request, analysis_of
 from archcalc.engine.fields import receptive_fields
-from archcalc.engine.memory import walk
+from archcalc.engine.report import walk
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.squeeze_excite import SqueezeExcite

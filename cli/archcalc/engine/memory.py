@@ -15,20 +15,10 @@ what sizes a language model's memory at long contexts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from archcalc.arithmetic import volume
 from archcalc.engine.report import Report
 from archcalc.model import DType, LayerResult
 from archcalc.values import value
-
-
-def walk(results: tuple[LayerResult, ...], times: int = 1) -> Iterator[tuple[LayerResult, int]]:
-    """Every result at every depth, with how many times it occurs (inside `repeat`s)."""
-    for result in results:
-        occurrences = times * result.times
-        yield result, occurrences
-        yield from walk(result.children, occurrences)
 
 
 def working_set(result: LayerResult) -> int:

@@ -8,8 +8,7 @@ from the same input to the same output map needs input values × output values.
 from __future__ import annotations
 
 from archcalc.arithmetic import volume
-from archcalc.engine.memory import walk
-from archcalc.engine.report import Report
+from archcalc.engine.report import Report, walk
 from archcalc.model import LayerResult
 from archcalc.values import value
 

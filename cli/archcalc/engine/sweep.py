@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 from archcalc.arithmetic import volume
 from archcalc.engine import analyze
-from archcalc.engine.memory import walk
-from archcalc.engine.report import Report
+from archcalc.engine.report import Report, walk
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.model import LayerResult, Spec
 from archcalc.values import replace, value
