@@ -147,6 +147,10 @@ def test_an_exported_decoder_reads_with_pytorchs_parameters_and_archcalcs_macs(
     assert "counted" not in layers and layers.count("conv_transpose:") == {"zoo/unet": 4, "zoo/dcgan_generator": 5, "zoo/conv_autoencoder": 3}[name]
     if name == "zoo/unet":
         assert layers.count(", crop: true}") == 4 and "branches" not in layers
+        written = tmp_path / "unet.yaml"  # the spec written by hand, in blocks, holds the export to itself
+        written.write_text((ARCHSPECS / "zoo/unet.yaml").read_text().replace("input: 572x572x1", "input: 188x188x1"))
+        held = CliRunner().invoke(app, ["check", str(written), "--against", str(model_path)])
+        assert held.exit_code == 0 and "matches" in held.stdout, held.output
 
 
 def distinct(model: Any) -> Any:
