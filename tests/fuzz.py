@@ -37,7 +37,6 @@ from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep
 from archcalc.errors import ArchcalcError
 from archcalc.kinds import WRITTEN_NAMES as LAYER_KINDS
-from archcalc.kinds.embedding import reads_token_ids
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.render import (
     CheckFormat,
@@ -347,7 +346,7 @@ def exercise(text: str) -> str:
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]
     for check_format in CheckFormat:
         clean(render_check([check_spec(report, limits, None, budget_required=True)], check_format, pipe), github=check_format is CheckFormat.GITHUB)
-    if len(report.input_shape) >= 2 or reads_token_ids(report.spec):
+    if len(report.input_shape) >= 2 or report.spec.reads_token_ids:
         for terminal in (pipe, window):
             clean(render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params"))
     return "ok"

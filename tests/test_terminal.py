@@ -12,6 +12,8 @@ import termios
 
 import pytest
 
+from archcalc.model import DType
+from archcalc.render.grid import Grid
 from tests.conftest import ROOT
 
 RESNET50 = "archspecs/zoo/torchvision/resnet50.yaml"
@@ -71,3 +73,49 @@ def test_wide_keeps_every_column() -> None:
 def test_a_window_that_fits_keeps_every_column() -> None:
     header = next(line for line in in_terminal(200, "show", SEED[1]) if "layer" in line)
     assert "weights" in header and "biases" in header
+
+
+def _grids() -> list[Grid]:
+    """A grid of every command's kind, from specs with long names, wide labels and many columns."""
+    from archcalc.engine import analyze
+    from archcalc.engine.analysis import Request, analysis_of
+    from archcalc.engine.diff import diff_reports
+    from archcalc.engine.sweep import sweep
+    from archcalc.render.compare import compare_grid
+    from archcalc.render.diff import diff_grid
+    from archcalc.render.layer_kinds import layer_kinds_grid
+    from archcalc.render.options import ShowOptions
+    from archcalc.render.sharing import sharing_grid
+    from archcalc.render.show import show_grid
+    from archcalc.render.sweep import sweep_grid
+    from archcalc.spec import load_spec
+
+    reports = [analyze(load_spec(str(ROOT / path))) for path in (RESNET50, "archspecs/exercises/ex2_diagonal_filter.yaml", *SEED)]
+    seeds = [report.spec for report in reports[2:]]
+    everything = analysis_of(reports[0], Request(receptive_field=True, memory=DType.FLOAT16, sharing=True))
+    return [
+        show_grid(everything, ShowOptions(depth=2, explain=True)),
+        compare_grid(reports),
+        diff_grid(diff_reports(reports[0], reports[1]), show_all=True),
+        sharing_grid(analysis_of(reports[1], Request(sharing=True))),
+        sweep_grid([sweep(spec, [4, 8, 224]) for spec in seeds]),
+        layer_kinds_grid(),
+    ]
+
+
+@pytest.mark.parametrize("columns", [40, 80, 100, 120])
+def test_no_count_or_word_is_cut_at_any_width(columns: int) -> None:
+    """Every count a table shows appears whole, and every word of its text cells too: a narrow
+    window wraps text between words, leaves optional columns out, or widens the table, never crops."""
+    from archcalc.render import Terminal
+    from archcalc.render.grid import row_texts, without_optional_columns
+    from archcalc.render.rich_table import rich_text
+
+    for grid in _grids():
+        output = rich_text(grid, Terminal(color=False, width=columns))
+        shown = without_optional_columns(grid) if "left out to fit the window" in output else grid
+        words = set(output.replace("│", " ").replace("┃", " ").split())
+        for row in shown.rows:
+            for column, text in zip(shown.columns, row_texts(row), strict=True):
+                expected = text.split() if not column.numeric else [text]
+                assert set(expected) <= words, (grid.title, column.title, text)
