@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError
 from archcalc.kinds.arguments import Reading, field_name
-from archcalc.kinds.base import unnamed
+from archcalc.kinds.base import inner_layer_lists, unnamed
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.counted import Counted
@@ -400,15 +400,7 @@ def _inner_collapsed(layer: Layer, read: frozenset[str]) -> Layer:
 
 def _holds_name(layer: Layer, names: frozenset[str]) -> bool:
     """Whether the layer, or any layer inside it, carries one of `names`."""
-    if layer.name in names:
-        return True
-    for argument in type(layer).ARGUMENTS:
-        field = field_name(argument.name)
-        if argument.reading is Reading.LAYERS and any(_holds_name(inner, names) for inner in getattr(layer, field)):
-            return True
-        if argument.reading is Reading.BRANCHES and any(_holds_name(inner, names) for branch in getattr(layer, field) for inner in branch):
-            return True
-    return False
+    return layer.name in names or any(_holds_name(inner, names) for inner_list in inner_layer_lists(layer) for inner in inner_list)
 
 
 def positioned(layers: Sequence[Layer], parent: str | None) -> tuple[Layer, ...]:
