@@ -33,11 +33,11 @@ import yaml
 from archcalc.engine import analyze
 from archcalc.engine.analysis import Request, analysis_of
 from archcalc.engine.budget import check_spec
+from archcalc.engine.comparison import comparison
 from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep
 from archcalc.errors import ArchcalcError
 from archcalc.kinds import WRITTEN_NAMES as LAYER_KINDS
-from archcalc.kinds.embedding import reads_token_ids
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.render import (
     CheckFormat,
@@ -341,13 +341,13 @@ def exercise(text: str) -> str:
     analysis = analysis_of(report, Request(receptive_field=True, memory=DType.BFLOAT16, sharing=True))
     for output_format, terminal in [*((output_format, pipe) for output_format in OutputFormat), (OutputFormat.TABLE, window)]:
         clean(render_show(analysis, output_format, terminal, everything))
-        clean(render_compare([report, report], output_format, terminal))
+        clean(render_compare(comparison([report, report]), output_format, terminal))
         clean(render_diff(diff_reports(report, report, depth=2), output_format, terminal, show_all=True))
         clean(render_sharing(analysis, output_format, terminal))
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]
     for check_format in CheckFormat:
         clean(render_check([check_spec(report, limits, None, budget_required=True)], check_format, pipe), github=check_format is CheckFormat.GITHUB)
-    if len(report.input_shape) >= 2 or reads_token_ids(report.spec):
+    if len(report.input_shape) >= 2 or report.spec.reads_token_ids:
         for terminal in (pipe, window):
             clean(render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params"))
     return "ok"

@@ -59,6 +59,17 @@ class Graph:
             inputs.append(self.weight(f"{name}.bias", [filters]))
         return self.node("Conv", inputs, name, kernel_shape=[kernel, kernel], group=group, **attributes)
 
+    def conv_transpose(self, x: str, name: str, channels: int, filters: int, kernel: int, bias: bool = True, group: int = 1, **attributes: Any) -> str:
+        """A ConvTranspose: its weight is [C_in, filters / group, k, k], as ONNX and PyTorch keep it."""
+        inputs = [x, self.weight(f"{name}.weight", [channels, filters // group, kernel, kernel])]
+        if bias:
+            inputs.append(self.weight(f"{name}.bias", [filters]))
+        return self.node("ConvTranspose", inputs, name, kernel_shape=[kernel, kernel], group=group, **attributes)
+
+    def floats(self, name: str, values: Sequence[float]) -> str:
+        self.initializers.append(numpy_helper.from_array(np.array(values, dtype=np.float32), name))
+        return name
+
     def outputs(self, op: str, inputs: Sequence[str], name: str, count: int, **attributes: Any) -> list[str]:
         """A node of several outputs (LSTM's Y, Y_h, Y_c)."""
         outputs = [f"{name}_out{index}" for index in range(count)]

@@ -328,3 +328,22 @@ def test_colour_only_on_a_terminal_without_no_color(tty: bool, no_color: bool, e
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
     assert application.terminal().color is expected
+
+
+def test_a_bug_in_archcalc_exits_3_in_one_line_never_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Exit 1 means "over budget" to CI: an exception that escapes must never look like that."""
+    import archcalc.app
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug\nwith a second line")
+
+    monkeypatch.setattr(archcalc.app, "analyze_one", broken)
+    monkeypatch.setattr(sys, "argv", ["archcalc", "show", "16->8->2"])
+    with pytest.raises(SystemExit) as exited:
+        archcalc.app.main()
+    assert exited.value.code == 3
+    error = capsys.readouterr().err
+    assert error == (
+        "archcalc: internal error: RuntimeError: a bug\\nwith a second line; this is archcalc's fault, not the input's: please report it "
+        "(ARCHCALC_DEBUG=1 shows where)\n"
+    )

@@ -57,7 +57,7 @@ def test_residual_shapes_that_cannot_be_added_name_both_paths() -> None:
     with pytest.raises(ShapeError) as caught:
         analyze(spec)
     assert caught.value.message == (
-        "block.yaml:4:5: layer 1 (residual): cannot add the main path's [8, 8, 32] (layer 1.1 (conv), line 6) to the shortcut's [8, 8, 16] (the identity)"
+        "block.yaml:4:5: layer 1 (residual): cannot add the main path's [8, 8, 32] (layer 1.1 (conv) on line 6) to the shortcut's [8, 8, 16] (the identity)"
     )
 
 
@@ -91,7 +91,7 @@ def test_concat_of_different_sizes_is_refused() -> None:
         "join.yaml",
     )
     with pytest.raises(
-        ShapeError, match=r"cannot join branch 2's \[8, 8, 4\] \(the identity\) with branch 1's \[6, 6, 4\] \(layer 1.branch1.1 \(conv\), line 5\)"
+        ShapeError, match=r"cannot join branch 2's \[8, 8, 4\] \(the identity\) with branch 1's \[6, 6, 4\] \(layer 1.branch1.1 \(conv\) on line 5\)"
     ):
         analyze(spec)
 

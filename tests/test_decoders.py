@@ -366,36 +366,36 @@ BAD_SHAPES = [
     # named outputs whose shapes cannot join
     (
         "input: 4x4x8\nlayers:\n  - conv: {filters: 8, kernel: 3, padding: 1, name: skip}\n  - conv: {filters: 8, kernel: 3}\n  - add: skip\n",
-        "5:5: layer 3 (add): cannot add 'skip' [4, 4, 8] (layer 1 (conv 'skip'), line 3) to the current [2, 2, 8]: an addition needs equal shapes; "
+        "5:5: layer 3 (add): cannot add 'skip' [4, 4, 8] (layer 1 (conv 'skip') on line 3) to the current [2, 2, 8]: an addition needs equal shapes; "
         "`crop: true` cuts the larger output to size first, centred, as U-Net's copy and crop",
     ),
     (
         "input: 4x4x8\nlayers:\n  - conv: {filters: 4, kernel: 1, name: skip}\n  - conv: {filters: 8, kernel: 1}\n  - add: skip\n",
-        "5:5: layer 3 (add): cannot add 'skip' [4, 4, 4] (layer 1 (conv 'skip'), line 3) to the current [4, 4, 8]: an addition needs equal shapes",
+        "5:5: layer 3 (add): cannot add 'skip' [4, 4, 4] (layer 1 (conv 'skip') on line 3) to the current [4, 4, 8]: an addition needs equal shapes",
     ),
     (
         "input: 4x4x8\nlayers:\n  - conv: {filters: 4, kernel: 3, padding: 1, name: skip}\n  - maxpool: 2\n  - concat: {with: skip}\n",
-        "5:5: layer 3 (concat): cannot join 'skip' [4, 4, 4] (layer 1 (conv 'skip'), line 3) with the current [2, 2, 4]: "
+        "5:5: layer 3 (concat): cannot join 'skip' [4, 4, 4] (layer 1 (conv 'skip') on line 3) with the current [2, 2, 4]: "
         "all axes but the channels must be equal; `crop: true` cuts the larger output to size first, centred, as U-Net's copy and crop",
     ),
     (
         "input: 4x4x8\nlayers:\n  - conv: {filters: 4, kernel: 3, name: skip}\n  - conv_transpose: {filters: 4, kernel: 3}\n"
         "  - concat: {with: skip, crop: true}\n",
-        "5:5: layer 3 (concat): cannot crop 'skip' [2, 2, 4] (layer 1 (conv 'skip'), line 3) to [4, 4, 4]: "
+        "5:5: layer 3 (concat): cannot crop 'skip' [2, 2, 4] (layer 1 (conv 'skip') on line 3) to [4, 4, 4]: "
         "it is smaller on a spatial axis, and cropping only cuts",
     ),
     (
         "input: 4x4x8\nlayers:\n  - conv: {filters: 4, kernel: 3, name: skip}\n  - flatten\n  - concat: {with: skip, crop: true}\n",
-        "5:5: layer 3 (concat): cannot crop 'skip' [2, 2, 4] (layer 1 (conv 'skip'), line 3) to [16]: cropping needs the same spatial axes on both",
+        "5:5: layer 3 (concat): cannot crop 'skip' [2, 2, 4] (layer 1 (conv 'skip') on line 3) to [16]: cropping needs the same spatial axes on both",
     ),
     (
         "input: 4x4x8\nlayers:\n  - conv: {filters: 4, kernel: 1, name: gate}\n  - conv: {filters: 8, kernel: 1}\n  - multiply: gate\n",
-        "5:5: layer 3 (multiply): cannot multiply the current [4, 4, 8] by 'gate' [4, 4, 4] (layer 1 (conv 'gate'), line 3): each axis must be equal, "
+        "5:5: layer 3 (multiply): cannot multiply the current [4, 4, 8] by 'gate' [4, 4, 4] (layer 1 (conv 'gate') on line 3): each axis must be equal, "
         "or 1 on one side; a gate may have 1 on any axis: 1×1×C scales the channels, H×W×1 the positions",
     ),
     (
         "input: 4x4x8\nlayers:\n  - branch: {name: gate, layers: [global_avgpool]}\n  - multiply: gate\n",
-        "4:5: layer 2 (multiply): cannot multiply the current [4, 4, 8] by 'gate' [8] (layer 1 (branch 'gate'), line 3): each axis must be equal, "
+        "4:5: layer 2 (multiply): cannot multiply the current [4, 4, 8] by 'gate' [8] (layer 1 (branch 'gate') on line 3): each axis must be equal, "
         "or 1 on one side; a gate may have 1 on any axis: 1×1×C scales the channels, H×W×1 the positions",
     ),
     (

@@ -10,7 +10,7 @@ import pytest
 from archcalc.engine import analyze
 from archcalc.engine.analysis import Request, analysis_of
 from archcalc.engine.fields import receptive_fields
-from archcalc.engine.memory import walk
+from archcalc.engine.report import walk
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.squeeze_excite import SqueezeExcite
@@ -113,3 +113,13 @@ def test_memory_columns_at_a_dtype() -> None:
     assert conv_row[titles.index("param bytes (float16)")] == 40
     assert conv_row[titles.index("output bytes (float16)")] == 16
     assert any("peak activations 48 bytes" in note for note in grid.notes)
+
+
+def test_a_repeat_too_long_to_walk_is_the_whole_input_approximately() -> None:
+    """100 passes of a 3×3 conv joined to an earlier output: too many to walk one at a time, so the
+    field is taken as the whole input, and marked as an estimate (it is 201×201 in truth)."""
+    text = "input: 512x512x1\nlayers:\n  - {conv: {filters: 1, kernel: 3, padding: 1, name: a}}\n"
+    text += "  - repeat: {times: 100, layers: [{conv: {filters: 1, kernel: 3, padding: 1}}, {add: a}]}\n"
+    report = report_from(text)
+    field = receptive_fields(report)[id(report.layers[-1])]
+    assert field.size is None and field.approximate

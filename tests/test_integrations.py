@@ -54,7 +54,7 @@ def pull_request(tmp_path: Path) -> tuple[Path, str]:
     return repository, base
 
 
-def run_step(name: str, repository: Path, base: str) -> subprocess.CompletedProcess[str]:
+def run_step(name: str, repository: Path, base: str, specs: str = "archspecs/") -> subprocess.CompletedProcess[str]:
     if shutil.which("bash") is None:
         pytest.skip("the action's steps are bash")
     runner = repository.parent / "runner"
@@ -62,7 +62,7 @@ def run_step(name: str, repository: Path, base: str) -> subprocess.CompletedProc
     environment = {
         **os.environ,
         "ARCHCALC": str(ARCHCALC),
-        "SPECS": "archspecs/",
+        "SPECS": specs,
         "ARGS": "",
         "BASE": base,
         "RUNNER_TEMP": str(runner),
@@ -101,6 +101,17 @@ def test_the_check_step_fails_with_an_annotation_on_the_budget_line(pull_request
     result = run_step("Check budgets", repository, base)
     assert result.returncode == 1, result.stderr
     assert "::error file=archspecs/mlp.yaml,line=4,col=3,title=archcalc budget exceeded::mlp: params 306 exceeds the budget of 200" in result.stdout
+
+
+def test_a_glob_in_specs_is_expanded_by_archcalc_not_by_the_shell(pull_request: tuple[Path, str]) -> None:
+    """bash without globstar reads `**` as `*`: archspecs/**/*.yaml would miss archspecs/mlp.yaml."""
+    repository, base = pull_request
+    (repository / "archspecs/deep/er").mkdir(parents=True)
+    (repository / "archspecs/deep/second.yaml").write_text("chain: 4->2\n")  # what bash alone would match
+    (repository / "archspecs/deep/er/third.yaml").write_text("chain: 4->2\n")
+    result = run_step("Check budgets", repository, base, specs="archspecs/**/*.yaml")
+    assert "mlp: params 306 exceeds the budget of 200" in result.stdout
+    assert "4 specs" in result.stdout, result.stdout  # mlp, new, deep/second and deep/er/third
 
 
 def test_the_summary_shows_what_the_pull_request_changed(pull_request: tuple[Path, str]) -> None:

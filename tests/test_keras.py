@@ -19,7 +19,9 @@ from archcalc.engine import analyze
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.composite import Concat, Residual
 from archcalc.kinds.embedding import Embedding
+from archcalc.kinds.norm import GroupNorm
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
+from archcalc.kinds.upsampling import ConvTranspose, Upsample
 from archcalc.model import Cost
 from archcalc.spec import load_spec
 from tests.conftest import ROOT
@@ -70,6 +72,51 @@ def test_a_keras_archive_is_read_from_its_config(tmp_path: Path) -> None:
     assert analyze(load_spec(str(archive))).total.params == 163
     imported = runner.invoke(app, ["import", str(archive)])
     assert imported.exit_code == 0 and '- conv: {name: "conv_a", filters: 4, kernel: 3, padding: same}' in imported.stdout
+
+
+def test_a_keras3_unet_of_transposed_convolutions_group_norms_and_upsampling() -> None:
+    """A functional U-Net in miniature: its Concatenate of the encoder's map is a concat that names it."""
+    spec = load_spec(str(KERAS / "functional_unet.json"))
+    assert [layer.kind for layer in spec.layers] == [
+        *("conv", "relu", "maxpool", "conv", "conv_transpose", "concat", "groupnorm", "upsample", "conv", "sigmoid"),
+    ]
+    up, skip, norm, larger = spec.layers[4:8]
+    assert up == ConvTranspose(origin=up.origin, position="5", name="up", filters=4, kernel=(2,), stride=(2,))
+    assert isinstance(skip, Concat) and skip.with_ == ("enc/relu",) and skip.branches == ()
+    assert norm == GroupNorm(origin=norm.origin, position="7", name="norm", groups=2)
+    assert larger == Upsample(origin=larger.origin, position="8", name="larger", scale=(2,), mode="bilinear")
+    report = analyze(spec)
+    assert report.output_shape == (16, 16, 1)
+    # Keras's count_params: enc 3·3·3·4 + 4, mid 3·3·4·8 + 8, up 2·2·8·4 + 4, norm 2·8, classes 8 + 1 = 565
+    assert report.total == Cost(weights=108 + 288 + 128 + 8 + 8, biases=4 + 8 + 4 + 8 + 1, macs=64 * 4 * 27 + 16 * 8 * 36 + 16 * 128 + 256 * 8)
+    assert report.total.params == 565
+
+
+@pytest.mark.parametrize(
+    ("config", "padding", "output_padding", "length"),
+    [
+        ({"kernel_size": [3, 3], "strides": [2, 2], "padding": "same"}, (1,), (1,), 8),  # n·s
+        ({"kernel_size": [3, 3], "strides": [2, 2], "padding": "valid"}, (0,), (0,), 9),  # n·s + k − s
+        ({"kernel_size": [1, 1], "strides": [3, 3], "padding": "valid"}, (0,), (2,), 12),  # n·s: k < s
+        ({"kernel_size": [4, 4], "strides": [2, 2], "padding": "same", "output_padding": [1, 1]}, (2,), (1,), 7),  # (n − 1)·s + k − 2·⌊k/2⌋ + 1
+    ],
+    ids=["same", "valid", "valid, kernel under the stride", "output_padding"],
+)
+def test_keras_transposed_lengths_as_pytorchs_padding(
+    config: dict[str, object], padding: tuple[int], output_padding: tuple[int], length: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(_image_model({"class_name": "Conv2DTranspose", "config": {"name": "up", "filters": 2, **config}}))
+    spec = load_spec(str(path))
+    (up,) = spec.layers
+    assert isinstance(up, ConvTranspose) and (up.padding, up.output_padding) == (padding, output_padding)
+    assert analyze(spec).output_shape == (length, length, 2)
+
+
+def _image_model(layer: dict[str, object]) -> str:
+    """A Keras 3 Sequential of one layer on a 4×4×3 image."""
+    image = {"class_name": "InputLayer", "config": {"name": "image", "batch_shape": [None, 4, 4, 3]}}
+    return json.dumps({"class_name": "Sequential", "config": {"name": "one_layer", "layers": [image, layer]}})
 
 
 def _with_layer(layer: dict[str, object]) -> str:
@@ -165,6 +212,18 @@ BAD = {
     "an open input shape": (
         '{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2, "batch_input_shape": [null, null]}}]}}',
         "input shape must be fixed",
+    ),
+    "a same transposed convolution of an even kernel and stride 1": (
+        _image_model({"class_name": "Conv2DTranspose", "config": {"name": "up", "filters": 2, "kernel_size": 2, "strides": 1, "padding": "same"}}),
+        "Keras layer 'up' gives an output length that PyTorch's transposed convolution cannot (it would need an output padding of 1 with stride 1",
+    ),
+    "lanczos upsampling": (
+        _image_model({"class_name": "UpSampling2D", "config": {"name": "up", "size": 2, "interpolation": "lanczos3"}}),
+        "Keras layer 'up' interpolates by 'lanczos3', which archcalc's upsample does not",
+    ),
+    "a group norm with a scale and no shift": (
+        _image_model({"class_name": "GroupNormalization", "config": {"name": "gn", "groups": 2, "center": False, "scale": True}}),
+        "Keras layer 'gn' normalises other than the last axis, or learns a scale without a shift",
     ),
     "not a model": ('{"class_name": "Dense", "config": {"layers": [1]}}', "archcalc reads Keras Sequential and Functional models, not 'Dense'"),
     "broken JSON": ('{"class_name": "Sequential", "config": ', "not readable JSON"),

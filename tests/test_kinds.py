@@ -108,3 +108,17 @@ def test_renderers_only_read_what_the_engine_computed(path: Path) -> None:
         if module.startswith("archcalc.engine"):
             imported = getattr(importlib.import_module(module), name)
             assert inspect.isclass(imported), f"{path.name} imports {module}.{name}, which computes"
+
+
+@pytest.mark.parametrize(
+    "path", sorted([*(ROOT / "cli" / "archcalc" / "engine").glob("*.py"), *(ROOT / "cli" / "archcalc" / "render").glob("*.py")]), ids=lambda path: path.name
+)
+def test_the_engine_and_the_renderers_ask_the_kind_and_name_none(path: Path) -> None:
+    """No module of engine/ or render/ imports a layer kind (to branch on it): what differs between
+    kinds is a piece of the kind (`cached_values`, `pass_length`, `SHARES_WEIGHTS_ACROSS_POSITIONS`...)."""
+    import importlib
+
+    for module, name in _runtime_imports(path):
+        if module.startswith("archcalc.kinds"):
+            imported = getattr(importlib.import_module(module), name)
+            assert not (inspect.isclass(imported) and issubclass(imported, Layer)), f"{path.name} imports the kind {name}"

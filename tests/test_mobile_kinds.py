@@ -149,7 +149,7 @@ BAD_SHAPES = [
     ),
     (
         "input: 8x8x6\nlayers:\n  - split: [[], [maxpool: 2]]\n",
-        "bad.yaml:3:5: layer 1 (split): cannot join branch 2's [4, 4, 3] (layer 1.branch2.1 (maxpool), line 3) with branch 1's [8, 8, 3] (the identity): "
+        "bad.yaml:3:5: layer 1 (split): cannot join branch 2's [4, 4, 3] (layer 1.branch2.1 (maxpool) on line 3) with branch 1's [8, 8, 3] (the identity): "
         "all axes but the channels must be equal",
     ),
     ("input: 8x8x6\nlayers:\n  - relu\n  - shuffle: 4\n", "bad.yaml:4:5: layer 2 (channel_shuffle): groups=4 does not divide the 6 channels"),

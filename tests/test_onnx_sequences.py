@@ -354,6 +354,53 @@ def test_shape_arithmetic_never_makes_a_huge_tensor(maker: str, tmp_path: Path) 
         assert result.exit_code == 0 and result.stdout.splitlines()[1].split(",")[2] == "4x8"
 
 
+MEMORY_CAP = 3 * 2**30
+"""The address space the bomb test gives archcalc: its interpreter, numpy and onnx take about 2 GiB of it
+(mostly reserved, not touched); ONNX's data propagation on the graph below would ask for ~24 GB."""
+
+
+@pytest.mark.parametrize("fate", ["refused", "read"])
+def test_a_data_propagation_bomb_is_answered_quickly_in_bounded_memory(fate: str, tmp_path: Path) -> None:
+    """A graph of a few hundred bytes: a ConstantOfShape of 2**40 int64 values whose slice is a Reshape's target
+    ("refused": archcalc does not make it, so the shape stays unknown), or whose size is ("read": worked
+    out from its shape alone). ONNX's `infer_shapes(..., data_prop=True)` would materialise those
+    values (8 TB asked, some 24 GB taken before it fails); archcalc never turns data propagation on.
+    Run as a process under a cap on its address space, timed, its peak resident memory measured."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    g = Graph([1, 4, 8])
+    huge = g.node("ConstantOfShape", [g.ints("huge", [2**40])], "huge", value=helper.make_tensor("one", TensorProto.INT64, [1], [1]))
+    if fate == "refused":
+        target = g.node("Slice", [huge, g.ints("from", [0]), g.ints("to", [3])], "target")
+    else:
+        count = g.node("Reshape", [g.node("Size", [huge], "count"), g.ints("flat", [1])], "flat")
+        target = g.node("Concat", [g.ints("lead", [1, 4]), g.node("Div", [count, g.ints("per_value", [2**37])], "eight")], "target", axis=0)
+    path = g.save(g.node("Reshape", ["x", target], "reshaped"), tmp_path / "bomb.onnx")
+    assert path.stat().st_size < 600
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    with (tmp_path / "out").open("w+") as out, (tmp_path / "err").open("w+") as err:
+        started = time.monotonic()
+        process = subprocess.Popen([sys.executable, "-m", "archcalc", "show", str(path), "-f", "csv"], stdout=out, stderr=err, preexec_fn=capped)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.monotonic() - started
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    peak = usage.ru_maxrss * 1024  # kilobytes on Linux
+    assert elapsed < 20 and peak < 400 * 2**20, (elapsed, peak)
+    if fate == "refused":
+        assert os.waitstatus_to_exitcode(status) == 2 and stdout == ""
+        assert stderr == f"archcalc: error: {path}: ONNX shape inference leaves the shape of 'reshaped_out' (node 'reshaped', Reshape) unknown\n"
+    else:
+        assert os.waitstatus_to_exitcode(status) == 0 and stdout.splitlines()[1].split(",")[2] == "4x8", stderr
+
+
 def written_out_layer_norm(g: Graph, x: str, name: str, width: int, rms: bool = False, learned_scale: bool = True) -> str:
     """torch.onnx's LayerNorm before opset 17 (ReduceMean, Sub, Pow, ... Div, Mul, Add), or RMSNorm
     (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul, Mul)."""

@@ -23,7 +23,9 @@ from typer.testing import CliRunner  # noqa: E402
 from archcalc.app import app  # noqa: E402
 from archcalc.engine import analyze  # noqa: E402
 from archcalc.kinds.counted import Counted  # noqa: E402
+from archcalc.model import Spec  # noqa: E402
 from archcalc.spec import load_spec, load_text  # noqa: E402
+from archcalc.values import replace  # noqa: E402
 from tests.conftest import ARCHSPECS  # noqa: E402
 from tests.torch_reference import build_sequence, channels_first, measure  # noqa: E402
 
@@ -42,7 +44,11 @@ EXPORTED = [
 
 
 def export(spec_path: Path, target: Path, fold: bool, dynamo: bool = False) -> None:
-    spec = load_spec(str(spec_path))
+    export_spec(load_spec(str(spec_path)), target, fold, dynamo)
+
+
+def export_spec(spec: Spec, target: Path, fold: bool, dynamo: bool = False) -> int:
+    """The spec built by the torch reference, its weights distinct, exported: PyTorch's parameter count."""
     example = torch.zeros(1, *channels_first(spec.input_shape))
     with torch.no_grad():
         model, _ = build_sequence(spec.layers, example)
@@ -55,6 +61,7 @@ def export(spec_path: Path, target: Path, fold: bool, dynamo: bool = False) -> N
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (example,), str(target), **options)
+    return sum(parameter.numel() for parameter in model.parameters())
 
 
 @pytest.mark.parametrize("name", EXPORTED)
@@ -106,6 +113,44 @@ def test_the_dynamo_exporter_reads_the_same(tmp_path: Path) -> None:
     model = load_spec(str(model_path))
     assert analyze(model).total.macs == figures.macs
     assert f"has {figures.params:,} params" in model.notes[0]
+
+
+DECODERS = {"zoo/dcgan_generator": None, "zoo/conv_autoencoder": None, "zoo/unet": (188, 188, 1)}
+"""The archspecs' decoders; U-Net at 188×188, the smallest input its valid convolutions and crops take."""
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+@pytest.mark.parametrize(("name", "input_shape"), DECODERS.items(), ids=DECODERS.keys())
+def test_an_exported_decoder_reads_with_pytorchs_parameters_and_archcalcs_macs(
+    name: str, input_shape: tuple[int, ...] | None, dynamo: bool, tmp_path: Path
+) -> None:
+    """Exported as each exporter does by default but for the TorchScript exporter's norms (kept): every
+    transposed convolution is `conv_transpose`, U-Net's copy and crop a `concat` that names the encoder's
+    map with `crop: true`, and no layer is `counted`. The dynamo exporter folds the generator's batch
+    norms into its transposed convolutions: the file holds fewer parameters, and says PyTorch's count."""
+    if dynamo:
+        pytest.importorskip("onnxscript")
+    spec = load_spec(str(ARCHSPECS / f"{name}.yaml"))
+    if input_shape is not None:
+        spec = replace(spec, input_shape=input_shape)
+    model_path = tmp_path / "model.onnx"
+    params = export_spec(spec, model_path, fold=dynamo, dynamo=dynamo)
+    expected, model = analyze(spec), load_spec(str(model_path))
+    report = analyze(model)
+    folded = expected.total.non_trainable // 2 if dynamo else 0  # each norm's C means and C variances, gone with its C scales
+    assert report.total.params == params - folded and report.total.macs == expected.total.macs and report.output_shape == expected.output_shape
+    if folded:
+        assert f"the model it came from has {params:,} params ({folded:,} more)" in model.notes[0]
+    else:
+        assert report.total == expected.total
+    layers = imported_layers(model_path, tmp_path)
+    assert "counted" not in layers and layers.count("conv_transpose:") == {"zoo/unet": 4, "zoo/dcgan_generator": 5, "zoo/conv_autoencoder": 3}[name]
+    if name == "zoo/unet":
+        assert layers.count(", crop: true}") == 4 and "branches" not in layers
+        written = tmp_path / "unet.yaml"  # the spec written by hand, in blocks, holds the export to itself
+        written.write_text((ARCHSPECS / "zoo/unet.yaml").read_text().replace("input: 572x572x1", "input: 188x188x1"))
+        held = CliRunner().invoke(app, ["check", str(written), "--against", str(model_path)])
+        assert held.exit_code == 0 and "matches" in held.stdout, held.output
 
 
 def distinct(model: Any) -> Any:

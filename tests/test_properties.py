@@ -15,7 +15,6 @@ from archcalc.arithmetic import window_count
 from archcalc.engine import analyze
 from archcalc.engine.sweep import resized
 from archcalc.errors import ShapeError
-from archcalc.kinds.embedding import reads_token_ids
 from archcalc.model import LayerResult
 from archcalc.spec import load_spec, load_text
 from tests.conftest import ARCHSPECS
@@ -64,7 +63,7 @@ def test_without_a_flatten_parameters_do_not_depend_on_the_input_size(seed: int,
     """Weights are shared across positions, except after a flatten and in a position table (a row per position)."""
     text = random_spec(seed)
     spec = load_text(text, "<generated>", "generated")
-    if "flatten" in text or "position_embedding" in text or (len(spec.input_shape) < 2 and not reads_token_ids(spec)):
+    if "flatten" in text or "position_embedding" in text or (len(spec.input_shape) < 2 and not spec.reads_token_ids):
         return
     try:
         first, second = analyze(spec), analyze(resized(spec, size))

@@ -13,7 +13,7 @@ from archcalc.app import app
 from archcalc.engine import analyze
 from archcalc.engine.analysis import Request, analysis_of
 from archcalc.engine.fields import receptive_fields
-from archcalc.engine.memory import walk
+from archcalc.engine.report import walk
 from archcalc.engine.sweep import resized, sweep
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.model import Cost, DType

@@ -141,3 +141,11 @@ def test_a_flat_chart_labels_its_one_level_once() -> None:
     assert labelled[0].startswith("166 ┤") and "●" in labelled[0]
     single = log_chart([Series("one", ((8, 166),))], "params")
     assert [line for line in single.splitlines() if "┤" in line] == ["166 ┤●"]
+
+
+def test_a_spec_whose_own_input_is_too_small_sweeps_the_sizes_asked() -> None:
+    """Only the sizes swept are computed: a 2×2 input that a 3×3 conv cannot read is not one of them."""
+    text = "input: 2x2x1\nlayers: [{conv: {filters: 2, kernel: 3}}, flatten, {dense: 2}]\n"
+    result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "4,8,16", "--format", "json"], input=text)
+    assert result.exit_code == 0, result.stderr
+    assert [point["totals"]["params"] for point in json.loads(result.stdout)["specs"][0]["points"]] == [38, 166, 806]

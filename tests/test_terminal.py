@@ -112,6 +112,7 @@ def _grids() -> list[Grid]:
     """A grid of every command's kind, from specs with long names, wide labels and many columns."""
     from archcalc.engine import analyze
     from archcalc.engine.analysis import Request, analysis_of
+    from archcalc.engine.comparison import comparison
     from archcalc.engine.diff import diff_reports
     from archcalc.engine.sweep import sweep
     from archcalc.render.compare import compare_grid
@@ -128,7 +129,7 @@ def _grids() -> list[Grid]:
     everything = analysis_of(reports[0], Request(receptive_field=True, memory=DType.FLOAT16, sharing=True))
     return [
         show_grid(everything, ShowOptions(depth=2, explain=True)),
-        compare_grid(reports),
+        compare_grid(comparison(reports)),
         diff_grid(diff_reports(reports[0], reports[1]), show_all=True),
         sharing_grid(analysis_of(reports[1], Request(sharing=True))),
         sweep_grid([sweep(spec, [4, 8, 224]) for spec in seeds]),

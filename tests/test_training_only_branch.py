@@ -113,3 +113,17 @@ def test_a_layer_inference_runs_cannot_read_what_only_training_makes() -> None:
         )
     inside = "input: 8x8x2\nlayers:\n  - branch: {training_only: true, layers: [{conv: {filters: 2, kernel: 1, name: inner}}, {add: inner}]}\n"
     assert report_from(inside).total.params == 2 * 2 + 2  # inside the branch, its own layers read each other
+
+
+def test_a_join_inside_a_training_only_branch_reads_the_branchs_own_rows() -> None:
+    """The branch's rows are copies without MACs: a join among them must read the copy, so that its
+    receptive field, its `read by` mark and its memory follow the rows shown."""
+    text = (
+        "input: 8x8x2\nlayers:\n  - branch: {training_only: true, layers: "
+        "[{conv: {filters: 2, kernel: 3, padding: 1, name: inner}}, {conv: {filters: 2, kernel: 3, padding: 1}}, {add: inner}]}\n  - relu\n"
+    )
+    report = report_from(text)
+    inner, _, join = report.layers[0].children
+    assert join.joined == (inner,)
+    fields = receptive_fields(report)
+    assert fields[id(join)] == Field((5, 5), (1, 1))  # the wider of its two paths: two 3×3 convs

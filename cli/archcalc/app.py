@@ -45,6 +45,7 @@ from archcalc.spec.sources import Expansion, check_arguments, expand_argument, e
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 
 app = typer.Typer(
@@ -265,7 +266,9 @@ def compare(
     reports = analyze_all(specs)
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
-    emit(render_compare(reports, output_format, terminal(wide), count))
+    from archcalc.engine.comparison import comparison
+
+    emit(render_compare(comparison(reports), output_format, terminal(wide), count))
 
 
 def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any
@@ -499,8 +502,8 @@ def sweep(
     from archcalc.engine.sweep import sweep as sweep_sizes
 
     chosen = sizes_option(sizes)
-    reports = analyze_all(specs)
-    sweeps = guarded(lambda: [sweep_sizes(report.spec, chosen) for report in reports])
+    paths = expanded(specs).specs
+    sweeps = guarded(lambda: [sweep_sizes(load_spec(path), chosen) for path in paths])  # computed at the sizes swept, not at their own
     emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count))
 
 
@@ -542,4 +545,15 @@ def examples(
 
 
 def main() -> None:
-    app()
+    """The command. An exception that escapes is a bug in archcalc, not a fault in the input: it gets
+    one line and exit 3, never exit 1, which CI would read as a budget exceeded."""
+    try:
+        app()
+    except Exception as error:
+        if os.environ.get("ARCHCALC_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        message = printable(f"{type(error).__name__}: {error}")
+        sys.stderr.write(f"archcalc: internal error: {message}; this is archcalc's fault, not the input's: please report it (ARCHCALC_DEBUG=1 shows where)\n")
+        raise SystemExit(EXIT_INTERNAL_ERROR) from None

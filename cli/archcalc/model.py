@@ -199,6 +199,13 @@ class Layer:
     """The MAC rule, likewise."""
     EXAMPLE: ClassVar[tuple[str, str]] = ("", "")
     """An input shape and a layer written for it, as a spec writes them: `("10x16", "dense: 8")`."""
+    ANY_LAYOUT: ClassVar[bool] = False
+    """Its receptive-field rule holds however positions are laid out on the axes (it maps each
+    position on its own, or sees them all); a window's rule holds only on the input's own axes."""
+    SHARES_WEIGHTS_ACROSS_POSITIONS: ClassVar[bool] = False
+    """Its weights are applied at every output position (a convolution): `archcalc sharing` lists it."""
+    READS_TOKEN_IDS: ClassVar[bool] = False
+    """Read first from a flat input, it takes the input as token ids: N positions, not N features."""
     EXAMPLE_BEFORE: ClassVar[tuple[str, ...]] = ()
     """Layers the example needs before it, written likewise: the named layer a join reads."""
     SIDE_BRANCH: ClassVar[bool] = False
@@ -224,6 +231,11 @@ class Layer:
         label = f"layer {self.position} ({self.kind}"
         return label + (f" '{self.name}')" if self.name else ")")
 
+    @property
+    def where_written(self) -> str:
+        """`layer 5 (conv 'down4') on line 12`: a layer a message points the reader to."""
+        return f"{self.where} on line {self.origin.line}" if self.origin.line else self.where
+
     def error(self, problem: str, hint: str | None = None) -> ShapeError:
         """A shape problem, located at this layer."""
         return ShapeError(problem, self.origin, self.where, hint)
@@ -244,6 +256,16 @@ class Layer:
         """Its arithmetic written out, each line ending on a figure the result holds."""
         raise NotImplementedError
 
+    def cached_values(self, result: LayerResult) -> int:
+        """The values it keeps from token to token while generating (a causal attention's keys and
+        values): none of its own, unless its kind says otherwise; its children's, each occurrence."""
+        return sum(child.layer.cached_values(child) * child.times for child in result.children)
+
+    def pass_length(self) -> int | None:
+        """For a block applied pass after pass (a repeat), how many results make one pass; None
+        for every other kind. `diff` lines a repeat up as its block, not as its thousand passes."""
+        return None
+
     def paths(self, result: LayerResult) -> tuple[tuple[LayerResult, ...], ...]:
         """A composite's children split into the paths they run on, each starting from the layer's
         input (a block's one path, a residual's main path and shortcut, a concat's branches)."""
@@ -257,6 +279,11 @@ class BudgetKind(enum.Enum):
     MACS = "macs"
     PARAM_BYTES = "param_bytes"  # parameters stored at the budget's dtype
     ACTIVATION_BYTES = "activation_bytes"  # peak activation memory at the budget's dtype
+
+    @property
+    def in_bytes(self) -> bool:
+        """A figure in bytes, which depends on the dtype the values are stored at."""
+        return self in (BudgetKind.PARAM_BYTES, BudgetKind.ACTIVATION_BYTES)
 
 
 class DType(enum.Enum):
@@ -296,3 +323,9 @@ class Spec:
     budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume
     notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
     from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec
+
+    @property
+    def reads_token_ids(self) -> bool:
+        """A flat input read first by a kind that takes token ids (an `embedding`) is N token ids: a
+        sequence of N positions (whose length `sweep` varies), not a vector of N features."""
+        return len(self.input_shape) == 1 and bool(self.layers) and self.layers[0].READS_TOKEN_IDS

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from archcalc.engine.report import Report
 from archcalc.errors import suggestion
-from archcalc.kinds.arguments import Reading, field_name
+from archcalc.kinds.base import inner_layer_lists
 from archcalc.model import Layer, LayerResult, Shape, Spec, total_cost
 
 __all__ = ["MAX_UNROLLED_LAYERS", "Report", "analyze"]
@@ -57,16 +57,16 @@ class Engine:
             raise asking.error(f"no layer is named '{name}'", hint)
         if len(written) > 1:
             first, second = written[0], written[1]
-            raise asking.error(f"'{name}' names two layers, {place(first)} and {place(second)}; give each a name of its own")
+            raise asking.error(f"'{name}' names two layers, {first.where_written} and {second.where_written}; give each a name of its own")
         (layer,) = written
         if self.order[id(layer)] > self.order[id(asking)]:
-            raise asking.error(f"'{name}' is {place(layer)}, which comes after this one; a layer can only read the output of one applied before it")
+            raise asking.error(f"'{name}' is {layer.where_written}, which comes after this one; a layer can only read the output of one applied before it")
         result = self.outputs.get(name)
         if result is None:  # applied before, yet not finished: it is a composite that holds `asking`
-            raise asking.error(f"'{name}' is {place(layer)}, which contains this one; its output is not ready until this layer has run")
+            raise asking.error(f"'{name}' is {layer.where_written}, which contains this one; its output is not ready until this layer has run")
         branch = self.in_training_only.get(name)
         if branch is not None:
-            raise asking.error(f"'{name}' runs only in training ({place(branch)} is `training_only`): an inference pass has no output of it to read")
+            raise asking.error(f"'{name}' runs only in training ({branch.where_written} is `training_only`): an inference pass has no output of it to read")
         return result
 
     def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
@@ -81,17 +81,8 @@ def applied_order(layers: tuple[Layer, ...]) -> Iterator[Layer]:
     its shortcut)."""
     for layer in layers:
         yield layer
-        for argument in type(layer).ARGUMENTS:
-            if argument.reading is Reading.LAYERS:
-                yield from applied_order(getattr(layer, field_name(argument.name)))
-            elif argument.reading is Reading.BRANCHES:
-                for branch in getattr(layer, field_name(argument.name)):
-                    yield from applied_order(branch)
-
-
-def place(layer: Layer) -> str:
-    """`layer 5 (conv 'down4') on line 12`: where a named layer is, for messages about names."""
-    return f"{layer.where} on line {layer.origin.line}" if layer.origin.line else layer.where
+        for inner in inner_layer_lists(layer):
+            yield from applied_order(inner)
 
 
 def count_results(results: tuple[LayerResult, ...]) -> int:

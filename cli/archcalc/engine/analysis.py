@@ -10,7 +10,7 @@ from __future__ import annotations
 from archcalc.arithmetic import volume
 from archcalc.engine import every_result
 from archcalc.engine.fields import Fields, receptive_fields
-from archcalc.engine.memory import activation_bytes, cached_values, kv_cache_values, param_bytes
+from archcalc.engine.memory import activation_bytes, kv_cache_values, param_bytes
 from archcalc.engine.report import Report
 from archcalc.engine.sharing import Sharing, sharing
 from archcalc.model import Cost, DType, Field, LayerResult
@@ -109,7 +109,7 @@ def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fie
             None if fields is None else fields.get(id(result)),
             None if memory is None else cost.params * memory.bytes,
             None if memory is None else volume(result.output_shape) * memory.bytes,
-            None if memory is None else cached_values(result) * occurrences * memory.bytes,
+            None if memory is None else result.layer.cached_values(result) * occurrences * memory.bytes,
             tuple(graph.readers.get(id(result), ())),
             id(result) in graph.side_outputs,
         )

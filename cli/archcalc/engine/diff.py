@@ -21,7 +21,6 @@ from collections.abc import Hashable, Iterator, Sequence
 
 from archcalc.engine.report import Report
 from archcalc.kinds.base import unnamed
-from archcalc.kinds.composite import Repeat
 from archcalc.model import Cost, Layer, LayerResult, total_cost
 from archcalc.values import value
 
@@ -78,8 +77,9 @@ def flatten(results: tuple[LayerResult, ...], depth: int, times: int = 1, unroll
     repeat gives way to its block, each layer once over all its iterations, unless `unroll`."""
     for result in results:
         occurrences = times * result.times
-        if depth > 0 and isinstance(result.layer, Repeat) and result.layer.layers and not unroll:
-            yield from _block(result, len(result.layer.layers), depth - 1, occurrences)
+        passes = result.layer.pass_length()
+        if depth > 0 and passes and not unroll:
+            yield from _block(result, passes, depth - 1, occurrences)
         elif depth > 0 and result.children:
             yield from flatten(result.children, depth - 1, occurrences, unroll)
         else:

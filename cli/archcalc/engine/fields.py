@@ -15,8 +15,6 @@ approximate). Layers that map each position on its own keep the field they were 
 from __future__ import annotations
 
 from archcalc.engine.report import Report
-from archcalc.kinds.base import Pointwise, SeesWhole
-from archcalc.kinds.embedding import reads_token_ids
 from archcalc.model import Field, LayerResult
 
 Fields = dict[int, Field]
@@ -60,12 +58,12 @@ def relaid(result: LayerResult, field: Field) -> bool:
     rank = len(result.input_shape) - 1
     if rank < 1 or rank == len(field.jump) or result.children:
         return False
-    return not isinstance(result.layer, (Pointwise, SeesWhole))
+    return not result.layer.ANY_LAYOUT
 
 
 def receptive_fields(report: Report) -> Fields:
     """The field after every result at every depth; empty for a flat input of features (no positions)."""
-    rank = 1 if reads_token_ids(report.spec) else len(report.input_shape) - 1
+    rank = 1 if report.spec.reads_token_ids else len(report.input_shape) - 1
     walker = FieldWalker()
     if rank >= 1:
         walker.sequence(report.layers, Field((1,) * rank, (1,) * rank))

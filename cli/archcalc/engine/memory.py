@@ -15,21 +15,10 @@ what sizes a language model's memory at long contexts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from archcalc.arithmetic import volume
 from archcalc.engine.report import Report
-from archcalc.kinds.attention import Attention
 from archcalc.model import DType, LayerResult
 from archcalc.values import value
-
-
-def walk(results: tuple[LayerResult, ...], times: int = 1) -> Iterator[tuple[LayerResult, int]]:
-    """Every result at every depth, with how many times it occurs (inside `repeat`s)."""
-    for result in results:
-        occurrences = times * result.times
-        yield result, occurrences
-        yield from walk(result.children, occurrences)
 
 
 def working_set(result: LayerResult) -> int:
@@ -123,13 +112,5 @@ def activation_bytes(report: Report, dtype: DType) -> int:
     return peak_activations(report) * dtype.bytes
 
 
-def cached_values(result: LayerResult) -> int:
-    """The key/value cache of one occurrence of this layer: its own if it is a causal attention, else
-    its children's (each counted as often as it occurs)."""
-    if isinstance(result.layer, Attention):
-        return result.layer.cached_values(result)
-    return sum(cached_values(child) * child.times for child in result.children)
-
-
 def kv_cache_values(report: Report) -> int:
-    return sum(cached_values(result) for result in report.layers)
+    return sum(result.layer.cached_values(result) for result in report.layers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from archcalc.model import Cost, LayerResult, Shape, Spec, output_after
 from archcalc.values import value
 
@@ -27,3 +29,11 @@ class Report:
     @property
     def name(self) -> str:
         return self.spec.name
+
+
+def walk(results: tuple[LayerResult, ...], times: int = 1) -> Iterator[tuple[LayerResult, int]]:
+    """Every result at every depth, with how many times it occurs (inside `repeat`s)."""
+    for result in results:
+        occurrences = times * result.times
+        yield result, occurrences
+        yield from walk(result.children, occurrences)

@@ -8,9 +8,7 @@ from the same input to the same output map needs input values × output values.
 from __future__ import annotations
 
 from archcalc.arithmetic import volume
-from archcalc.engine.memory import walk
-from archcalc.engine.report import Report
-from archcalc.kinds.conv import Convolution
+from archcalc.engine.report import Report, walk
 from archcalc.model import LayerResult
 from archcalc.values import value
 
@@ -21,11 +19,28 @@ class Sharing:
 
     result: LayerResult
     occurrences: int  # how many times this layer occurs (inside a `repeat`)
-    positions: int  # output positions: where each weight is applied, once per position
-    shared_weights: int
-    locally_connected_weights: int  # the same windows, but every position with weights of its own
-    input_values: int
-    output_values: int
+
+    @property
+    def positions(self) -> int:
+        """Output positions: where each weight is applied, once per position."""
+        return volume(self.result.output_shape[:-1])
+
+    @property
+    def shared_weights(self) -> int:
+        return self.result.cost.weights
+
+    @property
+    def locally_connected_weights(self) -> int:
+        """The same windows, but every position with weights of its own."""
+        return self.positions * self.shared_weights
+
+    @property
+    def input_values(self) -> int:
+        return volume(self.result.input_shape)
+
+    @property
+    def output_values(self) -> int:
+        return volume(self.result.output_shape)
 
     @property
     def dense_weights(self) -> int:
@@ -34,11 +49,5 @@ class Sharing:
 
 
 def sharing(report: Report) -> tuple[Sharing, ...]:
-    """Every convolution, at any depth, in order."""
-    rows = []
-    for result, times in walk(report.layers):
-        if isinstance(result.layer, Convolution):
-            positions = volume(result.output_shape[:-1])
-            weights = result.cost.weights
-            rows.append(Sharing(result, times, positions, weights, positions * weights, volume(result.input_shape), volume(result.output_shape)))
-    return tuple(rows)
+    """Every layer whose weights are applied at every position (each convolution), at any depth, in order."""
+    return tuple(Sharing(result, times) for result, times in walk(report.layers) if result.layer.SHARES_WEIGHTS_ACROSS_POSITIONS)

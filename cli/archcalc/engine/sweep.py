@@ -14,10 +14,8 @@ from collections.abc import Sequence
 
 from archcalc.arithmetic import volume
 from archcalc.engine import analyze
-from archcalc.engine.memory import walk
-from archcalc.engine.report import Report
+from archcalc.engine.report import Report, walk
 from archcalc.errors import ArchcalcError, ShapeError
-from archcalc.kinds.embedding import reads_token_ids
 from archcalc.model import LayerResult, Spec
 from archcalc.values import replace, value
 
@@ -115,7 +113,7 @@ def growth_exponent(pairs: Sequence[tuple[int, int]]) -> float | None:
 
 def resized(spec: Spec, size: int) -> Spec:
     """The same spec with every spatial axis of its input set to `size` (token ids: `size` of them)."""
-    if reads_token_ids(spec):
+    if spec.reads_token_ids:
         return replace(spec, input_shape=(size,))
     *spatial, channels = spec.input_shape
     return replace(spec, input_shape=(*(size for _ in spatial), channels))
@@ -123,12 +121,12 @@ def resized(spec: Spec, size: int) -> Spec:
 
 def varied_axis(spec: Spec) -> str:
     """What a sweep varies: a sequence's `length` (token ids, or one axis and channels), else an image's `side`."""
-    return "length" if reads_token_ids(spec) or len(spec.input_shape) == 2 else "side"
+    return "length" if spec.reads_token_ids or len(spec.input_shape) == 2 else "side"
 
 
 def sweep(spec: Spec, sizes: Sequence[int]) -> Sweep:
     """Raises ShapeError for a flat input of features, which has no side to vary."""
-    if len(spec.input_shape) < 2 and not reads_token_ids(spec):
+    if len(spec.input_shape) < 2 and not spec.reads_token_ids:
         raise ShapeError(
             f"{spec.name} has the flat input {list(spec.input_shape)}: there is no side to vary",
             spec.origin,

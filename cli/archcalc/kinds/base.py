@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
-from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, output_after, per_spatial_axis
+from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
 from archcalc.values import replace
 
 if TYPE_CHECKING:
@@ -16,12 +17,16 @@ class Pointwise(Layer):
     """A kind that maps each position on its own (dense on channels, norms, activations): its
     receptive field is the one before it."""
 
+    ANY_LAYOUT = True
+
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         return field
 
 
 class SeesWhole(Layer):
     """A kind whose every output depends on every input position (flatten, global pooling)."""
+
+    ANY_LAYOUT = True
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         return field.whole()
@@ -62,22 +67,30 @@ def ended_by(results: tuple[LayerResult, ...]) -> str:
     made = [result.layer for result in results if not result.layer.SIDE_BRANCH]
     if not made:
         return "the identity"
-    last = made[-1]
-    return f"{last.where}, line {last.origin.line}" if last.origin.line else last.where
+    return made[-1].where_written
 
 
-def output_of(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
-    """The shape after a path: its last result's output (side branches aside), or its input for an empty path."""
-    return output_after(results, shape)
+def inner_layer_lists(layer: Layer) -> Iterator[tuple[Layer, ...]]:
+    """Each list of layers a layer holds (a residual's path, then its shortcut; each branch of a
+    concat), in the order its kind declares them: the order the engine applies them in."""
+    for argument in type(layer).ARGUMENTS:
+        if argument.reading is Reading.LAYERS:
+            yield getattr(layer, field_name(argument.name))
+        elif argument.reading is Reading.BRANCHES:
+            yield from getattr(layer, field_name(argument.name))
+
+
+def with_inner_layers(layer: Layer, change: Callable[[Layer], Layer], **changes: object) -> Layer:
+    """The layer with `change` made to each layer it holds, at every depth, and `changes` to its own fields."""
+    for argument in type(layer).ARGUMENTS:
+        field = field_name(argument.name)
+        if argument.reading is Reading.LAYERS:
+            changes[field] = tuple(change(inner) for inner in getattr(layer, field))
+        elif argument.reading is Reading.BRANCHES:
+            changes[field] = tuple(tuple(change(inner) for inner in branch) for branch in getattr(layer, field))
+    return replace(layer, **changes)
 
 
 def unnamed(layer: Layer) -> Layer:
     """The layer as written without names, its inner layers' included: what two repeats share."""
-    changes: dict[str, object] = {"name": None}
-    for argument in type(layer).ARGUMENTS:
-        field = field_name(argument.name)
-        if argument.reading is Reading.LAYERS:
-            changes[field] = tuple(unnamed(inner) for inner in getattr(layer, field))
-        elif argument.reading is Reading.BRANCHES:
-            changes[field] = tuple(tuple(unnamed(inner) for inner in branch) for branch in getattr(layer, field))
-    return replace(layer, **changes)
+    return with_inner_layers(layer, unnamed, name=None)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
-from archcalc.kinds.base import bracketed, ended_by, output_of
+from archcalc.kinds.base import bracketed, ended_by
 from archcalc.kinds.graph import CROP_HINT, JOIN_ARGUMENTS, as_joined, crop_text, joined_field, larger_spatially, read_by_name, sources_text, where_made
-from archcalc.model import Field, Layer, LayerResult, Shape, total_cost
+from archcalc.model import Field, Layer, LayerResult, Shape, output_after, total_cost
 from archcalc.values import value
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ MAX_UNROLLED_ITERATIONS = 10_000
 """A `repeat` whose block keeps changing the shape is unrolled; past this many iterations it is refused."""
 
 MAX_GROWING_ITERATIONS = 64
-"""Past this many strided iterations the jump exceeds 2^64: the field is the whole input."""
+"""Past this many passes a repeat's field is not walked pass by pass: see Repeat.walked."""
 
 COMPOSITE_MACS = "its layers' (joins are not MACs)"
 
@@ -53,7 +53,7 @@ class Residual(Layer):
         """output = layers(x) + shortcut(x): both paths see x, and their shapes must be equal."""
         main = context.sequence(self.layers, shape)
         shortcut = context.sequence(self.shortcut, shape)
-        main_shape, shortcut_shape = output_of(main, shape), output_of(shortcut, shape)
+        main_shape, shortcut_shape = output_after(main, shape), output_after(shortcut, shape)
         if main_shape != shortcut_shape:
             raise self.error(
                 f"cannot add the main path's {bracketed(main_shape)} ({ended_by(main)}) to the shortcut's {bracketed(shortcut_shape)} ({ended_by(shortcut)})"
@@ -104,7 +104,7 @@ class Concat(Layer):
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """Every branch sees the same input; their outputs and the named ones are joined on the channel (last) axis."""
         branches = [context.sequence(branch, self.branch_input(shape)) for branch in self.branch_layers()]
-        outputs = [output_of(branch, self.branch_input(shape)) for branch in branches]
+        outputs = [output_after(branch, self.branch_input(shape)) for branch in branches]
         first = outputs[0]
         for number, (output, branch) in enumerate(zip(outputs, branches, strict=True), start=1):
             if len(output) != len(first) or output[:-1] != first[:-1]:
@@ -156,7 +156,7 @@ class Concat(Layer):
         return f"concat {len(self.branches)} branches {named}" if self.branches else f"concat {named}"
 
     def explain(self, result: LayerResult) -> list[str]:
-        widths = [str(output_of(branch, self.branch_input(result.input_shape))[-1]) for branch in self.paths(result)]
+        widths = [str(output_after(branch, self.branch_input(result.input_shape))[-1]) for branch in self.paths(result)]
         widths += [f"{source.output_shape[-1]} ('{source.layer.name}')" for source in result.joined]
         return [
             f"channels joined: {' + '.join(widths)} = {result.output_shape[-1]:,}",
@@ -212,7 +212,7 @@ class Block(Layer):
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         children = context.sequence(self.layers, shape)
-        return summed(self, shape, output_of(children, shape), children)
+        return summed(self, shape, output_after(children, shape), children)
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         return context.sequence(result.children, field)
@@ -251,7 +251,7 @@ class Repeat(Layer):
                 raise self.error(f"the block keeps changing the shape after {MAX_UNROLLED_ITERATIONS:,} iterations; archcalc unrolls at most that many")
             iteration = context.sequence(self.layers, current)
             context.unrolled(self, iteration)
-            output = output_of(iteration, current)
+            output = output_after(iteration, current)
             if output == current:
                 for result in iteration:
                     result.stand_for(remaining)
@@ -260,7 +260,7 @@ class Repeat(Layer):
             children.extend(iteration)
             current = output
             remaining -= 1
-        return summed(self, shape, output_of(tuple(children), shape), tuple(children))
+        return summed(self, shape, output_after(tuple(children), shape), tuple(children))
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         """The unrolled iterations in order; then the settled block (children with times > 1), whose
@@ -285,14 +285,18 @@ class Repeat(Layer):
         return self.walked(settled, passes, field, context)
 
     def walked(self, settled: tuple[LayerResult, ...], passes: int, field: Field, context: FieldContext) -> Field:
-        """The settled block's field after `passes` passes, one at a time (the last one recorded);
-        past MAX_GROWING_ITERATIONS passes the jump exceeds 2^64 or the field has long since grown
-        past any input: the whole input."""
+        """The settled block's field after `passes` passes, one at a time (the last one recorded).
+        Past MAX_GROWING_ITERATIONS passes it is not walked: the field is taken as the whole input,
+        marked approximate (a striding block's jump has passed 2^64 by then, and any other block's
+        field has grown by at least a position a pass)."""
         if passes - 1 > MAX_GROWING_ITERATIONS:
-            return context.sequence(settled, field.whole())
+            return context.sequence(settled, Field(None, field.jump, approximate=True))
         for _ in range(passes - 1):
             field = context.sequence(settled, field, record=False)
         return context.sequence(settled, field)
+
+    def pass_length(self) -> int | None:
+        return len(self.layers)
 
     def label(self, result: LayerResult) -> str:
         return f"repeat ×{self.times:,}"

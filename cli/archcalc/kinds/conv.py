@@ -8,7 +8,7 @@ from archcalc.arithmetic import volume
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
-from archcalc.kinds.window import axes_text, output_lengths, widened, window_extras, windows
+from archcalc.kinds.window import axes_text, check_groups, output_lengths, widened, window_extras, windows
 from archcalc.model import Cost, Field, Layer, LayerResult, Padding, PerAxis, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -36,6 +36,7 @@ class Convolution(Layer):
     bias: bool = True
 
     MACS = "output positions · filters · k · (C/groups)"
+    SHARES_WEIGHTS_ACROSS_POSITIONS = True
 
     def filters_and_groups(self, channels: int) -> tuple[int, int]:
         raise NotImplementedError
@@ -44,10 +45,7 @@ class Convolution(Layer):
         spatial = spatial_axes(self, shape)
         channels = shape[-1]
         filters, groups = self.filters_and_groups(channels)
-        if channels % groups:
-            raise self.error(f"groups={groups} does not divide the {channels} input channels")
-        if filters % groups:
-            raise self.error(f"groups={groups} does not divide the {filters} filters")
+        check_groups(self, channels, filters, groups)
         output = windows(self, spatial, self.kernel, self.stride, self.padding, self.dilation, ceil_mode=False)
         weights_per_filter = volume(per_axis(self, "kernel", self.kernel, len(spatial))) * (channels // groups)
         cost = Cost(weights=weights_per_filter * filters, biases=filters if self.bias else 0, macs=volume(output) * filters * weights_per_filter)

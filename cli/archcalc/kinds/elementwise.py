@@ -18,6 +18,9 @@ ACTIVATIONS = (
     "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "softmax", "identity",
 )  # fmt: skip
 
+ELEMENTWISE = tuple(function for function in ACTIVATIONS if function != "softmax")
+"""The activations that act on each value alone: those another kind may apply inside itself."""
+
 
 @value(kw_only=True)
 class Activation(Pointwise):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import volume
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise, bracketed, sequence_of, spatial_axes
-from archcalc.model import NO_COST, Cost, LayerResult, Shape, Spec
+from archcalc.model import NO_COST, Cost, LayerResult, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
@@ -28,6 +28,7 @@ class Embedding(Pointwise):
     dim: int
 
     NAMES = {"embedding": "embedding"}
+    READS_TOKEN_IDS = True
     EXAMPLE = ("10", "embedding: {vocab: 100, dim: 16}")
     ARGUMENTS = (
         Argument("vocab", Reading.COUNT, "how many token ids: the table's rows"),
@@ -49,12 +50,6 @@ class Embedding(Pointwise):
             f"{self.vocab:,} ids × {self.dim:,} = {result.cost.weights:,} weights",
             f"{shape_text(result.input_shape)} ids, each looked up: no MACs",
         ]
-
-
-def reads_token_ids(spec: Spec) -> bool:
-    """A flat input read first by an `embedding` is N token ids: a sequence of N positions (whose
-    length `sweep` varies), not a vector of N features."""
-    return len(spec.input_shape) == 1 and bool(spec.layers) and isinstance(spec.layers[0], Embedding)
 
 
 @value(kw_only=True)

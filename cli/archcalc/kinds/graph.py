@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
-from archcalc.kinds.base import bracketed, output_of
-from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, Shape, total_cost
+from archcalc.kinds.base import bracketed
+from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, Shape, output_after, total_cost
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
@@ -27,9 +27,8 @@ CROP_HINT = "`crop: true` cuts the larger output to size first, centred, as U-Ne
 
 
 def where_made(result: LayerResult) -> str:
-    """`layer 5 (conv 'down4'), line 12`: where a named output was made, for messages about joins."""
-    layer = result.layer
-    return f"{layer.where}, line {layer.origin.line}" if layer.origin.line else layer.where
+    """`layer 5 (conv 'down4') on line 12`: where a named output was made, for messages about joins."""
+    return result.layer.where_written
 
 
 def read_by_name(layer: Layer, names: tuple[str, ...], context: ApplyContext) -> tuple[LayerResult, ...]:
@@ -187,9 +186,9 @@ class Branch(Layer):
         children = context.sequence(self.layers, start)
         if self.training_only:
             context.only_in_training(self, children)
-            children = tuple(without_macs(child) for child in children)
+            children = without_macs(children, {})
         cost = total_cost([child.cost * child.times for child in children])
-        return LayerResult(self, start, output_of(children, start), cost, children, joined=joined)
+        return LayerResult(self, start, output_after(children, start), cost, children, joined=joined)
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         start = context.field_of(result.joined[0]) if result.joined else field
@@ -209,10 +208,26 @@ class Branch(Layer):
         return [f"a side path from {start}: {counted}", "the next layer sees the tensor before the branch"]
 
 
-def without_macs(result: LayerResult) -> LayerResult:
-    """The result as an inference pass has it, for a layer that runs only in training: its parameters,
-    no MACs (its children's likewise), and the result as it runs in training kept for its explanation."""
-    cost = result.cost
-    children = tuple(without_macs(child) for child in result.children)
-    inference = Cost(cost.weights, cost.biases, cost.non_trainable)
-    return LayerResult(result.layer, result.input_shape, result.output_shape, inference, children, result.times, result.joined, in_training=result)
+def without_macs(results: tuple[LayerResult, ...], copies: dict[int, LayerResult]) -> tuple[LayerResult, ...]:
+    """The results as an inference pass has them, for layers that run only in training: their
+    parameters, no MACs (their children's likewise), and each result as it runs in training kept for
+    its explanation. A join among them reads the copy of what it read (`copies`, by the original's
+    id), so the copies stand for each other as the originals did."""
+    inference = []
+    for result in results:
+        cost = result.cost
+        children = without_macs(result.children, copies)
+        joined = tuple(copies.get(id(source), source) for source in result.joined)
+        copy = LayerResult(
+            result.layer,
+            result.input_shape,
+            result.output_shape,
+            Cost(cost.weights, cost.biases, cost.non_trainable),
+            children,
+            result.times,
+            joined,
+            in_training=result,
+        )
+        copies[id(result)] = copy
+        inference.append(copy)
+    return tuple(inference)

@@ -7,16 +7,13 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import volume
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise
-from archcalc.kinds.elementwise import ACTIVATIONS
+from archcalc.kinds.elementwise import ELEMENTWISE
 from archcalc.model import Cost, LayerResult, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.kinds.context import ApplyContext
-
-GATES = tuple(function for function in ACTIVATIONS if function != "softmax")
-"""The element-wise functions a gate may use (softmax is not element-wise)."""
 
 
 @value(kw_only=True)
@@ -33,7 +30,7 @@ class GatedMLP(Pointwise):
     EXAMPLE = ("10x16", "gated_mlp: 32")
     ARGUMENTS = (
         Argument("hidden", Reading.COUNT, "the width of gate and up"),
-        Argument("activation", Reading.CHOICE, "the gate's function", choices=GATES),
+        Argument("activation", Reading.CHOICE, "the gate's function", choices=ELEMENTWISE),
         Argument("bias", Reading.FLAG, "biases on the three projections"),
     )
     MAIN = "hidden"

@@ -29,10 +29,25 @@ def mode_of(written: str) -> PoolMode:
 
 
 @value(kw_only=True)
-class Pool(Layer):
-    """Max or average pooling over windows (torch.nn.MaxPool*d / AvgPool*d)."""
+class Pooling(Layer):
+    """What the pooling kinds share: a max or an average, set by the name a layer is written with
+    (each kind has a `max` name and an `avg` one), and reported by that name."""
 
     mode: PoolMode
+
+    @classmethod
+    def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
+        return cls(origin=origin, position=position, name=name, mode=mode_of(written), **arguments)
+
+    @property
+    def kind(self) -> str:
+        return next(written for written in type(self).NAMES if mode_of(written) is self.mode)
+
+
+@value(kw_only=True)
+class Pool(Pooling):
+    """Max or average pooling over windows (torch.nn.MaxPool*d / AvgPool*d)."""
+
     kernel: PerAxis
     stride: PerAxis | None = None  # None: the kernel, as in PyTorch
     padding: Padding = (0,)
@@ -49,14 +64,6 @@ class Pool(Layer):
     MAIN = "kernel"
     PARAMETERS = "no parameters"
     MACS = "0 (not multiply-accumulates with weights)"
-
-    @classmethod
-    def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
-        return cls(origin=origin, position=position, name=name, mode=mode_of(written), **arguments)
-
-    @property
-    def kind(self) -> str:
-        return f"{self.mode.value}pool"
 
     @property
     def window_stride(self) -> PerAxis:
@@ -93,23 +100,13 @@ class Pool(Layer):
 
 
 @value(kw_only=True)
-class GlobalPool(SeesWhole):
+class GlobalPool(Pooling, SeesWhole):
     """Max or average over every spatial position: one value per channel, output [C]."""
-
-    mode: PoolMode
 
     NAMES = {"global_maxpool": "global_maxpool", "global_avgpool": "global_avgpool"}
     EXAMPLE = ("7x7x8", "global_avgpool")
     PARAMETERS = "no parameters; output [C]"
     MACS = "0"
-
-    @classmethod
-    def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
-        return cls(origin=origin, position=position, name=name, mode=mode_of(written), **arguments)
-
-    @property
-    def kind(self) -> str:
-        return f"global_{self.mode.value}pool"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         spatial_axes(self, shape)
@@ -123,10 +120,9 @@ class GlobalPool(SeesWhole):
 
 
 @value(kw_only=True)
-class AdaptivePool(Layer):
+class AdaptivePool(Pooling):
     """Pooling to a fixed output size (torch.nn.AdaptiveMaxPool*d / AdaptiveAvgPool*d)."""
 
-    mode: PoolMode
     output: PerAxis
 
     NAMES = {"adaptive_maxpool": "adaptive_maxpool", "adaptive_avgpool": "adaptive_avgpool"}
@@ -135,14 +131,6 @@ class AdaptivePool(Layer):
     MAIN = "output"
     PARAMETERS = "no parameters"
     MACS = "0"
-
-    @classmethod
-    def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
-        return cls(origin=origin, position=position, name=name, mode=mode_of(written), **arguments)
-
-    @property
-    def kind(self) -> str:
-        return f"adaptive_{self.mode.value}pool"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         output = per_axis(self, "output", self.output, len(spatial_axes(self, shape)))

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, spatial_axes
-from archcalc.kinds.elementwise import ACTIVATIONS
+from archcalc.kinds.elementwise import ELEMENTWISE
 from archcalc.model import Cost, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.kinds.context import ApplyContext
 
-GATES = ("sigmoid", "hardsigmoid")
+SCALE_FUNCTIONS = ("sigmoid", "hardsigmoid")
 """What turns the excitation into a scale: the paper's sigmoid, or MobileNetV3's piecewise-linear one."""
 
 
@@ -25,14 +25,14 @@ class SqueezeExcite(SeesWhole):
 
     channels: int  # the squeeze width s
     activation: str = "relu"  # between the two 1×1 convs; one of ACTIVATIONS but softmax
-    gate: str = "sigmoid"  # one of GATES
+    gate: str = "sigmoid"  # one of SCALE_FUNCTIONS
 
     NAMES = {"squeeze_excite": "squeeze_excite", "se": "squeeze_excite"}
     EXAMPLE = ("8x8x16", "se: 4")
     ARGUMENTS = (
         Argument("channels", Reading.COUNT, "the squeeze width s"),
-        Argument("activation", Reading.CHOICE, "the activation between the two 1×1 convs", choices=tuple(a for a in ACTIVATIONS if a != "softmax")),
-        Argument("gate", Reading.CHOICE, "the function that makes the channel scale", choices=GATES),
+        Argument("activation", Reading.CHOICE, "the activation between the two 1×1 convs", choices=ELEMENTWISE),
+        Argument("gate", Reading.CHOICE, "the function that makes the channel scale", choices=SCALE_FUNCTIONS),
     )
     MAIN = "channels"
     PARAMETERS = "2·C·s + s + C (the activation and gate have none)"

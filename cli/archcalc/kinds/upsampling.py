@@ -15,7 +15,7 @@ from archcalc.arithmetic import volume
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
-from archcalc.kinds.window import axes_text, compact
+from archcalc.kinds.window import axes_text, check_groups, compact, per_axis_text
 from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -87,10 +87,7 @@ class ConvTranspose(Layer):
             raise self.error(
                 f"conv_transpose{self.spatial_rank}d needs an input with {self.spatial_rank} spatial axes and channels last, got {bracketed(shape)}"
             )
-        if channels % self.groups:
-            raise self.error(f"groups={self.groups} does not divide the {channels} input channels")
-        if self.filters % self.groups:
-            raise self.error(f"groups={self.groups} does not divide the {self.filters} filters")
+        check_groups(self, channels, self.filters, self.groups)
         kernel, stride, dilation = (
             per_axis(self, key, values, rank) for key, values in (("kernel", self.kernel), ("stride", self.stride), ("dilation", self.dilation))
         )
@@ -147,8 +144,7 @@ class ConvTranspose(Layer):
             f"({n}−1)·{s} − 2·{p} + {d}·({k}−1) + {e} + 1 = {out}"
             for n, k, s, p, e, d, out in zip(spatial, kernel, stride, padding, extra, dilation, result.output_shape[:-1], strict=True)
         ]
-        distinct = list(dict.fromkeys(formulas))
-        lengths = ("each axis: " if rank > 1 else "") + distinct[0] if len(distinct) == 1 else "; ".join(f"axis {i + 1}: {f}" for i, f in enumerate(formulas))
+        lengths = per_axis_text(formulas)
         per_group = self.filters // self.groups
         params = f"{channels:,}×{shape_text(kernel)}×{per_group:,} = {cost.weights:,} weights"
         if cost.biases:

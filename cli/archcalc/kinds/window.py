@@ -80,6 +80,20 @@ def output_lengths(result: LayerResult, kernel: PerAxis, stride: PerAxis, paddin
         if ceil_mode and ceil_div(length + 2 * pad - spread * (size - 1) - 1, step) + 1 != output:
             formula += " − 1 (the last window would start in the padding)"
         formulas.append(f"{formula} = {output}")
+    return per_axis_text(formulas)
+
+
+def per_axis_text(formulas: list[str]) -> str:
+    """One formula per spatial axis, written once when every axis agrees (`each axis: …`)."""
     distinct = list(dict.fromkeys(formulas))
-    prefix = "each axis: " if len(distinct) == 1 and rank > 1 else ""
-    return prefix + "; ".join(distinct) if len(distinct) == 1 else "; ".join(f"axis {i + 1}: {f}" for i, f in enumerate(formulas))
+    if len(distinct) == 1:
+        return ("each axis: " if len(formulas) > 1 else "") + distinct[0]
+    return "; ".join(f"axis {index}: {formula}" for index, formula in enumerate(formulas, start=1))
+
+
+def check_groups(layer: Layer, channels: int, filters: int, groups: int) -> None:
+    """Groups split both the input channels and the filters evenly, as PyTorch requires."""
+    if channels % groups:
+        raise layer.error(f"groups={groups} does not divide the {channels} input channels")
+    if filters % groups:
+        raise layer.error(f"groups={groups} does not divide the {filters} filters")

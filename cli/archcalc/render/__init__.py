@@ -17,9 +17,9 @@ from archcalc.values import value
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
     from archcalc.engine.budget import CheckOutcome
+    from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import ReportDiff
     from archcalc.engine.drift import Drift
-    from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep
     from archcalc.render.grid import Grid
 
@@ -82,14 +82,14 @@ def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Termi
     return render_grid(show_grid(analysis, options), output_format, terminal)
 
 
-def render_compare(reports: Sequence[Report], output_format: OutputFormat, terminal: Terminal, counting: Counting = Counting.MACS) -> str:
+def render_compare(compared: Comparison, output_format: OutputFormat, terminal: Terminal, counting: Counting = Counting.MACS) -> str:
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import compare_json, dumps
 
-        return dumps(compare_json(reports, counting))
+        return dumps(compare_json(compared, counting))
     from archcalc.render.compare import compare_grid
 
-    return render_grid(compare_grid(reports, counting), output_format, terminal)
+    return render_grid(compare_grid(compared, counting), output_format, terminal)
 
 
 def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal, drift: Drift | None = None) -> str:

@@ -27,7 +27,7 @@ CHECK_COLUMNS = (
 def budget_name(check: BudgetCheck) -> str:
     """`params`, or `param_bytes (float16)` for the budgets that depend on a dtype."""
     name = check.limit.kind.value
-    return f"{name} ({check.dtype.value})" if name.endswith("_bytes") else name
+    return f"{name} ({check.dtype.value})" if check.limit.kind.in_bytes else name
 
 
 def check_grid(results: Sequence[CheckOutcome]) -> Grid:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import quotient
@@ -12,10 +10,11 @@ from archcalc.render.grid import Column, Grid, Row, Shown, cost_cells, cost_colu
 from archcalc.text import as_ratio, fewer_or_more, is_small_difference
 
 if TYPE_CHECKING:
+    from archcalc.engine.comparison import Comparison
     from archcalc.engine.report import Report
 
 
-def compare_grid(reports: Sequence[Report], counting: Counting = Counting.MACS) -> Grid:
+def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Grid:
     """Totals side by side, each against the first spec, and a sentence per spec saying the same.
     CSV gets each ratio as a number: the first spec's figure over this one's (4.05: 4.05× fewer)."""
     count = counting.heading
@@ -28,23 +27,25 @@ def compare_grid(reports: Sequence[Report], counting: Counting = Counting.MACS) 
         Column("weights vs first", optional=True, key="weights_first_over_this"),
         Column(f"{count} vs first", key=f"{counting.value}_first_over_this"),
     )
-    first = reports[0].total
+    first = compared.baseline
     rows = []
-    for report in reports:
-        total = report.total
-        against = tuple(_against(getattr(first, figure), getattr(total, figure), report is reports[0]) for figure in ("params", "weights", "macs"))
+    for spec in compared.specs:
+        report, total = spec.report, spec.report.total
+        against = (
+            _against(first.total.params, total.params, spec.params, report is first),
+            _against(first.total.weights, total.weights, spec.weights, report is first),
+            _against(first.total.macs, total.macs, spec.macs, report is first),
+        )
         rows.append(Row((report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(total, counting), *against)))
-    notes = [_comparison_sentence(reports[0], report, counting) for report in reports[1:]]
+    notes = [_comparison_sentence(first, spec.report, counting) for spec in compared.specs[1:]]
     if counting is Counting.FLOPS:
         notes.append("FLOPs = 2 × MACs: a multiply and an add each")
-    return Grid(f"compared with {reports[0].name}", columns, tuple(rows), None, tuple(notes))
+    return Grid(f"compared with {first.name}", columns, tuple(rows), None, tuple(notes))
 
 
-def _against(baseline: int, value: int, is_first: bool) -> Shown:
-    """'4.1× fewer' for people; baseline / value for scripts, as JSON's `first_over_this` (none where
-    this spec's figure is 0, or the ratio is past a float)."""
-    ratio = quotient(baseline, value) if value else None
-    return Shown("baseline" if is_first else fewer_or_more(baseline, value), ratio if ratio is not None and math.isfinite(ratio) else None)
+def _against(baseline: int, value: int, first_over_this: float | None, is_first: bool) -> Shown:
+    """'4.1× fewer' for people; the engine's first-over-this ratio for scripts, as JSON has it."""
+    return Shown("baseline" if is_first else fewer_or_more(baseline, value), first_over_this)
 
 
 def _comparison_sentence(first: Report, other: Report, counting: Counting) -> str:

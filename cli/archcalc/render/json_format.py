@@ -8,16 +8,15 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.arithmetic import quotient
 from archcalc.render.formats import Counting
 from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, CheckOutcome
+    from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
     from archcalc.engine.drift import Drift
-    from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import Origin
     from archcalc.model import Cost, Field, Length
@@ -120,27 +119,20 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
     return document
 
 
-def compare_json(reports: Sequence[Report], counting: Counting = Counting.MACS) -> dict[str, object]:
+def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> dict[str, object]:
     """Each spec's totals, and the first spec's figure divided by this one's (4.05 = 4.05× fewer)."""
-    first = reports[0].total
-    specs = []
-    for report in reports:
-        total = report.total
-        specs.append(
-            {
-                "name": report.name,
-                "source": report.spec.origin.source,
-                "input_shape": list(report.input_shape),
-                "output_shape": list(report.output_shape),
-                "totals": cost_json(total, counting),
-                "first_over_this": {
-                    "params": _ratio(first.params, total.params),
-                    "weights": _ratio(first.weights, total.weights),
-                    "macs": _ratio(first.macs, total.macs),
-                },
-            }
-        )
-    return {"schema_version": SCHEMA_VERSION, "baseline": reports[0].name, "specs": specs}
+    specs = [
+        {
+            "name": spec.report.name,
+            "source": spec.report.spec.origin.source,
+            "input_shape": list(spec.report.input_shape),
+            "output_shape": list(spec.report.output_shape),
+            "totals": cost_json(spec.report.total, counting),
+            "first_over_this": {"params": spec.params, "weights": spec.weights, "macs": spec.macs},
+        }
+        for spec in compared.specs
+    ]
+    return {"schema_version": SCHEMA_VERSION, "baseline": compared.baseline.name, "specs": specs}
 
 
 def origin_json(origin: Origin | None) -> dict[str, object] | None:
@@ -152,7 +144,7 @@ def origin_json(origin: Origin | None) -> dict[str, object] | None:
 def budget_json(check: BudgetCheck) -> dict[str, object]:
     return {
         "budget": check.limit.kind.value,
-        "dtype": check.dtype.value if check.limit.kind.value.endswith("_bytes") else None,
+        "dtype": check.dtype.value if check.limit.kind.in_bytes else None,
         "limit": check.limit.maximum,
         "actual": check.actual,
         "headroom_percent": None if check.headroom is None or not math.isfinite(check.headroom) else round(check.headroom * 100, 3),
@@ -304,14 +296,6 @@ def sharing_json(analysis: Analysis) -> dict[str, object]:
             for entry in analysis.sharing or ()
         ],
     }
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    """A float for JSON; None where there is none, or where it is too large for a float."""
-    if not denominator:
-        return None
-    value = quotient(numerator, denominator)
-    return value if math.isfinite(value) else None
 
 
 _INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")

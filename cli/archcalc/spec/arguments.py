@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archcalc.errors import Origin, SpecError, suggestion
+from archcalc.exhaustive import unreachable
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
 from archcalc.printable import printable, quoted
@@ -93,14 +94,14 @@ class Arguments:
                 if isinstance(located.value, int) and located.value < -MAX_COUNT:
                     raise self.error(f"'{argument.name}' is too large ({located.value:.3g}); archcalc reads sizes up to 1e36", located.origin)
                 return self.whole(located, argument.name, -MAX_COUNT)
-            case Reading.CHOICE:
-                return self.choice(located, argument.name, argument.choices)
             case Reading.LAYER_NAME:
                 if not isinstance(located.value, str) or not located.value:
                     raise self.error(f"'{argument.name}' takes the name of an earlier layer, got {describe(located.value)}", located.origin)
                 return printable(located.value)  # as the `name:` it refers to was read
             case Reading.LAYER_NAMES:
                 return self.layer_names(located, argument.name)
+            case _:
+                unreachable(argument.reading)
 
     def whole(self, located: Located, key: str, minimum: int) -> int:
         number = located.value

@@ -3,8 +3,12 @@
 Readers of model files (onnx_source, keras_source) describe each operation: the activations it reads,
 its output, its shapes, what the file holds for it, and the layer kind that describes it, if one does.
 Here paths that split and meet again become `residual` (an addition), `concat`, `squeeze_excite` or
-`silu` (a product); runs of identical layers become `repeat`. What cannot be nested becomes one
-`counted` layer that carries its figures, so the totals are always the file's.
+`silu` (a product); runs of identical layers become `repeat`. A tensor joined again after a path of
+its own (U-Net's encoder map, cropped or not, concatenated to its decoder's; `x · gate(x)`) is read
+by name: the path is written on in line, and the join names the layer that made the tensor
+(`concat: {with: NAME}`, `multiply: NAME`), so a deep encoder-decoder stays a list rather than a
+nest of branches. What cannot be nested becomes one `counted` layer that carries its figures, so
+the totals are always the file's.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError
 from archcalc.kinds.arguments import Reading, field_name
-from archcalc.kinds.base import unnamed
+from archcalc.kinds.base import inner_layer_lists, unnamed
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.counted import Counted
 from archcalc.kinds.elementwise import Activation
+from archcalc.kinds.graph import Multiply
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, PoolMode
 from archcalc.kinds.squeeze_excite import SqueezeExcite
-from archcalc.model import Cost, Layer, LayerResult, Shape, total_cost
+from archcalc.model import NO_COST, Cost, Layer, LayerResult, Shape, total_cost
 from archcalc.values import replace, value
 
 MAX_REPEAT_PERIOD = 8
@@ -51,6 +56,7 @@ class Operation:
     layer: Layer | None = None
     join: Join | None = None
     passes_through: bool = False  # changes nothing archcalc shows (Identity, a transpose to channels last)
+    cut: tuple[int, ...] | None = None  # a crop of the spatial axes alone: where its window starts on each
 
 
 @value
@@ -75,7 +81,9 @@ class _NoContext:
         self.results = {} if named is None else named
 
     def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
-        raise _NotNested
+        if layers:
+            raise _NotNested
+        return ()  # a concat's identity branch: nothing to apply
 
     def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
         raise _NotNested
@@ -99,7 +107,7 @@ def nest(graph: Graph, origin: Origin) -> tuple[Layer, ...]:
     """The graph as a layer list, positioned as a spec's layers are (`3`, `5.2`, `5.shortcut.1`)."""
     nester = _Nester(graph, origin)
     layers = nester.sequence(graph.input, graph.output, frozenset(range(len(graph.operations))))
-    return positioned(repeats_collapsed(layers), None)
+    return positioned(repeats_collapsed(layers, frozenset(nester.read_names)), None)
 
 
 class _Nester:
@@ -114,6 +122,13 @@ class _Nester:
                 self.consumers.setdefault(tensor, []).append(index)
         self.shapes = {graph.input: graph.input_shape} | {operation.output: operation.output_shape for operation in graph.operations}
         self.context = _NoContext({})  # the named layers read so far, for a layer that names one
+        self.made: dict[str, Layer] = {}  # each tensor -> the layer whose output it is, once that layer is made
+        self.read_names: set[str] = set()  # names a join reads: kept apart by `repeat` and `counted` merges
+        self.name_counts: dict[str, int] = {}  # every name a layer may be given, and how many operations give it
+        for operation in graph.operations:
+            for name in {operation.name, operation.layer.name if operation.layer is not None else None} - {None}:
+                assert name is not None
+                self.name_counts[name] = self.name_counts.get(name, 0) + 1
 
     def sequence(self, start: str, stop: str, allowed: frozenset[int]) -> list[Layer]:
         """The layers from tensor `start` to tensor `stop`, using only the `allowed` operations."""
@@ -125,6 +140,9 @@ class _Nester:
                 operation = self.operations[consumers[0]]
                 if not operation.passes_through:
                     layers.append(self.single(operation))
+                    self.made[operation.output] = layers[-1]
+                elif tensor in self.made:
+                    self.made[operation.output] = self.made[tensor]
                 tensor = operation.output
                 continue
             try:
@@ -132,10 +150,16 @@ class _Nester:
             except _NotNested:
                 rest = sorted(index for index in allowed if self.after(index, tensor))
                 layers.append(self.counted(rest, tensor, stop))
+                self.made[stop] = layers[-1]
                 break
-            layers.extend(self.nested(tensor, region, end))
+            made = self.nested(tensor, region, end)
+            layers.extend(made)
+            if made:
+                self.made[end] = made[-1]
+            elif tensor in self.made:
+                self.made[end] = self.made[tensor]
             tensor = end
-        return merge_counted(layers)
+        return merge_counted(layers, self.read_names)
 
     def after(self, index: int, tensor: str) -> bool:
         producer = self.producer.get(tensor)
@@ -179,8 +203,15 @@ class _Nester:
         members = [index for branch in branches for index in branch]
         if join.join is None or len(members) != len(set(members)) or set(members) != set(region[:-1]):
             return [self.counted(region, start, end)]
+        skip = self.named_skip(start, join, branches) if join.join is Join.CONCAT else None
+        if skip is not None:
+            return skip
         paths = [self.sequence(start, tensor, frozenset(branch)) for tensor, branch in zip(join.inputs, branches, strict=True)]
         layer = self.joined(join, paths)
+        if layer is None and join.join is Join.MUL:  # a product that is no gate archcalc names: read by name
+            skip = self.named_skip(start, join, branches, paths)
+            if skip is not None:
+                return skip
         return [layer if layer is not None else self.counted(region, start, end)]
 
     def ancestors(self, tensor: str, start: str, region: set[int]) -> list[int]:
@@ -195,6 +226,52 @@ class _Nester:
             found.add(producer)
             pending.extend(self.operations[producer].inputs)
         return sorted(found)
+
+    def named_skip(self, start: str, join: Operation, branches: list[list[int]], paths: list[list[Layer]] | None = None) -> list[Layer] | None:
+        """A concat or product of two paths, one of them `start` itself or a centred crop of it: the
+        other path in line, then the join naming the layer that made `start`. None when that layer
+        has no name of its own, or the kind would not give the file's shape (the caller then nests
+        the paths as branches). `paths`: the paths' layers, when the caller has made them already."""
+        if join.join not in (Join.CONCAT, Join.MUL) or len(join.inputs) != 2 or join.cost != Cost():
+            return None
+        source = self.made.get(start)
+        name = source.name if source is not None else None
+        if source is None or name is None or self.name_counts.get(name) != 1:
+            return None
+        for skip, path in ((0, 1), (1, 0)):
+            crop = self.centred_crop(start, join.inputs[skip], branches[skip])
+            if crop is None or not branches[path]:
+                continue
+            kind = Concat if join.join is Join.CONCAT else Multiply
+            layer: Layer = kind(origin=self.origin, position="", name=join.name, with_=(name,), crop=crop)
+            self.context.results.setdefault(name, LayerResult(source, self.shapes[start], self.shapes[start], NO_COST))  # its output alone is read
+            try:  # the join applied to the path's output: it must give the file's shape (its cost is none, as the file's)
+                result = layer.apply(self.shapes[join.inputs[path]], self.context)
+            except (ShapeError, _NotNested):
+                return None
+            if result.output_shape != join.output_shape:
+                return None
+            self.read_names.add(name)
+            layers = paths[path] if paths is not None else self.sequence(start, join.inputs[path], frozenset(branches[path]))
+            return [*layers, layer]
+        return None
+
+    def centred_crop(self, start: str, tensor: str, branch: list[int]) -> bool | None:
+        """Whether `tensor` is `start` (False) or `start` cut to a window centred on every spatial axis
+        by a chain of crops (True), as `crop: true` cuts; None when it is neither."""
+        offsets = [0] * (len(self.shapes[start]) - 1)
+        current = start
+        for index in branch:  # in the graph's order: each crop reads the one before it
+            operation = self.operations[index]
+            if operation.cut is None or operation.inputs != (current,) or len(operation.cut) != len(offsets):
+                return None
+            offsets = [total + offset for total, offset in zip(offsets, operation.cut, strict=True)]
+            current = operation.output
+        if current != tensor:
+            return None
+        before, after = self.shapes[start], self.shapes[tensor]
+        centred = all(offset == (larger - smaller) // 2 for offset, larger, smaller in zip(offsets, before[:-1], after[:-1], strict=True))
+        return bool(branch) if centred and before[-1] == after[-1] else None
 
     def joined(self, join: Operation, paths: list[list[Layer]]) -> Layer | None:
         """The composite a join of these paths is, or None when no kind describes it."""
@@ -260,12 +337,14 @@ class _Nester:
         )
 
 
-def merge_counted(layers: Sequence[Layer]) -> list[Layer]:
-    """Counted layers in a row are one stretch the file's kinds do not describe: one counted layer."""
+def merge_counted(layers: Sequence[Layer], read: Iterable[str] = ()) -> list[Layer]:
+    """Counted layers in a row are one stretch the file's kinds do not describe: one counted layer,
+    unless a join reads one of them by name (its output must stay its own)."""
+    kept = set(read)
     merged: list[Layer] = []
     for layer in layers:
         previous = merged[-1] if merged else None
-        if isinstance(layer, Counted) and isinstance(previous, Counted):
+        if isinstance(layer, Counted) and isinstance(previous, Counted) and not {layer.name, previous.name} & kept:
             merged[-1] = replace(
                 previous,
                 output=layer.output,
@@ -279,11 +358,12 @@ def merge_counted(layers: Sequence[Layer]) -> list[Layer]:
     return merged
 
 
-def repeats_collapsed(layers: Sequence[Layer]) -> list[Layer]:
+def repeats_collapsed(layers: Sequence[Layer], read: frozenset[str] = frozenset()) -> list[Layer]:
     """Runs of identical blocks (the same layers but for their names) as `repeat`, inner lists too.
-    At each place the block that covers the most layers wins; the first occurrence's names are kept."""
-    layers = [_inner_collapsed(layer) for layer in layers]
-    shapes = [unnamed(layer) for layer in layers]
+    At each place the block that covers the most layers wins; the first occurrence's names are kept.
+    A layer whose name a join reads is never folded into a repeat: the name must stay on its output."""
+    layers = [_inner_collapsed(layer, read) for layer in layers]
+    shapes = [unnamed(layer) if not _holds_name(layer, read) else layer for layer in layers]
     collapsed: list[Layer] = []
     index = 0
     while index < len(layers):
@@ -307,15 +387,20 @@ def repeats_collapsed(layers: Sequence[Layer]) -> list[Layer]:
     return collapsed
 
 
-def _inner_collapsed(layer: Layer) -> Layer:
+def _inner_collapsed(layer: Layer, read: frozenset[str]) -> Layer:
     changes: dict[str, object] = {}
     for argument in type(layer).ARGUMENTS:
         field = field_name(argument.name)
         if argument.reading is Reading.LAYERS:
-            changes[field] = tuple(repeats_collapsed(getattr(layer, field)))
+            changes[field] = tuple(repeats_collapsed(getattr(layer, field), read))
         elif argument.reading is Reading.BRANCHES:
-            changes[field] = tuple(tuple(repeats_collapsed(branch)) for branch in getattr(layer, field))
+            changes[field] = tuple(tuple(repeats_collapsed(branch, read)) for branch in getattr(layer, field))
     return replace(layer, **changes) if changes else layer
+
+
+def _holds_name(layer: Layer, names: frozenset[str]) -> bool:
+    """Whether the layer, or any layer inside it, carries one of `names`."""
+    return layer.name in names or any(_holds_name(inner, names) for inner_list in inner_layer_lists(layer) for inner in inner_list)
 
 
 def positioned(layers: Sequence[Layer], parent: str | None) -> tuple[Layer, ...]:

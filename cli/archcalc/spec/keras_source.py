@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,11 @@ from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import ACTIVATIONS, Activation, Dropout
 from archcalc.kinds.embedding import Embedding
-from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
+from archcalc.kinds.norm import BatchNorm, GroupNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import GlobalPool, Pool, PoolMode
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
+from archcalc.kinds.upsampling import ConvTranspose, Upsample
 from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
 from archcalc.printable import printable
 from archcalc.spec.graph import Graph, Join, Operation, applied, nest
@@ -47,6 +48,8 @@ NO_ACTIVATION = {"linear", None}
 DROPOUTS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
 JOINS = {"Add": Join.ADD, "Concatenate": Join.CONCAT, "Multiply": Join.MUL}
 RECURRENT: dict[str, type[Recurrent]] = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": RNN}
+UPSAMPLING_MODES = {"nearest": "nearest", "bilinear": "bilinear", "bicubic": "bicubic"}
+"""UpSampling2D's interpolations that archcalc's upsample has (Keras 3 also has lanczos and area)."""
 ATTENTION_INPUTS = ("query", "value", "key")
 """The keyword arguments of a MultiHeadAttention call that name its inputs (a mask does not change its figures)."""
 
@@ -206,6 +209,24 @@ class _Reader:
                 filters=_whole(config, "filters", name, self.origin),
                 bias=bool(config.get("use_bias", True)),
             )
+        elif kind in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
+            self.channels_last(config, name)
+            yield self.conv_transpose(name, config, shape, common)
+        elif kind in ("UpSampling1D", "UpSampling2D", "UpSampling3D"):
+            self.channels_last(config, name)
+            interpolation = config.get("interpolation", "nearest")
+            if interpolation not in UPSAMPLING_MODES:
+                raise SpecError(f"Keras layer '{name}' interpolates by {interpolation!r}, which archcalc's upsample does not", self.origin)
+            factors = config.get("size", 2)
+            yield Upsample(**common, scale=_per_axis(factors, rank, name, self.origin), mode=UPSAMPLING_MODES[interpolation])
+        elif kind == "GroupNormalization":
+            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or bool(config.get("center", True)) != bool(config.get("scale", True)):
+                raise SpecError(
+                    f"Keras layer '{name}' normalises other than the last axis, or learns a scale without a shift (or the reverse); "
+                    "archcalc's groupnorm learns both or neither",
+                    self.origin,
+                )
+            yield GroupNorm(**common, groups=_whole(config, "groups", name, self.origin), affine=bool(config.get("scale", True)))
         elif kind in ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D"):
             self.channels_last(config, name)
             size = _per_axis(config.get("pool_size", 2), rank, name, self.origin)
@@ -291,6 +312,50 @@ class _Reader:
         if config.get("use_gate"):
             raise SpecError(f"Keras layer '{name}' gates its heads, with weights archcalc's attention does not have", self.origin)
         return Attention(**common, heads=heads, head_dim=None if heads * key_dim == shape[-1] else key_dim, bias=bool(config.get("use_bias", True)))
+
+    def conv_transpose(self, name: str, config: dict[str, Any], shape: Shape, common: dict[str, Any]) -> ConvTranspose:
+        """Keras's Conv*DTranspose as PyTorch's, which cuts `padding` from both sides of each axis and
+        adds `output_padding` at the end. Keras's length is (n − 1)·s + k′ − 2·pad + output_padding, with
+        k′ = d·(k − 1) + 1 and pad 0 (valid) or ⌊k′/2⌋ (same): that padding, and that output padding.
+        Without output_padding it is n·s + max(k′ − s, 0) (valid), or n·s (same): the padding and output
+        padding that give that length for every n. Same then cuts k′ − s positions in all; PyTorch's
+        padding cuts an odd one at the start, which Keras's backends may cut at the end: the length and
+        the figures are Keras's either way."""
+        rank = len(shape) - 1
+        window = _window(config, rank, name, self.origin)
+        kernel, stride, dilation = (_spread(window[key], rank) for key in ("kernel", "stride", "dilation"))
+        written = config.get("output_padding")
+        extra = None if written is None else _spread(_per_axis(written, rank, name, self.origin, minimum=0), rank)
+        same = window["padding"] == "same"
+        padding, output_padding = [], []
+        for axis, (k, s, d) in enumerate(zip(kernel, stride, dilation, strict=True)):
+            span = d * (k - 1) + 1
+            if extra is not None:
+                pad, added = (span // 2 if same else 0), extra[axis]
+            elif same:
+                cut = span - s
+                pad = max(-(-cut // 2), 0)
+                added = 2 * pad - cut
+            else:
+                pad, added = 0, max(s - span, 0)
+            if not 0 <= added < max(s, d):
+                raise SpecError(
+                    f"Keras layer '{name}' gives an output length that PyTorch's transposed convolution cannot "
+                    f"(it would need an output padding of {added} with stride {s} and dilation {d})",
+                    self.origin,
+                )
+            padding.append(pad)
+            output_padding.append(added)
+        return ConvTranspose(
+            **common,
+            filters=_whole(config, "filters", name, self.origin),
+            kernel=window["kernel"],
+            stride=window["stride"],
+            padding=_compact(padding),
+            output_padding=_compact(output_padding),
+            dilation=window["dilation"],
+            bias=bool(config.get("use_bias", True)),
+        )
 
     def notes(self) -> Iterator[str]:
         if self.second_biases:
@@ -409,11 +474,24 @@ def _whole(config: dict[str, Any], key: str, name: str, origin: Origin) -> int:
     return value
 
 
-def _per_axis(value: Any, rank: int, name: str, origin: Origin) -> PerAxis:
+def _per_axis(value: Any, rank: int, name: str, origin: Origin, minimum: int = 1) -> PerAxis:
     values = tuple(value) if isinstance(value, list) else (value,)
-    if not values or not all(isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in values):
-        raise SpecError(f"Keras layer '{name}': expected positive whole numbers, got {value!r}", origin)
-    return values[:1] if len(set(values)) == 1 else values
+    if not values or not all(isinstance(item, int) and not isinstance(item, bool) and item >= minimum for item in values) or len(values) not in (1, rank):
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise SpecError(f"Keras layer '{name}': expected {kind} whole numbers, one or one per axis ({rank}), got {value!r}", origin)
+    return _compact(values)
+
+
+def _compact(values: Iterable[int]) -> PerAxis:
+    """One value when every axis agrees (as a spec would write it), else one per axis."""
+    written = tuple(values)
+    return written[:1] if len(set(written)) == 1 else written
+
+
+def _spread(values: Iterable[int], rank: int) -> tuple[int, ...]:
+    """A per-axis value, one per axis."""
+    written = tuple(values)
+    return written * rank if len(written) == 1 else written
 
 
 def _padding(config: dict[str, Any], name: str, origin: Origin) -> Padding:

@@ -1,9 +1,11 @@
 """Subgraphs of an ONNX graph that are one archcalc layer: attention, recurrent layers with the
-reshaping their exporters write around them, and layer norms, RMS norms and GELUs written out in
-arithmetic (as exporters do for opsets without LayerNormalization, RMSNormalization or Gelu).
+reshaping their exporters write around them, layer norms, RMS norms and GELUs written out in
+arithmetic (as exporters do for opsets without LayerNormalization, RMSNormalization or Gelu), and
+group norms written as an instance norm of the channels' groups (as torch.onnx writes GroupNorm).
 
 A block is found from its core (attention's two products of activations, a recurrent node, a norm's
-square root, GELU's Erf or Tanh) and grown to the tensor it reads and the one it gives back. Nothing
+square root, GELU's Erf or Tanh, a group norm's InstanceNormalization) and grown to the tensor it
+reads and the one it gives back. Nothing
 here decides figures: the reader (onnx_source) makes each block one layer and keeps that layer only
 when it gives exactly the file's figures and shape, so a block read wrongly is counted, never
 misreported.
@@ -53,13 +55,14 @@ class Constants:
 class Block:
     """Nodes that are together one layer, from the tensor `start` to the tensor `end`."""
 
-    kind: str  # attention, lstm, gru, rnn, layernorm, rmsnorm, gelu
+    kind: str  # attention, lstm, gru, rnn, layernorm, rmsnorm, gelu, groupnorm
     nodes: tuple[NodeProto, ...]  # in the graph's order
     start: str
     end: str
     scores: NodeProto | None = None  # attention: the product of queries and keys
     layers: tuple[NodeProto, ...] = ()  # recurrent: the node of each stacked layer
     sequences: bool = True  # recurrent: every step, or (False) the last step alone
+    groups: int = 0  # groupnorm: the groups the channels are normalised in
 
 
 def find_blocks(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> list[Block]:
@@ -68,7 +71,8 @@ def find_blocks(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims],
     finder = _Finder(nodes, data, shapes, graph_output, constants)
     blocks: list[Block] = []
     taken: set[int] = set()
-    for block in [*finder.recurrent_blocks(), *finder.attention_blocks(), *finder.norm_blocks(), *finder.gelu_blocks()]:
+    blocks_found = [*finder.recurrent_blocks(), *finder.attention_blocks(), *finder.norm_blocks(), *finder.gelu_blocks(), *finder.group_norm_blocks()]
+    for block in blocks_found:
         members = {id(node) for node in block.nodes}
         if members & taken:
             continue  # blocks never share a node: the first found keeps it
@@ -390,6 +394,41 @@ class _Finder:
         if shift and bias is not None and bias.op_type == "Add" and len(self.inputs(bias)) == 1:
             end = str(bias.output[0])
         return end
+
+    def group_norm_blocks(self) -> Iterator[Block]:
+        for core in self.nodes:
+            if core.op_type == "InstanceNormalization":
+                block = self.group_norm(core)
+                if block is not None:
+                    yield block
+
+    def group_norm(self, core: NodeProto) -> Block | None:
+        """[1, C, ...] reshaped to [1, G, R], instance-normalised, reshaped back, then a scale (Mul) and a
+        shift (Add) with constants: torch.onnx's GroupNorm. The reader keeps the block as `groupnorm`
+        only when the kind gives the file's figures (its instance norm's scale 1 and shift 0 are not
+        parameters; the per-channel scale and shift are)."""
+        grouped = self.producer.get(core.input[0]) if core.input else None
+        if grouped is None or grouped.op_type != "Reshape" or len(self.inputs(grouped)) != 1 or len(self.inputs(core)) != 1:
+            return None
+        start = self.inputs(grouped)[0]
+        before, inside = self.dims(start), self.dims(grouped.output[0])
+        if before is None or inside is None or len(before) < 3 or len(inside) != 3 or before[0] != 1 or inside[0] != 1:
+            return None
+        groups = inside[1]
+        back = self.only_reader(core.output[0])
+        if groups < 1 or before[1] % groups or self.only_reader(grouped.output[0]) is not core or back is None or back.op_type != "Reshape":
+            return None
+        end = str(back.output[0])
+        if self.dims(end) != before:
+            return None
+        for op in ("Mul", "Add"):  # the affine scale, then the shift
+            reader = self.only_reader(end)
+            if reader is not None and reader.op_type == op and len(self.inputs(reader)) == 1:
+                end = str(reader.output[0])
+        nodes = self.between(start, end)
+        if nodes is None:
+            return None
+        return Block("groupnorm", tuple(nodes), start, end, groups=groups)
 
     def gelu_blocks(self) -> Iterator[Block]:
         for core in self.nodes:

@@ -100,6 +100,12 @@ def _with_constants(light: ModelProto, values: Values) -> ModelProto:
     return model
 
 
+def folded_values(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> Values:
+    """Every small integer or boolean tensor (and single number) that follows from the graph's constants
+    and the `shapes` known: what a Slice's bounds or a Pad's pads are, when the exporter computed them."""
+    return _folded(model, nodes, shapes)
+
+
 def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> Values:
     """Every small integer or boolean tensor (and single number) that follows from constants and known shapes."""
     values: Values = {}

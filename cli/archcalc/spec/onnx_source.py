@@ -29,10 +29,11 @@ from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, Take, Tokens
-from archcalc.kinds.norm import BatchNorm, LayerNorm, RMSNorm
+from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
+from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Cost, Layer, Padding, PerAxis, Shape, Spec, total_cost
 from archcalc.spec.graph import Graph, Join, Operation, nest
 
@@ -106,6 +107,14 @@ ACTIVATIONS = {
     "HardSigmoid": "hardsigmoid",
 }
 RECURRENT_KINDS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+INTERPOLATIONS = {"nearest": {1: "nearest", 2: "nearest", 3: "nearest"}, "linear": {1: "linear", 2: "bilinear", 3: "trilinear"}, "cubic": {2: "bicubic"}}
+"""Resize's modes as upsample writes them, by the number of spatial axes (Upsample-7 also wrote `bilinear`)."""
+
+AFFINE_NORMS = {"InstanceNormalization", "GroupNormalization"}
+"""Norms whose scale and shift are inputs the operator requires: an exporter writes 1 and 0 for a norm without them."""
+
+MAX_AFFINE_VALUES = 2**20
+"""The largest scale or shift whose values are read to tell an identity (all 1, all 0) from a learned one."""
 SHAPE_OPERATORS = {"Shape", "Size"}
 """Operators whose output describes a tensor's shape, not its values: what follows from them is a constant."""
 
@@ -248,10 +257,13 @@ class _Reader:
         self.folded: list[int] = []  # the filters of each convolution a batch norm was folded into
         self.embeddings: dict[str, str] = {}  # each embedding's table (a stored tensor) -> the embedding layer's name
         self.tied_copies: dict[str, str] = {}  # a stored transposed copy of an embedding's table -> the table
+        self.opset = next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
+        self.unlearned_norms: list[tuple[str, int]] = []  # norms whose scale and shift are 1 and 0: (name, channels)
+        self.folded_values: dict[str, Any] | None = None  # small integer tensors worked out from constants, when asked
 
     def spec(self, name: str) -> Spec:
         self._fix_batch()
-        shapes = self._inferred_shapes()
+        shapes = self.shapes = self._inferred_shapes()
         data = self._classify()
         self.tied_copies = self._tied_copies(data)
         operations = list(self._operations(data, shapes))
@@ -262,8 +274,7 @@ class _Reader:
             file_total = file_total + operation.cost
         layers = nest(graph, self.origin)
         producer = " ".join(part for part in (self.model.producer_name, self.model.producer_version) if part) or "an unnamed exporter"
-        opset = next(entry.version for entry in self.model.opset_import if entry.domain in ("", "ai.onnx"))
-        description = f"exported by {producer}, opset {opset}"
+        description = f"exported by {producer}, opset {self.opset}"
         spec = Spec(name, input_shape, layers, self.origin, description, notes=tuple(self._notes(file_total)), from_model=True)
         _check_reading(spec, file_total, graph.operations[-1].output_shape if operations else input_shape, self.origin)
         return spec
@@ -350,8 +361,11 @@ class _Reader:
             if absorbed and follower is not None:
                 fused.add(id(follower))
                 output_name = follower.output[0]
-            if node.op_type == "Conv" and self._was_folded(node):
-                self.folded.append(shapes.get(node.output[0], (0, 0))[1])
+            lead = follower if absorbed and follower is not None and node.op_type == "Pad" else node  # a zero Pad is its convolution's padding
+            if lead.op_type in ("Conv", "ConvTranspose") and self._was_folded(lead):
+                self.folded.append(shapes.get(lead.output[0], (0, 0))[1])
+            if lead.op_type in AFFINE_NORMS and self._unlearned_affine(lead):
+                self.unlearned_norms.append((lead.name or output_name, shapes.get(lead.output[0], (0, 0))[1]))
             layout = self._layout(node, inputs, shapes)
             self.layouts[output_name] = layout
             for name in node.output:
@@ -360,13 +374,14 @@ class _Reader:
             out_dims = shapes[output_name]
             cost = self._cost(node, data, shapes)
             if absorbed and follower is not None:
-                cost = cost + self._cost(follower, data, shapes, absorbed=True)
+                cost = cost + self._cost(follower, data, shapes, absorbed=node.op_type == "MatMul")
             input_shape = _dropped(in_dims, self.layouts[inputs[0]])
             output_shape = _dropped(out_dims, layout)
             join = _join(node, len(inputs), self.layouts[inputs[0]], len(in_dims))
             layer, passes = self._layer(node, follower if absorbed else None, inputs, in_dims, out_dims, shapes) if len(inputs) == 1 else (None, False)
+            cut = self._cut(node, in_dims, out_dims) if node.op_type == "Slice" and len(inputs) == 1 and self.layouts[inputs[0]] is Layout.FIRST else None
             yield Operation(
-                node.name or output_name, node.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost()
+                lead.name or output_name, lead.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes and cost == Cost(), cut
             )
 
     def _unused(self, node: NodeProto, live: set[str], data: set[str], shapes: dict[str, tuple[int, ...]]) -> bool:
@@ -394,9 +409,9 @@ class _Reader:
         """Attention or a recurrent layer, with its reshaping, as one operation: [1, N, D] in and out."""
         cost = total_cost([self._cost(node, data, shapes) for node in block.nodes])
         layout = self.layouts.get(block.start, Layout.LAST)
-        for node in block.nodes:  # the block gives a sequence, or (GELU) keeps the layout it read
+        for node in block.nodes:  # the block gives a sequence, or (GELU, a group norm) keeps the layout it read
             for name in node.output:
-                self.layouts[name] = layout if block.kind == "gelu" else Layout.LAST
+                self.layouts[name] = layout if block.kind in ("gelu", "groupnorm") else Layout.LAST
         in_dims, out_dims = shapes[block.start], shapes[block.end]
         name = _block_name(block)
         common: dict[str, Any] = {"origin": self.origin, "position": "", "name": name}
@@ -404,6 +419,8 @@ class _Reader:
         if block.kind == "gelu":
             layout = self.layouts.get(block.start, Layout.LAST)
             layer = Activation(**common, function="gelu")
+        elif block.kind == "groupnorm":  # its channels first, as it read them; affine when its scale and shift hold values
+            layer = GroupNorm(**common, groups=block.groups, affine=cost.params > 0) if layout is Layout.FIRST else None
         elif layout is Layout.LAST and block.kind in ("layernorm", "rmsnorm"):  # features last: the norm's axis
             layer = LayerNorm(**common, bias=cost.biases > 0) if block.kind == "layernorm" else RMSNorm(**common)
         elif layout is Layout.LAST:  # a sequence [1, N, D] with its features last, as archcalc's kinds read it
@@ -522,6 +539,8 @@ class _Reader:
         return Cost(figures[Role.WEIGHT], figures[Role.BIAS], figures[Role.STATE], self._macs(node, shapes))
 
     def _role(self, node: NodeProto, index: int, name: str, shapes: dict[str, tuple[int, ...]]) -> Role | None:
+        if node.op_type in AFFINE_NORMS and index in (1, 2) and self._unlearned_affine(node):
+            return None  # a scale of 1 and a shift of 0: the exporter's literals for a norm without affine parameters
         role = ROLES.get(node.op_type, {}).get(index)
         if role is not None:
             return role
@@ -588,13 +607,16 @@ class _Reader:
 
     def _absorbs(self, node: NodeProto, follower: NodeProto, data: set[str], shapes: dict[str, tuple[int, ...]]) -> bool:
         """MatMul by a weight, then Add of a bias vector, is one dense layer; a global pool, then
-        Flatten to [batch, C], is one global pool."""
+        Flatten to [batch, C], is one global pool; a Pad of zeros on the spatial axes, then a Conv,
+        is one convolution with that padding."""
         if node.op_type == "MatMul" and follower.op_type == "Add" and len(node.input) == 2 and node.input[1] not in data:
             constants = [name for name in follower.input if name not in data]
             weight, bias = self._weight_dims(node.input[1], shapes), self._weight_dims(constants[0], shapes) if len(constants) == 1 else None
             return weight is not None and len(weight) == 2 and bias is not None and bias == weight[1:]
         if node.op_type in ("GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax") and follower.op_type in ("Flatten", "Reshape", "Squeeze"):
             return len(shapes.get(follower.output[0], ())) == 2
+        if node.op_type == "Pad" and follower.op_type == "Conv" and follower.input[0] == node.output[0]:
+            return self._zero_padding(node, len(shapes.get(node.output[0], ()))) is not None
         return False
 
     def _layer(
@@ -614,6 +636,21 @@ class _Reader:
         first = layout is Layout.FIRST and len(in_dims) >= 3
         if op == "Conv" and first:
             return self._conv(node, in_dims, shapes, common), False
+        if op == "Pad" and follower is not None and first:  # absorbed into the convolution after it
+            common["name"] = follower.name or None
+            return self._conv(follower, in_dims, shapes, common, self._zero_padding(node, len(in_dims))), False
+        if op == "Pad" and first and self._zero_padding(node, len(in_dims)) == ((0,) * (len(in_dims) - 2),) * 2:
+            return None, True  # pads nothing
+        if op == "ConvTranspose" and first:
+            return self._conv_transpose(node, in_dims, out_dims, shapes, common), False
+        if op in ("Resize", "Upsample") and first:
+            return self._upsample(node, in_dims, out_dims, common), False
+        if op == "DepthToSpace" and first and len(in_dims) == 4 and _string(node, "mode", "DCR") == "CRD" and _int(node, "blocksize", 0) >= 1:
+            return PixelShuffle(**common, factor=_int(node, "blocksize", 0)), False  # CRD is PyTorch's order; DCR (TensorFlow's) is another
+        if op == "InstanceNormalization" and first:
+            return InstanceNorm(**common, affine=not self._unlearned_affine(node)), False
+        if op == "GroupNormalization" and first and _int(node, "num_groups", 0) >= 1:
+            return GroupNorm(**common, groups=_int(node, "num_groups", 0), affine=not self._unlearned_affine(node)), False
         if op in ("MaxPool", "AveragePool") and first:
             return _pool(node, common), False
         if op in ("GlobalAveragePool", "GlobalMaxPool") and first:
@@ -704,29 +741,189 @@ class _Reader:
             return tuple(tensor.dims)
         return shapes.get(name) if name in self.constants else None
 
-    def _conv(self, node: NodeProto, in_dims: tuple[int, ...], shapes: dict[str, tuple[int, ...]], common: dict[str, Any]) -> Layer | None:
+    def _conv(
+        self,
+        node: NodeProto,
+        in_dims: tuple[int, ...],
+        shapes: dict[str, tuple[int, ...]],
+        common: dict[str, Any],
+        added: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
+    ) -> Layer | None:
+        """A Conv as `conv` or `depthwise`; `added`: the (begin, end) pads of a zero Pad before it."""
         weight = self._weight_dims(node.input[1], shapes)
         if weight is None:
             return None
         rank = len(in_dims) - 2
         kernel = tuple(weight[2:])
-        padding = _padding(node, rank, in_dims[2:], kernel)
+        strides = _ints(node, "strides") or (1,) * rank
+        dilations = _ints(node, "dilations") or (1,) * rank
+        padding = _padding(node, rank, kernel, (in_dims[2:], strides, dilations), added)
         if padding is None:
             return None
         filters, channels, groups = weight[0], in_dims[1], _int(node, "group", 1)
-        stride = _per_axis(_ints(node, "strides") or (1,) * rank)
-        dilation = _per_axis(_ints(node, "dilations") or (1,) * rank)
         bias = len(node.input) > 2 and bool(node.input[2])
-        window: dict[str, Any] = {"kernel": _per_axis(kernel), "stride": stride, "padding": padding, "dilation": dilation, "bias": bias}
+        window: dict[str, Any] = {"kernel": _per_axis(kernel), "stride": _per_axis(strides), "padding": padding, "dilation": _per_axis(dilations), "bias": bias}
         if groups == channels > 1 and filters % channels == 0:
             return Depthwise(**common, **window, multiplier=filters // channels)
         return Conv(**common, **window, filters=filters, groups=groups)
+
+    def _conv_transpose(
+        self, node: NodeProto, in_dims: tuple[int, ...], out_dims: tuple[int, ...], shapes: dict[str, tuple[int, ...]], common: dict[str, Any]
+    ) -> Layer | None:
+        """A ConvTranspose as `conv_transpose`. ONNX cuts `begin` and `end` positions from the two sides
+        of each axis (its pads, or those its auto_pad or output_shape work out); PyTorch cuts `padding`
+        from both and adds `output_padding` at the end: padding = begin, output_padding = its own + begin − end."""
+        weight = self._weight_dims(node.input[1], shapes)
+        rank = len(in_dims) - 2
+        if weight is None or len(weight) != rank + 2 or len(out_dims) != rank + 2:
+            return None
+        kernel, groups = tuple(weight[2:]), _int(node, "group", 1)
+        strides, dilations = _ints(node, "strides") or (1,) * rank, _ints(node, "dilations") or (1,) * rank
+        extra = _ints(node, "output_padding") or (0,) * rank
+        if any(len(values) != rank for values in (strides, dilations, extra)) or min(*kernel, *strides, *dilations, groups) < 1 or min(extra) < 0:
+            return None
+        auto = _string(node, "auto_pad", "NOTSET")
+        pads = _ints(node, "pads") or (0,) * (2 * rank)
+        if auto == "VALID":
+            pads = (0,) * (2 * rank)
+        elif auto != "NOTSET" or _ints(node, "output_shape") is not None:  # ONNX works the pads out from the output's size
+            totals = [
+                s * (n - 1) + e + (k - 1) * d + 1 - out for n, out, k, s, d, e in zip(in_dims[2:], out_dims[2:], kernel, strides, dilations, extra, strict=True)
+            ]
+            smaller = [total // 2 for total in totals]
+            larger = [total - half for total, half in zip(totals, smaller, strict=True)]
+            pads = (*smaller, *larger) if auto == "SAME_UPPER" else (*larger, *smaller)
+        if len(pads) != 2 * rank:
+            return None
+        begin, end = pads[:rank], pads[rank:]
+        added = tuple(e + b - f for e, b, f in zip(extra, begin, end, strict=True))
+        if min(begin) < 0 or any(not 0 <= a < max(s, d) for a, s, d in zip(added, strides, dilations, strict=True)):
+            return None  # no padding and output padding of PyTorch's cut the same positions
+        return ConvTranspose(
+            **common,
+            filters=weight[1] * groups,
+            kernel=_per_axis(kernel),
+            stride=_per_axis(strides),
+            padding=_per_axis(begin),
+            output_padding=_per_axis(added),
+            dilation=_per_axis(dilations),
+            groups=groups,
+            bias=len(node.input) > 2 and bool(node.input[2]),
+        )
+
+    def _upsample(self, node: NodeProto, in_dims: tuple[int, ...], out_dims: tuple[int, ...], common: dict[str, Any]) -> Layer | None:
+        """Resize (or the older Upsample) of the spatial axes alone, by interpolation: `upsample` by its
+        whole-number scales, else to the output's size."""
+        rank = len(in_dims) - 2
+        mode = INTERPOLATIONS.get(_string(node, "mode", "nearest").replace("bilinear", "linear"), {}).get(rank)
+        cropped = _string(node, "coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize"
+        if mode is None or cropped or _int(node, "antialias", 0) or out_dims[:2] != in_dims[:2] or len(out_dims) != len(in_dims):
+            return None  # antialias widens the window a downsampling reads; a crop and resize reads a region
+        if node.op_type == "Upsample" and self.opset < 9:
+            scales = _float_list(node, "scales")
+        else:
+            index = 2 if node.op_type == "Resize" and self.opset >= 11 else 1
+            scales = self._floats(node.input[index]) if len(node.input) > index and node.input[index] else None
+        spatial_in, spatial_out = in_dims[2:], out_dims[2:]
+        if scales is not None and len(scales) == len(in_dims) and all(scale == round(scale) >= 1 for scale in scales[2:]):
+            factors = tuple(round(scale) for scale in scales[2:])
+            if all(n * factor == out for n, factor, out in zip(spatial_in, factors, spatial_out, strict=True)):
+                return Upsample(**common, scale=_per_axis(factors), mode=mode)
+        return Upsample(**common, size=_per_axis(spatial_out), mode=mode)
+
+    def _zero_padding(self, node: NodeProto, rank: int) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """A Pad of zeros on the spatial axes alone: its (begin, end) pads per spatial axis."""
+        if _string(node, "mode", "constant") != "constant" or rank < 3:
+            return None
+        value: float | None = 0.0
+        if self.opset < 11:
+            pads, value = _ints(node, "pads"), _float(node, "value", 0.0)
+        else:
+            pads = self._integers(node.input[1]) if len(node.input) > 1 and node.input[1] else None
+            value = self._scalar(node.input[2]) if len(node.input) > 2 and node.input[2] else 0.0
+            if len(node.input) > 3 and node.input[3]:  # opset 18: pads for the listed axes alone
+                axes = self._integers(node.input[3])
+                if axes is None or pads is None or len(pads) != 2 * len(axes) or len({axis % rank for axis in axes}) != len(axes):
+                    return None
+                every = [0] * (2 * rank)
+                for position, axis in enumerate(axes):
+                    every[axis % rank], every[axis % rank + rank] = pads[position], pads[position + len(axes)]
+                pads = tuple(every)
+        if pads is None or value != 0.0 or len(pads) != 2 * rank or any(pads[axis] or pads[axis + rank] for axis in (0, 1)) or min(pads) < 0:
+            return None
+        return tuple(pads[2:rank]), tuple(pads[rank + 2 :])
+
+    def _cut(self, node: NodeProto, in_dims: tuple[int, ...], out_dims: tuple[int, ...]) -> tuple[int, ...] | None:
+        """A Slice that cuts spatial axes alone, step by step: where its window starts on each spatial axis."""
+        rank = len(in_dims)
+        if self.opset < 10:
+            starts, ends, axes, steps = _ints(node, "starts"), _ints(node, "ends"), _ints(node, "axes"), None
+        else:
+            starts, ends = (self._integers(name) for name in (node.input[1:3] if len(node.input) >= 3 else ("", "")))
+            axes, steps = (self._integers(node.input[index]) if len(node.input) > index and node.input[index] else None for index in (3, 4))
+        if starts is None or ends is None or rank < 3 or len(out_dims) != rank or out_dims[:2] != in_dims[:2]:
+            return None
+        axes = axes if axes is not None else tuple(range(len(starts)))
+        steps = steps if steps is not None else (1,) * len(starts)
+        if not len(starts) == len(ends) == len(axes) == len(steps) or len({axis % rank for axis in axes}) != len(axes):
+            return None
+        offsets = [0] * (rank - 2)
+        for axis, start, end, step in zip(axes, starts, ends, steps, strict=True):
+            axis %= rank
+            length = in_dims[axis]
+            first, last = (min(max(bound + length if bound < 0 else bound, 0), length) for bound in (start, end))
+            if axis < 2 or step != 1 or last - first != out_dims[axis]:
+                return None
+            offsets[axis - 2] = first
+        return tuple(offsets)
+
+    def _integers(self, name: str) -> tuple[int, ...] | None:
+        """A constant integer input's values (a Slice's bounds, a Pad's pads): stored, or worked out from
+        stored constants and the known shapes by onnx_folding's shape arithmetic."""
+        tensor = self.constants.get(name)
+        if tensor is not None and tensor.data_type in (6, 7) and tensor.data_location != 1 and math.prod(tensor.dims) <= 64:  # INT32, INT64
+            import onnx.numpy_helper
+
+            return tuple(int(value) for value in onnx.numpy_helper.to_array(tensor).reshape(-1))
+        if name not in self.constants:
+            return None
+        if self.folded_values is None:
+            from archcalc.spec.onnx_folding import folded_values
+
+            self.folded_values = folded_values(self.model, self.nodes, self.shapes)
+        values = self.folded_values.get(name)
+        return None if values is None or values.dtype.kind not in "iu" or values.size > 64 else tuple(int(value) for value in values.reshape(-1))
+
+    def _floats(self, name: str) -> tuple[float, ...] | None:
+        """A stored constant's few floating-point values (Resize's scales)."""
+        tensor = self.constants.get(name)
+        if tensor is None or tensor.data_type not in FLOATING or tensor.data_location == 1 or math.prod(tensor.dims) > 8:
+            return None
+        import onnx.numpy_helper
+
+        return tuple(float(value) for value in onnx.numpy_helper.to_array(tensor).reshape(-1))
+
+    def _unlearned_affine(self, node: NodeProto) -> bool:
+        """An instance or group norm whose scale is all 1 and shift all 0, as exporters write a norm
+        without affine parameters (PyTorch's InstanceNorm default, and inside a GroupNorm)."""
+        if len(node.input) < 3:
+            return False
+        import numpy as np
+        import onnx.numpy_helper
+
+        for name, identity in ((node.input[1], 1.0), (node.input[2], 0.0)):
+            tensor = self.constants.get(name)
+            if tensor is None or tensor.data_type not in FLOATING or tensor.data_location == 1 or math.prod(tensor.dims) > MAX_AFFINE_VALUES:
+                return False
+            if not np.all(onnx.numpy_helper.to_array(tensor) == identity):
+                return False
+        return True
 
     def _was_folded(self, node: NodeProto) -> bool:
         """A batch norm folded into this convolution by the exporter: torch.onnx's optimiser says so in
         the node's metadata; its older TorchScript exporter names the computed weight `onnx::Conv_…`."""
         rules = " ".join(entry.value for entry in node.metadata_props if entry.key.endswith("rule_name"))
-        return "BatchNorm" in rules or node.input[1].startswith("onnx::Conv_")
+        return "BatchNorm" in rules or node.input[1].startswith(("onnx::Conv_", "onnx::ConvTranspose_"))
 
     def _reduced_axes(self, node: NodeProto, rank: int) -> tuple[int, ...] | None:
         """The axes a Reduce node reduces, from its attribute (before opset 18) or its constant input."""
@@ -761,6 +958,14 @@ class _Reader:
             yield (
                 f"tied weights: the file stores the embedding table '{table}' ({rows:,}×{width:,}) a second time, transposed, as '{copy}'; "
                 f"it is counted once, as PyTorch counts a tied weight"
+            )
+        if self.unlearned_norms:
+            count, channels = len(self.unlearned_norms), sum(channels for _, channels in self.unlearned_norms)
+            names = ", ".join(f"'{name}'" for name, _ in self.unlearned_norms[:3]) + (", ..." if count > 3 else "")
+            yield (
+                f"norms without affine parameters: the scale and shift the file holds for {count:,} instance or group norm{'s' if count > 1 else ''} "
+                f"({names}) are all 1 and all 0, as exporters write a norm that has none (PyTorch's InstanceNorm default); they are not counted. "
+                f"A model whose norms do have them, never trained, holds the same values: it has {2 * channels:,} params more"
             )
         if self.folded:
             count, channels = len(self.folded), sum(self.folded)
@@ -896,7 +1101,7 @@ def _pool(node: NodeProto, common: dict[str, Any]) -> Layer | None:
         return None
     rank = len(kernel)
     strides = _ints(node, "strides") or (1,) * rank
-    padding = _padding(node, rank, None, kernel)
+    padding = _padding(node, rank, kernel)
     if padding is None or padding == "same":
         return None
     mode = PoolMode.MAX if node.op_type == "MaxPool" else PoolMode.AVG
@@ -904,20 +1109,40 @@ def _pool(node: NodeProto, common: dict[str, Any]) -> Layer | None:
     return Pool(**common, mode=mode, kernel=_per_axis(kernel), stride=stride, padding=padding, ceil_mode=bool(_int(node, "ceil_mode", 0)))
 
 
-def _padding(node: NodeProto, rank: int, spatial: tuple[int, ...] | None, kernel: tuple[int, ...]) -> Padding | None:
-    """ONNX pads (begin…, end…) as archcalc writes padding: equal on both sides per axis, or `same`."""
+def _padding(
+    node: NodeProto,
+    rank: int,
+    kernel: tuple[int, ...],
+    window: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None,
+    added: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
+) -> Padding | None:
+    """ONNX pads (begin…, end…), plus the `added` (begin, end) of a zero Pad before the node, as
+    archcalc writes padding: equal on both sides per axis, or `same`. Given a convolution's `window`
+    (spatial lengths, strides, dilations), unequal pads that are exactly TensorFlow's SAME are `same` too."""
     auto = _string(node, "auto_pad", "NOTSET")
-    if auto == "VALID":
-        return (0,)
-    if auto == "SAME_UPPER":
+    if auto == "SAME_UPPER" and added is None:
         return "same"
-    if auto != "NOTSET":
+    if auto not in ("NOTSET", "VALID"):
         return None  # SAME_LOWER puts the odd padding first, which archcalc's `same` does not
-    pads = _ints(node, "pads") or (0,) * (2 * rank)
-    begin, end = pads[:rank], pads[rank:]
-    if begin != end:
+    pads = (0,) * (2 * rank) if auto == "VALID" else _ints(node, "pads") or (0,) * (2 * rank)
+    if len(pads) != 2 * rank:
         return None
-    return _per_axis(begin)
+    begin, end = pads[:rank], pads[rank:]
+    if added is not None:
+        begin, end = tuple(a + b for a, b in zip(begin, added[0], strict=True)), tuple(a + b for a, b in zip(end, added[1], strict=True))
+    if begin == end:
+        return _per_axis(begin)
+    if window is not None and all(len(values) == rank for values in window) and (begin, end) == _same_pads(*window, kernel):
+        return "same"
+    return None
+
+
+def _same_pads(
+    spatial: tuple[int, ...], strides: tuple[int, ...], dilations: tuple[int, ...], kernel: tuple[int, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """TensorFlow's SAME, archcalc's `same`: ⌈n / s⌉ outputs, the padding they need split with the odd one at the end."""
+    totals = [max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0) for n, s, d, k in zip(spatial, strides, dilations, kernel, strict=True)]
+    return tuple(total // 2 for total in totals), tuple(total - total // 2 for total in totals)
 
 
 def _per_axis(values: tuple[int, ...]) -> PerAxis:
@@ -945,6 +1170,11 @@ def _ints(node: NodeProto, name: str) -> tuple[int, ...] | None:
 def _float(node: NodeProto, name: str, default: float) -> float:
     attribute = _attribute(node, name)
     return float(attribute.f) if attribute is not None else default
+
+
+def _float_list(node: NodeProto, name: str) -> tuple[float, ...] | None:
+    attribute = _attribute(node, name)
+    return tuple(float(value) for value in attribute.floats) if attribute is not None else None
 
 
 def _string(node: NodeProto, name: str, default: str) -> str:

@@ -100,11 +100,6 @@ def _defaults() -> Schema:
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
-def _bare_names() -> Schema:
-    """A layer written as its name alone (`relu`, `flatten`; `maxpool` when `defaults:` gives its kernel)."""
-    return {"enum": [written for kind in KINDS for written in kind.NAMES]}
-
-
 def _kind(kind: type[Layer]) -> Schema:
     """`name: value` for any of the kind's names: its arguments as a mapping, its main argument
     alone, or nothing (`relu:`). A layer may also be its name alone (`relu`): see `layer`."""
