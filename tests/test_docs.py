@@ -126,7 +126,8 @@ def test_the_readme_says_what_it_claims() -> None:
 
 def test_the_peak_of_activations_is_what_the_spec_reference_says() -> None:
     """It said "the largest input plus output of any one layer"; tensors held for later joins count too."""
-    from archcalc.engine.memory import peak_activations, walk, working_set
+    from archcalc.engine.memory import peak_activations, working_set
+    from archcalc.engine.report import walk
     from archcalc.spec import load_spec
 
     text = " ".join((ROOT / "docs/spec.md").read_text().split())
