@@ -109,6 +109,75 @@ def test_bad_input_exits_2_with_nothing_on_stdout(arguments: list[str], message:
     assert "Traceback" not in err
 
 
+def test_an_unquoted_chain_in_a_shell_is_told_to_quote_it(tmp_path: Path) -> None:
+    """`archcalc show 16->8->2` in a shell runs `archcalc show 16-` with standard output in a file `2`
+    (after making `8-`): the message said only "no such file: 16-"."""
+    result = subprocess.run(f"{sys.executable} -m archcalc show 16->8->2", shell=True, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "archcalc: error: no such file: 16-; quote the chain, e.g. '16->8->2': unquoted, the shell reads > as a redirection "
+        "(and writes what follows it as a file)\n"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2", "8-"]
+
+
+@pytest.mark.parametrize("argument", ["missing.yaml", "16"])
+def test_a_missing_file_that_is_no_chain_gets_the_usual_hint(argument: str) -> None:
+    code, _, err = run("show", argument)
+    assert code == 2
+    assert err == f"archcalc: error: no such file: {argument}; give a YAML spec, '-' for standard input, or a chain such as '16->8->2' (quoted)\n"
+
+
+def test_every_chain_a_message_or_help_shows_is_quoted() -> None:
+    """A chain copied from a message or the help into a shell must run as it is."""
+    import re
+
+    texts = [run("--help")[1], *(run(command, "--help")[1] for command in ("show", "compare", "check", "sweep", "diff", "sharing"))]
+    texts += [run("show", "16->x")[2], run("show", "->2")[2], run("show", "-", stdin="chain: [1]\n")[2]]
+    from archcalc.spec.schema import spec_schema
+
+    texts.append(json.dumps(spec_schema()))
+    chains = [(text, match) for text in texts for match in re.finditer(r"\d+(?:->\d+)+", text)]
+    assert len(chains) >= 10
+    for text, match in chains:
+        assert text[match.start() - 1] == "'" and text[match.end()] == "'", text[max(0, match.start() - 40) : match.end() + 10]
+
+
+@pytest.mark.parametrize(
+    ("argument", "example"),
+    [("archspecs/seed/cnn.yaml", "seed/cnn.yaml"), ("seed/cnn.yaml", "seed/cnn.yaml"), ("resnet18.yaml", "zoo/torchvision/resnet18.yaml")],
+)
+def test_a_docs_path_outside_a_checkout_says_where_the_example_is_installed(
+    argument: str, example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The docs' paths run in a checkout; elsewhere they said only "no such file"."""
+    from archcalc.examples import examples_directory
+
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("show", argument)
+    installed = examples_directory() / example
+    assert code == 2 and out == ""
+    assert err == (
+        f"archcalc: error: no such file: {argument}; archcalc's example {example} is installed at {installed}: give that path, or copy it; "
+        "`archcalc examples` lists them\n"
+    )
+    assert run("show", installed)[0] == 0  # the path it names runs
+
+
+@pytest.mark.parametrize("argument", ["archspecs/", "archspecs/seed/missing.yaml", "archspecs/**/*.yaml"])
+def test_the_examples_folder_outside_a_checkout_is_never_read_in_its_place(argument: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A path is read as written: `check archspecs/` in a project of one's own must not pass on archcalc's examples."""
+    from archcalc.examples import examples_directory
+
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("check", argument, "--format", "json")
+    assert code == 2 and "`archcalc examples` lists them" in err
+    assert (
+        json.loads(out)["specs"][0]["error"]["hint"]
+        == f"archcalc's examples are in archspecs/ of its repository, and installed in {examples_directory()}; `archcalc examples` lists them"
+    )
+
+
 def test_a_bad_spec_file_is_located(tmp_path: object) -> None:
     from pathlib import Path
 
@@ -157,6 +226,86 @@ def test_layers_lists_every_kind_with_its_arguments() -> None:
     assert conv["names"] == ["conv", "conv1d", "conv2d", "conv3d"]
     assert [argument["name"] for argument in conv["arguments"]] == ["filters", "kernel", "stride", "padding", "dilation", "groups", "bias"]
     assert [argument["name"] for argument in conv["arguments"] if argument["required"]] == ["filters", "kernel"]
+
+
+def test_layers_json_says_every_type_a_kind_reports_and_names_the_kind_honestly() -> None:
+    """`kind` was `maxpool` for the kind that is avgpool too, and `relu` for every activation."""
+    entries = json.loads(run("layers", "--format", "json")[1])["layers"]
+    by_kind = {entry["kind"]: entry for entry in entries}
+    assert by_kind["pool"]["types"] == ["avgpool", "maxpool"]
+    assert by_kind["global_pool"]["types"] == ["global_avgpool", "global_maxpool"]
+    assert "relu" in by_kind["activation"]["types"] and "gelu" in by_kind["activation"]["types"]
+    assert by_kind["conv"]["types"] == ["conv"] and by_kind["dense"]["types"] == ["dense"]
+    assert "maxpool" not in by_kind and "relu" not in by_kind
+    types = [reported for entry in entries for reported in entry["types"]]
+    assert len(types) == len(set(types))  # each type belongs to one kind
+    # every type a layer reports in `show --format json` is listed, under the kind that reads its name
+    shown = json.loads(run("show", "-", "--format", "json", stdin="input: 8x8x1\nlayers: [{avgpool: 2}, gelu, {maxpool: 2}, {dense: 2}]\n")[1])
+    reported = [layer["type"] for layer in shown["layers"]]
+    assert reported == ["avgpool", "gelu", "maxpool", "dense"] and set(reported) <= set(types)
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv", "markdown"])
+def test_layers_is_rendered_in_render_like_every_command(output_format: str) -> None:
+    from archcalc.render import OutputFormat, Terminal, render_layers
+
+    assert run("layers", "--format", output_format)[1] == render_layers(OutputFormat(output_format), Terminal())
+
+
+def test_a_kinds_summary_is_one_rule_for_layers_and_the_schema() -> None:
+    from archcalc.kinds import KINDS
+    from archcalc.spec.schema import spec_schema
+    from archcalc.text import summary
+
+    assert summary("Two lines\n    of a first paragraph.\n\n    The rest.") == "Two lines of a first paragraph."
+    listed = {entry["kind"]: entry["summary"] for entry in json.loads(run("layers", "--format", "json")[1])["layers"]}
+    definitions = spec_schema()["$defs"]
+    for kind in KINDS:
+        assert summary(kind.__doc__) in listed.values()
+        assert definitions[kind.__name__]["description"] == summary(kind.__doc__)
+
+
+def test_layers_and_examples_documents_carry_the_schema_version() -> None:
+    assert json.loads(run("layers", "--format", "json")[1])["schema_version"] == 1
+    assert json.loads(run("examples", "seed", "--format", "json")[1])["schema_version"] == 1
+
+
+def test_a_markdown_column_title_is_escaped() -> None:
+    """A spec named `a|b` made sweep's column titles `a|b params`, a column too many."""
+    code, out, err = run("sweep", "-", "--sizes", "8,16", "--format", "markdown", stdin="name: a|b\ninput: 8x8x1\nlayers: [{conv: {filters: 2, kernel: 3}}]\n")
+    assert code == 0, err
+    header = out.splitlines()[2]
+    assert header == "| side | a\\|b params | a\\|b MACs |"
+    assert all(line.replace("\\|", "").count("|") == 4 for line in out.splitlines()[2:6])
+
+
+def test_a_tab_in_the_indentation_is_named() -> None:
+    """libyaml says "found character that cannot start any token", which does not say tab."""
+    code, _, err = run("show", "-", stdin="input: 16\nlayers:\n\t- dense: 2\n")
+    assert code == 2
+    assert err == "archcalc: error: <stdin>:3:1: a tab: tabs are not allowed in YAML indentation; indent with spaces\n"
+    code, _, err = run("show", "-", stdin="input: 16\nlayers: [dense: 2]\nbudget:\n  params: 5\n\tmacs: 4\n")
+    assert code == 2 and err.startswith("archcalc: error: <stdin>:5:1: a tab: tabs are not allowed")
+
+
+def test_standard_input_on_a_terminal_says_it_is_waiting() -> None:
+    """`archcalc show -` typed at a terminal waited without a word."""
+    import os
+    import pty
+
+    reader, writer = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archcalc", "show", "-", "--format", "json"], stdin=writer, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    os.write(reader, b"16->8->2\n\x04")  # a chain, then Ctrl-D at the start of a line
+    out, err = process.communicate(timeout=30)
+    os.close(reader)
+    os.close(writer)
+    assert process.returncode == 0, err
+    assert err.decode() == "archcalc: reading a spec from standard input (Ctrl-D to end)\n"
+    assert json.loads(out)["totals"]["params"] == 154
+    piped = subprocess.run([sys.executable, "-m", "archcalc", "show", "-"], input=b"16->8->2\n", capture_output=True, check=True)
+    assert piped.stderr == b""  # a pipe is not told
 
 
 def test_unknown_default_arguments_are_refused_where_written() -> None:

@@ -51,6 +51,31 @@ def test_github_annotation_points_at_the_budget_line() -> None:
     assert out.splitlines()[-1] == "::notice title=archcalc budgets::1 spec, 2 budgets: 1 within, 1 over"
 
 
+def test_a_figure_far_over_its_limit_says_how_many_times_the_limit() -> None:
+    """85,162,752 MACs against a limit of 1 read `-8.52e+07%`."""
+    spec = "archspecs/seed/cnn_224_first_layer.yaml"
+    code, out, _ = run("check", spec, "--max-macs", "1", "--max-params", "1000", "--format", "csv")
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        "cnn-224-first-layer,params,1000,1792,-79.2,FAIL",
+        "cnn-224-first-layer,macs,1,85162752,-8516275100.0,FAIL",  # scripts keep the number
+    ]
+    _, table, _ = run("check", spec, "--max-macs", "1", "--max-params", "1000")
+    assert "85,162,752× the limit" in table and "-79.2%" in table and "e+" not in table
+    _, github, _ = run("check", spec, "--max-macs", "1", "--max-params", "1000", "--format", "github")
+    assert "params 1,792 exceeds the budget of 1,000 (79.2%25 over)" in github
+    assert "macs 85,162,752 exceeds the budget of 1 (85,162,752× the limit)" in github
+
+
+@pytest.mark.parametrize(
+    ("actual", "limit", "expected"), [(99, 10, None), (100, 10, "10.0× the limit"), (85_162_752, 1, "85,162,752× the limit"), (5, 0, None)]
+)
+def test_times_the_limit(actual: int, limit: int, expected: str | None) -> None:
+    from archcalc.text import times_the_limit
+
+    assert times_the_limit(actual, limit) == expected
+
+
 def test_a_flag_wins_over_the_spec() -> None:
     assert run("check", OVER, "--max-params", "40")[0] == 0
     assert run("check", "archspecs/zoo/torchvision/resnet50.yaml", "--max-params", "25.5M")[0] == 1

@@ -49,7 +49,10 @@ def test_fewer_or_more(baseline: int, value: int, expected: str) -> None:
     assert fewer_or_more(baseline, value) == expected
 
 
-@pytest.mark.parametrize(("fraction", "expected"), [(0.123, "12.3%"), (0.00042, "0.042%"), (-0.004, "-0.4%"), (0.0, "0.0%"), (0.0099996, "1.0%")])
+@pytest.mark.parametrize(
+    ("fraction", "expected"),
+    [(0.123, "12.3%"), (0.00042, "0.042%"), (-0.004, "-0.4%"), (0.0, "0.0%"), (0.0099996, "1.0%"), (851_626.52, "85,162,652%"), (1e14, "1e+16%")],
+)
 def test_percent_keeps_two_significant_digits_below_one_percent(fraction: float, expected: str) -> None:
     assert percent(fraction) == expected
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -100,6 +101,55 @@ def test_ci_runs_the_readmes_test_command() -> None:
     (ci,) = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("python3 -m venv .venv && ")]
     assert ci.endswith("&& .venv/bin/pytest")
     assert f"```sh\n{ci}\n```" in README.read_text()
+
+
+def test_the_readmes_command_table_lists_every_command() -> None:
+    """It left out `import`."""
+    from typer.main import get_command
+
+    table = re.findall(r"^\| `(\w+)[^`]*` \|", README.read_text(), flags=re.MULTILINE)
+    assert sorted(table) == sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_readme_says_what_it_claims() -> None:
+    """Which commands take directories and globs, and --format; and how to skip the slow tests."""
+    text = " ".join(README.read_text().split())
+    assert '`.venv/bin/pytest -m "not slow"`' in text
+    assert "`check`, `compare` and `sweep` also take directories and globs" in text
+    for command in ("check", "compare", "sweep"):
+        result = CliRunner().invoke(app, [command, str(ROOT / "archspecs/seed"), "--format", "json"])
+        assert result.exit_code == 0 and len(json.loads(result.stdout)["specs"]) > 3
+    assert "Every command but `schema` (JSON always) and `import` (a YAML spec) prints a table, or `--format json`, `csv` or `markdown`" in text
+    for command in ("show", "compare", "check", "diff", "sweep", "sharing", "layers", "examples"):
+        assert "--format" in CliRunner().invoke(app, [command, "--help"]).stdout
+
+
+def test_the_peak_of_activations_is_what_the_spec_reference_says() -> None:
+    """It said "the largest input plus output of any one layer"; tensors held for later joins count too."""
+    from archcalc.engine.memory import peak_activations, working_set
+    from archcalc.engine.report import walk
+    from archcalc.spec import load_spec
+
+    text = " ".join((ROOT / "docs/spec.md").read_text().split())
+    assert "the largest input plus output of any one layer" not in text
+    assert "every tensor held across it for later" in text and "it is reported apart" in text
+    unet = analyze(load_spec(str(ROOT / "archspecs/zoo/unet.yaml")))
+    assert peak_activations(unet) > max(working_set(result) for result, _ in walk(unet.layers))
+
+
+def test_the_contributor_steps_say_what_ci_and_mypy_need() -> None:
+    text = " ".join((ROOT / "docs/README.md").read_text().split())
+    assert "rm -rf .venv" in (ROOT / ".ci/run").read_text() and "`.ci/run` deletes `.venv`" in text
+    extras = (ROOT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[1]
+    assert "mypy" not in extras.split("test = [")[1].split("]")[0]  # so the dev extra it needs must be named
+    assert "installs the `dev` extra: the tests, and mypy and ruff, which the `test` extra the README installs does not carry" in text
+
+
+@pytest.mark.parametrize("document", [README, ROOT / "docs/ci.md"], ids=name_of)
+def test_the_owner_and_version_placeholders_are_explained(document: Path) -> None:
+    text = " ".join(document.read_text().split())
+    assert "OWNER/archcalc@v1" in text or "rev: v1" in text
+    assert "`OWNER`" in text and "commit SHA" in text
 
 
 SKIPPED = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "build", "dist", "wheel-venv"}

@@ -144,6 +144,23 @@ BAD_SPECS = [
     ("input: 4\nlayers: [relu]\ninput: 5\n", "duplicate key 'input'", "3:1"),
     ("input: 4\nlayers:\n  - conv: {filters: 2, filters: 3, kernel: 1}\n", "duplicate key 'filters'", "3:24"),
     ("input: 4\ndefaults: {konv: {bias: false}}\nlayers: [relu]\n", "unknown layer 'konv' in defaults; did you mean 'conv'?", "2:12"),
+    # several as close, and words other tools use: `parameters` was offered `param_bytes`, `reshape` `repeat`
+    ("input: 8x8x1\nlayers:\n  - pool: 2\n", "unknown layer 'pool'; did you mean 'maxpool' or 'avgpool'?", "3:5"),
+    ("input: 8x8x1\nlayers:\n  - relu7\n", "unknown layer 'relu7'; did you mean 'relu', 'relu6' or 'prelu'?", "3:5"),
+    ("budget: {parameters: 10}\nchain: 4->2\n", "unknown budget 'parameters'; did you mean 'params'?", "1:10"),
+    (
+        "budget: {flops: 10}\nchain: 4->2\n",
+        "unknown budget 'flops'; did you mean 'macs'? a budget counts multiply-accumulates, and N FLOPs are N/2 MACs",
+        "1:10",
+    ),
+    (
+        "input: 784\nlayers:\n  - reshape: [28, 28, 1]\n",
+        "unknown layer 'reshape'; archcalc has no reshape layer: write the shape a network starts from as its input (e.g. input: 28x28x1), "
+        "or use flatten to make one axis of all",
+        "3:5",
+    ),
+    ("input: 784\nlayers:\n  - view: [28, 28, 1]\n", "unknown layer 'view'; archcalc has no view (reshape) layer", "3:5"),
+    ("input: 8x8x1\nlayers:\n  - conv: {filters: 2, kernel: 3, parameters: 4}\n", "unknown argument 'parameters'; conv takes: filters", "3:35"),
 ]
 
 

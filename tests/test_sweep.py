@@ -67,6 +67,22 @@ def test_chart_puts_a_flat_series_on_one_row_and_a_growing_one_across_rows() -> 
     assert "● flat   ■ square" in chart
 
 
+def test_the_legend_explains_the_meeting_marker_when_it_is_drawn() -> None:
+    met = log_chart([Series("a", ((4, 10), (64, 99))), Series("b", ((4, 10), (64, 4096)))], "params")
+    plot = met.splitlines()[1:-4]  # under the title, above the axis, its sizes, its name and the legend
+    assert sum(line.count("◎") for line in plot) == 1  # a and b meet at 4
+    assert met.splitlines()[-1].strip() == "● a   ■ b   ◎ two or more in one place"
+    apart = log_chart([Series("a", ((4, 10), (64, 99))), Series("b", ((4, 20), (64, 4096)))], "params")
+    assert "◎" not in apart
+
+
+def test_the_axis_name_has_a_line_of_its_own() -> None:
+    """It sat after the sizes, and made the chart 89 characters wide."""
+    chart = log_chart([Series("a", ((4, 10), (224, 99)))], "params")
+    assert chart.splitlines()[-2].strip() == "input side (log scale)"
+    assert max(len(line) for line in chart.splitlines()) <= 80
+
+
 def test_sweep_command_json_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     runner = CliRunner()
@@ -94,13 +110,21 @@ def test_one_size_says_a_fit_needs_two() -> None:
     """Issue 16, defect 4: `--sizes 8` said only "parameters cannot be fitted"."""
     result = CliRunner().invoke(app, ["sweep", str(ROOT / "archspecs/seed/cnn.yaml"), "--sizes", "8"])
     assert result.exit_code == 0, result.stderr
-    assert "seed-cnn: k cannot be fitted: a fit needs two sizes or more that compute, and only 8 did; give more, e.g. --sizes 8,16,32" in result.stdout
+    assert (
+        "seed-cnn: k cannot be fitted: a fit needs two sizes or more that compute, and only one did (side 8); give more, e.g. --sizes 8,16,32" in result.stdout
+    )
+
+
+def test_a_size_given_twice_is_one_size() -> None:
+    """`--sizes 4,4` said "only 4 did", which reads as four sizes."""
+    result = CliRunner().invoke(app, ["sweep", str(ROOT / "archspecs/seed/cnn.yaml"), "--sizes", "4,4", "--chart", "none"])
+    assert "and only one did (side 4); give more, e.g. --sizes 4,8,16" in result.stdout
 
 
 def test_sizes_that_do_not_compute_are_named_in_the_reason() -> None:
     result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "2,4,8", "--chart", "none"], input="input: 8x8x1\nlayers: [{conv: {filters: 1, kernel: 5}}]\n")
     assert result.exit_code == 0, result.stderr
-    assert "stdin: k cannot be fitted: a fit needs two sizes or more that compute, and only 8 did" in result.stdout
+    assert "stdin: k cannot be fitted: a fit needs two sizes or more that compute, and only one did (side 8)" in result.stdout
     assert "(too small at 2, 4: the window (5 wide) is larger than the padded input" in result.stdout
 
 

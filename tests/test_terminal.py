@@ -75,6 +75,39 @@ def test_a_window_that_fits_keeps_every_column() -> None:
     assert "weights" in header and "biases" in header
 
 
+RESNETS = ("archspecs/zoo/torchvision/resnet18.yaml", "archspecs/zoo/torchvision/resnet34.yaml")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "left_out"),
+    [
+        (("diff", *RESNETS), "params, Δ%, MACs"),  # 116 wide before: each layer's changes stay, its figures after and percentages go
+        (("layers",), "MACs"),  # 85
+        (("show", SEED[1], "--memory", "--receptive-field"), "weights, biases, param bytes (float32)"),  # 85
+        (("sharing", SEED[1]), "sharing factor"),  # 81: the factor is the positions again
+        (("examples", "resnet"), "name"),  # 117: the name is the file's
+        (("sweep", *SEED), None),  # 89: the chart's axis name sat beside its sizes
+    ],
+)
+def test_a_wide_table_gives_way_to_fit_80_columns(arguments: tuple[str, ...], left_out: str | None) -> None:
+    lines = in_terminal(80, *arguments)
+    assert max(len(line) for line in lines) <= 80, "\n".join(lines)
+    notes = " ".join(line.strip() for line in lines if not line.startswith(("│", "┃", "┏", "┡", "└", "├")))
+    if left_out is not None:
+        assert f"left out to fit the window: {left_out} (--wide keeps them" in notes
+        wide = in_terminal(80, *arguments, "--wide")
+        assert max(len(line) for line in wide) > 80  # --wide keeps every column: wider than the window
+        assert "left out to fit the window" not in " ".join(wide)
+
+
+def test_diff_in_80_columns_keeps_each_layers_changes() -> None:
+    lines = in_terminal(80, "diff", *RESNETS)
+    header = next(line for line in lines if "layer" in line)
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == ["", "#", "layer", "output", "Δ params", "Δ MACs"]
+    assert any("+4,722,688" in line and "+924,844,032" in line for line in lines)
+    assert any("params 11,689,512 → 21,797,672 (+86.5%)" in line for line in lines)  # the totals' figures and percentages, in the notes
+
+
 def _grids() -> list[Grid]:
     """A grid of every command's kind, from specs with long names, wide labels and many columns."""
     from archcalc.engine import analyze

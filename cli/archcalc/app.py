@@ -21,7 +21,7 @@ import typer
 
 from archcalc import __version__
 from archcalc.engine import Report, analyze
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
@@ -34,6 +34,7 @@ from archcalc.render import (
     render_check,
     render_compare,
     render_diff,
+    render_layers,
     render_sharing,
     render_show,
     render_sweep,
@@ -49,7 +50,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose
 
 app = typer.Typer(
     name="archcalc",
-    help="Exact shapes, parameters and MACs of neural-network architectures, from a YAML spec or an arrow chain like 16->8->2. No framework, no forward pass.",
+    help="Exact shapes, parameters and MACs of neural-network architectures, from a YAML spec or an arrow chain ('16->8->2'). No framework, no forward pass.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -105,11 +106,28 @@ def report_skipped(expansion: Expansion) -> None:
         say(f"archcalc: skipped {printable(skipped.path)}: {skipped.reason}")
 
 
+def analyzed(argument: str) -> Report:
+    """A spec read and computed. A shape error in a spec whose input looks written channels first
+    (or with a batch axis) names the input it likely meant (spec/layout.py)."""
+    if argument == "-" and sys.stdin is not None and sys.stdin.isatty():  # else `show -` waits without a word
+        say("archcalc: reading a spec from standard input (Ctrl-D to end)")
+    spec = load_spec(argument)
+    try:
+        return analyze(spec)
+    except ShapeError as error:
+        from archcalc.spec.layout import layout_hint
+
+        hint = None if spec.from_model else layout_hint(spec.input_shape)
+        if hint is not None:
+            error.with_hint(hint)
+        raise
+
+
 def analyze_all(arguments: list[str]) -> list[Report]:
     """Every spec read and computed before anything is printed, so an error leaves stdout empty.
     A directory or glob stands for every spec in it."""
     specs = expanded(arguments).specs
-    return guarded(lambda: [analyze(load_spec(spec)) for spec in specs])
+    return guarded(lambda: [analyzed(spec) for spec in specs])
 
 
 def analyze_one(argument: str, command: str) -> Report:
@@ -118,7 +136,7 @@ def analyze_one(argument: str, command: str) -> Report:
     if len(specs) != 1:
         problem = f"{command} takes one spec, and {quoted(argument)} names {len(specs)}"
         fail(ArchcalcError(problem, hint="give one file; `archcalc check` and `compare` take several"))
-    return guarded(lambda: analyze(load_spec(specs[0])))
+    return guarded(lambda: analyzed(specs[0]))
 
 
 def count_option(value: str | None) -> int | None:
@@ -337,7 +355,7 @@ def check(
         report_skipped(expansion)
         for name in expansion.specs:
             try:
-                outcomes.append(check_spec(analyze(load_spec(name)), flags, dtype, require_budget))
+                outcomes.append(check_spec(analyzed(name), flags, dtype, require_budget))
             except ArchcalcError as error:
                 say(f"archcalc: error: {error.message}")
                 outcomes.append(UnreadableSpec(name, error))
@@ -348,7 +366,7 @@ def check(
         from archcalc.engine.drift import drift
 
         try:
-            matched = drift(outcomes[0].report, analyze(load_spec(against)))
+            matched = drift(outcomes[0].report, analyzed(against))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes.append(UnreadableSpec(against, error))
@@ -402,6 +420,7 @@ def diff(
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="Compare the layers this many levels inside composite blocks.")] = 0,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="List unchanged layers too.")] = False,
     count: CountOption = Counting.MACS,
+    wide: WideOption = False,
 ) -> None:
     """Show what changed between two specs, layer by layer.
 
@@ -414,13 +433,14 @@ def diff(
 
     guarded(lambda: check_arguments([base, head]))
     before, after = analyze_one(base, "diff"), analyze_one(head, "diff")
-    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(), show_all, count))
+    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(wide), show_all, count))
 
 
 @app.command()
 def sharing(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """Show what each conv layer's weight sharing saves.
 
@@ -432,11 +452,11 @@ def sharing(
     from archcalc.engine.analysis import Request, analysis_of
 
     report = analyze_one(spec, "sharing")
-    emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal()))
+    emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal(wide)))
 
 
 @app.command()
-def layers(output_format: FormatOption = OutputFormat.TABLE) -> None:
+def layers(output_format: FormatOption = OutputFormat.TABLE, wide: WideOption = False) -> None:
     """List every layer kind, its arguments and what it counts.
 
     The names each kind may be written as, its arguments (the main one marked, defaults after =),
@@ -444,15 +464,7 @@ def layers(output_format: FormatOption = OutputFormat.TABLE) -> None:
 
     Example: archcalc layers --format markdown
     """
-    from archcalc.render import render_grid
-    from archcalc.render.layer_kinds import layer_kinds_grid, layer_kinds_json
-
-    if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps
-
-        emit(dumps(layer_kinds_json()))
-    else:
-        emit(render_grid(layer_kinds_grid(), output_format, terminal()))
+    emit(render_layers(output_format, terminal(wide)))
 
 
 class ChartFigure(str, enum.Enum):
@@ -515,6 +527,7 @@ def schema() -> None:
 def examples(
     contains: Annotated[str | None, typer.Argument(help="Only the examples whose path contains this text.", show_default=False, metavar="[TEXT]")] = None,
     output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List the example specs that come with archcalc.
 
@@ -528,7 +541,7 @@ def examples(
 
     directory = examples_directory()
     found = guarded(lambda: example_specs(directory, contains))
-    emit(render_examples(directory, found, output_format, terminal()))
+    emit(render_examples(directory, found, output_format, terminal(wide)))
 
 
 def main() -> None:

@@ -62,6 +62,12 @@ class ArchcalcError(Exception):
             self.args = (self.message,)
         return self
 
+    def with_hint(self, hint: str) -> ArchcalcError:
+        """The same error, `hint` said after the one it has."""
+        self.hint = f"{self.hint}; {hint}" if self.hint else hint
+        self.args = (self.message,)
+        return self
+
 
 class SpecError(ArchcalcError):
     """The spec text cannot be read: bad YAML, an unknown layer or key, a wrong type or value."""
@@ -71,9 +77,38 @@ class ShapeError(ArchcalcError):
     """The spec reads, but its shapes cannot be computed: a kernel too large, shapes that cannot join."""
 
 
+NO_RESHAPE = "write the shape a network starts from as its input (e.g. input: 28x28x1), or use flatten to make one axis of all"
+
+KNOWN_WORDS: dict[str, tuple[str, str]] = {
+    # a word other tools use -> the choice that must be on offer for it to apply, and what to say
+    "parameters": ("params", "did you mean 'params'?"),
+    "flops": ("macs", "did you mean 'macs'? a budget counts multiply-accumulates, and N FLOPs are N/2 MACs"),
+    "reshape": ("flatten", f"archcalc has no reshape layer: {NO_RESHAPE}"),
+    "view": ("flatten", f"archcalc has no view (reshape) layer: {NO_RESHAPE}"),
+}
+"""Words whose likely meaning spelling cannot find: `parameters` is nearer `param_bytes` than `params`
+by letters, and `reshape` is nearest `repeat`."""
+
+CLOSE = 0.1
+"""Matches this near the best one are offered too: `pool` is as near `maxpool` as `avgpool`."""
+
+
 def suggestion(word: str, choices: Iterable[str]) -> str | None:
-    """`did you mean 'kernel'?` for a likely typo, or None when nothing is close."""
+    """`did you mean 'kernel'?` for a likely typo (`did you mean 'maxpool' or 'avgpool'?` when
+    several are as likely), what a known word from another tool means here, or None when nothing is close."""
     import difflib  # only when there is a typo to explain: a run that goes well never pays for it
 
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    offered = list(dict.fromkeys(choices))
+    known = KNOWN_WORDS.get(word.lower())
+    if known is not None and known[0] in offered:
+        return known[1]
+    if not offered:
+        return None
+    nearness = {choice: difflib.SequenceMatcher(None, word, choice).ratio() for choice in difflib.get_close_matches(word, offered, n=len(offered), cutoff=0.6)}
+    if not nearness:
+        return None
+    best = max(nearness.values())
+    close = sorted((choice for choice in nearness if nearness[choice] >= best - CLOSE), key=lambda choice: (-nearness[choice], offered.index(choice)))
+    quoted_choices = [f"'{choice}'" for choice in close]
+    listed = quoted_choices[0] if len(close) == 1 else f"{', '.join(quoted_choices[:-1])} or {quoted_choices[-1]}"
+    return f"did you mean {listed}?"

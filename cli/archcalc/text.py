@@ -46,6 +46,11 @@ def exact_and_short(number: int) -> str:
     return exact(number) if brief == str(number) else f"{exact(number)} ({brief})"
 
 
+def summary(docstring: str | None) -> str:
+    """A docstring's first paragraph on one line: a layer kind's summary, for `layers` and the schema."""
+    return " ".join((docstring or "").split("\n\n")[0].split())
+
+
 def shape(dimensions: Sequence[int | Fraction]) -> str:
     """(2, 2, 2) -> '2×2×2', as the seed writes shapes; a receptive field's lengths past an
     upsampling may be fractions: '1/2×1/2'."""
@@ -101,12 +106,26 @@ def signed_percent(base: int, head: int) -> str:
 
 
 def percent(fraction: float, signed: bool = False) -> str:
-    """0.123 -> '12.3%', -0.05 -> '-5.0%' (with `signed`, '+12.3%'), 0.00042 -> '0.042%'; huge ones as '-1e+179%'."""
+    """0.123 -> '12.3%', -0.05 -> '-5.0%' (with `signed`, '+12.3%'), 0.00042 -> '0.042%',
+    851,626.52 -> '85,162,652%'; past 10^15 percent, '-1e+179%'."""
     if math.isinf(fraction):
         return "-∞%" if fraction < 0 else ("+∞%" if signed else "∞%")
     value = fraction * 100
-    if abs(value) >= 1e6:
+    if abs(value) >= 1e15:
         return f"{value:+.3g}%" if signed else f"{value:.3g}%"
+    if abs(value) >= 1e6:
+        return f"{value:+,.0f}%" if signed else f"{value:,.0f}%"
     if 0 < abs(value) < 0.995:  # two significant digits: a change of 0.042% is not "0.0%"
         return f"{value:+.2g}%" if signed else f"{value:.2g}%"
     return f"{value:+.1f}%" if signed else f"{value:.1f}%"
+
+
+FAR_OVER = 10
+"""From this many times its limit, how far a figure is over is said as a ratio: '-85,162,552%' reads badly."""
+
+
+def times_the_limit(actual: int, limit: int) -> str | None:
+    """'851,627× the limit' for a figure 10× its limit or more; else None, and a percentage says how far."""
+    if limit == 0 or actual < FAR_OVER * limit:
+        return None
+    return f"{as_ratio(quotient(actual, limit))} the limit"

@@ -33,6 +33,7 @@ __all__ = [
     "render_compare",
     "render_diff",
     "render_grid",
+    "render_layers",
     "render_sharing",
     "render_show",
     "render_sweep",
@@ -162,6 +163,18 @@ def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal:
         axis = "input side" if sweep_axis(sweeps) == "side" else "sequence length"
         text += "\n" + log_chart(series, f"{'parameters' if chart == 'params' else counting.heading} (log scale)", axis_label=axis)
     return text
+
+
+def render_layers(output_format: OutputFormat, terminal: Terminal) -> str:
+    """Every layer kind: how it is written, its arguments, what it counts."""
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import dumps
+        from archcalc.render.layer_kinds import layer_kinds_json
+
+        return dumps(layer_kinds_json())
+    from archcalc.render.layer_kinds import layer_kinds_grid
+
+    return render_grid(layer_kinds_grid(), output_format, terminal)
 
 
 def render_sharing(analysis: Analysis, output_format: OutputFormat, terminal: Terminal) -> str:

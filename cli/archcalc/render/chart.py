@@ -13,6 +13,8 @@ from archcalc.text import short
 from archcalc.values import value
 
 MARKERS = "●■▲◆▼★"
+MEETING = "◎"
+"""Drawn where two series fall in one cell; the legend says so when it is drawn."""
 
 
 @value
@@ -24,7 +26,8 @@ class Series:
 
 
 def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int = 12, axis_label: str = "input side") -> str:
-    """Each series drawn with its own marker; '◎' where two series meet in one cell."""
+    """Each series drawn with its own marker; '◎' where two series meet in one cell. The axis's
+    name has a line of its own under the sizes, so a chart is never wider than its plot and margin."""
     drawn = [s for s in series if s.points]
     sizes = sorted({size for s in drawn for size, _ in s.points})
     values = [value for s in drawn for _, value in s.points]
@@ -44,7 +47,7 @@ def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int
         marker = MARKERS[index % len(MARKERS)]
         for size, figure in s.points:
             cell = grid[row(figure)][column(size)]
-            grid[row(figure)][column(size)] = marker if cell in (" ", marker) else "◎"
+            grid[row(figure)][column(size)] = marker if cell in (" ", marker) else MEETING
 
     if high_y == low_y:  # every value the same: one level, labelled once, on the row the points are on
         labels = {height // 2: short(max(values))}
@@ -66,7 +69,10 @@ def log_chart(series: Sequence[Series], title: str, width: int = 56, height: int
         if all(character == " " for character in ticks[place : place + len(text) + 1]):
             ticks[place : place + len(text)] = list(text)
     lines.append(f"{'':>{margin}} └{''.join(axis)}")
-    lines.append(f"{'':>{margin}}  {''.join(ticks).rstrip()}   {axis_label} (log scale)")
-    legend = "   ".join(f"{MARKERS[index % len(MARKERS)]} {s.name}" for index, s in enumerate(drawn))
-    lines.append(f"{'':>{margin}}  {legend}")
+    lines.append(f"{'':>{margin}}  {''.join(ticks).rstrip()}")
+    lines.append(f"{'':>{margin}}  {axis_label} (log scale)")
+    keys = [f"{MARKERS[index % len(MARKERS)]} {s.name}" for index, s in enumerate(drawn)]
+    if any(MEETING in cells for cells in grid):
+        keys.append(f"{MEETING} two or more in one place")
+    lines.append(f"{'':>{margin}}  {'   '.join(keys)}")
     return "\n".join(lines) + "\n"

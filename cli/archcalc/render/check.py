@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.printable import printable
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
-from archcalc.text import percent
+from archcalc.text import percent, times_the_limit
 
 if TYPE_CHECKING:
     from archcalc.engine.budget import BudgetCheck, CheckOutcome
@@ -52,10 +52,12 @@ def check_grid(results: Sequence[CheckOutcome]) -> Grid:
 
 
 def headroom_cell(check: BudgetCheck) -> Cell:
-    """'24.0%' for people; 24.0 for scripts, as JSON's `headroom_percent` (none for a zero limit)."""
+    """'24.0%' for people ('851,627× the limit' far over); 24.0 for scripts, as JSON's
+    `headroom_percent` (none for a zero limit)."""
     if check.headroom is None:
         return Shown("–", None)
-    return Shown(percent(check.headroom), round(check.headroom * 100, 3) if math.isfinite(check.headroom) else None)
+    text = times_the_limit(check.actual, check.limit.maximum) or percent(check.headroom)
+    return Shown(text, round(check.headroom * 100, 3) if math.isfinite(check.headroom) else None)
 
 
 def check_summary(results: Sequence[CheckOutcome]) -> str:

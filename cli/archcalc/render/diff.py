@@ -15,19 +15,21 @@ CHANGE_MARKS = {Change.SAME: " ", Change.CHANGED: "~", Change.ADDED: "+", Change
 
 
 def diff_grid(difference: ReportDiff, show_all: bool, counting: Counting = Counting.MACS) -> Grid:
-    """Changed, added and removed layers (all layers with `show_all`), then the totals' change."""
+    """Changed, added and removed layers (all layers with `show_all`), then the totals' change.
+    A narrow window keeps each layer's changes (Δ params, Δ MACs) and leaves out its figures after
+    the change and the percentages: the notes give the totals' in full."""
     count = counting.heading
     columns = (
         Column("", key="change"),
         Column("#", key="position"),
         Column("layer"),
         Column("output"),
-        Column("params", numeric=True),
+        Column("params", numeric=True, optional=True),
         Column("Δ params", numeric=True, key="params_delta"),
-        Column("Δ%", key="params_delta_percent"),
-        Column(count, numeric=True),
+        Column("Δ%", optional=True, key="params_delta_percent"),
+        Column(count, numeric=True, optional=True),
         Column(f"Δ {count}", numeric=True, key=f"{counting.value}_delta"),
-        Column("Δ%", key=f"{counting.value}_delta_percent"),
+        Column("Δ%", optional=True, key=f"{counting.value}_delta_percent"),
     )
     rows = [_diff_row(layer, counting) for layer in _listed(difference, show_all)]
     base, head = difference.base.total, difference.head.total

@@ -14,15 +14,19 @@ if TYPE_CHECKING:
     from archcalc.render import Terminal
 
 
+COLUMNS = (Column("spec"), Column("name", optional=True), Column("description"))
+"""A narrow window leaves the name out: it is the file's name but for `-` for `_` (and seed's `seed-`)."""
+
+
 def render_examples(directory: Path, found: Sequence[Example], output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps
 
         listed = [{"path": example.path, "name": example.name, "description": example.description} for example in found]
-        return dumps({"directory": str(directory), "examples": listed})
+        return dumps({"schema_version": SCHEMA_VERSION, "directory": str(directory), "examples": listed})
     from archcalc.render import render_grid
 
     rows = tuple(Row((example.path, example.name, example.description)) for example in found)
     notes = (f"run one as `archcalc show {directory / (found[0].path if found else 'seed/cnn.yaml')}`, or copy it to start your own",)
     title = f"{len(found)} example spec{'s' if len(found) != 1 else ''} in {directory}"
-    return render_grid(Grid(title, (Column("spec"), Column("name"), Column("description")), rows, None, notes), output_format, terminal)
+    return render_grid(Grid(title, COLUMNS, rows, None, notes), output_format, terminal)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from archcalc.errors import ArchcalcError, Origin
 from archcalc.printable import printable
 from archcalc.render.check import budget_name, check_summary
-from archcalc.text import exact, percent
+from archcalc.text import exact, percent, times_the_limit
 
 if TYPE_CHECKING:
     from archcalc.engine.budget import CheckOutcome
@@ -55,7 +55,8 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
         for check in result.checks:
             if check.passed:
                 continue
-            over = "" if check.headroom is None else f" ({percent(-check.headroom)} over)"
+            far = times_the_limit(check.actual, check.limit.maximum)
+            over = "" if check.headroom is None else f" ({far or percent(-check.headroom) + ' over'})"
             message = f"{result.report.name}: {budget_name(check)} {exact(check.actual)} exceeds the budget of {exact(check.limit.maximum)}{over}"
             where = check.limit.origin or result.report.spec.origin
             lines.append(annotation("error", message, where, "archcalc budget exceeded"))

@@ -75,7 +75,7 @@ class Grid:
 def without_optional_columns(grid: Grid) -> Grid:
     """The grid without its optional columns, and a note naming them: for a window too narrow."""
     keep = [index for index, column in enumerate(grid.columns) if not column.optional]
-    dropped = ", ".join(column.title for column in grid.columns if column.optional)
+    dropped = ", ".join(dict.fromkeys(column.title for column in grid.columns if column.optional))  # diff's two Δ% named once
 
     def kept(row: Row) -> Row:
         return replace(row, cells=tuple(row.cells[index] for index in keep))

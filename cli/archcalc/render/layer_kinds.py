@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from archcalc.kinds import KINDS
 from archcalc.kinds.arguments import REQUIRED, Reading, default_of
 from archcalc.model import Layer
 from archcalc.render.grid import Column, Grid, Row, Shown
+from archcalc.text import summary
 
 
 def arguments_text(kind: type[Layer]) -> str:
@@ -45,20 +48,39 @@ def layer_kinds_grid() -> Grid:
     )
     return Grid(
         "layer kinds",
-        (Column("written as"), Column("arguments"), Column("parameters", key="parameters_rule"), Column("MACs", key="macs_rule")),
+        (Column("written as"), Column("arguments"), Column("parameters", key="parameters_rule"), Column("MACs", optional=True, key="macs_rule")),
         tuple(rows),
         None,
         notes,
     )
 
 
+def reported_types(kind: type[Layer]) -> list[str]:
+    """Every type a kind's layers report (a layer's `type` in JSON): one for most kinds, `avgpool`
+    and `maxpool` for the pooling kind, each activation's own name for the activation kind."""
+    return sorted(set(kind.NAMES.values()))
+
+
+def kind_name(kind: type[Layer]) -> str:
+    """The kind's name: its one reported type, or for a kind that reports several, its class's
+    name in snake case (`pool`, `global_pool`, `activation`) rather than one of them."""
+    types = reported_types(kind)
+    if len(types) == 1:
+        return types[0]
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", kind.__name__).lower()
+
+
 def layer_kinds_json() -> dict[str, object]:
+    from archcalc.render.json_format import SCHEMA_VERSION
+
     return {
+        "schema_version": SCHEMA_VERSION,
         "layers": [
             {
-                "kind": next(iter(kind.NAMES.values())),
+                "kind": kind_name(kind),
+                "types": reported_types(kind),
                 "names": list(kind.NAMES),
-                "summary": " ".join((kind.__doc__ or "").split("\n\n")[0].split()),
+                "summary": summary(kind.__doc__),
                 "arguments": [
                     {
                         "name": argument.name,
@@ -74,5 +96,5 @@ def layer_kinds_json() -> dict[str, object]:
                 "macs": kind.MACS,
             }
             for kind in KINDS
-        ]
+        ],
     }

@@ -8,7 +8,7 @@ from archcalc.render.grid import Cell, Grid, Row, Shown
 
 def markdown_text(grid: Grid) -> str:
     lines = [f"**{_escape(grid.title)}**", ""]
-    lines.append("| " + " | ".join(column.title for column in grid.columns) + " |")
+    lines.append("| " + " | ".join(_escape(column.title) for column in grid.columns) + " |")
     lines.append("|" + "|".join("---:" if column.numeric else "---" for column in grid.columns) + "|")
     for row in grid.rows:
         lines.append(_line(row))

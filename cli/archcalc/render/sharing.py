@@ -20,7 +20,7 @@ SHARING_COLUMNS = (
     Column("shared weights", numeric=True),
     Column("locally connected", numeric=True),
     Column("dense equivalent", numeric=True),
-    Column("sharing factor"),
+    Column("sharing factor", optional=True),  # the positions again, as a ratio: a narrow window leaves it out
 )
 
 

@@ -23,7 +23,10 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         columns += [Column("receptive field"), Column("stride")]
     if memory is not None:
         dtype = memory.dtype.value
-        columns += [Column(f"param bytes ({dtype})", numeric=True, key="param_bytes"), Column(f"output bytes ({dtype})", numeric=True, key="output_bytes")]
+        columns += [
+            Column(f"param bytes ({dtype})", numeric=True, optional=True, key="param_bytes"),  # params × bytes a value, which the notes give
+            Column(f"output bytes ({dtype})", numeric=True, key="output_bytes"),
+        ]
     cached = memory is not None and memory.kv_cache_values > 0
     if cached and memory is not None:
         columns.append(Column(f"KV cache bytes ({memory.dtype.value})", numeric=True, key="kv_cache_bytes"))

@@ -100,7 +100,7 @@ def sweep_verdict(result: Sweep) -> str:
         fit = "too small" if result.axis == "side" else "does not fit"
         skipped = f" ({fit} at {', '.join(str(point.size) for point in failed)}: {failed[0].error.problem})"
     if exponent is None and len(computed) < 2:
-        did = f"only {computed[0]} did" if computed else "none did"
+        did = f"only one did ({result.axis} {computed[0]})" if computed else "none did"
         example = ",".join(str(computed[0] * 2**step) for step in range(3)) if computed else "8,16,32"
         return f"{name}: k cannot be fitted: a fit needs two sizes or more that compute, and {did}; give more, e.g. --sizes {example}{skipped}"
     if exponent is None:  # two sizes or more, but a figure of 0, whose logarithm does not exist

@@ -41,7 +41,7 @@ def load_spec(argument: str) -> Spec:
         return parse_chain(argument, Origin("<chain>", 1, 1), printable(argument.replace(" ", "")))
     path = Path(argument)
     if not path.exists():
-        raise SpecError(f"no such file: {argument}", hint="give a YAML spec, '-' for standard input, or a chain such as 16->8->2")
+        raise SpecError(f"no such file: {argument}", hint=_missing_file_hint(argument))
     if path.is_dir():
         raise SpecError(f"{argument} is a directory; give a spec file")
     source = printable(argument)  # a file name reaches messages, tables and annotations
@@ -50,6 +50,20 @@ def load_spec(argument: str) -> Spec:
             return _read_source(stream, source, default_name(argument), path)
     except OSError as error:
         raise SpecError(f"cannot read {source}: {error.strerror}") from None
+
+
+def _missing_file_hint(argument: str) -> str:
+    """What a missing spec file likely was. `archcalc show 16->8->2` unquoted reaches us as `16-`:
+    the shell took each `>` for a redirection (and wrote files named `8-` and `2`). A path from the
+    docs run outside a checkout names one of archcalc's examples (archcalc/examples.py)."""
+    if argument.endswith(("-", "→")):
+        return "quote the chain, e.g. '16->8->2': unquoted, the shell reads > as a redirection (and writes what follows it as a file)"
+    from archcalc.examples import installed_example_hint
+
+    installed = installed_example_hint(argument)
+    if installed is not None:
+        return installed
+    return "give a YAML spec, '-' for standard input, or a chain such as '16->8->2' (quoted)"
 
 
 ONNX_START = b"\x08"

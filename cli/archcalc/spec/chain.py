@@ -34,7 +34,7 @@ def parse_chain(text: str, origin: Origin, name: str) -> Spec:
         start = match.end() if match else start
     (first, first_origin), rest = tokens[0], tokens[1:]
     if not first:
-        raise SpecError("a chain starts with the input size, e.g. 16->8->2", first_origin)
+        raise SpecError("a chain starts with the input size, e.g. '16->8->2'", first_origin)
     input_shape = parse_shape(Located.at(first, first_origin))
     layers: list[Layer] = []
     if len(input_shape) > 1:  # a chain is an ANN: like the seed's, it flattens the image first
@@ -46,7 +46,7 @@ def parse_chain(text: str, origin: Origin, name: str) -> Spec:
             raise error.at_layer(f"layer {number} (dense)") from None
         if not isinstance(units, int) or units < 1:
             problem = "an empty step" if not token else f"{quoted(token)} is not a positive number of units"
-            raise SpecError(f"{problem} in the chain", where, f"layer {number} (dense)", "a chain is sizes joined by arrows, e.g. 16->8->2")
+            raise SpecError(f"{problem} in the chain", where, f"layer {number} (dense)", "a chain is sizes joined by arrows, e.g. '16->8->2'")
         if units > MAX_COUNT:
             raise SpecError("too many units; archcalc reads sizes up to 1e36", where, f"layer {number} (dense)")
         layers.append(Dense(units=units, origin=where, position=str(number)))

@@ -12,6 +12,7 @@ from archcalc.quantities import parse_count
 from archcalc.spec.arguments import describe
 from archcalc.spec.chain import is_chain, parse_chain
 from archcalc.spec.layers import LayerReader
+from archcalc.spec.layout import layout_note
 from archcalc.spec.shape import parse_shape
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
@@ -37,7 +38,7 @@ def parse_spec(root: Located, default_name: str) -> Spec:
                 raise SpecError(f"'chain' replaces 'input' and 'layers'; remove '{clash}'", entries[clash].key_origin)
         chain = entries["chain"].value
         if not isinstance(chain.value, (str, int)):
-            raise SpecError("'chain' must be an arrow chain such as 16->8->2", chain.origin)
+            raise SpecError("'chain' must be an arrow chain such as '16->8->2'", chain.origin)
         spec = parse_chain(str(chain.value), chain.origin, name)
     else:
         for needed in ("input", "layers"):
@@ -47,7 +48,8 @@ def parse_spec(root: Located, default_name: str) -> Spec:
         input_shape = parse_shape(entries["input"].value)
         layers = LayerReader(defaults).layer_list(entries["layers"].value, None)
         spec = Spec(name, input_shape, layers, root.origin)
-    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype)
+    note = layout_note(spec.input_shape)
+    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype, notes=() if note is None else (note,))
 
 
 def _text(entry: Entry) -> str:

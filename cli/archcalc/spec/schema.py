@@ -24,6 +24,7 @@ from archcalc.model import BudgetKind, DType, Layer
 from archcalc.quantities import COUNT_PATTERN
 from archcalc.spec.document import SPEC_KEYS
 from archcalc.spec.shape import SHAPE_PATTERN
+from archcalc.text import summary
 
 Schema = dict[str, Any]
 
@@ -37,7 +38,7 @@ def spec_schema() -> Schema:
     return {
         "$schema": DRAFT,
         "title": "archcalc spec",
-        "description": "A neural-network architecture for archcalc: an input shape and its layers, or an arrow chain such as 16->8->2.",
+        "description": "A neural-network architecture for archcalc: an input shape and its layers, or an arrow chain such as '16->8->2'.",
         "anyOf": [{"$ref": "#/$defs/chain"}, {"$ref": "#/$defs/document"}],
         "$defs": {
             "chain": {"type": "string", "pattern": CHAIN_PATTERN, "description": "An arrow chain: an input size, then one dense layer per arrow."},
@@ -107,10 +108,9 @@ def _kind(kind: type[Layer]) -> Schema:
         main = next(argument for argument in kind.ARGUMENTS if argument.name == kind.MAIN)
         forms.append(_argument(main))
     value = {"anyOf": forms}
-    summary = " ".join((kind.__doc__ or "").split("\n\n")[0].split())
     return {
         "type": "object",
-        "description": summary,
+        "description": summary(kind.__doc__),
         "properties": {written: value for written in kind.NAMES},
         "minProperties": 1,
         "maxProperties": 1,

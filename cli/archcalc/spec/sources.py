@@ -76,7 +76,9 @@ def expand_argument(argument: str) -> Expansion:
         skipped = []
         found = _glob(argument, skipped)
         if not found:
-            raise SpecError(f"no spec matches {quoted(argument)}", hint=_skipped_hint(skipped))
+            from archcalc.examples import installed_example_hint
+
+            raise SpecError(f"no spec matches {quoted(argument)}", hint=installed_example_hint(argument) or _skipped_hint(skipped))
         return Expansion(tuple(found), tuple(skipped))
     return Expansion((argument,))
 

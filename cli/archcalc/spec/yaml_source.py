@@ -115,7 +115,7 @@ def load_located(text: str, source: str) -> Located:
     try:
         return _Builder(source).document(loader.get_event)
     except yaml.MarkedYAMLError as error:
-        raise yaml_error(error, source) from None
+        raise yaml_error(error, source, text) from None
     except (yaml.YAMLError, UnicodeEncodeError) as error:  # the reader refused a character (NUL, a lone surrogate)
         raise unreadable_character(text, source) or SpecError(f"invalid YAML: {' '.join(str(error).split())}", Origin(source)) from None
     finally:
@@ -133,14 +133,27 @@ def unreadable_character(text: str, source: str) -> SpecError | None:
     return SpecError(problem, Origin(source, line, column), None, "a spec is plain UTF-8 text; is this a binary file?")
 
 
-def yaml_error(error: yaml.MarkedYAMLError, source: str) -> SpecError:
+def yaml_error(error: yaml.MarkedYAMLError, source: str, text: str = "") -> SpecError:
     """Located where the broken construct began (an unclosed `{` on line 3), when the parser says,
-    and where it noticed, which for an unclosed bracket is often the end of the file."""
+    and where it noticed, which for an unclosed bracket is often the end of the file. A tab where
+    the parser stopped is said as what it is: the parser's own words ("found character that cannot
+    start any token") do not name it."""
+    mark = error.problem_mark
+    if mark is not None and _character_at(text, mark.line, mark.column) == "\t":
+        return SpecError("a tab: tabs are not allowed in YAML indentation", _origin(mark, source), None, "indent with spaces")
     problem = error.problem or "invalid YAML"
     if error.context and error.context_mark is not None:
         noticed = "" if error.problem_mark is None else f" (noticed at line {error.problem_mark.line + 1}, column {error.problem_mark.column + 1})"
         return SpecError(f"invalid YAML {error.context}: {problem}{noticed}", _origin(error.context_mark, source))
     return SpecError(f"invalid YAML: {problem}", _origin(error.problem_mark, source))
+
+
+def _character_at(text: str, line: int, column: int) -> str | None:
+    """The character at a 0-based line and column of `text`, or None past its end."""
+    lines = text.split("\n")
+    if line >= len(lines) or column >= len(lines[line]):
+        return None
+    return lines[line][column]
 
 
 def _origin(mark: yaml.Mark | None, source: str) -> Origin:
