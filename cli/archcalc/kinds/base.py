@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
-from archcalc.model import Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
+from archcalc.model import NO_COST, Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
 from archcalc.values import replace
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import FieldContext
+    from archcalc.kinds.context import ApplyContext, FieldContext
 
 
 class Pointwise(Layer):
@@ -21,6 +21,14 @@ class Pointwise(Layer):
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         return field
+
+
+class Unchanged(Pointwise):
+    """A kind whose output is its input, to the value, as far as counting goes (activations, dropout):
+    the same shape, nothing counted."""
+
+    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
+        return LayerResult(self, shape, shape, NO_COST)
 
 
 class SeesWhole(Layer):

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
-from archcalc.kinds.base import Pointwise
-from archcalc.model import NO_COST, Cost, Layer, LayerResult, Shape
+from archcalc.kinds.base import Pointwise, Unchanged
+from archcalc.model import Cost, Layer, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ ELEMENTWISE = tuple(function for function in ACTIVATIONS if function != "softmax
 
 
 @value(kw_only=True)
-class Activation(Pointwise):
+class Activation(Unchanged):
     """An element-wise function (or softmax): no parameters, no MACs."""
 
     function: str  # one of ACTIVATIONS
@@ -41,9 +41,6 @@ class Activation(Pointwise):
     def kind(self) -> str:
         return self.function
 
-    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
-        return LayerResult(self, shape, shape, NO_COST)
-
     def label(self, result: LayerResult) -> str:
         return self.function
 
@@ -52,7 +49,7 @@ class Activation(Pointwise):
 
 
 @value(kw_only=True)
-class Dropout(Pointwise):
+class Dropout(Unchanged):
     """Dropout: changes nothing this calculator counts."""
 
     rate: float = 0.5
@@ -63,9 +60,6 @@ class Dropout(Pointwise):
     MAIN = "rate"
     PARAMETERS = "no parameters"
     MACS = "0"
-
-    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
-        return LayerResult(self, shape, shape, NO_COST)
 
     def label(self, result: LayerResult) -> str:
         return f"dropout {self.rate:g}"
@@ -100,7 +94,7 @@ class PReLU(Pointwise):
 
 
 @value(kw_only=True)
-class StochasticDepth(Pointwise):
+class StochasticDepth(Unchanged):
     """Stochastic depth (torchvision.ops.StochasticDepth, timm's drop path): in training, a sample's
     whole input is dropped at `rate`, the rest scaled up; at inference it passes unchanged. Written
     as the last layer of a residual's main path, it drops the branch and leaves the shortcut."""
@@ -113,9 +107,6 @@ class StochasticDepth(Pointwise):
     MAIN = "rate"
     PARAMETERS = "no parameters"
     MACS = "0"
-
-    def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
-        return LayerResult(self, shape, shape, NO_COST)
 
     def label(self, result: LayerResult) -> str:
         return f"stochastic depth {self.rate:g}"
