@@ -257,6 +257,19 @@ def test_show_import_and_the_drift_gate(tmp_path: Path) -> None:
     assert f"{spec_path}:{line}:5: layer 1 (conv 'conv1'): params 600 here, 216 in {model}; MACs 38,400 here, 13,824 in {model}" in drifted.stdout
 
 
+def test_import_overwrites_a_file_only_with_force(tmp_path: Path) -> None:
+    model = _valid(tmp_path).save("conv_out", tmp_path / "net.onnx")
+    target = tmp_path / "net.yaml"
+    target.write_text("# the spec written by hand\n")
+    refused = runner.invoke(app, ["import", str(model), "-o", str(target)])
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr == f"archcalc: error: {target} exists already; give --force to overwrite it\n"
+    assert target.read_text() == "# the spec written by hand\n"
+    forced = runner.invoke(app, ["import", str(model), "-o", str(target), "--force"])
+    assert forced.exit_code == 0 and forced.stderr == f"archcalc: wrote {target}\n"
+    assert target.read_text().startswith("# Imported by archcalc")
+
+
 def test_the_drift_gate_takes_one_spec(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "4->2", "4->3", "--against", "4->2"])
     assert result.exit_code == 2 and "--against checks one spec" in result.output

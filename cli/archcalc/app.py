@@ -364,6 +364,7 @@ def check(
 def import_model(
     model: Annotated[str, typer.Argument(help="An ONNX model file ('-' for standard input).", show_default=False, metavar="MODEL")],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
     """Write a model file as a spec you can read and keep.
 
@@ -374,14 +375,16 @@ def import_model(
 
     Example: archcalc import resnet18.onnx -o resnet18.yaml
     """
+    from pathlib import Path
+
     from archcalc.spec.imported import imported_spec
 
+    if output is not None and not force and (Path(output).exists() or Path(output).is_symlink()):
+        fail(ArchcalcError(f"{printable(output)} exists already", hint="give --force to overwrite it"))
     text = guarded(lambda: imported_spec(model, output))
     if output is None:
         emit(text)
         return
-    from pathlib import Path
-
     target = Path(output)
     partial = target.with_name(f".{target.name}.partial")
     try:  # written whole, then renamed: a failed write never leaves half a spec
