@@ -16,6 +16,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from typer.testing import CliRunner
 
+from archcalc import __version__
 from archcalc.app import app
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError
@@ -268,6 +269,50 @@ def test_import_overwrites_a_file_only_with_force(tmp_path: Path) -> None:
     forced = runner.invoke(app, ["import", str(model), "-o", str(target), "--force"])
     assert forced.exit_code == 0 and forced.stderr == f"archcalc: wrote {target}\n"
     assert target.read_text().startswith("# Imported by archcalc")
+
+
+def test_a_model_imported_from_standard_input_gets_words_to_fill_in(tmp_path: Path) -> None:
+    """No `-.yaml`, no `--against -`: a command a user can complete."""
+    data = _valid(tmp_path).model("conv_out").SerializeToString()
+    piped = runner.invoke(app, ["import", "-"], input=data)
+    assert piped.exit_code == 0, piped.output
+    header = [line for line in piped.stdout.splitlines() if line.startswith("#")]
+    assert header[0].startswith("# Imported by archcalc") and " from standard input; exported by archcalc-tests" in header[0]
+    assert header[3:5] == [
+        "# Hold the spec to the model in CI: archcalc check SPEC.yaml --against MODEL",
+        "# (SPEC.yaml and MODEL stand for the spec's and the model's files: the model was read from standard input)",
+    ]
+    target = tmp_path / "conv.yaml"
+    assert runner.invoke(app, ["import", "-", "-o", str(target)], input=data).exit_code == 0
+    assert f"# Hold the spec to the model in CI: archcalc check {target} --against MODEL\n# (MODEL stands for the model's file:" in target.read_text()
+
+
+def test_every_name_in_the_imported_header_stays_in_its_comment(tmp_path: Path) -> None:
+    """A file name, an exporter's name and version may hold a newline: each is written out (\\n), and
+    the spec reads back, where a raw newline ended the comment and started YAML."""
+    model = _valid(tmp_path).model("conv_out")
+    model.producer_name, model.producer_version = "exporter\n::error::forged", "1.0\r\x00"
+    path = tmp_path / "my\nmodel.onnx"
+    path.write_bytes(model.SerializeToString())
+    imported = runner.invoke(app, ["import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    lines = imported.stdout.splitlines()
+    comments = lines[: next(number for number, line in enumerate(lines) if line.startswith("name: "))]
+    assert all(line.startswith("# ") for line in comments), comments
+    assert comments[0] == f"# Imported by archcalc {__version__} from {tmp_path}/my\\nmodel.onnx; exported by exporter\\n::error::forged 1.0\\r\\x00, opset 20"
+    assert f"archcalc check 'my\\nmodel.yaml' --against '{tmp_path}/my\\nmodel.onnx'" in comments[3]
+
+
+def test_a_spec_that_does_not_read_back_is_said_of_its_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """archcalc's own fault, should the spec it writes ever not read back: located in that spec, named by the model file."""
+    path = _valid(tmp_path).save("conv_out", tmp_path / "net.onnx")
+    monkeypatch.setattr("archcalc.spec.imported.spec_yaml", lambda spec, header: "input: 8x8x3\nlayers:\n  - conv: {filters: 0, kernel: 3}\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"archcalc: error: {path}: the spec imported from it does not read back (line 3, column 21: layer 1 (conv): 'filters' must be at least 1, got 0); "
+        "please report it with the model\n"
+    )
 
 
 def test_the_drift_gate_takes_one_spec(tmp_path: Path) -> None:
