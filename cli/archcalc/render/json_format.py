@@ -206,20 +206,23 @@ def layer_diff_json(layer: LayerDiff, counting: Counting = Counting.MACS) -> dic
 
 
 def drift_json(drift: Drift) -> dict[str, object]:
-    """check --against: whether the spec matches its model file, and each layer pair that does not."""
+    """check --against: whether the spec matches its model file, the totals that differ, and each
+    layer pair that does not match, with the figures it differs in."""
     model = drift.difference.head
     return {
         "model": model.spec.origin.source,
         "agrees": drift.agrees,
         "model_totals": cost_json(model.total),
         "model_output_shape": list(model.output_shape),
+        "totals_differ": [figure.value for figure in drift.totals],
         "disagreements": [
             {
-                "origin": None if layer.base is None else str(layer.base.result.layer.origin),
-                "spec": occurrence_json(layer.base),
-                "model": occurrence_json(layer.head),
+                "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),
+                "differ": [figure.value for figure in disagreement.figures],
+                "spec": occurrence_json(disagreement.layer.base),
+                "model": occurrence_json(disagreement.layer.head),
             }
-            for layer in drift.disagreements
+            for disagreement in drift.disagreements
         ],
     }
 
