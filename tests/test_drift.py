@@ -3,6 +3,7 @@ the engine (engine/drift.py) and reported exactly (render/drift.py), whatever th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -60,4 +61,62 @@ def test_a_layer_on_one_side_shows_what_it_has(tmp_path: Path) -> None:
     (disagreement,) = result.disagreements
     assert disagreement.layer.base is None and disagreement.figures == (Figure.WEIGHTS, Figure.BIASES, Figure.MACS)
     checked = runner.invoke(app, ["check", str(spec), "--against", str(model)])
-    assert f"the spec has nothing for node 'extra' of {model} (weights 16, biases 4, MACs 16)" in checked.stdout
+    assert checked.stderr == f"the spec has nothing for node 'extra' of {model} (weights 16, biases 4, MACs 16)\n"
+
+
+def _drifted(tmp_path: Path) -> tuple[Path, Path]:
+    spec, model = tmp_path / "spec.yaml", tmp_path / "small.yaml"
+    spec.write_text(SPEC + "budget: {params: 100}\n")
+    model.write_text(SPLIT_OTHERWISE)
+    return spec, model
+
+
+def test_the_drift_check_is_a_row_counted_in_every_format(tmp_path: Path) -> None:
+    """It read like a pass: `no budget`, `1 spec, 0 budgets: 0 within, 0 over`, JSON's `passed: true`,
+    CSV with the disagreements pasted after its rows. Now a row, PASS or FAIL, in each format, and the
+    located disagreements on standard error (GitHub's annotations are those lines)."""
+    spec, model = _drifted(tmp_path)
+    located = f"{spec}:4:5: layer 2 (counted): weights 12 here, 14 in {model}; biases 4 here, 2 in {model} (layer 2 (counted))\n"
+    summary = f"1 spec, 1 budget: 1 within, 0 over; against {model}: 1 layer disagrees"
+    verdict = f"{spec} does not match {model}: weights 28 against 30, biases 8 against 6"
+
+    table = runner.invoke(app, ["check", str(spec), "--against", str(model)])
+    assert table.exit_code == 1 and table.stderr == located
+    rows = [line for line in table.stdout.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row.strip("│").split("│")] for row in rows] == [
+        ["spec", "params", "100", "36", "64.0%", "PASS"],
+        ["spec", f"against {model}", "", "", "", "FAIL"],
+    ]
+    assert table.stdout.endswith(f"{summary}\n{verdict}\n")
+
+    csv = runner.invoke(app, ["check", str(spec), "--against", str(model), "--format", "csv"])
+    assert csv.exit_code == 1 and csv.stderr == located
+    assert csv.stdout.splitlines() == ["spec,budget,limit,actual,headroom_percent,status", "spec,params,100,36,64.0,PASS", f"spec,against {model},,,,FAIL"]
+
+    markdown = runner.invoke(app, ["check", str(spec), "--against", str(model), "--format", "markdown"])
+    assert markdown.exit_code == 1 and markdown.stderr == located
+    assert f"| spec | against {model} |  |  |  | FAIL |" in markdown.stdout.splitlines()
+    assert markdown.stdout.endswith(f"- {summary}\n- {verdict}\n")
+
+    document = json.loads((checked := runner.invoke(app, ["check", str(spec), "--against", str(model), "--format", "json"])).stdout)
+    assert checked.exit_code == 1 and checked.stderr == located
+    assert document["passed"] is False and document["specs"][0]["passed"] is False
+    assert document["against"]["agrees"] is False and document["against"]["totals_differ"] == ["weights", "biases"]
+    assert [disagreement["differ"] for disagreement in document["against"]["disagreements"]] == [["weights", "biases"]]
+
+    github = runner.invoke(app, ["check", str(spec), "--against", str(model), "--format", "github"])
+    assert github.exit_code == 1 and github.stderr == ""
+    *annotations, notice = github.stdout.splitlines()
+    assert [line.split("::")[1] for line in annotations] == [f"error file={spec},line=4,col=5,title=archcalc%3A spec drifted from model"]
+    assert notice == f"::notice title=archcalc budgets::{summary}"
+
+
+def test_a_spec_that_matches_its_model_passes_its_row(tmp_path: Path) -> None:
+    spec, model = tmp_path / "spec.yaml", tmp_path / "small.yaml"
+    spec.write_text(SPEC)
+    model.write_text(SPEC)
+    result = runner.invoke(app, ["check", str(spec), "--against", str(model), "--format", "csv"])
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.splitlines()[1:] == ["spec,,,,,no budget", f"spec,against {model},,,,PASS"]
+    table = runner.invoke(app, ["check", str(spec), "--against", str(model)])
+    assert table.stdout.endswith(f"1 spec, 0 budgets: 0 within, 0 over; against {model}: matches\n{spec} matches {model}: params 36, MACs 28, output 4\n")

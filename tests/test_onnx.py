@@ -255,7 +255,8 @@ def test_show_import_and_the_drift_gate(tmp_path: Path) -> None:
     drifted = runner.invoke(app, ["check", str(spec_path), "--against", str(model)])
     assert drifted.exit_code == 1
     line = next(number for number, written in enumerate(text.splitlines(), start=1) if '"conv1"' in written)
-    assert f"{spec_path}:{line}:5: layer 1 (conv 'conv1'): weights 600 here, 216 in {model}; MACs 38,400 here, 13,824 in {model}" in drifted.stdout
+    assert drifted.stderr.startswith(f"{spec_path}:{line}:5: layer 1 (conv 'conv1'): weights 600 here, 216 in {model}; MACs 38,400 here, 13,824 in {model}")
+    assert f"│ net  │ against {model} │       │        │          │ FAIL      │" in drifted.stdout
 
 
 def test_import_overwrites_a_file_only_with_force(tmp_path: Path) -> None:

@@ -19,27 +19,22 @@ if TYPE_CHECKING:
 
 
 def drift_lines(result: Drift) -> list[str]:
-    """`spec.yaml:12:9: layer 5.1 (conv): weights 36,864 here, 73,728 in model.onnx (node '/4/Conv')`, one a
-    disagreement, then a summary line."""
+    """`spec.yaml:12:9: layer 5.1 (conv): weights 36,864 here, 73,728 in model.onnx (node '/4/Conv')`,
+    one a disagreement, located in the spec as a compiler locates an error."""
+    model = result.difference.head.spec.origin.source
+    return [_located(disagreement, model) for disagreement in result.disagreements]
+
+
+def drift_verdict(result: Drift) -> str:
+    """`spec.yaml matches model.onnx: params ..., MACs ..., output ...`, or the totals that differ, and only those."""
     spec, model = result.difference.base, result.difference.head
-    lines = [_located(disagreement, model.spec.origin.source) for disagreement in result.disagreements]
     if result.agrees:
         figures = f"params {spec.total.params:,}, MACs {spec.total.macs:,}, output {shape(spec.output_shape)}"
-        lines.append(f"{spec.spec.origin.source} matches {model.spec.origin.source}: {figures}")
-    else:
-        lines.append(f"{spec.spec.origin.source} does not match {model.spec.origin.source}: {drift_summary(result)}")
-    return lines
-
-
-def drift_summary(result: Drift) -> str:
-    """`2 layers disagree; weights 11,946,856 against 11,684,712, MACs ...`: the totals that differ, and only those."""
-    spec, model = result.difference.base, result.difference.head
-    count = len(result.disagreements)
-    layers = f"{count:,} layer{'s' if count != 1 else ''} disagree{'s' if count == 1 else ''}"
+        return f"{spec.spec.origin.source} matches {model.spec.origin.source}: {figures}"
     if not result.totals:
-        return f"{layers}; the totals agree"
+        return f"{spec.spec.origin.source} does not match {model.spec.origin.source}, though their totals agree"
     totals = ", ".join(f"{_name(figure)} {_figure(spec, figure)} against {_figure(model, figure)}" for figure in result.totals)
-    return f"{layers}; {totals}" if count else totals
+    return f"{spec.spec.origin.source} does not match {model.spec.origin.source}: {totals}"
 
 
 def drift_annotations(result: Drift) -> list[str]:

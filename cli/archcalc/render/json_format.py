@@ -156,8 +156,9 @@ def budget_json(check: BudgetCheck) -> dict[str, object]:
 
 def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
     """`passed` for the whole run, then each spec with each of its budgets, or the error that kept
-    it from being checked (its message, and where it was written)."""
-    from archcalc.engine.budget import UnreadableSpec
+    it from being checked (its message, and where it was written); with --against, how the spec and
+    its model file compare (a spec's `passed` counts it)."""
+    from archcalc.engine.budget import SpecCheck, UnreadableSpec
 
     specs: list[dict[str, object]] = []
     for result in results:
@@ -176,7 +177,11 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
                     "error": None,
                 }
             )
-    return {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
+    document: dict[str, object] = {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
+    drifts = [result.against for result in results if isinstance(result, SpecCheck) and result.against is not None]
+    if drifts:  # check --against: one spec, one model file
+        document["against"] = drift_json(drifts[0])
+    return document
 
 
 def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
