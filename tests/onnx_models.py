@@ -85,13 +85,15 @@ class Graph:
         names = [self.weight(f"{name}.{part}", [channels]) for part in ("weight", "bias", "running_mean", "running_var")]
         return self.node("BatchNormalization", [x, *names], name)
 
-    def model(self, output: str, ir_version: int | None = None) -> onnx.ModelProto:
+    def model(self, output: str, ir_version: int | None = None, output_shape: Sequence[int] | None = None) -> onnx.ModelProto:
+        """The model; its output's shape as given, else as ONNX's inference gives it (which a hostile
+        graph may make abort the process: give the shape for those)."""
         inputs = [helper.make_tensor_value_info("x", self.input_type, self.input_shape)]
-        outputs = [helper.make_tensor_value_info(output, TensorProto.FLOAT, None)]
+        outputs = [helper.make_tensor_value_info(output, TensorProto.FLOAT, output_shape)]
         graph = helper.make_graph(self.nodes, "test", inputs, outputs, initializer=self.initializers)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)], producer_name="archcalc-tests")
         try:  # an exporter writes the output's shape, which the checker requires: ONNX's inference gives it
-            inferred = onnx.shape_inference.infer_shapes(model)
+            inferred = onnx.shape_inference.infer_shapes(model) if output_shape is None else model
             if inferred.graph.output[0].type.tensor_type.HasField("shape"):
                 model.graph.output[0].CopyFrom(inferred.graph.output[0])
         except onnx.shape_inference.InferenceError:

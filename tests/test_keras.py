@@ -8,6 +8,7 @@ batch norms' non-trainable state).
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -192,7 +193,72 @@ def _cross_attention() -> str:
     return json.dumps(document)
 
 
+def _residual_with(change: str) -> str:
+    """tests/data/keras/functional_residual.json, malformed in one place."""
+    document = json.loads((KERAS / "functional_residual.json").read_text())
+    layers = document["config"]["layers"]
+    match change:
+        case "an Add of nothing":
+            layers[2]["inbound_nodes"] = [{"args": [[]], "kwargs": {}}]
+        case "a config that is a list":
+            layers[1]["config"] = [4, 3]
+        case "inbound nodes that are a number":
+            layers[3]["inbound_nodes"] = 7
+        case "an inbound node that is a text":
+            layers[3]["inbound_nodes"] = ["gap"]
+        case "a history that is a mapping":
+            layers[3]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = {"layer": "add"}
+        case "two layers of one name":
+            layers[3]["name"] = layers[3]["config"]["name"] = "conv_a"
+        case "a cycle":
+            layers[1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = ["add", 0, 0]
+    return json.dumps(document)
+
+
 BAD = {
+    "a convolution of 0 groups": (
+        _image_model({"class_name": "Conv2D", "config": {"name": "c", "filters": 4, "kernel_size": 1, "groups": 0}}),
+        "Keras layer 'c': 'groups' must be a positive whole number, got 0",
+    ),
+    "a depthwise convolution of no filters per channel": (
+        _image_model({"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": 1, "depth_multiplier": 0}}),
+        "Keras layer 'd': 'depth_multiplier' must be a positive whole number, got 0",
+    ),
+    "a separable convolution of a multiplier of true": (
+        _image_model({"class_name": "SeparableConv2D", "config": {"name": "s", "filters": 2, "kernel_size": 1, "depth_multiplier": True}}),
+        "Keras layer 's': 'depth_multiplier' must be a positive whole number, got True",
+    ),
+    "a config that is a list, in a Sequential": (
+        _image_model({"class_name": "Dense", "config": [1, 2]}),
+        "a Keras Dense layer whose 'config' is a list, not a mapping",
+    ),
+    "a config that is a list, in a Functional": (_residual_with("a config that is a list"), "Keras layer 'conv_a': its 'config' must be a mapping, got a list"),
+    "an Add of nothing": (_residual_with("an Add of nothing"), "Keras layer 'add' (Add) joins no inputs"),
+    "inbound nodes that are a number": (_residual_with("inbound nodes that are a number"), "Keras layer 'gap': 'inbound_nodes' must be a list, got 7"),
+    "an inbound node that is a text": (
+        _residual_with("an inbound node that is a text"),
+        "Keras layer 'gap': an inbound node must be a list (Keras 2) or a mapping (Keras 3), got 'gap'",
+    ),
+    "a history that is a mapping": (_residual_with("a history that is a mapping"), "Keras layer 'gap' (GlobalAveragePooling2D) reads 0 inputs"),
+    "two layers of one name": (_residual_with("two layers of one name"), "two Keras layers are named 'conv_a'; a model's layer names are unique"),
+    "a cycle": (_residual_with("a cycle"), "the Keras layers 'conv_a', 'add', 'gap', ... read each other in a cycle"),
+    "upsampling by a list": (
+        _image_model({"class_name": "UpSampling2D", "config": {"name": "up", "size": 2, "interpolation": ["nearest"]}}),
+        "Keras layer 'up' interpolates by a list, which archcalc's upsample does not",
+    ),
+    "an activation that is a list": (
+        _image_model({"class_name": "Activation", "config": {"name": "act", "activation": ["relu"]}}),
+        "Keras layer 'act' has an activation archcalc cannot read (a list)",
+    ),
+    "an input of true pixels": (
+        json.dumps(
+            {
+                "class_name": "Sequential",
+                "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2, "batch_input_shape": [None, True]}}]},
+            }
+        ),
+        "input shape must be fixed, got [null, true]",
+    ),
     "a Bidirectional that sums": (
         _bidirectional("sum"),
         "Keras layer 'bi_gru' joins its directions by 'sum'; archcalc's bidirectional layers concatenate them",
@@ -235,8 +301,33 @@ def test_bad_keras_configs_exit_2_with_one_line(text: str, expected: str, tmp_pa
     path = tmp_path / "model.json"
     path.write_text(text)
     result = runner.invoke(app, ["show", str(path)])
+    assert isinstance(result.exception, SystemExit), result.exception  # not an error archcalc did not expect
     assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"archcalc: error: {path}: ") and len(result.stderr.splitlines()) == 1
     assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_functional_model_listed_backwards_is_read_in_one_pass(tmp_path: Path) -> None:
+    """Each layer waits for its own sources: 10,000 layers in reverse order read in a blink (they took
+    minutes when every pass over the waiting layers readied one)."""
+    count = 10_000
+    image = {"class_name": "InputLayer", "name": "image", "config": {"name": "image", "batch_shape": [None, 4]}, "inbound_nodes": []}
+    chain = [
+        {
+            "class_name": "ReLU",
+            "name": f"relu{index}",
+            "config": {"name": f"relu{index}"},
+            "inbound_nodes": [[[f"relu{index - 1}" if index else "image", 0, 0, {}]]],
+        }
+        for index in range(count)
+    ]
+    document = {"class_name": "Functional", "config": {"name": "long", "layers": [image, *reversed(chain)], "output_layers": [[f"relu{count - 1}", 0, 0]]}}
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(document))
+    started = time.perf_counter()
+    spec = load_spec(str(path))
+    assert time.perf_counter() - started < 5
+    assert analyze(spec).output_shape == (4,) and spec.layers[0].kind == "repeat"
 
 
 def test_a_zip_without_a_config_is_refused(tmp_path: Path) -> None:

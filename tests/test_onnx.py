@@ -5,8 +5,10 @@ Graphs are built with onnx.helper (tests/onnx_models.py); no framework is needed
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -14,6 +16,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from typer.testing import CliRunner
 
+from archcalc import __version__
 from archcalc.app import app
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError
@@ -252,7 +255,65 @@ def test_show_import_and_the_drift_gate(tmp_path: Path) -> None:
     drifted = runner.invoke(app, ["check", str(spec_path), "--against", str(model)])
     assert drifted.exit_code == 1
     line = next(number for number, written in enumerate(text.splitlines(), start=1) if '"conv1"' in written)
-    assert f"{spec_path}:{line}:5: layer 1 (conv 'conv1'): params 600 here, 216 in {model}; MACs 38,400 here, 13,824 in {model}" in drifted.stdout
+    assert drifted.stderr.startswith(f"{spec_path}:{line}:5: layer 1 (conv 'conv1'): weights 600 here, 216 in {model}; MACs 38,400 here, 13,824 in {model}")
+    assert f"│ net  │ against {model} │       │        │          │ FAIL      │" in drifted.stdout
+
+
+def test_import_overwrites_a_file_only_with_force(tmp_path: Path) -> None:
+    model = _valid(tmp_path).save("conv_out", tmp_path / "net.onnx")
+    target = tmp_path / "net.yaml"
+    target.write_text("# the spec written by hand\n")
+    refused = runner.invoke(app, ["import", str(model), "-o", str(target)])
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr == f"archcalc: error: {target} exists already; give --force to overwrite it\n"
+    assert target.read_text() == "# the spec written by hand\n"
+    forced = runner.invoke(app, ["import", str(model), "-o", str(target), "--force"])
+    assert forced.exit_code == 0 and forced.stderr == f"archcalc: wrote {target}\n"
+    assert target.read_text().startswith("# Imported by archcalc")
+
+
+def test_a_model_imported_from_standard_input_gets_words_to_fill_in(tmp_path: Path) -> None:
+    """No `-.yaml`, no `--against -`: a command a user can complete."""
+    data = _valid(tmp_path).model("conv_out").SerializeToString()
+    piped = runner.invoke(app, ["import", "-"], input=data)
+    assert piped.exit_code == 0, piped.output
+    header = [line for line in piped.stdout.splitlines() if line.startswith("#")]
+    assert header[0].startswith("# Imported by archcalc") and " from standard input; exported by archcalc-tests" in header[0]
+    assert header[3:5] == [
+        "# Hold the spec to the model in CI: archcalc check SPEC.yaml --against MODEL",
+        "# (SPEC.yaml and MODEL stand for the spec's and the model's files: the model was read from standard input)",
+    ]
+    target = tmp_path / "conv.yaml"
+    assert runner.invoke(app, ["import", "-", "-o", str(target)], input=data).exit_code == 0
+    assert f"# Hold the spec to the model in CI: archcalc check {target} --against MODEL\n# (MODEL stands for the model's file:" in target.read_text()
+
+
+def test_every_name_in_the_imported_header_stays_in_its_comment(tmp_path: Path) -> None:
+    """A file name, an exporter's name and version may hold a newline: each is written out (\\n), and
+    the spec reads back, where a raw newline ended the comment and started YAML."""
+    model = _valid(tmp_path).model("conv_out")
+    model.producer_name, model.producer_version = "exporter\n::error::forged", "1.0\r\x00"
+    path = tmp_path / "my\nmodel.onnx"
+    path.write_bytes(model.SerializeToString())
+    imported = runner.invoke(app, ["import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    lines = imported.stdout.splitlines()
+    comments = lines[: next(number for number, line in enumerate(lines) if line.startswith("name: "))]
+    assert all(line.startswith("# ") for line in comments), comments
+    assert comments[0] == f"# Imported by archcalc {__version__} from {tmp_path}/my\\nmodel.onnx; exported by exporter\\n::error::forged 1.0\\r\\x00, opset 20"
+    assert f"archcalc check 'my\\nmodel.yaml' --against '{tmp_path}/my\\nmodel.onnx'" in comments[3]
+
+
+def test_a_spec_that_does_not_read_back_is_said_of_its_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """archcalc's own fault, should the spec it writes ever not read back: located in that spec, named by the model file."""
+    path = _valid(tmp_path).save("conv_out", tmp_path / "net.onnx")
+    monkeypatch.setattr("archcalc.spec.imported.spec_yaml", lambda spec, header: "input: 8x8x3\nlayers:\n  - conv: {filters: 0, kernel: 3}\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"archcalc: error: {path}: the spec imported from it does not read back (line 3, column 21: layer 1 (conv): 'filters' must be at least 1, got 0); "
+        "please report it with the model\n"
+    )
 
 
 def test_the_drift_gate_takes_one_spec(tmp_path: Path) -> None:
@@ -358,3 +419,104 @@ def test_without_the_onnx_package_the_error_names_the_extra(tmp_path: Path, monk
     with pytest.raises(ArchcalcError) as refused:
         load_spec(str(path))
     assert "reading one needs the onnx package; pip install 'archcalc[onnx]'" in refused.value.message
+
+
+def _conv_model(tmp_path: Path, output_shape: list[int], **attributes: object) -> Path:
+    """One Conv of a 3×3 window, 4 channels to 4, its output's shape written as an exporter would."""
+    g = Graph([1, 4, 6, 6])
+    y = g.node("Conv", ["x", g.weight("conv.weight", [4, 4, 3, 3])], "conv", kernel_shape=[3, 3], **attributes)
+    path = tmp_path / "conv.onnx"
+    path.write_bytes(g.model(y, output_shape=output_shape).SerializeToString())
+    return path
+
+
+def _clip_of_text(tmp_path: Path) -> Path:
+    g = Graph([1, 4])
+    g.initializers.append(numpy_helper.from_array(np.array(b"zero", dtype=object), "low"))
+    y = g.node("Clip", ["x", "low", g.scalar("high", 6.0)], "clip")
+    return g.save(y, tmp_path / "clip.onnx")
+
+
+def _external_offset(tmp_path: Path, offset: str) -> Path:
+    g = _valid(tmp_path)
+    model = g.model("conv_out")
+    tensor = model.graph.initializer[0]
+    (tmp_path / "weights.bin").write_bytes(tensor.raw_data)
+    tensor.ClearField("raw_data")
+    tensor.data_location = TensorProto.EXTERNAL
+    tensor.external_data.add(key="location", value="weights.bin")
+    tensor.external_data.add(key="offset", value=offset)
+    path = tmp_path / "external.onnx"
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+MALFORMED = {
+    "a convolution of 0 groups": (
+        lambda tmp_path: _conv_model(tmp_path, [1, 4, 4, 4], group=0),
+        "node 'conv' (Conv): 'group' must be a positive whole number, got 0",
+    ),
+    "a convolution of negative padding": (
+        lambda tmp_path: _conv_model(tmp_path, [1, 4, 4, 2], pads=[0, -1, 0, -1]),
+        "node 'conv' (Conv): 'pads' must be non-negative whole numbers, got [0, -1, 0, -1]",
+    ),
+    "a Clip whose bound is text": (_clip_of_text, None),
+    "external data at an offset of words": (
+        lambda tmp_path: _external_offset(tmp_path, "ten"),
+        "tensor 'conv.weight': the offset of its external data: 'ten' is not a whole number",
+    ),
+    "external data before the file's start": (
+        lambda tmp_path: _external_offset(tmp_path, "-8"),
+        "keeps its data at offset -8 of weights.bin, before the file's start",
+    ),
+}
+
+
+@pytest.mark.parametrize(("made", "expected"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_values_the_checker_lets_through_are_read_by_archcalcs_rules(made: Any, expected: str | None, tmp_path: Path) -> None:
+    """A value ONNX's checker leaves to the runtime is one located line and exit 2 (None: read as it is,
+    a Clip whose bound is no number being no relu6), never an error archcalc did not expect."""
+    path = made(tmp_path)
+    result = runner.invoke(app, ["show", str(path), "--format", "csv"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if expected is None:
+        assert result.exit_code == 0 and "clip: counted" in result.stdout, result.output
+        return
+    assert result.exit_code == 2 and result.stdout == "" and len(result.stderr.splitlines()) == 1, result.output
+    assert result.stderr.startswith(f"archcalc: error: {path}: ") and expected in result.stderr
+
+
+def test_a_tied_table_held_by_constant_nodes_is_counted_once(tmp_path: Path) -> None:
+    """An embedding's table and its transposed copy as Constant nodes, whose tensors carry names of
+    their own: read by the names the nodes give them."""
+    g = Graph([1, 6], input_type=TensorProto.INT64)
+    table = (np.arange(40, dtype=np.float32) + 1).reshape(5, 8)
+    constants = [
+        helper.make_node("Constant", [], [name], name=f"{name}_node", value=numpy_helper.from_array(values, "held"))
+        for name, values in (("table", table), ("copy", table.T.copy()))
+    ]
+    g.nodes.extend(constants)
+    y = g.node("Gather", ["table", "x"], "embed")
+    y = g.node("MatMul", [y, "copy"], "head")
+    spec, report = read(g, y, tmp_path)
+    assert isinstance(spec.layers[-1], Dense) and spec.layers[-1].tie == "embed"
+    assert report.total == Cost(weights=40, macs=6 * 8 * 5)
+    (note,) = spec.notes
+    assert "stores the embedding table 'table' (5×8) a second time, transposed, as 'copy'" in note
+
+
+def test_onnx_inference_that_aborts_its_process_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """A 3×3 convolution of a 1×1 input makes a size of −1, and ONNX's inference of the Slice after it
+    kills the process (SIGABRT: onnx/onnx#8481); run apart, it is an error like any other. A process of
+    its own here, as it would take pytest down with it."""
+    g = Graph([1, 1, 1, 1])
+    y = g.conv("x", "conv", 1, 1, 3)
+    y = g.node("Slice", [y, g.ints("starts", [0]), g.ints("ends", [1]), g.ints("axes", [2])], "crop")
+    path = tmp_path / "aborts.onnx"
+    path.write_bytes(g.model(y, output_shape=[1, 1, 1, 1]).SerializeToString())
+    result = subprocess.run([sys.executable, "-m", "archcalc", "show", str(path)], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    assert result.stderr == f"archcalc: error: {path}: ONNX shape inference aborts on this model (it died of SIGABRT); {ABORT_HINT}\n"
+
+
+ABORT_HINT = "it does so where a size comes out negative, as for a window larger than its input (onnx/onnx#8481)"

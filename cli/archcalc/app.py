@@ -15,7 +15,7 @@ import enum
 import os
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -41,6 +41,9 @@ from archcalc.render import (
 )
 from archcalc.spec import load_spec
 from archcalc.spec.sources import Expansion, check_arguments, expand_argument, expand_arguments
+
+if TYPE_CHECKING:
+    from archcalc.engine.budget import CheckOutcome
 
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
@@ -361,27 +364,41 @@ def check(
                 outcomes.append(UnreadableSpec(name, error))
     if against is not None and len(outcomes) != 1:
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
-    matched = None
     if against is not None and isinstance(outcomes[0], SpecCheck):
         from archcalc.engine.drift import drift
+        from archcalc.values import replace
 
         try:
-            matched = drift(outcomes[0].report, analyzed(against))
+            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against)))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes.append(UnreadableSpec(against, error))
     if not quiet:
-        emit(render_check(outcomes, output_format, terminal(), matched))
+        emit(render_check(outcomes, output_format, terminal()))
+        if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
+            report_drift(outcomes)
     if any(isinstance(outcome, UnreadableSpec) for outcome in outcomes):
         raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
-    passed = all(outcome.passed for outcome in outcomes) and (matched is None or matched.agrees)
-    raise typer.Exit(EXIT_OK if passed else EXIT_OVER_BUDGET)
+    raise typer.Exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_OVER_BUDGET)
+
+
+def report_drift(outcomes: "list[CheckOutcome]") -> None:
+    """Each layer where a spec and its model file disagree, on standard error and located in the spec,
+    as a compiler reports an error: the results (the table, JSON, annotations) say that they disagree."""
+    from archcalc.engine.budget import SpecCheck
+    from archcalc.render.drift import drift_lines
+
+    for outcome in outcomes:
+        if isinstance(outcome, SpecCheck) and outcome.against is not None:
+            for line in drift_lines(outcome.against):
+                say(line)
 
 
 @app.command("import")
 def import_model(
     model: Annotated[str, typer.Argument(help="An ONNX model file ('-' for standard input).", show_default=False, metavar="MODEL")],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
     """Write a model file as a spec you can read and keep.
 
@@ -392,14 +409,16 @@ def import_model(
 
     Example: archcalc import resnet18.onnx -o resnet18.yaml
     """
+    from pathlib import Path
+
     from archcalc.spec.imported import imported_spec
 
+    if output is not None and not force and (Path(output).exists() or Path(output).is_symlink()):
+        fail(ArchcalcError(f"{printable(output)} exists already", hint="give --force to overwrite it"))
     text = guarded(lambda: imported_spec(model, output))
     if output is None:
         emit(text)
         return
-    from pathlib import Path
-
     target = Path(output)
     partial = target.with_name(f".{target.name}.partial")
     try:  # written whole, then renamed: a failed write never leaves half a spec

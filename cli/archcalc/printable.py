@@ -44,3 +44,17 @@ def quoted(text: str | int) -> str:
     if len(text) <= LONGEST_QUOTED:
         return f"'{printable(text)}'"
     return f"'{printable(text[:24])}…{printable(text[-8:])}' ({len(text):,} characters)"
+
+
+def describe(value: object) -> str:
+    """How an unexpected value is named in a message: its text (quoted, shortened), or its kind for
+    lists and mappings."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**36:
+        return f"{value:.3g}"  # not 4,000 digits
+    return quoted(value) if isinstance(value, str) else str(value)

@@ -1,4 +1,5 @@
-"""Budgets: each limit against the figure it limits, pass or fail. Pure; the CLI picks the exit code."""
+"""Budgets: each limit against the figure it limits, pass or fail (and, with `--against`, the spec
+against its model file: engine/drift.py). Pure; the CLI picks the exit code."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from archcalc.arithmetic import quotient
+from archcalc.engine.drift import Drift
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.engine.report import Report
 from archcalc.errors import ArchcalcError
@@ -37,15 +39,18 @@ class BudgetCheck:
 @value
 class SpecCheck:
     """A spec and each of its budget lines, measured. With `budget_required` (`--require-budget`),
-    a spec without any budget fails: a CI gate that checks nothing should not pass."""
+    a spec without any budget fails: a CI gate that checks nothing should not pass. `against`: the
+    spec held to a model file (`--against`), which fails when they disagree."""
 
     report: Report
     checks: tuple[BudgetCheck, ...]
     budget_required: bool = False
+    against: Drift | None = None
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks) and (bool(self.checks) or not self.budget_required)
+        budgeted = bool(self.checks) or not self.budget_required
+        return all(check.passed for check in self.checks) and budgeted and (self.against is None or self.against.agrees)
 
 
 @value

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from archcalc.engine.budget import CheckOutcome
     from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import ReportDiff
-    from archcalc.engine.drift import Drift
     from archcalc.engine.sweep import Sweep
     from archcalc.render.grid import Grid
 
@@ -92,34 +91,21 @@ def render_compare(compared: Comparison, output_format: OutputFormat, terminal: 
     return render_grid(compare_grid(compared, counting), output_format, terminal)
 
 
-def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal, drift: Drift | None = None) -> str:
-    """The budgets; with `drift` (check --against), then each layer where the spec and its model disagree."""
+def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal) -> str:
+    """The budgets of each spec, and a spec held to its model file (check --against) as one more check."""
     match output_format:
         case CheckFormat.JSON:
-            from archcalc.render.json_format import check_json, drift_json, dumps
+            from archcalc.render.json_format import check_json, dumps
 
-            document = check_json(results)
-            if drift is not None:
-                document["against"] = drift_json(drift)
-            return dumps(document)
+            return dumps(check_json(results))
         case CheckFormat.GITHUB:
             from archcalc.render.github import github_text
 
-            text = github_text(results)
-            if drift is not None:
-                from archcalc.render.drift import drift_annotations
-
-                text = "".join(line + "\n" for line in drift_annotations(drift)) + text
-            return text
+            return github_text(results)
         case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
             from archcalc.render.check import check_grid
 
-            text = render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
-            if drift is not None:
-                from archcalc.render.drift import drift_lines
-
-                text += "".join(line + "\n" for line in drift_lines(drift))
-            return text
+            return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
         case _:
             unreachable(output_format)
 

@@ -13,6 +13,7 @@ from archcalc.text import percent, times_the_limit
 
 if TYPE_CHECKING:
     from archcalc.engine.budget import BudgetCheck, CheckOutcome
+    from archcalc.engine.drift import Drift
 
 CHECK_COLUMNS = (
     Column("spec"),
@@ -31,10 +32,13 @@ def budget_name(check: BudgetCheck) -> str:
 
 
 def check_grid(results: Sequence[CheckOutcome]) -> Grid:
-    """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL."""
+    """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL; with --against,
+    a row for the spec against its model file, PASS or FAIL, and under the summary how their totals compare."""
     from archcalc.engine.budget import UnreadableSpec
+    from archcalc.render.drift import drift_verdict
 
     rows = []
+    verdicts = []
     errors = []
     for result in results:
         if isinstance(result, UnreadableSpec):
@@ -48,7 +52,16 @@ def check_grid(results: Sequence[CheckOutcome]) -> Grid:
         for check in result.checks:
             status = "PASS" if check.passed else "FAIL"
             rows.append(Row((result.report.name, budget_name(check), check.limit.maximum, check.actual, headroom_cell(check), status), verdict=check.passed))
-    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results), *errors))
+        if result.against is not None:
+            agrees = result.against.agrees
+            rows.append(Row((result.report.name, against_name(result.against), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
+            verdicts.append(drift_verdict(result.against))
+    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results), *verdicts, *errors))
+
+
+def against_name(drift: Drift) -> str:
+    """`against model.onnx`: the drift check's name, where a budget's would be."""
+    return f"against {printable(drift.difference.head.spec.origin.source)}"
 
 
 def headroom_cell(check: BudgetCheck) -> Cell:
@@ -61,8 +74,8 @@ def headroom_cell(check: BudgetCheck) -> Cell:
 
 
 def check_summary(results: Sequence[CheckOutcome]) -> str:
-    """'3 specs, 5 budgets: 4 within, 1 over', and what else failed: specs without a budget under
-    --require-budget, specs that could not be read."""
+    """'3 specs, 5 budgets: 4 within, 1 over', and what else was checked or failed: a spec against its
+    model file, specs without a budget under --require-budget, specs that could not be read."""
     from archcalc.engine.budget import SpecCheck
 
     checked = [result for result in results if isinstance(result, SpecCheck)]
@@ -70,6 +83,11 @@ def check_summary(results: Sequence[CheckOutcome]) -> str:
     over = sum(not check.passed for check in checks)
     specs = f"{len(results)} spec{'s' if len(results) != 1 else ''}"
     summary = f"{specs}, {len(checks)} budget{'s' if len(checks) != 1 else ''}: {len(checks) - over} within, {over} over"
+    for result in checked:
+        if result.against is not None:
+            count = len(result.against.disagreements)
+            verdict = "matches" if result.against.agrees else f"{count:,} layer{'s' if count != 1 else ''} disagree{'s' if count == 1 else ''}"
+            summary += f"; {against_name(result.against)}: {verdict}"
     unbudgeted = sum(result.budget_required and not result.checks for result in checked)
     if unbudgeted:
         summary += f"; {unbudgeted} without the budget --require-budget asks for"

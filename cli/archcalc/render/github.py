@@ -1,5 +1,6 @@
 """GitHub Actions workflow commands: an `::error` annotation at the budget line of each spec over it,
-at the place each bad spec went wrong, and at the top of each spec without a budget when one is required.
+at the place each bad spec went wrong, at the top of each spec without a budget when one is required,
+and at each layer where a spec drifted from its model file (check --against).
 
 https://docs.github.com/actions/reference/workflow-commands-for-github-actions — property values
 escape `%`, CR, LF, `:` and `,`; messages escape `%`, CR and LF.
@@ -60,6 +61,11 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
             message = f"{result.report.name}: {budget_name(check)} {exact(check.actual)} exceeds the budget of {exact(check.limit.maximum)}{over}"
             where = check.limit.origin or result.report.spec.origin
             lines.append(annotation("error", message, where, "archcalc budget exceeded"))
+        if result.against is not None and not result.against.agrees:
+            from archcalc.render.drift import drift_annotations, drift_verdict
+
+            drifted = drift_annotations(result.against)
+            lines.extend(drifted or [annotation("error", drift_verdict(result.against), result.report.spec.origin, "archcalc: spec drifted from model")])
     lines.append(annotation("notice", check_summary(results), None, "archcalc budgets"))
     return "\n".join(lines) + "\n"
 

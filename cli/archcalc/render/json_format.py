@@ -156,8 +156,9 @@ def budget_json(check: BudgetCheck) -> dict[str, object]:
 
 def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
     """`passed` for the whole run, then each spec with each of its budgets, or the error that kept
-    it from being checked (its message, and where it was written)."""
-    from archcalc.engine.budget import UnreadableSpec
+    it from being checked (its message, and where it was written); with --against, how the spec and
+    its model file compare (a spec's `passed` counts it)."""
+    from archcalc.engine.budget import SpecCheck, UnreadableSpec
 
     specs: list[dict[str, object]] = []
     for result in results:
@@ -176,7 +177,11 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
                     "error": None,
                 }
             )
-    return {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
+    document: dict[str, object] = {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
+    drifts = [result.against for result in results if isinstance(result, SpecCheck) and result.against is not None]
+    if drifts:  # check --against: one spec, one model file
+        document["against"] = drift_json(drifts[0])
+    return document
 
 
 def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
@@ -206,20 +211,23 @@ def layer_diff_json(layer: LayerDiff, counting: Counting = Counting.MACS) -> dic
 
 
 def drift_json(drift: Drift) -> dict[str, object]:
-    """check --against: whether the spec matches its model file, and each layer pair that does not."""
+    """check --against: whether the spec matches its model file, the totals that differ, and each
+    layer pair that does not match, with the figures it differs in."""
     model = drift.difference.head
     return {
         "model": model.spec.origin.source,
         "agrees": drift.agrees,
         "model_totals": cost_json(model.total),
         "model_output_shape": list(model.output_shape),
+        "totals_differ": [figure.value for figure in drift.totals],
         "disagreements": [
             {
-                "origin": None if layer.base is None else str(layer.base.result.layer.origin),
-                "spec": occurrence_json(layer.base),
-                "model": occurrence_json(layer.head),
+                "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),
+                "differ": [figure.value for figure in disagreement.figures],
+                "spec": occurrence_json(disagreement.layer.base),
+                "model": occurrence_json(disagreement.layer.head),
             }
-            for layer in drift.disagreements
+            for disagreement in drift.disagreements
         ],
     }
 

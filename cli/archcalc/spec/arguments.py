@@ -9,7 +9,7 @@ from archcalc.errors import Origin, SpecError, suggestion
 from archcalc.exhaustive import unreachable
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
-from archcalc.printable import printable, quoted
+from archcalc.printable import describe, printable, quoted
 from archcalc.quantities import MAX_COUNT
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
@@ -163,14 +163,3 @@ def declarations(kind: type[Layer]) -> dict[str, tuple[Argument, bool, str]]:
             argument.name: (argument, default_of(kind, argument.name) is REQUIRED, field_name(argument.name)) for argument in kind.ARGUMENTS
         }
     return found
-
-
-def describe(value: object) -> str:
-    """How an unexpected value is named in a message: its text, or its kind for lists and mappings."""
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "nothing"
-    return quoted(value) if isinstance(value, str) else str(value)

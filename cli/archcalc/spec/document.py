@@ -7,9 +7,8 @@ from pathlib import PurePath
 from archcalc.errors import SpecError, suggestion
 from archcalc.kinds import WRITTEN_NAMES, reported_type
 from archcalc.model import BudgetKind, DType, Limit, Spec
-from archcalc.printable import printable, quoted
+from archcalc.printable import describe, printable, quoted
 from archcalc.quantities import parse_count
-from archcalc.spec.arguments import describe
 from archcalc.spec.chain import is_chain, parse_chain
 from archcalc.spec.layers import LayerReader
 from archcalc.spec.layout import layout_note

@@ -2,34 +2,66 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import PurePath
 
 from archcalc import __version__
-from archcalc.errors import Origin, SpecError
+from archcalc.errors import ArchcalcError, SpecError
 from archcalc.spec import load_model, load_text
 from archcalc.spec.spec_writer import spec_yaml
 
+STANDARD_INPUT = "-"
+SPEC_PLACEHOLDER = "SPEC.yaml"
+MODEL_PLACEHOLDER = "MODEL"
+"""What the header's drift-gate command says where no file name is known (a model piped in): words to fill in."""
+
 
 def imported_spec(model: str, output: str | None) -> str:
-    """The spec's YAML text, with a header that says where it came from and how to keep it honest."""
+    """The spec's YAML text, with a header that says where it came from and how to keep it honest.
+    spec_yaml writes each header line printable: a file name or a note may hold any character."""
     from archcalc.engine import analyze
 
     spec = load_model(model)
-    written = output or f"{PurePath(model).stem}.yaml"
     header = [
-        f"Imported by archcalc {__version__} from {model}; {spec.description or ''}".rstrip("; "),
+        f"Imported by archcalc {__version__} from {'standard input' if model == STANDARD_INPUT else model}; {spec.description or ''}".rstrip("; "),
         "Each layer is named after the node it came from; a `counted` layer carries the figures of",
         "nodes that no layer kind describes, so the totals are the model's.",
-        f"Hold the spec to the model in CI: archcalc check {written} --against {model}",
+        *_drift_gate(model, output),
         *(f"Note: {note}" for note in spec.notes),
     ]
     text = spec_yaml(spec, header)
-    expected, written_back = analyze(spec), analyze(load_text(text, output or "<import>", spec.name))
+    expected = analyze(spec)
+    try:
+        written_back = analyze(load_text(text, "<import>", spec.name))
+    except ArchcalcError as error:  # archcalc wrote a spec it cannot read: said of the model it came from
+        place = error.origin if error.origin is not None and error.origin.line is not None else None
+        where = "" if place is None else f"line {place.line}" + (f", column {place.column}" if place.column is not None else "") + ": "
+        layer = f"{error.layer}: " if error.layer else ""
+        problem = f"the spec imported from it does not read back ({where}{layer}{error.problem})"
+        raise SpecError(problem, spec.origin, None, "please report it with the model") from None
     if written_back.total != expected.total or written_back.output_shape != expected.output_shape:
         raise SpecError(
             f"archcalc wrote a spec that does not give the model's totals ({written_back.total!r} against {expected.total!r})",
-            Origin(model),
+            spec.origin,
             None,
             "please report it with the model",
         )
     return text
+
+
+def _drift_gate(model: str, output: str | None) -> list[str]:
+    """The command that holds the spec to the model, with the files' names (quoted for a shell), or
+    words to fill in where no name is known: a model read from standard input has none."""
+    if model != STANDARD_INPUT:
+        spec = output or f"{PurePath(model).stem}.yaml"
+        return [f"Hold the spec to the model in CI: archcalc check {shlex.quote(spec)} --against {shlex.quote(model)}"]
+    spec = output or SPEC_PLACEHOLDER
+    stands_for = (
+        f"{MODEL_PLACEHOLDER} stands for the model's file"
+        if output
+        else f"{SPEC_PLACEHOLDER} and {MODEL_PLACEHOLDER} stand for the spec's and the model's files"
+    )
+    return [
+        f"Hold the spec to the model in CI: archcalc check {shlex.quote(spec)} --against {MODEL_PLACEHOLDER}",
+        f"({stands_for}: the model was read from standard input)",
+    ]

@@ -14,6 +14,7 @@ PyTorch's, and its notes say how many parameters that adds to Keras's own count,
 
 from __future__ import annotations
 
+import heapq
 import io
 import json
 import zipfile
@@ -33,7 +34,8 @@ from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.upsampling import ConvTranspose, Upsample
 from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
-from archcalc.printable import printable
+from archcalc.printable import LONGEST_QUOTED, describe, printable
+from archcalc.quantities import MAX_COUNT
 from archcalc.spec.graph import Graph, Join, Operation, applied, nest
 from archcalc.values import replace
 
@@ -50,6 +52,8 @@ JOINS = {"Add": Join.ADD, "Concatenate": Join.CONCAT, "Multiply": Join.MUL}
 RECURRENT: dict[str, type[Recurrent]] = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": RNN}
 UPSAMPLING_MODES = {"nearest": "nearest", "bilinear": "bilinear", "bicubic": "bicubic"}
 """UpSampling2D's interpolations that archcalc's upsample has (Keras 3 also has lanczos and area)."""
+SEQUENTIAL_INPUT = "<input>"
+"""A Sequential model's input, as its first layer reads it: no Keras layer is named so (a layer named `input` may be)."""
 ATTENTION_INPUTS = ("query", "value", "key")
 """The keyword arguments of a MultiHeadAttention call that name its inputs (a mask does not change its figures)."""
 
@@ -80,19 +84,17 @@ def read_keras_json(data: bytes, source: str, name: str) -> Spec:
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise SpecError("a Keras model config is a mapping with 'class_name' and 'config'", origin)
     kind = document.get("class_name")
+    if kind not in ("Sequential", "Functional", "Model"):
+        raise SpecError(f"archcalc reads Keras Sequential and Functional models, not {describe(kind)}", origin)
     config = document["config"]
     layers = config.get("layers")
     if not isinstance(layers, list) or not layers:
         raise SpecError(f"the Keras {kind} config lists no layers", origin)
     reader = _Reader(origin)
-    if kind == "Sequential":
-        graph = reader.sequential(layers, document)
-    elif kind in ("Functional", "Model"):
-        graph = reader.functional(layers, config)
-    else:
-        raise SpecError(f"archcalc reads Keras Sequential and Functional models, not {kind!r}", origin)
+    graph = reader.sequential(layers, document) if kind == "Sequential" else reader.functional(layers, config)
     spec_name = printable(config["name"]) if isinstance(config.get("name"), str) else name  # it reaches titles and logs
-    keras = document.get("keras_version") or "3"
+    version = document.get("keras_version")
+    keras = printable(version) if isinstance(version, str) and version else "3"  # it reaches the description
     description = f"a Keras {kind} model (Keras {keras})"
     return Spec(spec_name or name, graph.input_shape, nest(graph, origin), origin, description, notes=tuple(reader.notes()), from_model=True)
 
@@ -107,7 +109,7 @@ class _Reader:
     def sequential(self, layers: list[Any], document: dict[str, Any]) -> Graph:
         first = layers[0]
         shape = _input_shape(first, document, self.origin)
-        tensor = "input"
+        tensor = SEQUENTIAL_INPUT
         self.shapes[tensor] = shape
         for index, layer in enumerate(layers):
             if _class(layer) == "InputLayer":
@@ -115,9 +117,12 @@ class _Reader:
             if not isinstance(layer, dict):
                 raise SpecError(f"layer {index + 1} of the Keras config is not a mapping", self.origin)
             tensor = self.layer(layer, [tensor])
-        return Graph("input", shape, tensor, _stacked(self.operations))
+        return Graph(SEQUENTIAL_INPUT, shape, tensor, _stacked(self.operations))
 
     def functional(self, layers: list[Any], config: dict[str, Any]) -> Graph:
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, dict):
+                raise SpecError(f"layer {index + 1} of the Keras config is not a mapping", self.origin)
         inputs = [layer for layer in layers if _class(layer) == "InputLayer"]
         if len(inputs) != 1:
             raise SpecError(f"archcalc reads models with one input; this Keras model has {len(inputs)}", self.origin)
@@ -129,19 +134,12 @@ class _Reader:
         if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], list) or not outputs[0]:
             raise SpecError("archcalc reads Keras models with one output", self.origin)
         output = str(outputs[0][0])
-        pending = [layer for layer in layers if _class(layer) != "InputLayer"]
+        rest = [layer for layer in layers if _class(layer) != "InputLayer"]
+        names = [_name(layer, self.origin) for layer in rest]
+        sources = [_inbound(layer, self.origin, _keywords(layer)) for layer in rest]
         produced: dict[str, str] = {input_name: input_name}
-        while pending:  # in an order where each layer comes after the layers it reads
-            ready = [layer for layer in pending if all(source in produced for source in _inbound(layer, self.origin, _keywords(layer)))]
-            if not ready:
-                raise SpecError(
-                    f"the Keras layers {', '.join(_name(layer, self.origin) for layer in pending[:3])} read layers the model does not have (or a cycle)",
-                    self.origin,
-                )
-            for layer in ready:
-                inputs = [produced[source] for source in _inbound(layer, self.origin, _keywords(layer))]
-                produced[_name(layer, self.origin)] = self.layer(layer, inputs)
-                pending.remove(layer)
+        for index in _in_order(names, sources, input_name, self.origin):
+            produced[names[index]] = self.layer(rest[index], [produced[source] for source in sources[index]])
         if output not in produced:
             raise SpecError(f"the Keras model's output '{output}' is not one of its layers", self.origin)
         return Graph(input_name, self.shapes[input_name], produced[output], _stacked(self.operations))
@@ -149,7 +147,7 @@ class _Reader:
     def layer(self, layer: dict[str, Any], inputs: list[str]) -> str:
         """Add one Keras layer's operations; return the tensor it outputs."""
         kind, name = _class(layer), _name(layer, self.origin)
-        config = layer.get("config") or {}
+        config = _config(layer, name, self.origin)
         if kind in JOINS:
             return self.join(kind, name, inputs, config)
         if kind == "MultiHeadAttention":
@@ -164,6 +162,7 @@ class _Reader:
         return tensor
 
     def add(self, layer: Layer, tensor: str, output: str) -> str:
+        self.new_tensor(output)
         shape = self.shapes[tensor]
         result = applied(layer, shape)
         self.shapes[output] = result.output_shape
@@ -171,6 +170,9 @@ class _Reader:
         return output
 
     def join(self, kind: str, name: str, inputs: list[str], config: dict[str, Any]) -> str:
+        if not inputs:
+            raise SpecError(f"Keras layer '{name}' ({kind}) joins no inputs", self.origin)
+        self.new_tensor(name)
         shapes = [self.shapes[tensor] for tensor in inputs]
         if JOINS[kind] is Join.CONCAT:
             if config.get("axis", -1) not in (-1, len(shapes[0])):
@@ -182,6 +184,11 @@ class _Reader:
         self.operations.append(Operation(name, kind, tuple(inputs), name, shapes[0], output, NO_COST, None, JOINS[kind]))
         return name
 
+    def new_tensor(self, name: str) -> None:
+        """A layer's output is known by its name, which no other layer may have (as Keras requires)."""
+        if name in self.shapes:
+            raise SpecError(f"two Keras layers are named '{name}'; a model's layer names are unique", self.origin)
+
     def convert(self, kind: str, name: str, config: dict[str, Any], shape: Shape) -> Iterator[Layer]:
         """The archcalc layers of one Keras layer, in order."""
         common: dict[str, Any] = {"origin": self.origin, "position": "", "name": name}
@@ -191,16 +198,18 @@ class _Reader:
         elif kind in ("Conv1D", "Conv2D", "Conv3D"):
             self.channels_last(config, name)
             window = _window(config, rank, name, self.origin)
-            filters = _whole(config, "filters", name, self.origin)
-            yield Conv(**common, **window, filters=filters, groups=int(config.get("groups", 1)), bias=bool(config.get("use_bias", True)))
+            filters, groups = _whole(config, "filters", name, self.origin), _whole(config, "groups", name, self.origin, default=1)
+            yield Conv(**common, **window, filters=filters, groups=groups, bias=bool(config.get("use_bias", True)))
         elif kind in ("DepthwiseConv1D", "DepthwiseConv2D"):
             self.channels_last(config, name)
             window = _window(config, rank, name, self.origin)
-            yield Depthwise(**common, **window, multiplier=int(config.get("depth_multiplier", 1)), bias=bool(config.get("use_bias", True)))
+            multiplier = _whole(config, "depth_multiplier", name, self.origin, default=1)
+            yield Depthwise(**common, **window, multiplier=multiplier, bias=bool(config.get("use_bias", True)))
         elif kind in ("SeparableConv1D", "SeparableConv2D"):
             self.channels_last(config, name)
             window = _window(config, rank, name, self.origin)
-            yield Depthwise(**common, **window, multiplier=int(config.get("depth_multiplier", 1)), bias=False)
+            multiplier = _whole(config, "depth_multiplier", name, self.origin, default=1)
+            yield Depthwise(**common, **window, multiplier=multiplier, bias=False)
             yield Conv(
                 origin=self.origin,
                 position="",
@@ -215,8 +224,8 @@ class _Reader:
         elif kind in ("UpSampling1D", "UpSampling2D", "UpSampling3D"):
             self.channels_last(config, name)
             interpolation = config.get("interpolation", "nearest")
-            if interpolation not in UPSAMPLING_MODES:
-                raise SpecError(f"Keras layer '{name}' interpolates by {interpolation!r}, which archcalc's upsample does not", self.origin)
+            if not isinstance(interpolation, str) or interpolation not in UPSAMPLING_MODES:
+                raise SpecError(f"Keras layer '{name}' interpolates by {describe(interpolation)}, which archcalc's upsample does not", self.origin)
             factors = config.get("size", 2)
             yield Upsample(**common, scale=_per_axis(factors, rank, name, self.origin), mode=UPSAMPLING_MODES[interpolation])
         elif kind == "GroupNormalization":
@@ -268,13 +277,13 @@ class _Reader:
         elif kind in ("LeakyReLU", "Softmax"):
             yield Activation(**common, function="leaky_relu" if kind == "LeakyReLU" else "softmax")
         elif kind == "Activation":
-            function = _activation(config.get("activation"))
+            function = self.activation(config.get("activation"), name)
             if function is not None:
                 yield Activation(**common, function=self.known_activation(function, name))
         else:
             raise SpecError(f"Keras layer '{name}' is a {kind}, which archcalc has no kind for", self.origin)
         if kind not in ("Activation", "Bidirectional", *RECURRENT):  # a recurrent layer's activation is inside its cell
-            function = _activation(config.get("activation"))
+            function = self.activation(config.get("activation"), name)
             if function is not None:
                 yield Activation(origin=self.origin, position="", name=f"{name}/{function}", function=self.known_activation(function, name))
 
@@ -286,13 +295,14 @@ class _Reader:
                 merge = config.get("merge_mode")
                 raise SpecError(f"Keras layer '{name}' joins its directions by {merge!r}; archcalc's bidirectional layers concatenate them", self.origin)
             inner = config.get("layer")
-            kind, config = _class(inner), (inner.get("config") if isinstance(inner, dict) else None) or {}
+            kind, config = _class(inner), _config(inner, name, self.origin) if isinstance(inner, dict) else {}
             if kind not in RECURRENT:
                 raise SpecError(f"Keras layer '{name}' is a Bidirectional {kind or 'layer'}; archcalc reads LSTM, GRU and SimpleRNN", self.origin)
         if config.get("return_state"):
             raise SpecError(f"Keras layer '{name}' returns its states as well; archcalc reads layers with one output", self.origin)
-        if kind == "SimpleRNN" and _activation(config.get("activation", "tanh")) != "tanh":
-            raise SpecError(f"Keras layer '{name}' is a SimpleRNN of {_activation(config.get('activation'))!r}; archcalc's rnn is tanh's", self.origin)
+        function = self.activation(config.get("activation", "tanh"), name)
+        if kind == "SimpleRNN" and function != "tanh":
+            raise SpecError(f"Keras layer '{name}' is a SimpleRNN of {function!r}; archcalc's rnn is tanh's", self.origin)
         units, bias = _whole(config, "units", name, self.origin), bool(config.get("use_bias", True))
         layer = RECURRENT[kind](**common, hidden=units, bidirectional=bidirectional, bias=bias, sequences=bool(config.get("return_sequences", False)))
         if bias and (kind != "GRU" or not config.get("reset_after", True)):
@@ -366,6 +376,14 @@ class _Reader:
                 f"archcalc counts PyTorch's, {extra:,} parameters more than Keras's count_params() ({each})"
             )
 
+    def activation(self, value: Any, name: str) -> str | None:
+        """The function's name: `"relu"`, or Keras 3's serialised form {"class_name": "function", "config": "relu"};
+        None for none (`linear`). An activation that is a layer object or anything else is refused, not dropped."""
+        written = value.get("config") if isinstance(value, dict) else value
+        if not isinstance(written, str) and written is not None:
+            raise SpecError(f"Keras layer '{name}' has an activation archcalc cannot read ({describe(value)})", self.origin)
+        return None if written in NO_ACTIVATION else written
+
     def known_activation(self, function: str, name: str) -> str:
         function = ACTIVATION_NAMES.get(function, function)
         if function not in ACTIVATIONS:
@@ -410,10 +428,57 @@ def _class(layer: Any) -> str:
 
 
 def _name(layer: dict[str, Any], origin: Origin) -> str:
-    name = layer.get("name") or (layer.get("config") or {}).get("name")
+    config = layer.get("config")
+    name = layer.get("name") or (config.get("name") if isinstance(config, dict) else None)
     if not isinstance(name, str):
-        raise SpecError("a Keras layer without a name", origin)
+        written = f"a Keras {_class(layer)} layer" if _class(layer) else "a Keras layer"
+        if config is not None and not isinstance(config, dict):
+            raise SpecError(f"{written} whose 'config' is {describe(config)}, not a mapping", origin)
+        raise SpecError(f"{written} without a name", origin)
     return name
+
+
+def _config(layer: dict[str, Any], name: str, origin: Origin) -> dict[str, Any]:
+    """A layer's `config`: a mapping (none written: no arguments)."""
+    config = layer.get("config")
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise SpecError(f"Keras layer '{name}': its 'config' must be a mapping, got {describe(config)}", origin)
+    return config
+
+
+def _in_order(names: list[str], sources: list[list[str]], input_name: str, origin: Origin) -> list[int]:
+    """The layers in an order where each comes after the layers it reads, in the file's order where
+    that allows: each layer waits only for its own sources (one pass, however the file orders them)."""
+    makers = {name: index for index, name in enumerate(names)}
+    if len(makers) < len(names) or input_name in makers:
+        twice = next(name for index, name in enumerate(names) if makers[name] != index or name == input_name)
+        raise SpecError(f"two Keras layers are named '{twice}'; a model's layer names are unique", origin)
+    waiting = [0] * len(names)
+    readers: dict[int, list[int]] = {}
+    for index, read in enumerate(sources):
+        for source in dict.fromkeys(read):
+            if source == input_name:
+                continue
+            maker = makers.get(source)
+            if maker is None:
+                raise SpecError(f"Keras layer '{names[index]}' reads '{source}', which is not one of the model's layers", origin)
+            waiting[index] += 1
+            readers.setdefault(maker, []).append(index)
+    ready = [index for index, count in enumerate(waiting) if not count]
+    order: list[int] = []
+    while ready:
+        index = heapq.heappop(ready)
+        order.append(index)
+        for reader in readers.get(index, []):
+            waiting[reader] -= 1
+            if not waiting[reader]:
+                heapq.heappush(ready, reader)
+    if len(order) < len(names):
+        stuck = [f"'{name}'" for name, count in zip(names, waiting, strict=True) if count]
+        raise SpecError(f"the Keras layers {', '.join(stuck[:3])}{', ...' if len(stuck) > 3 else ''} read each other in a cycle", origin)
+    return order
 
 
 def _keywords(layer: dict[str, Any]) -> tuple[str, ...]:
@@ -425,21 +490,28 @@ def _inbound(layer: dict[str, Any], origin: Origin, keywords: tuple[str, ...] = 
     """The layers this one reads, from `inbound_nodes` in Keras 2's form ([[["a", 0, 0, {}]]]) or Keras 3's;
     the `keywords` of the call name inputs too (MultiHeadAttention's value)."""
     nodes = layer.get("inbound_nodes") or []
+    if not isinstance(nodes, list):
+        raise SpecError(f"Keras layer '{_name(layer, origin)}': 'inbound_nodes' must be a list, got {describe(nodes)}", origin)
     if len(nodes) != 1:
         raise SpecError(f"Keras layer '{_name(layer, origin)}' is called {len(nodes)} times; archcalc reads layers called once", origin)
     node = nodes[0]
     if isinstance(node, list):  # Keras 2: [name, node, tensor, {keyword: [name, node, tensor]}]
+        if not all(isinstance(entry, list) and entry for entry in node):
+            raise SpecError(f"Keras layer '{_name(layer, origin)}': each inbound entry must be a list [layer, node, tensor, keywords]", origin)
         names = [str(entry[0]) for entry in node]
         for entry in node:
             arguments = entry[3] if len(entry) > 3 and isinstance(entry[3], dict) else {}
             names += [str(arguments[key][0]) for key in keywords if isinstance(arguments.get(key), list) and arguments[key]]
         return names
+    if not isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+        raise SpecError(f"Keras layer '{_name(layer, origin)}': an inbound node must be a list (Keras 2) or a mapping (Keras 3), got {describe(node)}", origin)
     found: list[str] = []
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
-            history = (value.get("config") or {}).get("keras_history") if value.get("class_name") == "__keras_tensor__" else None
-            if history:
+            config = value.get("config") if value.get("class_name") == "__keras_tensor__" else None
+            history = config.get("keras_history") if isinstance(config, dict) else None
+            if isinstance(history, list) and history:  # [layer, node, tensor]
                 found.append(str(history[0]))
                 return
             for item in value.values():
@@ -449,17 +521,20 @@ def _inbound(layer: dict[str, Any], origin: Origin, keywords: tuple[str, ...] = 
                 walk(item)
 
     walk(node.get("args", []))
-    arguments = node.get("kwargs") if isinstance(node.get("kwargs"), dict) else {}
-    walk([arguments[key] for key in keywords if key in arguments])
+    keyword_arguments = node.get("kwargs")
+    if isinstance(keyword_arguments, dict):
+        walk([keyword_arguments[key] for key in keywords if key in keyword_arguments])
     return found
 
 
 def _input_shape(layer: Any, document: dict[str, Any], origin: Origin) -> Shape:
-    config = layer.get("config", {}) if isinstance(layer, dict) else {}
-    shape = config.get("batch_shape") or config.get("batch_input_shape") or (document.get("build_config") or {}).get("input_shape")
-    if not isinstance(shape, list) or len(shape) < 2 or not all(isinstance(size, int) and size > 0 for size in shape[1:]):
+    config = layer.get("config") if isinstance(layer, dict) else None
+    config = config if isinstance(config, dict) else {}
+    build = document.get("build_config")
+    shape = config.get("batch_shape") or config.get("batch_input_shape") or (build.get("input_shape") if isinstance(build, dict) else None)
+    if not isinstance(shape, list) or len(shape) < 2 or not all(_is_whole(size) for size in shape[1:]):
         raise SpecError(
-            f"the Keras model's input shape must be fixed, got {shape!r}",
+            f"the Keras model's input shape must be fixed, got {_shown(shape)}",
             origin,
             None,
             "build the model with a full input shape, e.g. keras.Input((224, 224, 3))",
@@ -467,18 +542,30 @@ def _input_shape(layer: Any, document: dict[str, Any], origin: Origin) -> Shape:
     return tuple(shape[1:])
 
 
-def _whole(config: dict[str, Any], key: str, name: str, origin: Origin) -> int:
-    value = config.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"Keras layer '{name}': '{key}' must be a positive whole number, got {value!r}", origin)
-    return value
+def _whole(config: dict[str, Any], key: str, name: str, origin: Origin, default: int | None = None) -> int:
+    """The readers' one rule for a count: a positive whole number (not a boolean, not 4.0), at most
+    MAX_COUNT, as a spec's counts are; `default` when the config leaves it out."""
+    value: Any = config.get(key, default)
+    if not _is_whole(value):
+        raise SpecError(f"Keras layer '{name}': '{key}' must be a positive whole number, got {describe(value)}", origin)
+    return int(value)
+
+
+def _is_whole(value: Any, minimum: int = 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_COUNT
+
+
+def _shown(value: Any) -> str:
+    """A value from the file as JSON writes it, shortened for a message."""
+    text = json.dumps(value)
+    return text if len(text) <= LONGEST_QUOTED else f"{text[:24]}…{text[-8:]}"
 
 
 def _per_axis(value: Any, rank: int, name: str, origin: Origin, minimum: int = 1) -> PerAxis:
     values = tuple(value) if isinstance(value, list) else (value,)
-    if not values or not all(isinstance(item, int) and not isinstance(item, bool) and item >= minimum for item in values) or len(values) not in (1, rank):
+    if not values or not all(_is_whole(item, minimum) for item in values) or len(values) not in (1, rank):
         kind = "positive" if minimum == 1 else "non-negative"
-        raise SpecError(f"Keras layer '{name}': expected {kind} whole numbers, one or one per axis ({rank}), got {value!r}", origin)
+        raise SpecError(f"Keras layer '{name}': expected {kind} whole numbers, one or one per axis ({rank}), got {_shown(value)}", origin)
     return _compact(values)
 
 
@@ -508,10 +595,3 @@ def _window(config: dict[str, Any], rank: int, name: str, origin: Origin) -> dic
         "padding": _padding(config, name, origin),
         "dilation": _per_axis(config.get("dilation_rate", 1), rank, name, origin),
     }
-
-
-def _activation(value: Any) -> str | None:
-    """`"relu"`, or Keras 3's serialised form {"class_name": "function", "config": "relu"}."""
-    if isinstance(value, dict):
-        value = value.get("config")
-    return None if value in NO_ACTIVATION or not isinstance(value, str) else value

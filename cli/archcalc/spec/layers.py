@@ -6,8 +6,8 @@ from archcalc.errors import SpecError, suggestion
 from archcalc.kinds import WRITTEN_NAMES, reported_type
 from archcalc.kinds.arguments import ArgumentProblem
 from archcalc.model import Layer
-from archcalc.printable import quoted
-from archcalc.spec.arguments import Arguments, describe
+from archcalc.printable import describe, quoted
+from archcalc.spec.arguments import Arguments
 from archcalc.spec.yaml_source import Entry, Located, Mapping
 
 MAX_LAYERS = 100_000

@@ -20,6 +20,8 @@ import numpy as np
 import onnx
 from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
 
+from archcalc.spec.isolated import isolated
+
 MAX_FOLDED_VALUES = 4096
 """The most values a folded tensor may hold: a shape, an index list or a mask of a few dims, never data."""
 
@@ -30,7 +32,7 @@ Values = dict[str, np.ndarray]
 def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
     """Every tensor's shape that ONNX's inference gives, with the graph's shape computations folded
     where it cannot follow them. `nodes` are the graph's nodes in an order where each comes after what
-    it reads. Inference errors propagate (onnx.shape_inference.InferenceError or a C++ error)."""
+    it reads. Inference errors propagate (as RuntimeError, or isolated.Aborted when inference kills its process)."""
     shapes = _infer(model)
     if all(_known(name, shapes) for node in nodes for name in node.output):
         return shapes
@@ -46,6 +48,11 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
 
 
 def _infer(model: ModelProto) -> Shapes:
+    """ONNX's inference, in a process of its own: it aborts the process on some graphs (spec/isolated.py)."""
+    return isolated(lambda: _inferred(model))
+
+
+def _inferred(model: ModelProto) -> Shapes:
     inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True)
     shapes: Shapes = {}
     graph = inferred.graph

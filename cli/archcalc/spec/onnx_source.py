@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Cost, Layer, Padding, PerAxis, Shape, Spec, total_cost
+from archcalc.quantities import whole_number
 from archcalc.spec.graph import Graph, Join, Operation, nest
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ ARITHMETIC_ROLES = {"Add": Role.BIAS, "Sub": Role.BIAS, "Mul": Role.WEIGHT, "Div
 FLOATING = {1, 10, 11, 16}  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
 """Element types of parameters; integer constants are indices, shapes and axes."""
 
+INTEGERS = {6, 7}  # TensorProto INT32, INT64: a Slice's bounds, a Pad's pads, a Reduce's axes
+
 MASKED = -1e4
 """At or below it, a value added to attention's scores masks a position out (PyTorch writes -inf or the float's lowest)."""
 
@@ -96,6 +99,9 @@ MAX_TIE_VALUES = 2**26
 
 ELEMENT_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
 """Bytes per element of each TensorProto type whose size is fixed, to check stored data against dimensions."""
+
+NUMBERS = set(ELEMENT_BYTES)
+"""Element types read as a single number (a Clip's bound, an index): not text, not complex numbers."""
 
 ACTIVATIONS = {
     "Relu": "relu",
@@ -115,6 +121,13 @@ AFFINE_NORMS = {"InstanceNormalization", "GroupNormalization"}
 
 MAX_AFFINE_VALUES = 2**20
 """The largest scale or shift whose values are read to tell an identity (all 1, all 0) from a learned one."""
+COUNTS = {"group", "num_groups", "blocksize", "hidden_size", "kernel_shape", "strides", "dilations"}
+"""Attributes that count (groups, a window's size and steps, a block's side, a hidden state's width):
+positive whole numbers by ONNX's operators, which its checker leaves to the runtime (a Conv of group 0)."""
+
+WINDOW_OPERATORS = {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool"}
+"""Their `pads` and `output_padding` add positions: never negative (a Pad's may be: they cut)."""
+
 SHAPE_OPERATORS = {"Shape", "Size"}
 """Operators whose output describes a tensor's shape, not its values: what follows from them is a constant."""
 
@@ -143,6 +156,7 @@ def read_onnx(data: bytes, source: str, path: Path | None, name: str) -> Spec:
         onnx.checker.check_model(str(path) if external and path is not None else model)
     except Exception as error:  # onnx.checker.ValidationError, or a C++ error surfaced as RuntimeError
         raise SpecError(f"not a valid ONNX model: {_first_line(error)}", origin) from None
+    _check_counts(model.graph.node, origin)
     return _Reader(model, origin, onnx).spec(name)
 
 
@@ -172,6 +186,24 @@ def _check_header(model: ModelProto, origin: Origin) -> None:
     newest = onnx.defs.onnx_opset_version()
     if not OLDEST_OPSET <= versions[0] <= newest:
         raise SpecError(f"opset {versions[0]} is not one archcalc reads", origin, None, f"archcalc reads ai.onnx opsets {OLDEST_OPSET} to {newest}")
+
+
+def _check_counts(nodes: Iterable[NodeProto], origin: Origin) -> None:
+    """Counting attributes are positive, a window's padding is not negative: the readers' one rule for a
+    count, so that nothing here divides by a group of 0 or slides a window of no width."""
+    for node in nodes:
+        if node.domain not in ("", "ai.onnx"):
+            continue  # another domain's attributes mean what it says
+        for attribute in node.attribute:
+            minimum = 1 if attribute.name in COUNTS else 0 if attribute.name in ("pads", "output_padding") and node.op_type in WINDOW_OPERATORS else None
+            if minimum is None:
+                continue
+            one = attribute.type == attribute.INT
+            values = [attribute.i] if one else list(attribute.ints)
+            if any(value < minimum for value in values):
+                kind = "positive" if minimum else "non-negative"
+                rule = f"a {kind} whole number, got {values[0]}" if one else f"{kind} whole numbers, got {values}"
+                raise SpecError(f"node '{node.name}' ({node.op_type}): '{attribute.name}' must be {rule}", origin)
 
 
 def _stored_tensors(model: ModelProto) -> Iterator[TensorProto]:
@@ -222,7 +254,13 @@ def _check_external(tensor: TensorProto, declared: int, folder: Path | None, ori
     root = folder.resolve()
     if not location or Path(location).is_absolute() or root not in target.parents:
         raise SpecError(f"tensor '{tensor.name}' points at external data outside the model's folder ({location!r}); archcalc refuses it", origin)
-    needed = int(entries.get("offset", "0") or 0) + declared * ELEMENT_BYTES.get(tensor.data_type, 1)
+    try:
+        offset = whole_number(entries.get("offset") or "0")
+    except ValueError as error:
+        raise SpecError(f"tensor '{tensor.name}': the offset of its external data: {error}", origin) from None
+    if offset < 0:
+        raise SpecError(f"tensor '{tensor.name}' keeps its data at offset {offset} of {location}, before the file's start", origin)
+    needed = offset + declared * ELEMENT_BYTES.get(tensor.data_type, 1)
     try:
         size = target.stat().st_size
     except OSError:
@@ -299,10 +337,14 @@ class _Reader:
                 )
 
     def _inferred_shapes(self) -> dict[str, tuple[int, ...]]:
+        from archcalc.spec.isolated import Aborted
         from archcalc.spec.onnx_folding import inferred_shapes
 
         try:
             return inferred_shapes(self.model, self.nodes)
+        except Aborted as error:
+            hint = "it does so where a size comes out negative, as for a window larger than its input (onnx/onnx#8481)"
+            raise SpecError(f"ONNX shape inference aborts on this model ({error})", self.origin, None, hint) from None
         except Exception as error:  # onnx.shape_inference.InferenceError, or a C++ error
             raise SpecError(f"ONNX shape inference fails on this model: {_first_line(error)}", self.origin) from None
 
@@ -363,9 +405,9 @@ class _Reader:
                 output_name = follower.output[0]
             lead = follower if absorbed and follower is not None and node.op_type == "Pad" else node  # a zero Pad is its convolution's padding
             if lead.op_type in ("Conv", "ConvTranspose") and self._was_folded(lead):
-                self.folded.append(shapes.get(lead.output[0], (0, 0))[1])
+                self.folded.append(_channels(shapes.get(lead.output[0], ())))
             if lead.op_type in AFFINE_NORMS and self._unlearned_affine(lead):
-                self.unlearned_norms.append((lead.name or output_name, shapes.get(lead.output[0], (0, 0))[1]))
+                self.unlearned_norms.append((lead.name or output_name, _channels(shapes.get(lead.output[0], ()))))
             layout = self._layout(node, inputs, shapes)
             self.layouts[output_name] = layout
             for name in node.output:
@@ -436,7 +478,7 @@ class _Reader:
             return None
         _, tokens, width = in_dims
         score_dims, query_dims = shapes.get(scores.output[0], ()), shapes.get(scores.input[0], ())
-        if not score_dims or not query_dims or score_dims[-1] != tokens:
+        if not score_dims or not query_dims or score_dims[-1] != tokens or min(tokens, width) < 1:
             return None  # keys from elsewhere: not the self-attention of one input
         heads, rest = divmod(math.prod(score_dims), tokens * tokens)
         head = query_dims[-1]
@@ -473,8 +515,8 @@ class _Reader:
         import numpy as np
         import onnx.numpy_helper
 
-        tables = [
-            self.constants[node.input[0]]
+        tables = [  # by the names nodes read them by (a Constant node's tensor may carry another name, or none)
+            node.input[0]
             for node in self.nodes
             if node.op_type == "Gather" and len(node.input) == 2 and node.input[1] in data and self.constants.get(node.input[0]) is not None
         ]
@@ -482,14 +524,21 @@ class _Reader:
         for node in self.nodes:
             if node.op_type != "MatMul" or len(node.input) != 2 or node.input[0] not in data:
                 continue
-            weight = self.constants.get(node.input[1])
-            for table in tables:
-                if table is None or weight is None or weight.name == table.name or len(table.dims) != 2 or list(weight.dims) != list(reversed(table.dims)):
+            name, weight = node.input[1], self.constants.get(node.input[1])
+            for table_name in tables:
+                table = self.constants[table_name]
+                if table is None or weight is None or name == table_name or len(table.dims) != 2 or list(weight.dims) != list(reversed(table.dims)):
                     continue
-                if weight.data_type != table.data_type or weight.data_location == 1 or table.data_location == 1 or self.sizes[table.name] > MAX_TIE_VALUES:
+                if (
+                    weight.data_type != table.data_type
+                    or table.data_type not in FLOATING
+                    or weight.data_location == 1
+                    or table.data_location == 1
+                    or self.sizes[table_name] > MAX_TIE_VALUES
+                ):
                     continue  # external data is never read
                 if np.array_equal(onnx.numpy_helper.to_array(weight), onnx.numpy_helper.to_array(table).T):
-                    copies[weight.name] = table.name
+                    copies[name] = table_name
         return copies
 
     def _input_layout(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> Layout:
@@ -593,14 +642,14 @@ class _Reader:
                 return math.prod(shape(0)) * math.prod(shape(1)[1:])
             case "Gemm":
                 first = shape(0)
-                inner = first[0] if _int(node, "transA", 0) else first[-1] if first else 0
+                inner = (first[0] if _int(node, "transA", 0) else first[-1]) if first else 0
                 return math.prod(output) * inner
             case "MatMul":
                 first = shape(0)
                 return math.prod(output) * (first[-1] if first else 0)
             case "LSTM" | "GRU" | "RNN":
                 sequence = shape(0)
-                steps = (sequence[1] if _int(node, "layout", 0) else sequence[0]) if sequence else 0
+                steps = (sequence[1] if _int(node, "layout", 0) else sequence[0]) if len(sequence) > 1 else 0
                 return steps * (math.prod(shape(1)) + math.prod(shape(2)))
             case _:
                 return 0
@@ -715,14 +764,14 @@ class _Reader:
             token = self._weight_dims(constants[0], shapes)
             if token is not None and math.prod(token) == in_dims[2] == token[-1]:
                 return ClassToken(**common)
-        if op == "Add" and len(constants) == 1:
+        if op == "Add" and len(constants) == 1 and in_dims[2] >= 1:
             table = self._weight_dims(constants[0], shapes)
             length, rest = divmod(self._stored_values(constants[0]), in_dims[2])
             if table is not None and tuple(table[-2:]) == in_dims[1:] and math.prod(table[:-2]) == 1 and not rest and length >= in_dims[1]:
                 return PositionEmbedding(**common, length=None if length == in_dims[1] else length)
         if op == "Gather" and node.input[0] == tokens and _int(node, "axis", 0) == 1 and len(out_dims) == 2:
             index = self._scalar(node.input[1])
-            if index is not None and index == int(index):
+            if index is not None and math.isfinite(index) and index == int(index):
                 return Take(**common, index=int(index))
         return None
 
@@ -825,7 +874,7 @@ class _Reader:
             index = 2 if node.op_type == "Resize" and self.opset >= 11 else 1
             scales = self._floats(node.input[index]) if len(node.input) > index and node.input[index] else None
         spatial_in, spatial_out = in_dims[2:], out_dims[2:]
-        if scales is not None and len(scales) == len(in_dims) and all(scale == round(scale) >= 1 for scale in scales[2:]):
+        if scales is not None and len(scales) == len(in_dims) and all(math.isfinite(scale) and scale == round(scale) >= 1 for scale in scales[2:]):
             factors = tuple(round(scale) for scale in scales[2:])
             if all(n * factor == out for n, factor, out in zip(spatial_in, factors, spatial_out, strict=True)):
                 return Upsample(**common, scale=_per_axis(factors), mode=mode)
@@ -880,11 +929,9 @@ class _Reader:
     def _integers(self, name: str) -> tuple[int, ...] | None:
         """A constant integer input's values (a Slice's bounds, a Pad's pads): stored, or worked out from
         stored constants and the known shapes by onnx_folding's shape arithmetic."""
-        tensor = self.constants.get(name)
-        if tensor is not None and tensor.data_type in (6, 7) and tensor.data_location != 1 and math.prod(tensor.dims) <= 64:  # INT32, INT64
-            import onnx.numpy_helper
-
-            return tuple(int(value) for value in onnx.numpy_helper.to_array(tensor).reshape(-1))
+        stored = self._held(name, 64, INTEGERS)
+        if stored is not None:
+            return tuple(int(value) for value in stored.reshape(-1))
         if name not in self.constants:
             return None
         if self.folded_values is None:
@@ -896,12 +943,18 @@ class _Reader:
 
     def _floats(self, name: str) -> tuple[float, ...] | None:
         """A stored constant's few floating-point values (Resize's scales)."""
+        values = self._held(name, 8, FLOATING)
+        return None if values is None else tuple(float(value) for value in values.reshape(-1))
+
+    def _held(self, name: str, most: int, types: set[int]) -> Any:
+        """A constant's values as a numpy array, when the file stores it itself (external data is never
+        read), of one of these element `types`, with at most `most` values; else None."""
         tensor = self.constants.get(name)
-        if tensor is None or tensor.data_type not in FLOATING or tensor.data_location == 1 or math.prod(tensor.dims) > 8:
+        if tensor is None or tensor.data_type not in types or tensor.data_location == 1 or math.prod(tensor.dims) > most:
             return None
         import onnx.numpy_helper
 
-        return tuple(float(value) for value in onnx.numpy_helper.to_array(tensor).reshape(-1))
+        return onnx.numpy_helper.to_array(tensor)
 
     def _unlearned_affine(self, node: NodeProto) -> bool:
         """An instance or group norm whose scale is all 1 and shift all 0, as exporters write a norm
@@ -929,13 +982,11 @@ class _Reader:
         """The axes a Reduce node reduces, from its attribute (before opset 18) or its constant input."""
         axes = _ints(node, "axes")
         if axes is None and len(node.input) > 1 and node.input[1]:
-            tensor = self.constants.get(node.input[1])
-            if tensor is None or len(tensor.dims) != 1 or tensor.dims[0] > 8:
+            values = self._held(node.input[1], 8, INTEGERS)
+            if values is None or values.ndim != 1:
                 return None
-            import onnx.numpy_helper
-
-            axes = tuple(int(axis) for axis in onnx.numpy_helper.to_array(tensor))
-        return None if axes is None else tuple(sorted(axis % rank for axis in axes))
+            axes = tuple(int(axis) for axis in values)
+        return None if axes is None or rank < 1 else tuple(sorted(axis % rank for axis in axes))
 
     def _clip_range(self, node: NodeProto) -> tuple[float, float] | None:
         if len(node.input) >= 3:
@@ -944,12 +995,8 @@ class _Reader:
         return _float(node, "min", -math.inf), _float(node, "max", math.inf)
 
     def _scalar(self, name: str) -> float | None:
-        tensor = self.constants.get(name)
-        if tensor is None or math.prod(tensor.dims) != 1:
-            return None
-        import onnx.numpy_helper
-
-        return float(onnx.numpy_helper.to_array(tensor).reshape(-1)[0])  # one value: cheap, and read only as a number
+        values = self._held(name, 1, NUMBERS)
+        return None if values is None or values.size != 1 else float(values.reshape(-1)[0])  # one value: cheap, and read only as a number
 
     def _notes(self, file_total: Cost) -> Iterator[str]:
         for copy, table in self.tied_copies.items():
@@ -1058,6 +1105,11 @@ def _topological(nodes: list[NodeProto], available: set[str], origin: Origin) ->
 def _only_reader(readers: dict[str, list[NodeProto]], name: str) -> NodeProto | None:
     found = readers.get(name, [])
     return found[0] if len(found) == 1 else None
+
+
+def _channels(dims: tuple[int, ...]) -> int:
+    """The channels of a tensor [N, C, ...] (0 for one of fewer axes, which a note then counts as none)."""
+    return dims[1] if len(dims) > 1 else 0
 
 
 def _dropped(dims: tuple[int, ...], layout: Layout) -> Shape:

@@ -6,8 +6,8 @@ import re
 
 from archcalc.errors import Origin, SpecError
 from archcalc.model import Shape
+from archcalc.printable import describe
 from archcalc.quantities import MAX_COUNT, NUMBER_LIKE, whole_number
-from archcalc.spec.arguments import describe
 from archcalc.spec.yaml_source import Located
 
 _SEPARATOR = r"\s*[xX×*,]\s*"

@@ -12,13 +12,15 @@ from collections.abc import Iterable
 
 from archcalc.kinds.arguments import REQUIRED, Reading, default_of, field_name
 from archcalc.model import Layer, Spec
+from archcalc.printable import printable
 
 INDENT = "  "
 
 
 def spec_yaml(spec: Spec, header: Iterable[str] = ()) -> str:
-    """The spec as YAML, `header` lines first as comments."""
-    lines = [f"# {line}" if line else "#" for line in header]
+    """The spec as YAML, `header` lines first as comments, each kept on its line (archcalc/printable.py):
+    a newline in a file name or a note would end the comment and start YAML."""
+    lines = [f"# {printable(line)}" if line else "#" for line in header]
     lines.append(f"name: {_text(spec.name)}")
     if spec.description:
         lines.append(f"description: {_text(spec.description)}")

@@ -1,0 +1,387 @@
+"""Fuzzing the model-file readers: the small ONNX graphs of tests/onnx_models.py and the Keras configs
+of tests/data/keras/, each mutated a few places at a time (hostile attribute values, missing inputs,
+another operator, a list where a mapping belongs), read through the CLI.
+
+The only outcomes allowed: exit 0 with a result, or exit 2 with one line on standard error and nothing
+on standard output; never a traceback, never another exit status. tests/test_model_fuzz.py runs a
+bounded, seeded batch; for a long run by hand:
+
+    .venv/bin/python -m tests.model_fuzz --seconds 600 --seed 1
+
+It prints each crashing input and exits 1 if there was one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from typer.testing import CliRunner
+
+from archcalc.app import app
+from tests.onnx_models import Graph
+
+KERAS = Path(__file__).resolve().parent / "data" / "keras"
+
+HOSTILE_VALUES: list[Any] = [
+    0,
+    -1,
+    1,
+    2,
+    3,
+    7,
+    2**40,
+    10**40,
+    1.5,
+    4.0,
+    float("nan"),
+    True,
+    False,
+    None,
+    "",
+    "x",
+    "same",
+    "valid",
+    "relu",
+    "channels_first",
+    "\n::error::x",
+    [],
+    [0],
+    [1, 2],
+    [3, 0],
+    [2, 2, 2, 2],
+    ["a", 0, 0],
+    {},
+    {"a": 1},
+    {"class_name": "__keras_tensor__", "config": {"keras_history": 5}},
+]
+KERAS_CLASSES = [
+    "Dense",
+    "Conv2D",
+    "Conv1D",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "Conv2DTranspose",
+    "UpSampling2D",
+    "GroupNormalization",
+    "MaxPooling2D",
+    "AveragePooling1D",
+    "GlobalAveragePooling2D",
+    "Flatten",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Embedding",
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "Bidirectional",
+    "MultiHeadAttention",
+    "Dropout",
+    "ReLU",
+    "Softmax",
+    "Activation",
+    "Add",
+    "Concatenate",
+    "Multiply",
+    "InputLayer",
+    "Lambda",
+]
+
+HOSTILE_NAMES = ["", "a\nb", "\n::error::x", "x" * 300, "\u202e", "name: {x: 1}", '"quoted"', "#", "a\x00b"]
+HOSTILE_INTS = [0, -1, -3, 1, 2, 3, 5, 2**31, 2**62, -(2**62)]
+ONNX_STRINGS = [
+    "SAME_UPPER",
+    "SAME_LOWER",
+    "VALID",
+    "NOTSET",
+    "CRD",
+    "DCR",
+    "nearest",
+    "linear",
+    "cubic",
+    "reflect",
+    "constant",
+    "bidirectional",
+    "reverse",
+    "",
+]
+ONNX_OPERATORS = [
+    "Conv",
+    "ConvTranspose",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "BatchNormalization",
+    "InstanceNormalization",
+    "Relu",
+    "Sigmoid",
+    "Clip",
+    "Softmax",
+    "Flatten",
+    "Reshape",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Mul",
+    "Concat",
+    "Transpose",
+    "Identity",
+    "Dropout",
+    "Gather",
+    "Resize",
+    "DepthToSpace",
+    "Pad",
+    "Slice",
+    "ReduceMean",
+    "LayerNormalization",
+]
+
+
+def keras_seeds() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in sorted(KERAS.glob("*.json"))]
+
+
+def mutate_keras(text: str, rng: random.Random) -> str:
+    """One to three changes anywhere in the config: a value replaced or removed, a layer's class
+    changed, a layer copied or dropped."""
+    document = json.loads(text)
+    for _ in range(rng.randint(1, 3)):
+        places = list(_places(document))
+        container, key = rng.choice(places)
+        layers = document.get("config", {}).get("layers") if isinstance(document.get("config"), dict) else None
+        match rng.randrange(6):
+            case 0 | 1:
+                container[key] = copy.deepcopy(rng.choice(HOSTILE_VALUES))
+            case 2:
+                if isinstance(container, dict):
+                    del container[key]
+                else:
+                    container.pop(key)
+            case 3 if isinstance(layers, list) and layers:
+                layer = rng.choice(layers)
+                if isinstance(layer, dict):
+                    layer["class_name"] = rng.choice(KERAS_CLASSES)
+            case 4 if isinstance(layers, list) and layers:
+                layers.insert(rng.randrange(len(layers) + 1), copy.deepcopy(rng.choice(layers)))
+            case 5 if isinstance(layers, list) and len(layers) > 1:
+                layers.pop(rng.randrange(len(layers)))
+            case _:
+                container[key] = copy.deepcopy(rng.choice(HOSTILE_VALUES))
+    return json.dumps(document)
+
+
+def _places(value: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) in a JSON document."""
+    found: list[tuple[Any, Any]] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        items = current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
+        for key, item in items:
+            found.append((current, key))
+            pending.append(item)
+    return found
+
+
+def onnx_seeds() -> list[onnx.ModelProto]:
+    """Small graphs of the patterns the ONNX reader recognises."""
+    seeds = []
+    g = Graph([1, 3, 8, 8])
+    y = g.conv("x", "conv1", 3, 8, 3, bias=False, pads=[1, 1, 1, 1], strides=[2, 2])
+    y = g.batchnorm(y, "bn1", 8)
+    y = g.node("Relu", [y], "relu1")
+    y = g.node("MaxPool", [y], "pool", kernel_shape=[2, 2], strides=[2, 2])
+    y = g.node("GlobalAveragePool", [y], "gap")
+    y = g.node("Flatten", [y], "flatten")
+    seeds.append(g.model(g.node("Gemm", [y, g.weight("fc.weight", [10, 8]), g.weight("fc.bias", [10])], "fc", transB=1)))
+
+    g = Graph([1, 4, 6, 6])
+    a = g.conv("x", "main", 4, 4, 3, pads=[1, 1, 1, 1])
+    a = g.node("Relu", [a], "main_relu")
+    y = g.node("Add", [a, "x"], "residual")
+    d = g.conv(y, "depthwise", 4, 8, 3, group=4, pads=[1, 1, 1, 1])
+    e = g.conv(y, "pointwise", 4, 4, 1)
+    seeds.append(g.model(g.node("Concat", [d, e], "concat", axis=1)))
+
+    g = Graph([1, 4, 4, 4])
+    y = g.conv_transpose("x", "up", 4, 4, 2, strides=[2, 2])
+    y = g.node("DepthToSpace", [y], "shuffle", blocksize=2, mode="CRD")
+    y = g.node("InstanceNormalization", [y, g.weight("in.scale", [1]), g.weight("in.shift", [1])], "in")
+    y = g.node("Pad", [y, g.ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])], "pad")
+    y = g.conv(y, "after_pad", 1, 2, 3)
+    y = g.node("Resize", [y, "", g.floats("scales", [1, 1, 2, 2])], "resize", mode="nearest")
+    seeds.append(g.model(g.node("Slice", [y, g.ints("starts", [1, 1]), g.ints("ends", [-1, -1]), g.ints("axes", [2, 3])], "crop")))
+
+    g = Graph([1, 5, 3])
+    y = g.node("Transpose", ["x"], "time_major", perm=[1, 0, 2])
+    weights = [g.weight("lstm.W", [1, 16, 3]), g.weight("lstm.R", [1, 16, 4]), g.weight("lstm.B", [1, 32])]
+    y, _, _ = g.outputs("LSTM", [y, *weights], "lstm", 3, hidden_size=4)
+    y = g.node("Reshape", [y, g.ints("joined", [0, 0, -1])], "joined")
+    y = g.node("Transpose", [y], "batch_major", perm=[1, 0, 2])
+    y = g.dense(y, "proj", 4, 6)
+    y = g.node("LayerNormalization", [y, g.weight("ln.scale", [6]), g.weight("ln.bias", [6])], "ln", axis=-1)
+    seeds.append(g.model(g.node("Softmax", [y], "softmax", axis=-1)))
+
+    # the patterns the sequence and decoder tests build: attention, tied heads, norms written out, a U-Net
+    from tests.test_onnx_decoders import small_unet, torch_group_norm
+    from tests.test_onnx_sequences import causal_attention, language_model, small_vit, written_out_gelu, written_out_layer_norm
+
+    g = Graph([1, 3, 8, 8])
+    seeds.append(g.model(small_vit(g)))
+    g = Graph([1, 6], input_type=TensorProto.INT64)
+    seeds.append(g.model(language_model(g, stored_copy=True)))
+    g = Graph([1, 6, 8])
+    seeds.append(g.model(causal_attention(g, "x", 6, 8, stored_mask=True)))
+    g = Graph([1, 4, 8], opset=14)
+    y = written_out_layer_norm(g, "x", "ln", 8)
+    y = written_out_gelu(g, g.dense(y, "fc1", 8, 16), "gelu", tanh=False)
+    seeds.append(g.model(written_out_layer_norm(g, g.dense(y, "fc2", 16, 8), "rms", 8, rms=True)))
+    g = Graph([1, 8, 4, 4])
+    seeds.append(g.model(torch_group_norm(g, "x", "/gn", 8, 2)))
+    g = Graph([1, 1, 12, 12])
+    seeds.append(g.model(small_unet(g)))
+    return seeds
+
+
+def mutate_onnx(model: onnx.ModelProto, rng: random.Random) -> bytes:
+    """One to three changes to a copy: an attribute set to a hostile value, added or removed, an
+    operator replaced, an input dropped or swapped, a weight's or the input's dimensions changed."""
+    mutant = onnx.ModelProto()
+    mutant.CopyFrom(model)
+    graph = mutant.graph
+    for _ in range(rng.randint(1, 3)):
+        node = rng.choice(graph.node)
+        match rng.randrange(10):
+            case 0 | 1 | 2:
+                _hostile_attribute(node, mutant.opset_import[0].version, rng)
+            case 3 if node.attribute:
+                del node.attribute[rng.randrange(len(node.attribute))]
+            case 4:
+                node.op_type = rng.choice(ONNX_OPERATORS)
+            case 5 if len(node.input) > 1:
+                if rng.random() < 0.5:
+                    del node.input[rng.randrange(1, len(node.input))]
+                else:
+                    node.input[0], node.input[-1] = node.input[-1], node.input[0]
+            case 6 if graph.initializer:
+                index = rng.randrange(len(graph.initializer))
+                old = graph.initializer[index]
+                dims = [max(1, size + rng.choice([-1, 1, 2])) for size in old.dims] if rng.random() < 0.7 else [rng.randint(1, 4)]
+                values = np.arange(int(np.prod(dims)), dtype=np.float32 if old.data_type == TensorProto.FLOAT else np.int64).reshape(dims)
+                graph.initializer[index].CopyFrom(numpy_helper.from_array(values, old.name))
+            case 7:
+                dims = graph.input[0].type.tensor_type.shape.dim
+                dims[rng.randrange(1, len(dims))].dim_value = rng.choice([1, 2, 3, 5, 17, 2**40])
+            case 8 if graph.initializer:
+                index = rng.randrange(len(graph.initializer))
+                old = graph.initializer[index]
+                size = int(np.prod(old.dims))
+                kind = rng.choice([np.int64, np.int32, np.float16, np.float64, np.complex64, np.bool_, object])
+                values = np.array(["x"] * size, dtype=object) if kind is object else np.arange(size).astype(kind)
+                graph.initializer[index].CopyFrom(numpy_helper.from_array(values.reshape(tuple(old.dims)), old.name))
+            case 9:
+                text = rng.choice(HOSTILE_NAMES)
+                if rng.random() < 0.7:
+                    node.name = text
+                else:
+                    mutant.producer_name, mutant.producer_version = text, rng.choice(HOSTILE_NAMES)
+            case _:
+                _hostile_attribute(node, mutant.opset_import[0].version, rng)
+    return bytes(mutant.SerializeToString())
+
+
+def _hostile_attribute(node: onnx.NodeProto, opset: int, rng: random.Random) -> None:
+    """One of the attributes the node's operator declares, set to a hostile value of its type."""
+    try:
+        declared = onnx.defs.get_schema(node.op_type, opset).attributes
+    except onnx.defs.SchemaError:
+        return
+    kinds = onnx.defs.OpSchema.AttrType
+    choices = [(name, attribute.type) for name, attribute in declared.items() if attribute.type in (kinds.INT, kinds.INTS, kinds.STRING, kinds.FLOAT)]
+    if not choices:
+        return
+    name, kind = rng.choice(sorted(choices))
+    if kind == kinds.INT:
+        _set_attribute(node, name, rng.choice(HOSTILE_INTS))
+    elif kind == kinds.INTS:
+        _set_attribute(node, name, [rng.choice(HOSTILE_INTS[:6]) for _ in range(rng.choice([0, 1, 2, 2, 3, 4, 4]))])
+    elif kind == kinds.FLOAT:
+        _set_attribute(node, name, rng.choice([0.0, -1.0, 1.0, 6.0, 1e30, float("nan"), float("inf")]))
+    else:
+        _set_attribute(node, name, rng.choice(ONNX_STRINGS))
+
+
+def _set_attribute(node: onnx.NodeProto, name: str, value: Any) -> None:
+    for index, attribute in enumerate(node.attribute):
+        if attribute.name == name:
+            del node.attribute[index]
+            break
+    kind = onnx.AttributeProto.INTS if isinstance(value, list) else None  # an empty list says nothing of its type
+    node.attribute.append(helper.make_attribute(name, value, attr_type=kind))
+
+
+def exercise(path: Path, command: str) -> tuple[int, str | None]:
+    """`archcalc show` or `import` of one file: its exit status, and what went wrong (None: nothing)."""
+    arguments = ["show", str(path), "--explain", "-r"] if command == "show" else ["import", str(path)]
+    result = CliRunner().invoke(app, arguments)
+    if result.exit_code not in (0, 2) or (result.exception is not None and not isinstance(result.exception, SystemExit)):
+        return result.exit_code, f"exit {result.exit_code}: {type(result.exception).__name__}: {result.exception}\n{result.stderr}"
+    if "Traceback" in result.stderr:
+        return result.exit_code, result.stderr
+    if result.exit_code == 2 and (result.stdout or not result.stderr.startswith("archcalc: error: ") or len(result.stderr.splitlines()) != 1):
+        return result.exit_code, f"exit 2 without one error line alone:\n{result.stdout}\n{result.stderr}"
+    return result.exit_code, None
+
+
+def run(seed: int, count: int | None = None, seconds: float | None = None, keep: Path | None = None) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Mutants of both formats in turn, until `count` have run or `seconds` have passed: the outcomes
+    counted, and each crash with its input (kept in the folder `keep`, if given, else its first bytes)."""
+    rng = random.Random(seed)
+    keras, graphs = keras_seeds(), onnx_seeds()
+    outcomes = {"ok": 0, "refused": 0}
+    crashes: list[tuple[str, str]] = []
+    started = time.monotonic()
+    number = 0
+    with tempfile.TemporaryDirectory() as temporary:
+        while (count is None or number < count) and (seconds is None or time.monotonic() - started < seconds):
+            keras_turn = number % 2 == 1
+            data = mutate_keras(rng.choice(keras), rng).encode() if keras_turn else mutate_onnx(rng.choice(graphs), rng)
+            path = Path(temporary) / f"mutant{number}.{'json' if keras_turn else 'onnx'}"
+            path.write_bytes(data)
+            status, problem = exercise(path, "import" if number % 5 == 4 else "show")
+            if problem is not None:
+                if keep is not None:
+                    keep.mkdir(parents=True, exist_ok=True)
+                    (keep / path.name).write_bytes(data)
+                crashes.append((str(keep / path.name) if keep is not None else repr(data[:2000]), problem))
+            else:
+                outcomes["ok" if status == 0 else "refused"] += 1
+            number += 1
+    return outcomes, crashes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--keep", type=Path, default=Path("fuzz-crashes"), help="where to keep each crashing input")
+    options = parser.parse_args()
+    outcomes, crashes = run(options.seed, seconds=options.seconds, keep=options.keep)
+    for source, problem in crashes:
+        print(f"--- {source}\n{problem}")
+    print(f"{outcomes} {len(crashes)} crashes")
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
