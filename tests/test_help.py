@@ -46,3 +46,10 @@ def test_the_command_list_gives_each_command_one_whole_sentence() -> None:
 @pytest.mark.parametrize("command", ["show", "compare", "diff", "sweep"])
 def test_count_flops_is_offered_and_explained(command: str) -> None:
     assert "flops at 2 per MAC (a multiply and an add each)" in " ".join(help_of(command).split())
+
+
+@pytest.mark.parametrize("command", ["show", "compare", "check", "diff", "sweep", "import"])
+def test_every_command_that_reads_a_model_says_it_reads_keras_too(command: str) -> None:
+    """The readers take ONNX and Keras alike; help that says only ONNX (as `import` did) hides half."""
+    words = " ".join(help_of(command).split())
+    assert "ONNX" in words and "Keras .keras" in words and "to_json() config" in words

@@ -60,7 +60,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-SPEC_HELP = "A YAML spec file, '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
+SPEC_HELP = "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config), '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
 CountOption = Annotated[
@@ -315,7 +315,7 @@ def check(
         str | None,
         typer.Option(
             "--against",
-            help="A model file (ONNX) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs.",
+            help="A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs.",
             show_default=False,
             metavar="MODEL",
         ),
@@ -396,11 +396,11 @@ def report_drift(outcomes: "list[CheckOutcome]") -> None:
 
 @app.command("import")
 def import_model(
-    model: Annotated[str, typer.Argument(help="An ONNX model file ('-' for standard input).", show_default=False, metavar="MODEL")],
+    model: Annotated[str, typer.Argument(help="An ONNX model file, or a Keras .keras archive or to_json() config ('-' for standard input).", show_default=False, metavar="MODEL")],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
-    """Write a model file as a spec you can read and keep.
+    """Write an ONNX or Keras model as a spec you can read and keep.
 
     Layers are named after the model's nodes, and identical blocks become a `repeat`. Operations no
     layer kind describes become `counted` layers that carry their figures, so `show` of the spec
