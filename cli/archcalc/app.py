@@ -396,7 +396,10 @@ def report_drift(outcomes: "list[CheckOutcome]") -> None:
 
 @app.command("import")
 def import_model(
-    model: Annotated[str, typer.Argument(help="An ONNX model file, or a Keras .keras archive or to_json() config ('-' for standard input).", show_default=False, metavar="MODEL")],
+    model: Annotated[
+        str,
+        typer.Argument(help="An ONNX model file, or a Keras .keras archive or to_json() config ('-' for standard input).", show_default=False, metavar="MODEL"),
+    ],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
