@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/run.py [--repeats 15] [--torch-python /path/to/python-with-torchinfo]
 
 Process times are the best of --repeats runs of a fresh process (the least disturbed run; the median
-is printed too). Peak memory is each child process's maximum resident set (os.wait4). Bytecode is
+is printed too). The cold starts run in rounds, each command once a round, so a command and its floor
+meet the same load. Peak memory is each child process's maximum resident set (os.wait4). Bytecode is
 compiled first, as `pip install` does, so no run pays for compiling archcalc's sources.
 
 Output goes to /dev/null, as in a pipe or CI, except for the row that gives archcalc a terminal (a
@@ -49,28 +50,50 @@ class Run:
     cpu: float = 0.0  # the least CPU time (user + system) of the runs, in seconds
 
 
+@dataclass(frozen=True)
+class Command:
+    arguments: list[str]
+    terminal: bool = False  # output to a 200-column pseudo-terminal instead of /dev/null
+    expect: int = 0  # the exit status it must end with
+
+
 def measure(command: list[str], repeats: int, terminal: bool = False, expect: int = 0) -> Run:
-    """Start `command` `repeats` times; its wall time, CPU time and the largest peak RSS seen.
-    Its output goes to /dev/null, or with `terminal` to a pseudo-terminal that is read as it writes."""
-    times, peaks, cpus = [], [], []
+    """Start `command` `repeats` times; its wall time, CPU time and the largest peak RSS seen."""
+    return measure_in_rounds({"": Command(command, terminal, expect)}, repeats)[""]
+
+
+def measure_in_rounds(commands: dict[str, Command], repeats: int) -> dict[str, Run]:
+    """Each command started once a round, `repeats` rounds: a command and the floor it is divided by
+    run seconds apart, so a load that comes and goes during the benchmark slows both alike."""
+    samples: dict[str, list[tuple[float, int, float]]] = {name: [] for name in commands}
     for _ in range(repeats):
-        reader, stdout = pty.openpty() if terminal else (None, subprocess.DEVNULL)
-        if reader is not None:
-            fcntl.ioctl(stdout, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))  # 50 rows, 200 columns
-            drain = threading.Thread(target=_read_until_closed, args=(reader,))
-            drain.start()
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
-        _, status, usage = os.wait4(process.pid, 0)
-        times.append(time.perf_counter() - start)
-        if reader is not None:
-            os.close(stdout)
-            drain.join()
-        if os.waitstatus_to_exitcode(status) != expect:
-            raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-        peaks.append(usage.ru_maxrss * 1024)  # kilobytes on Linux
-        cpus.append(usage.ru_utime + usage.ru_stime)
-    return Run(min(times), statistics.median(times), max(peaks), min(cpus))
+        for name, command in commands.items():
+            samples[name].append(run_once(command))
+    runs = {}
+    for name, sampled in samples.items():
+        times, peaks, cpus = zip(*sampled, strict=True)
+        runs[name] = Run(min(times), statistics.median(times), max(peaks), min(cpus))
+    return runs
+
+
+def run_once(command: Command) -> tuple[float, int, float]:
+    """One fresh process: its wall time, peak RSS and CPU time. Its output goes to /dev/null, or to a
+    pseudo-terminal that is read as it writes."""
+    reader, stdout = pty.openpty() if command.terminal else (None, subprocess.DEVNULL)
+    if reader is not None:
+        fcntl.ioctl(stdout, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))  # 50 rows, 200 columns
+        drain = threading.Thread(target=_read_until_closed, args=(reader,))
+        drain.start()
+    start = time.perf_counter()
+    process = subprocess.Popen(command.arguments, stdout=stdout, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if reader is not None:
+        os.close(stdout)
+        drain.join()
+    if os.waitstatus_to_exitcode(status) != command.expect:
+        raise SystemExit(f"{' '.join(command.arguments)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss is in kilobytes on Linux
 
 
 def _read_until_closed(descriptor: int) -> None:
@@ -187,23 +210,27 @@ def main() -> int:
     import archcalc
 
     compileall.compile_dir(str(Path(archcalc.__file__).parent), quiet=1)
-    print(f"archcalc {archcalc.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores; best of {repeats} fresh processes\n")
+    print(f"archcalc {archcalc.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores; best of {repeats} fresh processes, started in rounds\n")
 
-    bare = child_python("pass", repeats)
-    floor = child_python("import typer, rich.console, rich.table, yaml", repeats)  # what a Rich table needs
-    floor_json = child_python("import typer, yaml", repeats)  # what JSON needs
-    floor_no_gc = child_python("import gc; gc.disable(); import typer, rich.console, rich.table, yaml", repeats)  # as archcalc starts
     ten_thousand = generated_conv_stack(10_000)
-    bare_app = measure([PYTHON, "-c", BARE_TYPER_APP, "show", RESNET50, "--format", "json"], repeats)
-    runs = {
-        "show resnet50 (table)": measure([*ARCHCALC, "show", RESNET50], repeats),
-        "show resnet50 (table, in a terminal)": measure([*ARCHCALC, "show", RESNET50], repeats, terminal=True),
-        "show resnet50 --format json": measure([*ARCHCALC, "show", RESNET50, "--format", "json"], repeats),
-        "show resnet50 --format csv": measure([*ARCHCALC, "show", RESNET50, "--format", "csv"], repeats),
-        "show resnet50 --depth 0 (table)": measure([*ARCHCALC, "show", RESNET50, "--depth", "0"], repeats),
-        "check archspecs/": measure([*ARCHCALC, "check", str(ROOT / "archspecs")], repeats),
-        "show 10,000-layer YAML --format json": measure([*ARCHCALC, "show", str(ten_thousand), "--format", "json"], max(3, repeats // 5)),
-    }
+    cold = measure_in_rounds(
+        {
+            "bare": Command([PYTHON, "-c", "pass"]),
+            "floor": Command([PYTHON, "-c", "import typer, rich.console, rich.table, yaml"]),  # what a Rich table needs
+            "floor_json": Command([PYTHON, "-c", "import typer, yaml"]),  # what JSON needs
+            "floor_no_gc": Command([PYTHON, "-c", "import gc; gc.disable(); import typer, rich.console, rich.table, yaml"]),  # as archcalc starts
+            "bare_app": Command([PYTHON, "-c", BARE_TYPER_APP, "show", RESNET50, "--format", "json"]),
+            "show resnet50 (table)": Command([*ARCHCALC, "show", RESNET50]),
+            "show resnet50 (table, in a terminal)": Command([*ARCHCALC, "show", RESNET50], terminal=True),
+            "show resnet50 --format json": Command([*ARCHCALC, "show", RESNET50, "--format", "json"]),
+            "show resnet50 --format csv": Command([*ARCHCALC, "show", RESNET50, "--format", "csv"]),
+            "show resnet50 --depth 0 (table)": Command([*ARCHCALC, "show", RESNET50, "--depth", "0"]),
+            "check archspecs/": Command([*ARCHCALC, "check", str(ROOT / "archspecs")]),
+        },
+        repeats,
+    )
+    bare, floor, floor_json, floor_no_gc, bare_app = (cold.pop(name) for name in ("bare", "floor", "floor_json", "floor_no_gc", "bare_app"))
+    runs = {**cold, "show 10,000-layer YAML --format json": measure([*ARCHCALC, "show", str(ten_thousand), "--format", "json"], max(3, repeats // 5))}
     print("1. Cold start, whole process")
     print(f"   python -c pass                              {milliseconds(bare.best):>9}  (median {milliseconds(bare.median)}), {megabytes(bare.peak_rss)}")
     print(f"   floor: typer, rich.console, rich.table, yaml {milliseconds(floor.best):>9}  (median {milliseconds(floor.median)})")
