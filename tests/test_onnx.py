@@ -451,7 +451,18 @@ def _external_offset(tmp_path: Path, offset: str) -> Path:
     return path
 
 
+def _output_of_constants(tmp_path: Path) -> Path:
+    """A Concat that lost the input's branch (a fuzzed mutant): the output is computed from weights alone."""
+    g = Graph([1, 4])
+    y = g.node("Concat", [g.weight("table", [1, 4])], "concat", axis=1)
+    return g.save(y, tmp_path / "constant.onnx")
+
+
 MALFORMED = {
+    "an output not computed from the input": (
+        _output_of_constants,
+        "the model's output 'concat_out' is not computed from its input 'x': no path of operations joins them",
+    ),
     "a convolution of 0 groups": (
         lambda tmp_path: _conv_model(tmp_path, [1, 4, 4, 4], group=0),
         "node 'conv' (Conv): 'group' must be a positive whole number, got 0",

@@ -71,6 +71,8 @@ def only_layer(input_shape: str, layer: str) -> tuple[tuple[int, ...], Cost]:
         # two bidirectional layers: the second reads 2·8 = 16 values a step
         ("10x16", "lstm: {hidden: 8, layers: 2, bidirectional: true}", (10, 16), Cost(2 * 4 * 8 * 24 + 2 * 4 * 8 * 24, 4 * 64, 0, 10 * 3_072)),
         ("10x16", "gru: {hidden: 8, layers: 3, sequences: false}", (8,), Cost(576 + 2 * 3 * 8 * 16, 3 * 48, 0, 10 * (576 + 768))),
+        # layers past any list's length (a fuzzed input once listed them, and overflowed): 1 + (10^30 − 1) layers of 8·(8 + 8)
+        ("10x16", f"lstm: {{hidden: 8, layers: {10**30}}}", (10, 8), Cost(768 + (10**30 - 1) * 512, 10**30 * 64, 0, 10 * (768 + (10**30 - 1) * 512))),
     ],
 )
 def test_sequence_layer_formula(input_shape: str, layer: str, shape: tuple[int, ...], cost: Cost) -> None:
@@ -213,6 +215,19 @@ def test_attention_written_out() -> None:
         "weighted sum: 197 × 197 × 12 heads × 64 = 29,805,312",
         "464,781,312 + 2 × 29,805,312 = 524,391,936 MACs",
     ]
+
+
+def test_stacked_recurrent_layers_written_out() -> None:
+    """The first layer reads the sequence, the rest the layer below: two lines whatever the depth."""
+    (three,) = report_from("input: 10x16\nlayers: [{lstm: {hidden: 8, layers: 3, bidirectional: true}}]").layers
+    assert explain(three).splitlines() == [
+        "layer 1: 2 directions × 4 gate sets × 8 × (16 + 8) = 1,536 weights",
+        "layers 2 to 3, each: 2 directions × 4 gate sets × 8 × (16 + 8) = 1,536 weights",
+        "4,608 weights + 6 × 2 × 4 × 8 = 384 biases = 4,992",
+        "10 steps × 4,608 = 46,080 MACs (every weight once a step)",
+    ]
+    (two,) = report_from("input: 10x16\nlayers: [{gru: {hidden: 8, layers: 2, bias: false}}]").layers
+    assert explain(two).splitlines()[:2] == ["layer 1: 3 gate sets × 8 × (16 + 8) = 576 weights", "layer 2: 3 gate sets × 8 × (8 + 8) = 384 weights"]
 
 
 def test_grouped_query_attention_written_out() -> None:

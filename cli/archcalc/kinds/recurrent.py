@@ -40,14 +40,16 @@ class Recurrent(SeesWhole):
     def directions(self) -> int:
         return 2 if self.bidirectional else 1
 
-    def layer_inputs(self, width: int) -> list[int]:
-        """I of each stacked layer: the sequence's width, then the previous layer's H·dirs."""
-        return [width] + [self.hidden * self.directions] * (self.layers - 1)
+    def stacked(self, width: int) -> list[tuple[int, int]]:
+        """(how many layers, I of each): the first reads the sequence's width, the rest the previous
+        layer's H·dirs. Grouped, not listed, so that `layers: 1e30` costs what `layers: 2` does."""
+        first = (1, width)
+        return [first, (self.layers - 1, self.hidden * self.directions)] if self.layers > 1 else [first]
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)
         gates, hidden, directions = self.GATES, self.hidden, self.directions
-        weights = sum(directions * gates * hidden * (inputs + hidden) for inputs in self.layer_inputs(width))
+        weights = sum(count * directions * gates * hidden * (inputs + hidden) for count, inputs in self.stacked(width))
         biases = self.layers * directions * 2 * gates * hidden if self.bias else 0
         output = (tokens, hidden * directions) if self.sequences else (hidden * directions,)
         return LayerResult(self, shape, output, Cost(weights=weights, biases=biases, macs=tokens * weights))
@@ -67,10 +69,10 @@ class Recurrent(SeesWhole):
         tokens, width = result.input_shape
         gates, hidden, directions = self.GATES, self.hidden, self.directions
         lines = []
-        for number, inputs in enumerate(self.layer_inputs(width), start=1):
+        each = f"{directions} directions × " if directions > 1 else ""
+        wheres = ["layer 1: ", "layer 2: " if self.layers == 2 else f"layers 2 to {self.layers:,}, each: "] if self.layers > 1 else [""]
+        for where, (_, inputs) in zip(wheres, self.stacked(width), strict=True):
             figure = directions * gates * hidden * (inputs + hidden)
-            where = f"layer {number}: " if self.layers > 1 else ""
-            each = f"{directions} directions × " if directions > 1 else ""
             lines.append(f"{where}{each}{gates} gate sets × {hidden:,} × ({inputs:,} + {hidden:,}) = {figure:,} weights")
         params = f"{cost.weights:,} weights"
         if self.bias:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 
-from archcalc.errors import Origin, ShapeError
+from archcalc.errors import Origin, ShapeError, SpecError
 from archcalc.kinds.arguments import Reading, field_name
 from archcalc.kinds.base import inner_layer_lists, unnamed
 from archcalc.kinds.composite import Concat, Repeat, Residual
@@ -105,6 +105,8 @@ def applied(layer: Layer, shape: Shape) -> LayerResult:
 
 def nest(graph: Graph, origin: Origin) -> tuple[Layer, ...]:
     """The graph as a layer list, positioned as a spec's layers are (`3`, `5.2`, `5.shortcut.1`)."""
+    if graph.output != graph.input and all(operation.output != graph.output for operation in graph.operations):
+        raise SpecError(f"the model's output '{graph.output}' is not computed from its input '{graph.input}': no path of operations joins them", origin)
     nester = _Nester(graph, origin)
     layers = nester.sequence(graph.input, graph.output, frozenset(range(len(graph.operations))))
     return positioned(repeats_collapsed(layers, frozenset(nester.read_names)), None)
