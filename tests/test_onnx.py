@@ -272,6 +272,15 @@ def test_import_overwrites_a_file_only_with_force(tmp_path: Path) -> None:
     assert target.read_text().startswith("# Imported by archcalc")
 
 
+def test_import_into_a_directory_says_so_and_not_to_force_it(tmp_path: Path) -> None:
+    """--force cannot write a spec over a folder: the error says what is wrong, not to give --force."""
+    model = _valid(tmp_path).save("conv_out", tmp_path / "net.onnx")
+    for flags in ([], ["--force"]):
+        refused = runner.invoke(app, ["import", str(model), "-o", str(tmp_path), *flags])
+        assert refused.exit_code == 2 and refused.stdout == ""
+        assert refused.stderr == f"archcalc: error: {tmp_path} is a directory; give -o the spec's file name, such as model.yaml\n"
+
+
 def test_a_model_imported_from_standard_input_gets_words_to_fill_in(tmp_path: Path) -> None:
     """No `-.yaml`, no `--against -`: a command a user can complete."""
     data = _valid(tmp_path).model("conv_out").SerializeToString()
