@@ -14,7 +14,6 @@ PyTorch's, and its notes say how many parameters that adds to Keras's own count,
 
 from __future__ import annotations
 
-import heapq
 import io
 import json
 import zipfile
@@ -36,7 +35,7 @@ from archcalc.kinds.upsampling import ConvTranspose, Upsample
 from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
 from archcalc.printable import LONGEST_QUOTED, describe, printable
 from archcalc.quantities import MAX_COUNT
-from archcalc.spec.graph import Graph, Join, Operation, applied, nest
+from archcalc.spec.graph import Graph, Join, Operation, applied, dependency_order, nest
 from archcalc.values import replace
 
 MAX_KERAS_BYTES = 2**31 - 1
@@ -455,28 +454,19 @@ def _in_order(names: list[str], sources: list[list[str]], input_name: str, origi
     if len(makers) < len(names) or input_name in makers:
         twice = next(name for index, name in enumerate(names) if makers[name] != index or name == input_name)
         raise SpecError(f"two Keras layers are named '{twice}'; a model's layer names are unique", origin)
-    waiting = [0] * len(names)
-    readers: dict[int, list[int]] = {}
+    needs: list[list[int]] = []
     for index, read in enumerate(sources):
-        for source in dict.fromkeys(read):
+        needs.append([])
+        for source in read:
             if source == input_name:
                 continue
             maker = makers.get(source)
             if maker is None:
                 raise SpecError(f"Keras layer '{names[index]}' reads '{source}', which is not one of the model's layers", origin)
-            waiting[index] += 1
-            readers.setdefault(maker, []).append(index)
-    ready = [index for index, count in enumerate(waiting) if not count]
-    order: list[int] = []
-    while ready:
-        index = heapq.heappop(ready)
-        order.append(index)
-        for reader in readers.get(index, []):
-            waiting[reader] -= 1
-            if not waiting[reader]:
-                heapq.heappush(ready, reader)
-    if len(order) < len(names):
-        stuck = [f"'{name}'" for name, count in zip(names, waiting, strict=True) if count]
+            needs[index].append(maker)
+    order, waiting = dependency_order(needs)
+    if waiting:
+        stuck = [f"'{names[index]}'" for index in waiting]
         raise SpecError(f"the Keras layers {', '.join(stuck[:3])}{', ...' if len(stuck) > 3 else ''} read each other in a cycle", origin)
     return order
 
