@@ -60,7 +60,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-SPEC_HELP = "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config), '-' for standard input, or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
+SPEC_HELP = (
+    "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config), '-' for standard input, "
+    "or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
+)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
 CountOption = Annotated[
@@ -315,7 +318,9 @@ def check(
         str | None,
         typer.Option(
             "--against",
-            help="A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs.",
+            help=(
+                "A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs."
+            ),
             show_default=False,
             metavar="MODEL",
         ),
