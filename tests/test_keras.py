@@ -246,6 +246,14 @@ BAD = {
         _image_model({"class_name": "UpSampling2D", "config": {"name": "up", "size": 2, "interpolation": ["nearest"]}}),
         "Keras layer 'up' interpolates by a list, which archcalc's upsample does not",
     ),
+    "a bias of the text false": (
+        _image_model({"class_name": "Conv2D", "config": {"name": "c", "filters": 4, "kernel_size": 1, "use_bias": "false"}}),
+        "Keras layer 'c': 'use_bias' must be true or false, got 'false'",
+    ),
+    "sequences returned by the number 0": (
+        _with_functional_layer({"class_name": "LSTM", "config": {"name": "bi_gru", "units": 4, "return_sequences": 0}}),
+        "Keras layer 'bi_gru': 'return_sequences' must be true or false, got 0",
+    ),
     "an activation that is a list": (
         _image_model({"class_name": "Activation", "config": {"name": "act", "activation": ["relu"]}}),
         "Keras layer 'act' has an activation archcalc cannot read (a list)",

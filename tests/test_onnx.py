@@ -272,6 +272,15 @@ def test_import_overwrites_a_file_only_with_force(tmp_path: Path) -> None:
     assert target.read_text().startswith("# Imported by archcalc")
 
 
+def test_import_into_a_directory_says_so_and_not_to_force_it(tmp_path: Path) -> None:
+    """--force cannot write a spec over a folder: the error says what is wrong, not to give --force."""
+    model = _valid(tmp_path).save("conv_out", tmp_path / "net.onnx")
+    for flags in ([], ["--force"]):
+        refused = runner.invoke(app, ["import", str(model), "-o", str(tmp_path), *flags])
+        assert refused.exit_code == 2 and refused.stdout == ""
+        assert refused.stderr == f"archcalc: error: {tmp_path} is a directory; give -o the spec's file name, such as model.yaml\n"
+
+
 def test_a_model_imported_from_standard_input_gets_words_to_fill_in(tmp_path: Path) -> None:
     """No `-.yaml`, no `--against -`: a command a user can complete."""
     data = _valid(tmp_path).model("conv_out").SerializeToString()
@@ -531,3 +540,19 @@ def test_onnx_inference_that_aborts_its_process_is_one_line_and_exit_2(tmp_path:
 
 
 ABORT_HINT = "it does so where a size comes out negative, as for a window larger than its input (onnx/onnx#8481)"
+
+
+def test_drift_lines_write_a_model_nodes_name_printable(tmp_path: Path) -> None:
+    """A node's name is the exporter's text: a bell or a newline in it is written out (\\x07, \\n) on the
+    drift line, as everywhere else, not rung or started as a new line of standard error; both sides
+    may be model files."""
+    paths = []
+    for kernel in (3, 5):
+        g = Graph([1, 3, 8, 8])
+        y = g.conv("x", "conv\x07\n::error::forged", 3, 4, kernel)
+        paths.append(g.save(y, tmp_path / f"net{kernel}.onnx"))
+    result = runner.invoke(app, ["check", str(paths[0]), "--against", str(paths[1])])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert "conv\\x07\\n::error::forged" in line and result.stderr == line + "\n"
+    assert "\x07" not in result.stdout and not any(row.startswith("::") for row in result.stdout.splitlines())

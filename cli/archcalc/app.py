@@ -421,6 +421,8 @@ def import_model(
 
     from archcalc.spec.imported import imported_spec
 
+    if output is not None and Path(output).is_dir():  # --force would not help: a spec is never written over a folder
+        fail(ArchcalcError(f"{printable(output)} is a directory", hint="give -o the spec's file name, such as model.yaml"))
     if output is not None and not force and (Path(output).exists() or Path(output).is_symlink()):
         fail(ArchcalcError(f"{printable(output)} exists already", hint="give --force to overwrite it"))
     text = guarded(lambda: imported_spec(model, output))

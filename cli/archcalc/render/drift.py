@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.engine.drift import Figure
 from archcalc.exhaustive import unreachable
+from archcalc.printable import printable
 from archcalc.render.github import annotation
 from archcalc.text import shape
 
@@ -20,9 +21,10 @@ if TYPE_CHECKING:
 
 def drift_lines(result: Drift) -> list[str]:
     """`spec.yaml:12:9: layer 5.1 (conv): weights 36,864 here, 73,728 in model.onnx (node '/4/Conv')`,
-    one a disagreement, located in the spec as a compiler locates an error."""
+    one a disagreement, located in the spec as a compiler locates an error. Each is printable
+    (archcalc/printable.py): a layer's name from a model file is the exporter's text."""
     model = result.difference.head.spec.origin.source
-    return [_located(disagreement, model) for disagreement in result.disagreements]
+    return [printable(_located(disagreement, model)) for disagreement in result.disagreements]
 
 
 def drift_verdict(result: Drift) -> str:

@@ -14,7 +14,6 @@ PyTorch's, and its notes say how many parameters that adds to Keras's own count,
 
 from __future__ import annotations
 
-import heapq
 import io
 import json
 import zipfile
@@ -36,7 +35,7 @@ from archcalc.kinds.upsampling import ConvTranspose, Upsample
 from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
 from archcalc.printable import LONGEST_QUOTED, describe, printable
 from archcalc.quantities import MAX_COUNT
-from archcalc.spec.graph import Graph, Join, Operation, applied, nest
+from archcalc.spec.graph import Graph, Join, Operation, applied, dependency_order, nest
 from archcalc.values import replace
 
 MAX_KERAS_BYTES = 2**31 - 1
@@ -194,17 +193,17 @@ class _Reader:
         common: dict[str, Any] = {"origin": self.origin, "position": "", "name": name}
         rank = len(shape) - 1
         if kind == "Dense":
-            yield Dense(**common, units=_whole(config, "units", name, self.origin), bias=bool(config.get("use_bias", True)))
+            yield Dense(**common, units=_whole(config, "units", name, self.origin), bias=_flag(config, "use_bias", name, self.origin, True))
         elif kind in ("Conv1D", "Conv2D", "Conv3D"):
             self.channels_last(config, name)
             window = _window(config, rank, name, self.origin)
             filters, groups = _whole(config, "filters", name, self.origin), _whole(config, "groups", name, self.origin, default=1)
-            yield Conv(**common, **window, filters=filters, groups=groups, bias=bool(config.get("use_bias", True)))
+            yield Conv(**common, **window, filters=filters, groups=groups, bias=_flag(config, "use_bias", name, self.origin, True))
         elif kind in ("DepthwiseConv1D", "DepthwiseConv2D"):
             self.channels_last(config, name)
             window = _window(config, rank, name, self.origin)
             multiplier = _whole(config, "depth_multiplier", name, self.origin, default=1)
-            yield Depthwise(**common, **window, multiplier=multiplier, bias=bool(config.get("use_bias", True)))
+            yield Depthwise(**common, **window, multiplier=multiplier, bias=_flag(config, "use_bias", name, self.origin, True))
         elif kind in ("SeparableConv1D", "SeparableConv2D"):
             self.channels_last(config, name)
             window = _window(config, rank, name, self.origin)
@@ -216,7 +215,7 @@ class _Reader:
                 name=f"{name}/pointwise",
                 kernel=(1,),
                 filters=_whole(config, "filters", name, self.origin),
-                bias=bool(config.get("use_bias", True)),
+                bias=_flag(config, "use_bias", name, self.origin, True),
             )
         elif kind in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
             self.channels_last(config, name)
@@ -229,13 +228,14 @@ class _Reader:
             factors = config.get("size", 2)
             yield Upsample(**common, scale=_per_axis(factors, rank, name, self.origin), mode=UPSAMPLING_MODES[interpolation])
         elif kind == "GroupNormalization":
-            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or bool(config.get("center", True)) != bool(config.get("scale", True)):
+            shift, scale = _flag(config, "center", name, self.origin, True), _flag(config, "scale", name, self.origin, True)
+            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or shift != scale:
                 raise SpecError(
                     f"Keras layer '{name}' normalises other than the last axis, or learns a scale without a shift (or the reverse); "
                     "archcalc's groupnorm learns both or neither",
                     self.origin,
                 )
-            yield GroupNorm(**common, groups=_whole(config, "groups", name, self.origin), affine=bool(config.get("scale", True)))
+            yield GroupNorm(**common, groups=_whole(config, "groups", name, self.origin), affine=_flag(config, "scale", name, self.origin, True))
         elif kind in ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D"):
             self.channels_last(config, name)
             size = _per_axis(config.get("pool_size", 2), rank, name, self.origin)
@@ -245,24 +245,25 @@ class _Reader:
             yield Pool(**common, mode=mode, kernel=size, stride=None if stride == size else stride, padding=_padding(config, name, self.origin))
         elif kind.startswith(("GlobalAveragePooling", "GlobalMaxPooling")):
             self.channels_last(config, name)
-            if config.get("keepdims"):
+            if _flag(config, "keepdims", name, self.origin, False):
                 raise SpecError(f"Keras layer '{name}' keeps its pooled axes (keepdims); archcalc's global pools give [C]", self.origin)
             yield GlobalPool(**common, mode=PoolMode.MAX if "Max" in kind else PoolMode.AVG)
         elif kind == "Flatten":
             yield Flatten(**common)
         elif kind == "BatchNormalization":
-            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or not config.get("center", True) or not config.get("scale", True):
+            shift, scale = _flag(config, "center", name, self.origin, True), _flag(config, "scale", name, self.origin, True)
+            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or not shift or not scale:
                 raise SpecError(
                     f"Keras layer '{name}' normalises other than the last axis with a scale and a shift; archcalc's batchnorm does that", self.origin
                 )
             yield BatchNorm(**common)
         elif kind == "LayerNormalization":
-            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or not config.get("scale", True):
+            if config.get("axis", -1) not in (-1, rank, [-1], [rank]) or not _flag(config, "scale", name, self.origin, True):
                 raise SpecError(f"Keras layer '{name}' normalises other than the last axis, or without a scale; archcalc's layernorm does not", self.origin)
-            if config.get("rms_scaling"):
+            if _flag(config, "rms_scaling", name, self.origin, False):
                 yield RMSNorm(**common)
             else:
-                yield LayerNorm(**common, bias=bool(config.get("center", True)))
+                yield LayerNorm(**common, bias=_flag(config, "center", name, self.origin, True))
         elif kind == "Embedding":
             yield Embedding(**common, vocab=_whole(config, "input_dim", name, self.origin), dim=_whole(config, "output_dim", name, self.origin))
         elif kind in RECURRENT or kind == "Bidirectional":
@@ -298,14 +299,15 @@ class _Reader:
             kind, config = _class(inner), _config(inner, name, self.origin) if isinstance(inner, dict) else {}
             if kind not in RECURRENT:
                 raise SpecError(f"Keras layer '{name}' is a Bidirectional {kind or 'layer'}; archcalc reads LSTM, GRU and SimpleRNN", self.origin)
-        if config.get("return_state"):
+        if _flag(config, "return_state", name, self.origin, False):
             raise SpecError(f"Keras layer '{name}' returns its states as well; archcalc reads layers with one output", self.origin)
         function = self.activation(config.get("activation", "tanh"), name)
         if kind == "SimpleRNN" and function != "tanh":
             raise SpecError(f"Keras layer '{name}' is a SimpleRNN of {function!r}; archcalc's rnn is tanh's", self.origin)
-        units, bias = _whole(config, "units", name, self.origin), bool(config.get("use_bias", True))
-        layer = RECURRENT[kind](**common, hidden=units, bidirectional=bidirectional, bias=bias, sequences=bool(config.get("return_sequences", False)))
-        if bias and (kind != "GRU" or not config.get("reset_after", True)):
+        units, bias = _whole(config, "units", name, self.origin), _flag(config, "use_bias", name, self.origin, True)
+        sequences = _flag(config, "return_sequences", name, self.origin, False)
+        layer = RECURRENT[kind](**common, hidden=units, bidirectional=bidirectional, bias=bias, sequences=sequences)
+        if bias and (kind != "GRU" or not _flag(config, "reset_after", name, self.origin, True)):
             self.second_biases[name] = layer.directions * layer.GATES * units
         return layer
 
@@ -319,9 +321,10 @@ class _Reader:
             )
         if config.get("output_shape") not in (None, shape[-1:], list(shape[-1:]), shape[-1]) or config.get("attention_axes") not in (None, [1], 1):
             raise SpecError(f"Keras layer '{name}' attends over other axes or projects to another width; archcalc's attention does neither", self.origin)
-        if config.get("use_gate"):
+        if _flag(config, "use_gate", name, self.origin, False):
             raise SpecError(f"Keras layer '{name}' gates its heads, with weights archcalc's attention does not have", self.origin)
-        return Attention(**common, heads=heads, head_dim=None if heads * key_dim == shape[-1] else key_dim, bias=bool(config.get("use_bias", True)))
+        bias = _flag(config, "use_bias", name, self.origin, True)
+        return Attention(**common, heads=heads, head_dim=None if heads * key_dim == shape[-1] else key_dim, bias=bias)
 
     def conv_transpose(self, name: str, config: dict[str, Any], shape: Shape, common: dict[str, Any]) -> ConvTranspose:
         """Keras's Conv*DTranspose as PyTorch's, which cuts `padding` from both sides of each axis and
@@ -364,7 +367,7 @@ class _Reader:
             padding=_compact(padding),
             output_padding=_compact(output_padding),
             dilation=window["dilation"],
-            bias=bool(config.get("use_bias", True)),
+            bias=_flag(config, "use_bias", name, self.origin, True),
         )
 
     def notes(self) -> Iterator[str]:
@@ -455,28 +458,19 @@ def _in_order(names: list[str], sources: list[list[str]], input_name: str, origi
     if len(makers) < len(names) or input_name in makers:
         twice = next(name for index, name in enumerate(names) if makers[name] != index or name == input_name)
         raise SpecError(f"two Keras layers are named '{twice}'; a model's layer names are unique", origin)
-    waiting = [0] * len(names)
-    readers: dict[int, list[int]] = {}
+    needs: list[list[int]] = []
     for index, read in enumerate(sources):
-        for source in dict.fromkeys(read):
+        needs.append([])
+        for source in read:
             if source == input_name:
                 continue
             maker = makers.get(source)
             if maker is None:
                 raise SpecError(f"Keras layer '{names[index]}' reads '{source}', which is not one of the model's layers", origin)
-            waiting[index] += 1
-            readers.setdefault(maker, []).append(index)
-    ready = [index for index, count in enumerate(waiting) if not count]
-    order: list[int] = []
-    while ready:
-        index = heapq.heappop(ready)
-        order.append(index)
-        for reader in readers.get(index, []):
-            waiting[reader] -= 1
-            if not waiting[reader]:
-                heapq.heappush(ready, reader)
-    if len(order) < len(names):
-        stuck = [f"'{name}'" for name, count in zip(names, waiting, strict=True) if count]
+            needs[index].append(maker)
+    order, waiting = dependency_order(needs)
+    if waiting:
+        stuck = [f"'{names[index]}'" for index in waiting]
         raise SpecError(f"the Keras layers {', '.join(stuck[:3])}{', ...' if len(stuck) > 3 else ''} read each other in a cycle", origin)
     return order
 
@@ -549,6 +543,15 @@ def _whole(config: dict[str, Any], key: str, name: str, origin: Origin, default:
     if not _is_whole(value):
         raise SpecError(f"Keras layer '{name}': '{key}' must be a positive whole number, got {describe(value)}", origin)
     return int(value)
+
+
+def _flag(config: dict[str, Any], key: str, name: str, origin: Origin, default: bool) -> bool:
+    """A switch (`use_bias`, `return_sequences`...): true or false as JSON writes them, `default` when
+    the config leaves it out; a string "false" is refused, not read as true."""
+    value: Any = config.get(key, default)
+    if not isinstance(value, bool):
+        raise SpecError(f"Keras layer '{name}': '{key}' must be true or false, got {describe(value)}", origin)
+    return value
 
 
 def _is_whole(value: Any, minimum: int = 1) -> bool:

@@ -36,7 +36,7 @@ from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Cost, Layer, Padding, PerAxis, Shape, Spec, total_cost
 from archcalc.quantities import whole_number
-from archcalc.spec.graph import Graph, Join, Operation, nest
+from archcalc.spec.graph import Graph, Join, Operation, dependency_order, nest
 
 if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, TensorProto
@@ -1076,28 +1076,19 @@ def _name_scopes(node: NodeProto) -> list[str]:
 def _topological(nodes: list[NodeProto], available: set[str], origin: Origin) -> list[NodeProto]:
     """The nodes in an order where each comes after what it reads; a cycle or a tensor nothing makes is refused."""
     producers = {output: index for index, node in enumerate(nodes) for output in node.output if output}
-    waiting = [0] * len(nodes)
-    readers: dict[int, list[int]] = {}
-    for index, node in enumerate(nodes):
-        for name in dict.fromkeys(node.input):
+    needs: list[list[int]] = []
+    for node in nodes:
+        needs.append([])
+        for name in node.input:
             if not name or name in available:
                 continue
             producer = producers.get(name)
             if producer is None:
                 raise SpecError(f"node '{node.name}' ({node.op_type}) reads '{name}', which no node, input or initializer provides", origin)
-            waiting[index] += 1
-            readers.setdefault(producer, []).append(index)
-    ready = [index for index, count in enumerate(waiting) if count == 0]
-    ordered: list[int] = []
-    while ready:
-        index = ready.pop(0)
-        ordered.append(index)
-        for reader in readers.get(index, []):
-            waiting[reader] -= 1
-            if not waiting[reader]:
-                ready.append(reader)
-    if len(ordered) < len(nodes):
-        stuck = next(node for index, node in enumerate(nodes) if waiting[index])
+            needs[-1].append(producer)
+    ordered, waiting = dependency_order(needs)
+    if waiting:
+        stuck = nodes[waiting[0]]
         raise SpecError(f"the graph has a cycle through node '{stuck.name}' ({stuck.op_type})", origin)
     return [nodes[index] for index in ordered]
 
