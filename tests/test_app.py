@@ -125,7 +125,7 @@ def test_an_unquoted_chain_in_a_shell_is_told_to_quote_it(tmp_path: Path) -> Non
 def test_a_missing_file_that_is_no_chain_gets_the_usual_hint(argument: str) -> None:
     code, _, err = run("show", argument)
     assert code == 2
-    assert err == f"archcalc: error: no such file: {argument}; give a YAML spec, '-' for standard input, or a chain such as '16->8->2' (quoted)\n"
+    assert err == f"archcalc: error: no such file: {argument}; give a YAML spec, a model file, '-' for standard input, or a chain such as '16->8->2' (quoted)\n"
 
 
 def test_every_chain_a_message_or_help_shows_is_quoted() -> None:
@@ -347,3 +347,11 @@ def test_a_bug_in_archcalc_exits_3_in_one_line_never_1(monkeypatch: pytest.Monke
         "archcalc: internal error: RuntimeError: a bug\\nwith a second line; this is archcalc's fault, not the input's: please report it "
         "(ARCHCALC_DEBUG=1 shows where)\n"
     )
+
+
+@pytest.mark.parametrize("argument", ["resnet18.onnx", "model.keras", "model.JSON"])
+def test_a_missing_model_file_is_asked_for_as_a_model_file(argument: str) -> None:
+    """`check spec.yaml --against resnet18.onnx` with a wrong path was told to give a YAML spec."""
+    code, _, err = run("show", argument)
+    assert code == 2
+    assert err == f"archcalc: error: no such file: {argument}; give the path of an ONNX file, a Keras .keras archive or a model.to_json() config\n"

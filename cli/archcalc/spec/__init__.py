@@ -63,7 +63,9 @@ def _missing_file_hint(argument: str) -> str:
     installed = installed_example_hint(argument)
     if installed is not None:
         return installed
-    return "give a YAML spec, '-' for standard input, or a chain such as '16->8->2' (quoted)"
+    if argument.lower().endswith((".onnx", ".keras", ".json")):
+        return "give the path of an ONNX file, a Keras .keras archive or a model.to_json() config"
+    return "give a YAML spec, a model file, '-' for standard input, or a chain such as '16->8->2' (quoted)"
 
 
 ONNX_START = b"\x08"
