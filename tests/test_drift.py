@@ -120,3 +120,26 @@ def test_a_spec_that_matches_its_model_passes_its_row(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[1:] == ["spec,,,,,no budget", f"spec,against {model},,,,PASS"]
     table = runner.invoke(app, ["check", str(spec), "--against", str(model)])
     assert table.stdout.endswith(f"1 spec, 0 budgets: 0 within, 0 over; against {model}: matches\n{spec} matches {model}: params 36, MACs 28, output 4\n")
+
+
+def test_a_model_file_that_cannot_be_read_is_the_drift_rows_error_not_a_second_spec(tmp_path: Path) -> None:
+    """It was counted among the specs ('2 specs … 1 could not be read') and told to give a YAML spec."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC + "budget: {params: 100}\n")
+    missing = tmp_path / "model.onnx"
+    error = f"no such file: {missing}; give the path of an ONNX file, a Keras .keras archive or a model.to_json() config"
+
+    table = runner.invoke(app, ["check", str(spec), "--against", str(missing)])
+    assert table.exit_code == 2 and table.stderr == f"archcalc: error: {error}\n"
+    rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in table.stdout.splitlines() if line.startswith("│")]
+    assert rows[-1] == ["spec", f"against {missing}", "", "", "", "ERROR"]
+    assert f"1 spec, 1 budget: 1 within, 0 over; against {missing}: could not be read\n{error}\n" in table.stdout
+
+    document = json.loads(runner.invoke(app, ["check", str(spec), "--against", str(missing), "--format", "json"]).stdout)
+    assert len(document["specs"]) == 1 and document["specs"][0]["passed"] is False and document["passed"] is False
+    assert document["against"]["model"] == str(missing) and document["against"]["agrees"] is False
+    assert document["against"]["model_totals"] is None and document["against"]["error"]["message"] == error
+
+    github = runner.invoke(app, ["check", str(spec), "--against", str(missing), "--format", "github"])
+    assert github.exit_code == 2
+    assert github.stdout.splitlines()[0].startswith("::error title=archcalc%3A bad model file::no such file")

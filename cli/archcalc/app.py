@@ -347,7 +347,7 @@ def check(
         )
         if (maximum := count_option(written)) is not None
     ]
-    from archcalc.engine.budget import CheckOutcome, SpecCheck, UnreadableSpec, check_spec
+    from archcalc.engine.budget import CheckOutcome, SpecCheck, UnreadableSpec, check_spec, unreadable
 
     guarded(lambda: check_arguments(specs))
     if against is not None and len(specs) != 1:
@@ -377,12 +377,12 @@ def check(
             outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against)))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
-            outcomes.append(UnreadableSpec(against, error))
+            outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
     if not quiet:
         emit(render_check(outcomes, output_format, terminal()))
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
             report_drift(outcomes)
-    if any(isinstance(outcome, UnreadableSpec) for outcome in outcomes):
+    if any(unreadable(outcome) for outcome in outcomes):
         raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
     raise typer.Exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_OVER_BUDGET)
 
@@ -394,8 +394,8 @@ def report_drift(outcomes: "list[CheckOutcome]") -> None:
     from archcalc.render.drift import drift_lines
 
     for outcome in outcomes:
-        if isinstance(outcome, SpecCheck) and outcome.against is not None:
-            for line in drift_lines(outcome.against):
+        if isinstance(outcome, SpecCheck) and outcome.drift is not None:
+            for line in drift_lines(outcome.drift):
                 say(line)
 
 

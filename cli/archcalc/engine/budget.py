@@ -40,17 +40,24 @@ class BudgetCheck:
 class SpecCheck:
     """A spec and each of its budget lines, measured. With `budget_required` (`--require-budget`),
     a spec without any budget fails: a CI gate that checks nothing should not pass. `against`: the
-    spec held to a model file (`--against`), which fails when they disagree."""
+    spec held to a model file (`--against`), which fails when they disagree, or the model file that
+    could not be read (an error of the run, not a second spec)."""
 
     report: Report
     checks: tuple[BudgetCheck, ...]
     budget_required: bool = False
-    against: Drift | None = None
+    against: Drift | UnreadableSpec | None = None
 
     @property
     def passed(self) -> bool:
         budgeted = bool(self.checks) or not self.budget_required
-        return all(check.passed for check in self.checks) and budgeted and (self.against is None or self.against.agrees)
+        matched = self.against is None or (isinstance(self.against, Drift) and self.against.agrees)
+        return all(check.passed for check in self.checks) and budgeted and matched
+
+    @property
+    def drift(self) -> Drift | None:
+        """The spec against its model file, when the file could be read."""
+        return self.against if isinstance(self.against, Drift) else None
 
 
 @value
@@ -65,6 +72,11 @@ class UnreadableSpec:
 
 CheckOutcome = SpecCheck | UnreadableSpec
 """What `check` reports for each spec: its budgets measured, or why it could not be."""
+
+
+def unreadable(outcome: CheckOutcome) -> bool:
+    """A spec, or the model file it is held to, that could not be read: the run's exit status is 2."""
+    return isinstance(outcome, UnreadableSpec) or isinstance(outcome.against, UnreadableSpec)
 
 
 def figure(report: Report, kind: BudgetKind, dtype: DType) -> int:

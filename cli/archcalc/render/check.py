@@ -52,16 +52,23 @@ def check_grid(results: Sequence[CheckOutcome]) -> Grid:
         for check in result.checks:
             status = "PASS" if check.passed else "FAIL"
             rows.append(Row((result.report.name, budget_name(check), check.limit.maximum, check.actual, headroom_cell(check), status), verdict=check.passed))
-        if result.against is not None:
+        if isinstance(result.against, UnreadableSpec):
+            rows.append(Row((result.report.name, against_name(result.against.source), None, None, None, "ERROR"), verdict=False))
+            errors.append(result.against.error.message)
+        elif result.against is not None:
             agrees = result.against.agrees
-            rows.append(Row((result.report.name, against_name(result.against), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
+            rows.append(Row((result.report.name, against_name(model_file(result.against)), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
             verdicts.append(drift_verdict(result.against))
     return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results), *verdicts, *errors))
 
 
-def against_name(drift: Drift) -> str:
+def against_name(model: str) -> str:
     """`against model.onnx`: the drift check's name, where a budget's would be."""
-    return f"against {printable(drift.difference.head.spec.origin.source)}"
+    return f"against {printable(model)}"
+
+
+def model_file(drift: Drift) -> str:
+    return drift.difference.head.spec.origin.source
 
 
 def headroom_cell(check: BudgetCheck) -> Cell:
@@ -76,7 +83,7 @@ def headroom_cell(check: BudgetCheck) -> Cell:
 def check_summary(results: Sequence[CheckOutcome]) -> str:
     """'3 specs, 5 budgets: 4 within, 1 over', and what else was checked or failed: a spec against its
     model file, specs without a budget under --require-budget, specs that could not be read."""
-    from archcalc.engine.budget import SpecCheck
+    from archcalc.engine.budget import SpecCheck, UnreadableSpec
 
     checked = [result for result in results if isinstance(result, SpecCheck)]
     checks = [check for result in checked for check in result.checks]
@@ -84,10 +91,12 @@ def check_summary(results: Sequence[CheckOutcome]) -> str:
     specs = f"{len(results)} spec{'s' if len(results) != 1 else ''}"
     summary = f"{specs}, {len(checks)} budget{'s' if len(checks) != 1 else ''}: {len(checks) - over} within, {over} over"
     for result in checked:
-        if result.against is not None:
-            count = len(result.against.disagreements)
-            verdict = "matches" if result.against.agrees else f"{count:,} layer{'s' if count != 1 else ''} disagree{'s' if count == 1 else ''}"
-            summary += f"; {against_name(result.against)}: {verdict}"
+        if result.drift is not None:
+            count = len(result.drift.disagreements)
+            verdict = "matches" if result.drift.agrees else f"{count:,} layer{'s' if count != 1 else ''} disagree{'s' if count == 1 else ''}"
+            summary += f"; {against_name(model_file(result.drift))}: {verdict}"
+        elif isinstance(result.against, UnreadableSpec):
+            summary += f"; {against_name(result.against.source)}: could not be read"
     unbudgeted = sum(result.budget_required and not result.checks for result in checked)
     if unbudgeted:
         summary += f"; {unbudgeted} without the budget --require-budget asks for"

@@ -61,7 +61,9 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
             message = f"{result.report.name}: {budget_name(check)} {exact(check.actual)} exceeds the budget of {exact(check.limit.maximum)}{over}"
             where = check.limit.origin or result.report.spec.origin
             lines.append(annotation("error", message, where, "archcalc budget exceeded"))
-        if result.against is not None and not result.against.agrees:
+        if isinstance(result.against, UnreadableSpec):
+            lines.append(github_error(result.against.error, "archcalc: bad model file").rstrip("\n"))
+        elif result.against is not None and not result.against.agrees:
             from archcalc.render.drift import drift_annotations, drift_verdict
 
             drifted = drift_annotations(result.against)
@@ -70,9 +72,9 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def github_error(error: ArchcalcError) -> str:
-    """A spec that cannot be read, as an annotation at the place the problem was written."""
+def github_error(error: ArchcalcError, title: str = "archcalc: bad spec") -> str:
+    """A spec (or model file) that cannot be read, as an annotation at the place the problem was written."""
     message = f"{error.layer}: {error.problem}" if error.layer else error.problem
     if error.hint:
         message += f"; {error.hint}"
-    return annotation("error", message, error.origin, "archcalc: bad spec") + "\n"
+    return annotation("error", message, error.origin, title) + "\n"

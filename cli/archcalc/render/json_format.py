@@ -13,12 +13,12 @@ from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
-    from archcalc.engine.budget import BudgetCheck, CheckOutcome
+    from archcalc.engine.budget import BudgetCheck, CheckOutcome, UnreadableSpec
     from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
     from archcalc.engine.drift import Drift
     from archcalc.engine.sweep import Sweep, SweepPoint
-    from archcalc.errors import Origin
+    from archcalc.errors import ArchcalcError, Origin
     from archcalc.model import Cost, Field, Length
 
 SCHEMA_VERSION = 1
@@ -163,9 +163,7 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
     specs: list[dict[str, object]] = []
     for result in results:
         if isinstance(result, UnreadableSpec):
-            error = result.error
-            problem = {"message": error.message, "problem": error.problem, "layer": error.layer, "hint": error.hint, "location": origin_json(error.origin)}
-            specs.append({"name": None, "source": result.source, "passed": False, "budgets": [], "error": problem})
+            specs.append({"name": None, "source": result.source, "passed": False, "budgets": [], "error": error_json(result.error)})
         else:
             specs.append(
                 {
@@ -178,10 +176,21 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
                 }
             )
     document: dict[str, object] = {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
-    drifts = [result.against for result in results if isinstance(result, SpecCheck) and result.against is not None]
-    if drifts:  # check --against: one spec, one model file
-        document["against"] = drift_json(drifts[0])
+    held = [result.against for result in results if isinstance(result, SpecCheck) and result.against is not None]
+    if held:  # check --against: one spec, one model file
+        document["against"] = unread_model_json(held[0]) if isinstance(held[0], UnreadableSpec) else drift_json(held[0])
     return document
+
+
+def error_json(error: ArchcalcError) -> dict[str, object]:
+    """An input that could not be read: its message (as standard error writes it), and where."""
+    return {"message": error.message, "problem": error.problem, "layer": error.layer, "hint": error.hint, "location": origin_json(error.origin)}
+
+
+def unread_model_json(model: UnreadableSpec) -> dict[str, object]:
+    """check --against a model file that could not be read: drift_json's keys, nothing compared, and the error."""
+    compared: dict[str, object] = {"agrees": False, "model_totals": None, "model_output_shape": None, "totals_differ": [], "disagreements": []}
+    return {"model": model.source, **compared, "error": error_json(model.error)}
 
 
 def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
@@ -217,6 +226,7 @@ def drift_json(drift: Drift) -> dict[str, object]:
     return {
         "model": model.spec.origin.source,
         "agrees": drift.agrees,
+        "error": None,
         "model_totals": cost_json(model.total),
         "model_output_shape": list(model.output_shape),
         "totals_differ": [figure.value for figure in drift.totals],
