@@ -112,9 +112,9 @@ def test_the_readmes_command_table_lists_every_command() -> None:
 
 
 def test_the_readme_says_what_it_claims() -> None:
-    """Which commands take directories and globs, and --format; and how to skip the slow tests."""
+    """Which commands take directories and globs, and --format; and how to run the slow and parity tests."""
     text = " ".join(README.read_text().split())
-    assert '`.venv/bin/pytest -m "not slow"`' in text
+    assert "`.venv/bin/pytest -m slow`" in text and "`.venv/bin/pytest -m parity`" in text
     assert "`check`, `compare` and `sweep` also take directories and globs" in text
     for command in ("check", "compare", "sweep"):
         result = CliRunner().invoke(app, [command, str(ROOT / "archspecs/seed"), "--format", "json"])
