@@ -143,7 +143,7 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "params": report.tota
 SWEEP = """
 import json, time
 from archcalc.engine.sweep import sweep
-from archcalc.spec import load_spec
+from archcalc.formats import load_spec
 spec = load_spec({path!r})
 start = time.perf_counter()
 result = sweep(spec, range(32, 1032))
@@ -179,7 +179,7 @@ TORCHINFO = """
 import sys, time
 sys.path[:0] = [{root!r}, {root!r} + "/cli"]  # archcalc and tests.torch_reference from this checkout
 import torchinfo
-from archcalc.spec import load_spec
+from archcalc.formats import load_spec
 from tests.torch_reference import build_sequence, channels_first
 import torch
 spec = load_spec({path!r})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from archcalc.engine import Report, analyze
+from archcalc.formats import load_text
 from archcalc.model import Spec
-from archcalc.spec import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHSPECS = ROOT / "archspecs"

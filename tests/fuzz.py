@@ -37,6 +37,9 @@ from archcalc.engine.comparison import comparison
 from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep
 from archcalc.errors import ArchcalcError
+from archcalc.formats import load_text
+from archcalc.formats.expansion import expand_argument
+from archcalc.formats.yaml.document import SPEC_KEYS
 from archcalc.kinds import WRITTEN_NAMES as LAYER_KINDS
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.render import (
@@ -51,9 +54,6 @@ from archcalc.render import (
     render_show,
     render_sweep,
 )
-from archcalc.spec import load_text
-from archcalc.spec.document import SPEC_KEYS
-from archcalc.spec.sources import expand_argument
 from tests.random_specs import random_spec
 
 ARCHSPECS = Path(__file__).resolve().parent.parent / "archspecs"
@@ -442,7 +442,7 @@ def exercise_stream(text: str, rng: random.Random) -> str:
     """The input's table (or its error, or the text itself) written by app.emit to a standard output
     that is closed, broken, full, or cannot encode it: written, or exit 2 or 141 with at most one
     line on standard error; never another exception. 'streamed'."""
-    from archcalc.app import emit
+    from archcalc.commands.shared import emit
 
     encoding = rng.choice(["ascii", "latin-1", "cp1252", "utf-8"])
     try:

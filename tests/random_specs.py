@@ -15,7 +15,7 @@ import yaml
 
 from archcalc.engine import analyze
 from archcalc.errors import ArchcalcError
-from archcalc.spec import load_text
+from archcalc.formats import load_text
 
 Item = Any  # one YAML layer item: a name, or {name: argument(s)}
 ACTIVATIONS = ["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "softmax", "identity"]

@@ -134,7 +134,7 @@ def test_every_chain_a_message_or_help_shows_is_quoted() -> None:
 
     texts = [run("--help")[1], *(run(command, "--help")[1] for command in ("show", "compare", "check", "sweep", "diff", "sharing"))]
     texts += [run("show", "16->x")[2], run("show", "->2")[2], run("show", "-", stdin="chain: [1]\n")[2]]
-    from archcalc.spec.schema import spec_schema
+    from archcalc.formats.yaml.schema import spec_schema
 
     texts.append(json.dumps(spec_schema()))
     chains = [(text, match) for text in texts for match in re.finditer(r"\d+(?:->\d+)+", text)]
@@ -253,8 +253,8 @@ def test_layers_is_rendered_in_render_like_every_command(output_format: str) -> 
 
 
 def test_a_kinds_summary_is_one_rule_for_layers_and_the_schema() -> None:
+    from archcalc.formats.yaml.schema import spec_schema
     from archcalc.kinds import KINDS
-    from archcalc.spec.schema import spec_schema
     from archcalc.text import summary
 
     assert summary("Two lines\n    of a first paragraph.\n\n    The rest.") == "Two lines of a first paragraph."
@@ -319,7 +319,7 @@ def test_colour_only_on_a_terminal_without_no_color(tty: bool, no_color: bool, e
     import os
     import sys
 
-    from archcalc import app as application
+    from archcalc.commands import shared as application
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)
     monkeypatch.setattr(os, "get_terminal_size", lambda _: os.terminal_size((100, 40)))
@@ -333,11 +333,12 @@ def test_colour_only_on_a_terminal_without_no_color(tty: bool, no_color: bool, e
 def test_a_bug_in_archcalc_exits_3_in_one_line_never_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Exit 1 means "over budget" to CI: an exception that escapes must never look like that."""
     import archcalc.app
+    import archcalc.commands.show
 
     def broken(*_: object) -> None:
         raise RuntimeError("a bug\nwith a second line")
 
-    monkeypatch.setattr(archcalc.app, "analyze_one", broken)
+    monkeypatch.setattr(archcalc.commands.show, "analyze_one", broken)
     monkeypatch.setattr(sys, "argv", ["archcalc", "show", "16->8->2"])
     with pytest.raises(SystemExit) as exited:
         archcalc.app.main()

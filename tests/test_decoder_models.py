@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 from torch import Tensor, nn  # noqa: E402
 
 from archcalc.engine import analyze  # noqa: E402
-from archcalc.spec import load_spec  # noqa: E402
+from archcalc.formats import load_spec  # noqa: E402
 from tests.conftest import ARCHSPECS  # noqa: E402
 
 pytestmark = pytest.mark.parity

@@ -19,11 +19,11 @@ from archcalc.engine.diff import diff_reports
 from archcalc.engine.fields import receptive_fields
 from archcalc.engine.memory import peak_activations
 from archcalc.errors import ArchcalcError
+from archcalc.formats.yaml.writer import spec_yaml
 from archcalc.kinds.upsampling import inputs_reached, transposed_length
 from archcalc.model import Cost
 from archcalc.render import OutputFormat, ShowOptions, Terminal, render_show
 from archcalc.render.json_format import report_json
-from archcalc.spec.spec_writer import spec_yaml
 from tests.conftest import ARCHSPECS, report_from, spec_from
 
 

@@ -48,7 +48,7 @@ def test_depth_compares_inside_blocks() -> None:
 
 
 def test_totals_of_the_layer_deltas_add_up() -> None:
-    from archcalc.spec import load_spec
+    from archcalc.formats import load_spec
 
     base = analyze(load_spec(str(ROOT / "archspecs/zoo/torchvision/resnet18.yaml")))
     head = analyze(load_spec(str(ROOT / "archspecs/zoo/torchvision/resnet34.yaml")))

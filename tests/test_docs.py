@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.engine import analyze
-from archcalc.spec import load_text
+from archcalc.formats import load_text
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -128,7 +128,7 @@ def test_the_peak_of_activations_is_what_the_spec_reference_says() -> None:
     """It said "the largest input plus output of any one layer"; tensors held for later joins count too."""
     from archcalc.engine.memory import peak_activations, working_set
     from archcalc.engine.report import walk
-    from archcalc.spec import load_spec
+    from archcalc.formats import load_spec
 
     text = " ".join((ROOT / "docs/spec.md").read_text().split())
     assert "the largest input plus output of any one layer" not in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from archcalc.engine import analyze
-from archcalc.spec import load_spec
+from archcalc.formats import load_spec
 from tests.conftest import ROOT
 from tests.test_zoo import CLASSIFICATION, TORCHVISION
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from archcalc.app import app
 from archcalc.engine import analyze
 from archcalc.engine.drift import Figure, drift
-from archcalc.spec import load_text
+from archcalc.formats import load_text
 
 runner = CliRunner()
 

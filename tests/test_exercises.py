@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from archcalc.engine import analyze
 from archcalc.engine.sharing import sharing
+from archcalc.formats import load_spec
 from archcalc.render.layer_text import explain
-from archcalc.spec import load_spec
 from tests.conftest import ARCHSPECS
 
 EXERCISES = ARCHSPECS / "exercises"

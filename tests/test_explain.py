@@ -11,13 +11,13 @@ from archcalc.engine import analyze
 from archcalc.engine.analysis import Request, analysis_of
 from archcalc.engine.fields import receptive_fields
 from archcalc.engine.report import walk
+from archcalc.formats import load_spec, load_text
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import DType
 from archcalc.render.layer_text import explain
 from archcalc.render.show import show_grid
-from archcalc.spec import load_spec, load_text
 from tests.conftest import ARCHSPECS, report_from
 from tests.random_specs import random_spec
 

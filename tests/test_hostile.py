@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from archcalc.app import app
 from archcalc.engine import analyze
 from archcalc.errors import ArchcalcError
-from archcalc.spec import load_spec, load_text
+from archcalc.formats import load_spec, load_text
 from tests.conftest import ROOT, report_from
 
 PROMPT_SECONDS = 10
@@ -416,7 +416,7 @@ def test_a_broken_pipe_in_process_exits_141(monkeypatch: pytest.MonkeyPatch) -> 
     """Where SIGPIPE is not the default (Windows, an embedding program), emit() exits 141 itself."""
     import typer
 
-    from archcalc.app import EXIT_BROKEN_PIPE, emit
+    from archcalc.commands.shared import EXIT_BROKEN_PIPE, emit
 
     class Gone(io.StringIO):
         def write(self, text: str) -> int:
@@ -617,11 +617,11 @@ INPUT_RULES = ROOT / "docs" / "input-rules.md"
 
 def test_the_input_rules_page_states_the_limits_the_code_holds() -> None:
     from archcalc.engine import MAX_UNROLLED_LAYERS
+    from archcalc.formats import MAX_SPEC_BYTES
+    from archcalc.formats.yaml.layers import MAX_LAYERS
+    from archcalc.formats.yaml.located import MAX_COPIED_VALUES, MAX_DEPTH, MAX_VALUES
     from archcalc.kinds.composite import MAX_UNROLLED_ITERATIONS
     from archcalc.quantities import MAX_DIGITS
-    from archcalc.spec import MAX_SPEC_BYTES
-    from archcalc.spec.layers import MAX_LAYERS
-    from archcalc.spec.yaml_source import MAX_COPIED_VALUES, MAX_DEPTH, MAX_VALUES
 
     page = INPUT_RULES.read_text()
     rows = {

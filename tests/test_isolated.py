@@ -1,4 +1,4 @@
-"""spec/isolated.py: a call that may kill its process, run in a child; its result, its error, or its death."""
+"""formats/onnx/isolated.py: a call that may kill its process, run in a child; its result, its error, or its death."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from archcalc.spec.isolated import Aborted, isolated
+from archcalc.formats.onnx.isolated import Aborted, isolated
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="without fork the call runs in place")
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.engine import analyze
+from archcalc.formats import load_spec
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.composite import Concat, Residual
 from archcalc.kinds.embedding import Embedding
@@ -24,7 +25,6 @@ from archcalc.kinds.norm import GroupNorm
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.upsampling import ConvTranspose, Upsample
 from archcalc.model import Cost
-from archcalc.spec import load_spec
 from tests.conftest import ROOT
 
 KERAS = ROOT / "tests" / "data" / "keras"

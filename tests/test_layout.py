@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.examples import example_specs, examples_directory
-from archcalc.spec.layout import channels_last, layout_note
+from archcalc.formats.layout import channels_last, layout_note
 from tests.conftest import ROOT, spec_from
 
 CONV = "layers:\n  - conv: {filters: 64, kernel: 3}\n"

@@ -20,6 +20,7 @@ from archcalc import __version__
 from archcalc.app import app
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError
+from archcalc.formats import load_spec
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.counted import Counted
@@ -30,7 +31,6 @@ from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import Cost, Spec
-from archcalc.spec import load_spec
 from tests.onnx_models import Graph
 
 runner = CliRunner()
@@ -316,7 +316,7 @@ def test_every_name_in_the_imported_header_stays_in_its_comment(tmp_path: Path) 
 def test_a_spec_that_does_not_read_back_is_said_of_its_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """archcalc's own fault, should the spec it writes ever not read back: located in that spec, named by the model file."""
     path = _valid(tmp_path).save("conv_out", tmp_path / "net.onnx")
-    monkeypatch.setattr("archcalc.spec.imported.spec_yaml", lambda spec, header: "input: 8x8x3\nlayers:\n  - conv: {filters: 0, kernel: 3}\n")
+    monkeypatch.setattr("archcalc.formats.imported.spec_yaml", lambda spec, header: "input: 8x8x3\nlayers:\n  - conv: {filters: 0, kernel: 3}\n")
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (

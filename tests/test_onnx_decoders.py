@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.engine import Report, analyze
+from archcalc.formats import load_spec
 from archcalc.kinds.composite import Concat, Repeat
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.counted import Counted
@@ -26,7 +27,6 @@ from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm
 from archcalc.kinds.pool import Pool
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Cost, Layer, Spec
-from archcalc.spec import load_spec
 from tests.onnx_models import Graph
 
 runner = CliRunner()

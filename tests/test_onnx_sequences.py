@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.engine import Report, analyze
+from archcalc.formats import load_spec
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.composite import Residual
 from archcalc.kinds.counted import Counted
@@ -23,7 +24,6 @@ from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, T
 from archcalc.kinds.norm import LayerNorm
 from archcalc.kinds.recurrent import GRU, LSTM
 from archcalc.model import Cost, Spec
-from archcalc.spec import load_spec
 from tests.onnx_models import Graph
 
 runner = CliRunner()

@@ -22,9 +22,9 @@ from typer.testing import CliRunner  # noqa: E402
 
 from archcalc.app import app  # noqa: E402
 from archcalc.engine import analyze  # noqa: E402
+from archcalc.formats import load_spec, load_text  # noqa: E402
 from archcalc.kinds.counted import Counted  # noqa: E402
 from archcalc.model import Spec  # noqa: E402
-from archcalc.spec import load_spec, load_text  # noqa: E402
 from archcalc.values import replace  # noqa: E402
 from tests.conftest import ARCHSPECS  # noqa: E402
 from tests.torch_reference import build_sequence, channels_first, measure  # noqa: E402

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 
 from archcalc.engine import analyze  # noqa: E402
 from archcalc.errors import ShapeError  # noqa: E402
-from archcalc.spec import load_spec, load_text  # noqa: E402
+from archcalc.formats import load_spec, load_text  # noqa: E402
 from tests.conftest import ARCHSPECS  # noqa: E402
 from tests.random_specs import random_candidate, random_spec, spec_text  # noqa: E402
 from tests.torch_reference import TorchFigures, measure  # noqa: E402

@@ -15,8 +15,8 @@ from archcalc.arithmetic import window_count
 from archcalc.engine import analyze
 from archcalc.engine.sweep import resized
 from archcalc.errors import ShapeError
+from archcalc.formats import load_spec, load_text
 from archcalc.model import LayerResult
-from archcalc.spec import load_spec, load_text
 from tests.conftest import ARCHSPECS
 from tests.random_specs import random_spec
 

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from archcalc.app import app
 from archcalc.errors import SpecError
+from archcalc.formats.yaml.located import Located
+from archcalc.formats.yaml.shape import SHAPE_PATTERN, parse_shape
 from archcalc.kinds import KINDS
-from archcalc.spec.shape import SHAPE_PATTERN, parse_shape
-from archcalc.spec.yaml_source import Located
 from tests.conftest import ARCHSPECS, ROOT
 
 

@@ -16,10 +16,10 @@ from archcalc.engine.fields import receptive_fields
 from archcalc.engine.report import walk
 from archcalc.engine.sweep import resized, sweep
 from archcalc.errors import ArchcalcError, ShapeError
+from archcalc.formats import load_spec
 from archcalc.model import Cost, DType
 from archcalc.render.layer_text import explain
 from archcalc.render.show import show_grid
-from archcalc.spec import load_spec
 from tests.conftest import ARCHSPECS, ROOT, report_from, spec_from
 
 LANGUAGE = ARCHSPECS / "zoo" / "language"

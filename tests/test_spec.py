@@ -6,9 +6,9 @@ import pytest
 
 from archcalc.engine import analyze
 from archcalc.errors import ArchcalcError, ShapeError, SpecError
+from archcalc.formats import load_spec
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.dense import Dense
-from archcalc.spec import load_spec
 from tests.conftest import spec_from
 
 

@@ -115,6 +115,7 @@ def _grids() -> list[Grid]:
     from archcalc.engine.comparison import comparison
     from archcalc.engine.diff import diff_reports
     from archcalc.engine.sweep import sweep
+    from archcalc.formats import load_spec
     from archcalc.render.compare import compare_grid
     from archcalc.render.diff import diff_grid
     from archcalc.render.layer_kinds import layer_kinds_grid
@@ -122,7 +123,6 @@ def _grids() -> list[Grid]:
     from archcalc.render.sharing import sharing_grid
     from archcalc.render.show import show_grid
     from archcalc.render.sweep import sweep_grid
-    from archcalc.spec import load_spec
 
     reports = [analyze(load_spec(str(ROOT / path))) for path in (RESNET50, "archspecs/exercises/ex2_diagonal_filter.yaml", *SEED)]
     seeds = [report.spec for report in reports[2:]]

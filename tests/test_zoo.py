@@ -14,7 +14,7 @@ from typing import NamedTuple
 import pytest
 
 from archcalc.engine import analyze
-from archcalc.spec import load_spec
+from archcalc.formats import load_spec
 from tests.conftest import ARCHSPECS
 
 

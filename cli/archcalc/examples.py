@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archcalc.spec import load_spec
+from archcalc.formats import load_spec
 from archcalc.values import value
 
 

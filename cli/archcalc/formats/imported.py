@@ -7,8 +7,8 @@ from pathlib import PurePath
 
 from archcalc import __version__
 from archcalc.errors import ArchcalcError, SpecError
-from archcalc.spec import load_model, load_text
-from archcalc.spec.spec_writer import spec_yaml
+from archcalc.formats import load_model, load_text
+from archcalc.formats.yaml.writer import spec_yaml
 
 STANDARD_INPUT = "-"
 SPEC_PLACEHOLDER = "SPEC.yaml"

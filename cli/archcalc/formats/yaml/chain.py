@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.yaml.located import Located
+from archcalc.formats.yaml.shape import parse_shape, read_number
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.reshape import Flatten
 from archcalc.model import Layer, Spec
 from archcalc.printable import quoted
 from archcalc.quantities import MAX_COUNT
-from archcalc.spec.shape import parse_shape, read_number
-from archcalc.spec.yaml_source import Located
 
 _ARROW = re.compile(r"->|→")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.graph.nesting import Graph, Join, Operation, dependency_order, nest
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
@@ -36,12 +37,11 @@ from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Cost, Layer, Padding, PerAxis, Shape, Spec, total_cost
 from archcalc.quantities import whole_number
-from archcalc.spec.graph import Graph, Join, Operation, dependency_order, nest
 
 if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, TensorProto
 
-    from archcalc.spec.onnx_blocks import Block
+    from archcalc.formats.onnx.blocks import Block
 
 MAX_ONNX_BYTES = 2**31 - 1
 """Protobuf's own limit for one message: larger models keep their weights in external data files."""
@@ -337,8 +337,8 @@ class _Reader:
                 )
 
     def _inferred_shapes(self) -> dict[str, tuple[int, ...]]:
-        from archcalc.spec.isolated import Aborted
-        from archcalc.spec.onnx_folding import inferred_shapes
+        from archcalc.formats.onnx.folding import inferred_shapes
+        from archcalc.formats.onnx.isolated import Aborted
 
         try:
             return inferred_shapes(self.model, self.nodes)
@@ -442,7 +442,7 @@ class _Reader:
         return live
 
     def _blocks(self, data: set[str], shapes: dict[str, tuple[int, ...]]) -> list[Block]:
-        from archcalc.spec.onnx_blocks import Constants, find_blocks
+        from archcalc.formats.onnx.blocks import Constants, find_blocks
 
         constants = Constants(scalar=self._scalar, literal=lambda name: not self._tables(name), reduced_axes=self._reduced_axes)
         return find_blocks(self.nodes, data, shapes, self.output, constants)
@@ -935,7 +935,7 @@ class _Reader:
         if name not in self.constants:
             return None
         if self.folded_values is None:
-            from archcalc.spec.onnx_folding import folded_values
+            from archcalc.formats.onnx.folding import folded_values
 
             self.folded_values = folded_values(self.model, self.nodes, self.shapes)
         values = self.folded_values.get(name)

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.yaml.chain import is_chain, parse_chain
+from archcalc.formats.yaml.document import default_name, parse_spec
+from archcalc.formats.yaml.located import load_located
 from archcalc.model import Spec
 from archcalc.printable import printable
-from archcalc.spec.chain import is_chain, parse_chain
-from archcalc.spec.document import default_name, parse_spec
-from archcalc.spec.yaml_source import load_located
 
 MAX_SPEC_BYTES = 5_000_000
 """A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
@@ -80,18 +80,18 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) ->
     """What the first bytes say the stream holds, read with that format's own size bound."""
     head = stream.read(4)
     if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
-        from archcalc.spec.onnx_source import MAX_ONNX_BYTES, read_onnx
+        from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx
 
         return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name)
     if head == ZIP_START:
-        from archcalc.spec.keras_source import MAX_KERAS_BYTES, read_keras_archive
+        from archcalc.formats.keras.reader import MAX_KERAS_BYTES, read_keras_archive
 
         if path is not None:  # read from the file, which holds the weights too: only its config.json is read
             return read_keras_archive(path, source, name)
         return read_keras_archive(head + _read_limited(stream, source, MAX_KERAS_BYTES - len(head), "a Keras archive"), source, name)
     data = head + _read_limited(stream, source, MAX_SPEC_BYTES - len(head), "the spec")
     if data.lstrip()[:1] == b"{" and b'"class_name"' in data:
-        from archcalc.spec.keras_source import read_keras_json
+        from archcalc.formats.keras.reader import read_keras_json
 
         return read_keras_json(data, source, name)
     return load_text(data, source, name)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from archcalc.errors import SpecError, suggestion
+from archcalc.formats.layout import layout_note
+from archcalc.formats.yaml.chain import is_chain, parse_chain
+from archcalc.formats.yaml.layers import LayerReader
+from archcalc.formats.yaml.located import Entry, Located, Mapping
+from archcalc.formats.yaml.shape import parse_shape
 from archcalc.kinds import WRITTEN_NAMES, reported_type
 from archcalc.model import BudgetKind, DType, Limit, Spec
 from archcalc.printable import describe, printable, quoted
 from archcalc.quantities import parse_count
-from archcalc.spec.chain import is_chain, parse_chain
-from archcalc.spec.layers import LayerReader
-from archcalc.spec.layout import layout_note
-from archcalc.spec.shape import parse_shape
-from archcalc.spec.yaml_source import Entry, Located, Mapping
 
 SPEC_KEYS = ("name", "description", "input", "layers", "chain", "budget", "defaults")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.yaml.located import Located
 from archcalc.model import Shape
 from archcalc.printable import describe
 from archcalc.quantities import MAX_COUNT, NUMBER_LIKE, whole_number
-from archcalc.spec.yaml_source import Located
 
 _SEPARATOR = r"\s*[xX×*,]\s*"
 _SEPARATORS = re.compile(_SEPARATOR)

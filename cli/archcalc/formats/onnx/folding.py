@@ -20,7 +20,7 @@ import numpy as np
 import onnx
 from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
 
-from archcalc.spec.isolated import isolated
+from archcalc.formats.onnx.isolated import isolated
 
 MAX_FOLDED_VALUES = 4096
 """The most values a folded tensor may hold: a shape, an index list or a mask of a few dims, never data."""
@@ -48,7 +48,7 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
 
 
 def _infer(model: ModelProto) -> Shapes:
-    """ONNX's inference, in a process of its own: it aborts the process on some graphs (spec/isolated.py)."""
+    """ONNX's inference, in a process of its own: it aborts the process on some graphs (formats/onnx/isolated.py)."""
     return isolated(lambda: _inferred(model))
 
 

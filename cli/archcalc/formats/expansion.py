@@ -16,8 +16,8 @@ import stat
 from collections.abc import Callable
 
 from archcalc.errors import SpecError
+from archcalc.formats.yaml.chain import is_chain
 from archcalc.printable import quoted
-from archcalc.spec.chain import is_chain
 from archcalc.values import value
 
 SPEC_SUFFIXES = (".yaml", ".yml")

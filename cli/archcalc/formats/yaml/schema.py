@@ -18,19 +18,19 @@ import json
 from typing import Any
 
 from archcalc.exhaustive import unreachable
+from archcalc.formats.yaml.document import SPEC_KEYS
+from archcalc.formats.yaml.shape import SHAPE_PATTERN
 from archcalc.kinds import KINDS
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
 from archcalc.model import BudgetKind, DType, Layer
 from archcalc.quantities import COUNT_PATTERN
-from archcalc.spec.document import SPEC_KEYS
-from archcalc.spec.shape import SHAPE_PATTERN
 from archcalc.text import summary
 
 Schema = dict[str, Any]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 CHAIN_PATTERN = "->|→"
-MAX_PER_AXIS_VALUES = 3  # one per spatial axis, as spec/arguments.py reads them
+MAX_PER_AXIS_VALUES = 3  # one per spatial axis, as formats/yaml/arguments.py reads them
 
 
 def spec_schema() -> Schema:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from archcalc.errors import SpecError, suggestion
+from archcalc.formats.yaml.arguments import Arguments
+from archcalc.formats.yaml.located import Entry, Located, Mapping
 from archcalc.kinds import WRITTEN_NAMES, reported_type
 from archcalc.kinds.arguments import ArgumentProblem
 from archcalc.model import Layer
 from archcalc.printable import describe, quoted
-from archcalc.spec.arguments import Arguments
-from archcalc.spec.yaml_source import Entry, Located, Mapping
 
 MAX_LAYERS = 100_000
 """Layers a spec may write, nested ones included (a `repeat` counts its block once): past it the spec

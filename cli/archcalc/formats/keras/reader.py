@@ -2,7 +2,7 @@
 
 Plain JSON, no TensorFlow: each Keras layer of a kind archcalc has becomes that kind (an activation
 written inside a layer, `Dense(64, activation="relu")`, becomes its own row), and the layers' graph is
-nested as ONNX graphs are (spec/graph.py), so a Functional model's `Add` is a `residual` and its
+nested as ONNX graphs are (formats/graph/nesting.py), so a Functional model's `Add` is a `residual` and its
 `Concatenate` a `concat`. Sequential and Functional models, in the formats of Keras 2 (tf.keras) and
 Keras 3, channels last. A layer of a kind archcalc does not have is refused by name: Keras does not
 record what it counts, so there is nothing to carry in its place.
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.graph.nesting import Graph, Join, Operation, applied, dependency_order, nest
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
@@ -35,7 +36,6 @@ from archcalc.kinds.upsampling import ConvTranspose, Upsample
 from archcalc.model import NO_COST, Layer, Padding, PerAxis, Shape, Spec
 from archcalc.printable import LONGEST_QUOTED, describe, printable
 from archcalc.quantities import MAX_COUNT
-from archcalc.spec.graph import Graph, Join, Operation, applied, dependency_order, nest
 from archcalc.values import replace
 
 MAX_KERAS_BYTES = 2**31 - 1

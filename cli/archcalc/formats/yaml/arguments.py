@@ -7,11 +7,11 @@ from typing import Any
 
 from archcalc.errors import Origin, SpecError, suggestion
 from archcalc.exhaustive import unreachable
+from archcalc.formats.yaml.located import Entry, Located, Mapping
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
 from archcalc.printable import describe, printable, quoted
 from archcalc.quantities import MAX_COUNT
-from archcalc.spec.yaml_source import Entry, Located, Mapping
 
 ReadLayers = Callable[[Located, str], tuple[Layer, ...]]
 """Reads a list of layers at a position: arguments that hold layers (residual's) call back with it."""
@@ -87,7 +87,7 @@ class Arguments:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
                 return tuple(self.read_layers(branch, f"{self.position}.branch{number}") for number, branch in enumerate(located.value, start=1))
             case Reading.SHAPE:
-                from archcalc.spec.shape import parse_shape  # spec/shape.py reads with this module's helpers
+                from archcalc.formats.yaml.shape import parse_shape  # formats/yaml/shape.py reads with this module's helpers
 
                 return parse_shape(located)
             case Reading.INDEX:

@@ -1,0 +1,149 @@
+"""`archcalc check`: pass or fail against budgets, and against a model file (--against), for CI."""
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from archcalc.commands.shared import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_OVER_BUDGET,
+    SPEC_HELP,
+    analyzed,
+    count_option,
+    emit,
+    fail,
+    guarded,
+    report_skipped,
+    say,
+    terminal,
+)
+from archcalc.errors import ArchcalcError
+from archcalc.formats.expansion import check_arguments, expand_argument
+from archcalc.model import BudgetKind, DType, Limit
+from archcalc.printable import quoted
+from archcalc.render import CheckFormat, render_check
+
+if TYPE_CHECKING:
+    from archcalc.engine.budget import CheckOutcome
+
+
+def budget_option(flag: str, what: str) -> Any:  # typer.Option is typed as Any
+    return typer.Option(flag, help=f"{what}; overrides the spec's budget. e.g. 25.6M, 4.1G, 1e6.", show_default=False)
+
+
+MaxParams = Annotated[str | None, budget_option("--max-params", "Parameter budget")]
+MaxMacs = Annotated[str | None, budget_option("--max-macs", "MAC budget")]
+MaxParamBytes = Annotated[str | None, budget_option("--max-param-bytes", "Bytes of parameters at --dtype")]
+MaxActivationBytes = Annotated[str | None, budget_option("--max-activation-bytes", "Bytes of peak activations at --dtype")]
+DTypeOption = Annotated[
+    DType | None, typer.Option("--dtype", help="Number format of the byte budgets (default: the spec's, else float32).", show_default=False)
+]
+CheckFormatOption = Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json, csv, markdown or github (annotations).", case_sensitive=False)]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print no results; errors still go to standard error. The exit status tells: 0 within budget, 1 over, 2 bad input."),
+]
+RequireBudget = Annotated[
+    bool,
+    typer.Option("--require-budget", help="A spec with no budget (no `budget:`, no --max-… flag) fails the check (exit 1): a CI gate never passes unchecked."),
+]
+SpecsToCheck = Annotated[
+    list[str],
+    typer.Argument(help="Specs, directories (every .yaml/.yml under them) or globs. " + SPEC_HELP, show_default=False, metavar="SPEC..."),
+]
+
+
+def check(
+    specs: SpecsToCheck,
+    max_params: MaxParams = None,
+    max_macs: MaxMacs = None,
+    max_param_bytes: MaxParamBytes = None,
+    max_activation_bytes: MaxActivationBytes = None,
+    dtype: DTypeOption = None,
+    output_format: CheckFormatOption = CheckFormat.TABLE,
+    require_budget: RequireBudget = False,
+    quiet: QuietOption = False,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help=(
+                "A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs."
+            ),
+            show_default=False,
+            metavar="MODEL",
+        ),
+    ] = None,
+) -> None:
+    """Check specs against their budgets; exit 1 if any is over.
+
+    Every spec is checked and reported, a bad one among the rest: exit 2 if any spec cannot be
+    read, else 1 if any is over its budgets (or has none, with --require-budget), else 0. Budgets
+    come from each spec's `budget:` and from the --max-… flags, which win. With --against, the one
+    spec must also match the model file layer by layer (a drift gate for CI).
+
+    Example: archcalc check archspecs/ --max-macs 5G --format github
+
+    Example: archcalc check resnet18.yaml --against resnet18.onnx
+    """
+    flags = [
+        Limit(kind, maximum, None)
+        for kind, written in (
+            (BudgetKind.PARAMS, max_params),
+            (BudgetKind.MACS, max_macs),
+            (BudgetKind.PARAM_BYTES, max_param_bytes),
+            (BudgetKind.ACTIVATION_BYTES, max_activation_bytes),
+        )
+        if (maximum := count_option(written)) is not None
+    ]
+    from archcalc.engine.budget import CheckOutcome, SpecCheck, UnreadableSpec, check_spec, unreadable
+
+    guarded(lambda: check_arguments(specs))
+    if against is not None and len(specs) != 1:
+        raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
+    outcomes: list[CheckOutcome] = []
+    for argument in specs:
+        try:
+            expansion = expand_argument(argument)
+        except ArchcalcError as error:  # an argument that names nothing is reported with the rest
+            say(f"archcalc: error: {error.message}")
+            outcomes.append(UnreadableSpec(argument, error))
+            continue
+        report_skipped(expansion)
+        for name in expansion.specs:
+            try:
+                outcomes.append(check_spec(analyzed(name), flags, dtype, require_budget))
+            except ArchcalcError as error:
+                say(f"archcalc: error: {error.message}")
+                outcomes.append(UnreadableSpec(name, error))
+    if against is not None and len(outcomes) != 1:
+        fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
+    if against is not None and isinstance(outcomes[0], SpecCheck):
+        from archcalc.engine.drift import drift
+        from archcalc.values import replace
+
+        try:
+            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against)))
+        except ArchcalcError as error:
+            say(f"archcalc: error: {error.message}")
+            outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
+    if not quiet:
+        emit(render_check(outcomes, output_format, terminal()))
+        if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
+            report_drift(outcomes)
+    if any(unreadable(outcome) for outcome in outcomes):
+        raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
+    raise typer.Exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_OVER_BUDGET)
+
+
+def report_drift(outcomes: "list[CheckOutcome]") -> None:
+    """Each layer where a spec and its model file disagree, on standard error and located in the spec,
+    as a compiler reports an error: the results (the table, JSON, annotations) say that they disagree."""
+    from archcalc.engine.budget import SpecCheck
+    from archcalc.render.drift import drift_lines
+
+    for outcome in outcomes:
+        if isinstance(outcome, SpecCheck) and outcome.drift is not None:
+            for line in drift_lines(outcome.drift):
+                say(line)

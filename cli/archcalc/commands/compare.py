@@ -1,0 +1,39 @@
+"""`archcalc compare`: several specs side by side, each against the first."""
+
+import enum
+from typing import Annotated
+
+import typer
+
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_all, emit, terminal
+from archcalc.render import Counting, OutputFormat, render_compare
+
+
+class SortOrder(str, enum.Enum):
+    AS_GIVEN = "given"
+    PARAMS = "params"
+    MACS = "macs"
+
+
+def compare(
+    specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
+    output_format: FormatOption = OutputFormat.TABLE,
+    count: CountOption = Counting.MACS,
+    wide: WideOption = False,
+    sort: Annotated[
+        SortOrder, typer.Option("--sort", help="Order of the specs: as given, or by params or MACs, smallest first (the first is the baseline).")
+    ] = SortOrder.AS_GIVEN,
+) -> None:
+    """Compare the totals of several specs, each against the first.
+
+    How many times fewer (or more) parameters, weights and MACs each has than the first spec; a
+    difference under 1.1× is written as a percentage.
+
+    Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
+    """
+    reports = analyze_all(specs)
+    if sort is not SortOrder.AS_GIVEN:
+        reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
+    from archcalc.engine.comparison import comparison
+
+    emit(render_compare(comparison(reports), output_format, terminal(wide), count))

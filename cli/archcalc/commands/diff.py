@@ -1,0 +1,32 @@
+"""`archcalc diff`: what changed between two specs, layer by layer."""
+
+from typing import Annotated
+
+import typer
+
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.formats.expansion import check_arguments
+from archcalc.render import Counting, OutputFormat, render_diff
+
+
+def diff(
+    base: Annotated[str, typer.Argument(help="The spec before the change. " + SPEC_HELP, show_default=False, metavar="BASE")],
+    head: Annotated[str, typer.Argument(help="The spec after the change.", show_default=False, metavar="HEAD")],
+    output_format: FormatOption = OutputFormat.TABLE,
+    depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="Compare the layers this many levels inside composite blocks.")] = 0,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="List unchanged layers too.")] = False,
+    count: CountOption = Counting.MACS,
+    wide: WideOption = False,
+) -> None:
+    """Show what changed between two specs, layer by layer.
+
+    Parameters, MACs and shapes, in numbers and percent. Layers are matched like lines in a text
+    diff, so inserted and removed layers line up.
+
+    Example: archcalc diff archspecs/zoo/torchvision/resnet18.yaml archspecs/zoo/torchvision/resnet34.yaml
+    """
+    from archcalc.engine.diff import diff_reports
+
+    guarded(lambda: check_arguments([base, head]))
+    before, after = analyze_one(base, "diff"), analyze_one(head, "diff")
+    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(wide), show_all, count))

@@ -1,0 +1,169 @@
+"""What every command shares: exit statuses, the options several take, reading and computing specs,
+and writing output. Only here and in the command modules (and app.py) is typer imported, and only
+here does an error become an exit status: 0 success, 1 a budget exceeded, 2 bad input or usage (or
+a standard output that cannot be written), 141 a reader that went away (a broken pipe), 130 Ctrl-C
+(__main__.py), 3 a bug in archcalc (app.main).
+
+No `from __future__ import annotations` in the command modules: Typer reads their signatures on
+every start, and string annotations would be compiled again on each one (3 ms).
+"""
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from archcalc.engine import Report, analyze
+from archcalc.errors import ArchcalcError, ShapeError
+from archcalc.formats import load_spec
+from archcalc.formats.expansion import Expansion, expand_arguments
+from archcalc.printable import printable, quoted
+from archcalc.quantities import parse_count
+from archcalc.render import Counting, OutputFormat, Terminal
+
+EXIT_OK = 0
+EXIT_OVER_BUDGET = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
+
+SPEC_HELP = (
+    "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config), '-' for standard input, "
+    "or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
+)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
+CountOption = Annotated[
+    Counting,
+    typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),
+]
+WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
+
+T = TypeVar("T")
+
+
+def fail(error: ArchcalcError) -> NoReturn:
+    """Bad input: one line on standard error, exit 2, nothing on standard output."""
+    say(f"archcalc: error: {error.message}")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def say(line: str) -> None:
+    """One line on standard error, in what its encoding can write; nothing if it is closed."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    from archcalc.render.encodable import encodable
+
+    with contextlib.suppress(OSError, ValueError):  # standard error is gone too: the exit status still tells
+        stream.write(encodable(line, getattr(stream, "encoding", None) or "utf-8") + "\n")
+        stream.flush()
+
+
+def guarded(work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except ArchcalcError as error:
+        fail(error)
+
+
+def expanded(arguments: list[str]) -> Expansion:
+    """The specs the arguments name; what a directory or glob skipped is said on standard error."""
+    expansion = guarded(lambda: expand_arguments(arguments))
+    report_skipped(expansion)
+    return expansion
+
+
+def report_skipped(expansion: Expansion) -> None:
+    for skipped in expansion.skipped:
+        say(f"archcalc: skipped {printable(skipped.path)}: {skipped.reason}")
+
+
+def analyzed(argument: str) -> Report:
+    """A spec read and computed. A shape error in a spec whose input looks written channels first
+    (or with a batch axis) names the input it likely meant (formats/layout.py)."""
+    if argument == "-" and sys.stdin is not None and sys.stdin.isatty():  # else `show -` waits without a word
+        say("archcalc: reading a spec from standard input (Ctrl-D to end)")
+    spec = load_spec(argument)
+    try:
+        return analyze(spec)
+    except ShapeError as error:
+        from archcalc.formats.layout import layout_hint
+
+        hint = None if spec.from_model else layout_hint(spec.input_shape)
+        if hint is not None:
+            error.with_hint(hint)
+        raise
+
+
+def analyze_all(arguments: list[str]) -> list[Report]:
+    """Every spec read and computed before anything is printed, so an error leaves stdout empty.
+    A directory or glob stands for every spec in it."""
+    specs = expanded(arguments).specs
+    return guarded(lambda: [analyzed(spec) for spec in specs])
+
+
+def analyze_one(argument: str, command: str) -> Report:
+    """The one spec a command takes; a directory or glob that names several is refused."""
+    specs = expanded([argument]).specs
+    if len(specs) != 1:
+        problem = f"{command} takes one spec, and {quoted(argument)} names {len(specs)}"
+        fail(ArchcalcError(problem, hint="give one file; `archcalc check` and `compare` take several"))
+    return guarded(lambda: analyzed(specs[0]))
+
+
+def count_option(value: str | None) -> int | None:
+    """`--max-params 25.6M`: read as a spec's `budget:` writes numbers."""
+    if value is None:
+        return None
+    try:
+        return parse_count(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def terminal(wide: bool = False) -> Terminal:
+    """Colour and width only for a real terminal, whose width `COLUMNS` overrides; NO_COLOR
+    (no-color.org) turns colour off. A pipe gets whole rows at any width."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    if sys.stdout is None or not sys.stdout.isatty():
+        return Terminal(color=False, width=None, encoding=encoding)
+    color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    import shutil  # COLUMNS first, then the window's own size
+
+    return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding, wide=wide)
+
+
+def emit(text: str) -> None:
+    """A command's whole output, written at once in what standard output's encoding can write.
+    A closed (`>&-`) or failing (`> /dev/full`) standard output is one line on standard error and
+    exit 2; a reader that went away (`| head -1`) is exit 141, silently, as a shell expects."""
+    stream = sys.stdout
+    if stream is None:
+        say("archcalc: error: standard output is closed; nothing was written")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # PYTHONIOENCODING=ascii, a latin-1 console: x for ×, -> for →
+            from archcalc.render.encodable import encodable
+
+            stream.write(encodable(text, stream.encoding))
+        stream.flush()
+    except BrokenPipeError:
+        _discard_output(stream)
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except OSError as error:
+        _discard_output(stream)
+        say(f"archcalc: error: cannot write to standard output: {error.strerror or error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _discard_output(stream: Any) -> None:
+    """Point standard output at /dev/null, so the text still buffered is not written again (and
+    fails again, with a traceback) when Python flushes it at exit."""
+    with contextlib.suppress(OSError, ValueError):  # no descriptor (a test's captured output): nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())

@@ -1,0 +1,26 @@
+"""`archcalc sharing`: what each conv layer's weight sharing saves."""
+
+from typing import Annotated
+
+import typer
+
+from archcalc.commands.shared import SPEC_HELP, FormatOption, WideOption, analyze_one, emit, terminal
+from archcalc.render import OutputFormat, render_sharing
+
+
+def sharing(
+    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
+    output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
+) -> None:
+    """Show what each conv layer's weight sharing saves.
+
+    The positions each weight is reused at, and what the same mapping costs unshared (a locally
+    connected layer) or fully connected (a dense layer).
+
+    Example: archcalc sharing archspecs/exercises/ex2_diagonal_filter.yaml
+    """
+    from archcalc.engine.analysis import Request, analysis_of
+
+    report = analyze_one(spec, "sharing")
+    emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal(wide)))

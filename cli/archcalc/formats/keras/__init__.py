@@ -1,0 +1,1 @@
+"""The Keras reader: a .keras archive or a model.to_json() config -> Spec."""

@@ -1,0 +1,1 @@
+"""The ONNX reader: file safety, shape folding, recognised blocks, operators -> kinds."""
