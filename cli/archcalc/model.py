@@ -311,6 +311,20 @@ class Limit:
 
 
 @value
+class Checkpoint:
+    """What a checkpoint (safetensors files) holds beyond its layers' figures: its files and their
+    bytes, its parameters (and state) by the dtype they are stored in, what it stores that is not
+    the model's figures (quantization scales, rebuilt buffers: name, tensors, values), and the
+    top-level layers that transformers does not build (DeepSeek's multi-token-prediction layers)."""
+
+    files: tuple[str, ...]
+    file_bytes: int
+    values_by_dtype: tuple[tuple[str, int], ...]
+    apart: tuple[tuple[str, int, int], ...] = ()
+    not_built: tuple[str, ...] = ()
+
+
+@value
 class Spec:
     """A whole architecture: an input shape and the layers applied to it in order."""
 
@@ -323,6 +337,7 @@ class Spec:
     budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume
     notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
     from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec
+    checkpoint: Checkpoint | None = None  # read from a checkpoint's tensors: no shapes, no MACs (formats/safetensors)
 
     @property
     def reads_token_ids(self) -> bool:

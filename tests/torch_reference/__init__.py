@@ -154,6 +154,7 @@ from tests.torch_reference import (  # noqa: E402  (each family module registers
     mobile,  # noqa: F401
     norm,  # noqa: F401
     sequences,  # noqa: F401
+    stored,  # noqa: F401
     upsampling,  # noqa: F401
     vision_transformers,  # noqa: F401
 )

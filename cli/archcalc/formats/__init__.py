@@ -43,6 +43,10 @@ def load_spec(argument: str) -> Spec:
     if not path.exists():
         raise SpecError(f"no such file: {argument}", hint=_missing_file_hint(argument))
     if path.is_dir():
+        from archcalc.formats.safetensors import holds_checkpoint, read_checkpoint  # lazy: only a folder given
+
+        if holds_checkpoint(path):
+            return read_checkpoint(path, printable(argument))
         raise SpecError(f"{argument} is a directory; give a spec file")
     source = printable(argument)  # a file name reaches messages, tables and annotations
     try:
@@ -76,14 +80,34 @@ ZIP_START = b"PK\x03\x04"
 """A `.keras` archive is a zip file."""
 
 
+SNIFFED_BYTES = 4096
+"""Enough to recognise every format by its start: a safetensors header's length and `{`, and the
+`weight_map` key near the start of a checkpoint's index."""
+
+
+def _is_checkpoint(head: bytes, path: Path | None) -> bool:
+    """A safetensors file by its start: 8 bytes of length, whose top four are zero (no header nears
+    4 GB; no text has NUL bytes), then `{`; its index by a `weight_map` near the start of a JSON
+    object; a `.safetensors` file however it starts, so that a damaged one is refused as one."""
+    safetensors = head[4:8] == b"\0\0\0\0" and head[8:9] == b"{"
+    index = head.lstrip()[:1] == b"{" and b'"weight_map"' in head
+    return safetensors or index or (path is not None and path.suffix.lower() == ".safetensors")
+
+
 def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) -> Spec:
     """What the first bytes say the stream holds, read with that format's own size bound."""
-    head = stream.read(4)
+    head = stream.read(SNIFFED_BYTES)
+    if _is_checkpoint(head, path):
+        from archcalc.formats.safetensors import read_checkpoint
+
+        if path is None:
+            raise SpecError("a safetensors checkpoint is read from its file, whose size its header is checked against", Origin(source), None, "give its path")
+        return read_checkpoint(path, source)
     if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
         from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx
 
         return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name)
-    if head == ZIP_START:
+    if head.startswith(ZIP_START):
         from archcalc.formats.keras.reader import MAX_KERAS_BYTES, read_keras_archive
 
         if path is not None:  # read from the file, which holds the weights too: only its config.json is read

@@ -23,6 +23,7 @@ from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.kinds.stored import Stored
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Layer
 
@@ -70,6 +71,7 @@ KINDS: tuple[type[Layer], ...] = (
     Branch,
     LayerScale,
     PatchMerging,
+    Stored,
 )
 """In the order `archcalc layers` lists them."""
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from archcalc.engine.drift import Drift
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import ArchcalcError, Origin
-    from archcalc.model import Cost, Field, Length
+    from archcalc.model import Checkpoint, Cost, Field, Length
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
@@ -88,6 +88,18 @@ def _length(length: Length) -> int | float:
     return length if isinstance(length, int) else float(length)
 
 
+def checkpoint_json(checkpoint: Checkpoint) -> dict[str, object]:
+    """A checkpoint's files, bytes and values by stored dtype; what it holds that is not counted; the
+    layers transformers does not build. Its shapes are [] and its MACs 0: a checkpoint holds neither."""
+    return {
+        "files": list(checkpoint.files),
+        "file_bytes": checkpoint.file_bytes,
+        "values_by_dtype": dict(checkpoint.values_by_dtype),
+        "not_counted": [{"name": name, "tensors": tensors, "values": values} for name, tensors, values in checkpoint.apart],
+        "not_built": list(checkpoint.not_built),
+    }
+
+
 def report_json(analysis: Analysis, explain_layers: bool = False, counting: Counting = Counting.MACS) -> dict[str, object]:
     """The spec's figures; each layer also carries what the analysis was asked (receptive field,
     memory) and, with `explain_layers`, its arithmetic written out."""
@@ -107,6 +119,8 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
         ]
     if report.spec.notes:
         document["notes"] = list(report.spec.notes)
+    if report.spec.checkpoint is not None:
+        document["checkpoint"] = checkpoint_json(report.spec.checkpoint)
     if analysis.memory is not None:
         document["memory"] = {
             "dtype": analysis.memory.dtype.value,

@@ -40,6 +40,8 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}",
         counting.note(total.macs),
     ]
+    if report.spec.checkpoint is not None:  # no input, so no shapes and no MACs: its notes say so
+        title, notes = f"{report.name} · {report.spec.description}", notes[:1]
     if report.side_outputs:
         outputs = ", ".join(f"{side.layer.name or 'branch'} {shape(side.output_shape)} (#{side.layer.position})" for side in report.side_outputs)
         notes.append(f"side outputs, counted in the totals: {outputs}")
