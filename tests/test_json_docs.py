@@ -27,6 +27,7 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
         (["show", str(SPECS / "zoo/torchvision/segmentation/fcn_resnet50.yaml"), "--memory"], None),
         (["show", str(SPECS / "zoo/language/gpt2.yaml"), "--memory"], None),
         (["show", "-"], "input: [3, 32, 32]\nlayers: [{repeat: {times: 2, layers: [relu]}}]\n"),  # notes, times
+        (["show", str(ROOT / "tests/data/tiny.safetensors")], None),  # checkpoint
     ],
     "compare": [(["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--count", "flops"], None)],
     "check": [
@@ -45,7 +46,7 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
 
 VALUES = {
     # backticked words a section explains that are values (or names of commands and kinds), not keys
-    "show": {"residual", "concat", "repeat", "block", "types"},
+    "show": {"residual", "concat", "repeat", "block", "types", "weight_scale_inv", "inv_freq"},
     "compare": set(),
     "check": {"param_bytes", "activation_bytes", "flag"},
     "diff": {"same", "changed", "added", "removed"},

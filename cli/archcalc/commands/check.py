@@ -69,7 +69,8 @@ def check(
         typer.Option(
             "--against",
             help=(
-                "A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs."
+                "A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs. "
+                "Or a safetensors checkpoint (a file, its index or its folder): exit 1 when a layer's parameters differ from the same-named layer's."
             ),
             show_default=False,
             metavar="MODEL",
@@ -86,6 +87,8 @@ def check(
     Example: archcalc check archspecs/ --max-macs 5G --format github
 
     Example: archcalc check resnet18.yaml --against resnet18.onnx
+
+    Example: archcalc check config.json --against checkpoint/
     """
     flags = [
         Limit(kind, maximum, None)
@@ -121,10 +124,13 @@ def check(
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
     if against is not None and isinstance(outcomes[0], SpecCheck):
         from archcalc.engine.drift import drift
+        from archcalc.engine.named_drift import named_drift
         from archcalc.values import replace
 
         try:
-            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against)))
+            model = analyzed(against)
+            by_name = model.spec.checkpoint is not None or outcomes[0].report.spec.checkpoint is not None  # a checkpoint is lined up by name
+            outcomes[0] = replace(outcomes[0], against=(named_drift if by_name else drift)(outcomes[0].report, model))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))

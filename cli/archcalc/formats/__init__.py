@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import BinaryIO
@@ -97,6 +98,8 @@ def _is_checkpoint(head: bytes, path: Path | None) -> bool:
 def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) -> Spec:
     """What the first bytes say the stream holds, read with that format's own size bound."""
     head = stream.read(SNIFFED_BYTES)
+    if len(head) < SNIFFED_BYTES:  # the stream has ended: a terminal's Ctrl-D is read once, and reading on would wait for another
+        stream = io.BytesIO()
     if _is_checkpoint(head, path):
         from archcalc.formats.safetensors import read_checkpoint
 

@@ -34,7 +34,7 @@ class Stored(Pointwise):
     dtype: str = "mixed"
 
     NAMES = {"stored": "stored"}
-    EXAMPLE = ("16", "stored: {weights: 4096, biases: 64, dtype: BF16}")
+    EXAMPLE = ("16", "stored: {weights: 4096, biases: 64, dtype: bf16}")
     ARGUMENTS = (
         Argument("weights", Reading.COUNT, "weights, as stored", minimum=0),
         Argument("biases", Reading.COUNT, "biases, as stored", minimum=0),

@@ -38,7 +38,7 @@ def check_grid(results: Sequence[CheckOutcome]) -> Grid:
     from archcalc.render.drift import drift_verdict
 
     rows = []
-    verdicts = []
+    verdicts: list[str] = []
     errors = []
     for result in results:
         if isinstance(result, UnreadableSpec):
@@ -58,7 +58,7 @@ def check_grid(results: Sequence[CheckOutcome]) -> Grid:
         elif result.against is not None:
             agrees = result.against.agrees
             rows.append(Row((result.report.name, against_name(model_file(result.against)), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
-            verdicts.append(drift_verdict(result.against))
+            verdicts.extend((drift_verdict(result.against), *result.against.notes))
     return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results), *verdicts, *errors))
 
 

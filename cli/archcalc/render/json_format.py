@@ -94,7 +94,7 @@ def checkpoint_json(checkpoint: Checkpoint) -> dict[str, object]:
     return {
         "files": list(checkpoint.files),
         "file_bytes": checkpoint.file_bytes,
-        "values_by_dtype": dict(checkpoint.values_by_dtype),
+        "values_by_dtype": [{"dtype": dtype, "values": values} for dtype, values in checkpoint.values_by_dtype],
         "not_counted": [{"name": name, "tensors": tensors, "values": values} for name, tensors, values in checkpoint.apart],
         "not_built": list(checkpoint.not_built),
     }
@@ -203,7 +203,7 @@ def error_json(error: ArchcalcError) -> dict[str, object]:
 
 def unread_model_json(model: UnreadableSpec) -> dict[str, object]:
     """check --against a model file that could not be read: drift_json's keys, nothing compared, and the error."""
-    compared: dict[str, object] = {"agrees": False, "model_totals": None, "model_output_shape": None, "totals_differ": [], "disagreements": []}
+    compared: dict[str, object] = {"agrees": False, "model_totals": None, "model_output_shape": None, "totals_differ": [], "notes": [], "disagreements": []}
     return {"model": model.source, **compared, "error": error_json(model.error)}
 
 
@@ -244,6 +244,7 @@ def drift_json(drift: Drift) -> dict[str, object]:
         "model_totals": cost_json(model.total),
         "model_output_shape": list(model.output_shape),
         "totals_differ": [figure.value for figure in drift.totals],
+        "notes": list(drift.notes),
         "disagreements": [
             {
                 "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from archcalc.errors import Origin, SpecError
 from archcalc.formats.graph.nesting import positioned
-from archcalc.formats.safetensors.files import INDEX_SUFFIX, SUFFIX, Files, file_headers, folder_headers, index_headers
+from archcalc.formats.safetensors.files import SUFFIX, Files, file_headers, folder_headers, index_headers
 from archcalc.formats.safetensors.header import Tensor
 from archcalc.formats.safetensors.layers import Counted, grouped_layers, module_tree
 from archcalc.formats.safetensors.roles import Role, role_of, unpacked_values
@@ -23,7 +23,7 @@ def checkpoint_spec(path: Path, source: str) -> Spec:
     if path.is_dir():
         files = folder_headers(path, source)
         name = path.resolve().name
-    elif path.name.endswith(INDEX_SUFFIX):
+    elif _is_index(path, source):
         files = index_headers(path, source)
         name = path.resolve().parent.name
     else:
@@ -31,6 +31,16 @@ def checkpoint_spec(path: Path, source: str) -> Spec:
         stem = path.name.removesuffix(SUFFIX)
         name = path.resolve().parent.name if stem in DEFAULT_NAMES else stem
     return _spec(files, name or "checkpoint", origin)
+
+
+def _is_index(path: Path, source: str) -> bool:
+    """An index is JSON text; a safetensors file starts with its header's length, whose top bytes are zero."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(9)
+    except OSError as error:
+        raise SpecError(f"cannot read {source}: {error.strerror}") from None
+    return head.lstrip()[:1] == b"{" and head[4:8] != b"\0\0\0\0"
 
 
 def _spec(files: Files, name: str, origin: Origin) -> Spec:
