@@ -2,7 +2,7 @@
 reported apart (quantization's scales, zero points and group indices; buffers a model rebuilds).
 
 A checkpoint says nothing of a tensor but its name, dtype and shape, so the name decides, as
-transformers' own loading does. A quantized weight packs several weights into one stored value
+transformers' own loading does, by the rule the config reader counts with (formats/hf/names.py). A quantized weight packs several weights into one stored value
 (GPTQ and AWQ's `qweight`: eight 4-bit weights an I32); it counts as the weights it stands for,
 with the bits a weight takes read from its neighbours' shapes, never assumed.
 """
@@ -13,6 +13,7 @@ import enum
 import re
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.hf.names import TensorRole, tensor_role
 from archcalc.formats.safetensors.header import DTYPE_BITS, Tensor
 from archcalc.printable import quoted
 
@@ -49,27 +50,26 @@ QUANTIZATION_NAMES = frozenset(
 )
 """The last part of the name of quantization data, of every scheme transformers loads from safetensors."""
 
-STATE_NAMES = frozenset({"e_score_correction_bias", "running_mean", "running_var"})
-"""Persistent buffers that are the model's state: counted as non-trainable, as the config's reader counts them."""
+MORE_STATE = frozenset({"running_mean", "running_var"})
+"""Batch norms' running statistics (a vision model's checkpoint): state, as archcalc's batchnorm counts them."""
 
-BUFFER_NAMES = frozenset({"inv_freq", "position_ids", "masked_bias", "num_batches_tracked", "token_type_ids"})
-"""Buffers that older checkpoints carry and transformers rebuilds or ignores: not the model's figures."""
-
-CAUSAL_MASK = re.compile(r"(^|\.)attn\.bias$")
-"""GPT-2's causal mask, saved as `h.N.attn.bias` by old checkpoints: a buffer, not the attention's bias
-(those are `attn.c_attn.bias` and `attn.c_proj.bias`)."""
+MORE_BUFFERS = frozenset({"num_batches_tracked", "token_type_ids"})
+"""Buffers beyond those formats/hf/names.py knows that PyTorch does not count: a batch norm's step
+counter, and BERT's token-type ids an older checkpoint saved."""
 
 BITSANDBYTES_STATE = re.compile(r"\.quant_state\.bitsandbytes__(nf4|fp4)$")
 
 
 def role_of(tensor: Tensor) -> Role:
-    """The one place that decides a tensor's role from its name (and, for GPT-2's mask, its rank)."""
+    """The one place that decides a tensor's role from its name: quantization data here; state and
+    recomputed buffers by the rule the config reader shares (formats/hf/names.py)."""
     last = tensor.name.rsplit(".", 1)[-1]
     if last in QUANTIZATION_NAMES or BITSANDBYTES_STATE.search(tensor.name):
         return Role.QUANTIZATION
-    if last in STATE_NAMES:
+    shared = tensor_role(tensor.name)
+    if shared is TensorRole.STATE or last in MORE_STATE:
         return Role.STATE
-    if last in BUFFER_NAMES or (CAUSAL_MASK.search(tensor.name) and len(tensor.shape) == 4):
+    if shared is TensorRole.DERIVED or last in MORE_BUFFERS:
         return Role.BUFFER
     if last == "bias" or last.endswith("_bias"):
         return Role.BIAS
