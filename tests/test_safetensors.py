@@ -427,3 +427,34 @@ def test_a_checkpoint_saved_from_the_base_model_lines_up(tmp_path: Path) -> None
     )
     result = runner.invoke(app, ["check", str(spec), "--against", str(checkpoint)])
     assert result.exit_code == 0, result.output + result.stderr
+
+
+def test_llama_3_1_405b_header_set_counts_the_published_figure(tmp_path: Path) -> None:
+    """Its 191 shards as published (benchmarks/checkpoints.py, the weights a hole in sparse files): 405,853,388,800."""
+    from benchmarks.checkpoints import llama_405b, write_shards
+
+    folder = write_shards(tmp_path / "Llama-3.1-405B", llama_405b(), 191)
+    document = show_json(folder)
+    assert document["totals"] == {"params": 405_853_388_800, "weights": 405_853_388_800, "biases": 0, "non_trainable": 0, "macs": 0}
+    checkpoint = document["checkpoint"]
+    assert isinstance(checkpoint, dict) and len(checkpoint["files"]) == 191 and checkpoint["file_bytes"] > 2 * 405_853_388_800
+
+
+@pytest.mark.slow
+def test_deepseek_v3_header_set_counts_the_published_figures(tmp_path: Path) -> None:
+    """DeepSeek-V3's 91,991 tensors in FP8 with block scales: without its multi-token-prediction layer
+    (model.layers.61), 671,026,404,352 parameters and 14,848 values of router correction bias; its
+    block scales are not parameters."""
+    from benchmarks.checkpoints import deepseek_v3, write_shards
+
+    folder = write_shards(tmp_path / "DeepSeek-V3", deepseek_v3(), 8)
+    document = show_json(folder)
+    layers = {layer["name"]: layer for layer in document["layers"]}  # type: ignore[attr-defined]
+    assert document["checkpoint"]["not_built"] == ["model.layers.61"]  # type: ignore[index]
+    mtp = layers["model.layers.61"]
+    totals = document["totals"]
+    assert isinstance(totals, dict)
+    assert (totals["params"] - mtp["params"], totals["non_trainable"] - mtp["non_trainable"]) == (671_026_404_352, 14_848)
+    assert [(entry["name"], entry["tensors"]) for entry in document["checkpoint"]["not_counted"]] == [("weight_scale_inv", 45_808)]  # type: ignore[index]
+    stack = layers["model.layers"]
+    assert [run["label"] for run in stack["children"]] == ["model.layers.0-2: repeat ×3", "model.layers.3-60: repeat ×58"]

@@ -41,17 +41,20 @@ class Counted:
 class Module:
     """A node of the module tree: its own tensors and its submodules by name."""
 
-    __slots__ = ("children", "tensors")
+    __slots__ = ("_signature", "children", "tensors")
 
     def __init__(self) -> None:
         self.tensors: list[Counted] = []
         self.children: dict[str, Module] = {}
+        self._signature: int | None = None
 
-    def signature(self) -> tuple[object, ...]:
+    def signature(self) -> int:
         """What two numbered modules must share to be one repeated layer: every tensor's name
-        within them, dtype and shape."""
-        own = tuple(sorted((tensor.parts[-1], tensor.dtype, tensor.shape) for tensor in self.tensors))
-        return (own, tuple(sorted((name, child.signature()) for name, child in self.children.items())))
+        within them, dtype and shape (hashed once a module: neighbours compare it twice)."""
+        if self._signature is None:
+            own = tuple(sorted((tensor.parts[-1], tensor.dtype, tensor.shape) for tensor in self.tensors))
+            self._signature = hash((own, tuple(sorted((name, child.signature()) for name, child in self.children.items()))))
+        return self._signature
 
 
 def module_tree(tensors: list[Counted]) -> Module:
