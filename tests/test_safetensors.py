@@ -458,3 +458,26 @@ def test_deepseek_v3_header_set_counts_the_published_figures(tmp_path: Path) -> 
     assert [(entry["name"], entry["tensors"]) for entry in document["checkpoint"]["not_counted"]] == [("weight_scale_inv", 45_808)]  # type: ignore[index]
     stack = layers["model.layers"]
     assert [run["label"] for run in stack["children"]] == ["model.layers.0-2: repeat ×3", "model.layers.3-60: repeat ×58"]
+
+
+ZOO = Path(__file__).resolve().parent.parent / "archspecs" / "zoo" / "hf"
+
+
+@pytest.mark.parametrize("model", ["llama-3.1-405b", pytest.param("deepseek-v3", marks=pytest.mark.slow)])
+def test_a_zoo_config_passes_against_its_published_header_set(tmp_path: Path, model: str) -> None:
+    """The drift gate at full size: the zoo's config.json against the published checkpoint's headers
+    (sparse files); DeepSeek-V3's multi-token-prediction layer is ignored, and the verdict says so."""
+    from benchmarks.checkpoints import deepseek_v3, llama_405b, write_shards
+
+    config = ZOO / f"{model}.json"
+    if not config.exists():
+        pytest.skip("the zoo's HuggingFace configs come with the config reader (formats/hf)")
+    tensors, shards = (llama_405b(), 191) if model == "llama-3.1-405b" else (deepseek_v3(), 8)
+    folder = write_shards(tmp_path / model, tensors, shards)
+    result = runner.invoke(app, ["check", str(config), "--against", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    against = json.loads(result.stdout)["against"]
+    assert against["agrees"]
+    ignored = [note for note in against["notes"] if note.startswith("ignored")]
+    expected = ["ignored DeepSeek's multi-token-prediction layers model.layers.61 (13,463,426,048 params), which transformers does not build"]
+    assert ignored == (expected if model == "deepseek-v3" else [])

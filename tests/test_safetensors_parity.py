@@ -71,3 +71,25 @@ def test_a_checkpoint_of_identical_layers_is_one_repeat(tmp_path: Path) -> None:
     assert list(layers) == ["model.embed_tokens", "model.layers", "model.norm", "lm_head"]
     stack = layers["model.layers"]
     assert stack["type"] == "repeat" and stack["params"] == sum(parameter.numel() for parameter in model.model.layers.parameters())
+
+
+@pytest.mark.parametrize(("family", "shards"), [("llama", True), ("llama-tied", False), ("gpt2", False), ("bert", False), ("mixtral", True)])
+def test_a_config_passes_against_its_checkpoint_and_a_changed_one_fails(tmp_path: Path, family: str, shards: bool) -> None:
+    """The drift gate between an architecture and its weights: the config save_pretrained wrote beside
+    them matches, layer group by layer group; the same config with a wider MLP does not, located."""
+    pytest.importorskip("archcalc.formats.hf.reader")  # the config reader (formats/hf)
+    folder, _ = saved(tmp_path, family, shards)
+    config = folder / "config.json"
+    result = runner.invoke(app, ["check", str(config), "--against", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    against = json.loads(result.stdout)["against"]
+    assert against["agrees"] and against["disagreements"] == []
+    document = json.loads(config.read_text())
+    key = "n_inner" if family == "gpt2" else "intermediate_size"
+    document[key] = (document.get(key) or 4 * document["n_embd"]) + 8
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(document))
+    result = runner.invoke(app, ["check", str(changed), "--against", str(folder), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    differing = json.loads(result.stdout)["against"]["disagreements"]
+    assert [entry["model"]["name"] for entry in differing] == [{"gpt2": "transformer.h", "bert": "encoder.layer"}.get(family, "model.layers")]
