@@ -481,3 +481,18 @@ def test_a_zoo_config_passes_against_its_published_header_set(tmp_path: Path, mo
     ignored = [note for note in against["notes"] if note.startswith("ignored")]
     expected = ["ignored DeepSeek's multi-token-prediction layers model.layers.61 (13,463,426,048 params), which transformers does not build"]
     assert ignored == (expected if model == "deepseek-v3" else [])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["show", "CHECKPOINT", "--memory"], "a checkpoint holds no shapes, so its activations cannot be counted; its config.json has them"),
+        (["check", "CHECKPOINT", "--max-activation-bytes", "1K"], "a checkpoint holds no shapes, so its activations cannot be counted"),
+        (["import", "CHECKPOINT"], "is a checkpoint, which holds parameters but no architecture to write as a spec; import its config.json"),
+    ],
+)
+def test_what_a_checkpoint_cannot_know_is_refused_not_invented(tmp_path: Path, arguments: list[str], message: str) -> None:
+    checkpoint = str(write(tmp_path / "model.safetensors", LLAMA_LIKE))
+    result = runner.invoke(app, [checkpoint if argument == "CHECKPOINT" else argument for argument in arguments])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr

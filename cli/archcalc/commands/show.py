@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, guarded, terminal
 from archcalc.model import DType
 from archcalc.render import Counting, OutputFormat, ShowOptions, render_show
 
@@ -30,4 +30,5 @@ def show(
 
     report = analyze_one(spec, "show")
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
-    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))
+    analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
+    emit(render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count)))

@@ -25,6 +25,8 @@ def load_model(argument: str) -> Spec:
     spec = load_spec(argument)
     if not spec.from_model:
         raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
+    if spec.checkpoint is not None:
+        raise SpecError(f"{argument} is a checkpoint, which holds parameters but no architecture to write as a spec", hint="import its config.json")
     return spec
 
 
