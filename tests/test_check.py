@@ -13,7 +13,7 @@ from archcalc.engine import analyze
 from archcalc.engine.budget import check_spec, merge_limits
 from archcalc.engine.memory import peak_activations
 from archcalc.model import BudgetKind, DType, Limit
-from archcalc.render.github import escape_data, escape_property
+from archcalc.render.annotation import escape_data, escape_property
 from tests.conftest import ARCHSPECS, ROOT, spec_from
 
 OVER = "tests/data/over_budget.yaml"

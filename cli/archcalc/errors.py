@@ -96,7 +96,7 @@ CLOSE = 0.1
 def suggestion(word: str, choices: Iterable[str]) -> str | None:
     """`did you mean 'kernel'?` for a likely typo (`did you mean 'maxpool' or 'avgpool'?` when
     several are as likely), what a known word from another tool means here, or None when nothing is close."""
-    import difflib  # only when there is a typo to explain: a run that goes well never pays for it
+    import difflib  # lazy: only when there is a typo to explain: a run that goes well never pays for it
 
     offered = list(dict.fromkeys(choices))
     known = KNOWN_WORDS.get(word.lower())

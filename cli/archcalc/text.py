@@ -20,7 +20,7 @@ def exact(number: int) -> str:
 def short(number: int) -> str:
     """15052900 -> '15.1M'; K, M, G, T are powers of 1000, as budgets are written."""
     if abs(number) >= 10**15:  # past 999T: scientific, via Decimal (a float cannot hold every int)
-        from decimal import Decimal  # only here: importing it costs 1 ms of every start
+        from decimal import Decimal  # lazy: only here: importing it costs 1 ms of every start
 
         return f"{Decimal(number):.3g}".replace("E+", "e")
     units = (("", 1), ("K", 10**3), ("M", 10**6), ("G", 10**9), ("T", 10**12))

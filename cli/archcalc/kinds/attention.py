@@ -13,7 +13,7 @@ from archcalc.model import Cost, Field, LayerResult, PerAxis, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 POSITION_BIASES = ("none", "table", "mlp")
 """A bias added to each head's scores by the offset between query and key: none, a learned table

@@ -10,7 +10,7 @@ from archcalc.model import NO_COST, Field, Layer, LayerResult, PerAxis, Shape, p
 from archcalc.values import replace
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 
 class Pointwise(Layer):

@@ -12,7 +12,7 @@ from archcalc.model import Field, Layer, LayerResult, Shape, output_after, total
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 MAX_UNROLLED_ITERATIONS = 10_000
 """A `repeat` whose block keeps changing the shape is unrolled; past this many iterations it is refused."""

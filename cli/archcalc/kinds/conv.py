@@ -14,7 +14,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 WINDOW_ARGUMENTS = (
     Argument("kernel", Reading.PER_AXIS, "window size"),

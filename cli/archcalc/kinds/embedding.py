@@ -13,7 +13,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 MAX_AXES = 4
 """An input shape has at most 4 axes; an embedding adds one, so it reads at most 3."""

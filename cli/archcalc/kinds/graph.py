@@ -16,7 +16,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 JOIN_ARGUMENTS = (
     Argument("with", Reading.LAYER_NAMES, "the earlier layer (its `name:`) whose output is joined, or a list of them"),

@@ -11,7 +11,7 @@ from archcalc.model import Cost, Field, Layer, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 NORM_PLACES = ("before", "after")
 """Where the layer norm sits: on the 4C joined channels before the projection (Swin), or on the 2C

@@ -21,7 +21,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 
 def transposed_length(length: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int) -> int:
@@ -113,7 +113,7 @@ class ConvTranspose(Layer):
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         """An output sees the inputs its taps reach (`inputs_reached`), and neighbouring outputs are
         1/s of an input position apart."""
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         rank = len(field.jump)
         kernel, stride, dilation = (per_spatial_axis(values, rank) for values in (self.kernel, self.stride, self.dilation))
@@ -213,7 +213,7 @@ class Upsample(Layer):
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
         """Each output reads MODE_TAPS neighbouring inputs along an axis whose length changes (one where
         it does not), and neighbouring outputs are n_in / n_out input positions apart."""
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         pairs = tuple(zip(result.input_shape[:-1], result.output_shape[:-1], strict=True))
         span = tuple(MODE_TAPS[self.mode] if before != after else 1 for before, after in pairs)
@@ -257,7 +257,7 @@ class PixelShuffle(Layer):
         return LayerResult(self, shape, (*(length * self.factor for length in spatial), shape[-1] // square), NO_COST)
 
     def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         return field.widened((1, 1), (Fraction(1, self.factor),) * 2, approximate=self.factor > 1)
 

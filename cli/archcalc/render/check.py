@@ -7,7 +7,9 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.engine.budget import SpecCheck, UnreadableSpec
 from archcalc.printable import printable
+from archcalc.render.drift import drift_verdict
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 from archcalc.text import percent, times_the_limit
 
@@ -34,9 +36,6 @@ def budget_name(check: BudgetCheck) -> str:
 def check_grid(results: Sequence[CheckOutcome]) -> Grid:
     """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL; with --against,
     a row for the spec against its model file, PASS or FAIL, and under the summary how their totals compare."""
-    from archcalc.engine.budget import UnreadableSpec
-    from archcalc.render.drift import drift_verdict
-
     rows = []
     verdicts = []
     errors = []
@@ -83,8 +82,6 @@ def headroom_cell(check: BudgetCheck) -> Cell:
 def check_summary(results: Sequence[CheckOutcome]) -> str:
     """'3 specs, 5 budgets: 4 within, 1 over', and what else was checked or failed: a spec against its
     model file, specs without a budget under --require-budget, specs that could not be read."""
-    from archcalc.engine.budget import SpecCheck, UnreadableSpec
-
     checked = [result for result in results if isinstance(result, SpecCheck)]
     checks = [check for result in checked for check in result.checks]
     over = sum(not check.passed for check in checks)

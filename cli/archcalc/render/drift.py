@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from archcalc.engine.drift import Figure
 from archcalc.exhaustive import unreachable
 from archcalc.printable import printable
-from archcalc.render.github import annotation
+from archcalc.render.annotation import annotation
 from archcalc.text import shape
 
 if TYPE_CHECKING:

@@ -1,50 +1,24 @@
 """GitHub Actions workflow commands: an `::error` annotation at the budget line of each spec over it,
 at the place each bad spec went wrong, at the top of each spec without a budget when one is required,
-and at each layer where a spec drifted from its model file (check --against).
-
-https://docs.github.com/actions/reference/workflow-commands-for-github-actions — property values
-escape `%`, CR, LF, `:` and `,`; messages escape `%`, CR and LF.
-"""
+and at each layer where a spec drifted from its model file (check --against)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.errors import ArchcalcError, Origin
-from archcalc.printable import printable
+from archcalc.engine.budget import UnreadableSpec
+from archcalc.errors import ArchcalcError
+from archcalc.render.annotation import annotation
 from archcalc.render.check import budget_name, check_summary
+from archcalc.render.drift import drift_annotations, drift_verdict
 from archcalc.text import exact, percent, times_the_limit
 
 if TYPE_CHECKING:
     from archcalc.engine.budget import CheckOutcome
 
 
-def escape_data(text: str) -> str:
-    """GitHub's escapes, then any other control character written out (archcalc/printable.py)."""
-    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotation(level: str, message: str, origin: Origin | None, title: str) -> str:
-    """`::error file=f,line=l,col=c,title=t::message`; a file only when one was read."""
-    properties = []
-    if origin is not None and not origin.source.startswith("<"):
-        properties.append(f"file={escape_property(origin.source)}")
-        if origin.line is not None:
-            properties.append(f"line={origin.line}")
-            if origin.column is not None:
-                properties.append(f"col={origin.column}")
-    properties.append(f"title={escape_property(title)}")
-    return f"::{level} {','.join(properties)}::{escape_data(message)}"
-
-
 def github_text(results: Sequence[CheckOutcome]) -> str:
-    from archcalc.engine.budget import UnreadableSpec
-
     lines = []
     for result in results:
         if isinstance(result, UnreadableSpec):
@@ -64,8 +38,6 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
         if isinstance(result.against, UnreadableSpec):
             lines.append(github_error(result.against.error, "archcalc: bad model file").rstrip("\n"))
         elif result.against is not None and not result.against.agrees:
-            from archcalc.render.drift import drift_annotations, drift_verdict
-
             drifted = drift_annotations(result.against)
             lines.extend(drifted or [annotation("error", drift_verdict(result.against), result.report.spec.origin, "archcalc: spec drifted from model")])
     lines.append(annotation("notice", check_summary(results), None, "archcalc budgets"))

@@ -158,7 +158,7 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
     """`passed` for the whole run, then each spec with each of its budgets, or the error that kept
     it from being checked (its message, and where it was written); with --against, how the spec and
     its model file compare (a spec's `passed` counts it)."""
-    from archcalc.engine.budget import SpecCheck, UnreadableSpec
+    from archcalc.engine.budget import SpecCheck, UnreadableSpec  # lazy: only check reads budgets: show --format json does not load them
 
     specs: list[dict[str, object]] = []
     for result in results:
