@@ -75,9 +75,9 @@ def test_without_a_flatten_parameters_do_not_depend_on_the_input_size(seed: int,
 def check_sums(results: tuple[LayerResult, ...], times: int = 1) -> None:
     for result in results:
         if result.children:
-            inside = sum(((child.cost * child.times) for child in result.children), start=type(result.cost)())
+            inside = sum(((child.cost * child.occurrences) for child in result.children), start=type(result.cost)())
             assert inside == result.cost, result.layer.where
-            check_sums(result.children, times * result.times)
+            check_sums(result.children, times * result.occurrences)
 
 
 @PROPERTY

@@ -88,14 +88,15 @@ def total_cost(costs: list[Cost] | tuple[Cost, ...]) -> Cost:
 class LayerResult:
     """One layer applied to one input shape. A composite's cost includes its children's.
 
-    `times` is how many times this row occurs in a row: inside a `repeat`, iterations whose input
-    shape no longer changes are identical, so they are computed once and counted `times` times.
+    `occurrences` is how many identical layers this row stands for: inside a `repeat`, iterations whose
+    input shape no longer changes are identical, so they are computed once and counted that often
+    (JSON's `times`).
     `joined` holds the earlier results this layer read by name (a join's skips, a branch's source).
     `in_training` is set on a layer that an inference pass does not run (inside a training-only
     `branch`): its cost has no MACs, and `in_training` is the result as the layer runs in
     training, whose arithmetic its explanation writes out. A slotted class for the same reason as `Cost`."""
 
-    __slots__ = ("children", "cost", "in_training", "input_shape", "joined", "layer", "output_shape", "times")
+    __slots__ = ("children", "cost", "in_training", "input_shape", "joined", "layer", "occurrences", "output_shape")
 
     def __init__(
         self,
@@ -104,7 +105,7 @@ class LayerResult:
         output_shape: Shape,
         cost: Cost,
         children: tuple[LayerResult, ...] = (),
-        times: int = 1,
+        occurrences: int = 1,
         joined: tuple[LayerResult, ...] = (),
         in_training: LayerResult | None = None,
     ) -> None:
@@ -113,18 +114,18 @@ class LayerResult:
         self.output_shape = output_shape
         self.cost = cost
         self.children = children
-        self.times = times
+        self.occurrences = occurrences
         self.joined = joined
         self.in_training = in_training
 
-    def stand_for(self, times: int) -> None:
-        """Make this result stand for `times` times as many identical occurrences. Changed in place,
+    def stand_for(self, count: int) -> None:
+        """Make this result stand for `count` times as many identical occurrences. Changed in place,
         while the `repeat` that computed it is still being applied: a result keeps its identity, by
         which later joins and receptive fields find the one they read by name."""
-        self.times *= times
+        self.occurrences *= count
 
     def __repr__(self) -> str:
-        return f"LayerResult({self.layer.where}, {self.input_shape} -> {self.output_shape}, {self.cost!r}, times={self.times})"
+        return f"LayerResult({self.layer.where}, {self.input_shape} -> {self.output_shape}, {self.cost!r}, occurrences={self.occurrences})"
 
 
 def output_after(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
@@ -142,7 +143,7 @@ def whole_if_possible(length: Length) -> Length:
 
 
 @value
-class Field:
+class ReceptiveField:
     """A receptive field: `size` None is the whole input; `jump` is the effective stride, in input
     positions; `approximate` marks a field estimated from uneven windows (adaptive pooling).
 
@@ -153,25 +154,25 @@ class Field:
     jump: tuple[Length, ...]
     approximate: bool = False
 
-    def widened(self, span: PerAxis, stride: tuple[Length, ...], approximate: bool = False) -> Field:
+    def widened(self, span: PerAxis, stride: tuple[Length, ...], approximate: bool = False) -> ReceptiveField:
         """After a window of `span` positions moving by `stride` (both per axis): the field grows by
         (span − 1) · jump and the jump multiplies by the stride (a fraction for an upsampling)."""
         jump = tuple(whole_if_possible(j * s) for j, s in zip(self.jump, stride, strict=True))
         if self.size is None:
-            return Field(None, jump, self.approximate or approximate)
+            return ReceptiveField(None, jump, self.approximate or approximate)
         size = tuple(whole_if_possible(f + (e - 1) * j) for f, e, j in zip(self.size, span, self.jump, strict=True))
-        return Field(size, jump, self.approximate or approximate)
+        return ReceptiveField(size, jump, self.approximate or approximate)
 
-    def whole(self) -> Field:
-        return Field(None, self.jump, self.approximate)
+    def whole(self) -> ReceptiveField:
+        return ReceptiveField(None, self.jump, self.approximate)
 
-    def joined(self, other: Field) -> Field:
+    def joined(self, other: ReceptiveField) -> ReceptiveField:
         """Where two paths meet, an output sees what either path saw."""
         jump = tuple(max(a, b) for a, b in zip(self.jump, other.jump, strict=True))
         approximate = self.approximate or other.approximate
         if self.size is None or other.size is None:
-            return Field(None, jump, approximate)
-        return Field(tuple(max(a, b) for a, b in zip(self.size, other.size, strict=True)), jump, approximate)
+            return ReceptiveField(None, jump, approximate)
+        return ReceptiveField(tuple(max(a, b) for a, b in zip(self.size, other.size, strict=True)), jump, approximate)
 
 
 # What a composite kind asks of the engine while it is applied: the engine implements these, so
@@ -200,11 +201,11 @@ class ApplyContext(Protocol):
 
 
 class FieldContext(Protocol):
-    def sequence(self, results: tuple[LayerResult, ...], field: Field, record: bool = True) -> Field:
+    def sequence(self, results: tuple[LayerResult, ...], field: ReceptiveField, record: bool = True) -> ReceptiveField:
         """The field after these results in order; `record` keeps each one's for the table."""
         ...
 
-    def field_of(self, result: LayerResult) -> Field:
+    def field_of(self, result: LayerResult) -> ReceptiveField:
         """The field after an earlier result: what a join or a branch reads by name."""
         ...
 
@@ -278,7 +279,7 @@ class Layer:
         """This layer on an input of `shape`: its output shape and exact cost."""
         raise NotImplementedError
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """The receptive field after this layer, given the field before it."""
         raise NotImplementedError
 
@@ -293,7 +294,7 @@ class Layer:
     def cached_values(self, result: LayerResult) -> int:
         """The values it keeps from token to token while generating (a causal attention's keys and
         values): none of its own, unless its kind says otherwise; its children's, each occurrence."""
-        return sum(child.layer.cached_values(child) * child.times for child in result.children)
+        return sum(child.layer.cached_values(child) * child.occurrences for child in result.children)
 
     def pass_length(self) -> int | None:
         """For a block applied pass after pass (a repeat), how many results make one pass; None

@@ -54,7 +54,7 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-class Field:
+class FieldOptions:
     """What `field(...)` returns: a default and whether the field takes part in `==` and `hash`."""
 
     __slots__ = ("compare", "default")
@@ -66,7 +66,7 @@ class Field:
 
 def field(*, default: Any = MISSING, compare: bool = True) -> Any:
     """A field that is left out of `==` and `hash` (`compare=False`), with an optional default."""
-    return Field(default, compare)
+    return FieldOptions(default, compare)
 
 
 @overload
@@ -87,7 +87,7 @@ def value(cls: type[T] | None = None, /, *, kw_only: bool = False) -> type[T] | 
                 continue
             written, compare = cls.__dict__.get(name, MISSING), True
             default = written
-            if isinstance(written, Field):  # the class attribute becomes the default itself, or nothing
+            if isinstance(written, FieldOptions):  # the class attribute becomes the default itself, or nothing
                 default, compare = written.default, written.compare
                 delattr(cls, name)
                 if default is not MISSING:

@@ -13,7 +13,7 @@ from archcalc.engine.fields import Fields, receptive_fields
 from archcalc.engine.memory import activation_bytes, kv_cache_values, param_bytes
 from archcalc.engine.report import Report
 from archcalc.engine.sharing import Sharing, sharing
-from archcalc.model import Cost, DType, Field, LayerResult
+from archcalc.model import Cost, DType, LayerResult, ReceptiveField
 from archcalc.values import value
 
 
@@ -35,7 +35,7 @@ class LayerFigures:
     occurrences: int
     cost: Cost
     children: tuple[LayerFigures, ...]
-    field: Field | None = None  # with receptive fields asked, and an input with positions
+    field: ReceptiveField | None = None  # with receptive fields asked, and an input with positions
     param_bytes: int | None = None  # with memory asked
     output_bytes: int | None = None
     kv_cache_bytes: int | None = None  # with memory asked: the key/value cache of causal attention in it
@@ -94,10 +94,10 @@ class Graph:
         self.side_outputs = {id(result) for result in report.side_outputs}
 
 
-def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fields: Fields | None, graph: Graph) -> tuple[LayerFigures, ...]:
+def _figures(results: tuple[LayerResult, ...], outer: int, request: Request, fields: Fields | None, graph: Graph) -> tuple[LayerFigures, ...]:
     rows = []
     for result in results:
-        occurrences = times * result.times
+        occurrences = outer * result.occurrences
         cost = result.cost * occurrences
         children = _figures(result.children, occurrences, request, fields, graph)
         memory = request.memory

@@ -20,7 +20,7 @@ def first_over(baseline: int, figure: int) -> float | None:
 
 
 @value
-class Against:
+class ComparedSpec:
     """One spec, and the first spec's params, weights and MACs over its own."""
 
     report: Report
@@ -33,7 +33,7 @@ class Against:
 class Comparison:
     """The specs in order, the first the baseline, each against it."""
 
-    specs: tuple[Against, ...]
+    specs: tuple[ComparedSpec, ...]
 
     @property
     def baseline(self) -> Report:
@@ -44,7 +44,7 @@ def comparison(reports: Sequence[Report]) -> Comparison:
     first = reports[0].total
     return Comparison(
         tuple(
-            Against(
+            ComparedSpec(
                 report,
                 first_over(first.params, report.total.params),
                 first_over(first.weights, report.total.weights),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import ceil_div
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import SeesWhole, bracketed, per_axis, sequence_of
-from archcalc.model import Cost, Field, LayerResult, PerAxis, Shape
+from archcalc.model import Cost, LayerResult, PerAxis, ReceptiveField, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class Attention(SeesWhole):
         """The position bias, and cosine attention's logit scale: one learned figure per head."""
         return self.bias_cost(windows) + Cost(weights=self.heads if self.cosine else 0)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """A window reaches its own positions, as a kernel of its size would; a grid, like attention over
         a sequence, reaches every position."""
         if self.window is not None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import ceil_div
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import bracketed
-from archcalc.model import Cost, Field, Layer, LayerResult, Shape
+from archcalc.model import Cost, Layer, LayerResult, ReceptiveField, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class PatchMerging(Layer):
         linear = 4 * channels * 2 * channels
         return LayerResult(self, shape, merged, Cost(weights=linear + normalised, biases=normalised, macs=merged[0] * merged[1] * linear))
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return field.widened((2, 2), (2, 2))
 
     def label(self, result: LayerResult) -> str:

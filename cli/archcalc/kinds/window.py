@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from archcalc.arithmetic import ceil_div, same_count, window_count, window_span
 from archcalc.kinds.base import bracketed, per_axis
-from archcalc.model import Field, Layer, LayerResult, Padding, PerAxis, Shape, per_spatial_axis
+from archcalc.model import Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 
 
@@ -29,7 +29,7 @@ def windows(layer: Layer, spatial: Shape, kernel: PerAxis, stride: PerAxis, padd
     return tuple(output)
 
 
-def widened(field: Field, kernel: PerAxis, stride: PerAxis, dilation: PerAxis) -> Field:
+def widened(field: ReceptiveField, kernel: PerAxis, stride: PerAxis, dilation: PerAxis) -> ReceptiveField:
     """The field after a window: it grows by the window's span, and the jump by its stride."""
     rank = len(field.jump)
     kernel, dilation = per_spatial_axis(kernel, rank), per_spatial_axis(dilation, rank)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from archcalc.arithmetic import quotient
-from archcalc.engine.diff import Change, LayerDiff, Occurrence, ReportDiff
+from archcalc.engine.diff import Change, ComparedLayer, LayerDiff, ReportDiff
 from archcalc.render.formats import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
@@ -81,7 +81,7 @@ def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Co
                 (
                     layer.change.value,
                     *(None if side is None else side.result.layer.position for side in (base, head)),
-                    *(None if side is None else label(side.result, side.times) for side in (base, head)),
+                    *(None if side is None else label(side.result, side.occurrences) for side in (base, head)),
                     *(None if side is None else shape_cell(side.result.output_shape) for side in (base, head)),
                     *_figure_records(*(None if side is None else side.cost.params for side in (base, head))),
                     *_figure_records(*(None if side is None else counting.of(side.cost.macs) for side in (base, head))),
@@ -128,7 +128,7 @@ def _diff_row(layer: LayerDiff, counting: Counting) -> Row:
         (
             CHANGE_MARKS[layer.change],
             _both(*(side.result.layer.position if side else "" for side in (base, head))),
-            _both(*(_occurrence_label(side) for side in (base, head))),
+            _both(*(_compared_label(side) for side in (base, head))),
             _both(*(shape(side.result.output_shape) if side else "" for side in (base, head))),
             shown.cost.params,
             _signed(layer.delta("params")),
@@ -141,8 +141,8 @@ def _diff_row(layer: LayerDiff, counting: Counting) -> Row:
     )
 
 
-def _occurrence_label(side: Occurrence | None) -> str:
-    return "" if side is None else label(side.result, side.times)
+def _compared_label(side: ComparedLayer | None) -> str:
+    return "" if side is None else label(side.result, side.occurrences)
 
 
 def _both(before: str, after: str) -> str:

@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, CheckOutcome, UnreadableSpec
     from archcalc.engine.comparison import Comparison
-    from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
+    from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff
     from archcalc.engine.drift import Drift
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import ArchcalcError, Origin
-    from archcalc.model import Cost, Field, Length
+    from archcalc.model import Cost, Length, ReceptiveField
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
@@ -75,7 +75,7 @@ def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool, co
     return entry
 
 
-def field_json(field: Field | None) -> dict[str, object] | None:
+def field_json(field: ReceptiveField | None) -> dict[str, object] | None:
     """`size` null means the whole input; `stride` is the effective stride in input positions."""
     if field is None:
         return None
@@ -193,7 +193,7 @@ def unread_model_json(model: UnreadableSpec) -> dict[str, object]:
     return {"model": model.source, **compared, "error": error_json(model.error)}
 
 
-def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
+def compared_layer_json(side: ComparedLayer | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
     if side is None:
         return None
     result = side.result
@@ -201,7 +201,7 @@ def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS)
         "position": result.layer.position,
         "type": result.layer.kind,
         "name": result.layer.name,
-        "label": label(result, side.times),
+        "label": label(result, side.occurrences),
         "output_shape": list(result.output_shape),
         **cost_json(side.cost, counting),
     }
@@ -213,8 +213,8 @@ def layer_diff_json(layer: LayerDiff, counting: Counting = Counting.MACS) -> dic
         delta["flops"] = counting.of(delta["macs"])
     return {
         "change": layer.change.value,
-        "base": occurrence_json(layer.base, counting),
-        "head": occurrence_json(layer.head, counting),
+        "base": compared_layer_json(layer.base, counting),
+        "head": compared_layer_json(layer.head, counting),
         "delta": delta,
     }
 
@@ -234,8 +234,8 @@ def drift_json(drift: Drift) -> dict[str, object]:
             {
                 "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),
                 "differ": [figure.value for figure in disagreement.figures],
-                "spec": occurrence_json(disagreement.layer.base),
-                "model": occurrence_json(disagreement.layer.head),
+                "spec": compared_layer_json(disagreement.layer.base),
+                "model": compared_layer_json(disagreement.layer.head),
             }
             for disagreement in drift.disagreements
         ],

@@ -12,7 +12,7 @@ from archcalc.text import exact_and_short, shape
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
-    from archcalc.model import Field
+    from archcalc.model import ReceptiveField
 
 
 def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
@@ -92,7 +92,7 @@ def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions
             _layer_rows(figures.children, level + 1, options, with_fields, cached, rows)
 
 
-def _field_cells(field: Field | None) -> list[Cell]:
+def _field_cells(field: ReceptiveField | None) -> list[Cell]:
     """'5×5' and '2', 'whole input', or '–' for a flat input (it has no positions). CSV writes
     '5x5', 'whole input', '~5x5' for an estimate, and nothing for none."""
     if field is None:
