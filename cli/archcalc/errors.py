@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 
 from archcalc.printable import printable
@@ -73,8 +74,28 @@ class SpecError(ArchcalcError):
     """The spec text cannot be read: bad YAML, an unknown layer or key, a wrong type or value."""
 
 
+class SizeLimit(enum.Enum):
+    """Which way an input size fails, where the layer that refuses it knows: what `sweep` says of a size."""
+
+    TOO_SMALL = "too small"  # a window larger than the input
+    TOO_LARGE = "too large"  # a table of positions shorter than the sequence
+    FIXED = "fixed"  # figures counted for one input shape (a model file's `counted` layer)
+
+
 class ShapeError(ArchcalcError):
-    """The spec reads, but its shapes cannot be computed: a kernel too large, shapes that cannot join."""
+    """The spec reads, but its shapes cannot be computed: a kernel too large, shapes that cannot join.
+    `size_limit` says which way the input's size is wrong, where that is what went wrong."""
+
+    def __init__(
+        self,
+        problem: str,
+        origin: Origin | None = None,
+        layer: str | None = None,
+        hint: str | None = None,
+        size_limit: SizeLimit | None = None,
+    ) -> None:
+        self.size_limit = size_limit
+        super().__init__(problem, origin, layer, hint)
 
 
 NO_RESHAPE = "write the shape a network starts from as its input (e.g. input: 28x28x1), or use flatten to make one axis of all"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias
 
-from archcalc.errors import Origin, ShapeError
+from archcalc.errors import Origin, ShapeError, SizeLimit
 from archcalc.values import field, value
 
 if TYPE_CHECKING:
@@ -245,6 +245,8 @@ class Layer:
     """Layers the example needs before it, written likewise: the named layer a join reads."""
     SIDE_BRANCH: ClassVar[bool] = False
     """True for a side branch: its output is an extra one, and the layer after it sees the tensor before it."""
+    CACHE_RULE: ClassVar[str] = ""
+    """How `cached_values` counts, as `show --memory` writes it under the table; empty for a kind that keeps none."""
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
@@ -271,9 +273,9 @@ class Layer:
         """`layer 5 (conv 'down4') on line 12`: a layer a message points the reader to."""
         return f"{self.where} on line {self.origin.line}" if self.origin.line else self.where
 
-    def error(self, problem: str, hint: str | None = None) -> ShapeError:
-        """A shape problem, located at this layer."""
-        return ShapeError(problem, self.origin, self.where, hint)
+    def error(self, problem: str, hint: str | None = None, size_limit: SizeLimit | None = None) -> ShapeError:
+        """A shape problem, located at this layer; `size_limit` when the input's size is what is wrong."""
+        return ShapeError(problem, self.origin, self.where, hint, size_limit)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """This layer on an input of `shape`: its output shape and exact cost."""
@@ -319,6 +321,21 @@ class BudgetKind(enum.Enum):
     def in_bytes(self) -> bool:
         """A figure in bytes, which depends on the dtype the values are stored at."""
         return self in (BudgetKind.PARAM_BYTES, BudgetKind.ACTIVATION_BYTES)
+
+
+class Counting(str, enum.Enum):
+    """What a cost column counts: multiply-accumulates, or floating-point operations at 2 per MAC
+    (a multiply and an add), for readers who think in FLOPs. Both exact, both the engine's."""
+
+    MACS = "macs"
+    FLOPS = "flops"
+
+    @property
+    def heading(self) -> str:
+        return "MACs" if self is Counting.MACS else "FLOPs"
+
+    def of(self, macs: int) -> int:
+        return macs if self is Counting.MACS else 2 * macs
 
 
 class DType(enum.Enum):

@@ -52,6 +52,7 @@ class Memory:
     param_bytes: int
     peak_activation_bytes: int
     kv_cache_values: int = 0
+    cache_rules: tuple[str, ...] = ()  # how each kind that keeps a cache counts it (its CACHE_RULE)
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -79,8 +80,17 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     memory = None
     if request.memory is not None:
         dtype = request.memory
-        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report))
+        rules = tuple(
+            dict.fromkeys(result.layer.CACHE_RULE for result in every_result(report.layers) if result.layer.CACHE_RULE and result.layer.cached_values(result))
+        )
+        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report), rules)
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
+
+
+def cache_rules(report: Report) -> tuple[str, ...]:
+    """How each kind that keeps a cache here counts it, as the kind writes it (CACHE_RULE), once each."""
+    kept = (result.layer.CACHE_RULE for result in every_result(report.layers) if result.layer.CACHE_RULE and result.layer.cached_values(result))
+    return tuple(dict.fromkeys(kept))
 
 
 class Graph:

@@ -19,6 +19,7 @@ import difflib
 import enum
 from collections.abc import Hashable, Iterator, Sequence
 
+from archcalc.engine.relative import Relative
 from archcalc.engine.report import Report
 from archcalc.kinds.base import unnamed
 from archcalc.model import Cost, Layer, LayerResult, total_cost
@@ -60,7 +61,11 @@ class LayerDiff:
 
     def delta(self, name: str) -> int:
         """head − base for one figure (`params`, `macs`, `weights`...); a missing side counts 0."""
-        return self.figure(self.head, name) - self.figure(self.base, name)
+        return self.relative(name).delta
+
+    def relative(self, name: str) -> Relative:
+        """One figure, head against base; a missing side counts 0."""
+        return Relative(self.figure(self.base, name), self.figure(self.head, name))
 
 
 @value
@@ -70,6 +75,21 @@ class ReportDiff:
     base: Report
     head: Report
     layers: tuple[LayerDiff, ...]
+
+    def total(self, name: str) -> Relative:
+        """One total (`params`, `macs`...), head against base."""
+        return Relative(getattr(self.base.total, name), getattr(self.head.total, name))
+
+    @property
+    def total_delta(self) -> Cost:
+        """Each total, head − base (negative where head has fewer)."""
+        base, head = self.base.total, self.head.total
+        return Cost(head.weights - base.weights, head.biases - base.biases, head.non_trainable - base.non_trainable, head.macs - base.macs)
+
+    @property
+    def counts(self) -> dict[Change, int]:
+        """How many layers each change has: changed, added, removed, the same."""
+        return {change: sum(layer.change is change for layer in self.layers) for change in Change}
 
 
 def flatten(results: tuple[LayerResult, ...], depth: int, outer: int = 1, unroll: bool = False) -> Iterator[ComparedLayer]:

@@ -91,6 +91,7 @@ class Attention(SeesWhole):
         Argument("cosine", Reading.FLAG, "Swin V2's scaled cosine attention: a learned logit scale per head"),
     )
     MAIN = "heads"
+    CACHE_RULE = "2 · tokens · kv heads · head width, per attention"
     PARAMETERS = (
         "q D·h·d, k and v D·kv·d each, out h·d·D; with bias also h·d + 2·kv·d + D. In a×b windows (or a grid of a×b cells), "
         "position_bias table adds (2a−1)·(2b−1)·h, mlp 2·512 + 512 + 512·h; cosine adds h"

@@ -4,6 +4,7 @@ receptive field they widen, and how their arguments read in labels and explanati
 from __future__ import annotations
 
 from archcalc.arithmetic import ceil_div, same_count, window_count, window_span
+from archcalc.errors import SizeLimit
 from archcalc.kinds.base import bracketed, per_axis
 from archcalc.model import Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
@@ -24,7 +25,10 @@ def windows(layer: Layer, spatial: Shape, kernel: PerAxis, stride: PerAxis, padd
         if count < 1:
             reach = window_span(size, spread)
             padded = f"{length} + 2·{pad} = {length + 2 * pad}" if pad else str(length)
-            raise layer.error(f"the window ({reach} wide) is larger than the padded input ({padded}) on spatial axis {axis} of {bracketed(spatial)}")
+            raise layer.error(
+                f"the window ({reach} wide) is larger than the padded input ({padded}) on spatial axis {axis} of {bracketed(spatial)}",
+                size_limit=SizeLimit.TOO_SMALL,
+            )
         output.append(count)
     return tuple(output)
 

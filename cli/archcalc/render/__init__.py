@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.exhaustive import unreachable
-from archcalc.render.formats import CheckFormat, Counting, OutputFormat
+from archcalc.model import Counting
+from archcalc.render.formats import CheckFormat, OutputFormat
 from archcalc.render.options import ShowOptions
 from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
-    from archcalc.engine.budget import CheckOutcome
+    from archcalc.engine.budget import CheckRun
     from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import ReportDiff
     from archcalc.engine.sweep import Sweep
@@ -91,21 +92,21 @@ def render_compare(compared: Comparison, output_format: OutputFormat, terminal: 
     return render_grid(compare_grid(compared, counting), output_format, terminal)
 
 
-def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal) -> str:
+def render_check(run: CheckRun, output_format: CheckFormat, terminal: Terminal) -> str:
     """The budgets of each spec, and a spec held to its model file (check --against) as one more check."""
     match output_format:
         case CheckFormat.JSON:
             from archcalc.render.json_format import check_json, dumps  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-            return dumps(check_json(results))
+            return dumps(check_json(run))
         case CheckFormat.GITHUB:
             from archcalc.render.github import github_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-            return github_text(results)
+            return github_text(run)
         case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
             from archcalc.render.check import check_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-            return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            return render_grid(check_grid(run), OutputFormat(output_format.value), terminal)
         case _:
             unreachable(output_format)
 

@@ -4,7 +4,6 @@ and at each layer where a spec drifted from its model file (check --against)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.engine.budget import UnreadableSpec
@@ -15,12 +14,12 @@ from archcalc.render.drift import drift_annotations, drift_verdict
 from archcalc.text import exact, percent, times_the_limit
 
 if TYPE_CHECKING:
-    from archcalc.engine.budget import CheckOutcome
+    from archcalc.engine.budget import CheckRun
 
 
-def github_text(results: Sequence[CheckOutcome]) -> str:
+def github_text(run: CheckRun) -> str:
     lines = []
-    for result in results:
+    for result in run.outcomes:
         if isinstance(result, UnreadableSpec):
             lines.append(github_error(result.error).rstrip("\n"))
             continue
@@ -30,7 +29,7 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
         for check in result.checks:
             if check.passed:
                 continue
-            far = times_the_limit(check.actual, check.limit.maximum)
+            far = times_the_limit(check.times_the_limit) if check.times_the_limit is not None else None
             over = "" if check.headroom is None else f" ({far or percent(-check.headroom) + ' over'})"
             message = f"{result.report.name}: {budget_name(check)} {exact(check.actual)} exceeds the budget of {exact(check.limit.maximum)}{over}"
             where = check.limit.origin or result.report.spec.origin
@@ -40,7 +39,7 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
         elif result.against is not None and not result.against.agrees:
             drifted = drift_annotations(result.against)
             lines.extend(drifted or [annotation("error", drift_verdict(result.against), result.report.spec.origin, "archcalc: spec drifted from model")])
-    lines.append(annotation("notice", check_summary(results), None, "archcalc budgets"))
+    lines.append(annotation("notice", check_summary(run), None, "archcalc budgets"))
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.render.formats import counting_note
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
 from archcalc.render.layer_text import explain, graph_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
@@ -38,7 +39,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     title = f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     notes = [
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}",
-        counting.note(total.macs),
+        counting_note(counting, total.macs),
     ]
     if report.side_outputs:
         outputs = ", ".join(f"{side.layer.name or 'branch'} {shape(side.output_shape)} (#{side.layer.position})" for side in report.side_outputs)
@@ -56,7 +57,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         if cached:
             notes.append(
                 f"key/value cache of causal attention: {exact_and_short(memory.kv_cache_values)} values = {exact_and_short(memory.kv_cache_bytes)} bytes "
-                "for one sequence (2 · tokens · kv heads · head width, per attention)"
+                f"for one sequence ({'; '.join(memory.cache_rules)})"
             )
     total_cells: list[Cell] = [None, "total", shape_cell(report.output_shape), *cost_cells(total, counting)]
     if with_fields:
