@@ -16,12 +16,12 @@ from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
 from archcalc.kinds.window import axes_text, check_groups, compact, per_axis_text
-from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
+from archcalc.model import NO_COST, Cost, Layer, LayerResult, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 
 def transposed_length(length: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int) -> int:
@@ -115,10 +115,10 @@ class ConvTranspose(Layer):
         cost = Cost(weights=weights, biases=self.filters if self.bias else 0, macs=volume(spatial) * weights)
         return LayerResult(self, shape, (*output, self.filters), cost)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """An output sees the inputs its taps reach (`inputs_reached`), and neighbouring outputs are
         1/s of an input position apart."""
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         rank = len(field.jump)
         kernel, stride, dilation = (per_spatial_axis(values, rank) for values in (self.kernel, self.stride, self.dilation))
@@ -215,10 +215,10 @@ class Upsample(Layer):
             output = model[:-1]
         return LayerResult(self, shape, (*output, shape[-1]), NO_COST)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """Each output reads MODE_TAPS neighbouring inputs along an axis whose length changes (one where
         it does not), and neighbouring outputs are n_in / n_out input positions apart."""
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         pairs = tuple(zip(result.input_shape[:-1], result.output_shape[:-1], strict=True))
         span = tuple(MODE_TAPS[self.mode] if before != after else 1 for before, after in pairs)
@@ -261,8 +261,8 @@ class PixelShuffle(Layer):
             raise self.error(f"the {shape[-1]} channels do not divide into groups of {self.factor}² = {square}")
         return LayerResult(self, shape, (*(length * self.factor for length in spatial), shape[-1] // square), NO_COST)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         return field.widened((1, 1), (Fraction(1, self.factor),) * 2, approximate=self.factor > 1)
 
