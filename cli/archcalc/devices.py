@@ -164,7 +164,7 @@ def _device(name: str, entry: Entry) -> Device:
 
 def _figure(entry: Entry, device_name: str, nullable: bool = False) -> int | None:
     """A positive count (`2039G`, `85_899_345_920`); null only where `nullable` (a missing unit)."""
-    from archcalc.quantities import parse_count
+    from archcalc.quantities import parse_count  # lazy: read only when a device file is
 
     written = entry.value.value
     where = f"{entry.key} of device {quoted(device_name)}"

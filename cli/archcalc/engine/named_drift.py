@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archcalc.engine.diff import Change, LayerDiff, Occurrence, ReportDiff
+from archcalc.engine.diff import Change, ComparedLayer, LayerDiff, ReportDiff
 from archcalc.engine.drift import Disagreement, Drift, Figure
 from archcalc.engine.report import Report
 from archcalc.model import Cost, LayerResult, total_cost
@@ -30,14 +30,14 @@ def named_drift(spec: Report, model: Report) -> Drift:
     ignored = [result for result in (*spec.layers, *model.layers) if result.layer.name in not_built]
     matcher = _Matcher(groups)
     layers = list(matcher.lined_up(tuple(result for result in spec.layers if result.layer.name not in not_built)))
-    layers.extend(LayerDiff(Change.ADDED, None, Occurrence(result, result.times)) for name, result in groups.items() if name not in matcher.used)
+    layers.extend(LayerDiff(Change.ADDED, None, ComparedLayer(result, result.occurrences)) for name, result in groups.items() if name not in matcher.used)
     disagreements = tuple(Disagreement(layer, figures) for layer in layers if (figures := _differing(layer)))
     spec_total = total_cost([layer.base.cost for layer in layers if layer.base is not None])
     model_total = total_cost([layer.head.cost for layer in layers if layer.head is not None])
     totals = tuple(figure for figure in COMPARED if getattr(spec_total, figure.value) != getattr(model_total, figure.value))
     notes = ["compared by layer name in weights, biases and non-trainable state: a checkpoint holds no shapes or MACs"]
     if ignored:
-        held = total_cost([result.cost * result.times for result in ignored]).params
+        held = total_cost([result.cost * result.occurrences for result in ignored]).params
         names = ", ".join(result.layer.name or "" for result in ignored)
         notes.append(f"ignored DeepSeek's multi-token-prediction layers {names} ({held:,} params), which transformers does not build")
     return Drift(ReportDiff(spec, model, tuple(layers)), disagreements, totals, tuple(notes))
@@ -53,13 +53,13 @@ class _Matcher:
 
     def lined_up(self, results: tuple[LayerResult, ...], times: int = 1) -> Iterator[LayerDiff]:
         for result in results:
-            occurrences = times * result.times
-            base = Occurrence(result, occurrences)
+            occurrences = times * result.occurrences
+            base = ComparedLayer(result, occurrences)
             matched = self._matched(result.layer.name)
             if matched:
                 self.used.update(matched)
                 heads = [self.groups[name] for name in matched]
-                head = Occurrence(heads[0], heads[0].times, total_cost([head.cost * head.times for head in heads]))
+                head = ComparedLayer(heads[0], heads[0].occurrences, total_cost([head.cost * head.occurrences for head in heads]))
                 yield LayerDiff(Change.SAME if _agree(base.cost, head.cost) else Change.CHANGED, base, head)
             elif result.children:
                 yield from self.lined_up(result.children, occurrences)
