@@ -26,7 +26,7 @@ transformers builds no module for it."""
 
 
 @value
-class Counted:
+class CountedTensor:
     """One tensor as the model counts it: its name split at the dots, its role's figures, its dtype
     and shape (what makes two numbered modules the same)."""
 
@@ -44,7 +44,7 @@ class Module:
     __slots__ = ("_signature", "children", "tensors")
 
     def __init__(self) -> None:
-        self.tensors: list[Counted] = []
+        self.tensors: list[CountedTensor] = []
         self.children: dict[str, Module] = {}
         self._signature: int | None = None
 
@@ -57,7 +57,7 @@ class Module:
         return self._signature
 
 
-def module_tree(tensors: list[Counted]) -> Module:
+def module_tree(tensors: list[CountedTensor]) -> Module:
     root = Module()
     for tensor in tensors:
         node = root
@@ -130,7 +130,7 @@ class _Builder:
         body = tuple(self.layers(run[0][1], ""))
         return Repeat(origin=self.origin, position="", name=name, times=len(run), layers=body)
 
-    def _stored(self, name: str, tensors: list[Counted]) -> Stored:
+    def _stored(self, name: str, tensors: list[CountedTensor]) -> Stored:
         dtypes = {tensor.dtype for tensor in tensors}
         return Stored(
             origin=self.origin,

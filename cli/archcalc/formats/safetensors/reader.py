@@ -9,12 +9,12 @@ from archcalc.errors import Origin, SpecError
 from archcalc.formats.graph.nesting import positioned
 from archcalc.formats.safetensors.files import SUFFIX, Files, file_headers, folder_headers, index_headers
 from archcalc.formats.safetensors.header import Tensor
-from archcalc.formats.safetensors.layers import Counted, grouped_layers, module_tree
+from archcalc.formats.safetensors.layers import CountedTensor, grouped_layers, module_tree
 from archcalc.formats.safetensors.roles import Role, role_of, unpacked_values
 from archcalc.model import Checkpoint, Spec
 from archcalc.printable import quoted
 
-DEFAULT_NAMES = ("model", "model.safetensors.index", "diffusion_pytorch_model")
+DEFAULT_NAMES = ("model", "diffusion_pytorch_model")
 """The file names transformers (and diffusers) write: a checkpoint so named is named after its folder."""
 
 
@@ -52,7 +52,7 @@ def _spec(files: Files, name: str, origin: Origin) -> Spec:
             tensors[tensor.name] = tensor
     if not tensors:
         raise SpecError("the checkpoint holds no tensor", origin)
-    counted: list[Counted] = []
+    counted: list[CountedTensor] = []
     by_dtype: dict[str, int] = {}
     apart: dict[str, list[int]] = {}
     for tensor in tensors.values():
@@ -66,7 +66,7 @@ def _spec(files: Files, name: str, origin: Origin) -> Spec:
         storage = tensor.dtype if values == tensor.values else f"{tensor.dtype} (packed)"
         by_dtype[storage] = by_dtype.get(storage, 0) + values
         weights, biases, state = (values if role is kind else 0 for kind in (Role.WEIGHT, Role.BIAS, Role.STATE))
-        counted.append(Counted(tuple(tensor.name.split(".")), weights, biases, state, tensor.dtype, tensor.shape))
+        counted.append(CountedTensor(tuple(tensor.name.split(".")), weights, biases, state, tensor.dtype, tensor.shape))
     grouped = grouped_layers(module_tree(counted), origin)
     checkpoint = Checkpoint(
         files=tuple(header.source for header in files.headers),

@@ -2,9 +2,10 @@
 reported apart (quantization's scales, zero points and group indices; buffers a model rebuilds).
 
 A checkpoint says nothing of a tensor but its name, dtype and shape, so the name decides, as
-transformers' own loading does, by the rule the config reader counts with (formats/hf/names.py). A quantized weight packs several weights into one stored value
-(GPTQ and AWQ's `qweight`: eight 4-bit weights an I32); it counts as the weights it stands for,
-with the bits a weight takes read from its neighbours' shapes, never assumed.
+transformers' own loading does, by the rule the config reader counts with (formats/hf/names.py).
+A quantized weight packs several weights into one stored value (GPTQ and AWQ's `qweight`: eight
+4-bit weights an I32); it counts as the weights it stands for, with the bits a weight takes read
+from its neighbours' shapes, never assumed.
 """
 
 from __future__ import annotations
