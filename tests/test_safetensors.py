@@ -496,3 +496,21 @@ def test_what_a_checkpoint_cannot_know_is_refused_not_invented(tmp_path: Path, a
     result = runner.invoke(app, [checkpoint if argument == "CHECKPOINT" else argument for argument in arguments])
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+
+
+def test_more_tensors_than_any_checkpoint_holds_are_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 100 MB header could list 1.5 million tensors; past MAX_TENSORS (250,000) a file, or a
+    checkpoint's files together, are refused: here with the bound at 20."""
+    from archcalc.formats.safetensors import header, reader
+
+    monkeypatch.setattr(header, "MAX_TENSORS", 20)
+    monkeypatch.setattr(reader, "MAX_TENSORS", 20)
+    big = write(tmp_path / "big.safetensors", {f"t{number}.weight": ("U8", [1]) for number in range(21)})
+    result = runner.invoke(app, ["show", str(big)])
+    assert result.exit_code == 2 and "its header lists 21 tensors; archcalc reads at most 20 in a checkpoint" in result.stderr
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for part in range(2):
+        write(folder / f"part{part}.safetensors", {f"p{part}.t{number}.weight": ("U8", [1]) for number in range(15)})
+    result = runner.invoke(app, ["show", str(folder)])
+    assert result.exit_code == 2 and "its files list 30 tensors; archcalc reads at most 20 in a checkpoint" in result.stderr

@@ -10,6 +10,7 @@ module order, so layers come in name order, number order for numbered modules, h
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from archcalc.errors import Origin
 from archcalc.kinds.composite import Block, Repeat
@@ -25,10 +26,9 @@ MTP_MODULES = frozenset({"eh_proj", "enorm", "hnorm"})
 transformers builds no module for it."""
 
 
-@value
-class CountedTensor:
+class CountedTensor(NamedTuple):
     """One tensor as the model counts it: its name split at the dots, its role's figures, its dtype
-    and shape (what makes two numbered modules the same)."""
+    and shape (what makes two numbered modules the same). A named tuple, as header.Tensor is."""
 
     parts: tuple[str, ...]
     weights: int

@@ -8,7 +8,7 @@ from pathlib import Path
 from archcalc.errors import Origin, SpecError
 from archcalc.formats.graph.nesting import positioned
 from archcalc.formats.safetensors.files import SUFFIX, Files, file_headers, folder_headers, index_headers
-from archcalc.formats.safetensors.header import Tensor
+from archcalc.formats.safetensors.header import MAX_TENSORS, Tensor
 from archcalc.formats.safetensors.layers import CountedTensor, grouped_layers, module_tree
 from archcalc.formats.safetensors.roles import Role, role_of, unpacked_values
 from archcalc.model import Checkpoint, Spec
@@ -44,6 +44,9 @@ def _is_index(path: Path, source: str) -> bool:
 
 
 def _spec(files: Files, name: str, origin: Origin) -> Spec:
+    listed = sum(len(header.tensors) for header in files.headers)
+    if listed > MAX_TENSORS:
+        raise SpecError(f"its files list {listed:,} tensors; archcalc reads at most {MAX_TENSORS:,} in a checkpoint", origin)
     tensors: dict[str, Tensor] = {}
     for header in files.headers:
         for tensor in header.tensors:
