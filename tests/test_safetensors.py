@@ -514,3 +514,16 @@ def test_more_tensors_than_any_checkpoint_holds_are_refused_before_parsing(tmp_p
         write(folder / f"part{part}.safetensors", {f"p{part}.t{number}.weight": ("U8", [1]) for number in range(15)})
     result = runner.invoke(app, ["show", str(folder)])
     assert result.exit_code == 2 and "its files list 30 tensors; archcalc reads at most 20 in a checkpoint" in result.stderr
+
+
+def test_the_input_rules_page_states_the_checkpoint_limits_the_code_holds() -> None:
+    from archcalc.formats.safetensors.files import MAX_INDEX_BYTES
+    from archcalc.formats.safetensors.header import MAX_TENSORS
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "input-rules.md").read_text()
+    for limit, stated in {
+        "a safetensors header": f"{MAX_HEADER_BYTES:,} bytes",
+        "a safetensors index": f"{MAX_INDEX_BYTES:,} bytes",
+        "tensors in a checkpoint": f"{MAX_TENSORS:,}",
+    }.items():
+        assert f"| {limit} | {stated} |" in page, limit
