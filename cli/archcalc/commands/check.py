@@ -9,6 +9,8 @@ from archcalc.commands.shared import (
     EXIT_OK,
     EXIT_OVER_BUDGET,
     SPEC_HELP,
+    InputOption,
+    UntieOption,
     analyzed,
     count_option,
     emit,
@@ -76,6 +78,8 @@ def check(
             metavar="MODEL",
         ),
     ] = None,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Check specs against their budgets; exit 1 if any is over.
 
@@ -125,10 +129,11 @@ def check(
     if against is not None and isinstance(outcomes[0], SpecCheck):
         from archcalc.engine.drift import drift  # lazy: only this command loads it
         from archcalc.engine.named_drift import named_drift  # lazy: likewise
+        from archcalc.formats import ReadOptions  # lazy: only this command loads it
         from archcalc.values import replace
 
         try:
-            model = analyzed(against)
+            model = analyzed(against, ReadOptions(untie, input_name))
             by_name = model.spec.checkpoint is not None or outcomes[0].report.spec.checkpoint is not None  # a checkpoint is lined up by name
             outcomes[0] = replace(outcomes[0], against=(named_drift if by_name else drift)(outcomes[0].report, model))
         except ArchcalcError as error:

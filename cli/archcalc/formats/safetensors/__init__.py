@@ -17,6 +17,6 @@ __all__ = ["holds_checkpoint", "read_checkpoint"]
 
 def read_checkpoint(path: Path, source: str) -> Spec:
     """A safetensors file, an index, or a folder holding either -> Spec (only headers are read)."""
-    from archcalc.formats.safetensors.reader import checkpoint_spec
+    from archcalc.formats.safetensors.reader import checkpoint_spec  # lazy: folder checks need none of the reader
 
     return checkpoint_spec(path, source)
