@@ -312,6 +312,7 @@ LAYERS: dict[str, Callable[[Site], Iterator[Layer]]] = {
 formats/keras/graph.py), and its reader."""
 
 NOT_READ = {
+    "stored": "a checkpoint's kind (formats/safetensors): a Keras config has shapes, so its weights are read as the layers that hold them",
     "adaptive_maxpool": "Keras has no adaptive pool: its global pools give [C] (global_avgpool)",
     "prelu": "Keras's PReLU learns a slope for every position by default (all axes but its shared_axes), archcalc's one or one per channel: refused",
     "block": "a spec's name for layers it repeats; nesting finds what a model repeats as `repeat`",

@@ -379,6 +379,7 @@ OPERATORS: dict[str, Callable[[Site], Reading]] = {
 
 
 NOT_READ = {
+    "stored": "a checkpoint's kind (formats/safetensors): a graph has shapes, so its weights are read as the layers that hold them",
     "dropout": "an exported graph is the model at inference: a Dropout node passes its input through, or the exporter left it out",
     "stochastic_depth": "a layer of training alone: at inference it passes its input through, and exporters leave it out",
     "block": "a spec's name for layers it repeats; nesting finds what a file repeats as `repeat`",
