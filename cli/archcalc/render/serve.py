@@ -1,0 +1,273 @@
+"""`serve`: a pass's layers with their bytes, intensity, bound and time, and the totals under them.
+Every figure is computed in engine/serving.py; this module only writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from archcalc.render.formats import OutputFormat
+from archcalc.render.grid import Cell, Column, Grid, Row, Shown
+from archcalc.render.layer_text import label
+from archcalc.text import exact_and_short, short
+
+if TYPE_CHECKING:
+    from archcalc.engine.serving import Pass, Serving, Timed
+    from archcalc.render import Terminal
+
+NONE = Shown("–", None)
+
+
+def seconds_text(seconds: float) -> str:
+    """0.00652 -> '6.52 ms': three figures in the unit that keeps them whole."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return "0 s" if seconds == 0 else f"{seconds / 1e-9:.3g} ns"
+
+
+def bytes_text(count: int) -> str:
+    return f"{short(count)}B"
+
+
+def rate_text(rate: float, unit: str = "") -> str:
+    text = f"{rate:,.1f}" if rate < 1000 else f"{rate:,.0f}"
+    return f"{text} {unit}" if unit else text
+
+
+def seconds_cell(seconds: float) -> Shown:
+    return Shown(seconds_text(seconds), seconds)
+
+
+def bytes_cell(count: int) -> Shown:
+    return Shown(bytes_text(count), count)
+
+
+COLUMNS = (
+    Column("pass"),
+    Column("#", key="position"),
+    Column("layer"),
+    Column("MACs", numeric=True, key="macs"),
+    Column("read", numeric=True, key="bytes_read"),
+    Column("written", numeric=True, key="bytes_written"),
+    Column("FLOP/B", numeric=True, key="intensity"),
+    Column("bound"),
+    Column("time", numeric=True, key="seconds"),
+    Column("share", numeric=True, optional=True),
+)
+
+
+def pass_rows(served_pass: Pass, rows: list[Row]) -> None:
+    total = served_pass.seconds
+
+    def add(timed: Sequence[Timed], depth: int) -> None:
+        for row in timed:
+            intensity = row.intensity
+            share = Shown(f"{row.seconds / total:.1%}", round(row.seconds / total, 6)) if total else NONE
+            rows.append(
+                Row(
+                    (
+                        served_pass.name,
+                        row.result.layer.position,
+                        label(row.result, row.occurrences),
+                        row.macs,
+                        bytes_cell(row.read_bytes),
+                        bytes_cell(row.written_bytes),
+                        NONE if intensity is None else Shown(f"{intensity:,.1f}", round(intensity, 4)),
+                        row.bound or "–",
+                        seconds_cell(row.seconds),
+                        share,
+                    ),
+                    depth,
+                )
+            )
+            add(row.children, depth + 1)
+
+    add(served_pass.layers, 0)
+
+
+def total_row(served_pass: Pass) -> Row:
+    moved = served_pass.read_bytes + served_pass.written_bytes
+    return Row(
+        (
+            served_pass.name,
+            None,
+            "total",
+            served_pass.macs,
+            bytes_cell(served_pass.read_bytes),
+            bytes_cell(served_pass.written_bytes),
+            Shown(f"{2 * served_pass.macs / moved:,.1f}", round(2 * served_pass.macs / moved, 4)) if moved else NONE,
+            "compute" if served_pass.compute_bound_seconds * 2 > served_pass.seconds else "memory",
+            seconds_cell(served_pass.seconds),
+            None,
+        )
+    )
+
+
+def title(serving: Serving) -> str:
+    precision = serving.precision
+    text = f"{serving.report.name} on {serving.device.name}, batch {serving.batch:,}"
+    if serving.language:
+        text += f", prompt {serving.prompt:,}, generate {serving.generate:,}"
+    return text + f", {precision.weights} weights" + (f", {precision.kv} cache" if serving.language else "")
+
+
+def holding_back(served_pass: Pass, count: int = 5) -> list[Timed]:
+    """The memory-bound layers (kernels with no children) that take the most time."""
+    found: list[Timed] = []
+
+    def walk(rows: Sequence[Timed]) -> None:
+        for row in rows:
+            if row.children:
+                walk(row.children)
+            elif row.bound == "memory":
+                found.append(row)
+
+    walk(served_pass.layers)
+    return sorted(found, key=lambda row: -row.seconds)[:count]
+
+
+def notes(serving: Serving) -> list[str]:
+    first, rates, memory = serving.first, serving.rates, serving.memory
+    lines = []
+    if serving.efficiency == 1:
+        lines.append("efficiency 1.0: the roofline bound, a lower bound on time (`--efficiency 0.6` for a kernel that reaches 60% of the peaks)")
+    else:
+        lines.append(f"efficiency {serving.efficiency:g}: the peaks scaled to that share")
+    lines.append(
+        f"{serving.device.name}: {rate_text(rates.peak / 1e12, 'TFLOP/s')} {serving.precision.compute} and {rate_text(rates.bandwidth / 1e9, 'GB/s')}; "
+        f"a kernel above {rates.ridge:,.1f} FLOP/B is compute-bound; each layer takes max(2·MACs / peak, bytes / bandwidth)"
+    )
+    if serving.language:
+        lines.append(f"prefill (time to first token): {seconds_text(first.seconds)} for {serving.batch:,} × {serving.prompt:,} tokens")
+        step = serving.last_step
+        if step is not None and serving.tokens_per_second is not None:
+            lines.append(
+                f"decode: {seconds_text(step.seconds)} a token at the last step ({step.cached:,} tokens cached); "
+                f"{serving.generate:,} steps take {seconds_text(serving.decode_seconds)}: {rate_text(serving.tokens_per_second, 'tokens/s')}"
+            )
+        lines.append("attention is taken as flash attention: its scores never reach memory (`--attention` is not yet a flag)")
+    elif serving.images_per_second is not None:
+        lines.append(
+            f"{rate_text(serving.images_per_second, 'images/s')} at batch {serving.batch:,}: one forward pass of {seconds_text(first.seconds)}; "
+            f"at the compute peak alone it would take {seconds_text(rates.compute_seconds(first.macs))}"
+        )
+        slow = holding_back(first)
+        if slow:
+            named = ", ".join(f"#{row.result.layer.position} {row.result.layer.kind} {row.seconds / first.seconds:.1%}" for row in slow)
+            lines.append(f"memory-bound layers holding it below the compute peak, by time: {named}")
+    fits = "fits" if memory.fits else "does NOT fit"
+    cache = f" + KV cache {bytes_text(memory.kv_cache_bytes)}" if serving.language else ""
+    lines.append(
+        f"memory: weights {bytes_text(memory.weight_bytes)}{cache} + activations {bytes_text(memory.activation_bytes)} = "
+        f"{exact_and_short(memory.total_bytes)} bytes of {exact_and_short(memory.limit_bytes)}: {fits}"
+    )
+    context = f"; longest context at batch {serving.batch:,}: {serving.max_context:,} tokens" if serving.max_context is not None else ""
+    lines.append(f"largest batch that fits: {serving.max_batch:,}{context}")
+    return lines
+
+
+def serve_grid(serving: Serving) -> Grid:
+    rows: list[Row] = []
+    pass_rows(serving.first, rows)
+    rows.append(total_row(serving.first))
+    if serving.last_step is not None:
+        pass_rows(serving.last_step, rows)
+        rows.append(total_row(serving.last_step))
+    return Grid(title(serving), COLUMNS, tuple(rows), None, tuple(notes(serving)), nested=True)
+
+
+def timed_json(row: Timed) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "position": row.result.layer.position,
+        "type": row.result.layer.kind,
+        "name": row.result.layer.name,
+        "label": label(row.result, row.occurrences),
+        "macs": row.macs,
+        "bytes_read": row.read_bytes,
+        "bytes_written": row.written_bytes,
+        "weight_bytes": row.weight_bytes,
+        "kv_cache_read_bytes": row.cache_read_bytes,
+        "intensity": row.intensity,
+        "bound": row.bound,
+        "seconds": row.seconds,
+    }
+    if row.occurrences > 1:
+        entry["times"] = row.occurrences
+    if row.children:
+        entry["layers"] = [timed_json(child) for child in row.children]
+    return entry
+
+
+def pass_json(served_pass: Pass) -> dict[str, object]:
+    return {
+        "seconds": served_pass.seconds,
+        "macs": served_pass.macs,
+        "bytes_read": served_pass.read_bytes,
+        "bytes_written": served_pass.written_bytes,
+        "layers": [timed_json(row) for row in served_pass.layers],
+    }
+
+
+def serve_json(serving: Serving) -> dict[str, object]:
+    precision, memory = serving.precision, serving.memory
+    document: dict[str, object] = {
+        "spec": serving.report.name,
+        "device": serving.device.name,
+        "batch": serving.batch,
+        "precision": {"weights": precision.weights, "activations": precision.activations, "kv": precision.kv, "compute": precision.compute},
+        "efficiency": serving.efficiency,
+        "attention": "flash",
+        "roofline": {"peak_flops": serving.rates.peak, "bandwidth_bytes_per_second": serving.rates.bandwidth, "ridge_flops_per_byte": serving.rates.ridge},
+    }
+    if serving.language:
+        document["prompt"] = serving.prompt
+        document["generate"] = serving.generate
+        document["prefill"] = pass_json(serving.first)
+        step = serving.last_step
+        if step is not None:
+            document["decode"] = {
+                "steps": serving.generate,
+                "seconds": serving.decode_seconds,
+                "seconds_per_token": step.seconds,
+                "tokens_per_second": serving.tokens_per_second,
+                "last_step": {"cached_tokens": step.cached, **pass_json(step)},
+            }
+    else:
+        document["forward"] = pass_json(serving.first)
+        document["throughput"] = {"images_per_second": serving.images_per_second}
+    document["memory"] = {
+        "weight_bytes": memory.weight_bytes,
+        "kv_cache_bytes": memory.kv_cache_bytes,
+        "activation_bytes": memory.activation_bytes,
+        "total_bytes": memory.total_bytes,
+        "limit_bytes": memory.limit_bytes,
+    }
+    document["fit"] = {"fits": memory.fits, "max_batch": serving.max_batch, "max_context": serving.max_context}
+    return document
+
+
+def render_serve(serving: Serving, output_format: OutputFormat, terminal: Terminal) -> str:
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps
+
+        return dumps({"schema_version": SCHEMA_VERSION, **serve_json(serving)})
+    from archcalc.render import render_grid
+
+    return render_grid(serve_grid(serving), output_format, terminal)
+
+
+def cells_of(serving: Serving) -> tuple[Cell, ...]:
+    """One spec on one device in a line: what `compare --device` puts side by side."""
+    step = serving.last_step
+    return (
+        serving.report.name,
+        serving.device.name,
+        seconds_cell(serving.first.seconds),
+        NONE if step is None else seconds_cell(step.seconds),
+        NONE if serving.tokens_per_second is None else Shown(rate_text(serving.tokens_per_second), serving.tokens_per_second),
+        NONE if serving.images_per_second is None else Shown(rate_text(serving.images_per_second), serving.images_per_second),
+        bytes_cell(serving.memory.total_bytes),
+        "yes" if serving.memory.fits else "no",
+        serving.max_batch,
+    )
