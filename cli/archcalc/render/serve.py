@@ -74,7 +74,7 @@ def pass_rows(served_pass: Pass, rows: list[Row]) -> None:
                         bytes_cell(row.read_bytes),
                         bytes_cell(row.written_bytes),
                         NONE if intensity is None else Shown(f"{intensity:,.1f}", round(intensity, 4)),
-                        row.bound or "–",
+                        row.bound or NONE,
                         seconds_cell(row.seconds),
                         share,
                     ),
