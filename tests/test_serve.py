@@ -14,7 +14,7 @@ from archcalc.app import app
 from archcalc.devices import Device, device, devices, load_device_file
 from archcalc.engine import analyze
 from archcalc.engine.report import Report, walk
-from archcalc.engine.serving import ServeRequest, Serving, Timed, decode_seconds, precision, rows_of, serving, summed_max, timed, with_sequence
+from archcalc.engine.serving import ServeRequest, Serving, Timed, decode_seconds, precision, rows_of, serving, timed, with_sequence
 from archcalc.formats import load_spec
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.dense import Dense
@@ -214,13 +214,6 @@ def test_the_decode_sum_is_every_step_timed_one_by_one() -> None:
         assert result.tokens_per_second is not None and math.isclose(result.tokens_per_second, batch * 7 / one_by_one)
 
 
-def test_summed_max_is_the_sum_of_the_larger_line() -> None:
-    for compute, memory in [((1.0, 2.0), (10.0, 1.0)), ((10.0, 1.0), (1.0, 2.0)), ((3.0, 1.0), (3.0, 1.0)), ((5.0, 0.0), (0.0, 0.5))]:
-        for first, count in [(0, 1), (0, 30), (7, 13), (20, 0)]:
-            brute = sum(max(compute[0] + compute[1] * c, memory[0] + memory[1] * c) for c in range(first, first + count))
-            assert math.isclose(summed_max(compute, memory, first, count), brute, abs_tol=1e-12)
-
-
 def test_decode_turns_compute_bound_as_the_batch_grows() -> None:
     path = LANGUAGE / "llama2_7b.yaml"
     small = served(path, "h100-sxm", batch=1, prompt=128, generate=1)
@@ -295,3 +288,32 @@ def test_prompt_and_generate_belong_to_language_models() -> None:
     assert code == 2 and "--prompt: --prompt is for a language model" in err
     code, _, err = run("serve", LANGUAGE / "bert_base.yaml", "--device", "t4", "--generate", "8")
     assert code == 2 and "--generate: bert_base has no causal attention" in err
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv", "markdown"])
+def test_compare_puts_specs_and_devices_side_by_side(output_format: str) -> None:
+    specs = (LANGUAGE / "gpt2.yaml", LANGUAGE / "llama2_7b.yaml")
+    code, out, err = run("compare", *specs, "--device", "a100-80gb", "--device", "l4", "--prompt", "128", "--generate", "16", "--format", output_format)
+    assert code == 0 and err == ""
+    if output_format == "json":
+        runs = json.loads(out)["runs"]
+        assert [(run["spec"], run["device"]) for run in runs] == [("gpt2", "a100-80gb"), ("gpt2", "l4"), ("llama2_7b", "a100-80gb"), ("llama2_7b", "l4")]
+        alone = served(LANGUAGE / "llama2_7b.yaml", "l4", prompt=128, generate=16)
+        assert alone.last_step is not None and runs[3]["decode"]["seconds_per_token"] == alone.last_step.seconds
+        assert "layers" not in runs[0]["prefill"]
+    else:
+        assert out.count("llama2_7b") >= 2 and "l4" in out
+
+
+def test_sweep_by_batch_shows_where_decode_turns_compute_bound() -> None:
+    """On an H100 (ridge 989.5T / 3.35T ≈ 295 FLOP/B) fp16 weights give 1 FLOP/B a sequence of the
+    batch: the layers with weights turn compute-bound between batch 256 and 512."""
+    code, out, err = run("sweep", LANGUAGE / "llama2_7b.yaml", "--device", "h100-sxm", "--batch", "1,256,512", "--prompt", "128", "--format", "csv")
+    assert code == 0 and err == ""
+    rows = [line.split(",") for line in out.splitlines()]
+    column = rows[0].index("decode_weights_bound")
+    assert [row[column] for row in rows[1:]] == ["memory", "memory", "compute"]
+    code, out, _ = run("sweep", LANGUAGE / "llama2_7b.yaml", "--device", "h100-sxm", "--batch", "1,256,512", "--prompt", "128")
+    assert "decode's layers with weights turn compute-bound at batch 512" in out
+    code, _, err = run("sweep", LANGUAGE / "llama2_7b.yaml", "--batch", "1,8")
+    assert code == 2 and "--device" in err

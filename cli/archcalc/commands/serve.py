@@ -11,7 +11,7 @@ from archcalc.render import OutputFormat
 
 if TYPE_CHECKING:
     from archcalc.devices import Device
-    from archcalc.engine.serving import ServeRequest
+    from archcalc.engine.serving import ServeRequest, Serving
 
 
 class WeightFormat(str, enum.Enum):
@@ -30,6 +30,19 @@ class CacheFormat(str, enum.Enum):
 
 
 DeviceOption = Annotated[str, typer.Option("--device", "-d", help="The device, by name: `archcalc devices` lists them.", show_default=False)]
+PromptOption = Annotated[int | None, typer.Option("--prompt", help="Prompt tokens a sequence; replaces the spec's sequence length.", show_default=False)]
+GenerateOption = Annotated[
+    int | None,
+    typer.Option("--generate", help="Tokens generated a sequence, a decode step each (default 1 with causal attention).", show_default=False),
+]
+WeightsOption = Annotated[
+    WeightFormat,
+    typer.Option("--weights", help="How dense, attention, recurrent and conv weights are stored (int8, int4: compute at 16 bits).", case_sensitive=False),
+]
+CacheOption = Annotated[
+    CacheFormat | None, typer.Option("--kv", help="The key/value cache's format (default: the activations').", case_sensitive=False, show_default=False)
+]
+EfficiencyOption = Annotated[float, typer.Option("--efficiency", help="The share of the peaks a real kernel reaches (MFU/MBU); 1.0 is the roofline bound.")]
 
 
 def serve(
@@ -37,19 +50,11 @@ def serve(
     device: DeviceOption,
     batch: Annotated[int | None, typer.Option("--batch", "-b", help="Sequences (or images) served at once.", show_default="1")] = None,
     images: Annotated[int | None, typer.Option("--images", help="For a vision model: images a forward pass takes (the batch).", show_default=False)] = None,
-    prompt: Annotated[int | None, typer.Option("--prompt", help="Prompt tokens a sequence; replaces the spec's sequence length.", show_default=False)] = None,
-    generate: Annotated[
-        int | None,
-        typer.Option("--generate", help="Tokens generated a sequence, a decode step each (default 1 with causal attention).", show_default=False),
-    ] = None,
-    weights: Annotated[
-        WeightFormat,
-        typer.Option("--weights", help="How dense, attention, recurrent and conv weights are stored (int8, int4: compute at 16 bits).", case_sensitive=False),
-    ] = WeightFormat.FP16,
-    kv: Annotated[
-        CacheFormat | None, typer.Option("--kv", help="The key/value cache's format (default: the activations').", case_sensitive=False, show_default=False)
-    ] = None,
-    efficiency: Annotated[float, typer.Option("--efficiency", help="The share of the peaks a real kernel reaches (MFU/MBU); 1.0 is the roofline bound.")] = 1.0,
+    prompt: PromptOption = None,
+    generate: GenerateOption = None,
+    weights: WeightsOption = WeightFormat.FP16,
+    kv: CacheOption = None,
+    efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
     output_format: FormatOption = OutputFormat.TABLE,
     wide: WideOption = False,
@@ -93,3 +98,17 @@ def resolve_device(name: str, device_file: str | None) -> "Device":
 
     extra = load_device_file(device_file) if device_file is not None else ()
     return device(name, extra, Origin("--device"))
+
+
+def served_runs(paths: list[str], device_names: list[str], device_file: str | None, batches: list[int], request: "ServeRequest") -> "list[Serving]":
+    """Each spec on each device at each batch, every one computed before anything is printed."""
+    from archcalc.commands.shared import analyzed, expanded
+    from archcalc.devices import device, load_device_file
+    from archcalc.engine.serving import serving
+    from archcalc.errors import Origin
+    from archcalc.values import replace
+
+    extra = guarded(lambda: load_device_file(device_file)) if device_file is not None else ()
+    found = guarded(lambda: [device(name, extra, Origin("--device")) for name in device_names])
+    reports = guarded(lambda: [analyzed(path) for path in expanded(paths).specs])
+    return guarded(lambda: [serving(report, one, replace(request, batch=batch)) for report in reports for one in found for batch in batches])

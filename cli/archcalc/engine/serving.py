@@ -14,8 +14,6 @@ scores never reach memory. Every byte and MAC is an exact int; only the seconds 
 
 from __future__ import annotations
 
-import math
-
 from archcalc.arithmetic import ceil_div
 from archcalc.devices import Device
 from archcalc.engine import analyze
@@ -126,6 +124,8 @@ class Timed:
     seconds: float
     compute_bound_seconds: float
     children: tuple[Timed, ...]
+    cache_seconds: float = 0.0  # the part spent in cache kernels (attention's scores over cached keys)
+    cache_compute_bound_seconds: float = 0.0
 
     @property
     def moved_bytes(self) -> int:
@@ -171,6 +171,34 @@ class Pass:
     @property
     def compute_bound_seconds(self) -> float:
         return sum(row.compute_bound_seconds for row in self.layers)
+
+    @property
+    def bound(self) -> str:
+        """The side that limits most of its time."""
+        return "compute" if self.compute_bound_seconds * 2 > self.seconds else "memory"
+
+    def kernels(self) -> list[Timed]:
+        """Its rows without children: each kernel that runs."""
+        found: list[Timed] = []
+        stack = list(reversed(self.layers))
+        while stack:
+            row = stack.pop()
+            if row.children:
+                stack.extend(reversed(row.children))
+            else:
+                found.append(row)
+        return found
+
+    @property
+    def weights_bound(self) -> str | None:
+        """The side that limits most of the time of its kernels with weights (dense, attention, conv...):
+        where decode turns compute-bound as the batch grows, while attention's cache reads never do."""
+        with_weights = [row for row in self.kernels() if row.weight_bytes]
+        seconds = sum(row.seconds - row.cache_seconds for row in with_weights)
+        if not seconds:
+            return None
+        compute_bound = sum(row.compute_bound_seconds - row.cache_compute_bound_seconds for row in with_weights)
+        return "compute" if 2 * compute_bound > seconds else "memory"
 
 
 @value
@@ -290,12 +318,22 @@ def rows_of(results: tuple[LayerResult, ...], times: int, batch: int, precision:
     return tuple(rows)
 
 
+def kernel_seconds(macs: int, moved: int, rates: Rates) -> tuple[float, float]:
+    """A kernel's time, and that time again if compute bounds it (0 if memory does)."""
+    compute, memory = rates.compute_seconds(macs), rates.memory_seconds(moved)
+    return max(compute, memory), compute if compute > memory else 0.0
+
+
 def timed(row: Row, cached: int, rates: Rates) -> Timed:
-    """A row's figures at `cached` tokens: its own kernel's time plus its children's."""
+    """A row's figures at `cached` tokens: its own kernels' time plus its children's. A layer runs as
+    one kernel for its weights and activations and, with tokens cached, a second over the cache (the
+    attention core reading cached keys and values, apart from the projections' matrix products)."""
     work = row.work
     macs, read, written = work.macs_at(cached), work.read_at(cached), work.written()
-    compute, memory = rates.compute_seconds(macs), rates.memory_seconds(read + written)
-    seconds, compute_bound = max(compute, memory), compute if compute > memory else 0.0
+    cache_macs, cache_read = cached * work.macs_per_cached, cached * work.cache_read_per_cached
+    main, main_compute_bound = kernel_seconds(macs - cache_macs, read - cache_read + written, rates)
+    cache, cache_compute_bound = kernel_seconds(cache_macs, cache_read, rates)
+    seconds, compute_bound = main + cache, main_compute_bound + cache_compute_bound
     children = tuple(timed(child, cached, rates) for child in row.children)
     return Timed(
         result=row.result,
@@ -308,6 +346,8 @@ def timed(row: Row, cached: int, rates: Rates) -> Timed:
         seconds=seconds + sum(child.seconds for child in children),
         compute_bound_seconds=compute_bound + sum(child.compute_bound_seconds for child in children),
         children=children,
+        cache_seconds=cache + sum(child.cache_seconds for child in children),
+        cache_compute_bound_seconds=cache_compute_bound + sum(child.cache_compute_bound_seconds for child in children),
     )
 
 
@@ -320,37 +360,15 @@ def works(rows: tuple[Row, ...]) -> list[Work]:
     return found
 
 
-def summed_max(compute: tuple[float, float], memory: tuple[float, float], first: int, count: int) -> float:
-    """Σ max(a + b·c, e + f·c) for c = first … first + count − 1, in closed form: each line is an
-    arithmetic series on its side of the point where they cross."""
-
-    def series(line: tuple[float, float], start: int, length: int) -> float:
-        return line[0] * length + line[1] * (start + start + length - 1) * length / 2 if length > 0 else 0.0
-
-    (a, b), (e, f) = compute, memory
-    last = first + count - 1
-    if b == f:
-        return series(compute if a >= e else memory, first, count)
-    crossing = (e - a) / (b - f)  # where the two lines meet
-
-    def clamped(step: int) -> int:
-        return min(max(first, step), last + 1)
-
-    if b > f:  # memory leads before the crossing, compute from it on
-        split = clamped(math.ceil(crossing)) if math.isfinite(crossing) else first
-        return series(memory, first, split - first) + series(compute, split, last + 1 - split)
-    split = clamped(math.floor(crossing) + 1) if math.isfinite(crossing) else first  # compute leads up to the crossing
-    return series(compute, first, split - first) + series(memory, split, last + 1 - split)
-
-
 def decode_seconds(rows: tuple[Row, ...], first: int, count: int, rates: Rates) -> float:
-    """Every decode step's time, summed: step i has first + i − 1 tokens cached. Each kernel's time
-    is the larger of two lines in c; the sum is exact without running the steps one by one."""
+    """Every decode step's time, summed: step i has first + i − 1 tokens cached. A layer's own kernel
+    takes the same time at every step; its cache kernel's MACs and bytes both grow as c, so its time
+    is c times that of one cached token: the sum is an arithmetic series, without running the steps."""
     total = 0.0
     for work in works(rows):
-        compute = (rates.compute_seconds(work.macs), rates.compute_seconds(work.macs_per_cached))
-        memory = (rates.memory_seconds(work.read_at(0) + work.written()), rates.memory_seconds(work.cache_read_per_cached))
-        total += summed_max(compute, memory, first, count)
+        main, _ = kernel_seconds(work.macs, work.read_at(0) + work.written(), rates)
+        per_cached = max(rates.compute_seconds(work.macs_per_cached), rates.memory_seconds(work.cache_read_per_cached))
+        total += main * count + per_cached * (first + first + count - 1) * count / 2
     return total
 
 

@@ -97,7 +97,7 @@ def total_row(served_pass: Pass) -> Row:
             bytes_cell(served_pass.read_bytes),
             bytes_cell(served_pass.written_bytes),
             Shown(f"{2 * served_pass.macs / moved:,.1f}", round(2 * served_pass.macs / moved, 4)) if moved else NONE,
-            "compute" if served_pass.compute_bound_seconds * 2 > served_pass.seconds else "memory",
+            served_pass.bound,
             seconds_cell(served_pass.seconds),
             None,
         )
@@ -113,18 +113,8 @@ def title(serving: Serving) -> str:
 
 
 def holding_back(served_pass: Pass, count: int = 5) -> list[Timed]:
-    """The memory-bound layers (kernels with no children) that take the most time."""
-    found: list[Timed] = []
-
-    def walk(rows: Sequence[Timed]) -> None:
-        for row in rows:
-            if row.children:
-                walk(row.children)
-            elif row.bound == "memory":
-                found.append(row)
-
-    walk(served_pass.layers)
-    return sorted(found, key=lambda row: -row.seconds)[:count]
+    """The memory-bound kernels that take the most time."""
+    return sorted((row for row in served_pass.kernels() if row.bound == "memory"), key=lambda row: -row.seconds)[:count]
 
 
 def notes(serving: Serving) -> list[str]:
@@ -271,3 +261,99 @@ def cells_of(serving: Serving) -> tuple[Cell, ...]:
         "yes" if serving.memory.fits else "no",
         serving.max_batch,
     )
+
+
+COMPARE_COLUMNS = (
+    Column("spec"),
+    Column("device"),
+    Column("first pass", numeric=True, key="prefill_seconds"),
+    Column("decode / token", numeric=True, key="decode_seconds_per_token"),
+    Column("tokens/s", numeric=True, key="tokens_per_second"),
+    Column("images/s", numeric=True, key="images_per_second"),
+    Column("memory", numeric=True, key="memory_total_bytes"),
+    Column("fits"),
+    Column("max batch", numeric=True, key="max_batch"),
+)
+
+
+def served_row_json(serving: Serving) -> dict[str, object]:
+    """What `compare --device` and `sweep --batch` give for one run: `serve`'s JSON without the layers."""
+    document = serve_json(serving)
+    for key in ("prefill", "forward"):
+        if key in document:
+            document[key] = {name: figure for name, figure in pass_json(serving.first).items() if name != "layers"}
+    decode = document.get("decode")
+    if isinstance(decode, dict):
+        decode.pop("last_step", None)
+    return document
+
+
+def render_served(runs: Sequence[Serving], output_format: OutputFormat, terminal: Terminal, swept: bool = False) -> str:
+    """Several runs side by side: specs × devices (`compare --device`), or one spec at each batch
+    (`sweep --batch`), where the decode step's bound shows the batch at which it turns compute-bound."""
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps
+
+        return dumps({"schema_version": SCHEMA_VERSION, "runs": [served_row_json(serving) for serving in runs]})
+    from archcalc.render import render_grid
+
+    return render_grid(sweep_grid(runs) if swept else compare_grid(runs), output_format, terminal)
+
+
+def compare_grid(runs: Sequence[Serving]) -> Grid:
+    rows = tuple(Row(cells_of(serving)) for serving in runs)
+    first = runs[0]
+    asked = f"batch {first.batch:,}" + (f", prompt {first.prompt:,}, generate {first.generate:,}" if first.prompt is not None else "")
+    notes = (
+        "first pass: a language model's prefill (time to first token), a vision model's forward pass; decode / token: the last step's",
+        "the roofline bound at the efficiency asked: a lower bound on time; `archcalc serve` gives each layer",
+    )
+    return Grid(f"serving, {asked}, {first.precision.weights} weights", COMPARE_COLUMNS, rows, None, notes)
+
+
+def sweep_grid(runs: Sequence[Serving]) -> Grid:
+    columns = (
+        Column("batch", numeric=True),
+        Column("first pass", numeric=True, key="prefill_seconds"),
+        Column("first pass bound", key="prefill_bound"),
+        Column("decode / token", numeric=True, key="decode_seconds_per_token"),
+        Column("decode bound", key="decode_bound"),
+        Column("decode, layers with weights", key="decode_weights_bound"),
+        Column("tokens/s", numeric=True, key="tokens_per_second"),
+        Column("images/s", numeric=True, key="images_per_second"),
+        Column("memory", numeric=True, key="memory_total_bytes"),
+        Column("fits"),
+    )
+    rows = []
+    turned = None
+    for serving in runs:
+        step = serving.last_step
+        weights_bound = None if step is None else step.weights_bound
+        if turned is None and weights_bound == "compute":
+            turned = serving.batch
+        rows.append(
+            Row(
+                (
+                    serving.batch,
+                    seconds_cell(serving.first.seconds),
+                    serving.first.bound,
+                    NONE if step is None else seconds_cell(step.seconds),
+                    NONE if step is None else step.bound,
+                    weights_bound or NONE,
+                    NONE if serving.tokens_per_second is None else Shown(rate_text(serving.tokens_per_second), serving.tokens_per_second),
+                    NONE if serving.images_per_second is None else Shown(rate_text(serving.images_per_second), serving.images_per_second),
+                    bytes_cell(serving.memory.total_bytes),
+                    "yes" if serving.memory.fits else "no",
+                ),
+                verdict=serving.memory.fits,
+            )
+        )
+    first = runs[0]
+    notes = [f"a pass is compute-bound when most of its time is spent in compute-bound layers (ridge {first.rates.ridge:,.1f} FLOP/B on {first.device.name})"]
+    if first.language:
+        if turned is not None:
+            notes.append(f"decode's layers with weights turn compute-bound at batch {turned:,}: below it, every sequence waits on the same weights being read")
+        elif first.last_step is not None:
+            notes.append("decode's layers with weights stay memory-bound at every batch swept: each step reads every weight, whatever the batch")
+        notes.append("attention's key/value reads stay memory-bound at any batch: each sequence's cache is read for its one new token")
+    return Grid(f"{first.report.name} on {first.device.name} by batch, {first.precision.weights} weights", columns, tuple(rows), None, tuple(notes))
