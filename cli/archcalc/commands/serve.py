@@ -11,6 +11,7 @@ from archcalc.render import OutputFormat
 
 if TYPE_CHECKING:
     from archcalc.devices import Device
+    from archcalc.engine.report import Report
     from archcalc.engine.serving import ServeRequest, Serving
 
 
@@ -111,4 +112,10 @@ def served_runs(paths: list[str], device_names: list[str], device_file: str | No
     extra = guarded(lambda: load_device_file(device_file)) if device_file is not None else ()
     found = guarded(lambda: [device(name, extra, Origin("--device")) for name in device_names])
     reports = guarded(lambda: [analyzed(path) for path in expanded(paths).specs])
-    return guarded(lambda: [serving(report, one, replace(request, batch=batch)) for report in reports for one in found for batch in batches])
+
+    def asked(report: "Report", batch: int) -> "ServeRequest":
+        """--prompt and --generate are for the language models among the specs."""
+        language = report.spec.reads_token_ids
+        return replace(request, batch=batch, prompt=request.prompt if language else None, generate=request.generate if language else None)
+
+    return guarded(lambda: [serving(report, one, asked(report, batch)) for report in reports for one in found for batch in batches])
