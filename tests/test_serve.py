@@ -285,7 +285,9 @@ def test_a_device_file_without_a_figure_the_run_needs_is_a_located_error(tmp_pat
 
 def test_prompt_and_generate_belong_to_language_models() -> None:
     code, _, err = run("serve", ARCHSPECS / "seed/cnn.yaml", "--device", "t4", "--prompt", "8")
-    assert code == 2 and "--prompt: --prompt is for a language model" in err
+    assert code == 2 and "--prompt: this is for a language model" in err
+    code, _, err = run("serve", LANGUAGE / "gpt2.yaml", "--device", "t4", "--images", "8")
+    assert code == 2 and "--images: this is for a vision model, and gpt2 reads token ids; give --batch" in err
     code, _, err = run("serve", LANGUAGE / "bert_base.yaml", "--device", "t4", "--generate", "8")
     assert code == 2 and "--generate: bert_base has no causal attention" in err
 
@@ -317,3 +319,14 @@ def test_sweep_by_batch_shows_where_decode_turns_compute_bound() -> None:
     assert "decode's layers with weights turn compute-bound at batch 512" in out
     code, _, err = run("sweep", LANGUAGE / "llama2_7b.yaml", "--batch", "1,8")
     assert code == 2 and "--device" in err
+
+
+def test_a_position_table_bounds_the_tokens_and_the_longest_context() -> None:
+    """GPT-2's position table has 1,024 rows: 1,000 + 100 tokens cannot run, and however much memory
+    is left, the longest context is 1,024."""
+    code, out, err = run("serve", LANGUAGE / "gpt2.yaml", "--device", "t4", "--prompt", "1000", "--generate", "100")
+    assert code == 2 and out == "" and "--generate: gpt2 cannot take 1,000 + 100 tokens: the table has 1,024 positions" in err
+    result = served(LANGUAGE / "gpt2.yaml", "h200", prompt=100, generate=10)
+    assert result.max_context == 1024 and result.context_limited
+    free = served(LANGUAGE / "llama3_8b.yaml", "h200", prompt=100, generate=10)
+    assert free.max_context is not None and free.max_context > 100_000 and not free.context_limited

@@ -89,7 +89,7 @@ def serve_request(
     if batch is not None and images is not None and batch != images:
         raise bad_request(f"--batch {batch} and --images {images} disagree; give one", "--images")
     chosen = images if images is not None else batch if batch is not None else 1
-    return ServeRequest(batch=chosen, prompt=prompt, generate=generate, precision=precision(weights, kv), efficiency=efficiency)
+    return ServeRequest(images=images, batch=chosen, prompt=prompt, generate=generate, precision=precision(weights, kv), efficiency=efficiency)
 
 
 def resolve_device(name: str, device_file: str | None) -> "Device":

@@ -19,7 +19,7 @@ from archcalc.devices import Device
 from archcalc.engine import analyze
 from archcalc.engine.memory import peak_activations
 from archcalc.engine.report import Report
-from archcalc.errors import ArchcalcError, Origin
+from archcalc.errors import ArchcalcError, Origin, ShapeError
 from archcalc.model import LayerResult, Spec
 from archcalc.values import replace, value
 
@@ -239,6 +239,7 @@ class Serving:
     memory: Memory
     max_batch: int
     max_context: int | None  # a language model's: the longest prompt + generate that fits at the batch
+    context_limited: bool = False  # max_context is the spec's own longest sequence, short of what memory allows
 
     @property
     def language(self) -> bool:
@@ -268,6 +269,7 @@ class ServeRequest:
     generate: int | None = None
     precision: Precision = Precision()
     efficiency: float = 1.0
+    images: int | None = None  # `--images`, the batch of a vision model
 
 
 def own_work(result: LayerResult, occurrences: int, batch: int, precision: Precision) -> Work:
@@ -391,10 +393,12 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
     rates = Rates(device.need(precision.compute) * request.efficiency, device.need("bandwidth") * request.efficiency)
     limit = device.need("memory_bytes")
     batch = request.batch
+    if spec.reads_token_ids and request.images is not None:
+        raise bad_request(f"this is for a vision model, and {spec.name} reads token ids", "--images", "give --batch")
     if not spec.reads_token_ids:
         for flag, given in (("--prompt", request.prompt), ("--generate", request.generate)):
             if given is not None:
-                raise bad_request(f"{flag} is for a language model (a spec whose input is token ids); {spec.name} reads {shape_words(spec)}", flag)
+                raise bad_request(f"this is for a language model (a spec whose input is token ids), and {spec.name} reads {shape_words(spec)}", flag)
         return vision(report, device, request, rates, limit)
     prompt = spec.input_shape[0] if request.prompt is None else request.prompt
     if prompt < 1:
@@ -412,6 +416,11 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
         raise bad_request(
             f"{spec.name} has no causal attention, so nothing to generate token by token", "--generate", "leave --generate out for its prefill alone"
         )
+    if generate:
+        try:  # the last step runs the token at position P + G − 1: a position table must reach it
+            analyze(with_sequence(spec, prompt + generate))
+        except ShapeError as error:
+            raise bad_request(f"{spec.name} cannot take {prompt:,} + {generate:,} tokens: {error.problem}", "--generate") from None
     prefill_rows = rows_of(prefill_report.layers, 1, batch, precision)
     first = Pass("prefill", prompt, 0, tuple(timed(row, 0, rates) for row in prefill_rows))
     last_step = None
@@ -425,6 +434,8 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
     per_sequence = (per_token_cache // batch) * context + peak_activations(prefill_report) * activation
     per_token = per_token_cache // batch + peak_activations(step_report) * activation  # a decoder's activations grow with its tokens
     room = limit - stored
+    fitting = max(room, 0) // (per_token * batch)
+    longest = longest_accepted(spec, fitting, context)
     return Serving(
         report=prefill_report,
         device=device,
@@ -439,8 +450,29 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
         decode_seconds=decode_seconds(step_rows, prompt, generate, rates) if generate else 0.0,
         memory=memory,
         max_batch=max(room, 0) // per_sequence,
-        max_context=max(room, 0) // (per_token * batch),
+        max_context=longest,
+        context_limited=longest < fitting,
     )
+
+
+def longest_accepted(spec: Spec, upper: int, accepted: int) -> int:
+    """The longest sequence up to `upper` the spec computes (a position table of 1,024 rows stops
+    GPT-2 there), knowing it computes `accepted`: `upper` itself, or found by halving."""
+    if upper <= accepted or computes(spec, upper):
+        return upper
+    low, high = accepted, upper  # computes at low, not at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if computes(spec, middle) else (low, middle)
+    return low
+
+
+def computes(spec: Spec, tokens: int) -> bool:
+    try:
+        analyze(with_sequence(spec, tokens))
+    except ShapeError:
+        return False
+    return True
 
 
 def vision(report: Report, device: Device, request: ServeRequest, rates: Rates, limit: int) -> Serving:

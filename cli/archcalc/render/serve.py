@@ -132,9 +132,10 @@ def notes(serving: Serving) -> list[str]:
         lines.append(f"prefill (time to first token): {seconds_text(first.seconds)} for {serving.batch:,} × {serving.prompt:,} tokens")
         step = serving.last_step
         if step is not None and serving.tokens_per_second is not None:
+            steps = f"{serving.generate:,} step{'s take' if serving.generate != 1 else ' takes'}"
             lines.append(
                 f"decode: {seconds_text(step.seconds)} a token at the last step ({step.cached:,} tokens cached); "
-                f"{serving.generate:,} steps take {seconds_text(serving.decode_seconds)}: {rate_text(serving.tokens_per_second, 'tokens/s')}"
+                f"{steps} {seconds_text(serving.decode_seconds)}: {rate_text(serving.tokens_per_second, 'tokens/s')}"
             )
         lines.append("attention is taken as flash attention: its scores never reach memory (`--attention` is not yet a flag)")
     elif serving.images_per_second is not None:
@@ -152,7 +153,10 @@ def notes(serving: Serving) -> list[str]:
         f"memory: weights {bytes_text(memory.weight_bytes)}{cache} + activations {bytes_text(memory.activation_bytes)} = "
         f"{exact_and_short(memory.total_bytes)} bytes of {exact_and_short(memory.limit_bytes)}: {fits}"
     )
-    context = f"; longest context at batch {serving.batch:,}: {serving.max_context:,} tokens" if serving.max_context is not None else ""
+    context = ""
+    if serving.max_context is not None:
+        limited = " (the spec's own longest sequence; memory would allow more)" if serving.context_limited else ""
+        context = f"; longest context at batch {serving.batch:,}: {serving.max_context:,} tokens{limited}"
     lines.append(f"largest batch that fits: {serving.max_batch:,}{context}")
     return lines
 
