@@ -330,3 +330,10 @@ def test_a_position_table_bounds_the_tokens_and_the_longest_context() -> None:
     assert result.max_context == 1024 and result.context_limited
     free = served(LANGUAGE / "llama3_8b.yaml", "h200", prompt=100, generate=10)
     assert free.max_context is not None and free.max_context > 100_000 and not free.context_limited
+
+
+def test_a_prompt_that_fills_the_position_table_leaves_no_decode_step_by_default() -> None:
+    code, out, err = run("serve", LANGUAGE / "gpt2.yaml", "--device", "t4", "--format", "json")
+    assert code == 0 and err == ""
+    document = json.loads(out)
+    assert document["prompt"] == 1024 and document["generate"] == 0 and "decode" not in document

@@ -408,8 +408,8 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
     step_rows = rows_of(step_report.layers, 1, batch, precision)
     per_token_cache = sum(work.cache_written for work in works(step_rows))  # bytes a token adds to the cache, the batch's
     generate = request.generate
-    if generate is None:
-        generate = 1 if per_token_cache else 0
+    if generate is None:  # one step, where the spec's positions leave room for it
+        generate = 1 if per_token_cache and computes(spec, prompt + 1) else 0
     if generate < 0:
         raise bad_request(f"--generate must be 0 or more, got {generate}", "--generate")
     if generate and not per_token_cache:

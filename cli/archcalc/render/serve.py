@@ -137,6 +137,8 @@ def notes(serving: Serving) -> list[str]:
                 f"decode: {seconds_text(step.seconds)} a token at the last step ({step.cached:,} tokens cached); "
                 f"{steps} {seconds_text(serving.decode_seconds)}: {rate_text(serving.tokens_per_second, 'tokens/s')}"
             )
+        elif step is None and serving.memory.kv_cache_bytes:
+            lines.append("no decode step: the prompt fills every position the spec has; give a shorter --prompt and --generate to see one")
         lines.append("attention is taken as flash attention: its scores never reach memory (`--attention` is not yet a flag)")
     elif serving.images_per_second is not None:
         lines.append(
