@@ -11,15 +11,18 @@ import pytest
 from typer.testing import CliRunner
 
 from archcalc.app import app
+from archcalc.arithmetic import volume
 from archcalc.devices import Device, device, devices, load_device_file
 from archcalc.engine import analyze
 from archcalc.engine.report import Report, walk
 from archcalc.engine.serving import ServeRequest, Serving, Timed, decode_seconds, precision, rows_of, serving, timed, with_sequence
 from archcalc.formats import load_spec
+from archcalc.kinds import KINDS
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.embedding import Embedding, PositionEmbedding, SegmentEmbedding
-from tests.conftest import ARCHSPECS
+from archcalc.model import Layer
+from tests.conftest import ARCHSPECS, report_from
 
 LANGUAGE = ARCHSPECS / "zoo/language"
 
@@ -337,3 +340,23 @@ def test_a_prompt_that_fills_the_position_table_leaves_no_decode_step_by_default
     assert code == 0 and err == ""
     document = json.loads(out)
     assert document["prompt"] == 1024 and document["generate"] == 0 and "decode" not in document
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
+def test_every_kind_states_what_a_pass_moves_and_moves_no_more_than_it_holds_and_sees(kind: type[Layer]) -> None:
+    """A kind reads at most the weights it holds (a tied head: the table it shares), and at most its
+    input and the tensors it joins and what its own paths output; a composite holds no weights of its own."""
+    input_shape, written = kind.EXAMPLE
+    report = report_from(f"input: {input_shape}\nlayers:\n" + "".join(f"  - {before}\n" for before in (*kind.EXAMPLE_BEFORE, written)))
+    result = report.layers[-1]
+    layer = result.layer
+    assert layer.SERVED
+    held = result.cost.params + result.cost.non_trainable
+    read_weights = layer.served_weights(result)
+    assert 0 <= read_weights <= held
+    if result.children:
+        assert read_weights == 0
+    values_read, values_written = layer.served_values(result)
+    seen = volume(result.input_shape) + sum(volume(source.output_shape) for source in result.joined) + volume(result.output_shape)
+    assert 0 <= values_read <= 2 * max(seen, volume(result.output_shape)) and 0 <= values_written <= volume(result.output_shape)
+    assert layer.served_cache(result, 0) == (0, 0)
