@@ -67,7 +67,7 @@ def main() -> None:
         app()
     except Exception as error:
         if os.environ.get("ARCHCALC_DEBUG"):
-            import traceback
+            import traceback  # lazy: only with ARCHCALC_DEBUG set
 
             traceback.print_exc()
         message = printable(f"{type(error).__name__}: {error}")

@@ -7,7 +7,7 @@ import typer
 
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_all, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_all, emit, guarded, terminal
 from archcalc.render import Counting, OutputFormat, render_compare
 
 
@@ -47,9 +47,8 @@ def compare(
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
     if device:
-        from archcalc.commands.serve import serve_request, served_runs
-        from archcalc.commands.shared import guarded
-        from archcalc.render.serve import render_served
+        from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
+        from archcalc.render.serve import render_served  # lazy: only this command loads it
 
         request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
         emit(render_served(served_runs(specs, device, device_file, [batch], request), output_format, terminal(wide)))
@@ -57,6 +56,6 @@ def compare(
     reports = analyze_all(specs)
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
-    from archcalc.engine.comparison import comparison
+    from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
     emit(render_compare(comparison(reports), output_format, terminal(wide), count))

@@ -21,9 +21,9 @@ def devices(device_file: DeviceFileOption = None, output_format: FormatOption = 
 
     Example: archcalc devices --device-file my-gpus.yaml
     """
-    from archcalc.devices import devices as all_devices
+    from archcalc.devices import devices as all_devices  # lazy: only this command loads it
     from archcalc.devices import load_device_file
-    from archcalc.render.devices import render_devices
+    from archcalc.render.devices import render_devices  # lazy: only this command loads it
 
     extra = guarded(lambda: load_device_file(device_file)) if device_file is not None else ()
     listed = guarded(lambda: all_devices(extra))

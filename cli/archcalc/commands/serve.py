@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from archcalc.commands.devices import DeviceFileOption
-from archcalc.commands.shared import SPEC_HELP, FormatOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.commands.shared import SPEC_HELP, FormatOption, WideOption, analyze_one, analyzed, emit, expanded, guarded, terminal
+from archcalc.errors import Origin
 from archcalc.render import OutputFormat
+from archcalc.values import replace
 
 if TYPE_CHECKING:
     from archcalc.devices import Device
@@ -70,7 +72,7 @@ def serve(
 
     Example: archcalc serve archspecs/zoo/language/llama2_7b.yaml --device a100-80gb --prompt 128 --generate 128
     """
-    from archcalc.engine.serving import serving
+    from archcalc.engine.serving import serving  # lazy: only this command loads it
     from archcalc.render.serve import render_serve
 
     report = analyze_one(spec, "serve")
@@ -84,7 +86,7 @@ def serve_request(
     batch: int | None, images: int | None, prompt: int | None, generate: int | None, weights: str, kv: str | None, efficiency: float
 ) -> "ServeRequest":
     """The flags as one request; `--images` is the batch of a vision model."""
-    from archcalc.engine.serving import ServeRequest, bad_request, precision
+    from archcalc.engine.serving import ServeRequest, bad_request, precision  # lazy: only this command loads it
 
     if batch is not None and images is not None and batch != images:
         raise bad_request(f"--batch {batch} and --images {images} disagree; give one", "--images")
@@ -94,8 +96,7 @@ def serve_request(
 
 def resolve_device(name: str, device_file: str | None) -> "Device":
     """The device named by `--device`, among the built-in ones and `--device-file`'s."""
-    from archcalc.devices import device, load_device_file
-    from archcalc.errors import Origin
+    from archcalc.devices import device, load_device_file  # lazy: only this command loads it
 
     extra = load_device_file(device_file) if device_file is not None else ()
     return device(name, extra, Origin("--device"))
@@ -103,11 +104,8 @@ def resolve_device(name: str, device_file: str | None) -> "Device":
 
 def served_runs(paths: list[str], device_names: list[str], device_file: str | None, batches: list[int], request: "ServeRequest") -> "list[Serving]":
     """Each spec on each device at each batch, every one computed before anything is printed."""
-    from archcalc.commands.shared import analyzed, expanded
-    from archcalc.devices import device, load_device_file
-    from archcalc.engine.serving import serving
-    from archcalc.errors import Origin
-    from archcalc.values import replace
+    from archcalc.devices import device, load_device_file  # lazy: only this command loads it
+    from archcalc.engine.serving import serving  # lazy: only this command loads it
 
     extra = guarded(lambda: load_device_file(device_file)) if device_file is not None else ()
     found = guarded(lambda: [device(name, extra, Origin("--device")) for name in device_names])

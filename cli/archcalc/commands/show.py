@@ -26,7 +26,7 @@ def show(
 
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
-    from archcalc.engine.analysis import Request, analysis_of
+    from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
     report = analyze_one(spec, "show")
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)

@@ -58,7 +58,7 @@ def sweep(
     if device is not None or batch is not None:
         serving_sweep(specs, device, batch, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, device_file, output_format)
         return
-    from archcalc.engine.sweep import sweep as sweep_sizes
+    from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 
     chosen = sizes_option(sizes)
     paths = expanded(specs).specs
@@ -79,7 +79,7 @@ def serving_sweep(
     output_format: OutputFormat,
 ) -> None:
     """`sweep SPEC --device NAME --batch 1,8,64`: one spec served at each batch."""
-    from archcalc.commands.serve import serve_request, served_runs
+    from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
     from archcalc.render.serve import render_served
 
     if device is None or batch is None:

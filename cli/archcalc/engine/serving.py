@@ -21,6 +21,7 @@ from archcalc.engine.memory import peak_activations
 from archcalc.engine.report import Report
 from archcalc.errors import ArchcalcError, Origin, ShapeError
 from archcalc.model import LayerResult, Spec
+from archcalc.text import shape
 from archcalc.values import replace, value
 
 WEIGHT_FORMATS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
@@ -315,7 +316,7 @@ class Row:
 def rows_of(results: tuple[LayerResult, ...], times: int, batch: int, precision: Precision) -> tuple[Row, ...]:
     rows = []
     for result in results:
-        occurrences = times * result.times
+        occurrences = times * result.occurrences
         rows.append(Row(result, occurrences, own_work(result, occurrences, batch, precision), rows_of(result.children, occurrences, batch, precision)))
     return tuple(rows)
 
@@ -500,6 +501,4 @@ def vision(report: Report, device: Device, request: ServeRequest, rates: Rates, 
 
 
 def shape_words(spec: Spec) -> str:
-    from archcalc.text import shape
-
     return f"a {shape(spec.input_shape)} input"

@@ -62,9 +62,9 @@ def device_json(device: Device) -> dict[str, object]:
 
 def render_devices(listed: Sequence[Device], output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import SCHEMA_VERSION, dumps
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the format asked for is loaded
 
         return dumps({"schema_version": SCHEMA_VERSION, "devices": [device_json(device) for device in listed]})
-    from archcalc.render import render_grid
+    from archcalc.render import render_grid  # lazy: only the format asked for is loaded
 
     return render_grid(devices_grid(listed), output_format, terminal)

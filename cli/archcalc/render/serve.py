@@ -245,10 +245,10 @@ def serve_json(serving: Serving) -> dict[str, object]:
 
 def render_serve(serving: Serving, output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import SCHEMA_VERSION, dumps
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the format asked for is loaded
 
         return dumps({"schema_version": SCHEMA_VERSION, **serve_json(serving)})
-    from archcalc.render import render_grid
+    from archcalc.render import render_grid  # lazy: only the format asked for is loaded
 
     return render_grid(serve_grid(serving), output_format, terminal)
 
@@ -298,10 +298,10 @@ def render_served(runs: Sequence[Serving], output_format: OutputFormat, terminal
     """Several runs side by side: specs × devices (`compare --device`), or one spec at each batch
     (`sweep --batch`), where the decode step's bound shows the batch at which it turns compute-bound."""
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import SCHEMA_VERSION, dumps
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the format asked for is loaded
 
         return dumps({"schema_version": SCHEMA_VERSION, "runs": [served_row_json(serving) for serving in runs]})
-    from archcalc.render import render_grid
+    from archcalc.render import render_grid  # lazy: only the format asked for is loaded
 
     return render_grid(sweep_grid(runs) if swept else compare_grid(runs), output_format, terminal)
 
