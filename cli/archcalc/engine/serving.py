@@ -14,6 +14,8 @@ scores never reach memory. Every byte and MAC is an exact int; only the seconds 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from archcalc.arithmetic import ceil_div
 from archcalc.devices import Device
 from archcalc.engine import analyze
@@ -174,6 +176,20 @@ class Pass:
         return sum(row.compute_bound_seconds for row in self.layers)
 
     @property
+    def intensity(self) -> float | None:
+        """FLOPs per byte moved over the whole pass."""
+        moved = self.read_bytes + self.written_bytes
+        return 2 * self.macs / moved if moved else None
+
+    def share(self, row: Timed) -> float | None:
+        """The part of the pass's time a row takes."""
+        return row.seconds / self.seconds if self.seconds else None
+
+    def memory_bound_kernels(self, count: int = 5) -> list[Timed]:
+        """The memory-bound kernels that take the most time: what holds a pass below the compute peak."""
+        return sorted((row for row in self.kernels() if row.bound == "memory"), key=lambda row: row.seconds, reverse=True)[:count]
+
+    @property
     def bound(self) -> str:
         """The side that limits most of its time."""
         return "compute" if self.compute_bound_seconds * 2 > self.seconds else "memory"
@@ -251,6 +267,11 @@ class Serving:
         if self.last_step is None or self.decode_seconds == 0:
             return None
         return self.batch * self.generate / self.decode_seconds
+
+    @property
+    def compute_floor_seconds(self) -> float:
+        """The first pass's MACs at the compute peak alone: the time no memory traffic could shorten."""
+        return self.rates.compute_seconds(self.first.macs)
 
     @property
     def images_per_second(self) -> float | None:
@@ -502,3 +523,11 @@ def vision(report: Report, device: Device, request: ServeRequest, rates: Rates, 
 
 def shape_words(spec: Spec) -> str:
     return f"a {shape(spec.input_shape)} input"
+
+
+def turning_batch(runs: Sequence[Serving]) -> int | None:
+    """The first batch of a sweep at which decode's layers with weights are compute-bound."""
+    for run in runs:
+        if run.last_step is not None and run.last_step.weights_bound == "compute":
+            return run.batch
+    return None

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.engine.serving import turning_batch
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 from archcalc.render.layer_text import label
-from archcalc.text import exact_and_short, short
+from archcalc.text import duration, exact_and_short, rate, short
 
 if TYPE_CHECKING:
     from archcalc.engine.serving import Pass, Serving, Timed
@@ -18,25 +19,24 @@ if TYPE_CHECKING:
 NONE = Shown("–", None)
 
 
-def seconds_text(seconds: float) -> str:
-    """0.00652 -> '6.52 ms': three figures in the unit that keeps them whole."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return "0 s" if seconds == 0 else f"{seconds / 1e-9:.3g} ns"
-
-
 def bytes_text(count: int) -> str:
     return f"{short(count)}B"
 
 
-def rate_text(rate: float, unit: str = "") -> str:
-    text = f"{rate:,.1f}" if rate < 1000 else f"{rate:,.0f}"
-    return f"{text} {unit}" if unit else text
-
-
 def seconds_cell(seconds: float) -> Shown:
-    return Shown(seconds_text(seconds), seconds)
+    return Shown(duration(seconds), seconds)
+
+
+def intensity_cell(intensity: float | None) -> Shown:
+    return NONE if intensity is None else Shown(f"{intensity:,.1f}", intensity)
+
+
+def share_cell(share: float | None) -> Shown:
+    return NONE if share is None else Shown(f"{share:.1%}", share)
+
+
+def rate_cell(value: float | None) -> Shown:
+    return NONE if value is None else Shown(rate(value), value)
 
 
 def bytes_cell(count: int) -> Shown:
@@ -58,12 +58,8 @@ COLUMNS = (
 
 
 def pass_rows(served_pass: Pass, rows: list[Row]) -> None:
-    total = served_pass.seconds
-
     def add(timed: Sequence[Timed], depth: int) -> None:
         for row in timed:
-            intensity = row.intensity
-            share = Shown(f"{row.seconds / total:.1%}", round(row.seconds / total, 6)) if total else NONE
             rows.append(
                 Row(
                     (
@@ -73,10 +69,10 @@ def pass_rows(served_pass: Pass, rows: list[Row]) -> None:
                         row.macs,
                         bytes_cell(row.read_bytes),
                         bytes_cell(row.written_bytes),
-                        NONE if intensity is None else Shown(f"{intensity:,.1f}", round(intensity, 4)),
+                        intensity_cell(row.intensity),
                         row.bound or NONE,
                         seconds_cell(row.seconds),
-                        share,
+                        share_cell(served_pass.share(row)),
                     ),
                     depth,
                 )
@@ -87,7 +83,6 @@ def pass_rows(served_pass: Pass, rows: list[Row]) -> None:
 
 
 def total_row(served_pass: Pass) -> Row:
-    moved = served_pass.read_bytes + served_pass.written_bytes
     return Row(
         (
             served_pass.name,
@@ -96,7 +91,7 @@ def total_row(served_pass: Pass) -> Row:
             served_pass.macs,
             bytes_cell(served_pass.read_bytes),
             bytes_cell(served_pass.written_bytes),
-            Shown(f"{2 * served_pass.macs / moved:,.1f}", round(2 * served_pass.macs / moved, 4)) if moved else NONE,
+            intensity_cell(served_pass.intensity),
             served_pass.bound,
             seconds_cell(served_pass.seconds),
             None,
@@ -112,11 +107,6 @@ def title(serving: Serving) -> str:
     return text + f", {precision.weights} weights" + (f", {precision.kv} cache" if serving.language else "")
 
 
-def holding_back(served_pass: Pass, count: int = 5) -> list[Timed]:
-    """The memory-bound kernels that take the most time."""
-    return sorted((row for row in served_pass.kernels() if row.bound == "memory"), key=lambda row: -row.seconds)[:count]
-
-
 def notes(serving: Serving) -> list[str]:
     first, rates, memory = serving.first, serving.rates, serving.memory
     lines = []
@@ -125,29 +115,29 @@ def notes(serving: Serving) -> list[str]:
     else:
         lines.append(f"efficiency {serving.efficiency:g}: the peaks scaled to that share")
     lines.append(
-        f"{serving.device.name}: {rate_text(rates.peak / 1e12, 'TFLOP/s')} {serving.precision.compute} and {rate_text(rates.bandwidth / 1e9, 'GB/s')}; "
+        f"{serving.device.name}: {rate(rates.peak, 'T')} TFLOP/s {serving.precision.compute} and {rate(rates.bandwidth, 'G')} GB/s; "
         f"a kernel above {rates.ridge:,.1f} FLOP/B is compute-bound; each layer takes max(2·MACs / peak, bytes / bandwidth)"
     )
     if serving.language:
-        lines.append(f"prefill (time to first token): {seconds_text(first.seconds)} for {serving.batch:,} × {serving.prompt:,} tokens")
+        lines.append(f"prefill (time to first token): {duration(first.seconds)} for {serving.batch:,} × {serving.prompt:,} tokens")
         step = serving.last_step
         if step is not None and serving.tokens_per_second is not None:
             steps = f"{serving.generate:,} step{'s take' if serving.generate != 1 else ' takes'}"
             lines.append(
-                f"decode: {seconds_text(step.seconds)} a token at the last step ({step.cached:,} tokens cached); "
-                f"{steps} {seconds_text(serving.decode_seconds)}: {rate_text(serving.tokens_per_second, 'tokens/s')}"
+                f"decode: {duration(step.seconds)} a token at the last step ({step.cached:,} tokens cached); "
+                f"{steps} {duration(serving.decode_seconds)}: {rate(serving.tokens_per_second)} tokens/s"
             )
         elif step is None and serving.memory.kv_cache_bytes:
             lines.append("no decode step: the prompt fills every position the spec has; give a shorter --prompt and --generate to see one")
         lines.append("attention is taken as flash attention: its scores never reach memory (`--attention` is not yet a flag)")
     elif serving.images_per_second is not None:
         lines.append(
-            f"{rate_text(serving.images_per_second, 'images/s')} at batch {serving.batch:,}: one forward pass of {seconds_text(first.seconds)}; "
-            f"at the compute peak alone it would take {seconds_text(rates.compute_seconds(first.macs))}"
+            f"{rate(serving.images_per_second)} images/s at batch {serving.batch:,}: one forward pass of {duration(first.seconds)}; "
+            f"at the compute peak alone it would take {duration(serving.compute_floor_seconds)}"
         )
-        slow = holding_back(first)
+        slow = first.memory_bound_kernels()
         if slow:
-            named = ", ".join(f"#{row.result.layer.position} {row.result.layer.kind} {row.seconds / first.seconds:.1%}" for row in slow)
+            named = ", ".join(f"#{row.result.layer.position} {row.result.layer.kind} {first.share(row):.1%}" for row in slow)
             lines.append(f"memory-bound layers holding it below the compute peak, by time: {named}")
     fits = "fits" if memory.fits else "does NOT fit"
     cache = f" + KV cache {bytes_text(memory.kv_cache_bytes)}" if serving.language else ""
@@ -261,8 +251,8 @@ def cells_of(serving: Serving) -> tuple[Cell, ...]:
         serving.device.name,
         seconds_cell(serving.first.seconds),
         NONE if step is None else seconds_cell(step.seconds),
-        NONE if serving.tokens_per_second is None else Shown(rate_text(serving.tokens_per_second), serving.tokens_per_second),
-        NONE if serving.images_per_second is None else Shown(rate_text(serving.images_per_second), serving.images_per_second),
+        rate_cell(serving.tokens_per_second),
+        rate_cell(serving.images_per_second),
         bytes_cell(serving.memory.total_bytes),
         "yes" if serving.memory.fits else "no",
         serving.max_batch,
@@ -331,12 +321,9 @@ def sweep_grid(runs: Sequence[Serving]) -> Grid:
         Column("fits"),
     )
     rows = []
-    turned = None
     for serving in runs:
         step = serving.last_step
         weights_bound = None if step is None else step.weights_bound
-        if turned is None and weights_bound == "compute":
-            turned = serving.batch
         rows.append(
             Row(
                 (
@@ -346,15 +333,15 @@ def sweep_grid(runs: Sequence[Serving]) -> Grid:
                     NONE if step is None else seconds_cell(step.seconds),
                     NONE if step is None else step.bound,
                     weights_bound or NONE,
-                    NONE if serving.tokens_per_second is None else Shown(rate_text(serving.tokens_per_second), serving.tokens_per_second),
-                    NONE if serving.images_per_second is None else Shown(rate_text(serving.images_per_second), serving.images_per_second),
+                    rate_cell(serving.tokens_per_second),
+                    rate_cell(serving.images_per_second),
                     bytes_cell(serving.memory.total_bytes),
                     "yes" if serving.memory.fits else "no",
                 ),
                 verdict=serving.memory.fits,
             )
         )
-    first = runs[0]
+    first, turned = runs[0], turning_batch(runs)
     notes = [f"a pass is compute-bound when most of its time is spent in compute-bound layers (ridge {first.rates.ridge:,.1f} FLOP/B on {first.device.name})"]
     if first.language:
         if turned is not None:
