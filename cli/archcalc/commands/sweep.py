@@ -80,7 +80,8 @@ def serving_sweep(
 ) -> None:
     """`sweep SPEC --device NAME --batch 1,8,64`: one spec served at each batch."""
     from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
-    from archcalc.render.serve import render_served
+    from archcalc.engine.serving import BatchSweep  # lazy: only this command loads it
+    from archcalc.render.serve import render_served  # lazy: only this command loads it
 
     if device is None or batch is None:
         raise typer.BadParameter("a serving sweep takes both --device and --batch (e.g. --device h100-sxm --batch 1,8,64,256)")
@@ -93,4 +94,5 @@ def serving_sweep(
     if len(specs) != 1:
         raise typer.BadParameter(f"a serving sweep takes one spec, got {len(specs)}", param_hint="'SPEC'")
     request = guarded(lambda: serve_request(None, None, prompt, generate, weights, kv, efficiency))
-    emit(render_served(served_runs(specs, [device], device_file, batches, request), output_format, terminal(), swept=True))
+    runs = served_runs(specs, [device], device_file, batches, request)
+    emit(render_served(runs, output_format, terminal(), swept=BatchSweep(tuple(runs))))

@@ -14,8 +14,6 @@ scores never reach memory. Every byte and MAC is an exact int; only the seconds 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from archcalc.arithmetic import ceil_div
 from archcalc.devices import Device
 from archcalc.engine import analyze
@@ -525,9 +523,16 @@ def shape_words(spec: Spec) -> str:
     return f"a {shape(spec.input_shape)} input"
 
 
-def turning_batch(runs: Sequence[Serving]) -> int | None:
-    """The first batch of a sweep at which decode's layers with weights are compute-bound."""
-    for run in runs:
-        if run.last_step is not None and run.last_step.weights_bound == "compute":
-            return run.batch
-    return None
+@value
+class BatchSweep:
+    """One spec served on one device at each batch of `sweep --batch`."""
+
+    runs: tuple[Serving, ...]
+
+    @property
+    def turning_batch(self) -> int | None:
+        """The first batch at which decode's layers with weights are compute-bound."""
+        for run in self.runs:
+            if run.last_step is not None and run.last_step.weights_bound == "compute":
+                return run.batch
+        return None

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.engine.serving import turning_batch
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 from archcalc.render.layer_text import label
 from archcalc.text import duration, exact_and_short, rate, short
 
 if TYPE_CHECKING:
-    from archcalc.engine.serving import Pass, Serving, Timed
+    from archcalc.engine.serving import BatchSweep, Pass, Serving, Timed
     from archcalc.render import Terminal
 
 NONE = Shown("–", None)
@@ -284,7 +283,7 @@ def served_row_json(serving: Serving) -> dict[str, object]:
     return document
 
 
-def render_served(runs: Sequence[Serving], output_format: OutputFormat, terminal: Terminal, swept: bool = False) -> str:
+def render_served(runs: Sequence[Serving], output_format: OutputFormat, terminal: Terminal, swept: BatchSweep | None = None) -> str:
     """Several runs side by side: specs × devices (`compare --device`), or one spec at each batch
     (`sweep --batch`), where the decode step's bound shows the batch at which it turns compute-bound."""
     if output_format is OutputFormat.JSON:
@@ -293,7 +292,7 @@ def render_served(runs: Sequence[Serving], output_format: OutputFormat, terminal
         return dumps({"schema_version": SCHEMA_VERSION, "runs": [served_row_json(serving) for serving in runs]})
     from archcalc.render import render_grid  # lazy: only the format asked for is loaded
 
-    return render_grid(sweep_grid(runs) if swept else compare_grid(runs), output_format, terminal)
+    return render_grid(sweep_grid(swept) if swept is not None else compare_grid(runs), output_format, terminal)
 
 
 def compare_grid(runs: Sequence[Serving]) -> Grid:
@@ -307,7 +306,7 @@ def compare_grid(runs: Sequence[Serving]) -> Grid:
     return Grid(f"serving, {asked}, {first.precision.weights} weights", COMPARE_COLUMNS, rows, None, notes)
 
 
-def sweep_grid(runs: Sequence[Serving]) -> Grid:
+def sweep_grid(swept: BatchSweep) -> Grid:
     columns = (
         Column("batch", numeric=True),
         Column("first pass", numeric=True, key="prefill_seconds"),
@@ -321,7 +320,7 @@ def sweep_grid(runs: Sequence[Serving]) -> Grid:
         Column("fits"),
     )
     rows = []
-    for serving in runs:
+    for serving in swept.runs:
         step = serving.last_step
         weights_bound = None if step is None else step.weights_bound
         rows.append(
@@ -341,7 +340,7 @@ def sweep_grid(runs: Sequence[Serving]) -> Grid:
                 verdict=serving.memory.fits,
             )
         )
-    first, turned = runs[0], turning_batch(runs)
+    first, turned = swept.runs[0], swept.turning_batch
     notes = [f"a pass is compute-bound when most of its time is spent in compute-bound layers (ridge {first.rates.ridge:,.1f} FLOP/B on {first.device.name})"]
     if first.language:
         if turned is not None:
