@@ -16,6 +16,7 @@ from archcalc.devices import Device, device, devices, load_device_file
 from archcalc.engine import analyze
 from archcalc.engine.report import Report, walk
 from archcalc.engine.serving import ServeRequest, Serving, Timed, decode_seconds, precision, rows_of, serving, timed, with_sequence
+from archcalc.errors import ArchcalcError
 from archcalc.formats import load_spec
 from archcalc.kinds import KINDS
 from archcalc.kinds.attention import Attention
@@ -360,3 +361,19 @@ def test_every_kind_states_what_a_pass_moves_and_moves_no_more_than_it_holds_and
     seen = volume(result.input_shape) + sum(volume(source.output_shape) for source in result.joined) + volume(result.output_shape)
     assert 0 <= values_read <= 2 * max(seen, volume(result.output_shape)) and 0 <= values_written <= volume(result.output_shape)
     assert layer.served_cache(result, 0) == (0, 0)
+
+
+def test_every_example_serves_and_a_pass_does_the_specs_macs_for_each_sample() -> None:
+    """A pass's rows add up to the engine's own count: batch × the spec's MACs (at the prompt's length
+    for a language model), each layer once, whatever its nesting; and its bytes are at least its weights."""
+    served_count = 0
+    for path in sorted(ARCHSPECS.rglob("*.yaml")):
+        try:
+            report = report_of(path)
+        except ArchcalcError:
+            continue  # the exercises that are meant to fail
+        result = serving(report, device("h100-sxm"), ServeRequest(batch=3))
+        assert result.first.macs == 3 * result.report.total.macs, path
+        assert result.first.read_bytes >= sum(row.weight_bytes for row in result.first.layers) > 0 or report.total.params == 0, path
+        served_count += 1
+    assert served_count > 100
