@@ -21,8 +21,8 @@ def devices(device_file: DeviceFileOption = None, output_format: FormatOption = 
 
     Example: archcalc devices --device-file my-gpus.yaml
     """
-    from archcalc.devices import devices as all_devices  # lazy: only this command loads it
-    from archcalc.devices import load_device_file
+    from archcalc.devices import devices as all_devices  # lazy: only this command reads the table
+    from archcalc.devices import load_device_file  # lazy: only this command reads the table
     from archcalc.render.devices import render_devices  # lazy: only this command loads it
 
     extra = guarded(lambda: load_device_file(device_file)) if device_file is not None else ()

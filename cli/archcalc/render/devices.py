@@ -55,9 +55,9 @@ def device_json(device: Device) -> dict[str, object]:
 
 def render_devices(listed: Sequence[Device], output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the format asked for is loaded
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: one format loads what it needs
 
         return dumps({"schema_version": SCHEMA_VERSION, "devices": [device_json(device) for device in listed]})
-    from archcalc.render import render_grid  # lazy: only the format asked for is loaded
+    from archcalc.render import render_grid  # lazy: one format loads what it needs
 
     return render_grid(devices_grid(listed), output_format, terminal)
