@@ -144,7 +144,7 @@ def test_the_seed_cnn_layer_by_layer_by_hand(tmp_path: Path) -> None:
 
 
 def test_a_two_layer_dense_net_with_int8_weights_by_hand(tmp_path: Path) -> None:
-    """The seed ANN (flatten, dense 8, dense 2) at batch 4 with int8 weights: weights 1 byte each,
+    """The seed ANN (flatten, dense 8, dense 2) at batch 4 with int8 weights (flatten is a view: nothing moves): weights 1 byte each,
     biases and activations fp16 (2 bytes); a device of 1,000 FLOP/s and 100 B/s (ridge 10 FLOP/B).
     dense 8: 128 weights (128 B) + 8 biases (16 B), read once; 4 × 16 inputs (128 B) read, 4 × 8
     outputs (64 B) written; 4 × 128 = 512 MACs: compute 1,024/1,000 = 1.024 s, memory 336/100 = 3.36 s.
@@ -152,7 +152,8 @@ def test_a_two_layer_dense_net_with_int8_weights_by_hand(tmp_path: Path) -> None
     4 × 16 = 64 MACs: compute 0.128 s, memory 100/100 = 1.0 s."""
     hand = hand_device(tmp_path, "1000", "100")
     result = serving(report_of(ARCHSPECS / "seed/ann.yaml"), hand, ServeRequest(batch=4, precision=precision("int8")))
-    dense = [row for row in result.first.layers if row.result.layer.kind == "dense"]
+    flatten, *dense = result.first.layers
+    assert (flatten.result.layer.kind, flatten.read_bytes, flatten.written_bytes, flatten.bound, flatten.seconds) == ("flatten", 0, 0, None, 0.0)
     expected = [(512, 272, 64, 144, "memory", 3.36), (64, 84, 16, 20, "memory", 1.0)]
     for row, (macs, read, written, weights, bound, seconds) in zip(dense, expected, strict=True):
         assert (row.macs, row.read_bytes, row.written_bytes, row.weight_bytes, row.bound) == (macs, read, written, weights, bound)
