@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias
 
+from archcalc.arithmetic import volume
 from archcalc.errors import Origin, ShapeError, SizeLimit
 from archcalc.values import field, value
 
@@ -297,6 +298,27 @@ class Layer:
         """The values it keeps from token to token while generating (a causal attention's keys and
         values): none of its own, unless its kind says otherwise; its children's, each occurrence."""
         return sum(child.layer.cached_values(child) * child.occurrences for child in result.children)
+
+    # Serving: what one inference pass moves through memory (engine/serving.py, docs/serving.md). A
+    # composite moves nothing of its own but what joining its paths does; the engine asks its children.
+
+    SERVED: ClassVar[str] = "reads its weights and its input, writes its output"
+    """What one inference pass moves through memory for it, as docs/serving.md prints it."""
+    QUANTIZED: ClassVar[bool] = False
+    """Its weights are stored at `serve --weights` (dense, attention, recurrent, conv); others' stay at the activations' format."""
+
+    def served_weights(self, result: LayerResult) -> int:
+        """Weight values one pass reads once, whatever the batch: every value it holds."""
+        return result.cost.params + result.cost.non_trainable
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        """Activation values one pass reads and writes for one sample: its input and its output."""
+        return volume(result.input_shape), volume(result.output_shape)
+
+    def served_cache(self, result: LayerResult, cached: int) -> tuple[int, int]:
+        """For one sample with `cached` earlier tokens kept: the cache values it reads, and the MACs it
+        spends on them (a causal attention's keys and values). None for most kinds."""
+        return 0, 0
 
     def pass_length(self) -> int | None:
         """For a block applied pass after pass (a repeat), how many results make one pass; None

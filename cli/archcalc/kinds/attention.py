@@ -100,6 +100,11 @@ class Attention(SeesWhole):
         "projections N·D·h·d + 2·M·D·kv·d + N·h·d·D, scores N·M·h·d, weighted sum N·M·h·d. In a×b windows: N = M = the positions "
         "(padded to whole windows), scores and weighted sum N·a·b·h·d each; position_bias mlp adds (2a−1)·(2b−1)·(2·512 + 512·h)"
     )
+    QUANTIZED = True
+    SERVED = (
+        "reads its weights and its input, writes its output and, causal, each new token's keys and values (2·kv·d) to the cache; "
+        "with c tokens cached, reads their 2·c·kv·d keys and values and spends 2·c·h·d MACs a new token on them (flash attention: no scores in memory)"
+    )
 
     def check(self) -> None:
         if self.kv_heads is not None and self.heads % self.kv_heads:
@@ -198,6 +203,15 @@ class Attention(SeesWhole):
             return 0
         tokens, width = result.input_shape
         return 2 * self.keys(tokens) * self.key_value_heads * self.head_width(width)
+
+    def served_cache(self, result: LayerResult, cached: int) -> tuple[int, int]:
+        """`cached` earlier tokens' keys and values read, and each new token scored against their keys and
+        summing their values: 2·c·kv·d values, 2·N·c·h·d MACs. A causal attention's alone."""
+        if not self.causal or self.windowed:
+            return 0, 0
+        tokens, width = result.input_shape
+        head = self.head_width(width)
+        return 2 * cached * self.key_value_heads * head, 2 * tokens * cached * self.heads * head
 
     def label(self, result: LayerResult) -> str:
         width = result.input_shape[-1]
