@@ -527,3 +527,17 @@ def test_the_input_rules_page_states_the_checkpoint_limits_the_code_holds() -> N
         "tensors in a checkpoint": f"{MAX_TENSORS:,}",
     }.items():
         assert f"| {limit} | {stated} |" in page, limit
+
+
+def test_a_bitsandbytes_4bit_weight_counts_two_weights_a_byte(tmp_path: Path) -> None:
+    """bitsandbytes stores a 4-bit layer's 64×16 weights as 512 bytes (U8, [512, 1]) beside its quant state."""
+    module = "model.layers.0.mlp.up_proj.weight"
+    tensors: dict[str, Entry] = {
+        module: ("U8", [512, 1]),
+        f"{module}.absmax": ("F32", [16]),
+        f"{module}.quant_map": ("F32", [16]),
+        f"{module}.quant_state.bitsandbytes__nf4": ("U8", [80]),
+    }
+    document = show_json(write(tmp_path / "m.safetensors", tensors))
+    assert document["totals"]["weights"] == 64 * 16  # type: ignore[index]
+    assert [entry["name"] for entry in document["checkpoint"]["not_counted"]] == ["absmax", "bitsandbytes__nf4", "quant_map"]  # type: ignore[index]
