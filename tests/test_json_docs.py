@@ -28,7 +28,10 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
         (["show", str(SPECS / "zoo/language/gpt2.yaml"), "--memory"], None),
         (["show", "-"], "input: [3, 32, 32]\nlayers: [{repeat: {times: 2, layers: [relu]}}]\n"),  # notes, times
     ],
-    "compare": [(["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--count", "flops"], None)],
+    "compare": [
+        (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--count", "flops"], None),
+        (["compare", str(SPECS / "zoo/hf/mixtral-8x7b-v0.1.json"), str(SPECS / "zoo/language/gpt2.yaml")], None),  # per_token
+    ],
     "check": [
         (["check", str(SPECS / "seed/cnn.yaml"), "-"], "input: 2x2x1\nlayers: [{conv: {filters: 1, kernel: 3}}]\n"),
         (["check", "4->2", "--against", "4->3"], None),

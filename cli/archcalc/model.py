@@ -261,6 +261,12 @@ class Layer:
         values): none of its own, unless its kind says otherwise; its children's, each occurrence."""
         return sum(child.layer.cached_values(child) * child.times for child in result.children)
 
+    def idle_params(self, result: LayerResult) -> int:
+        """The parameters one token leaves unused (a mixture of experts' unchosen experts): none of its
+        own, unless its kind says otherwise; its children's, each occurrence. Total minus these is
+        `active_params`."""
+        return sum(child.layer.idle_params(child) * child.times for child in result.children)
+
     def pass_length(self) -> int | None:
         """For a block applied pass after pass (a repeat), how many results make one pass; None
         for every other kind. `diff` lines a repeat up as its block, not as its thousand passes."""
@@ -323,6 +329,7 @@ class Spec:
     budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume
     notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
     from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec
+    dtype: DType | None = None  # the number format its weights are stored in, when its file says (a config's torch_dtype)
 
     @property
     def reads_token_ids(self) -> bool:

@@ -9,6 +9,7 @@ from archcalc.commands.shared import (
     EXIT_OK,
     EXIT_OVER_BUDGET,
     SPEC_HELP,
+    TokensOption,
     analyzed,
     count_option,
     emit,
@@ -75,6 +76,7 @@ def check(
             metavar="MODEL",
         ),
     ] = None,
+    tokens: TokensOption = None,
 ) -> None:
     """Check specs against their budgets; exit 1 if any is over.
 
@@ -113,7 +115,7 @@ def check(
         report_skipped(expansion)
         for name in expansion.specs:
             try:
-                outcomes.append(check_spec(analyzed(name), flags, dtype, require_budget))
+                outcomes.append(check_spec(analyzed(name, tokens), flags, dtype, require_budget))
             except ArchcalcError as error:
                 say(f"archcalc: error: {error.message}")
                 outcomes.append(UnreadableSpec(name, error))
@@ -124,7 +126,7 @@ def check(
         from archcalc.values import replace
 
         try:
-            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against)))
+            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against, tokens)))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_all, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, TokensOption, WideOption, analyze_all, emit, terminal
 from archcalc.render import Counting, OutputFormat, render_compare
 
 
@@ -23,6 +23,7 @@ def compare(
     sort: Annotated[
         SortOrder, typer.Option("--sort", help="Order of the specs: as given, or by params or MACs, smallest first (the first is the baseline).")
     ] = SortOrder.AS_GIVEN,
+    tokens: TokensOption = None,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
@@ -31,7 +32,7 @@ def compare(
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
-    reports = analyze_all(specs)
+    reports = analyze_all(specs, tokens)
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, TokensOption, WideOption, analyze_one, emit, terminal
 from archcalc.model import DType
 from archcalc.render import Counting, OutputFormat, ShowOptions, render_show
 
@@ -16,7 +16,11 @@ def show(
     explain: Annotated[bool, typer.Option("--explain", "-e", help="Write out each layer's arithmetic: 3×3×1×2 = 18 weights + 2 biases = 20.")] = False,
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
-    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    dtype: Annotated[
+        DType | None, typer.Option("--dtype", help="Number format for --memory (default: a model config's torch_dtype, else float32).", show_default=False)
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Sequences generated at once, for --memory: each keeps its own key/value cache.")] = 1,
+    tokens: TokensOption = None,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
 ) -> None:
@@ -28,6 +32,7 @@ def show(
     """
     from archcalc.engine.analysis import Request, analysis_of
 
-    report = analyze_one(spec, "show")
-    request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
+    report = analyze_one(spec, "show", tokens)
+    stored = dtype or report.spec.dtype or DType.FLOAT32
+    request = Request(receptive_field=receptive_field, memory=stored if memory else None, batch=batch)
     emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))

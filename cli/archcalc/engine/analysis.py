@@ -24,6 +24,7 @@ class Request:
     receptive_field: bool = False
     memory: DType | None = None
     sharing: bool = False
+    batch: int = 1  # sequences generated at once: the key/value cache holds one per sequence
 
 
 @value
@@ -52,6 +53,7 @@ class Memory:
     param_bytes: int
     peak_activation_bytes: int
     kv_cache_values: int = 0
+    batch: int = 1  # the sequences the cache holds
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -79,7 +81,7 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     memory = None
     if request.memory is not None:
         dtype = request.memory
-        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report))
+        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report) * request.batch, request.batch)
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
 
 
@@ -109,7 +111,7 @@ def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fie
             None if fields is None else fields.get(id(result)),
             None if memory is None else cost.params * memory.bytes,
             None if memory is None else volume(result.output_shape) * memory.bytes,
-            None if memory is None else result.layer.cached_values(result) * occurrences * memory.bytes,
+            None if memory is None else result.layer.cached_values(result) * occurrences * memory.bytes * request.batch,
             tuple(graph.readers.get(id(result), ())),
             id(result) in graph.side_outputs,
         )

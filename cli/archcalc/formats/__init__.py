@@ -19,22 +19,43 @@ MAX_SPEC_BYTES = 5_000_000
 __all__ = ["MAX_SPEC_BYTES", "Spec", "load_model", "load_spec", "load_text"]
 
 
-def load_model(argument: str) -> Spec:
-    """A model file (ONNX, Keras) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
-    spec = load_spec(argument)
+def load_model(argument: str, tokens: int | None = None) -> Spec:
+    """A model file (ONNX, Keras, a HuggingFace config) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
+    spec = load_spec(argument, tokens)
     if not spec.from_model:
-        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
+        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras, HuggingFace config.json)")
     return spec
 
 
-def load_spec(argument: str) -> Spec:
+def load_spec(argument: str, tokens: int | None = None) -> Spec:
     """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file.
-    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML spec."""
+    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, a
+    HuggingFace config.json, or a YAML spec. `tokens` (--tokens) sets the length of a sequence input."""
+    spec = _load_spec(argument, tokens)
+    if tokens is None or (spec.from_model and spec.input_shape == (tokens,)):
+        return spec
+    return with_tokens(spec, tokens)
+
+
+def with_tokens(spec: Spec, tokens: int) -> Spec:
+    """The spec on a sequence of `tokens` positions: token ids [N], or a sequence [N, D]."""
+    from archcalc.values import replace
+
+    if spec.reads_token_ids:
+        return replace(spec, input_shape=(tokens,))
+    if len(spec.input_shape) == 2:
+        return replace(spec, input_shape=(tokens, spec.input_shape[1]))
+    from archcalc.text import shape
+
+    raise SpecError(f"--tokens sets the length of a sequence, and the input {shape(spec.input_shape)} is not one", spec.origin)
+
+
+def _load_spec(argument: str, tokens: int | None) -> Spec:
     if argument == "-":
         if sys.stdin is None:  # `<&-`: there is no standard input at all
             raise SpecError("standard input is closed", Origin("<stdin>"), None, "pipe a spec in, or give a file")
         try:
-            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None)
+            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None, tokens)
         except OSError as error:  # a directory, or a terminal that went away
             raise SpecError(f"cannot read standard input: {error.strerror or error}", Origin("<stdin>")) from None
     if is_chain(argument):
@@ -47,7 +68,7 @@ def load_spec(argument: str) -> Spec:
     source = printable(argument)  # a file name reaches messages, tables and annotations
     try:
         with path.open("rb") as stream:
-            return _read_source(stream, source, default_name(argument), path)
+            return _read_source(stream, source, default_name(argument), path, tokens)
     except OSError as error:
         raise SpecError(f"cannot read {source}: {error.strerror}") from None
 
@@ -76,7 +97,7 @@ ZIP_START = b"PK\x03\x04"
 """A `.keras` archive is a zip file."""
 
 
-def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) -> Spec:
+def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, tokens: int | None = None) -> Spec:
     """What the first bytes say the stream holds, read with that format's own size bound."""
     head = stream.read(4)
     if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
@@ -94,6 +115,10 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) ->
         from archcalc.formats.keras.reader import read_keras_json
 
         return read_keras_json(data, source, name)
+    if data.lstrip()[:1] in (b"{", b"[") and b'"model_type"' in data:
+        from archcalc.formats.hf.reader import read_hf_config
+
+        return read_hf_config(data, source, name, tokens)
     return load_text(data, source, name)
 
 

@@ -16,12 +16,12 @@ MODEL_PLACEHOLDER = "MODEL"
 """What the header's drift-gate command says where no file name is known (a model piped in): words to fill in."""
 
 
-def imported_spec(model: str, output: str | None) -> str:
+def imported_spec(model: str, output: str | None, tokens: int | None = None) -> str:
     """The spec's YAML text, with a header that says where it came from and how to keep it honest.
     spec_yaml writes each header line printable: a file name or a note may hold any character."""
     from archcalc.engine import analyze
 
-    spec = load_model(model)
+    spec = load_model(model, tokens)
     header = [
         f"Imported by archcalc {__version__} from {'standard input' if model == STANDARD_INPUT else model}; {spec.description or ''}".rstrip("; "),
         "Each layer is named after the node it came from; a `counted` layer carries the figures of",
