@@ -7,6 +7,7 @@ from archcalc.formats.hf.config import Config
 from archcalc.formats.hf.decoder import activation
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.composite import Repeat, Residual
+from archcalc.kinds.counted import Counted
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation
 from archcalc.kinds.embedding import Embedding, PositionEmbedding, SegmentEmbedding, Take
@@ -75,4 +76,7 @@ def build(config: Config, role: str) -> tuple[Layer, ...]:
         config.made(LayerNorm, "hidden_size", "cls.predictions.transform.LayerNorm"),
         config.made(Dense, "vocab_size", "cls.predictions.decoder", units=vocab, tie=tie),
     ]
+    if tie is None:  # untied, transformers keeps the head's own bias vector apart from the decoder's, unused
+        shape = (config.tokens, vocab)
+        layers.append(config.made(Counted, "tie_word_embeddings", "cls.predictions.bias", input=shape, output=shape, biases=vocab))
     return tuple(layers)

@@ -1,5 +1,6 @@
 """T5: a shared embedding, an encoder and a decoder of pre-norm blocks (RMS norms, no biases), a learned
-relative position bias in each stack's first block, and the LM head, tied to the embedding in T5 1.0.
+relative position bias in each stack's first block, and the LM head, tied to the embedding (always,
+as transformers 5.25 builds T5).
 
 archcalc's spec is one path: the decoder reads `--tokens` tokens as the encoder does, looked up in the
 same shared table, so the encoder is a branch from that lookup (its output, the encoder's last
@@ -121,6 +122,17 @@ def build(config: Config, role: str) -> tuple[Layer, ...]:
         return (shared, *encoder_layers(config))
     layers = [shared, config.made(Branch, "num_layers", "encoder", layers=encoder_layers(config)), *decoder_layers(config)]
     if role == "lm":
-        tie = "shared" if config.flag("tie_word_embeddings") else None
-        layers.append(config.made(Dense, "vocab_size", "lm_head", units=vocab, bias=False, tie=tie))
+        config.flag("tie_word_embeddings")  # checked, though transformers 5.25 ties T5's head whatever it says (see notes)
+        layers.append(config.made(Dense, "vocab_size", "lm_head", units=vocab, bias=False, tie="shared"))
     return tuple(layers)
+
+
+def notes(config: Config) -> tuple[str, ...]:
+    """transformers 5.25 ties T5's head to the shared embedding always; a file's `tie_word_embeddings:
+    false` (T5 1.1's) only stops the decoder's output being scaled."""
+    if config.flag("tie_word_embeddings"):
+        return ()
+    return (
+        "tie_word_embeddings is false, yet transformers 5.25 ties T5's lm_head to the shared embedding "
+        "(false only leaves the decoder's output unscaled): counted once",
+    )
