@@ -280,11 +280,10 @@ def window_pairs(tokens: int, window: int | None) -> int:
 
 def layer_window(family: str, config: Any, index: int) -> int | None:
     """Each layer's sliding window as transformers' attention reads it (none for Llama, Gemma, DeepSeek)."""
-    if family in ("mistral", "mixtral", "phi3", "qwen3_moe"):
-        return config.sliding_window
-    if family in ("qwen2", "qwen2_moe", "qwen3", "gemma2", "gemma3_text"):
-        return config.sliding_window if config.layer_types[index] == "sliding_attention" else None
-    return None
+    window: int | None = config.sliding_window if family not in ("llama", "gemma", "deepseek_v3") else None
+    if family in ("qwen2", "qwen2_moe", "qwen3", "gemma2", "gemma3_text") and config.layer_types[index] != "sliding_attention":
+        return None
+    return window
 
 
 @pytest.mark.parametrize("seed", range(SEEDS))
