@@ -23,6 +23,10 @@ DTYPES = {"float32": DType.FLOAT32, "float16": DType.FLOAT16, "bfloat16": DType.
 """`torch_dtype` (or `dtype`) as transformers writes it, and archcalc's number formats."""
 
 
+ARGUMENT_KEYS = {"per_token": "num_experts_per_tok", "kv_heads": "num_key_value_heads"}
+"""The config key each checked argument is read from, where families agree on it."""
+
+
 def parse_json(data: bytes | str, source: str) -> dict[str, Any]:
     try:
         document = json.loads(data)
@@ -76,15 +80,15 @@ class Config:
         """A whole number from `minimum` up to MAX_SIZE."""
         value = self.value(key)
         if value is None:
-            raise self.error(key, f"missing required key '{key}'")
+            problem = f"'{key}' must be a whole number, got null" if key in self.settings else f"missing required key '{key}'"
+            raise self.error(key, problem)
         return self.checked_count(key, value, minimum)
 
     def checked_count(self, key: str, value: Any, minimum: int = 1) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            whole = isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SIZE
-            if not whole:
+            if not (isinstance(value, float) and value.is_integer()):
                 raise self.error(key, f"'{key}' must be a whole number, got {describe(value)}")
-            value = int(value)  # 4096.0: JSON writers may write a whole number with a point
+            value = int(value)  # 4096.0: JSON writers may write a whole number with a point (and 1e40 is one too)
         if value < minimum:
             raise self.error(key, f"'{key}' must be at least {minimum}, got {value}")
         if value > MAX_SIZE:
@@ -136,10 +140,12 @@ class Config:
         return None
 
     def made(self, kind: type[Layer], key: str, name: str | None, **arguments: Any) -> Layer:
-        """A layer of `kind`, located at `key`, its arguments checked together as a spec's are."""
+        """A layer of `kind`, located at `key`, its arguments checked together as a spec's are; a
+        problem with one argument is located at the key it was read from (ARGUMENT_KEYS)."""
         layer = kind(origin=self.origin(key), position="", name=name, **arguments)
         try:
             layer.check()
         except ArgumentProblem as problem:
-            raise self.error(key, f"{name or layer.kind}: {problem.problem}") from None
+            where = ARGUMENT_KEYS.get(problem.argument, key)
+            raise self.error(where if where in self.settings else key, f"{name or layer.kind}: {problem.problem}") from None
         return layer
