@@ -31,7 +31,7 @@ EXIT_INTERNAL_ERROR = 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 
 SPEC_HELP = (
-    "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config), '-' for standard input, "
+    "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config, HuggingFace config.json), '-' for standard input, "
     "or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 )
 
