@@ -92,6 +92,7 @@ HOSTILE: list[tuple[str, str, str]] = [
     ('{"model_type": "llama",\n "num_hidden_layers": -3}', "'num_hidden_layers' must be at least 1, got -3", "2:2"),
     ('{"model_type": "llama",\n "vocab_size": 1e40}', "'vocab_size' is 1e+40: larger than any model's", "2:2"),
     ('{"model_type": "llama",\n "vocab_size": 10000000000000000000000000000000000000000}', "'vocab_size' is 1e+40", "2:2"),
+    ('{"model_type": "llama",\n "num_hidden_layers": 1000000000}', "'num_hidden_layers' is 1,000,000,000: deeper than any model", "2:2"),
     ('{"model_type": "llama",\n "intermediate_size": 2.5}', "'intermediate_size' must be a whole number, got 2.5", "2:2"),
     ('{"model_type": "llama",\n "num_attention_heads": true}', "'num_attention_heads' must be a whole number, got True", "2:2"),
     ('{"model_type": "llama",\n "vocab_size": null}', "'vocab_size' must be a whole number, got null", "2:2"),

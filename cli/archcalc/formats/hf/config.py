@@ -19,6 +19,12 @@ MAX_CONFIG_BYTES = 5_000_000
 MAX_SIZE = 10**9
 """No model's width, vocabulary, depth or head count comes near a billion: larger is a mistake (1e40)."""
 
+MAX_LAYERS = 10_000
+"""Layers in a stack: the deepest models have a few hundred (Llama-3.1-405B 126); each is built once."""
+
+LAYER_COUNTS = ("num_hidden_layers", "n_layer", "num_layers", "num_decoder_layers")
+"""The keys that count a stack's layers, held to MAX_LAYERS."""
+
 DTYPES = {"float32": DType.FLOAT32, "float16": DType.FLOAT16, "bfloat16": DType.BFLOAT16, "int8": DType.INT8}
 """`torch_dtype` (or `dtype`) as transformers writes it, and archcalc's number formats."""
 
@@ -93,6 +99,8 @@ class Config:
             raise self.error(key, f"'{key}' must be at least {minimum}, got {value}")
         if value > MAX_SIZE:
             raise self.error(key, f"'{key}' is {describe(value)}: larger than any model's (archcalc reads sizes up to {MAX_SIZE:,})")
+        if key in LAYER_COUNTS and value > MAX_LAYERS:
+            raise self.error(key, f"'{key}' is {value:,}: deeper than any model (archcalc reads stacks of up to {MAX_LAYERS:,} layers)")
         return int(value)
 
     def optional_count(self, key: str, minimum: int = 1) -> int | None:

@@ -34,6 +34,9 @@ ACTIVATIONS = {
 """transformers' activation names (ACT2FN) and archcalc's: the variants of GELU count alike."""
 
 SLIDING, FULL = "sliding_attention", "full_attention"
+
+MAX_PATTERN = 64
+"""The longest pattern of blocks looked for (Gemma 3's is 6); past it, runs of alike blocks."""
 LAYER_TYPES = (SLIDING, FULL)
 
 
@@ -113,8 +116,10 @@ def stacked(config: Config, name: str, blocks: Sequence[tuple[Layer, ...]]) -> L
     (Gemma 2's local and global layers in turn), or runs of alike blocks (DeepSeek's first dense
     layers, then its experts), inside one `block` of that name."""
     count = len(blocks)
-    for period in range(1, count // 2 + 1):
-        if all(blocks[index] == blocks[index % period] for index in range(count)):
+    kinds: dict[tuple[Layer, ...], int] = {}
+    alike = [kinds.setdefault(block, len(kinds)) for block in blocks]  # each block as a number: equal blocks, equal numbers
+    for period in range(1, min(count // 2, MAX_PATTERN) + 1):
+        if all(alike[index] == alike[index % period] for index in range(count)):
             pattern = tuple(layer for block in blocks[:period] for layer in block)
             times, rest = divmod(count, period)
             if period == 1:
@@ -128,7 +133,7 @@ def stacked(config: Config, name: str, blocks: Sequence[tuple[Layer, ...]]) -> L
     start = 0
     while start < count:
         end = start
-        while end < count and blocks[end] == blocks[start]:
+        while end < count and alike[end] == alike[start]:
             end += 1
         runs.append(config.made(Repeat, "num_hidden_layers", None, times=end - start, layers=blocks[start]))
         start = end
