@@ -9,7 +9,9 @@ from archcalc.engine.memory import kv_cache_values
 from archcalc.errors import SpecError
 from archcalc.kinds.attention import sliding_window_reads
 from archcalc.model import Cost
+from archcalc.render.layer_text import explain
 from tests.conftest import report_from, spec_from
+from tests.explained import worked_out
 
 LAYERS = [
     # experts: router 16×8 = 128; each expert 3×16×32 = 1,536, ×8 = 12,288; a token runs the router and 2 experts: 128 + 3,072 = 3,200
@@ -35,6 +37,14 @@ def test_figures_worked_by_hand(layer: str, cost: Cost, active: int) -> None:
     report = report_from(f"input: 10x16\nlayers:\n  - {layer}\n")
     assert report.total == cost
     assert report.active_params == active
+
+
+@pytest.mark.parametrize(("layer", "cost", "active"), LAYERS)
+def test_explanations_work_out_to_the_figures(layer: str, cost: Cost, active: int) -> None:
+    """--explain's arithmetic, read back as arithmetic, gives each layer's parameters and MACs."""
+    result = report_from(f"input: 10x16\nlayers:\n  - {layer}\n").layers[0]
+    figures = worked_out(explain(result).splitlines())
+    assert cost.params in figures and cost.macs in figures
 
 
 def test_caches() -> None:

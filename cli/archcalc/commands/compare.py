@@ -35,6 +35,6 @@ def compare(
     reports = analyze_all(specs, tokens)
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
-    from archcalc.engine.comparison import comparison
+    from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
     emit(render_compare(comparison(reports), output_format, terminal(wide), count))

@@ -30,7 +30,7 @@ def show(
 
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
-    from archcalc.engine.analysis import Request, analysis_of
+    from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
     report = analyze_one(spec, "show", tokens)
     stored = dtype or report.spec.dtype or DType.FLOAT32

@@ -33,12 +33,12 @@ class Report:
     @property
     def active_params(self) -> int:
         """The parameters one token uses: all of them but the experts a mixture of experts leaves idle."""
-        return self.total.params - sum(result.layer.idle_params(result) * result.times for result in self.layers)
+        return self.total.params - sum(result.layer.idle_params(result) * result.occurrences for result in self.layers)
 
 
-def walk(results: tuple[LayerResult, ...], times: int = 1) -> Iterator[tuple[LayerResult, int]]:
+def walk(results: tuple[LayerResult, ...], outer: int = 1) -> Iterator[tuple[LayerResult, int]]:
     """Every result at every depth, with how many times it occurs (inside `repeat`s)."""
     for result in results:
-        occurrences = times * result.times
+        occurrences = outer * result.occurrences
         yield result, occurrences
         yield from walk(result.children, occurrences)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import ceil_div
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import SeesWhole, bracketed, per_axis, sequence_of
-from archcalc.model import Cost, Field, LayerResult, PerAxis, Shape
+from archcalc.model import Cost, LayerResult, PerAxis, ReceptiveField, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 POSITION_BIASES = ("none", "table", "mlp")
 """A bias added to each head's scores by the offset between query and key: none, a learned table
@@ -103,6 +103,7 @@ class Attention(SeesWhole):
         Argument("relative_buckets", Reading.COUNT, "T5's relative position bias: a learned table of this many offset buckets × heads (a lookup: no MACs)"),
     )
     MAIN = "heads"
+    CACHE_RULE = "2 · tokens · kv heads · head width, per attention"
     PARAMETERS = (
         "q D·h·d, k and v D·kv·d each, out h·d·D; with bias also h·d + 2·kv·d + D (without out_bias, not D); qk_norm 2·d; "
         "relative_buckets b·h. In a×b windows (or a grid of a×b cells), "
@@ -217,7 +218,7 @@ class Attention(SeesWhole):
         """The position bias, and cosine attention's logit scale: one learned figure per head."""
         return self.bias_cost(windows) + Cost(weights=self.heads if self.cosine else 0)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """A window reaches its own positions, as a kernel of its size would; a grid, like attention over
         a sequence, reaches every position."""
         if self.window is not None:
@@ -266,7 +267,7 @@ class Attention(SeesWhole):
             extras += f" + relative buckets {self.relative_buckets}×{heads}"
         params = f"q {width:,}×{heads}×{head} + k, v 2×{width:,}×{kv_heads}×{head} + out {heads}×{head}×{width:,}{extras} = {cost.weights:,} weights"
         if self.bias:
-            params += f" + {cost.biases:,} biases" + ("" if self.out_bias else " (q, k, v)") + f" = {cost.params:,}"
+            params += f" + {cost.biases:,} biases" + ("" if self.out_bias else " on q, k, v") + f" = {cost.params:,}"
         pairs = self.keys_read(tokens, keys)
         scores = pairs * heads * head
         projections = cost.macs - 2 * scores

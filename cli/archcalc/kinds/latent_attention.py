@@ -11,7 +11,7 @@ from archcalc.model import Cost, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 
 @value(kw_only=True)
@@ -45,6 +45,7 @@ class LatentAttention(SeesWhole):
         Argument("causal", Reading.FLAG, "each token attends to those before it (--memory adds the latent cache)"),
     )
     MAIN = "heads"
+    CACHE_RULE = "tokens · (kv_rank + rope_dim), per latent attention"
     PARAMETERS = (
         "q D·q + q + q·h·(nope+rope) (or D·h·(nope+rope)), kv D·(kv+rope) + kv + kv·h·(nope+v), out h·v·D; "
         "with bias also q + kv + rope + D (the norms' q and kv are weights)"
@@ -86,19 +87,21 @@ class LatentAttention(SeesWhole):
         cost = result.cost
         tokens, width = result.input_shape
         heads, qk, v = self.heads, self.qk_dim, self.v_dim
-        query, _ = self.query_weights(width)
+        query, query_norm = self.query_weights(width)
         if self.q_rank is None:
-            query_text = f"q {width:,}×{heads}×{qk} = {query:,}"
+            lines = [f"q: {width:,}×{heads}×{qk} = {query:,} weights"]
         else:
-            query_text = f"q {width:,}×{self.q_rank:,} + {self.q_rank:,}×{heads}×{qk} = {query:,} (+ norm {self.q_rank:,})"
+            lines = [f"q: {width:,}×{self.q_rank:,} + {self.q_rank:,}×{heads}×{qk} = {query:,} weights, and a norm of {self.q_rank:,}"]
         key_value = self.key_value_weights(width)
-        lines = [
-            query_text,
-            f"kv {width:,}×({self.kv_rank:,} + {self.rope_dim}) + {self.kv_rank:,}×{heads}×({self.nope_dim} + {v}) = {key_value:,} (+ norm {self.kv_rank:,})",
-            f"out {heads}×{v}×{width:,} = {heads * v * width:,}",
-            f"{cost.weights:,} weights" + (f" + {cost.biases:,} biases" if self.bias else "") + f" = {cost.params:,} params",
+        out = heads * v * width
+        lines += [
+            f"kv: {width:,}×({self.kv_rank:,} + {self.rope_dim}) + {self.kv_rank:,}×{heads}×({self.nope_dim} + {v}) = {key_value:,} weights, "
+            f"and a norm of {self.kv_rank:,}",
+            f"out: {heads}×{v}×{width:,} = {out:,} weights",
         ]
-        projections = query + key_value + heads * v * width
+        total = f"{query:,} + {query_norm:,} + {key_value:,} + {self.kv_rank:,} + {out:,} = {cost.weights:,} weights"
+        lines.append(total + (f" + {cost.biases:,} biases" if self.bias else "") + f" = {cost.params:,} params")
+        projections = query + key_value + out
         scores = tokens * tokens * heads * qk
         weighted = tokens * tokens * heads * v
         lines += [
@@ -108,5 +111,5 @@ class LatentAttention(SeesWhole):
             f"{tokens * projections:,} + {scores:,} + {weighted:,} = {cost.macs:,} MACs",
         ]
         if self.causal:
-            lines.append(f"cache: {self.kv_rank:,} + {self.rope_dim} values a token (the latent and the shared rope key)")
+            lines.append(f"cache: the latent and the shared rope key, {self.kv_rank:,} + {self.rope_dim} values a token")
         return lines

@@ -14,7 +14,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 
 @value(kw_only=True)
@@ -89,18 +89,27 @@ class MixtureOfExperts(Pointwise):
     def explain(self, result: LayerResult) -> list[str]:
         cost = result.cost
         width = result.input_shape[-1]
-        expert = self.expert_weights(width)
-        lines = [f"router {width:,}×{self.experts} = {width * self.experts:,} weights" + (f" + {self.experts} biases" if self.router_bias else "")]
-        lines.append(f"experts: {self.experts} × (gate, up, down 3×{width:,}×{self.hidden:,} = {expert:,}) = {self.experts * expert:,} weights")
+        router, expert, shared = width * self.experts, self.expert_weights(width), self.shared_weights(width)
+        lines = [
+            f"router: {width:,}×{self.experts} = {router:,} weights" + (f" + {self.experts} biases" if self.router_bias else ""),
+            f"each expert, gate, up and down: 3×{width:,}×{self.hidden:,} = {expert:,} weights",
+            f"experts: {self.experts} × {expert:,} = {self.experts * expert:,} weights",
+        ]
         if self.shared_hidden:
             gate = f" + gate {width:,}" if self.shared_gate else ""
-            lines.append(f"shared experts: 3×{width:,}×{self.shared_hidden:,}{gate} = {self.shared_weights(width):,} weights")
-        lines.append(f"{cost.params:,} params; a token runs {self.per_token} of the {self.experts} experts: {self.idle_params(result):,} of them idle")
+            lines.append(f"shared experts: 3×{width:,}×{self.shared_hidden:,}{gate} = {shared:,} weights")
+        total = f"{router:,} + {self.experts * expert:,}" + (f" + {shared:,}" if self.shared_hidden else "") + f" = {cost.weights:,} weights"
+        lines.append(total + (f" + {cost.biases:,} biases = {cost.params:,} params" if cost.biases else ""))
+        idle = self.experts - self.per_token
+        lines.append(
+            f"a token runs {self.per_token} of the {self.experts} experts; idle: ({self.experts} − {self.per_token}) × {expert:,} = {idle * expert:,} params"
+        )
         if self.score_correction:
             lines.append(f"routing bias: {self.experts} values of state, not trained")
-        per_position = cost.macs // volume(result.input_shape[:-1])
-        macs = f"router {width * self.experts:,} + {self.per_token} × {expert:,}" + (f" + shared {self.shared_weights(width):,}" if self.shared_hidden else "")
-        macs += f" = {per_position:,} MACs a token"
-        if volume(result.input_shape[:-1]) > 1:
-            macs = f"{shape_text(result.input_shape[:-1])} positions × ({macs}) = {cost.macs:,} MACs"
-        return [*lines, macs]
+        positions = volume(result.input_shape[:-1])
+        per_token = router + self.per_token * expert + shared
+        shared_macs = f" + {shared:,}" if self.shared_hidden else ""
+        lines.append(f"a token: router {router:,} + {self.per_token} × {expert:,}{shared_macs} = {per_token:,} MACs")
+        if positions > 1:
+            lines.append(f"{shape_text(result.input_shape[:-1])} positions: {positions:,} × {per_token:,} = {cost.macs:,} MACs")
+        return lines
