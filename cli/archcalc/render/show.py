@@ -47,7 +47,9 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     if report.active_params != total.params:
         notes.append(f"active params {exact_and_short(report.active_params)}: what one token runs, the experts it does not choose left out")
     if total.non_trainable:
-        notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
+        notes.append(
+            f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, a router's routing bias; not counted in params)"
+        )
     notes += report.spec.notes
     if memory is not None:
         size = memory.dtype.bytes
