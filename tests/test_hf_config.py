@@ -125,3 +125,10 @@ def test_a_config_without_architectures_says_what_it_counted(tmp_path: Path) -> 
     path = tmp_path / "config.json"
     path.write_text(json.dumps({key: value for key, value in LLAMA.items() if key != "architectures"}))
     assert shown(str(path))["notes"] == ["no 'architectures' given: counted as LlamaForCausalLM"]
+
+
+def test_byte_budgets_count_the_weights_at_the_configs_dtype() -> None:
+    """Mistral-7B's 7,241,732,096 parameters in bfloat16 are 14,483,464,192 bytes: within 15 GB, over 14 GB."""
+    mistral = str(ZOO / "mistral-7b-v0.1.json")
+    assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", "15G"]).exit_code == 0
+    assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", "14G"]).exit_code == 1

@@ -15,7 +15,7 @@ from types import ModuleType
 from archcalc.errors import Origin, SpecError
 from archcalc.formats.graph.nesting import positioned
 from archcalc.formats.hf.config import Config, parse_json
-from archcalc.model import Spec
+from archcalc.model import DType, Spec
 from archcalc.printable import describe, printable
 
 FAMILIES = {
@@ -59,7 +59,18 @@ def read_hf_config(data: bytes, source: str, name: str, tokens: int | None = Non
         notes = (f"no 'architectures' given: counted as {architecture}", *notes)
     model_type = document["model_type"]
     description = f"{architecture} ({model_type}), {config.tokens:,} tokens"
-    return Spec(spec_name(document, name), (config.tokens,), layers, Origin(source), description, notes=tuple(notes), from_model=True, dtype=config.dtype())
+    dtype = config.dtype()
+    return Spec(
+        spec_name(document, name),
+        (config.tokens,),
+        layers,
+        Origin(source),
+        description,
+        budget_dtype=dtype or DType.FLOAT32,  # `check --max-param-bytes` counts the weights as they are stored
+        notes=tuple(notes),
+        from_model=True,
+        dtype=dtype,
+    )
 
 
 def family_module(document: dict[str, object], text: str, source: str) -> ModuleType:
