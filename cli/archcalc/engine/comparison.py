@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from archcalc.engine.memory import kv_cache_values
 from archcalc.engine.relative import Relative
 from archcalc.engine.report import Report
 from archcalc.values import value
@@ -25,8 +26,6 @@ def per_token(report: Report) -> PerToken | None:
     """For a spec that reads a sequence of token ids; None for any other."""
     if not report.spec.reads_token_ids:
         return None
-    from archcalc.engine.memory import kv_cache_values
-
     tokens = report.input_shape[0]
     return PerToken(tokens, report.active_params, round(Fraction(report.total.macs, tokens)), round(Fraction(kv_cache_values(report), tokens)))
 

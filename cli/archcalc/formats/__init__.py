@@ -40,13 +40,13 @@ def load_spec(argument: str, tokens: int | None = None) -> Spec:
 
 def with_tokens(spec: Spec, tokens: int) -> Spec:
     """The spec on a sequence of `tokens` positions: token ids [N], or a sequence [N, D]."""
-    from archcalc.values import replace
+    from archcalc.values import replace  # lazy: only --tokens resizes a spec
 
     if spec.reads_token_ids:
         return replace(spec, input_shape=(tokens,))
     if len(spec.input_shape) == 2:
         return replace(spec, input_shape=(tokens, spec.input_shape[1]))
-    from archcalc.text import shape
+    from archcalc.text import shape  # lazy: only for the message
 
     raise SpecError(f"--tokens sets the length of a sequence, and the input {shape(spec.input_shape)} is not one", spec.origin)
 
@@ -101,7 +101,7 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, to
 
         return read_keras_json(data, source, name)
     if data.lstrip()[:1] in (b"{", b"[") and b'"model_type"' in data:
-        from archcalc.formats.hf.reader import read_hf_config
+        from archcalc.formats.hf.reader import read_hf_config  # lazy: only a config.json needs the HuggingFace reader
 
         return read_hf_config(data, source, name, tokens)
     return load_text(data, source, name)
