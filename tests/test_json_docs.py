@@ -32,6 +32,7 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
     "compare": [
         (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--count", "flops"], None),
         (["compare", str(SPECS / "seed/cnn.yaml"), str(SPECS / "zoo/language/gpt2.yaml"), "--device", "t4", "--prompt", "8"], None),
+        (["compare", str(SPECS / "zoo/hf/mixtral-8x7b-v0.1.json"), str(SPECS / "zoo/language/gpt2.yaml")], None),  # per_token
     ],
     "check": [
         (["check", str(SPECS / "seed/cnn.yaml"), "-"], "input: 2x2x1\nlayers: [{conv: {filters: 1, kernel: 3}}]\n"),

@@ -320,6 +320,12 @@ class Layer:
         spends on them (a causal attention's keys and values). None for most kinds."""
         return 0, 0
 
+    def idle_params(self, result: LayerResult) -> int:
+        """The parameters one token leaves unused (a mixture of experts' unchosen experts): none of its
+        own, unless its kind says otherwise; its children's, each occurrence. Total minus these is
+        `active_params`."""
+        return sum(child.layer.idle_params(child) * child.occurrences for child in result.children)
+
     def pass_length(self) -> int | None:
         """For a block applied pass after pass (a repeat), how many results make one pass; None
         for every other kind. `diff` lines a repeat up as its block, not as its thousand passes."""
@@ -412,6 +418,7 @@ class Spec:
     notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
     from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec
     checkpoint: Checkpoint | None = None  # read from a checkpoint's tensors: no shapes, no MACs (formats/safetensors)
+    dtype: DType | None = None  # the number format its weights are stored in, when its file says (a config's torch_dtype)
 
     @property
     def reads_token_ids(self) -> bool:

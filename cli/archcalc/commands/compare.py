@@ -7,7 +7,19 @@ import typer
 
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, InputOption, UntieOption, WideOption, analyze_all, emit, guarded, terminal
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    CountOption,
+    FormatOption,
+    InputOption,
+    TokensOption,
+    UntieOption,
+    WideOption,
+    analyze_all,
+    emit,
+    guarded,
+    terminal,
+)
 from archcalc.formats import ReadOptions
 from archcalc.render import Counting, OutputFormat, render_compare
 
@@ -38,6 +50,7 @@ def compare(
     kv: CacheOption = None,
     efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
+    tokens: TokensOption = None,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
@@ -56,7 +69,7 @@ def compare(
         request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
         emit(render_served(served_runs(specs, device, device_file, [batch], request), output_format, terminal(wide)))
         return
-    reports = analyze_all(specs, ReadOptions(untie, input_name))
+    reports = analyze_all(specs, ReadOptions(untie, input_name, tokens))
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it

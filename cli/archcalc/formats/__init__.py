@@ -23,10 +23,10 @@ __all__ = ["MAX_SPEC_BYTES", "ReadOptions", "Spec", "load_model", "load_spec", "
 
 
 def load_model(argument: str, options: ReadOptions = DEFAULT) -> Spec:
-    """A model file (ONNX, Keras) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
+    """A model file (ONNX, Keras, a HuggingFace config) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
     spec = load_spec(argument, options)
     if not spec.from_model:
-        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
+        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras, HuggingFace config.json)")
     if spec.checkpoint is not None:
         raise SpecError(f"{argument} is a checkpoint, which holds parameters but no architecture to write as a spec", hint="import its config.json")
     return spec
@@ -34,8 +34,30 @@ def load_model(argument: str, options: ReadOptions = DEFAULT) -> Spec:
 
 def load_spec(argument: str, options: ReadOptions = DEFAULT) -> Spec:
     """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file.
-    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML
-    spec; `options` say how a model file is read (formats/options.py)."""
+    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, a
+    HuggingFace config.json or checkpoint, or a YAML spec; `options` say how a model file is read
+    (formats/options.py), and `options.tokens` (--tokens) sets the length of a sequence input."""
+    spec = _load_spec(argument, options)
+    tokens = options.tokens
+    if tokens is None or (spec.from_model and spec.input_shape == (tokens,)):
+        return spec
+    return with_tokens(spec, tokens)
+
+
+def with_tokens(spec: Spec, tokens: int) -> Spec:
+    """The spec on a sequence of `tokens` positions: token ids [N], or a sequence [N, D]."""
+    from archcalc.values import replace  # lazy: only --tokens resizes a spec
+
+    if spec.reads_token_ids:
+        return replace(spec, input_shape=(tokens,))
+    if len(spec.input_shape) == 2:
+        return replace(spec, input_shape=(tokens, spec.input_shape[1]))
+    from archcalc.text import shape  # lazy: only for the message
+
+    raise SpecError(f"--tokens sets the length of a sequence, and the input {shape(spec.input_shape)} is not one", spec.origin)
+
+
+def _load_spec(argument: str, options: ReadOptions) -> Spec:
     if argument == "-":
         if sys.stdin is None:  # `<&-`: there is no standard input at all
             raise SpecError("standard input is closed", Origin("<stdin>"), None, "pipe a spec in, or give a file")
@@ -110,6 +132,10 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, op
         from archcalc.formats.keras.archive import read_keras_json
 
         return read_keras_json(data, source, name)
+    if data.lstrip()[:1] in (b"{", b"[") and b'"model_type"' in data:
+        from archcalc.formats.hf.reader import read_hf_config  # lazy: only a config.json needs the HuggingFace reader
+
+        return read_hf_config(data, source, name, options.tokens)
     return load_text(data, source, name)
 
 

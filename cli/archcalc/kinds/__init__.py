@@ -16,7 +16,9 @@ from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation, Dropout, LayerScale, PReLU, StochasticDepth
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
 from archcalc.kinds.graph import Add, Branch, Multiply
+from archcalc.kinds.latent_attention import LatentAttention
 from archcalc.kinds.mlp import GatedMLP
+from archcalc.kinds.moe import MixtureOfExperts
 from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
 from archcalc.kinds.patches import PatchMerging
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
@@ -72,6 +74,8 @@ KINDS: tuple[type[Layer], ...] = (
     LayerScale,
     PatchMerging,
     Stored,
+    MixtureOfExperts,
+    LatentAttention,
 )
 """In the order `archcalc layers` lists them."""
 

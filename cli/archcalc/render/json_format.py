@@ -13,9 +13,10 @@ from archcalc.render.layer_text import explain, label
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, CheckRun, UnreadableSpec
-    from archcalc.engine.comparison import Comparison
+    from archcalc.engine.comparison import Comparison, PerToken
     from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff
     from archcalc.engine.drift import Drift
+    from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import ArchcalcError, Origin
     from archcalc.model import Checkpoint, Cost, Length, ReceptiveField
@@ -36,6 +37,11 @@ def cost_json(cost: Cost, counting: Counting = Counting.MACS) -> dict[str, int]:
     if counting is Counting.FLOPS:
         figures["flops"] = counting.of(cost.macs)
     return figures
+
+
+def totals_json(report: Report, counting: Counting) -> dict[str, int]:
+    """A spec's five figures, and the parameters one token runs (`active_params`)."""
+    return {**cost_json(report.total, counting), "active_params": report.active_params}
 
 
 def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool, counting: Counting = Counting.MACS) -> dict[str, object]:
@@ -110,7 +116,7 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
         "source": report.spec.origin.source,
         "input_shape": list(report.input_shape),
         "output_shape": list(report.output_shape),
-        "totals": cost_json(report.total, counting),
+        "totals": totals_json(report, counting),
     }
     if report.side_outputs:
         document["side_outputs"] = [
@@ -127,6 +133,7 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
             "peak_activation_bytes": analysis.memory.peak_activation_bytes,
             "kv_cache_values": analysis.memory.kv_cache_values,
             "kv_cache_bytes": analysis.memory.kv_cache_bytes,
+            "batch": analysis.memory.batch,
         }
     document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers, counting) for figures in analysis.layers]
     return document
@@ -140,12 +147,17 @@ def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> di
             "source": spec.report.spec.origin.source,
             "input_shape": list(spec.report.input_shape),
             "output_shape": list(spec.report.output_shape),
-            "totals": cost_json(spec.report.total, counting),
+            "totals": totals_json(spec.report, counting),
             "first_over_this": {"params": spec.params.first_over_this, "weights": spec.weights.first_over_this, "macs": spec.macs.first_over_this},
+            **({} if spec.per_token is None else {"per_token": per_token_json(spec.per_token)}),
         }
         for spec in compared.specs
     ]
     return {"schema_version": SCHEMA_VERSION, "baseline": compared.baseline.name, "specs": specs}
+
+
+def per_token_json(figures: PerToken) -> dict[str, int]:
+    return {"tokens": figures.tokens, "active_params": figures.active_params, "macs": figures.macs, "kv_cache_values": figures.kv_cache_values}
 
 
 def origin_json(origin: Origin | None) -> dict[str, object] | None:

@@ -331,6 +331,8 @@ NOT_READ = {
     "instancenorm": "Keras has no InstanceNormalization class: its GroupNormalization of one group per channel is read as that groupnorm",
     "layer_scale": "a layer of its own in Keras's models (keras_cv's LayerScale), held as code: refused",
     "patch_merging": "a layer of its own in Keras's Swin models, held as code: refused",
+    "moe": "Keras has no layer class for a mixture of experts (keras_hub's are layers of their own, held as code): refused",
+    "mla": "Keras has no layer class for latent attention: refused",
 }
 """Kinds no Keras class is read as, and why: a decision, not an accident (tests/test_readers.py)."""
 
