@@ -52,6 +52,9 @@ def show_json(path: Path | str) -> dict[str, object]:
     result = runner.invoke(app, ["show", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     document: dict[str, object] = json.loads(result.stdout)
+    found = document["totals"]
+    assert isinstance(found, dict)
+    assert found.pop("active_params") == found["params"]  # a checkpoint holds no routing: all it stores is active
     return document
 
 
