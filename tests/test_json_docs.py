@@ -28,7 +28,10 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
         (["show", str(SPECS / "zoo/language/gpt2.yaml"), "--memory"], None),
         (["show", "-"], "input: [3, 32, 32]\nlayers: [{repeat: {times: 2, layers: [relu]}}]\n"),  # notes, times
     ],
-    "compare": [(["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--count", "flops"], None)],
+    "compare": [
+        (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--count", "flops"], None),
+        (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "zoo/language/gpt2.yaml"), "--memory"], None),
+    ],
     "check": [
         (["check", str(SPECS / "seed/cnn.yaml"), "-"], "input: 2x2x1\nlayers: [{conv: {filters: 1, kernel: 3}}]\n"),
         (["check", "4->2", "--against", "4->3"], None),
@@ -46,7 +49,7 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
 VALUES = {
     # backticked words a section explains that are values (or names of commands and kinds), not keys
     "show": {"residual", "concat", "repeat", "block", "types"},
-    "compare": set(),
+    "compare": {"show"},
     "check": {"param_bytes", "activation_bytes", "flag"},
     "diff": {"same", "changed", "added", "removed"},
     "sweep": {"side", "length"},

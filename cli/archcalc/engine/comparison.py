@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from archcalc.engine.analysis import Memory, memory_of
 from archcalc.engine.relative import Relative
 from archcalc.engine.report import Report
+from archcalc.model import DType
 from archcalc.values import value
 
 
@@ -17,6 +19,7 @@ class ComparedSpec:
     params: Relative
     weights: Relative
     macs: Relative
+    memory: Memory | None = None  # with --memory: parameters, peak activations and cache at a dtype
 
 
 @value
@@ -30,7 +33,8 @@ class Comparison:
         return self.specs[0].report
 
 
-def comparison(reports: Sequence[Report]) -> Comparison:
+def comparison(reports: Sequence[Report], memory: DType | None = None) -> Comparison:
+    """Each spec against the first; with `memory`, each one's memory at that dtype too."""
     first = reports[0].total
     return Comparison(
         tuple(
@@ -39,6 +43,7 @@ def comparison(reports: Sequence[Report]) -> Comparison:
                 Relative(first.params, report.total.params),
                 Relative(first.weights, report.total.weights),
                 Relative(first.macs, report.total.macs),
+                None if memory is None else memory_of(report, memory),
             )
             for report in reports
         )

@@ -11,7 +11,7 @@ from archcalc.model import Counting
 from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
-    from archcalc.engine.analysis import Analysis, LayerFigures
+    from archcalc.engine.analysis import Analysis, LayerFigures, Memory
     from archcalc.engine.budget import BudgetCheck, CheckRun, UnreadableSpec
     from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff
@@ -107,21 +107,27 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
     if report.spec.notes:
         document["notes"] = list(report.spec.notes)
     if analysis.memory is not None:
-        document["memory"] = {
-            "dtype": analysis.memory.dtype.value,
-            "param_bytes": analysis.memory.param_bytes,
-            "peak_activation_bytes": analysis.memory.peak_activation_bytes,
-            "kv_cache_values": analysis.memory.kv_cache_values,
-            "kv_cache_bytes": analysis.memory.kv_cache_bytes,
-        }
+        document["memory"] = memory_json(analysis.memory)
     document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers, counting) for figures in analysis.layers]
     return document
 
 
+def memory_json(memory: Memory) -> dict[str, object]:
+    """`memory` as `show` and `compare` write it."""
+    return {
+        "dtype": memory.dtype.value,
+        "param_bytes": memory.param_bytes,
+        "peak_activation_bytes": memory.peak_activation_bytes,
+        "kv_cache_values": memory.kv_cache_values,
+        "kv_cache_bytes": memory.kv_cache_bytes,
+    }
+
+
 def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> dict[str, object]:
     """Each spec's totals, and the first spec's figure divided by this one's (4.05 = 4.05× fewer)."""
-    specs = [
-        {
+    specs: list[dict[str, object]] = []
+    for spec in compared.specs:
+        entry: dict[str, object] = {
             "name": spec.report.name,
             "source": spec.report.spec.origin.source,
             "input_shape": list(spec.report.input_shape),
@@ -129,8 +135,9 @@ def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> di
             "totals": cost_json(spec.report.total, counting),
             "first_over_this": {"params": spec.params.first_over_this, "weights": spec.weights.first_over_this, "macs": spec.macs.first_over_this},
         }
-        for spec in compared.specs
-    ]
+        if spec.memory is not None:
+            entry["memory"] = memory_json(spec.memory)
+        specs.append(entry)
     return {"schema_version": SCHEMA_VERSION, "baseline": compared.baseline.name, "specs": specs}
 
 
