@@ -131,8 +131,8 @@ def check(
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
     run = CheckRun(tuple(outcomes))
     if quiet or output_format not in (CheckFormat.TABLE, CheckFormat.MARKDOWN):  # whose notes say each error
-        for error in unread:
-            say(f"archcalc: error: {error.message}")
+        for problem in unread:
+            say(f"archcalc: error: {problem.message}")
     if not quiet:
         emit(render_check(run, output_format, terminal()))
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
