@@ -51,7 +51,7 @@ VALUES = {
     "show": {"residual", "concat", "repeat", "block", "types"},
     "compare": {"show"},
     "check": {"param_bytes", "activation_bytes", "flag"},
-    "diff": {"same", "changed", "added", "removed"},
+    "diff": {"same", "changed", "renamed", "added", "removed"},
     "sweep": {"side", "length"},
     "sharing": set(),
     "layers": {"pool", "activation", "avgpool", "maxpool", "show", "type"},
