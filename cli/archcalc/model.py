@@ -247,6 +247,9 @@ class Layer:
     """True for a side branch: its output is an extra one, and the layer after it sees the tensor before it."""
     CACHE_RULE: ClassVar[str] = ""
     """How `cached_values` counts, as `show --memory` writes it under the table; empty for a kind that keeps none."""
+    COMMON_NAMES: ClassVar[dict[str, str]] = {}
+    """Names PyTorch, Keras and papers give what this kind describes, each with what to write instead:
+    the hint for a spec that writes one (`swiglu` -> gated_mlp)."""
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
