@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from archcalc.engine.budget import BudgetCheck, CheckRun, UnreadableSpec
     from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff
-    from archcalc.engine.drift import Drift
+    from archcalc.engine.drift import Disagreement, Drift
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import ArchcalcError, Origin
     from archcalc.model import Cost, Length, ReceptiveField
@@ -238,7 +238,7 @@ def drift_json(drift: Drift) -> dict[str, object]:
         "totals_differ": [figure.value for figure in drift.totals],
         "disagreements": [
             {
-                "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),
+                "origin": _pointed_at(disagreement),
                 "differ": [figure.value for figure in disagreement.figures],
                 "spec": compared_layer_json(disagreement.layer.base),
                 "model": compared_layer_json(disagreement.layer.head),
@@ -246,6 +246,13 @@ def drift_json(drift: Drift) -> dict[str, object]:
             for disagreement in drift.disagreements
         ],
     }
+
+
+def _pointed_at(disagreement: Disagreement) -> str | None:
+    """Where the spec is wrong: a block's `times:` when only its count differs, else the layer."""
+    if disagreement.at is not None:
+        return str(disagreement.at)
+    return None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin)
 
 
 def diff_json(difference: ReportDiff, counting: Counting = Counting.MACS) -> dict[str, object]:

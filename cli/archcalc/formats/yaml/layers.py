@@ -46,7 +46,11 @@ class LayerReader:
         merged = {**self.defaults.get(reported, {}), **entries} if self.defaults else entries
         origin = node.origin
         arguments = Arguments(kind, reported, merged, origin, position, self.layer_list)
-        layer = kind.build(lowered, arguments.read(), origin, position, arguments.name())
+        read = arguments.read()
+        count = kind.COUNT_ARGUMENT  # where a repeat's `times:` is written, for the drift gate; nothing kept for other arguments
+        if count is not None and isinstance(entry := merged.get(count), Entry):
+            read["written_at"] = ((count, entry.key_origin),)
+        layer = kind.build(lowered, read, origin, position, arguments.name())
         try:
             layer.check()
         except ArgumentProblem as problem:
