@@ -44,6 +44,7 @@ def test_every_module_under_cli_is_in_the_wheel(wheel: zipfile.ZipFile) -> None:
 
 def test_the_wheel_carries_py_typed_the_archspecs_and_the_command(wheel: zipfile.ZipFile) -> None:
     assert "archcalc/py.typed" in wheel.namelist()
+    assert "archcalc/devices.yaml" in wheel.namelist()  # the device table `serve` and `train` read
     copies = {name.removeprefix("archcalc/archspecs/"): wheel.read(name) for name in wheel.namelist() if name.startswith("archcalc/archspecs/")}
     assert copies == {path.relative_to(ARCHSPECS).as_posix(): path.read_bytes() for path in ARCHSPECS.rglob("*.yaml")}
     (entry_points,) = [name for name in wheel.namelist() if name.endswith(".dist-info/entry_points.txt")]

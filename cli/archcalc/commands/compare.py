@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_all, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, InputOption, UntieOption, WideOption, analyze_all, emit, terminal
+from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import Counting, OutputFormat, render_compare
 
@@ -26,6 +27,8 @@ def compare(
     ] = SortOrder.AS_GIVEN,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add each spec's parameter bytes, peak activation bytes and KV cache, at --dtype.")] = False,
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
@@ -34,7 +37,7 @@ def compare(
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
-    reports = analyze_all(specs)
+    reports = analyze_all(specs, ReadOptions(untie, input_name))
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it

@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, InputOption, UntieOption, WideOption, analyze_one, emit, terminal
+from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import Counting, OutputFormat, ShowOptions, render_show
 
@@ -19,6 +20,8 @@ def show(
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Show one network layer by layer: shapes, parameters and MACs.
 
@@ -28,6 +31,6 @@ def show(
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
-    report = analyze_one(spec, "show")
+    report = analyze_one(spec, "show", ReadOptions(untie, input_name))
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
     emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))

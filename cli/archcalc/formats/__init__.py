@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.missing import missing_file_hint
+from archcalc.formats.options import DEFAULT, ReadOptions
 from archcalc.formats.yaml.chain import is_chain, parse_chain
 from archcalc.formats.yaml.document import default_name, parse_spec
 from archcalc.formats.yaml.located import load_located
@@ -16,56 +18,41 @@ from archcalc.printable import printable
 MAX_SPEC_BYTES = 5_000_000
 """A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
 
-__all__ = ["MAX_SPEC_BYTES", "Spec", "load_model", "load_spec", "load_text"]
+__all__ = ["MAX_SPEC_BYTES", "ReadOptions", "Spec", "load_model", "load_spec", "load_text"]
 
 
-def load_model(argument: str) -> Spec:
+def load_model(argument: str, options: ReadOptions = DEFAULT) -> Spec:
     """A model file (ONNX, Keras) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
-    spec = load_spec(argument)
+    spec = load_spec(argument, options)
     if not spec.from_model:
         raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
     return spec
 
 
-def load_spec(argument: str) -> Spec:
+def load_spec(argument: str, options: ReadOptions = DEFAULT) -> Spec:
     """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file.
-    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML spec."""
+    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML
+    spec; `options` say how a model file is read (formats/options.py)."""
     if argument == "-":
         if sys.stdin is None:  # `<&-`: there is no standard input at all
             raise SpecError("standard input is closed", Origin("<stdin>"), None, "pipe a spec in, or give a file")
         try:
-            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None)
+            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None, options)
         except OSError as error:  # a directory, or a terminal that went away
             raise SpecError(f"cannot read standard input: {error.strerror or error}", Origin("<stdin>")) from None
     if is_chain(argument):
         return parse_chain(argument, Origin("<chain>", 1, 1), printable(argument.replace(" ", "")))
     path = Path(argument)
     if not path.exists():
-        raise SpecError(f"no such file: {argument}", hint=_missing_file_hint(argument))
+        raise SpecError(f"no such file: {argument}", hint=missing_file_hint(argument))
     if path.is_dir():
         raise SpecError(f"{argument} is a directory; give a spec file")
     source = printable(argument)  # a file name reaches messages, tables and annotations
     try:
         with path.open("rb") as stream:
-            return _read_source(stream, source, default_name(argument), path)
+            return _read_source(stream, source, default_name(argument), path, options)
     except OSError as error:
         raise SpecError(f"cannot read {source}: {error.strerror}") from None
-
-
-def _missing_file_hint(argument: str) -> str:
-    """What a missing spec file likely was. `archcalc show 16->8->2` unquoted reaches us as `16-`:
-    the shell took each `>` for a redirection (and wrote files named `8-` and `2`). A path from the
-    docs run outside a checkout names one of archcalc's examples (archcalc/examples.py)."""
-    if argument.endswith(("-", "→")):
-        return "quote the chain, e.g. '16->8->2': unquoted, the shell reads > as a redirection (and writes what follows it as a file)"
-    from archcalc.examples import installed_example_hint
-
-    installed = installed_example_hint(argument)
-    if installed is not None:
-        return installed
-    if argument.lower().endswith((".onnx", ".keras", ".json")):
-        return "give the path of an ONNX file, a Keras .keras archive or a model.to_json() config"
-    return "give a YAML spec, a model file, '-' for standard input, or a chain such as '16->8->2' (quoted)"
 
 
 ONNX_START = b"\x08"
@@ -76,22 +63,22 @@ ZIP_START = b"PK\x03\x04"
 """A `.keras` archive is a zip file."""
 
 
-def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) -> Spec:
+def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, options: ReadOptions) -> Spec:
     """What the first bytes say the stream holds, read with that format's own size bound."""
     head = stream.read(4)
     if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
         from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx
 
-        return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name)
+        return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name, options)
     if head == ZIP_START:
-        from archcalc.formats.keras.reader import MAX_KERAS_BYTES, read_keras_archive
+        from archcalc.formats.keras.archive import MAX_KERAS_BYTES, read_keras_archive
 
         if path is not None:  # read from the file, which holds the weights too: only its config.json is read
             return read_keras_archive(path, source, name)
         return read_keras_archive(head + _read_limited(stream, source, MAX_KERAS_BYTES - len(head), "a Keras archive"), source, name)
     data = head + _read_limited(stream, source, MAX_SPEC_BYTES - len(head), "the spec")
     if data.lstrip()[:1] == b"{" and b'"class_name"' in data:
-        from archcalc.formats.keras.reader import read_keras_json
+        from archcalc.formats.keras.archive import read_keras_json
 
         return read_keras_json(data, source, name)
     return load_text(data, source, name)
