@@ -175,6 +175,7 @@ EVERY_TABLE = [
     ("diff", *RESNETS, "--all", "--count", "flops"),
     ("sharing", RESNET50),
     ("layers",),
+    ("devices",),
 ]
 
 

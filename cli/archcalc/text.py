@@ -40,6 +40,20 @@ def _three_digits(value: float) -> str:
     return f"{value:.1f}" if abs(round(value, 1)) < 100 else f"{value:,.0f}"
 
 
+GIB = 2**30
+GIGA = 10**9
+TERA = 10**12
+
+
+def scaled(number: int, unit: int) -> str:
+    """A figure in a unit, exact, as a decimal: 85899345920 in GIB -> '80', 362050000000000 in TERA -> '362.05'."""
+    from decimal import Decimal  # lazy: only the device table needs it: importing it costs 1 ms of every start
+
+    text = format((Decimal(number) / Decimal(unit)).normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+
+
 def exact_and_short(number: int) -> str:
     """'15,052,900 (15.1M)', or just '38' when the short form adds nothing."""
     brief = short(number)
