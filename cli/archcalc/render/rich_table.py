@@ -145,7 +145,7 @@ def column_widths(grid: Grid) -> list[tuple[int, int]]:
         lines = [line for text in (column.title, *cells) for line in text.split("\n")]
         unbroken = cells if column.numeric else []  # counts never wrap; their heading does
         words = [piece for line in lines for piece, _ in _pieces(line)] + unbroken
-        result.append((max(cell_len(word) for word in words), max(cell_len(line) for line in lines)))
+        result.append((max((cell_len(word) for word in words), default=0), max(cell_len(line) for line in lines)))
     return result
 
 
