@@ -118,7 +118,7 @@ def test_bad_usage_exits_2_before_any_spec_is_read(arguments: list[str], message
 def test_an_argument_that_names_nothing_is_reported_with_the_rest(argument: str, message: str) -> None:
     code, out, err = run("check", argument, OVER)
     assert code == 2
-    assert message in err and message in out
+    assert message in out and message not in err  # said once, in the table's notes (issue 26, defect 6)
     assert "over-budget-cnn" in out and "FAIL" in out  # the good spec is still checked
 
 
@@ -189,3 +189,20 @@ def test_merge_limits_lets_flags_win() -> None:
 def test_annotation_escaping() -> None:
     assert escape_data("50% over\nnext") == "50%25 over%0Anext"
     assert escape_property("a:b,c") == "a%3Ab%2Cc"
+
+
+def test_a_bad_spec_in_a_folder_is_reported_once(tmp_path: Path) -> None:
+    """Issue 26, defect 6: `check DIR` in table mode printed each bad spec's error twice, in the
+    summary on standard output and again on standard error."""
+    (tmp_path / "cnn.yaml").write_text((ARCHSPECS / "seed" / "cnn.yaml").read_text())
+    (tmp_path / "bad.yaml").write_text("input: 4\nlayers: [{dense: x}]\n")
+    problem = "'units' must be a whole number, got 'x'"
+    # a table's notes say it, and nothing else does; CSV has no room for it; JSON (its `message` and
+    # `problem`) and GitHub's annotations are documents for scripts, so a person reads standard error
+    said = {"table": (1, 0), "markdown": (1, 0), "csv": (0, 1), "json": (2, 1), "github": (1, 1)}
+    for output_format, (out, err) in said.items():
+        result = CliRunner().invoke(app, ["check", str(tmp_path), "--format", output_format])
+        assert result.exit_code == 2
+        assert (result.stdout.count(problem), result.stderr.count(problem)) == (out, err), output_format
+    quiet = CliRunner().invoke(app, ["check", str(tmp_path), "--quiet"])
+    assert quiet.stdout == "" and quiet.stderr.count(problem) == 1

@@ -71,3 +71,17 @@ def test_sort_by_macs_puts_the_cheapest_first() -> None:
     result = CliRunner().invoke(app, ["compare", "16->8->2", "4->64", "16->2", "--sort", "macs", "--format", "json"])
     names = [spec["name"] for spec in json.loads(result.stdout)["specs"]]
     assert names == ["16->2", "16->8->2", "4->64"]  # MACs 32, 144, 256
+
+
+def test_compare_adds_memory_as_show_writes_it() -> None:
+    """Issue 26, defect 8: `compare --memory` did not exist, though `show --memory` did."""
+    specs = ["archspecs/seed/ann.yaml", "archspecs/zoo/language/gpt2.yaml"]
+    compared = CliRunner().invoke(app, ["compare", *specs, "--memory", "--dtype", "bfloat16", "--format", "json"])
+    assert compared.exit_code == 0, compared.stderr
+    for spec, path in zip(json.loads(compared.stdout)["specs"], specs, strict=True):
+        shown = json.loads(CliRunner().invoke(app, ["show", path, "--memory", "--dtype", "bfloat16", "--format", "json"]).stdout)
+        assert spec["memory"] == shown["memory"]
+    assert json.loads(compared.stdout)["specs"][1]["memory"]["kv_cache_bytes"] > 0
+    table = CliRunner().invoke(app, ["compare", *specs, "--memory", "--format", "csv"]).stdout.splitlines()
+    assert table[0].endswith("param_bytes,peak_activation_bytes,kv_cache_bytes")
+    assert "memory" not in json.loads(CliRunner().invoke(app, ["compare", *specs, "--format", "json"]).stdout)["specs"][0]

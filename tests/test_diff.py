@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from unittest.mock import patch
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from archcalc.app import app
 from archcalc.engine import analyze
 from archcalc.engine.diff import Change, align, diff_reports
+from archcalc.formats import load_spec
 from tests.conftest import ROOT, report_from
 
 
@@ -108,3 +110,18 @@ def test_a_repeat_is_compared_as_a_repeat() -> None:
     assert [(layer.change, layer.base.occurrences if layer.base else 0) for layer in difference.layers] == [(Change.SAME, 9999), (Change.CHANGED, 9999)]
     assert difference.layers[1].delta("params") == -4 * 9999  # the biases of every iteration
     assert sum(layer.delta("params") for layer in difference.layers) == head.total.params - base.total.params
+
+
+def test_a_renamed_layer_is_renamed_not_changed(tmp_path: Path) -> None:
+    """Issue 26, defect 7: layers given names read "6 changed", every Δ 0."""
+    base, head = tmp_path / "base.yaml", tmp_path / "head.yaml"
+    base.write_text("input: 8\nlayers: [{dense: 16}, relu, {dense: 4}]\n")
+    head.write_text("input: 8\nlayers: [{dense: {units: 16, name: hidden}}, relu, {dense: {units: 4, name: logits}}]\n")
+    difference = diff_reports(analyze(load_spec(str(base))), analyze(load_spec(str(head))))
+    assert [layer.change for layer in difference.layers] == [Change.RENAMED, Change.SAME, Change.RENAMED]
+    result = CliRunner().invoke(app, ["diff", str(base), str(head)])
+    assert "layers: 0 changed, 2 renamed, 0 added, 0 removed, 1 the same" in result.stdout
+    document = json.loads(CliRunner().invoke(app, ["diff", str(base), str(head), "--format", "json"]).stdout)
+    assert [layer["change"] for layer in document["layers"]] == ["renamed", "same", "renamed"]
+    resized = report_from("input: 8\nlayers: [{dense: {units: 17, name: hidden}}, relu, {dense: 4}]")
+    assert diff_reports(analyze(load_spec(str(base))), resized).layers[0].change is Change.CHANGED  # new figures too: changed

@@ -15,14 +15,6 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "cli" / "archcalc"
 
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"archcalc.examples", "archcalc.formats"}),  # the readers' part of issue 25: dropped when it lands
-}
-"""Cycles this branch does not own; the list only shrinks."""
-
-LAZY_EXEMPT = ("formats/",)
-"""Folders whose lazy imports are marked by the readers' part of issue 25 (dropped when it lands)."""
-
 
 def _module_names() -> dict[str, Path]:
     modules = {}
@@ -101,7 +93,7 @@ def cycles(edges: dict[str, set[str]]) -> list[frozenset[str]]:
 
 
 def test_no_module_imports_itself_back() -> None:
-    assert set(cycles(import_graph(MODULES))) <= KNOWN_CYCLES
+    assert cycles(import_graph(MODULES)) == []
 
 
 def test_the_cycle_finder_finds_a_planted_cycle() -> None:
@@ -131,7 +123,7 @@ def test_every_module_imports_first_in_a_fresh_interpreter() -> None:
     assert out.strip() == ""
 
 
-@pytest.mark.parametrize("name", [name for name, path in MODULES.items() if not str(path.relative_to(PACKAGE)).startswith(LAZY_EXEMPT)])
+@pytest.mark.parametrize("name", list(MODULES))
 def test_every_import_inside_a_function_says_why_it_waits(name: str) -> None:
     """`# lazy: onnx is an extra` on the import's line or the line above it."""
     lines = MODULES[name].read_text().splitlines()

@@ -33,6 +33,7 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
         (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--count", "flops"], None),
         (["compare", str(SPECS / "seed/cnn.yaml"), str(SPECS / "zoo/language/gpt2.yaml"), "--device", "t4", "--prompt", "8"], None),
         (["compare", str(SPECS / "zoo/hf/mixtral-8x7b-v0.1.json"), str(SPECS / "zoo/language/gpt2.yaml")], None),  # per_token
+        (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "zoo/language/gpt2.yaml"), "--memory"], None),
     ],
     "check": [
         (["check", str(SPECS / "seed/cnn.yaml"), "-"], "input: 2x2x1\nlayers: [{conv: {filters: 1, kernel: 3}}]\n"),
@@ -57,9 +58,9 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
 VALUES = {
     # backticked words a section explains that are values (or names of commands and kinds), not keys
     "show": {"residual", "concat", "repeat", "block", "types", "weight_scale_inv", "inv_freq"},
-    "compare": {"serve", "compare", "last_step"},
+    "compare": {"serve", "compare", "last_step", "show"},
     "check": {"param_bytes", "activation_bytes", "flag"},
-    "diff": {"same", "changed", "added", "removed"},
+    "diff": {"same", "changed", "renamed", "added", "removed"},
     "sweep": {"side", "length", "compare", "sweep"},
     "serve": {"flash", "compute", "memory", "repeat"},
     "devices": set(),

@@ -124,3 +124,31 @@ def test_the_engine_and_the_renderers_ask_the_kind_and_name_none(path: Path) -> 
         if module.startswith("archcalc.kinds"):
             imported = getattr(importlib.import_module(module), name)
             assert not (inspect.isclass(imported) and issubclass(imported, Layer)), f"{path.name} imports the kind {name}"
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("swiglu", "write gated_mlp"),  # suggested silu
+        ("rope", "nothing to write"),  # suggested repeat
+        ("mlp", "dense layers in pairs"),  # had no hint
+        ("FFN", "or gated_mlp"),
+        ("mha", "write attention"),
+        ("gqa", "kv_heads"),
+        ("bn", "write batchnorm"),
+    ],
+)
+def test_names_other_tools_use_point_to_the_kind(written: str, hint: str) -> None:
+    """Issue 26, defect 5: each kind lists what PyTorch, Keras and papers call it (COMMON_NAMES)."""
+    from typer.testing import CliRunner
+
+    from archcalc.app import app
+
+    result = CliRunner().invoke(app, ["show", "-"], input=f"input: 8\nlayers: [{written}]\n")
+    assert result.exit_code == 2 and f"unknown layer '{written}'; " in result.stderr and hint in result.stderr, result.stderr
+
+
+def test_a_common_name_is_no_written_name_and_belongs_to_one_kind() -> None:
+    common = [name for kind in KINDS for name in kind.COMMON_NAMES]
+    assert len(common) == len(set(common)) and not set(common) & set(WRITTEN_NAMES)
+    assert all(name == name.lower() for name in common)

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import termios
+from pathlib import Path
 
 import pytest
 
@@ -96,7 +97,8 @@ def test_a_wide_table_gives_way_to_fit_80_columns(arguments: tuple[str, ...], le
     if left_out is not None:
         assert f"left out to fit the window: {left_out} (--wide keeps them" in notes
         wide = in_terminal(80, *arguments, "--wide")
-        assert max(len(line) for line in wide) > 80  # --wide keeps every column: wider than the window
+        header = next(line for line in lines if line.startswith("┃"))
+        assert next(line for line in wide if line.startswith("┃")).count("┃") > header.count("┃")  # --wide keeps every column
         assert "left out to fit the window" not in " ".join(wide)
 
 
@@ -139,17 +141,54 @@ def _grids() -> list[Grid]:
 
 @pytest.mark.parametrize("columns", [40, 80, 100, 120])
 def test_no_count_or_word_is_cut_at_any_width(columns: int) -> None:
-    """Every count a table shows appears whole, and every word of its text cells too: a narrow
-    window wraps text between words, leaves optional columns out, or widens the table, never crops."""
+    """Every count a table shows appears whole, and every piece of its text cells too: a narrow
+    window wraps text between words (or after a path's `/`, a name's `_`, a shape's `×`), leaves
+    optional columns out, or shows the columns in parts, never crops."""
     from archcalc.render import Terminal
     from archcalc.render.grid import row_texts, without_optional_columns
-    from archcalc.render.rich_table import rich_text
+    from archcalc.render.rich_table import _pieces, rich_text
 
     for grid in _grids():
         output = rich_text(grid, Terminal(color=False, width=columns))
+        assert columns < 50 or max(len(line) for line in output.splitlines()) <= columns, grid.title
         shown = without_optional_columns(grid) if "left out to fit the window" in output else grid
         words = set(output.replace("│", " ").replace("┃", " ").split())
         for row in shown.rows:
             for column, text in zip(shown.columns, row_texts(row), strict=True):
-                expected = text.split() if not column.numeric else [text]
-                assert set(expected) <= words, (grid.title, column.title, text)
+                if column.numeric:
+                    assert text in words, (grid.title, column.title, text)
+                else:
+                    assert all(piece.strip() in output for line in text.split("\n") for piece, _ in _pieces(line)), (grid.title, column.title, text)
+
+
+ZOO = "archspecs/zoo/"
+EVERY_TABLE = [
+    ("compare", ZOO + "torchvision/resnet50.yaml", ZOO + "torchvision/vit_b_16.yaml", ZOO + "language/gpt2.yaml"),  # 90 wide before
+    ("compare", *SEED, ZOO + "language/gpt2.yaml", "--count", "flops", "--memory"),
+    ("sweep", ZOO + "torchvision/vit_b_16.yaml", "--sizes", "224,384"),
+    ("sweep", *SEED, "--count", "flops"),  # 99 before
+    ("check", ZOO + "torchvision/"),  # 95 before
+    ("examples",),  # 98 before
+    ("show", ZOO + "language/llama3_8b.yaml", "--memory"),  # 108 before
+    ("show", ZOO + "language/gpt2.yaml", "--memory", "--explain"),  # 112 before
+    ("show", RESNET50, "--explain", "--receptive-field", "--memory", "--count", "flops", "--depth", "5"),
+    ("diff", *RESNETS, "--all", "--count", "flops"),
+    ("sharing", RESNET50),
+    ("layers",),
+    ("devices",),
+]
+
+
+@pytest.mark.parametrize("arguments", EVERY_TABLE, ids=lambda arguments: " ".join(Path(argument).stem for argument in arguments))
+def test_every_table_fits_80_columns(arguments: tuple[str, ...]) -> None:
+    """Issue 26, defect 3: every command's table, alone and with its column flags, in an 80-column
+    terminal: no line past 80, notes included. A table too wide at its narrowest comes in parts."""
+    lines = in_terminal(80, *arguments)
+    assert max(len(line) for line in lines) <= 80, "\n".join(line for line in lines if len(line) > 80)
+
+
+def test_notes_wrap_at_the_terminals_width_not_the_tables() -> None:
+    lines = in_terminal(160, "show", SEED[1], "--memory")
+    table = max(len(line) for line in lines if line.startswith(("│", "┃", "┏", "└")))
+    notes = [line for line in lines if not line.startswith(("│", "┃", "┏", "┡", "└", "├"))]
+    assert table < 130 and max(len(line) for line in notes) > table and max(len(line) for line in notes) <= 160

@@ -222,6 +222,11 @@ class Layer:
     origin: Origin = field(compare=False)
     position: str = field(compare=False)
     name: str | None = None
+    written_at: tuple[tuple[str, Origin], ...] = field(default=(), compare=False)  # where each argument's key was written
+
+    def argument_origin(self, argument: str) -> Origin | None:
+        """Where `argument` was written, when the reader kept it (a YAML spec's key); else None."""
+        return next((origin for written, origin in self.written_at if written == argument), None)
 
     NAMES: ClassVar[dict[str, str]] = {}
     """Every name this kind may be written as, mapped to the type it reports (`fc` -> `dense`)."""
@@ -248,6 +253,12 @@ class Layer:
     """True for a side branch: its output is an extra one, and the layer after it sees the tensor before it."""
     CACHE_RULE: ClassVar[str] = ""
     """How `cached_values` counts, as `show --memory` writes it under the table; empty for a kind that keeps none."""
+    COUNT_ARGUMENT: ClassVar[str | None] = None
+    """The argument that says how many times a block runs (a repeat's `times`): where the drift gate
+    points when a spec and its model file run it a different number of times."""
+    COMMON_NAMES: ClassVar[dict[str, str]] = {}
+    """Names PyTorch, Keras and papers give what this kind describes, each with what to write instead:
+    the hint for a spec that writes one (`swiglu` -> gated_mlp)."""
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:

@@ -113,11 +113,12 @@ def check(
     if against is not None and len(specs) != 1:
         raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
     outcomes: list[CheckOutcome] = []
+    unread: list[ArchcalcError] = []  # each said once: in a table's notes, else on standard error
     for argument in specs:
         try:
             expansion = expand_argument(argument)
         except ArchcalcError as error:  # an argument that names nothing is reported with the rest
-            say(f"archcalc: error: {error.message}")
+            unread.append(error)
             outcomes.append(UnreadableSpec(argument, error))
             continue
         report_skipped(expansion)
@@ -125,7 +126,7 @@ def check(
             try:
                 outcomes.append(check_spec(analyzed(name, ReadOptions(tokens=tokens)), flags, dtype, require_budget))
             except ArchcalcError as error:
-                say(f"archcalc: error: {error.message}")
+                unread.append(error)
                 outcomes.append(UnreadableSpec(name, error))
     if against is not None and len(outcomes) != 1:
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
@@ -139,9 +140,12 @@ def check(
             by_name = model.spec.checkpoint is not None or outcomes[0].report.spec.checkpoint is not None  # a checkpoint is lined up by name
             outcomes[0] = replace(outcomes[0], against=(named_drift if by_name else drift)(outcomes[0].report, model))
         except ArchcalcError as error:
-            say(f"archcalc: error: {error.message}")
+            unread.append(error)
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
     run = CheckRun(tuple(outcomes))
+    if quiet or output_format not in (CheckFormat.TABLE, CheckFormat.MARKDOWN):  # whose notes say each error
+        for problem in unread:
+            say(f"archcalc: error: {problem.message}")
     if not quiet:
         emit(render_check(run, output_format, terminal()))
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines

@@ -21,6 +21,7 @@ from archcalc.commands.shared import (
     terminal,
 )
 from archcalc.formats import ReadOptions
+from archcalc.model import DType
 from archcalc.render import Counting, OutputFormat, render_compare
 
 
@@ -38,6 +39,8 @@ def compare(
     sort: Annotated[
         SortOrder, typer.Option("--sort", help="Order of the specs: as given, or by params or MACs, smallest first (the first is the baseline).")
     ] = SortOrder.AS_GIVEN,
+    memory: Annotated[bool, typer.Option("--memory", "-m", help="Add each spec's parameter bytes, peak activation bytes and KV cache, at --dtype.")] = False,
+    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
     untie: UntieOption = False,
     input_name: InputOption = None,
     device: Annotated[
@@ -74,4 +77,4 @@ def compare(
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
-    emit(render_compare(comparison(reports), output_format, terminal(wide), count))
+    emit(render_compare(comparison(reports, dtype if memory else None), output_format, terminal(wide), count))

@@ -79,14 +79,14 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     fields = receptive_fields(report) if request.receptive_field else None
     graph = Graph(report)
     layers = _figures(report.layers, 1, request, fields, graph)
-    memory = None
-    if request.memory is not None:
-        dtype = request.memory
-        rules = tuple(
-            dict.fromkeys(result.layer.CACHE_RULE for result in every_result(report.layers) if result.layer.CACHE_RULE and result.layer.cached_values(result))
-        )
-        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report) * request.batch, rules, request.batch)
+    memory = None if request.memory is None else memory_of(report, request.memory, request.batch)
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
+
+
+def memory_of(report: Report, dtype: DType, batch: int = 1) -> Memory:
+    """The spec's memory at `dtype`, the cache for `batch` sequences: what `show --memory` and
+    `compare --memory` both write."""
+    return Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report) * batch, cache_rules(report), batch)
 
 
 def cache_rules(report: Report) -> tuple[str, ...]:

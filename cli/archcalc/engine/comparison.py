@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from archcalc.engine.analysis import Memory, memory_of
 from archcalc.engine.memory import kv_cache_values
 from archcalc.engine.relative import Relative
 from archcalc.engine.report import Report
+from archcalc.model import DType
 from archcalc.values import value
 
 
@@ -32,13 +34,15 @@ def per_token(report: Report) -> PerToken | None:
 
 @value
 class ComparedSpec:
-    """One spec, and its params, weights and MACs each against the first spec's; a language model's figures per token."""
+    """One spec, and its params, weights and MACs each against the first spec's; a language model's
+    figures per token; with --memory, its memory at a dtype."""
 
     report: Report
     params: Relative
     weights: Relative
     macs: Relative
     per_token: PerToken | None = None
+    memory: Memory | None = None  # with --memory: parameters, peak activations and cache at a dtype
 
 
 @value
@@ -52,7 +56,8 @@ class Comparison:
         return self.specs[0].report
 
 
-def comparison(reports: Sequence[Report]) -> Comparison:
+def comparison(reports: Sequence[Report], memory: DType | None = None) -> Comparison:
+    """Each spec against the first; with `memory`, each one's memory at that dtype too."""
     first = reports[0].total
     return Comparison(
         tuple(
@@ -62,6 +67,7 @@ def comparison(reports: Sequence[Report]) -> Comparison:
                 Relative(first.weights, report.total.weights),
                 Relative(first.macs, report.total.macs),
                 per_token(report),
+                None if memory is None else memory_of(report, memory),
             )
             for report in reports
         )

@@ -29,6 +29,7 @@ from archcalc.values import value
 class Change(enum.Enum):
     SAME = "same"
     CHANGED = "changed"
+    RENAMED = "renamed"  # the same layer under another name: written alike but for `name:`, the same figures
     ADDED = "added"
     REMOVED = "removed"
 
@@ -224,6 +225,13 @@ def _as_written(layer: Layer) -> Layer:
     return layer
 
 
+def _changed_or_renamed(old: ComparedLayer, new: ComparedLayer) -> Change:
+    """RENAMED for a layer written alike but for its name (and its inner layers' names), with the
+    same output and figures; else CHANGED."""
+    same_figures = old.result.output_shape == new.result.output_shape and old.cost == new.cost and old.occurrences == new.occurrences
+    return Change.RENAMED if same_figures and unnamed(old.result.layer) == unnamed(new.result.layer) else Change.CHANGED
+
+
 def _pair(removed: list[ComparedLayer], added: list[ComparedLayer]) -> Iterator[LayerDiff]:
     """Within a differing stretch, pair layers of the same kind in order; the others stand alone.
     Each kind's places on the head side are looked up by bisection: linear-log in the stretch."""
@@ -240,7 +248,7 @@ def _pair(removed: list[ComparedLayer], added: list[ComparedLayer]) -> Iterator[
         match = candidates[found]
         for new in added[head_index:match]:
             yield LayerDiff(Change.ADDED, None, new)
-        yield LayerDiff(Change.CHANGED, old, added[match])
+        yield LayerDiff(_changed_or_renamed(old, added[match]), old, added[match])
         head_index = match + 1
     for new in added[head_index:]:
         yield LayerDiff(Change.ADDED, None, new)

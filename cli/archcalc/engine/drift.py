@@ -14,8 +14,10 @@ from __future__ import annotations
 import enum
 
 from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff, diff_reports
-from archcalc.engine.report import Report
-from archcalc.model import Cost, Shape
+from archcalc.engine.report import Report, walk
+from archcalc.errors import Origin
+from archcalc.kinds.base import unnamed
+from archcalc.model import Cost, LayerResult, Shape
 from archcalc.values import value
 
 INNERMOST = 1_000
@@ -43,6 +45,8 @@ class Disagreement:
 
     layer: LayerDiff
     figures: tuple[Figure, ...]
+    runs: tuple[int, int] | None = None  # a block run a different number of times: (in the spec, in the model)
+    at: Origin | None = None  # where to point instead of the layer: the spec's `times:` for such a block
 
 
 @value
@@ -62,8 +66,44 @@ class Drift:
 
 def drift(spec: Report, model: Report) -> Drift:
     difference = diff_reports(spec, model, INNERMOST, ignore_names=True, unroll=True)
-    disagreements = tuple(Disagreement(layer, figures) for layer in difference.layers if (figures := _differing(layer)))
-    return Drift(difference, disagreements, _figures_apart(spec.total, model.total, spec.output_shape, model.output_shape))
+    disagreements = [Disagreement(layer, figures) for layer in difference.layers if (figures := _differing(layer))]
+    return Drift(difference, _counted_once(disagreements, spec), _figures_apart(spec.total, model.total, spec.output_shape, model.output_shape))
+
+
+def _counted_once(disagreements: list[Disagreement], spec: Report) -> tuple[Disagreement, ...]:
+    """Layers that differ only in how many times their block runs (each figure in proportion to the
+    runs) are one disagreement at the block's count (a repeat's `times:`), not one per inner layer."""
+    blocks = {result.layer.position: result for result, _ in walk(spec.layers) if result.layer.COUNT_ARGUMENT}
+    kept: list[Disagreement] = []
+    pointed: set[str] = set()
+    for disagreement in disagreements:
+        base, head = disagreement.layer.base, disagreement.layer.head
+        block = _enclosing(base.result.layer.position, blocks) if base is not None else None
+        if base is None or head is None or block is None or not _only_the_runs_differ(base, head):
+            kept.append(disagreement)
+            continue
+        if block.layer.position not in pointed:
+            pointed.add(block.layer.position)
+            count = block.layer.COUNT_ARGUMENT
+            at = block.layer.argument_origin(count) if count else None
+            kept.append(Disagreement(disagreement.layer, disagreement.figures, (base.occurrences, head.occurrences), at or block.layer.origin))
+    return tuple(kept)
+
+
+def _enclosing(position: str, blocks: dict[str, LayerResult]) -> LayerResult | None:
+    """The innermost block run several times (a repeat) that holds the layer at `position`."""
+    while "." in position:
+        position = position.rpartition(".")[0]
+        if position in blocks:
+            return blocks[position]
+    return None
+
+
+def _only_the_runs_differ(base: ComparedLayer, head: ComparedLayer) -> bool:
+    """The same layer and output, run a different number of times: its figures in proportion."""
+    if base.occurrences == head.occurrences or base.result.output_shape != head.result.output_shape:
+        return False
+    return base.cost * head.occurrences == head.cost * base.occurrences and unnamed(base.result.layer) == unnamed(head.result.layer)
 
 
 def _differing(layer: LayerDiff) -> tuple[Figure, ...]:

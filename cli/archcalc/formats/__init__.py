@@ -118,18 +118,18 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, op
             raise SpecError("a safetensors checkpoint is read from its file, whose size its header is checked against", Origin(source), None, "give its path")
         return read_checkpoint(path, source)
     if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
-        from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx
+        from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx  # lazy: onnx is an extra, loaded for an ONNX file only
 
         return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name, options)
     if head.startswith(ZIP_START):
-        from archcalc.formats.keras.archive import MAX_KERAS_BYTES, read_keras_archive
+        from archcalc.formats.keras.archive import MAX_KERAS_BYTES, read_keras_archive  # lazy: only a Keras file loads its reader
 
         if path is not None:  # read from the file, which holds the weights too: only its config.json is read
             return read_keras_archive(path, source, name)
         return read_keras_archive(head + _read_limited(stream, source, MAX_KERAS_BYTES - len(head), "a Keras archive"), source, name)
     data = head + _read_limited(stream, source, MAX_SPEC_BYTES - len(head), "the spec")
     if data.lstrip()[:1] == b"{" and b'"class_name"' in data:
-        from archcalc.formats.keras.archive import read_keras_json
+        from archcalc.formats.keras.archive import read_keras_json  # lazy: only a Keras file loads its reader
 
         return read_keras_json(data, source, name)
     if data.lstrip()[:1] in (b"{", b"[") and b'"model_type"' in data:

@@ -80,6 +80,8 @@ KINDS: tuple[type[Layer], ...] = (
 """In the order `archcalc layers` lists them."""
 
 WRITTEN_NAMES: dict[str, type[Layer]] = {written: kind for kind in KINDS for written in kind.NAMES}
+COMMON_NAMES: dict[str, str] = {name: advice for kind in KINDS for name, advice in kind.COMMON_NAMES.items()}
+"""Names other tools and papers use, with what to write instead: each kind's COMMON_NAMES."""
 """Every name a layer may be written as (lower case), and its kind."""
 
 

@@ -80,6 +80,17 @@ class Attention(SeesWhole):
     relative_buckets: int | None = None  # T5's relative position bias: a learned table of buckets × heads
 
     NAMES = {"attention": "attention"}
+    COMMON_NAMES = {
+        **dict.fromkeys(
+            ("mha", "multihead_attention", "multiheadattention", "multi_head_attention", "self_attention", "sdpa", "scaled_dot_product_attention"),
+            "write attention: {heads: H} (nn.MultiheadAttention, Keras MultiHeadAttention)",
+        ),
+        **dict.fromkeys(("gqa", "mqa", "grouped_query_attention"), "write attention: {heads: H, kv_heads: K} (grouped-query; K = 1 is multi-query)"),
+        **dict.fromkeys(
+            ("rope", "rotary", "rotary_embedding", "rotary_position_embedding"),
+            "rotary position embeddings have no parameters and cost no MACs archcalc counts: nothing to write",
+        ),
+    }
     EXAMPLE = ("10x16", "attention: {heads: 4}")
     ARGUMENTS = (
         Argument("heads", Reading.COUNT, "query heads h"),

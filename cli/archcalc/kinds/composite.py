@@ -257,6 +257,7 @@ class Repeat(Layer):
     layers: tuple[Layer, ...]
 
     NAMES = {"repeat": "repeat"}
+    COUNT_ARGUMENT = "times"
     EXAMPLE = ("8x8x4", "repeat: {times: 3, layers: [{conv: {filters: 4, kernel: 3, padding: 1}}]}")
     ARGUMENTS = (
         Argument("times", Reading.COUNT, "how many times in a row"),

@@ -28,6 +28,10 @@ class Dense(Pointwise):
     tie: str | None = None  # the `name:` of an embedding whose table is this layer's weight
 
     NAMES = {"dense": "dense", "fc": "dense", "linear": "dense"}
+    COMMON_NAMES = dict.fromkeys(
+        ("mlp", "ffn", "feedforward", "feed_forward", "positionwise_ffn"),
+        "write the dense layers in pairs with an activation between (dense: 3072, gelu, dense: 768), or gated_mlp for a gated one (SwiGLU)",
+    )
     EXAMPLE = ("10x16", "dense: 8")
     ARGUMENTS = (
         Argument("units", Reading.COUNT, "output features"),

@@ -120,6 +120,9 @@ class PositionEmbedding(Pointwise):
     length: int | None = None  # None: as many as the tokens
 
     NAMES = {"position_embedding": "position_embedding"}
+    COMMON_NAMES = dict.fromkeys(
+        ("positional_embedding", "pos_embedding", "learned_positions", "wpe"), "write position_embedding (a learned table, as GPT-2's and ViT's)"
+    )
     EXAMPLE = ("10x16", "position_embedding: 12")
     ARGUMENTS = (Argument("length", Reading.COUNT, "positions in the learned table (default: the number of tokens); at least that many"),)
     MAIN = "length"

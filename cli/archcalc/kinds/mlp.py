@@ -27,6 +27,11 @@ class GatedMLP(Pointwise):
     bias: bool = False
 
     NAMES = {"gated_mlp": "gated_mlp"}
+    COMMON_NAMES = {
+        "swiglu": "write gated_mlp: {hidden: N} (silu, as Llama's SwiGLU)",
+        "geglu": "write gated_mlp: {hidden: N, activation: gelu} (GeGLU)",
+        "llama_mlp": "write gated_mlp: {hidden: N} (Llama's SwiGLU)",
+    }
     EXAMPLE = ("10x16", "gated_mlp: 32")
     ARGUMENTS = (
         Argument("hidden", Reading.COUNT, "the width of gate and up"),

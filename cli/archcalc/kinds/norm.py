@@ -22,6 +22,7 @@ class BatchNorm(Pointwise):
     mean and variance that are not trained (reported apart, as Keras does)."""
 
     NAMES = {"batchnorm": "batchnorm"}
+    COMMON_NAMES = dict.fromkeys(("bn", "batch_norm", "batchnorm2d", "batchnormalization", "batch_normalization"), "write batchnorm")
     EXAMPLE = ("8x8x16", "batchnorm")
     PARAMETERS = "2C, plus 2C running statistics (not trained)"
     MACS = "0 (normalisation is not counted)"
@@ -46,6 +47,7 @@ class LayerNorm(Pointwise):
     bias: bool = True
 
     NAMES = {"layernorm": "layernorm"}
+    COMMON_NAMES = dict.fromkeys(("ln", "layer_norm", "layernormalization", "layer_normalization"), "write layernorm")
     EXAMPLE = ("10x16", "layernorm")
     ARGUMENTS = (Argument("bias", Reading.FLAG, "learn a shift per feature as well as a scale"),)
     PARAMETERS = "2·(last axis), or the last axis without bias"
@@ -70,6 +72,7 @@ class RMSNorm(Pointwise):
     feature and no shift."""
 
     NAMES = {"rmsnorm": "rmsnorm"}
+    COMMON_NAMES = dict.fromkeys(("rms_norm", "llamarmsnorm"), "write rmsnorm")
     EXAMPLE = ("10x16", "rmsnorm")
     PARAMETERS = "the last axis"
     MACS = "0 (normalisation is not counted)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.model import Counting
-from archcalc.render.grid import Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
-from archcalc.text import as_ratio, fewer_or_more
+from archcalc.render.grid import Cell, Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
+from archcalc.text import as_ratio, fewer_or_more, plural
 
 if TYPE_CHECKING:
     from archcalc.engine.comparison import ComparedSpec, Comparison
@@ -18,7 +18,7 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
     """Totals side by side, each against the first spec, and a sentence per spec saying the same.
     CSV gets each ratio as a number: the first spec's figure over this one's (4.05: 4.05× fewer)."""
     count = counting.heading
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("spec"),
         Column("input"),
         Column("output"),
@@ -26,6 +26,7 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
         Column("params vs first", key="params_first_over_this"),
         Column("weights vs first", optional=True, key="weights_first_over_this"),
         Column(f"{count} vs first", key=f"{counting.value}_first_over_this"),
+        *_memory_columns(compared),
     )
     language = all(spec.per_token is not None for spec in compared.specs)  # every spec a language model: its figures per token
     if language:
@@ -39,16 +40,49 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
     for spec in compared.specs:
         report, is_first = spec.report, spec.report is first
         against = (_against(spec.params, is_first), _against(spec.weights, is_first), _against(spec.macs, is_first))
-        cells: tuple[int, ...] = ()
+        per_token: tuple[int, ...] = ()
         if spec.per_token is not None and language:
-            cells = (spec.per_token.active_params, counting.of(spec.per_token.macs), spec.per_token.kv_cache_values)
-        rows.append(Row((report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(report.total, counting), *against, *cells)))
+            per_token = (spec.per_token.active_params, counting.of(spec.per_token.macs), spec.per_token.kv_cache_values)
+        cells = (report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(report.total, counting), *against)
+        rows.append(Row((*cells, *_memory_cells(spec, compared), *per_token)))
     notes = [_comparison_sentence(first, spec, counting) for spec in compared.specs[1:]]
     if language:
         notes.append("per token: the sequence's figures over its tokens, at its input's length; KV cache in values kept for each token by causal attention")
     if counting is Counting.FLOPS:
         notes.append("FLOPs = 2 × MACs: a multiply and an add each")
+    memory = compared.specs[0].memory
+    if memory is not None:
+        notes.append(
+            f"memory at {memory.dtype.value} ({plural(memory.dtype.bytes, 'byte')} a value), as `show --memory` counts it: peak activations are the most "
+            "live while one layer runs; the KV cache is causal attention's, for one sequence"
+        )
     return Grid(f"compared with {first.name}", columns, tuple(rows), None, tuple(notes))
+
+
+def _memory_columns(compared: Comparison) -> tuple[Column, ...]:
+    """With --memory: parameter and peak activation bytes, and the KV cache where a spec keeps one."""
+    memory = compared.specs[0].memory
+    if memory is None:
+        return ()
+    dtype = memory.dtype.value
+    columns: tuple[Column, ...] = (
+        Column(f"param bytes ({dtype})", numeric=True, key="param_bytes"),
+        Column(f"peak activation bytes ({dtype})", numeric=True, key="peak_activation_bytes"),
+    )
+    if _caches(compared):
+        columns += (Column(f"KV cache bytes ({dtype})", numeric=True, key="kv_cache_bytes"),)
+    return columns
+
+
+def _caches(compared: Comparison) -> bool:
+    return any(spec.memory is not None and spec.memory.kv_cache_values for spec in compared.specs)
+
+
+def _memory_cells(spec: ComparedSpec, compared: Comparison) -> tuple[Cell, ...]:
+    if spec.memory is None:
+        return ()
+    cells: tuple[Cell, ...] = (spec.memory.param_bytes, spec.memory.peak_activation_bytes)
+    return (*cells, spec.memory.kv_cache_bytes) if _caches(compared) else cells
 
 
 def _against(relative: Relative, is_first: bool) -> Shown:

@@ -9,7 +9,7 @@ from archcalc.render.grid import Cell, Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
 from archcalc.text import shape, signed_percent
 
-CHANGE_MARKS = {Change.SAME: " ", Change.CHANGED: "~", Change.ADDED: "+", Change.REMOVED: "-"}
+CHANGE_MARKS = {Change.SAME: " ", Change.CHANGED: "~", Change.RENAMED: "r", Change.ADDED: "+", Change.REMOVED: "-"}
 
 
 def diff_grid(difference: ReportDiff, show_all: bool, counting: Counting = Counting.MACS) -> Grid:
@@ -49,7 +49,9 @@ def diff_grid(difference: ReportDiff, show_all: bool, counting: Counting = Count
     notes = [
         f"{difference.base.name} → {difference.head.name}: params {params.baseline:,} → {params.figure:,} ({signed_percent(params)}), "
         f"{count} {counting.of(macs.baseline):,} → {counting.of(macs.figure):,} ({signed_percent(macs)})",
-        f"layers: {counts[Change.CHANGED]} changed, {counts[Change.ADDED]} added, {counts[Change.REMOVED]} removed, {counts[Change.SAME]} the same"
+        f"layers: {counts[Change.CHANGED]} changed, "
+        + (f"{counts[Change.RENAMED]} renamed, " if counts[Change.RENAMED] else "")
+        + f"{counts[Change.ADDED]} added, {counts[Change.REMOVED]} removed, {counts[Change.SAME]} the same"
         + ("" if show_all else " (not listed; --all lists them)"),
     ]
     if counting is Counting.FLOPS:

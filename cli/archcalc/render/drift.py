@@ -48,18 +48,24 @@ def drift_annotations(result: Drift) -> list[str]:
 
 
 def _origin(disagreement: Disagreement) -> Origin | None:
+    if disagreement.at is not None:
+        return disagreement.at
     base = disagreement.layer.base
     return base.result.layer.origin if base is not None else None
 
 
 def _located(disagreement: Disagreement, model: str) -> str:
-    base = disagreement.layer.base
-    text = f"{base.result.layer.origin}: " if base is not None else ""
+    origin = _origin(disagreement)
+    text = f"{origin}: " if origin is not None else ""
     return text + _problem(disagreement, model)
 
 
 def _problem(disagreement: Disagreement, model: str) -> str:
     base, head = disagreement.layer.base, disagreement.layer.head
+    if disagreement.runs is not None:
+        here, there = disagreement.runs
+        assert base is not None
+        return f"times: {here:,} here, {there:,} in {model} (the block holding {base.result.layer.where})"
     if base is None and head is not None:
         return f"the spec has nothing for {_node(head)} of {model} ({_held(head, disagreement.figures)})"
     assert base is not None

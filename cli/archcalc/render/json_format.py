@@ -11,11 +11,11 @@ from archcalc.model import Counting
 from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
-    from archcalc.engine.analysis import Analysis, LayerFigures
+    from archcalc.engine.analysis import Analysis, LayerFigures, Memory
     from archcalc.engine.budget import BudgetCheck, CheckRun, UnreadableSpec
     from archcalc.engine.comparison import Comparison, PerToken
     from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff
-    from archcalc.engine.drift import Drift
+    from archcalc.engine.drift import Disagreement, Drift
     from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import ArchcalcError, Origin
@@ -127,22 +127,28 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
     if report.spec.checkpoint is not None:
         document["checkpoint"] = checkpoint_json(report.spec.checkpoint)
     if analysis.memory is not None:
-        document["memory"] = {
-            "dtype": analysis.memory.dtype.value,
-            "param_bytes": analysis.memory.param_bytes,
-            "peak_activation_bytes": analysis.memory.peak_activation_bytes,
-            "kv_cache_values": analysis.memory.kv_cache_values,
-            "kv_cache_bytes": analysis.memory.kv_cache_bytes,
-            "batch": analysis.memory.batch,
-        }
+        document["memory"] = memory_json(analysis.memory)
     document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers, counting) for figures in analysis.layers]
     return document
 
 
+def memory_json(memory: Memory) -> dict[str, object]:
+    """`memory` as `show` and `compare` write it."""
+    return {
+        "dtype": memory.dtype.value,
+        "param_bytes": memory.param_bytes,
+        "peak_activation_bytes": memory.peak_activation_bytes,
+        "kv_cache_values": memory.kv_cache_values,
+        "kv_cache_bytes": memory.kv_cache_bytes,
+        "batch": memory.batch,
+    }
+
+
 def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> dict[str, object]:
     """Each spec's totals, and the first spec's figure divided by this one's (4.05 = 4.05× fewer)."""
-    specs = [
-        {
+    specs: list[dict[str, object]] = []
+    for spec in compared.specs:
+        entry: dict[str, object] = {
             "name": spec.report.name,
             "source": spec.report.spec.origin.source,
             "input_shape": list(spec.report.input_shape),
@@ -151,8 +157,9 @@ def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> di
             "first_over_this": {"params": spec.params.first_over_this, "weights": spec.weights.first_over_this, "macs": spec.macs.first_over_this},
             **({} if spec.per_token is None else {"per_token": per_token_json(spec.per_token)}),
         }
-        for spec in compared.specs
-    ]
+        if spec.memory is not None:
+            entry["memory"] = memory_json(spec.memory)
+        specs.append(entry)
     return {"schema_version": SCHEMA_VERSION, "baseline": compared.baseline.name, "specs": specs}
 
 
@@ -258,7 +265,7 @@ def drift_json(drift: Drift) -> dict[str, object]:
         "notes": list(drift.notes),
         "disagreements": [
             {
-                "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),
+                "origin": _pointed_at(disagreement),
                 "differ": [figure.value for figure in disagreement.figures],
                 "spec": compared_layer_json(disagreement.layer.base),
                 "model": compared_layer_json(disagreement.layer.head),
@@ -266,6 +273,13 @@ def drift_json(drift: Drift) -> dict[str, object]:
             for disagreement in drift.disagreements
         ],
     }
+
+
+def _pointed_at(disagreement: Disagreement) -> str | None:
+    """Where the spec is wrong: a block's `times:` when only its count differs, else the layer."""
+    if disagreement.at is not None:
+        return str(disagreement.at)
+    return None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin)
 
 
 def diff_json(difference: ReportDiff, counting: Counting = Counting.MACS) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -11,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from archcalc.printable import printable
-from archcalc.render.grid import Grid, row_style, row_texts, without_optional_columns
+from archcalc.render.grid import Grid, Row, row_style, row_texts, without_optional_columns
+from archcalc.values import replace
 
 if TYPE_CHECKING:
     from archcalc.render import Terminal
@@ -38,25 +40,99 @@ def rich_text(grid: Grid, terminal: Terminal) -> str:
     """The grid as a Rich table, then its notes, as one string (so nothing is half-printed).
 
     In a terminal the table fits its width: first its optional columns give way (unless `wide`),
-    then text cells wrap between words; a count is never cut. A window narrower than the table's
-    longest words gets the table at that minimum, and the terminal folds its lines. Piped, the
-    table takes its natural width with every column: one whole row per line."""
-    fitted: list[int] | None = None
+    then text cells wrap between words (a path after a `/`, a shape after a `×`); a count is never
+    cut. Where even that is too wide, the columns are shown in parts, one table under the other,
+    each with the rows' names. The notes wrap at the terminal's width. Piped, the table takes its
+    natural width with every column: one whole row per line."""
+    parts: list[tuple[Grid, list[int] | None]] = [(grid, None)]
     if terminal.width is not None:
-        available = terminal.width - 3 * len(grid.columns) - 1  # each column's padding and border, and the left border
-        if sum(natural for _, natural in column_widths(grid)) > available and not terminal.wide and any(column.optional for column in grid.columns):
+        if _natural(grid) > terminal.width and not terminal.wide and any(column.optional for column in grid.columns):
             grid = without_optional_columns(grid)
-            available = terminal.width - 3 * len(grid.columns) - 1
-        fitted = fit(column_widths(grid), available)
-    table = _table(grid, fitted)
-    console = _console(terminal, PIPE_WIDTH if fitted is None else max(terminal.width or 0, sum(fitted) + 3 * len(fitted) + 1))
-    console.print(table)
+        split = [grid] if terminal.wide else in_parts(grid, terminal.width)  # --wide: every column in one table, however wide
+        parts = [(part, fit(column_widths(part), terminal.width - 3 * len(part.columns) - 1)) for part in split]
+    console = _console(terminal, PIPE_WIDTH)
+    for part, fitted in parts:
+        console.width = PIPE_WIDTH if fitted is None else max(terminal.width or 0, sum(fitted) + 3 * len(fitted) + 1)
+        console.print(_table(part, fitted))
+    if terminal.width is not None:
+        console.width = terminal.width
     for note in grid.notes:
         console.print(Text(printable(note)), soft_wrap=terminal.width is None)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     if not terminal.color:  # Rich pads every line to the table's width; pipes and diffs want no trailing blanks
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     return str(text)
+
+
+def _natural(grid: Grid) -> int:
+    """The table's width with every cell on one line, borders and padding included."""
+    return sum(natural for _, natural in column_widths(grid)) + 3 * len(grid.columns) + 1
+
+
+def in_parts(grid: Grid, width: int) -> list[Grid]:
+    """The grid as it is where its columns fit `width` at their narrowest; else its columns in parts
+    that do, each part with the rows' names (the first column, and the second after a `#`) and the
+    total row, one under the other; the title on the first, the notes after the last."""
+    widths = column_widths(grid)
+    if sum(narrowest for narrowest, _ in widths) + 3 * len(widths) + 1 <= width:
+        return [grid]
+    names = [0, 1] if grid.columns[0].title == "#" and len(grid.columns) > 2 else [0]
+    base = sum(widths[index][0] + 3 for index in names) + 1
+    groups: list[list[int]] = [[]]
+    used = base
+    for index in range(len(names), len(grid.columns)):
+        if groups[-1] and used + widths[index][0] + 3 > width:
+            groups.append([])
+            used = base
+        groups[-1].append(index)
+        used += widths[index][0] + 3
+    return [select_columns(grid, [*names, *group], part) for part, group in enumerate(groups)]
+
+
+def select_columns(grid: Grid, keep: list[int], part: int) -> Grid:
+    def kept(row: Row) -> Row:
+        return replace(row, cells=tuple(row.cells[index] for index in keep))
+
+    return replace(
+        grid,
+        title=grid.title if part == 0 else f"{grid.title} (continued)",
+        columns=tuple(grid.columns[index] for index in keep),
+        rows=tuple(kept(row) for row in grid.rows),
+        total=None if grid.total is None else kept(grid.total),
+        notes=(),
+    )
+
+
+BREAK_AFTER = re.compile(r"(?<=[/_])|(?<=\d×)(?=\d)")
+"""Where a word may break besides a space: after a path's `/`, a name's `_`, a shape's `×` (between digits)."""
+
+
+def _pieces(line: str) -> list[tuple[str, str]]:
+    """A line's unbreakable pieces, each with what joins it to the one before (a space, or nothing
+    where BREAK_AFTER splits a word); a leading indent (a nested layer's) stays with the first piece."""
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    pieces: list[tuple[str, str]] = []
+    for number, word in enumerate(line[len(indent) :].split(" ")):
+        for place, piece in enumerate(part for part in BREAK_AFTER.split(word) if part):
+            pieces.append((piece, " " if number and not place else ""))
+    if pieces:
+        pieces[0] = (indent + pieces[0][0], "")
+    return pieces
+
+
+def wrapped(text: str, width: int) -> str:
+    """Each line of a text cell filled to `width`, broken only between pieces."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        current = ""
+        for piece, joiner in _pieces(line):
+            if current and cell_len(current + joiner + piece) > width:
+                lines.append(current)
+                current = piece
+            else:
+                current += joiner + piece if current else piece
+        lines.append(current)
+    return "\n".join(lines)
 
 
 def column_widths(grid: Grid) -> list[tuple[int, int]]:
@@ -68,8 +144,8 @@ def column_widths(grid: Grid) -> list[tuple[int, int]]:
         cells = [_lines(row[index]) for row in rows]
         lines = [line for text in (column.title, *cells) for line in text.split("\n")]
         unbroken = cells if column.numeric else []  # counts never wrap; their heading does
-        words = [word for line in lines for word in line.split(" ")] + unbroken
-        result.append((max(cell_len(word) for word in words), max(cell_len(line) for line in lines)))
+        words = [piece for line in lines for piece, _ in _pieces(line)] + unbroken
+        result.append((max((cell_len(word) for word in words), default=0), max(cell_len(line) for line in lines)))
     return result
 
 
@@ -108,7 +184,10 @@ def _table(grid: Grid, fitted: list[int] | None) -> Table:
         width = None if fitted is None else fitted[index]  # fixed where the window is narrow: Rich wraps each cell within it
         table.add_column(Text(column.title), footer=Text(footer), justify="right" if column.numeric else "left", overflow="fold", width=width)
     for row in grid.rows:
-        table.add_row(*[Text(_lines(text)) for text in row_texts(row)], style=row_style(row))  # Text: a str would be read as markup
+        texts = [_lines(text) for text in row_texts(row)]
+        if fitted is not None:  # text wraps where archcalc says it may (a path at a `/`, a shape at a `×`), not where Rich would
+            texts = [text if column.numeric else wrapped(text, fitted[index]) for index, (column, text) in enumerate(zip(grid.columns, texts, strict=True))]
+        table.add_row(*[Text(text) for text in texts], style=row_style(row))  # Text: a str would be read as markup
     return table
 
 

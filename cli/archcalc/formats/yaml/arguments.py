@@ -8,6 +8,7 @@ from typing import Any
 from archcalc.errors import Origin, SpecError, suggestion
 from archcalc.exhaustive import unreachable
 from archcalc.formats.yaml.located import Entry, Located, Mapping
+from archcalc.formats.yaml.shape import parse_shape
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of, field_name
 from archcalc.model import Layer, Padding, PerAxis
 from archcalc.printable import describe, printable, quoted
@@ -87,8 +88,6 @@ class Arguments:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
                 return tuple(self.read_layers(branch, f"{self.position}.branch{number}") for number, branch in enumerate(located.value, start=1))
             case Reading.SHAPE:
-                from archcalc.formats.yaml.shape import parse_shape  # formats/yaml/shape.py reads with this module's helpers
-
                 return parse_shape(located)
             case Reading.INDEX:
                 if isinstance(located.value, int) and located.value < -MAX_COUNT:

@@ -10,7 +10,7 @@ from archcalc.formats.yaml.chain import is_chain, parse_chain
 from archcalc.formats.yaml.layers import LayerReader
 from archcalc.formats.yaml.located import Entry, Located, Mapping
 from archcalc.formats.yaml.shape import parse_shape
-from archcalc.kinds import WRITTEN_NAMES, reported_type
+from archcalc.kinds import COMMON_NAMES, WRITTEN_NAMES, reported_type
 from archcalc.model import BudgetKind, DType, Limit, Spec
 from archcalc.printable import describe, printable, quoted
 from archcalc.quantities import parse_count
@@ -67,7 +67,8 @@ def parse_defaults(node: Located) -> dict[str, Mapping]:
     for written, entry in node.value.items():
         kind = WRITTEN_NAMES.get(written.lower())
         if kind is None:
-            raise SpecError(f"unknown layer {quoted(written)} in defaults", entry.key_origin, None, suggestion(written.lower(), WRITTEN_NAMES))
+            hint = COMMON_NAMES.get(written.lower()) or suggestion(written.lower(), WRITTEN_NAMES)
+            raise SpecError(f"unknown layer {quoted(written)} in defaults", entry.key_origin, None, hint)
         reported = reported_type(written.lower())
         if not isinstance(entry.value.value, dict):
             raise SpecError(f"defaults for {written} must be a mapping of arguments", entry.value.origin)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from archcalc.errors import SpecError, suggestion
 from archcalc.formats.yaml.arguments import Arguments
 from archcalc.formats.yaml.located import Entry, Located, Mapping
-from archcalc.kinds import WRITTEN_NAMES, reported_type
+from archcalc.kinds import COMMON_NAMES, WRITTEN_NAMES, reported_type
 from archcalc.kinds.arguments import ArgumentProblem
 from archcalc.model import Layer
 from archcalc.printable import describe, quoted
@@ -38,7 +38,7 @@ class LayerReader:
         lowered = written.lower()
         kind = WRITTEN_NAMES.get(lowered)
         if kind is None:
-            hint = suggestion(lowered, WRITTEN_NAMES) or "see `archcalc layers` for the layer kinds"
+            hint = COMMON_NAMES.get(lowered) or suggestion(lowered, WRITTEN_NAMES) or "see `archcalc layers` for the layer kinds"
             name_origin = node.origin if name_entry is None else name_entry.key_origin
             raise SpecError(f"unknown layer {quoted(written)}", name_origin, f"layer {position}", hint)
         reported = reported_type(lowered)
@@ -46,7 +46,11 @@ class LayerReader:
         merged = {**self.defaults.get(reported, {}), **entries} if self.defaults else entries
         origin = node.origin
         arguments = Arguments(kind, reported, merged, origin, position, self.layer_list)
-        layer = kind.build(lowered, arguments.read(), origin, position, arguments.name())
+        read = arguments.read()
+        count = kind.COUNT_ARGUMENT  # where a repeat's `times:` is written, for the drift gate; nothing kept for other arguments
+        if count is not None and isinstance(entry := merged.get(count), Entry):
+            read["written_at"] = ((count, entry.key_origin),)
+        layer = kind.build(lowered, read, origin, position, arguments.name())
         try:
             layer.check()
         except ArgumentProblem as problem:
