@@ -100,6 +100,8 @@ def check(
     from archcalc.engine.budget import CheckOutcome, SpecCheck, UnreadableSpec, check_spec, unreadable
 
     guarded(lambda: check_arguments(specs))
+    if against == "":
+        fail(ArchcalcError("an empty --against names no model file (is a variable unset?)", hint="give the model file's name"))
     if against is not None and len(specs) != 1:
         raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
     outcomes: list[CheckOutcome] = []

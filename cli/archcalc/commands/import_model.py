@@ -4,9 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import EXIT_BAD_INPUT, emit, fail, guarded, say
-from archcalc.errors import ArchcalcError
-from archcalc.printable import printable
+from archcalc.commands.shared import check_output_file, guarded, write_output
 
 
 def import_model(
@@ -14,8 +12,10 @@ def import_model(
         str,
         typer.Argument(help="An ONNX model file, or a Keras .keras archive or to_json() config ('-' for standard input).", show_default=False, metavar="MODEL"),
     ],
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the spec to this file (created whole; '-': standard output, as with no -o).", show_default=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists (only a regular file, never through a link).")] = False,
 ) -> None:
     """Write an ONNX or Keras model as a spec you can read and keep.
 
@@ -26,25 +26,9 @@ def import_model(
 
     Example: archcalc import resnet18.onnx -o resnet18.yaml
     """
-    from pathlib import Path
-
     from archcalc.formats.imported import imported_spec
+    from archcalc.safe_write import STANDARD_OUTPUT
 
-    if output is not None and Path(output).is_dir():  # --force would not help: a spec is never written over a folder
-        fail(ArchcalcError(f"{printable(output)} is a directory", hint="give -o the spec's file name, such as model.yaml"))
-    if output is not None and not force and (Path(output).exists() or Path(output).is_symlink()):
-        fail(ArchcalcError(f"{printable(output)} exists already", hint="give --force to overwrite it"))
-    text = guarded(lambda: imported_spec(model, output))
-    if output is None:
-        emit(text)
-        return
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
-    try:  # written whole, then renamed: a failed write never leaves half a spec
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(target)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        say(f"archcalc: error: cannot write {printable(output)}: {error.strerror}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    say(f"archcalc: wrote {printable(output)}")
+    check_output_file(output, force)
+    spec_file = None if output == STANDARD_OUTPUT else output
+    write_output(output, guarded(lambda: imported_spec(model, spec_file)), force)

@@ -162,6 +162,26 @@ def emit(text: str) -> None:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+def check_output_file(output: str | None, force: bool) -> None:
+    """An `-o` that cannot be written, refused before any work (archcalc/safe_write.py)."""
+    if output is not None:
+        from archcalc.safe_write import check_target
+
+        guarded(lambda: check_target(output, force))
+
+
+def write_output(output: str | None, data: str | bytes, force: bool) -> None:
+    """A command's result to its `-o` file (whole, never through a link, never over a file without
+    --force), or to standard output for no `-o` or `-o -`."""
+    from archcalc.safe_write import STANDARD_OUTPUT, write_file
+
+    if output is None or output == STANDARD_OUTPUT:
+        emit(data if isinstance(data, str) else data.decode("utf-8"))
+        return
+    guarded(lambda: write_file(output, data, force))
+    say(f"archcalc: wrote {printable(output)}")
+
+
 def _discard_output(stream: Any) -> None:
     """Point standard output at /dev/null, so the text still buffered is not written again (and
     fails again, with a traceback) when Python flushes it at exit."""
