@@ -381,6 +381,68 @@ def test_names_from_a_model_file_cannot_start_a_line_either(tmp_path: Path) -> N
             assert "\x1b" not in line, (command, line)
 
 
+# Issue 27 S2: a name or file name needs no newline to start a line: a table's title, a note under
+# it, a CSV row and a drift line on standard error begin with one. GitHub's runner trims a line's
+# leading blanks (a no-break space too) before it looks for `::`, and runs `##[command]` anywhere.
+
+COMMAND_NAMES = ["::stop-commands::tok", "\u00a0 ::error::nbsp", "x ##[stop-commands]tok"]
+
+
+def workflow_command_in(line: str) -> bool:
+    return line.lstrip().startswith("::") or "##[" in line
+
+
+@pytest.mark.parametrize("name", COMMAND_NAMES)
+def test_no_line_of_any_command_or_format_is_a_workflow_command(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    quoted_name = json.dumps(name)
+    Path("K_named.yaml").write_text(f"name: {quoted_name}\ninput: 4\nlayers:\n  - dense: 2\n")  # the issue's K_named.yaml
+    image = "::error file=a.py,line=1::x.yaml"
+    Path(image).write_text(f"name: {quoted_name}\ninput: 8x8x1\nlayers: [{{conv: {{filters: 2, kernel: 3, name: {quoted_name}}}}}, flatten, {{dense: 2}}]\n")
+    model = Path("::error file=m.py,line=1::m.json")
+    dense = {"class_name": "Dense", "config": {"name": name, "units": 3, "batch_input_shape": [None, 4]}}
+    keras = {"class_name": "Sequential", "config": {"name": name, "layers": [dense]}}
+    model.write_text(json.dumps(keras))
+    commands: list[list[str]] = [["import", str(model)], ["check", "K_named.yaml", "--against", str(model), "-f", "github"]]
+    for output_format in ("table", "json", "csv", "markdown"):
+        commands += [
+            ["show", "K_named.yaml", "-f", output_format, "--explain", "-r", "-m"],
+            ["show", image, "-f", output_format],
+            ["show", str(model), "-f", output_format],
+            ["sharing", image, "-f", output_format],
+            ["sharing", "K_named.yaml", "-f", output_format],
+            ["compare", "K_named.yaml", image, str(model), "-f", output_format],
+            ["diff", "K_named.yaml", str(model), "-f", output_format, "--all"],
+            ["sweep", image, "-f", output_format],
+            ["sweep", "K_named.yaml", "-f", output_format],
+            ["check", ".", "-f", output_format],
+            ["check", "K_named.yaml", "--against", str(model), "-f", output_format],
+            ["check", image, "--against", str(model), "-f", output_format],
+        ]
+    for command in commands:
+        code, out, err = cli(*command)
+        assert code in (0, 1, 2), (command, out, err)
+        assert name[-3:] in out or code == 2 or "csv" in command, (command, out, err)  # the name is there, defused
+        for line in out.splitlines():
+            github = "github" in command and line.startswith(("::error file=", "::notice title=archcalc"))
+            assert github or not workflow_command_in(line), (command, line)
+        for line in err.splitlines():
+            assert not workflow_command_in(line), (command, line)
+
+
+def test_a_csv_row_keeps_the_name_exactly() -> None:
+    """CSV quotes the name that would start its line with `::`: a CSV reader gets it back whole."""
+    import csv
+
+    from archcalc.render.csv_format import csv_text
+    from archcalc.render.grid import Column, Grid, Row
+
+    grid = Grid(title="t", columns=(Column("spec"), Column("n", numeric=True)), rows=(Row(("::x,y", 1)), Row(("::x", 2)), Row((" ::z", 3)), Row(("::w", None))))
+    text = csv_text(grid)
+    assert not any(workflow_command_in(line) for line in text.splitlines())
+    assert list(csv.reader(io.StringIO(text)))[1:] == [["::x,y", "1"], ["::x", "2"], [" ::z", "3"], ["::w", ""]]
+
+
 # 17.7: closed and full streams gave tracebacks and exit 1; a broken pipe exited 0 or 1 by timing.
 
 

@@ -131,7 +131,7 @@ def check(
             say(f"archcalc: error: {error.message}")
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
     if not quiet:
-        emit(render_check(outcomes, output_format, terminal()))
+        emit(render_check(outcomes, output_format, terminal()), workflow_commands=output_format is CheckFormat.GITHUB)
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
             report_drift(outcomes)
     if any(unreadable(outcome) for outcome in outcomes):

@@ -321,7 +321,8 @@ _INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
 
 def dumps(document: object) -> str:
     """Indented JSON, with lists of ints (shapes) kept on one line: `[224, 224, 3]`. U+2028 and
-    U+2029, which JSON allows raw, are escaped, so no reader takes them for line breaks."""
+    U+2029, which JSON allows raw, are escaped, so no reader takes them for line breaks; so is the `[`
+    of `##[`, which a CI log would run as a workflow command (archcalc/printable.py)."""
     text = json.dumps(document, indent=2, ensure_ascii=False)
     text = _INT_LIST.sub(lambda match: "[" + ", ".join(match.group(1).replace(",", " ").split()) + "]", text)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("##[", "##\\u005b") + "\n"
