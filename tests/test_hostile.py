@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -441,6 +442,21 @@ def test_a_csv_row_keeps_the_name_exactly() -> None:
     text = csv_text(grid)
     assert not any(workflow_command_in(line) for line in text.splitlines())
     assert list(csv.reader(io.StringIO(text)))[1:] == [["::x,y", "1"], ["::x", "2"], [" ::z", "3"], ["::w", ""]]
+
+
+def test_names_from_a_model_file_reach_json_with_no_raw_control_or_override(tmp_path: Path) -> None:
+    """Issue 27 S3, the renderers' side: a Keras config's names went raw into JSON (C1 controls,
+    DEL, bidirectional overrides, the BOM), as they never did from a YAML spec."""
+    unsafe = "r\x9b31m\u202eevil\u2066\ufeff\x7f\x90\x9c"
+    dense = {"class_name": "Dense", "config": {"name": unsafe, "units": 2, "batch_input_shape": [None, 16]}}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"class_name": "Sequential", "config": {"name": "p\x9b2J\u202e", "layers": [dense]}}))
+    commands: list[list[str | Path]] = [["show", path, "-e"], ["compare", path, path], ["check", path], ["diff", path, "16->2"]]
+    for command in commands:
+        code, out, _ = cli(*command, "-f", "json")
+        assert code == 0, (command, out)
+        json.loads(out)
+        assert not re.search("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]", out), (command, out)
 
 
 # 17.7: closed and full streams gave tracebacks and exit 1; a broken pipe exited 0 or 1 by timing.

@@ -317,12 +317,22 @@ def sharing_json(analysis: Analysis) -> dict[str, object]:
 
 
 _INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
+_RAW_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]|##\\[")
+"""What JSON allows raw in a string and archcalc does not write raw (archcalc/printable.py; JSON
+escapes C0 controls itself), and the `[` of `##[`, which a CI log would run as a workflow command."""
 
 
 def dumps(document: object) -> str:
-    """Indented JSON, with lists of ints (shapes) kept on one line: `[224, 224, 3]`. U+2028 and
-    U+2029, which JSON allows raw, are escaped, so no reader takes them for line breaks; so is the `[`
-    of `##[`, which a CI log would run as a workflow command (archcalc/printable.py)."""
+    """Indented JSON, with lists of ints (shapes) kept on one line: `[224, 224, 3]`. Whatever a name
+    from a model file may hold (DEL, C1 controls such as U+009B, which a terminal reads as an escape
+    sequence, U+2028 and U+2029, which readers take for line breaks, bidirectional overrides, the
+    byte-order mark, a lone surrogate) is written as a `\\uXXXX` escape: a JSON reader gets the text
+    exactly, and the JSON's own text holds none of it."""
     text = json.dumps(document, indent=2, ensure_ascii=False)
     text = _INT_LIST.sub(lambda match: "[" + ", ".join(match.group(1).replace(",", " ").split()) + "]", text)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("##[", "##\\u005b") + "\n"
+    return _RAW_UNSAFE.sub(_escaped, text) + "\n"
+
+
+def _escaped(match: re.Match[str]) -> str:
+    found = match.group()
+    return "##\\u005b" if found == "##[" else f"\\u{ord(found):04x}"
