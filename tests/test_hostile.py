@@ -93,12 +93,58 @@ def test_hostile_yaml_is_refused_with_a_located_error(text: str, expected: str) 
 
 def test_sizes_of_1e30_are_computed_exactly() -> None:
     big = 10**30
-    text = f"input: {big}x{big}x3\nlayers: [{{conv: {{filters: {big}, kernel: 3}}}}, flatten, {{dense: {big}}}]\n"
+    text = f"input: {big}x{big}x3\nlayers: [{{conv: {{filters: {big}, kernel: 3}}}}]\n"
     assert computed(text) == "ok"
     report = analyze(load_text(text, "big.yaml", "big"))
-    conv_weights = 27 * big
-    assert report.layers[0].cost.params == conv_weights + big
-    assert report.layers[2].cost.weights == (big - 2) ** 2 * big * big
+    assert report.layers[0].cost.params == 27 * big + big
+    assert report.layers[0].cost.macs == (big - 2) ** 2 * 27 * big
+    side = 10**12  # flattened: (side - 2)² × side, just under the bound on a dimension
+    text = f"input: {side}x{side}x3\nlayers: [{{conv: {{filters: {side}, kernel: 3}}}}, flatten, {{dense: {big}}}]\n"
+    assert computed(text) == "ok"
+    assert analyze(load_text(text, "big.yaml", "big")).layers[2].cost.weights == (side - 2) ** 2 * side * big
+
+
+# Issue 27 T1 and R6: every dimension a layer computes is held to 10^36, the largest size archcalc
+# reads. Two 10,000-times channel doublings (135 bytes) ended in "Exceeds the limit (4300 digits)
+# for integer string conversion" (exit 3), and one of them printed 15 MB of CSV.
+
+DOUBLING = "  - repeat: {times: 10000, layers: [{concat: [[], []]}]}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("input: 1x1x1\nlayers:\n" + DOUBLING * 2, "hostile.yaml:3:37: layer 1.1 (concat): an axis of its output would be 1.32e+36, more than 1e36"),
+        ("input: 1x1x1\nlayers:\n" + DOUBLING, "hostile.yaml:3:37: layer 1.1 (concat): an axis of its output would be 1.32e+36, more than 1e36"),
+        (f"input: {10**30}x{10**30}x3\nlayers: [flatten]\n", "hostile.yaml:2:10: layer 1 (flatten): an axis of its output would be 3e+60, more than 1e36"),
+    ],
+    ids=["N_doubling", "N_doubling, one repeat", "flatten of 1e30 squared"],
+)
+def test_no_dimension_passes_1e36(text: str, expected: str, tmp_path: Path) -> None:
+    outcome = computed(text)
+    assert expected in outcome, outcome
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    for output_format in ("table", "csv", "json"):
+        code, out, err = cli("show", path, "-f", output_format)
+        assert (code, out) == (2, ""), (output_format, out[:200])
+        assert err.startswith("archcalc: error: ") and err.endswith("\n") and err.count("\n") == 1
+
+
+def test_numbers_past_a_float_are_named_by_their_order_in_messages() -> None:
+    """`f"{n:.3g}"` overflowed past 1e308 and `str(n)` fails past 4,300 digits: a message about such
+    a number must not be an internal error itself."""
+    from archcalc.printable import describe, order_of, quoted
+
+    assert [order_of(number) for number in (10**36, 2**10_000, -5 * 10**50, 10**400)] == ["1e+36", "1.99e+3010", "-5e+50", "1e+400"]
+    assert (quoted(10**5000), describe(3**20_000)) == ("'1e+5000'", "2.66e+9542")  # log10(3) × 20,000 = 9,542.425
+
+
+def test_a_dimension_at_the_bound_is_computed_and_one_past_it_is_not() -> None:
+    concat = "{concat: [[], [{dense: 1}]]}"  # the input's width, and one more
+    assert computed(f"input: {10**36 - 1}\nlayers: [relu, {concat}]\n") == "ok"
+    outcome = computed(f"input: {10**36}\nlayers: [relu, {concat}]\n")
+    assert outcome == "hostile.yaml:2:16: layer 2 (concat): an axis of its output would be 1e+36, more than 1e36, the largest size archcalc computes"
 
 
 def test_a_trillion_repeats_of_a_shape_preserving_block() -> None:
@@ -694,7 +740,7 @@ INPUT_RULES = ROOT / "docs" / "input-rules.md"
 
 
 def test_the_input_rules_page_states_the_limits_the_code_holds() -> None:
-    from archcalc.engine import MAX_UNROLLED_LAYERS
+    from archcalc.engine import MAX_DIMENSION, MAX_UNROLLED_LAYERS
     from archcalc.formats import MAX_SPEC_BYTES
     from archcalc.formats.yaml.layers import MAX_LAYERS
     from archcalc.formats.yaml.located import MAX_COPIED_VALUES, MAX_DEPTH, MAX_VALUES
@@ -710,6 +756,7 @@ def test_the_input_rules_page_states_the_limits_the_code_holds() -> None:
         "layers written (nested ones included, aliases followed)": f"{MAX_LAYERS:,}",
         "layers `repeat`s unroll": f"{MAX_UNROLLED_LAYERS:,}",
         "iterations of one repeat that keeps changing the shape": f"{MAX_UNROLLED_ITERATIONS:,}",
+        "any axis of any layer's output": f"10^{len(str(MAX_DIMENSION)) - 1}",
     }
     for limit, stated in rows.items():
         assert f"| {limit} | {stated} |" in page, limit

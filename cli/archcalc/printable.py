@@ -44,10 +44,23 @@ def _escape(match: re.Match[str]) -> str:
 def quoted(text: str | int) -> str:
     """`text` quoted for a message, printable, a long one shortened: `'aaaaaaaa…aaaa' (5,000 characters)`."""
     if isinstance(text, int):
-        text = str(text) if abs(text) < 10**36 else f"{text:.3g}"
+        text = str(text) if abs(text) < 10**36 else order_of(text)
     if len(text) <= LONGEST_QUOTED:
         return f"'{printable(text)}'"
     return f"'{printable(text[:24])}…{printable(text[-8:])}' ({len(text):,} characters)"
+
+
+def order_of(number: int) -> str:
+    """A whole number of any size as three digits and a power of ten, `1.99e+3010`: `f"{n:.3g}"`
+    fails past a float's range (1e308), and `str(n)` past 4,300 digits."""
+    size = abs(number)
+    if size == 0:
+        return "0"
+    exponent = (size.bit_length() - 1) * 30103 // 100_000  # log10(2) ≈ 0.30103: at most one too small
+    if 10 ** (exponent + 1) <= size:
+        exponent += 1
+    leading = size // 10 ** (exponent - 2) if exponent >= 2 else size * 10 ** (2 - exponent)
+    return f"{'-' if number < 0 else ''}{leading / 100:.3g}e+{exponent:02d}"
 
 
 def describe(value: object) -> str:
@@ -60,7 +73,7 @@ def describe(value: object) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**36:
-        return f"{value:.3g}"  # not 4,000 digits
+        return order_of(value)  # not 4,000 digits
     return quoted(value) if isinstance(value, str) else str(value)
 
 
