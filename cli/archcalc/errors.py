@@ -77,6 +77,27 @@ class ShapeError(ArchcalcError):
     """The spec reads, but its shapes cannot be computed: a kernel too large, shapes that cannot join."""
 
 
+INTERNAL_HINT = "this is archcalc's fault, not the input's: please report it (ARCHCALC_DEBUG=1 shows where)"
+
+LONGEST_INTERNAL_MESSAGE = 300
+"""An exception's own text is shortened past this: it may quote a 4 MB name."""
+
+
+class InternalError(ArchcalcError):
+    """An exception archcalc did not expect: a bug in archcalc, never the input's fault (exit 3). It is
+    an ArchcalcError only so that `check`, which met it on one spec among several, can report it with
+    the others, as `error` of that spec, before it exits 3."""
+
+    def __init__(self, exception: BaseException) -> None:
+        try:
+            text = f"{type(exception).__name__}: {exception}"
+        except Exception:  # an exception whose text cannot be made (str() of 5,000 digits)
+            text = type(exception).__name__
+        if len(text) > LONGEST_INTERNAL_MESSAGE:
+            text = f"{text[: LONGEST_INTERNAL_MESSAGE - 60]}…{text[-40:]} ({len(text):,} characters)"
+        super().__init__(f"internal error: {text}", hint=INTERNAL_HINT)
+
+
 NO_RESHAPE = "write the shape a network starts from as its input (e.g. input: 28x28x1), or use flatten to make one axis of all"
 
 KNOWN_WORDS: dict[str, tuple[str, str]] = {

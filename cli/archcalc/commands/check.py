@@ -1,11 +1,13 @@
 """`archcalc check`: pass or fail against budgets, and against a model file (--against), for CI."""
 
+import os
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from archcalc.commands.shared import (
     EXIT_BAD_INPUT,
+    EXIT_INTERNAL_ERROR,
     EXIT_OK,
     EXIT_OVER_BUDGET,
     SPEC_HELP,
@@ -18,7 +20,7 @@ from archcalc.commands.shared import (
     say,
     terminal,
 )
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, InternalError
 from archcalc.formats.expansion import check_arguments, expand_argument
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.printable import quoted
@@ -116,9 +118,10 @@ def check(
         for name in expansion.specs:
             try:
                 outcomes.append(check_spec(analyzed(name), flags, dtype, require_budget))
-            except ArchcalcError as error:
-                say(f"archcalc: error: {error.message}")
-                outcomes.append(UnreadableSpec(name, error))
+            except typer.Exit:  # click's Exit is a RuntimeError: never taken for a bug
+                raise
+            except Exception as error:  # a bug met on one spec: every other spec is still reported (exit 3 after them)
+                outcomes.append(UnreadableSpec(name, reported(error)))
     if against is not None and len(outcomes) != 1:
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
     if against is not None and isinstance(outcomes[0], SpecCheck):
@@ -127,16 +130,38 @@ def check(
 
         try:
             outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against)))
-        except ArchcalcError as error:
-            say(f"archcalc: error: {error.message}")
-            outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
+        except Exception as error:  # as above: the spec's budgets are still reported
+            outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, reported(error)))
     if not quiet:
         emit(render_check(outcomes, output_format, terminal()), workflow_commands=output_format is CheckFormat.GITHUB)
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
             report_drift(outcomes)
+    if any(internal(outcome) for outcome in outcomes):
+        raise typer.Exit(EXIT_INTERNAL_ERROR)  # first: a bug in archcalc, whatever the input did
     if any(unreadable(outcome) for outcome in outcomes):
-        raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
+        raise typer.Exit(EXIT_BAD_INPUT)  # then: a bad spec's budgets were never measured
     raise typer.Exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_OVER_BUDGET)
+
+
+def reported(error: Exception) -> ArchcalcError:
+    """The error met on one spec, said on standard error: the input's (exit 2), or a bug in archcalc
+    (InternalError, exit 3; ARCHCALC_DEBUG=1 adds the traceback)."""
+    if isinstance(error, ArchcalcError):
+        say(f"archcalc: error: {error.message}")
+        return error
+    if os.environ.get("ARCHCALC_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+    bug = InternalError(error)
+    say(f"archcalc: {bug.message}")
+    return bug
+
+
+def internal(outcome: "CheckOutcome") -> bool:
+    from archcalc.engine.budget import UnreadableSpec
+
+    return any(isinstance(part, UnreadableSpec) and isinstance(part.error, InternalError) for part in (outcome, getattr(outcome, "against", None)))
 
 
 def report_drift(outcomes: "list[CheckOutcome]") -> None:

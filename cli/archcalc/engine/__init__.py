@@ -44,8 +44,8 @@ class Engine:
         results = []
         for layer in layers:
             result = layer.apply(shape, self)
-            if any(size > MAX_DIMENSION for size in result.output_shape):
-                largest = max(result.output_shape)
+            largest = max(result.output_shape, default=0)
+            if largest > MAX_DIMENSION:
                 raise layer.error(f"an axis of its output would be {order_of(largest)}, more than 1e36, the largest size archcalc computes")
             results.append(result)
             if not layer.SIDE_BRANCH:  # a side branch's output is an extra one: the next layer sees `shape`

@@ -48,7 +48,7 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
     lines = []
     for result in results:
         if isinstance(result, UnreadableSpec):
-            lines.append(github_error(result.error).rstrip("\n"))
+            lines.append(github_error(result.error, source=result.source).rstrip("\n"))
             continue
         if result.budget_required and not result.checks:
             message = f"{result.report.name}: no budget, and --require-budget asks for one (add `budget:` to the spec)"
@@ -72,9 +72,13 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def github_error(error: ArchcalcError, title: str = "archcalc: bad spec") -> str:
-    """A spec (or model file) that cannot be read, as an annotation at the place the problem was written."""
+def github_error(error: ArchcalcError, title: str = "archcalc: bad spec", source: str | None = None) -> str:
+    """A spec (or model file) that cannot be read, as an annotation at the place the problem was
+    written; at the top of `source` for an error that has no place (a bug in archcalc met on it)."""
+    from archcalc.errors import InternalError
+
     message = f"{error.layer}: {error.problem}" if error.layer else error.problem
     if error.hint:
         message += f"; {error.hint}"
-    return annotation("error", message, error.origin, title) + "\n"
+    origin = error.origin or (Origin(source) if source is not None else None)
+    return annotation("error", message, origin, "archcalc: internal error" if isinstance(error, InternalError) else title) + "\n"

@@ -183,8 +183,18 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
 
 
 def error_json(error: ArchcalcError) -> dict[str, object]:
-    """An input that could not be read: its message (as standard error writes it), and where."""
-    return {"message": error.message, "problem": error.problem, "layer": error.layer, "hint": error.hint, "location": origin_json(error.origin)}
+    """An input that could not be read: its message (as standard error writes it), and where;
+    `internal` when it was a bug in archcalc met on this input, not the input's fault (exit 3)."""
+    from archcalc.errors import InternalError
+
+    return {
+        "message": error.message,
+        "problem": error.problem,
+        "layer": error.layer,
+        "hint": error.hint,
+        "location": origin_json(error.origin),
+        "internal": isinstance(error, InternalError),
+    }
 
 
 def unread_model_json(model: UnreadableSpec) -> dict[str, object]:
