@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from archcalc.arithmetic import volume
+from archcalc.arithmetic import volume, window_span
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 
 def transposed_length(length: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int) -> int:
     """PyTorch's output length of a transposed convolution: (n − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
-    return (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    return (length - 1) * stride - 2 * padding + window_span(kernel, dilation) + output_padding
+
+
+def output_padding_fits(output_padding: int, stride: int, dilation: int) -> bool:
+    """PyTorch's rule: "output padding must be smaller than either stride or dilation" (and not negative)."""
+    return 0 <= output_padding < max(stride, dilation)
 
 
 def inputs_reached(kernel: int, stride: int, dilation: int) -> int:
@@ -95,7 +100,7 @@ class ConvTranspose(Layer):
         output_padding = per_axis(self, "output_padding", self.output_padding, rank)
         output = []
         for axis, (length, k, s, p, extra, d) in enumerate(zip(spatial, kernel, stride, padding, output_padding, dilation, strict=True), start=1):
-            if extra >= max(s, d):  # PyTorch: "output padding must be smaller than either stride or dilation"
+            if not output_padding_fits(extra, s, d):
                 raise self.error(
                     f"output_padding {extra} on spatial axis {axis} must be smaller than the stride ({s}) or the dilation ({d}); PyTorch refuses it"
                 )
