@@ -728,6 +728,49 @@ def test_memory_per_layer_is_a_few_hundred_bytes() -> None:
     assert kept / layers < 1_000 and peak / layers < 2_000, (kept / layers, peak / layers)
 
 
+# Issue 27 R6: show of 100,000 layers wrote JSON at 399 MB, and a table in 52 s and 797 MB.
+
+
+def test_json_costs_little_more_than_its_own_text() -> None:
+    """json.dumps kept every small piece it wrote (some 40 a layer) until it joined them: 2.3 KB a
+    layer on top of the document. Measured here over 5,000 layers; the text is 265 bytes a layer."""
+    from archcalc.engine.analysis import analysis_of
+    from archcalc.render.json_format import dumps, report_json
+
+    layers = 5_000
+    document = report_json(analysis_of(analyze(load_text("input: 8\nlayers:\n" + "  - dense: 8\n" * layers, "big.yaml", "big"))))
+    tracemalloc.start()
+    text = dumps(document)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert json.loads(text)["totals"]["params"] == 72 * layers
+    assert peak / layers < 3 * len(text) / layers, (peak / layers, len(text) / layers)  # the text, its pieces, and the last piece's work
+
+
+def test_a_table_folds_a_run_of_identical_layers_and_no_fold_lists_each(tmp_path: Path) -> None:
+    path = tmp_path / "long.yaml"
+    conv = "  - conv: {filters: 4, kernel: 3, padding: 1}\n"
+    path.write_text("input: 8x8x4\nlayers:\n" + conv + f"  - relu\n{conv}" * 2 + conv * 9_990 + "  - flatten\n")
+    code, out, _ = cli("show", path)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) < 20, out
+    assert "│ 5–9995 │ conv 3×3, 4 filters, pad 1 × 9,991 │ 8×8×4  │ 1,438,704 │ 39,964 │ 1,478,668 │ 92,077,056 │" in out
+    assert "│ 2      │ relu" in out and "│ 3      │ conv 3×3, 4 filters, pad 1         │" in out  # runs of one stay as they are
+    assert "│        │ total                              │ 256    │ 1,438,992 │ 39,972 │ 1,478,964 │ 92,095,488 │" in out  # 9,993 convs
+    assert lines[-1] == "rows of identical layers one after another are folded into one (× N, the figures of all N); --no-fold lists every layer"
+    markdown = cli("show", path, "-f", "markdown")[1]
+    assert "| 5–9995 | conv 3×3, 4 filters, pad 1 × 9,991 | 8×8×4 | 1,438,704 | 39,964 | 1,478,668 | 92,077,056 |" in markdown
+    assert len(cli("show", path, "-f", "csv")[1].splitlines()) == 1 + 9_996 + 1  # scripts get every layer
+    short = tmp_path / "short.yaml"
+    short.write_text("input: 8\nlayers:\n" + "  - dense: 8\n" * 5)
+    unfolded = cli("show", short, "--no-fold")[1]
+    assert [line.split("│")[1].strip() for line in unfolded.splitlines() if "dense 8" in line] == ["1", "2", "3", "4", "5"]
+    assert "folded" not in unfolded and "│ 1–5 │ dense 8 × 5 │ 8      │     320 │     40 │    360 │  320 │" in cli("show", short)[1]
+    explained = cli("show", short, "--explain")[1]  # each row's arithmetic is that layer's own: not folded
+    assert explained.count("dense 8") == 5
+
+
 def test_diff_of_long_specs_takes_linear_time() -> None:
     """Two 10,000-layer specs that differ in one layer took 13.6 s; diff's alignment was quadratic."""
     layer = "  - conv: {filters: 16, kernel: 3, padding: 1}\n"

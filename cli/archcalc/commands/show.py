@@ -19,6 +19,9 @@ def show(
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
+    no_fold: Annotated[
+        bool, typer.Option("--no-fold", help="List every layer: without it, tables write a run of identical layers as one row (dense 8 × 100,000).")
+    ] = False,
 ) -> None:
     """Show one network layer by layer: shapes, parameters and MACs.
 
@@ -30,4 +33,4 @@ def show(
 
     report = analyze_one(spec, "show")
     request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
-    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))
+    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count, fold=not no_fold)))

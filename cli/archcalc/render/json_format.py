@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -327,7 +328,7 @@ def sharing_json(analysis: Analysis) -> dict[str, object]:
 
 
 _INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
-_RAW_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]|##\\[")
+_RAW_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 """What JSON allows raw in a string and archcalc does not write raw (archcalc/printable.py; JSON
 escapes C0 controls itself), and the `[` of `##[`, which a CI log would run as a workflow command."""
 
@@ -338,11 +339,27 @@ def dumps(document: object) -> str:
     sequence, U+2028 and U+2029, which readers take for line breaks, bidirectional overrides, the
     byte-order mark, a lone surrogate) is written as a `\\uXXXX` escape: a JSON reader gets the text
     exactly, and the JSON's own text holds none of it."""
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    pieces: list[str] = []
+    chunks = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document)
+    while batch := list(itertools.islice(chunks, _BATCH)):
+        for chunk in chunks:  # on to the end of an object, so that no cut falls inside a shape
+            batch.append(chunk)
+            if chunk.lstrip().startswith("}"):
+                break
+        pieces.append(_finished("".join(batch)))
+    pieces.append("\n")
+    return "".join(pieces)
+
+
+_BATCH = 10_000
+"""json.dumps keeps every small piece it writes (some 40 a layer) until it joins them, 230 MB for
+100,000 layers; joined this many at a time, the pieces cost no more than the text itself."""
+
+
+def _finished(text: str) -> str:
     text = _INT_LIST.sub(lambda match: "[" + ", ".join(match.group(1).replace(",", " ").split()) + "]", text)
-    return _RAW_UNSAFE.sub(_escaped, text) + "\n"
+    return _RAW_UNSAFE.sub(_escaped, text.replace("##[", "##\\u005b"))
 
 
 def _escaped(match: re.Match[str]) -> str:
-    found = match.group()
-    return "##\\u005b" if found == "##[" else f"\\u{ord(found):04x}"
+    return f"\\u{ord(match.group()):04x}"
