@@ -1,6 +1,6 @@
 """An ONNX file's bytes -> a checked ModelProto: what is refused before anything in it is read.
 
-`onnx` is imported here, and only when an ONNX file is read (`pip install 'archcalc[onnx]'`). Nothing
+`onnx` is imported here, and only when an ONNX file is read (`pip install '.[onnx]'` in archcalc's checkout). Nothing
 in the file is executed, and weights are not loaded: a tensor's stored bytes are only measured, to
 refuse a file that declares more than it holds. External data is accepted only inside the model's
 folder, and is never read. The graph must be acyclic, each tensor made by something, its counting
@@ -27,7 +27,8 @@ MAX_ONNX_BYTES = 2**31 - 1
 OLDEST_OPSET = 7
 """The oldest ai.onnx opset read: older ones spell convolutions' and pools' attributes differently."""
 
-ONNX_EXTRA = "pip install 'archcalc[onnx]'"
+ONNX_EXTRA = "pip install 'onnx>=1.16' (in archcalc's checkout, pip install '.[onnx]' installs it)"
+"""archcalc is installed from its checkout, not from the package index: `pip install 'archcalc[onnx]'` would fail."""
 
 ELEMENT_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
 """Bytes per element of each TensorProto type whose size is fixed, to check stored data against dimensions."""
