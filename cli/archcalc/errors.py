@@ -25,6 +25,11 @@ class Origin:
         return ":".join(parts)
 
 
+LONGEST_MESSAGE = 1_000
+"""A message longer than this is shortened in its middle, whatever value it quotes: its start (where
+and what) and its end (the hint) are kept."""
+
+
 class ArchcalcError(Exception):
     """Base of every error that is the user's input, not archcalc's fault; the CLI exits 2 on it."""
 
@@ -53,6 +58,8 @@ class ArchcalcError(Exception):
         text += self.problem
         if self.hint:
             text += f"; {self.hint}"
+        if len(text) > LONGEST_MESSAGE:  # a value quoted whole: a 4 MB name from a model file
+            text = f"{text[: LONGEST_MESSAGE - 300]}…{text[-200:]} ({len(text):,} characters)"
         return printable(text)
 
     def at_layer(self, layer: str) -> ArchcalcError:
