@@ -100,7 +100,7 @@ def test_a_4_mb_name_is_shortened_in_the_message(tmp_path: Path) -> None:
     path.write_bytes(model([h.make_node("Relu", ["a" * 4_000_000], ["y"])], [], "y").SerializeToString())
     code, _, err = cli("show", path)
     assert code == 2 and len(err) < 1_100, err[:300]
-    shortened = r"archcalc: error: \S+: node '' \(Relu\) reads 'a{600,}(…|\.\.\.)a{100,}', which no node, input or initializer provides \([\d,]+ characters\)\n"
+    shortened = r"archcalc: error: \S+: node '' \(Relu\) reads 'a{400,}(…|\.\.\.)a{100,}', which no node, input or initializer provides \([\d,]+ characters\)\n"
     assert re.fullmatch(shortened, err), err
 
 
