@@ -120,3 +120,16 @@ def test_a_loop_body_weight_is_counted_or_refused(folder: Path) -> None:
 def test_500_relus_summed_are_read(tmp_path: Path) -> None:
     code, _, err = cli("show", fan(tmp_path))
     assert code in (0, 2), err
+
+
+@pytest.mark.parametrize("size", [-8, 0])
+def test_an_input_size_below_1_is_named(tmp_path: Path, size: int) -> None:
+    """W4: an input dim of -8 or 0 was reported as "has no fixed size"."""
+    from onnx import helper as h
+
+    from tests.hostile_models import model
+
+    path = tmp_path / "sized.onnx"
+    path.write_bytes(model([h.make_node("Relu", ["x"], ["y"])], [], "y", (1, size), (1, 4)).SerializeToString())
+    code, _, err = cli("show", path)
+    assert (code, err) == (2, f"archcalc: error: {path}: axis 1 of the input 'x' has the size {size}; a size is 1 or more\n")
