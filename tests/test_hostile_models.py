@@ -133,3 +133,20 @@ def test_an_input_size_below_1_is_named(tmp_path: Path, size: int) -> None:
     path.write_bytes(model([h.make_node("Relu", ["x"], ["y"])], [], "y", (1, size), (1, 4)).SerializeToString())
     code, _, err = cli("show", path)
     assert (code, err) == (2, f"archcalc: error: {path}: axis 1 of the input 'x' has the size {size}; a size is 1 or more\n")
+
+
+def test_a_sparse_initializer_is_said_to_be_unsupported(tmp_path: Path) -> None:
+    """W3: it was reported as "reads 'W', which no node, input or initializer provides"."""
+    import numpy as np
+    from onnx import helper as h
+    from onnx import numpy_helper as nh
+
+    from tests.hostile_models import model
+
+    sparse = h.make_sparse_tensor(nh.from_array(np.ones(2, np.float32), "W"), nh.from_array(np.array([0, 5], np.int64), "W_indices"), [4, 4])
+    built = model([h.make_node("MatMul", ["x", "W"], ["y"])], [], "y", (1, 4), (1, 4))
+    built.graph.sparse_initializer.append(sparse)
+    path = tmp_path / "sparse.onnx"
+    path.write_bytes(built.SerializeToString())
+    code, _, err = cli("show", path)
+    assert (code, err) == (2, f"archcalc: error: {path}: the graph keeps 'W' as a sparse initializer, which archcalc does not read; export it dense\n")

@@ -53,6 +53,9 @@ def loaded_model(data: bytes, source: str, path: Path | None) -> tuple[Any, Mode
         raise SpecError(f"not a readable ONNX file ({type(error).__name__}: the protobuf does not parse; truncated?)", origin) from None
     _check_text(model, origin)
     _check_header(model, origin)
+    if model.graph.sparse_initializer:  # else a node reading one is said to read what nothing provides
+        names = ", ".join(f"'{tensor.values.name}'" for tensor in model.graph.sparse_initializer[:3])
+        raise SpecError(f"the graph keeps {names} as a sparse initializer, which archcalc does not read; export it dense", origin)
     topological(list(model.graph.node), {tensor.name for tensor in model.graph.initializer} | {value.name for value in model.graph.input}, origin)
     external = _check_stored_data(model, None if path is None else path.parent, origin)
     try:  # with external data, the checker must find the files beside the model, so it reads the model from there
