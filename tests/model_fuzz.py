@@ -6,7 +6,7 @@ The only outcomes allowed: exit 0 with a result, or exit 2 with one line on stan
 on standard output; never a traceback, never another exit status. tests/test_model_fuzz.py runs a
 bounded, seeded batch; for a long run by hand:
 
-    .venv/bin/python -m tests.model_fuzz --seconds 600 --seed 1
+    .venv/bin/python -m tests.model_fuzz --seconds 600 --seed 1 [--hostile]
 
 It prints each crashing input and exits 1 if there was one.
 """
@@ -20,6 +20,7 @@ import random
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +331,55 @@ def _set_attribute(node: onnx.NodeProto, name: str, value: Any) -> None:
     node.attribute.append(helper.make_attribute(name, value, attr_type=kind))
 
 
+def hostile_shape(rng: random.Random, folder: Path) -> tuple[bytes, str]:
+    """Issue 27's shapes, at random sizes: a long Shape->Reshape chain, a chain of residual Relu+Add
+    blocks, a fan of Relus summed, a folding bomb (a value squared again and again), a shape folded
+    past int64, and a .keras whose config.json lies about its size or method. The file, and its suffix."""
+    from tests.hostile_models import KERAS_CONFIG, fan, int64, model, zip_with
+
+    shape = rng.randrange(6)
+    nodes: list[onnx.NodeProto] = []
+    if shape == 0:
+        tensor = "x"
+        for index in range(rng.randint(1, 300)):
+            nodes += [helper.make_node("Shape", [tensor], [f"s{index}"]), helper.make_node("Reshape", [tensor, f"s{index}"], [f"r{index}"])]
+            tensor = f"r{index}"
+        return model(nodes, [], tensor).SerializeToString(), "onnx"
+    if shape == 1:
+        tensor = "x"
+        for index in range(rng.randint(1, 2000)):
+            nodes += [helper.make_node("Relu", [tensor], [f"r{index}"]), helper.make_node("Add", [tensor, f"r{index}"], [f"a{index}"])]
+            tensor = f"a{index}"
+        return model(nodes, [], tensor).SerializeToString(), "onnx"
+    if shape == 2:
+        return fan(folder, rng.randint(2, 600)).read_bytes(), "onnx"
+    if shape == 3:
+        squarings = rng.randint(1, 13)
+        nodes = [helper.make_node("Relu", ["x"], ["y"]), helper.make_node("Cast", ["three"], ["v0"], to=rng.choice([TensorProto.STRING, TensorProto.INT64]))]
+        nodes += [helper.make_node("Mul", [f"v{index}", f"v{index}"], [f"v{index + 1}"]) for index in range(squarings)]
+        return model(nodes, [int64("three", [3])], "y").SerializeToString(), "onnx"
+    if shape == 4:
+        big = rng.choice([2**31, 2**32 + 1, 2**40, 2**62])
+        nodes = [
+            helper.make_node("Shape", ["x"], ["s"]),
+            helper.make_node("Gather", ["s", "i1"], ["a"], axis=0),
+            helper.make_node("Gather", ["s", "i2"], ["b"], axis=0),
+            helper.make_node("Mul", ["a", "b"], ["p"]),
+            helper.make_node("Unsqueeze", ["p", "ax"], ["u"]),
+            helper.make_node("Concat", ["one", "u"], ["t"], axis=0),
+            helper.make_node("Reshape", ["x", "t"], ["y"]),
+        ]
+        wrapped = model(nodes, [int64("i1", 1), int64("i2", 2), int64("ax", [0]), int64("one", [1])], "y", (1, big, rng.choice([2, big])), (1, 1))
+        wrapped.graph.output[0].type.tensor_type.shape.dim[1].dim_param = "n"
+        return wrapped.SerializeToString(), "onnx"
+    config = KERAS_CONFIG.read_bytes()
+    data = rng.choice([config, zlib.compress(config)[2:-4], b"\x09\x00garbage", b" " * rng.randint(0, 5000)])
+    path = folder / "lying.keras"
+    declared = rng.choice([0, 1, 1000, len(config), len(data), 2**31])
+    zip_with(path, data, declared, len(data), rng.choice([0, zlib.crc32(config)]), rng.choice([0, 8, 9, 12, 14, 99]), flags=rng.choice([0, 0, 1, 8]))
+    return path.read_bytes(), "keras"
+
+
 def exercise(path: Path, command: str) -> tuple[int, str | None]:
     """`archcalc show` or `import` of one file: its exit status, and what went wrong (None: nothing)."""
     arguments = ["show", str(path), "--explain", "-r"] if command == "show" else ["import", str(path)]
@@ -343,9 +393,12 @@ def exercise(path: Path, command: str) -> tuple[int, str | None]:
     return result.exit_code, None
 
 
-def run(seed: int, count: int | None = None, seconds: float | None = None, keep: Path | None = None) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def run(
+    seed: int, count: int | None = None, seconds: float | None = None, keep: Path | None = None, hostile: bool = False
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Mutants of both formats in turn, until `count` have run or `seconds` have passed: the outcomes
-    counted, and each crash with its input (kept in the folder `keep`, if given, else its first bytes)."""
+    counted, and each crash with its input (kept in the folder `keep`, if given, else its first bytes).
+    With `hostile`, every third file has one of issue 27's shapes instead (hostile_shape)."""
     rng = random.Random(seed)
     keras, graphs = keras_seeds(), onnx_seeds()
     outcomes = {"ok": 0, "refused": 0}
@@ -354,9 +407,13 @@ def run(seed: int, count: int | None = None, seconds: float | None = None, keep:
     number = 0
     with tempfile.TemporaryDirectory() as temporary:
         while (count is None or number < count) and (seconds is None or time.monotonic() - started < seconds):
-            keras_turn = number % 2 == 1
-            data = mutate_keras(rng.choice(keras), rng).encode() if keras_turn else mutate_onnx(rng.choice(graphs), rng)
-            path = Path(temporary) / f"mutant{number}.{'json' if keras_turn else 'onnx'}"
+            keras_turn = number % (3 if hostile else 2) == 1
+            if hostile and number % 3 == 2:  # issue 27's shapes: long chains, fans, folding bombs, lying zip entries
+                data, suffix = hostile_shape(rng, Path(temporary))
+            else:
+                data = mutate_keras(rng.choice(keras), rng).encode() if keras_turn else mutate_onnx(rng.choice(graphs), rng)
+                suffix = "json" if keras_turn else "onnx"
+            path = Path(temporary) / f"mutant{number}.{suffix}"
             path.write_bytes(data)
             status, problem = exercise(path, "import" if number % 5 == 4 else "show")
             if problem is not None:
@@ -375,8 +432,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--keep", type=Path, default=Path("fuzz-crashes"), help="where to keep each crashing input")
+    parser.add_argument("--hostile", action="store_true", help="every third file one of issue 27's shapes: long chains, fans, folding bombs, lying zips")
     options = parser.parse_args()
-    outcomes, crashes = run(options.seed, seconds=options.seconds, keep=options.keep)
+    outcomes, crashes = run(options.seed, seconds=options.seconds, keep=options.keep, hostile=options.hostile)
     for source, problem in crashes:
         print(f"--- {source}\n{problem}")
     print(f"{outcomes} {len(crashes)} crashes")

@@ -169,3 +169,21 @@ def test_the_repository_stands_alone() -> None:
             continue
         assert contract not in text, f"{path.relative_to(ROOT)} cites {contract}"  # docs/spec.md is this repository's own
         assert machine not in text.lower(), f"{path.relative_to(ROOT)} says {machine!r}"
+
+
+def test_every_install_line_works_from_a_checkout() -> None:
+    """Issue 26 item 9: docs/onnx.md opened with `pip install 'archcalc[onnx]'`, and archcalc is not on
+    the package index. Each extra an install line names exists, and what it installs is what the
+    error message asks for."""
+    from archcalc.formats.onnx.load import ONNX_EXTRA
+
+    extras = (ROOT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[1].split("\n[")[0]
+    documents = [README, *sorted((ROOT / "docs").glob("*.md"))]
+    for document in documents:
+        for line in document.read_text().splitlines():
+            assert "install 'archcalc[" not in line and 'install "archcalc[' not in line, (document.name, line)
+            for extra in re.findall(r"pip install -?e? ?'\.\[([a-z]+)\]'", line):
+                assert f"\n{extra} = [" in extras, (document.name, extra)
+    assert "pip install '.[onnx]'" in (ROOT / "docs/onnx.md").read_text().split("```")[1]  # the opening example
+    required = extras.split("onnx = [")[1].split("]")[0].strip().strip(",").strip('"')
+    assert f"pip install '{required}'" in ONNX_EXTRA and "pip install '.[onnx]'" in ONNX_EXTRA

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -92,12 +93,58 @@ def test_hostile_yaml_is_refused_with_a_located_error(text: str, expected: str) 
 
 def test_sizes_of_1e30_are_computed_exactly() -> None:
     big = 10**30
-    text = f"input: {big}x{big}x3\nlayers: [{{conv: {{filters: {big}, kernel: 3}}}}, flatten, {{dense: {big}}}]\n"
+    text = f"input: {big}x{big}x3\nlayers: [{{conv: {{filters: {big}, kernel: 3}}}}]\n"
     assert computed(text) == "ok"
     report = analyze(load_text(text, "big.yaml", "big"))
-    conv_weights = 27 * big
-    assert report.layers[0].cost.params == conv_weights + big
-    assert report.layers[2].cost.weights == (big - 2) ** 2 * big * big
+    assert report.layers[0].cost.params == 27 * big + big
+    assert report.layers[0].cost.macs == (big - 2) ** 2 * 27 * big
+    side = 10**12  # flattened: (side - 2)² × side, just under the bound on a dimension
+    text = f"input: {side}x{side}x3\nlayers: [{{conv: {{filters: {side}, kernel: 3}}}}, flatten, {{dense: {big}}}]\n"
+    assert computed(text) == "ok"
+    assert analyze(load_text(text, "big.yaml", "big")).layers[2].cost.weights == (side - 2) ** 2 * side * big
+
+
+# Issue 27 T1 and R6: every dimension a layer computes is held to 10^36, the largest size archcalc
+# reads. Two 10,000-times channel doublings (135 bytes) ended in "Exceeds the limit (4300 digits)
+# for integer string conversion" (exit 3), and one of them printed 15 MB of CSV.
+
+DOUBLING = "  - repeat: {times: 10000, layers: [{concat: [[], []]}]}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("input: 1x1x1\nlayers:\n" + DOUBLING * 2, "hostile.yaml:3:37: layer 1.1 (concat): an axis of its output would be 1.32e+36, more than 1e36"),
+        ("input: 1x1x1\nlayers:\n" + DOUBLING, "hostile.yaml:3:37: layer 1.1 (concat): an axis of its output would be 1.32e+36, more than 1e36"),
+        (f"input: {10**30}x{10**30}x3\nlayers: [flatten]\n", "hostile.yaml:2:10: layer 1 (flatten): an axis of its output would be 3e+60, more than 1e36"),
+    ],
+    ids=["N_doubling", "N_doubling, one repeat", "flatten of 1e30 squared"],
+)
+def test_no_dimension_passes_1e36(text: str, expected: str, tmp_path: Path) -> None:
+    outcome = computed(text)
+    assert expected in outcome, outcome
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    for output_format in ("table", "csv", "json"):
+        code, out, err = cli("show", path, "-f", output_format)
+        assert (code, out) == (2, ""), (output_format, out[:200])
+        assert err.startswith("archcalc: error: ") and err.endswith("\n") and err.count("\n") == 1
+
+
+def test_numbers_past_a_float_are_named_by_their_order_in_messages() -> None:
+    """`f"{n:.3g}"` overflowed past 1e308 and `str(n)` fails past 4,300 digits: a message about such
+    a number must not be an internal error itself."""
+    from archcalc.printable import describe, order_of, quoted
+
+    assert [order_of(number) for number in (10**36, 2**10_000, -5 * 10**50, 10**400)] == ["1e+36", "1.99e+3010", "-5e+50", "1e+400"]
+    assert (quoted(10**5000), describe(3**20_000)) == ("'1e+5000'", "2.66e+9542")  # log10(3) × 20,000 = 9,542.425
+
+
+def test_a_dimension_at_the_bound_is_computed_and_one_past_it_is_not() -> None:
+    concat = "{concat: [[], [{dense: 1}]]}"  # the input's width, and one more
+    assert computed(f"input: {10**36 - 1}\nlayers: [relu, {concat}]\n") == "ok"
+    outcome = computed(f"input: {10**36}\nlayers: [relu, {concat}]\n")
+    assert outcome == "hostile.yaml:2:16: layer 2 (concat): an axis of its output would be 1e+36, more than 1e36, the largest size archcalc computes"
 
 
 def test_a_trillion_repeats_of_a_shape_preserving_block() -> None:
@@ -381,6 +428,151 @@ def test_names_from_a_model_file_cannot_start_a_line_either(tmp_path: Path) -> N
             assert "\x1b" not in line, (command, line)
 
 
+# Issue 27 S2: a name or file name needs no newline to start a line: a table's title, a note under
+# it, a CSV row and a drift line on standard error begin with one. GitHub's runner trims a line's
+# leading blanks (a no-break space too) before it looks for `::`, and runs `##[command]` anywhere.
+
+COMMAND_NAMES = ["::stop-commands::tok", "\u00a0 ::error::nbsp", "x ##[stop-commands]tok"]
+
+
+def workflow_command_in(line: str) -> bool:
+    return line.lstrip().startswith("::") or "##[" in line
+
+
+@pytest.mark.parametrize("name", COMMAND_NAMES)
+def test_no_line_of_any_command_or_format_is_a_workflow_command(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    quoted_name = json.dumps(name)
+    Path("K_named.yaml").write_text(f"name: {quoted_name}\ninput: 4\nlayers:\n  - dense: 2\n")  # the issue's K_named.yaml
+    image = "::error file=a.py,line=1::x.yaml"
+    Path(image).write_text(f"name: {quoted_name}\ninput: 8x8x1\nlayers: [{{conv: {{filters: 2, kernel: 3, name: {quoted_name}}}}}, flatten, {{dense: 2}}]\n")
+    model = Path("::error file=m.py,line=1::m.json")
+    dense = {"class_name": "Dense", "config": {"name": name, "units": 3, "batch_input_shape": [None, 4]}}
+    keras = {"class_name": "Sequential", "config": {"name": name, "layers": [dense]}}
+    model.write_text(json.dumps(keras))
+    commands: list[list[str]] = [["import", str(model)], ["check", "K_named.yaml", "--against", str(model), "-f", "github"]]
+    for output_format in ("table", "json", "csv", "markdown"):
+        commands += [
+            ["show", "K_named.yaml", "-f", output_format, "--explain", "-r", "-m"],
+            ["show", image, "-f", output_format],
+            ["show", str(model), "-f", output_format],
+            ["sharing", image, "-f", output_format],
+            ["sharing", "K_named.yaml", "-f", output_format],
+            ["compare", "K_named.yaml", image, str(model), "-f", output_format],
+            ["diff", "K_named.yaml", str(model), "-f", output_format, "--all"],
+            ["sweep", image, "-f", output_format],
+            ["sweep", "K_named.yaml", "-f", output_format],
+            ["check", ".", "-f", output_format],
+            ["check", "K_named.yaml", "--against", str(model), "-f", output_format],
+            ["check", image, "--against", str(model), "-f", output_format],
+        ]
+    for command in commands:
+        code, out, err = cli(*command)
+        assert code in (0, 1, 2), (command, out, err)
+        assert name[-3:] in out or code == 2 or "csv" in command, (command, out, err)  # the name is there, defused
+        for line in out.splitlines():
+            github = "github" in command and line.startswith(("::error file=", "::notice title=archcalc"))
+            assert github or not workflow_command_in(line), (command, line)
+        for line in err.splitlines():
+            assert not workflow_command_in(line), (command, line)
+
+
+def test_a_csv_row_keeps_the_name_exactly() -> None:
+    """CSV quotes the name that would start its line with `::`: a CSV reader gets it back whole."""
+    import csv
+
+    from archcalc.render.csv_format import csv_text
+    from archcalc.render.grid import Column, Grid, Row
+
+    grid = Grid(title="t", columns=(Column("spec"), Column("n", numeric=True)), rows=(Row(("::x,y", 1)), Row(("::x", 2)), Row((" ::z", 3)), Row(("::w", None))))
+    text = csv_text(grid)
+    assert not any(workflow_command_in(line) for line in text.splitlines())
+    assert list(csv.reader(io.StringIO(text)))[1:] == [["::x,y", "1"], ["::x", "2"], [" ::z", "3"], ["::w", ""]]
+
+
+def test_names_from_a_model_file_reach_json_with_no_raw_control_or_override(tmp_path: Path) -> None:
+    """Issue 27 S3, the renderers' side: a Keras config's names went raw into JSON (C1 controls,
+    DEL, bidirectional overrides, the BOM), as they never did from a YAML spec."""
+    unsafe = "r\x9b31m\u202eevil\u2066\ufeff\x7f\x90\x9c"
+    dense = {"class_name": "Dense", "config": {"name": unsafe, "units": 2, "batch_input_shape": [None, 16]}}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"class_name": "Sequential", "config": {"name": "p\x9b2J\u202e", "layers": [dense]}}))
+    commands: list[list[str | Path]] = [["show", path, "-e"], ["compare", path, path], ["check", path], ["diff", path, "16->2"]]
+    for command in commands:
+        code, out, _ = cli(*command, "-f", "json")
+        assert code == 0, (command, out)
+        json.loads(out)
+        assert not re.search("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]", out), (command, out)
+
+
+# Issue 27 T7: a folder with two good specs and one that crashed archcalc gave exit 3 and an empty
+# standard output: the good specs went unreported. A bug met on one spec is that spec's `error`.
+
+
+def crashing_on(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """archcalc's own bug, met on the spec named `name` only (no spec crashes archcalc today)."""
+    import archcalc.commands.check as check_command
+    from archcalc.commands.shared import analyzed as real
+
+    def analyzed(argument: str) -> object:
+        if Path(argument).name == name:
+            raise ValueError("Exceeds the limit (4300 digits) for integer string conversion " + "9" * 5_000)
+        return real(argument)
+
+    monkeypatch.setattr(check_command, "analyzed", analyzed)
+
+
+@pytest.mark.parametrize("output_format", ["json", "table", "csv", "markdown", "github"])
+def test_a_spec_that_crashes_archcalc_is_reported_with_every_other(tmp_path: Path, output_format: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = specs_in(tmp_path / "specs", a_good=GOOD, b_crash=GOOD, c_over=OVER)
+    crashing_on("b_crash.yaml", monkeypatch)
+    code, out, err = cli("check", folder, "-f", output_format)
+    assert code == 3
+    assert err.startswith("archcalc: internal error: ValueError: Exceeds the limit (4300 digits) for integer string conversion 999")
+    assert err.endswith(" (5,074 characters); this is archcalc's fault, not the input's: please report it (ARCHCALC_DEBUG=1 shows where)\n")
+    assert err.count("\n") == 1 and len(err) < 500
+    if output_format == "json":
+        document = json.loads(out)
+        assert [spec["source"] for spec in document["specs"]] == [str(folder / name) for name in ("a_good.yaml", "b_crash.yaml", "c_over.yaml")]
+        assert [spec["passed"] for spec in document["specs"]] == [True, False, False]
+        error = document["specs"][1]["error"]
+        assert error["internal"] is True and error["message"] == err.removeprefix("archcalc: ").removesuffix("\n")
+        assert document["specs"][2]["budgets"][0]["actual"] == 136 and document["specs"][0]["error"] is None
+    elif output_format == "github":  # annotations for what failed, and the run's summary
+        assert f"::error file={folder / 'b_crash.yaml'},title=archcalc%3A internal error::internal error: ValueError" in out
+        assert "c_over.yaml" in out and out.endswith("::notice title=archcalc budgets::3 specs, 2 budgets: 1 within, 1 over; 1 could not be read\n")
+    else:
+        assert "a_good" in out and "c_over" in out and "b_crash" in out
+
+
+def test_a_model_file_that_crashes_archcalc_leaves_the_spec_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = specs_in(tmp_path, net=GOOD) / "net.yaml"
+    (tmp_path / "model.onnx").write_bytes(b"")
+    crashing_on("model.onnx", monkeypatch)
+    code, out, err = cli("check", spec, "--against", tmp_path / "model.onnx", "-f", "json")
+    assert code == 3 and err.startswith("archcalc: internal error: ValueError")
+    document = json.loads(out)
+    assert document["specs"][0]["budgets"][0]["passed"] is True
+    assert document["against"]["error"]["internal"] is True
+
+
+def test_an_internal_error_of_any_command_is_one_short_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27 W2: an exception's text is shortened, as any value archcalc echoes."""
+    import archcalc.app
+
+    def crash() -> None:
+        raise ValueError("x" * 4_000_000)
+
+    monkeypatch.setattr(archcalc.app, "app", crash)
+    error = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", error)
+    with pytest.raises(SystemExit) as exited:
+        archcalc.app.main()
+    assert exited.value.code == 3
+    assert error.getvalue().startswith("archcalc: internal error: ValueError: xxx") and len(error.getvalue()) < 500
+    assert "(4,000,012 characters); this is archcalc's fault" in error.getvalue()
+
+
 # 17.7: closed and full streams gave tracebacks and exit 1; a broken pipe exited 0 or 1 by timing.
 
 
@@ -536,6 +728,49 @@ def test_memory_per_layer_is_a_few_hundred_bytes() -> None:
     assert kept / layers < 1_000 and peak / layers < 2_000, (kept / layers, peak / layers)
 
 
+# Issue 27 R6: show of 100,000 layers wrote JSON at 399 MB, and a table in 52 s and 797 MB.
+
+
+def test_json_costs_little_more_than_its_own_text() -> None:
+    """json.dumps kept every small piece it wrote (some 40 a layer) until it joined them: 2.3 KB a
+    layer on top of the document. Measured here over 5,000 layers; the text is 265 bytes a layer."""
+    from archcalc.engine.analysis import analysis_of
+    from archcalc.render.json_format import dumps, report_json
+
+    layers = 5_000
+    document = report_json(analysis_of(analyze(load_text("input: 8\nlayers:\n" + "  - dense: 8\n" * layers, "big.yaml", "big"))))
+    tracemalloc.start()
+    text = dumps(document)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert json.loads(text)["totals"]["params"] == 72 * layers
+    assert peak / layers < 3 * len(text) / layers, (peak / layers, len(text) / layers)  # the text, its pieces, and the last piece's work
+
+
+def test_a_table_folds_a_run_of_identical_layers_and_no_fold_lists_each(tmp_path: Path) -> None:
+    path = tmp_path / "long.yaml"
+    conv = "  - conv: {filters: 4, kernel: 3, padding: 1}\n"
+    path.write_text("input: 8x8x4\nlayers:\n" + conv + f"  - relu\n{conv}" * 2 + conv * 9_990 + "  - flatten\n")
+    code, out, _ = cli("show", path)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) < 20, out
+    assert "│ 5–9995 │ conv 3×3, 4 filters, pad 1 × 9,991 │ 8×8×4  │ 1,438,704 │ 39,964 │ 1,478,668 │ 92,077,056 │" in out
+    assert "│ 2      │ relu" in out and "│ 3      │ conv 3×3, 4 filters, pad 1         │" in out  # runs of one stay as they are
+    assert "│        │ total                              │ 256    │ 1,438,992 │ 39,972 │ 1,478,964 │ 92,095,488 │" in out  # 9,993 convs
+    assert lines[-1] == "rows of identical layers one after another are folded into one (× N, the figures of all N); --no-fold lists every layer"
+    markdown = cli("show", path, "-f", "markdown")[1]
+    assert "| 5–9995 | conv 3×3, 4 filters, pad 1 × 9,991 | 8×8×4 | 1,438,704 | 39,964 | 1,478,668 | 92,077,056 |" in markdown
+    assert len(cli("show", path, "-f", "csv")[1].splitlines()) == 1 + 9_996 + 1  # scripts get every layer
+    short = tmp_path / "short.yaml"
+    short.write_text("input: 8\nlayers:\n" + "  - dense: 8\n" * 5)
+    unfolded = cli("show", short, "--no-fold")[1]
+    assert [line.split("│")[1].strip() for line in unfolded.splitlines() if "dense 8" in line] == ["1", "2", "3", "4", "5"]
+    assert "folded" not in unfolded and "│ 1–5 │ dense 8 × 5 │ 8      │     320 │     40 │    360 │  320 │" in cli("show", short)[1]
+    explained = cli("show", short, "--explain")[1]  # each row's arithmetic is that layer's own: not folded
+    assert explained.count("dense 8") == 5
+
+
 def test_diff_of_long_specs_takes_linear_time() -> None:
     """Two 10,000-layer specs that differ in one layer took 13.6 s; diff's alignment was quadratic."""
     layer = "  - conv: {filters: 16, kernel: 3, padding: 1}\n"
@@ -616,7 +851,7 @@ INPUT_RULES = ROOT / "docs" / "input-rules.md"
 
 
 def test_the_input_rules_page_states_the_limits_the_code_holds() -> None:
-    from archcalc.engine import MAX_UNROLLED_LAYERS
+    from archcalc.engine import MAX_DIMENSION, MAX_UNROLLED_LAYERS
     from archcalc.formats import MAX_SPEC_BYTES
     from archcalc.formats.yaml.layers import MAX_LAYERS
     from archcalc.formats.yaml.located import MAX_COPIED_VALUES, MAX_DEPTH, MAX_VALUES
@@ -632,6 +867,7 @@ def test_the_input_rules_page_states_the_limits_the_code_holds() -> None:
         "layers written (nested ones included, aliases followed)": f"{MAX_LAYERS:,}",
         "layers `repeat`s unroll": f"{MAX_UNROLLED_LAYERS:,}",
         "iterations of one repeat that keeps changing the shape": f"{MAX_UNROLLED_ITERATIONS:,}",
+        "any axis of any layer's output": f"10^{len(str(MAX_DIMENSION)) - 1}",
     }
     for limit, stated in rows.items():
         assert f"| {limit} | {stated} |" in page, limit

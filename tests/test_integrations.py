@@ -124,6 +124,30 @@ def test_the_summary_shows_what_the_pull_request_changed(pull_request: tuple[Pat
     assert "| mlp | params | 200 | 306 |" in summary and "| new | – |" in summary  # the budget table
 
 
+def test_the_summary_keeps_a_spec_whose_path_has_a_space_or_any_letter(pull_request: tuple[Path, str]) -> None:
+    """Issue 27: `for path in $(git diff …)` split "my model.yaml" in two, and git quoted "é" as
+    "\\303\\251": those specs were left out of the summary. A path that starts with `-` is no option."""
+    repository, base = pull_request
+    names = ["my model.yaml", "modèle.YAML", "-dash.yaml", 'quote".yml']
+    for name in names:
+        (repository / "archspecs" / name).write_text(BUDGETED)
+    git(repository, "add", ".")
+    git(repository, "commit", "--quiet", "-m", "base, again")
+    base = git(repository, "rev-parse", "HEAD")
+    for name in names:
+        (repository / "archspecs" / name).write_text(BUDGETED.replace("{dense: 8}", "{dense: 4}"))
+    (repository / "archspecs/new spec.yaml").write_text("chain: 4->2\n")
+    git(repository, "add", ".")
+    git(repository, "commit", "--quiet", "-m", "head, again")
+    result = run_step("Summary", repository, base)
+    assert result.returncode == 0, result.stderr
+    summary = (repository.parent / "runner/summary.md").read_text()
+    for stem in ("my model", "modèle", "-dash", 'quote"'):
+        assert f"**{stem} → {stem}**" in summary, (stem, summary)
+    assert summary.count("params 154 → 78") == 4
+    assert "**new spec · input 4 → output 2**" in summary
+
+
 def test_the_example_workflow_uses_the_action() -> None:
     workflow = yaml.safe_load((ROOT / ".github/workflows/budgets.yml").read_text())
     steps = workflow["jobs"]["budgets"]["steps"]

@@ -29,3 +29,20 @@ def test_line_separators_are_escaped() -> None:
     written = dumps({"name": "a\u2028::error::x\nb"})
     assert written == '{\n  "name": "a\\u2028::error::x\\nb"\n}\n'
     assert len(written.splitlines()) == 3
+
+
+UNSAFE_NAME = "r\x9b31m\u202eevil\u2066\u2069\ufeff\x7f\x90\x9c\ud800"
+
+
+def test_what_a_terminal_or_an_editor_would_act_on_is_escaped_and_reads_back_exactly() -> None:
+    """Issue 27 S3: C1 controls (U+009B is CSI), DEL, bidirectional overrides and the BOM went raw
+    into JSON; a lone surrogate could not be written at all."""
+    written = dumps({"name": UNSAFE_NAME, "producer": "p\x9b2J\u202e"})
+    assert written == '{\n  "name": "r\\u009b31m\\u202eevil\\u2066\\u2069\\ufeff\\u007f\\u0090\\u009c\\ud800",\n  "producer": "p\\u009b2J\\u202e"\n}\n'
+    assert json.loads(written) == {"name": UNSAFE_NAME, "producer": "p\x9b2J\u202e"}
+    assert written.isascii()
+
+
+def test_a_legacy_workflow_command_is_escaped_and_reads_back() -> None:
+    written = dumps({"name": "x ##[stop-commands]tok"})
+    assert "##[" not in written and json.loads(written) == {"name": "x ##[stop-commands]tok"}

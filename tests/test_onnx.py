@@ -278,7 +278,7 @@ def test_import_into_a_directory_says_so_and_not_to_force_it(tmp_path: Path) -> 
     for flags in ([], ["--force"]):
         refused = runner.invoke(app, ["import", str(model), "-o", str(tmp_path), *flags])
         assert refused.exit_code == 2 and refused.stdout == ""
-        assert refused.stderr == f"archcalc: error: {tmp_path} is a directory; give -o the spec's file name, such as model.yaml\n"
+        assert refused.stderr == f"archcalc: error: {tmp_path} is a directory; give -o a file's name, such as model.yaml\n"
 
 
 def test_a_model_imported_from_standard_input_gets_words_to_fill_in(tmp_path: Path) -> None:
@@ -427,7 +427,7 @@ def test_without_the_onnx_package_the_error_names_the_extra(tmp_path: Path, monk
     monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` now raises ImportError
     with pytest.raises(ArchcalcError) as refused:
         load_spec(str(path))
-    assert "reading one needs the onnx package; pip install 'archcalc[onnx]'" in refused.value.message
+    assert "reading one needs the onnx package; pip install 'onnx>=1.16' (in archcalc's checkout, pip install '.[onnx]' installs it)" in refused.value.message
 
 
 def _conv_model(tmp_path: Path, output_shape: list[int], **attributes: object) -> Path:

@@ -12,7 +12,7 @@ import typer
 from archcalc import __version__
 from archcalc.commands import check, compare, devices, diff, examples, import_model, layers, schema, serve, sharing, show, sweep
 from archcalc.commands.shared import EXIT_INTERNAL_ERROR
-from archcalc.printable import printable
+from archcalc.errors import InternalError
 
 app = typer.Typer(
     name="archcalc",
@@ -70,6 +70,5 @@ def main() -> None:
             import traceback  # lazy: only with ARCHCALC_DEBUG set
 
             traceback.print_exc()
-        message = printable(f"{type(error).__name__}: {error}")
-        sys.stderr.write(f"archcalc: internal error: {message}; this is archcalc's fault, not the input's: please report it (ARCHCALC_DEBUG=1 shows where)\n")
+        sys.stderr.write(f"archcalc: {InternalError(error).message}\n")
         raise SystemExit(EXIT_INTERNAL_ERROR) from None

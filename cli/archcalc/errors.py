@@ -26,6 +26,11 @@ class Origin:
         return ":".join(parts)
 
 
+LONGEST_MESSAGE = 1_000
+"""A message longer than this is shortened in its middle, whatever value it quotes: its start (where
+and what) and its end (the hint) are kept."""
+
+
 class ArchcalcError(Exception):
     """Base of every error that is the user's input, not archcalc's fault; the CLI exits 2 on it."""
 
@@ -54,6 +59,8 @@ class ArchcalcError(Exception):
         text += self.problem
         if self.hint:
             text += f"; {self.hint}"
+        if len(text) > LONGEST_MESSAGE:  # a value quoted whole: a 4 MB name from a model file
+            text = f"{text[: LONGEST_MESSAGE - 300]}…{text[-200:]} ({len(text):,} characters)"
         return printable(text)
 
     def at_layer(self, layer: str) -> ArchcalcError:
@@ -96,6 +103,27 @@ class ShapeError(ArchcalcError):
     ) -> None:
         self.size_limit = size_limit
         super().__init__(problem, origin, layer, hint)
+
+
+INTERNAL_HINT = "this is archcalc's fault, not the input's: please report it (ARCHCALC_DEBUG=1 shows where)"
+
+LONGEST_INTERNAL_MESSAGE = 300
+"""An exception's own text is shortened past this: it may quote a 4 MB name."""
+
+
+class InternalError(ArchcalcError):
+    """An exception archcalc did not expect: a bug in archcalc, never the input's fault (exit 3). It is
+    an ArchcalcError only so that `check`, which met it on one spec among several, can report it with
+    the others, as `error` of that spec, before it exits 3."""
+
+    def __init__(self, exception: BaseException) -> None:
+        try:
+            text = f"{type(exception).__name__}: {exception}"
+        except Exception:  # an exception whose text cannot be made (str() of 5,000 digits)
+            text = type(exception).__name__
+        if len(text) > LONGEST_INTERNAL_MESSAGE:
+            text = f"{text[: LONGEST_INTERNAL_MESSAGE - 60]}…{text[-40:]} ({len(text):,} characters)"
+        super().__init__(f"internal error: {text}", hint=INTERNAL_HINT)
 
 
 NO_RESHAPE = "write the shape a network starts from as its input (e.g. input: 28x28x1), or use flatten to make one axis of all"

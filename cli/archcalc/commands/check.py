@@ -1,11 +1,13 @@
 """`archcalc check`: pass or fail against budgets, and against a model file (--against), for CI."""
 
+import os
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from archcalc.commands.shared import (
     EXIT_BAD_INPUT,
+    EXIT_INTERNAL_ERROR,
     EXIT_OK,
     EXIT_OVER_BUDGET,
     SPEC_HELP,
@@ -21,7 +23,7 @@ from archcalc.commands.shared import (
     say,
     terminal,
 )
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, InternalError
 from archcalc.formats import ReadOptions
 from archcalc.formats.expansion import check_arguments, expand_argument
 from archcalc.model import BudgetKind, DType, Limit
@@ -110,6 +112,8 @@ def check(
     from archcalc.engine.budget import CheckOutcome, CheckRun, SpecCheck, UnreadableSpec, check_spec, unreadable  # lazy: only this command loads it
 
     guarded(lambda: check_arguments(specs))
+    if against == "":
+        fail(ArchcalcError("an empty --against names no model file (is a variable unset?)", hint="give the model file's name"))
     if against is not None and len(specs) != 1:
         raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
     outcomes: list[CheckOutcome] = []
@@ -125,9 +129,12 @@ def check(
         for name in expansion.specs:
             try:
                 outcomes.append(check_spec(analyzed(name, ReadOptions(tokens=tokens)), flags, dtype, require_budget))
-            except ArchcalcError as error:
-                unread.append(error)
-                outcomes.append(UnreadableSpec(name, error))
+            except typer.Exit:  # click's Exit is a RuntimeError: never taken for a bug
+                raise
+            except Exception as error:  # a bug met on one spec: every other spec is still reported (exit 3 after them)
+                problem = reported(error)
+                unread.append(problem)
+                outcomes.append(UnreadableSpec(name, problem))
     if against is not None and len(outcomes) != 1:
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
     if against is not None and isinstance(outcomes[0], SpecCheck):
@@ -139,20 +146,41 @@ def check(
             model = analyzed(against, ReadOptions(untie, input_name, tokens))
             by_name = model.spec.checkpoint is not None or outcomes[0].report.spec.checkpoint is not None  # a checkpoint is lined up by name
             outcomes[0] = replace(outcomes[0], against=(named_drift if by_name else drift)(outcomes[0].report, model))
-        except ArchcalcError as error:
-            unread.append(error)
-            outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
+        except Exception as error:  # as above: the spec's budgets are still reported
+            problem = reported(error)
+            unread.append(problem)
+            outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, problem))
     run = CheckRun(tuple(outcomes))
     if quiet or output_format not in (CheckFormat.TABLE, CheckFormat.MARKDOWN):  # whose notes say each error
         for problem in unread:
-            say(f"archcalc: error: {problem.message}")
+            say(f"archcalc: {problem.message}" if isinstance(problem, InternalError) else f"archcalc: error: {problem.message}")
     if not quiet:
-        emit(render_check(run, output_format, terminal()))
+        emit(render_check(run, output_format, terminal()), workflow_commands=output_format is CheckFormat.GITHUB)
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
             report_drift(outcomes)
+    if any(internal(outcome) for outcome in outcomes):
+        raise typer.Exit(EXIT_INTERNAL_ERROR)  # first: a bug in archcalc, whatever the input did
     if any(unreadable(outcome) for outcome in outcomes):
-        raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
+        raise typer.Exit(EXIT_BAD_INPUT)  # then: a bad spec's budgets were never measured
     raise typer.Exit(EXIT_OK if run.passed else EXIT_OVER_BUDGET)
+
+
+def reported(error: Exception) -> ArchcalcError:
+    """The error met on one spec: the input's (exit 2), or a bug in archcalc (InternalError, exit 3;
+    ARCHCALC_DEBUG=1 prints the traceback)."""
+    if isinstance(error, ArchcalcError):
+        return error
+    if os.environ.get("ARCHCALC_DEBUG"):
+        import traceback  # lazy: only to debug archcalc itself
+
+        traceback.print_exc()
+    return InternalError(error)
+
+
+def internal(outcome: "CheckOutcome") -> bool:
+    from archcalc.engine.budget import UnreadableSpec
+
+    return any(isinstance(part, UnreadableSpec) and isinstance(part.error, InternalError) for part in (outcome, getattr(outcome, "against", None)))
 
 
 def report_drift(outcomes: "list[CheckOutcome]") -> None:

@@ -20,7 +20,7 @@ from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.formats import ReadOptions, load_spec
 from archcalc.formats.expansion import Expansion, expand_arguments
-from archcalc.printable import printable, quoted
+from archcalc.printable import printable, quoted, unforgeable
 from archcalc.quantities import parse_count
 from archcalc.render import Counting, OutputFormat, Terminal
 
@@ -71,14 +71,15 @@ def fail(error: ArchcalcError) -> NoReturn:
 
 
 def say(line: str) -> None:
-    """One line on standard error, in what its encoding can write; nothing if it is closed."""
+    """One line on standard error, in what its encoding can write, never a workflow command (a drift
+    line starts with the spec's file name); nothing if standard error is closed."""
     stream = sys.stderr
     if stream is None:
         return
     from archcalc.render.encodable import encodable  # lazy: only for a stream that cannot write some character, or on standard error
 
     with contextlib.suppress(OSError, ValueError):  # standard error is gone too: the exit status still tells
-        stream.write(encodable(line, getattr(stream, "encoding", None) or "utf-8") + "\n")
+        stream.write(encodable(unforgeable(line), getattr(stream, "encoding", None) or "utf-8") + "\n")
         stream.flush()
 
 
@@ -156,14 +157,18 @@ def terminal(wide: bool = False) -> Terminal:
     return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding, wide=wide)
 
 
-def emit(text: str) -> None:
-    """A command's whole output, written at once in what standard output's encoding can write.
+def emit(text: str, workflow_commands: bool = False) -> None:
+    """A command's whole output, written at once in what standard output's encoding can write, and
+    with no line a CI log would run as a workflow command (archcalc/printable.py) unless it is one
+    by design (`check --format github`).
     A closed (`>&-`) or failing (`> /dev/full`) standard output is one line on standard error and
     exit 2; a reader that went away (`| head -1`) is exit 141, silently, as a shell expects."""
     stream = sys.stdout
     if stream is None:
         say("archcalc: error: standard output is closed; nothing was written")
         raise typer.Exit(EXIT_BAD_INPUT)
+    if not workflow_commands:
+        text = unforgeable(text)
     try:
         try:
             stream.write(text)
@@ -179,6 +184,26 @@ def emit(text: str) -> None:
         _discard_output(stream)
         say(f"archcalc: error: cannot write to standard output: {error.strerror or error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def check_output_file(output: str | None, force: bool) -> None:
+    """An `-o` that cannot be written, refused before any work (archcalc/safe_write.py)."""
+    if output is not None:
+        from archcalc.safe_write import check_target
+
+        guarded(lambda: check_target(output, force))
+
+
+def write_output(output: str | None, data: str | bytes, force: bool) -> None:
+    """A command's result to its `-o` file (whole, never through a link, never over a file without
+    --force), or to standard output for no `-o` or `-o -`."""
+    from archcalc.safe_write import STANDARD_OUTPUT, write_file
+
+    if output is None or output == STANDARD_OUTPUT:
+        emit(data if isinstance(data, str) else data.decode("utf-8"))
+        return
+    guarded(lambda: write_file(output, data, force))
+    say(f"archcalc: wrote {printable(output)}")
 
 
 def _discard_output(stream: Any) -> None:

@@ -38,6 +38,9 @@ def show(
     wide: WideOption = False,
     untie: UntieOption = False,
     input_name: InputOption = None,
+    no_fold: Annotated[
+        bool, typer.Option("--no-fold", help="List every layer: without it, tables write a run of identical layers as one row (dense 8 × 100,000).")
+    ] = False,
 ) -> None:
     """Show one network layer by layer: shapes, parameters and MACs.
 
@@ -51,4 +54,4 @@ def show(
     stored = dtype or report.spec.dtype or DType.FLOAT32
     request = Request(receptive_field=receptive_field, memory=stored if memory else None, batch=batch)
     analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
-    emit(render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count)))
+    emit(render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count, fold=not no_fold)))

@@ -11,11 +11,17 @@ from archcalc.engine.report import Report
 from archcalc.errors import suggestion
 from archcalc.kinds.base import inner_layer_lists
 from archcalc.model import Layer, LayerResult, Shape, Spec, total_cost
+from archcalc.printable import order_of
+from archcalc.quantities import MAX_COUNT
 
-__all__ = ["MAX_UNROLLED_LAYERS", "Report", "analyze"]
+__all__ = ["MAX_DIMENSION", "MAX_UNROLLED_LAYERS", "Report", "analyze"]
 
 MAX_UNROLLED_LAYERS = 50_000
 """All `repeat`s of one analysis together unroll at most this many layers (nested repeats multiply)."""
+
+MAX_DIMENSION = MAX_COUNT
+"""No axis of any layer's output is larger (10^36, the largest size archcalc reads): a repeat that
+doubles the channels 10,000 times would reach 3,011 digits, and print megabytes of them."""
 
 
 class Engine:
@@ -38,6 +44,9 @@ class Engine:
         results = []
         for layer in layers:
             result = layer.apply(shape, self)
+            largest = max(result.output_shape, default=0)
+            if largest > MAX_DIMENSION:
+                raise layer.error(f"an axis of its output would be {order_of(largest)}, more than 1e36, the largest size archcalc computes")
             results.append(result)
             if not layer.SIDE_BRANCH:  # a side branch's output is an extra one: the next layer sees `shape`
                 shape = result.output_shape

@@ -79,7 +79,12 @@ def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Termi
         return dumps(report_json(analysis, options.explain, options.counting))
     from archcalc.render.show import show_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-    return render_grid(show_grid(analysis, options), output_format, terminal)
+    grid = show_grid(analysis, options)
+    if options.fold and not options.explain and output_format in (OutputFormat.TABLE, OutputFormat.MARKDOWN):  # CSV keeps every row for scripts
+        from archcalc.render.grid import folded
+
+        grid = folded(grid)
+    return render_grid(grid, output_format, terminal)
 
 
 def render_compare(compared: Comparison, output_format: OutputFormat, terminal: Terminal, counting: Counting = Counting.MACS) -> str:

@@ -17,8 +17,23 @@ def csv_text(grid: Grid) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if value is None else value for value in row] for row in rows])
+    for row in rows:
+        values = ["" if value is None else value for value in row]
+        first = values[0] if values else None
+        if isinstance(first, str) and first.lstrip().startswith("::"):
+            buffer.write(_quoted_first(values, first))
+        else:
+            writer.writerow(values)
     return buffer.getvalue()
+
+
+def _quoted_first(values: list[int | float | str], first: str) -> str:
+    """A record whose first field would start its line with `::`, which a CI log runs as a workflow
+    command: that field quoted, so the line starts with `"` and a CSV reader still gets it as it is."""
+    record = io.StringIO()
+    csv.writer(record, lineterminator="\n").writerow(values)
+    line = record.getvalue()
+    return f'"{first}"{line[len(first) :]}' if line.startswith(first) else line  # else quoted already (a comma, a quote in it)
 
 
 def csv_records(grid: Grid) -> tuple[list[str], list[list[CsvValue]]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.engine.budget import UnreadableSpec
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, InternalError, Origin
 from archcalc.render.annotation import annotation
 from archcalc.render.check import budget_name, check_summary
 from archcalc.render.drift import drift_annotations, drift_verdict
@@ -21,7 +21,7 @@ def github_text(run: CheckRun) -> str:
     lines = []
     for result in run.outcomes:
         if isinstance(result, UnreadableSpec):
-            lines.append(github_error(result.error).rstrip("\n"))
+            lines.append(github_error(result.error, source=result.source).rstrip("\n"))
             continue
         if result.budget_required and not result.checks:
             message = f"{result.report.name}: no budget, and --require-budget asks for one (add `budget:` to the spec)"
@@ -43,9 +43,12 @@ def github_text(run: CheckRun) -> str:
     return "\n".join(lines) + "\n"
 
 
-def github_error(error: ArchcalcError, title: str = "archcalc: bad spec") -> str:
-    """A spec (or model file) that cannot be read, as an annotation at the place the problem was written."""
+def github_error(error: ArchcalcError, title: str = "archcalc: bad spec", source: str | None = None) -> str:
+    """A spec (or model file) that cannot be read, as an annotation at the place the problem was
+    written; at the top of `source` for an error that has no place (a bug in archcalc met on it)."""
+
     message = f"{error.layer}: {error.problem}" if error.layer else error.problem
     if error.hint:
         message += f"; {error.hint}"
-    return annotation("error", message, error.origin, title) + "\n"
+    origin = error.origin or (Origin(source) if source is not None else None)
+    return annotation("error", message, origin, "archcalc: internal error" if isinstance(error, InternalError) else title) + "\n"

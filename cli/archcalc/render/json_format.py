@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -215,8 +216,18 @@ def check_json(run: CheckRun) -> dict[str, object]:
 
 
 def error_json(error: ArchcalcError) -> dict[str, object]:
-    """An input that could not be read: its message (as standard error writes it), and where."""
-    return {"message": error.message, "problem": error.problem, "layer": error.layer, "hint": error.hint, "location": origin_json(error.origin)}
+    """An input that could not be read: its message (as standard error writes it), and where;
+    `internal` when it was a bug in archcalc met on this input, not the input's fault (exit 3)."""
+    from archcalc.errors import InternalError
+
+    return {
+        "message": error.message,
+        "problem": error.problem,
+        "layer": error.layer,
+        "hint": error.hint,
+        "location": origin_json(error.origin),
+        "internal": isinstance(error, InternalError),
+    }
 
 
 def unread_model_json(model: UnreadableSpec) -> dict[str, object]:
@@ -357,11 +368,38 @@ def sharing_json(analysis: Analysis) -> dict[str, object]:
 
 
 _INT_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
+_RAW_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+"""What JSON allows raw in a string and archcalc does not write raw (archcalc/printable.py; JSON
+escapes C0 controls itself), and the `[` of `##[`, which a CI log would run as a workflow command."""
 
 
 def dumps(document: object) -> str:
-    """Indented JSON, with lists of ints (shapes) kept on one line: `[224, 224, 3]`. U+2028 and
-    U+2029, which JSON allows raw, are escaped, so no reader takes them for line breaks."""
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    """Indented JSON, with lists of ints (shapes) kept on one line: `[224, 224, 3]`. Whatever a name
+    from a model file may hold (DEL, C1 controls such as U+009B, which a terminal reads as an escape
+    sequence, U+2028 and U+2029, which readers take for line breaks, bidirectional overrides, the
+    byte-order mark, a lone surrogate) is written as a `\\uXXXX` escape: a JSON reader gets the text
+    exactly, and the JSON's own text holds none of it."""
+    pieces: list[str] = []
+    chunks = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document)
+    while batch := list(itertools.islice(chunks, _BATCH)):
+        for chunk in chunks:  # on to the end of an object, so that no cut falls inside a shape
+            batch.append(chunk)
+            if chunk.lstrip().startswith("}"):
+                break
+        pieces.append(_finished("".join(batch)))
+    pieces.append("\n")
+    return "".join(pieces)
+
+
+_BATCH = 10_000
+"""json.dumps keeps every small piece it writes (some 40 a layer) until it joins them, 230 MB for
+100,000 layers; joined this many at a time, the pieces cost no more than the text itself."""
+
+
+def _finished(text: str) -> str:
     text = _INT_LIST.sub(lambda match: "[" + ", ".join(match.group(1).replace(",", " ").split()) + "]", text)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+    return _RAW_UNSAFE.sub(_escaped, text.replace("##[", "##\\u005b"))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"

@@ -8,12 +8,14 @@ from archcalc.values import value
 
 @value
 class ShowOptions:
-    """How deep to list layers inside composites, whether to write out each layer's arithmetic, and
-    whether the cost column counts MACs or FLOPs."""
+    """How deep to list layers inside composites, whether to write out each layer's arithmetic,
+    whether the cost column counts MACs or FLOPs, and whether a table folds a run of identical layers
+    into one row (render/grid.py: `folded`; never with `explain`, whose rows are each layer's own)."""
 
     depth: int = 3
     explain: bool = False
     counting: Counting = Counting.MACS
+    fold: bool = True
 
 
 DEFAULT_SHOW = ShowOptions()

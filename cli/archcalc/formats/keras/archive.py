@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 from archcalc.errors import Origin, SpecError
@@ -35,10 +36,24 @@ def read_keras_archive(data: bytes | Path, source: str, name: str) -> Spec:
                 raise SpecError("this zip file holds no config.json; a .keras archive does", Origin(source)) from None
             if entry.file_size > MAX_CONFIG_BYTES:
                 raise SpecError(f"the archive's config.json is larger than {MAX_CONFIG_BYTES // 1_000_000} MB", Origin(source))
-            config = archive.read(entry)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise SpecError(f"not a readable .keras archive ({error})", Origin(source)) from None
+            if entry.flag_bits & 0x1:
+                raise SpecError("the archive's config.json is encrypted; Keras writes it in the clear", Origin(source))
+            if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise SpecError(f"the archive's config.json is compressed by method {entry.compress_type}; Keras stores or deflates it", Origin(source))
+            config = _read_at_most(archive, entry, source)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        raise SpecError(f"not a readable .keras archive: {printable(str(error)[:200])}", Origin(source)) from None
     return read_keras_json(config, f"{source}:config.json", name)
+
+
+def _read_at_most(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, source: str) -> bytes:
+    """The entry's bytes, never more than it declares: an entry that says 1,000 bytes and inflates to
+    1 GB (a zip bomb) is refused at byte 1,001, not after a gigabyte (zipfile's own check comes at the end)."""
+    with archive.open(entry) as stream:
+        data = stream.read(entry.file_size + 1)
+    if len(data) > entry.file_size:
+        raise SpecError(f"the archive's config.json inflates past the {entry.file_size:,} bytes it declares", Origin(source))
+    return data
 
 
 def read_keras_json(data: bytes, source: str, name: str) -> Spec:

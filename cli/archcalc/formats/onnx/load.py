@@ -1,6 +1,6 @@
 """An ONNX file's bytes -> a checked ModelProto: what is refused before anything in it is read.
 
-`onnx` is imported here, and only when an ONNX file is read (`pip install 'archcalc[onnx]'`). Nothing
+`onnx` is imported here, and only when an ONNX file is read (`pip install '.[onnx]'` in archcalc's checkout). Nothing
 in the file is executed, and weights are not loaded: a tensor's stored bytes are only measured, to
 refuse a file that declares more than it holds. External data is accepted only inside the model's
 folder, and is never read. The graph must be acyclic, each tensor made by something, its counting
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from archcalc.errors import Origin, SpecError
 from archcalc.formats.graph.order import dependency_order
-from archcalc.quantities import whole_number
+from archcalc.printable import order_of, printable
+from archcalc.quantities import MAX_COUNT, whole_number
 
 if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, TensorProto
@@ -27,7 +28,8 @@ MAX_ONNX_BYTES = 2**31 - 1
 OLDEST_OPSET = 7
 """The oldest ai.onnx opset read: older ones spell convolutions' and pools' attributes differently."""
 
-ONNX_EXTRA = "pip install 'archcalc[onnx]'"
+ONNX_EXTRA = "pip install 'onnx>=1.16' (in archcalc's checkout, pip install '.[onnx]' installs it)"
+"""archcalc is installed from its checkout, not from the package index: `pip install 'archcalc[onnx]'` would fail."""
 
 ELEMENT_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
 """Bytes per element of each TensorProto type whose size is fixed, to check stored data against dimensions."""
@@ -49,7 +51,11 @@ def loaded_model(data: bytes, source: str, path: Path | None) -> tuple[Any, Mode
         model.ParseFromString(data)
     except Exception as error:  # protobuf's DecodeError, or a RuntimeError from its C++ parser
         raise SpecError(f"not a readable ONNX file ({type(error).__name__}: the protobuf does not parse; truncated?)", origin) from None
+    _check_text(model, origin)
     _check_header(model, origin)
+    if model.graph.sparse_initializer:  # else a node reading one is said to read what nothing provides
+        names = ", ".join(f"'{tensor.values.name}'" for tensor in model.graph.sparse_initializer[:3])
+        raise SpecError(f"the graph keeps {names} as a sparse initializer, which archcalc does not read; export it dense", origin)
     topological(list(model.graph.node), {tensor.name for tensor in model.graph.initializer} | {value.name for value in model.graph.input}, origin)
     external = _check_stored_data(model, None if path is None else path.parent, origin)
     try:  # with external data, the checker must find the files beside the model, so it reads the model from there
@@ -58,6 +64,21 @@ def loaded_model(data: bytes, source: str, path: Path | None) -> tuple[Any, Mode
         raise SpecError(f"not a valid ONNX model: {first_line(error)}", origin) from None
     _check_counts(model.graph.node, origin)
     return onnx, model
+
+
+def _check_text(model: ModelProto, origin: Origin) -> None:
+    """Every name and string the reader uses is text: protobuf hands a string field that is not UTF-8
+    (which ONNX requires) back as bytes, which would fail far from here."""
+    graph = model.graph
+    texts: list[tuple[str, object]] = [("the producer's name", model.producer_name), ("the producer's version", model.producer_version)]
+    texts.append(("the graph's name", graph.name))
+    for index, node in enumerate(graph.node):
+        texts += [(f"node {index + 1}'s name or a tensor it names", text) for text in (node.name, node.op_type, node.domain, *node.input, *node.output)]
+    texts += [("a tensor's name", value.name) for value in (*graph.input, *graph.output, *graph.value_info, *graph.initializer)]
+    texts += [("an external data entry", text) for tensor in graph.initializer for entry in tensor.external_data for text in (entry.key, entry.value)]
+    for what, text in texts:
+        if not isinstance(text, str):
+            raise SpecError(f"{what} is not UTF-8 text ({printable(repr(text)[:60])}), as ONNX requires", origin)
 
 
 def import_onnx(source: str) -> Any:
@@ -149,7 +170,9 @@ def _check_stored_data(model: ModelProto, folder: Path | None, origin: Origin) -
     for tensor in _stored_tensors(model):
         declared = math.prod(tensor.dims)
         if any(size < 0 for size in tensor.dims):
-            raise SpecError(f"tensor '{tensor.name}' declares a negative dimension {list(tensor.dims)}", origin)
+            raise SpecError(f"tensor '{tensor.name}' declares a negative dimension {list(tensor.dims)[:8]}", origin)
+        if declared > MAX_COUNT:  # 400 axes of 2^62: thousands of digits, past what any message can print
+            raise SpecError(f"tensor '{tensor.name}' declares {order_of(declared)} values over {len(tensor.dims):,} axes, more than 1e36", origin)
         if tensor.data_location == 1:  # TensorProto.EXTERNAL
             _check_external(tensor, declared, folder, origin)
             external = True
@@ -176,6 +199,8 @@ def _check_external(tensor: TensorProto, declared: int, folder: Path | None, ori
     location = entries.get("location", "")
     if folder is None:
         raise SpecError(f"tensor '{tensor.name}' keeps its data in an external file, which a model read from standard input cannot", origin)
+    if "\x00" in location:  # no file system has such a name; Path would fail on it
+        raise SpecError(f"tensor '{tensor.name}' points at external data whose name holds a NUL byte ({location!r})", origin)
     target = (folder / location).resolve()
     root = folder.resolve()
     if not location or Path(location).is_absolute() or root not in target.parents:

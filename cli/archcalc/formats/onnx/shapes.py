@@ -75,7 +75,9 @@ def fix_batch(value: ValueInfoProto, origin: Origin) -> None:
         raise SpecError(f"the input '{value.name}' has a batch of {batch.dim_value}; archcalc reads models exported with batch 1", origin)
     batch.dim_value = 1
     for axis, dim in enumerate(dims[1:], start=1):
-        if not dim.HasField("dim_value") or dim.dim_value < 1:
+        if dim.HasField("dim_value") and dim.dim_value < 1:  # written, and wrong: say what is written
+            raise SpecError(f"axis {axis} of the input '{value.name}' has the size {dim.dim_value}; a size is 1 or more", origin)
+        if not dim.HasField("dim_value"):
             written = dim.dim_param or "unknown"
             raise SpecError(
                 f"axis {axis} of the input '{value.name}' has no fixed size ({written})",

@@ -25,7 +25,7 @@ def spec_yaml(spec: Spec, header: Iterable[str] = ()) -> str:
     if spec.description:
         lines.append(f"description: {_text(spec.description)}")
     lines.append(f"input: {_shape(spec.input_shape)}")
-    lines.append("layers:")
+    lines.append("layers:" if spec.layers else "layers: []")  # a model of Identity nodes alone has none
     lines.extend(_layer_lines(spec.layers, 1))
     return "\n".join(lines) + "\n"
 
@@ -111,5 +111,7 @@ def _per_axis_text(value: object) -> str:
 
 
 def _text(value: str) -> str:
-    """Double-quoted, as JSON writes strings: valid YAML whatever the text holds (`onnx::Conv_21`, `#`)."""
-    return json.dumps(value, ensure_ascii=False)
+    """Double-quoted, as JSON writes strings: valid YAML whatever the text holds (`onnx::Conv_21`, `#`).
+    Printable first (archcalc/printable.py), as the YAML reader makes every name: a C1 control, an
+    override or a lone surrogate from a model file, which YAML does not allow, is written as its escape."""
+    return json.dumps(printable(value), ensure_ascii=False)
