@@ -514,10 +514,10 @@ def crashing_on(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import archcalc.commands.check as check_command
     from archcalc.commands.shared import analyzed as real
 
-    def analyzed(argument: str) -> object:
+    def analyzed(argument: str, *options: object) -> object:
         if Path(argument).name == name:
             raise ValueError("Exceeds the limit (4300 digits) for integer string conversion " + "9" * 5_000)
-        return real(argument)
+        return real(argument, *options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(check_command, "analyzed", analyzed)
 

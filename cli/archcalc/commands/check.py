@@ -151,9 +151,11 @@ def check(
             unread.append(problem)
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, problem))
     run = CheckRun(tuple(outcomes))
-    if quiet or output_format not in (CheckFormat.TABLE, CheckFormat.MARKDOWN):  # whose notes say each error
-        for problem in unread:
-            say(f"archcalc: {problem.message}" if isinstance(problem, InternalError) else f"archcalc: error: {problem.message}")
+    for problem in unread:  # each said once, in a table's notes, else here; a bug in archcalc always here too
+        if isinstance(problem, InternalError):
+            say(f"archcalc: {problem.message}")
+        elif quiet or output_format not in (CheckFormat.TABLE, CheckFormat.MARKDOWN):
+            say(f"archcalc: error: {problem.message}")
     if not quiet:
         emit(render_check(run, output_format, terminal()), workflow_commands=output_format is CheckFormat.GITHUB)
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
@@ -178,7 +180,7 @@ def reported(error: Exception) -> ArchcalcError:
 
 
 def internal(outcome: "CheckOutcome") -> bool:
-    from archcalc.engine.budget import UnreadableSpec
+    from archcalc.engine.budget import UnreadableSpec  # lazy: only check loads it
 
     return any(isinstance(part, UnreadableSpec) and isinstance(part.error, InternalError) for part in (outcome, getattr(outcome, "against", None)))
 

@@ -189,7 +189,7 @@ def emit(text: str, workflow_commands: bool = False) -> None:
 def check_output_file(output: str | None, force: bool) -> None:
     """An `-o` that cannot be written, refused before any work (archcalc/safe_write.py)."""
     if output is not None:
-        from archcalc.safe_write import check_target
+        from archcalc.safe_write import check_target  # lazy: only a command that writes a file loads it
 
         guarded(lambda: check_target(output, force))
 
@@ -197,7 +197,7 @@ def check_output_file(output: str | None, force: bool) -> None:
 def write_output(output: str | None, data: str | bytes, force: bool) -> None:
     """A command's result to its `-o` file (whole, never through a link, never over a file without
     --force), or to standard output for no `-o` or `-o -`."""
-    from archcalc.safe_write import STANDARD_OUTPUT, write_file
+    from archcalc.safe_write import STANDARD_OUTPUT, write_file  # lazy: only a command that writes a file loads it
 
     if output is None or output == STANDARD_OUTPUT:
         emit(data if isinstance(data, str) else data.decode("utf-8"))

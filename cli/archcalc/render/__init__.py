@@ -81,7 +81,7 @@ def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Termi
 
     grid = show_grid(analysis, options)
     if options.fold and not options.explain and output_format in (OutputFormat.TABLE, OutputFormat.MARKDOWN):  # CSV keeps every row for scripts
-        from archcalc.render.grid import folded
+        from archcalc.render.grid import folded  # lazy: only a folded table needs it
 
         grid = folded(grid)
     return render_grid(grid, output_format, terminal)

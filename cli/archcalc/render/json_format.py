@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.errors import InternalError
 from archcalc.model import Counting
 from archcalc.render.layer_text import explain, label
 
@@ -218,8 +219,6 @@ def check_json(run: CheckRun) -> dict[str, object]:
 def error_json(error: ArchcalcError) -> dict[str, object]:
     """An input that could not be read: its message (as standard error writes it), and where;
     `internal` when it was a bug in archcalc met on this input, not the input's fault (exit 3)."""
-    from archcalc.errors import InternalError
-
     return {
         "message": error.message,
         "problem": error.problem,
