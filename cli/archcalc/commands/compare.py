@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_all, emit, terminal
-from archcalc.render import Counting, OutputFormat, render_compare
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, WideOption, analyze_all, emit, guarded, terminal
+from archcalc.render import ChartFormat, Counting, render_compare
 
 
 class SortOrder(str, enum.Enum):
@@ -17,7 +17,7 @@ class SortOrder(str, enum.Enum):
 
 def compare(
     specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
     sort: Annotated[
@@ -27,7 +27,7 @@ def compare(
     """Compare the totals of several specs, each against the first.
 
     How many times fewer (or more) parameters, weights and MACs each has than the first spec; a
-    difference under 1.1× is written as a percentage.
+    difference under 1.1× is written as a percentage. `--format svg` draws them as grouped bars.
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
@@ -36,4 +36,5 @@ def compare(
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison
 
-    emit(render_compare(comparison(reports), output_format, terminal(wide), count))
+    compared = comparison(reports)
+    emit(guarded(lambda: render_compare(compared, output_format, terminal(wide), count)))

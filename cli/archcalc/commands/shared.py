@@ -22,7 +22,7 @@ from archcalc.formats import load_spec
 from archcalc.formats.expansion import Expansion, expand_arguments
 from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
-from archcalc.render import Counting, OutputFormat, Terminal
+from archcalc.render import ChartFormat, Counting, OutputFormat, Terminal
 
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
@@ -35,7 +35,18 @@ SPEC_HELP = (
     "or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 )
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table, json, csv, markdown, or terminal-svg (the table as a terminal shows it).", case_sensitive=False)
+]
+ChartFormatOption = Annotated[
+    ChartFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, csv, markdown, svg (a chart; needs the plot extra) or terminal-svg (the table as a terminal shows it).",
+        case_sensitive=False,
+    ),
+]
 CountOption = Annotated[
     Counting,
     typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),

@@ -4,14 +4,14 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, WideOption, analyze_one, emit, guarded, terminal
 from archcalc.model import DType
-from archcalc.render import Counting, OutputFormat, ShowOptions, render_show
+from archcalc.render import ChartFormat, Counting, ShowOptions, render_show
 
 
 def show(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside residual, concat and repeat blocks to list.")] = 3,
     explain: Annotated[bool, typer.Option("--explain", "-e", help="Write out each layer's arithmetic: 3×3×1×2 = 18 weights + 2 biases = 20.")] = False,
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
@@ -24,10 +24,14 @@ def show(
 
     Each layer's output shape, weights, biases, parameters and multiply-accumulates, and the totals.
 
+    `--format svg` draws it: a bar per layer of parameters, MACs and output bytes (at --dtype).
+
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
     from archcalc.engine.analysis import Request, analysis_of
 
     report = analyze_one(spec, "show")
-    request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
-    emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))
+    drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer
+    request = Request(receptive_field=receptive_field, memory=dtype if memory or drawn else None)
+    analysis = analysis_of(report, request)
+    emit(guarded(lambda: render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count))))

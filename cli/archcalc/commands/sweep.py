@@ -5,10 +5,10 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, emit, expanded, guarded, terminal
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, emit, expanded, guarded, terminal
 from archcalc.formats import load_spec
 from archcalc.quantities import parse_count
-from archcalc.render import Counting, OutputFormat, render_sweep
+from archcalc.render import ChartFormat, Counting, render_sweep
 
 
 class ChartFigure(str, enum.Enum):
@@ -31,14 +31,15 @@ def sizes_option(text: str) -> list[int]:
 def sweep(
     specs: Annotated[list[str], typer.Argument(help="Specs with an image-like input. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
     sizes: Annotated[str, typer.Option("--sizes", "-s", help="Input sides to try, comma-separated; every spatial axis takes each.")] = "4,8,16,32,64,128,224",
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
     count: CountOption = Counting.MACS,
 ) -> None:
     """Show how parameters and MACs grow with the input size.
 
     A table at each input side, the growth exponent k (figure ∝ side^k), and a log-log chart.
-    An ANN's first layer grows as side²; a conv layer's weights do not grow at all.
+    An ANN's first layer grows as side²; a conv layer's weights do not grow at all. `--format svg`
+    draws both figures on log-log axes, with k written on each line.
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
     """
@@ -47,4 +48,4 @@ def sweep(
     chosen = sizes_option(sizes)
     paths = expanded(specs).specs
     sweeps = guarded(lambda: [sweep_sizes(load_spec(path), chosen) for path in paths])  # computed at the sizes swept, not at their own
-    emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count))
+    emit(guarded(lambda: render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count)))

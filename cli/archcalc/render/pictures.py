@@ -1,0 +1,291 @@
+"""Charts as SVG, drawn by matplotlib (the `plot` extra): where the parameters sit in one network,
+several networks side by side, and how figures grow with the input. The only module that imports
+matplotlib, and only when a picture is asked for, so tables and JSON never pay for it.
+
+The figures are the analysis's; the geometry (bars, axes, where a label goes) is this module's.
+The SVG is the same bytes on every run with the same matplotlib (no date, ids from a fixed salt) and
+keeps its text as `<text>` elements, so the figures can be read, searched and tested in it. Names
+from a spec go through `printable` and matplotlib's XML escaping: `<script>` stays text, and no
+line of the file starts with what a name holds.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from archcalc.engine.runs import Run, runs
+from archcalc.errors import ArchcalcError
+from archcalc.printable import printable
+from archcalc.render.formats import Counting
+from archcalc.render.layer_text import label as layer_label
+from archcalc.render.options import DEFAULT_SHOW, ShowOptions
+from archcalc.text import exact, exact_and_short, fewer_or_more, shape, short
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from archcalc.engine.analysis import Analysis, LayerFigures
+    from archcalc.engine.comparison import Comparison
+    from archcalc.engine.sweep import Sweep
+
+SALT = "archcalc"
+"""matplotlib's `svg.hashsalt`: clip-path and marker ids from it, not from a random one each run.
+A page holding several charts gives each its own salt, so their ids differ."""
+
+LOG_SPAN = 100
+"""Bars span orders of magnitude when the largest is this many times the smallest above 0: then
+their axis is logarithmic, or the small ones would not be seen at all."""
+
+MOST_ROWS = 150
+"""The most layer rows a chart draws (after identical layers in a row are folded into one); the
+rest are counted in a line under the chart."""
+
+LONGEST_LABEL = 48
+COLOURS = ("#4878a8", "#e0803c", "#5a9e5a", "#c04848", "#8c6bb1", "#8c613c", "#d37295", "#7f7f7f", "#b5b83c", "#3cb5c4")
+BLOCK_SHADES = ("#00000012", "#00000000")
+
+
+def _matplotlib() -> tuple[Any, type[Figure]]:
+    """matplotlib and its Figure (no pyplot: no global state, no window backend), or a located
+    error naming the extra that installs it."""
+    try:
+        import matplotlib  # lazy: matplotlib is the plot extra
+        from matplotlib.figure import Figure  # lazy: matplotlib is the plot extra
+    except ImportError:
+        raise ArchcalcError(
+            "drawing SVG needs matplotlib, which archcalc's `plot` extra installs",
+            hint="pip install 'archcalc[plot]' (in a checkout: pip install '.[plot]'); the table, JSON, CSV and Markdown need nothing more",
+        ) from None
+    return matplotlib, Figure
+
+
+def rendered(draw: Callable[[Figure], None], size: tuple[float, float], salt: str = SALT) -> str:
+    """A figure of `size` inches drawn by `draw`, as SVG text."""
+    matplotlib, figure_class = _matplotlib()
+    settings = {
+        "svg.hashsalt": salt,
+        "svg.fonttype": "none",  # text stays <text>, readable and searchable, not glyph paths
+        "font.size": 9,
+        "font.family": "DejaVu Sans",  # shipped with matplotlib: the same layout on every machine
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlelocation": "left",
+        "axes.titlesize": 10,
+    }
+    with matplotlib.rc_context(settings):
+        figure = figure_class(figsize=size, layout="constrained")
+        draw(figure)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def text_of(name: str) -> str:
+    """A name as a chart writes it: every unsafe character escaped, a long one shortened, and each
+    `$` escaped for matplotlib, which would read `$...$` as mathematics (the SVG says `$`)."""
+    written = printable(name)
+    if len(written) > LONGEST_LABEL:
+        written = written[: LONGEST_LABEL - 1] + "…"
+    return written.replace("$", "\\$")
+
+
+def _count_axis(axes: Axes, which: str, logarithmic: bool) -> None:
+    """An axis of counts: ticks at whole numbers (at powers of ten when logarithmic), written as
+    archcalc writes counts (1K, 15.1M), without matplotlib's mathematical notation."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # lazy: matplotlib is the plot extra
+
+    axis = axes.xaxis if which == "x" else axes.yaxis
+    if logarithmic:
+        (axes.set_xscale if which == "x" else axes.set_yscale)("log")
+        axis.set_major_locator(LogLocator(base=10))
+        axis.set_minor_formatter(NullFormatter())
+    else:
+        axis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    axis.set_major_formatter(FuncFormatter(lambda tick, _: short(round(tick)) if tick >= 1 or tick == 0 else f"{tick:g}"))
+
+
+def _spans_orders(values: Sequence[int]) -> bool:
+    positive = [value for value in values if value > 0]
+    return bool(positive) and max(positive) >= LOG_SPAN * min(positive)
+
+
+# show
+
+
+class _LayerRow:
+    """One bar of the layer chart: a layer, or a run of identical layers, at a depth in its blocks."""
+
+    def __init__(self, run: Run, depth: int, block: int) -> None:
+        self.run = run
+        self.depth = depth
+        self.block = block  # which top-level layer it belongs to: blocks are shaded by it
+
+    @property
+    def text(self) -> str:
+        first, last, count = self.run.first, self.run.last, self.run.count
+        where = f"#{first.result.layer.position}" if count == 1 else f"#{first.result.layer.position}–{last.result.layer.position}"
+        times = f" ×{count:,} in a row" if count > 1 else ""
+        return "   " * self.depth + text_of(f"{where} {layer_label(first.result, first.occurrences)}") + times
+
+
+def _layer_rows(layers: Sequence[LayerFigures], depth: int, most_depth: int, block: int | None) -> Iterator[_LayerRow]:
+    for index, run in enumerate(runs(layers)):
+        here = index if block is None else block
+        yield _LayerRow(run, depth, here)
+        if run.count == 1 and run.first.children and depth < most_depth:
+            yield from _layer_rows(run.first.children, depth + 1, most_depth, here)
+
+
+def show_svg(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW, salt: str = SALT) -> str:
+    """Per-layer bars of parameters, MACs (or FLOPs) and the bytes of each layer's output (with
+    memory in the analysis), blocks shaded, down to `options.depth` inside blocks; identical layers
+    in a row are one bar, their parameters and MACs summed."""
+    report, counting, memory = analysis.report, options.counting, analysis.memory
+    rows = list(_layer_rows(analysis.layers, 0, options.depth, None))
+    left_out = len(rows) - MOST_ROWS
+    rows = rows[:MOST_ROWS]
+    panels: list[tuple[str, list[int]]] = [
+        ("parameters", [row.run.cost.params for row in rows]),
+        (counting.heading, [counting.of(row.run.cost.macs) for row in rows]),
+    ]
+    if memory is not None:
+        panels.append((f"output bytes ({memory.dtype.value}, one layer)", [row.run.first.output_bytes or 0 for row in rows]))
+    total = report.total
+    title = f"{text_of(report.name)} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
+    subtitle = (
+        f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}"
+        f" · {counting.note(total.macs)}"
+    )
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+        positions = list(range(len(rows)))
+        for column, (axis, (heading, values)) in enumerate(zip(axes, panels, strict=True)):
+            _shade_blocks(axis, rows)
+            axis.barh(positions, values, color=COLOURS[column], height=0.7)
+            _value_labels(axis, positions, values)
+            axis.set_title(heading)
+            logarithmic = _spans_orders(values)
+            _count_axis(axis, "x", logarithmic)
+            if logarithmic:
+                axis.set_xlabel("log scale")
+            axis.tick_params(axis="y", length=0)
+            axis.set_ylim(len(rows) - 0.5, -0.5)
+        axes[0].set_yticks(positions, [row.text for row in rows])
+        figure.suptitle(f"{title}\n{subtitle}", x=0.01, ha="left", fontsize=10)
+        if left_out > 0:
+            figure.supxlabel(f"and {left_out:,} rows more: `archcalc show` lists every one (--depth 0 lists the top level only)", fontsize=8)
+
+    return rendered(draw, (13, 1.4 + 0.24 * max(len(rows), 2)), salt)
+
+
+def _shade_blocks(axis: Axes, rows: Sequence[_LayerRow]) -> None:
+    """A band behind each top-level layer that has rows inside it, so a block's layers read as one."""
+    start = 0
+    for index in range(1, len(rows) + 1):
+        if index < len(rows) and rows[index].block == rows[start].block:
+            continue
+        if index - start > 1:
+            axis.axhspan(start - 0.5, index - 0.5, color=BLOCK_SHADES[0], linewidth=0)
+        start = index
+
+
+def _value_labels(axis: Axes, positions: Sequence[int], values: Sequence[int]) -> None:
+    """Each bar's exact figure at its end; a zero written at the axis, where no bar is."""
+    at_axis = axis.get_yaxis_transform()  # x in axes fractions, y in rows
+    for position, figure in zip(positions, values, strict=True):
+        if figure > 0:
+            axis.annotate(exact(figure), (figure, position), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+        else:
+            axis.text(0.01, position, "0", transform=at_axis, va="center", fontsize=7, color="#808080")
+
+
+# compare
+
+
+def compare_svg(compared: Comparison, counting: Counting = Counting.MACS, salt: str = SALT) -> str:
+    """Grouped bars: parameters, weights and MACs (or FLOPs) of each spec, each bar with its figure
+    and its ratio against the first spec."""
+    first = compared.baseline.total
+    figures = [
+        ("params", first.params, [spec.report.total.params for spec in compared.specs]),
+        ("weights", first.weights, [spec.report.total.weights for spec in compared.specs]),
+        (counting.heading, counting.of(first.macs), [counting.of(spec.report.total.macs) for spec in compared.specs]),
+    ]
+    names = [text_of(spec.report.name) for spec in compared.specs]
+    count = len(names)
+    logarithmic = _spans_orders([value for _, _, values in figures for value in values])
+    upright = count > 3  # many bars: their labels stand up to fit
+
+    def draw(figure: Figure) -> None:
+        axis = figure.subplots()
+        width = 0.8 / count
+        for index, name in enumerate(names):
+            places = [group + (index - (count - 1) / 2) * width for group in range(len(figures))]
+            values = [values[index] for _, _, values in figures]
+            axis.bar(places, values, width * 0.92, label=name, color=COLOURS[index % len(COLOURS)])
+            for place, (_, baseline, _), value in zip(places, figures, values, strict=True):
+                against = "" if index == 0 else f"\n{fewer_or_more(baseline, value)}"
+                text = f"{exact(value)}{against}"
+                if upright:
+                    text = text.replace("\n", " · ")
+                axis.annotate(
+                    text,
+                    (place, value if value > 0 else 0),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=7 if upright else 8,
+                    rotation=90 if upright else 0,
+                )
+        axis.set_xticks(range(len(figures)), [heading for heading, _, _ in figures])
+        _count_axis(axis, "y", logarithmic)
+        if logarithmic:
+            axis.set_ylabel("log scale")
+        axis.margins(y=0.35 if upright else 0.15)
+        axis.set_title(f"compared with {names[0]}: each bar's figure, and how it compares with the first spec's")
+        axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+
+    return rendered(draw, (max(7.0, 3 + 0.45 * len(figures) * count), 5.0 if not upright else 6.5), salt)
+
+
+# sweep
+
+
+def sweep_svg(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS, salt: str = SALT) -> str:
+    """Log-log curves of parameters and MACs (or FLOPs) against the input side (or sequence length),
+    one line a spec, each with its fitted growth exponent k written at its end."""
+    axis_name = "sequence length" if sweeps and all(result.axis == "length" for result in sweeps) else "input side"
+    panels: list[tuple[str, str, Callable[[int], int]]] = [("params", "parameters", int), ("macs", counting.heading, counting.of)]
+
+    def draw(figure: Figure) -> None:
+        from matplotlib.ticker import NullLocator  # lazy: matplotlib is the plot extra
+
+        axes = figure.subplots(1, 2, squeeze=False)[0]
+        for axis, (field, heading, counted) in zip(axes, panels, strict=True):
+            for index, result in enumerate(sweeps):
+                points = [(size, counted(value)) for size, value in result.values(field) if value > 0]
+                if not points:
+                    continue
+                exponent = result.params_exponent if field == "params" else result.macs_exponent
+                colour = COLOURS[index % len(COLOURS)]
+                sizes, values = zip(*points, strict=True)
+                axis.plot(sizes, values, marker="o", markersize=4, color=colour, label=text_of(result.spec.name))
+                if exponent is not None:
+                    axis.annotate(f"k = {exponent:.2f}", points[-1], xytext=(4, 0), textcoords="offset points", va="center", fontsize=8, color=colour)
+            _count_axis(axis, "y", True)
+            axis.set_xscale("log")
+            sizes_swept = sorted({point.size for result in sweeps for point in result.points if point.report is not None})
+            axis.set_xticks(sizes_swept, [str(size) for size in sizes_swept])
+            axis.xaxis.set_minor_locator(NullLocator())
+            axis.set_xlabel(f"{axis_name} (log scale)")
+            axis.set_title(f"{heading} (log scale)")
+            axis.margins(x=0.15)
+        axes[0].legend(fontsize=8, frameon=False)
+        figure.suptitle(f"how parameters and {counting.heading} grow with the {axis_name}: figure ∝ {axis_name.split()[-1]}^k", x=0.01, ha="left", fontsize=10)
+
+    return rendered(draw, (11, 4.5), salt)
