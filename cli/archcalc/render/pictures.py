@@ -39,13 +39,15 @@ LOG_SPAN = 100
 """Bars span orders of magnitude when the largest is this many times the smallest above 0: then
 their axis is logarithmic, or the small ones would not be seen at all."""
 
-MOST_ROWS = 150
+MOST_ROWS = 100
 """The most layer rows a chart draws (after identical layers in a row are folded into one); the
 rest are counted in a line under the chart."""
 
 LONGEST_LABEL = 48
 COLOURS = ("#4878a8", "#e0803c", "#5a9e5a", "#c04848", "#8c6bb1", "#8c613c", "#d37295", "#7f7f7f", "#b5b83c", "#3cb5c4")
-BLOCK_SHADES = ("#00000012", "#00000000")
+BLOCK_SHADE = "#00000012"
+GROUPED = 6
+"""Up to this many specs, a comparison is grouped bars; more are a row each, as a table is."""
 
 
 def _matplotlib() -> tuple[Any, type[Figure]]:
@@ -62,8 +64,10 @@ def _matplotlib() -> tuple[Any, type[Figure]]:
     return matplotlib, Figure
 
 
-def rendered(draw: Callable[[Figure], None], size: tuple[float, float], salt: str = SALT) -> str:
-    """A figure of `size` inches drawn by `draw`, as SVG text."""
+def rendered(draw: Callable[[Figure], None], size: tuple[float, float], salt: str = SALT, margins: tuple[float, float, float, float] | None = None) -> str:
+    """A figure of `size` inches drawn by `draw`, as SVG text. `margins` (left, right, top, bottom,
+    in inches) place the axes at once; without them matplotlib's constrained layout fits them, which
+    measures every label and costs a chart of many bars as much again as drawing it."""
     matplotlib, figure_class = _matplotlib()
     settings = {
         "svg.hashsalt": salt,
@@ -76,7 +80,10 @@ def rendered(draw: Callable[[Figure], None], size: tuple[float, float], salt: st
         "axes.titlesize": 10,
     }
     with matplotlib.rc_context(settings):
-        figure = figure_class(figsize=size, layout="constrained")
+        figure = figure_class(figsize=size, layout=None if margins else "constrained")
+        if margins:
+            (left, right, top, bottom), (width, height) = margins, size
+            figure.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height, wspace=0.12)
         draw(figure)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
@@ -95,16 +102,16 @@ def text_of(name: str) -> str:
 def _count_axis(axes: Axes, which: str, logarithmic: bool) -> None:
     """An axis of counts: ticks at whole numbers (at powers of ten when logarithmic), written as
     archcalc writes counts (1K, 15.1M), without matplotlib's mathematical notation."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # lazy: matplotlib is the plot extra
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # lazy: matplotlib is the plot extra
 
     axis = axes.xaxis if which == "x" else axes.yaxis
     if logarithmic:
         (axes.set_xscale if which == "x" else axes.set_yscale)("log")
         axis.set_major_locator(LogLocator(base=10))
-        axis.set_minor_formatter(NullFormatter())
+        axis.set_minor_locator(NullLocator())  # minor ticks would cost a third of the drawing, and say little
     else:
         axis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-    axis.set_major_formatter(FuncFormatter(lambda tick, _: short(round(tick)) if tick >= 1 or tick == 0 else f"{tick:g}"))
+    axis.set_major_formatter(FuncFormatter(lambda tick, _: short(round(tick)).replace(".0", "") if tick >= 1 or tick == 0 else f"{tick:g}"))
 
 
 def _spans_orders(values: Sequence[int]) -> bool:
@@ -160,47 +167,70 @@ def show_svg(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW, salt: str 
         f" · {counting.note(total.macs)}"
     )
 
+    notes = [f"and {left_out:,} rows more: `archcalc show` lists every one (--depth 0 lists the top level only)"] if left_out > 0 else []
+    bands = _block_bands(rows)
+    return _row_panels([row.text for row in rows], [(heading, values, None) for heading, values in panels], f"{title}\n{subtitle}", bands, notes, salt)
+
+
+Panel = tuple[str, list[int], list[str] | None]
+"""A column of bars: its heading, a figure a row, and what to write after each figure (or None)."""
+
+
+def _row_panels(labels: Sequence[str], panels: Sequence[Panel], title: str, bands: Sequence[tuple[int, int]], notes: Sequence[str], salt: str) -> str:
+    """Rows of horizontal bars, a panel per figure side by side, each bar with its exact figure;
+    a panel whose figures span orders of magnitude on a log scale; `bands` (first and last row)
+    shaded behind, to show which rows are one block."""
+
     def draw(figure: Figure) -> None:
         axes = figure.subplots(1, len(panels), sharey=True, squeeze=False)[0]
-        positions = list(range(len(rows)))
-        for column, (axis, (heading, values)) in enumerate(zip(axes, panels, strict=True)):
-            _shade_blocks(axis, rows)
-            axis.barh(positions, values, color=COLOURS[column], height=0.7)
-            _value_labels(axis, positions, values)
+        positions = list(range(len(labels)))
+        for column, (axis, (heading, values, after)) in enumerate(zip(axes, panels, strict=True)):
+            for first, last in bands:
+                axis.axhspan(first - 0.5, last + 0.5, color=BLOCK_SHADE, linewidth=0)
+            axis.barh(positions, values, color=COLOURS[column % len(COLOURS)], height=0.7)
+            _value_labels(axis, positions, values, after)
             axis.set_title(heading)
             logarithmic = _spans_orders(values)
             _count_axis(axis, "x", logarithmic)
             if logarithmic:
                 axis.set_xlabel("log scale")
             axis.tick_params(axis="y", length=0)
-            axis.set_ylim(len(rows) - 0.5, -0.5)
-        axes[0].set_yticks(positions, [row.text for row in rows])
-        figure.suptitle(f"{title}\n{subtitle}", x=0.01, ha="left", fontsize=10)
-        if left_out > 0:
-            figure.supxlabel(f"and {left_out:,} rows more: `archcalc show` lists every one (--depth 0 lists the top level only)", fontsize=8)
+            axis.set_ylim(len(labels) - 0.5, -0.5)
+            axis.margins(x=0.3 if after else 0.25)  # room inside for the longest bar's figure
+        axes[0].set_yticks(positions, list(labels))
+        figure.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=10)
+        if notes:
+            figure.supxlabel("\n".join(notes), fontsize=8)
 
-    return rendered(draw, (13, 1.4 + 0.24 * max(len(rows), 2)), salt)
+    longest = max((len(text) for text in labels), default=0)
+    below = 0.25 * len(notes)
+    size = (13.0, 1.5 + 0.24 * max(len(labels), 2) + below)
+    margins = (0.25 + 0.068 * longest, 0.15, 0.75, 0.55 + below)
+    return rendered(draw, size, salt, margins)
 
 
-def _shade_blocks(axis: Axes, rows: Sequence[_LayerRow]) -> None:
-    """A band behind each top-level layer that has rows inside it, so a block's layers read as one."""
+def _block_bands(rows: Sequence[_LayerRow]) -> list[tuple[int, int]]:
+    """The first and last row of each top-level layer that has rows inside it."""
+    bands = []
     start = 0
     for index in range(1, len(rows) + 1):
         if index < len(rows) and rows[index].block == rows[start].block:
             continue
         if index - start > 1:
-            axis.axhspan(start - 0.5, index - 0.5, color=BLOCK_SHADES[0], linewidth=0)
+            bands.append((start, index - 1))
         start = index
+    return bands
 
 
-def _value_labels(axis: Axes, positions: Sequence[int], values: Sequence[int]) -> None:
-    """Each bar's exact figure at its end; a zero written at the axis, where no bar is."""
+def _value_labels(axis: Axes, positions: Sequence[int], values: Sequence[int], after: Sequence[str] | None) -> None:
+    """Each bar's exact figure at its end (and what follows it); a zero written at the axis, where no bar is."""
     at_axis = axis.get_yaxis_transform()  # x in axes fractions, y in rows
-    for position, figure in zip(positions, values, strict=True):
+    for index, (position, figure) in enumerate(zip(positions, values, strict=True)):
+        text = exact(figure) + (f" · {after[index]}" if after and after[index] else "")
         if figure > 0:
-            axis.annotate(exact(figure), (figure, position), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+            axis.annotate(text, (figure, position), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
         else:
-            axis.text(0.01, position, "0", transform=at_axis, va="center", fontsize=7, color="#808080")
+            axis.text(0.01, position, text, transform=at_axis, va="center", fontsize=7, color="#808080")
 
 
 # compare
@@ -208,7 +238,7 @@ def _value_labels(axis: Axes, positions: Sequence[int], values: Sequence[int]) -
 
 def compare_svg(compared: Comparison, counting: Counting = Counting.MACS, salt: str = SALT) -> str:
     """Grouped bars: parameters, weights and MACs (or FLOPs) of each spec, each bar with its figure
-    and its ratio against the first spec."""
+    and its ratio against the first spec. More than six specs get a row each, a panel per figure."""
     first = compared.baseline.total
     figures = [
         ("params", first.params, [spec.report.total.params for spec in compared.specs]),
@@ -217,8 +247,13 @@ def compare_svg(compared: Comparison, counting: Counting = Counting.MACS, salt: 
     ]
     names = [text_of(spec.report.name) for spec in compared.specs]
     count = len(names)
+    if count > GROUPED:
+        panels: list[Panel] = [
+            (heading, values, ["baseline"] + [fewer_or_more(baseline, value) for value in values[1:]]) for heading, baseline, values in figures
+        ]
+        return _row_panels(names, panels, f"compared with {names[0]}: each spec's figure, and how it compares with the first spec's", [], [], salt)
     logarithmic = _spans_orders([value for _, _, values in figures for value in values])
-    upright = count > 3  # many bars: their labels stand up to fit
+    upright = count > 3  # more bars: their labels stand up to fit
 
     def draw(figure: Figure) -> None:
         axis = figure.subplots()
