@@ -161,6 +161,47 @@ with contextlib.redirect_stdout(io.StringIO()):
 print(sorted(name for name in sys.modules if name == "rich" or name.startswith("rich.")))
 """
 
+DATACLASS_VALUES = """
+import dataclasses, gc, inspect, runpy, sys
+gc.disable()
+import archcalc.values as values
+
+
+def as_dataclass(cls=None, /, *, kw_only=False):
+    # archcalc's @value seam, with dataclass(frozen=True, slots=True) behind it: what values.py was measured against
+    def decorate(cls):
+        keyword_only = kw_only or getattr(cls, "__value_kw_only__", False)
+        names = list(getattr(cls, "__value_names__", ()))
+        defaults = dict(getattr(cls, "__value_defaults__", {{}}))
+        for name, annotation in inspect.get_annotations(cls).items():
+            if name in names or str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+                continue
+            written = cls.__dict__.get(name, dataclasses.MISSING)
+            if isinstance(written, values.FieldOptions):
+                default = dataclasses.MISSING if written.default is values.MISSING else written.default
+                setattr(cls, name, dataclasses.field(default=default, compare=written.compare))
+                written = default
+            if written is not dataclasses.MISSING:
+                defaults[name] = written
+            names.append(name)
+        built = dataclasses.dataclass(frozen=True, slots=True, kw_only=keyword_only, repr="__repr__" not in cls.__dict__)(cls)
+        for attribute in vars(built).values():  # zero-argument super(): its cell names the class before slots
+            for cell in getattr(getattr(attribute, "__func__", attribute), "__closure__", None) or ():
+                if cell.cell_contents is cls:
+                    cell.cell_contents = built
+        for key, setting in (("__value_names__", tuple(names)), ("__value_defaults__", defaults), ("__value_kw_only__", keyword_only)):
+            type.__setattr__(built, key, setting)
+        return built
+
+    return decorate if cls is None else decorate(cls)
+
+
+values.value = as_dataclass
+values.replace = dataclasses.replace
+sys.argv = ["archcalc", *{arguments!r}]
+runpy.run_module("archcalc", run_name="__main__")
+"""
+
 BARE_TYPER_APP = """
 import json, sys
 import typer, rich, yaml
@@ -223,6 +264,9 @@ def main() -> int:
             "show resnet50 (table)": Command([*ARCHCALC, "show", RESNET50]),
             "show resnet50 (table, in a terminal)": Command([*ARCHCALC, "show", RESNET50], terminal=True),
             "show resnet50 --format json": Command([*ARCHCALC, "show", RESNET50, "--format", "json"]),
+            "show resnet50 --format json, dataclasses behind @value": Command(
+                [PYTHON, "-c", DATACLASS_VALUES.format(arguments=["show", RESNET50, "--format", "json"])]
+            ),
             "show resnet50 --format csv": Command([*ARCHCALC, "show", RESNET50, "--format", "csv"]),
             "show resnet50 --depth 0 (table)": Command([*ARCHCALC, "show", RESNET50, "--depth", "0"]),
             "check archspecs/": Command([*ARCHCALC, "check", str(ROOT / "archspecs")]),
@@ -299,6 +343,13 @@ def main() -> int:
         f"in a terminal {terminal_ratio:.2f}× {verdict(terminal_ratio <= 2.0)}"
     )
     print(f"   cold show of resnet50 --format json within 1.3× its floor (typer, yaml): {json_ratio:.2f}× {verdict(json_ratio <= 1.3)}")
+    as_dataclasses = runs["show resnet50 --format json, dataclasses behind @value"]
+    print(
+        f"   values.py's own methods, not dataclasses, while dataclass(frozen=True, slots=True) adds more than 30 ms to the JSON floor: "
+        f"{milliseconds(as_dataclasses.best - floor_json.best)} wall, {milliseconds(as_dataclasses.cpu - floor_json.cpu)} CPU above it "
+        f"(values.py's own: {milliseconds(as_json.best - floor_json.best)}, {milliseconds(as_json.cpu - floor_json.cpu)} CPU) "
+        f"{verdict(as_dataclasses.cpu - floor_json.cpu > 0.030)}"
+    )
     print(f"   a 10,000-layer YAML spec, whole process with --format json, under 1 s: {milliseconds(large)} {verdict(large < 1.0)}")
     print(f"     (the table against the floor with the collector off, as archcalc runs: {table.best / floor_no_gc.best:.2f}×)")
     print(f"   engine linear in layers ({linear:.2f}) and 10,000 layers under 0.5 s ({milliseconds(engine[10_000])}): {verdict(fast_engine)}")

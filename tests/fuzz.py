@@ -32,7 +32,7 @@ import yaml
 
 from archcalc.engine import analyze
 from archcalc.engine.analysis import Request, analysis_of
-from archcalc.engine.budget import check_spec
+from archcalc.engine.budget import CheckRun, check_spec
 from archcalc.engine.comparison import comparison
 from archcalc.engine.diff import diff_reports
 from archcalc.engine.sweep import sweep
@@ -346,7 +346,7 @@ def exercise(text: str) -> str:
         clean(render_sharing(analysis, output_format, terminal))
     limits = [Limit(kind, 1000, None) for kind in BudgetKind]
     for check_format in CheckFormat:
-        clean(render_check([check_spec(report, limits, None, budget_required=True)], check_format, pipe), github=check_format is CheckFormat.GITHUB)
+        clean(render_check(CheckRun((check_spec(report, limits, None, budget_required=True),)), check_format, pipe), github=check_format is CheckFormat.GITHUB)
     if len(report.input_shape) >= 2 or report.spec.reads_token_ids:
         for terminal in (pipe, window):
             clean(render_sweep([sweep(report.spec, [1, 3, 17])], OutputFormat.TABLE, terminal, "params"))

@@ -13,7 +13,7 @@ from archcalc.engine import analyze
 from archcalc.engine.budget import check_spec, merge_limits
 from archcalc.engine.memory import peak_activations
 from archcalc.model import BudgetKind, DType, Limit
-from archcalc.render.github import escape_data, escape_property
+from archcalc.render.annotation import escape_data, escape_property
 from tests.conftest import ARCHSPECS, ROOT, spec_from
 
 OVER = "tests/data/over_budget.yaml"
@@ -71,9 +71,12 @@ def test_a_figure_far_over_its_limit_says_how_many_times_the_limit() -> None:
     ("actual", "limit", "expected"), [(99, 10, None), (100, 10, "10.0× the limit"), (85_162_752, 1, "85,162,752× the limit"), (5, 0, None)]
 )
 def test_times_the_limit(actual: int, limit: int, expected: str | None) -> None:
+    from archcalc.engine.budget import BudgetCheck
+    from archcalc.model import BudgetKind, DType, Limit
     from archcalc.text import times_the_limit
 
-    assert times_the_limit(actual, limit) == expected
+    times = BudgetCheck(Limit(BudgetKind.MACS, limit, None), actual, DType.FLOAT32).times_the_limit
+    assert (None if times is None else times_the_limit(times)) == expected
 
 
 def test_a_flag_wins_over_the_spec() -> None:

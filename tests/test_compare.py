@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from archcalc.app import app
+from archcalc.engine.relative import Relative
 from archcalc.text import fewer_or_more, percent
 from tests.conftest import ARCHSPECS
 
@@ -46,7 +47,7 @@ def test_the_exercise_cnns_extra_macs_are_a_percentage() -> None:
     ],
 )
 def test_fewer_or_more(baseline: int, value: int, expected: str) -> None:
-    assert fewer_or_more(baseline, value) == expected
+    assert fewer_or_more(Relative(baseline, value)) == expected
 
 
 @pytest.mark.parametrize(

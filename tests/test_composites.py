@@ -114,7 +114,7 @@ def test_repeat_unrolls_until_the_shape_settles() -> None:
     first_conv = 27 * 8 + 8
     later_conv = 72 * 8 + 8
     assert block.cost.params == first_conv + 2 * later_conv
-    assert [child.times for child in block.children] == [1, 1, 2, 2]  # iteration 1, then 2-3 counted once
+    assert [child.occurrences for child in block.children] == [1, 1, 2, 2]  # iteration 1, then 2-3 counted once
 
 
 def test_repeat_of_a_shrinking_block_unrolls_every_iteration() -> None:

@@ -1,8 +1,8 @@
-"""formats/graph/nesting.py's dependency_order: the one ordering of a model file's nodes (ONNX) and layers (Keras)."""
+"""formats/graph/order.py's dependency_order: the one ordering of a model file's nodes (ONNX) and layers (Keras)."""
 
 from __future__ import annotations
 
-from archcalc.formats.graph.nesting import dependency_order
+from archcalc.formats.graph.order import dependency_order
 
 
 def test_a_file_in_order_is_read_in_its_order() -> None:

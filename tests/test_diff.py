@@ -105,6 +105,6 @@ def test_a_repeat_is_compared_as_a_repeat() -> None:
     base = report_from(f"input: 4x4x4\nlayers: [{{repeat: {block}}}, {{repeat: {block}}}]")
     head = report_from(f"input: 4x4x4\nlayers: [{{repeat: {block}}}, {{repeat: {changed}}}]")
     difference = diff_reports(base, head, depth=5)
-    assert [(layer.change, layer.base.times if layer.base else 0) for layer in difference.layers] == [(Change.SAME, 9999), (Change.CHANGED, 9999)]
+    assert [(layer.change, layer.base.occurrences if layer.base else 0) for layer in difference.layers] == [(Change.SAME, 9999), (Change.CHANGED, 9999)]
     assert difference.layers[1].delta("params") == -4 * 9999  # the biases of every iteration
     assert sum(layer.delta("params") for layer in difference.layers) == head.total.params - base.total.params

@@ -6,6 +6,7 @@ import json
 from itertools import pairwise
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -16,7 +17,6 @@ from archcalc.engine import analyze
 from archcalc.engine.sweep import resized
 from archcalc.errors import ShapeError
 from archcalc.formats import load_spec, load_text
-from archcalc.model import LayerResult
 from tests.conftest import ARCHSPECS
 from tests.random_specs import random_spec
 
@@ -72,21 +72,28 @@ def test_without_a_flatten_parameters_do_not_depend_on_the_input_size(seed: int,
     assert first.total.params == second.total.params, text
 
 
-def check_sums(results: tuple[LayerResult, ...], times: int = 1) -> None:
-    for result in results:
-        if result.children:
-            inside = sum(((child.cost * child.times) for child in result.children), start=type(result.cost)())
-            assert inside == result.cost, result.layer.where
-            check_sums(result.children, times * result.times)
+def outcome(text: str) -> tuple[object, ...]:
+    """A spec's output shape and total, or the kind of error that stopped it."""
+    try:
+        report = analyze(load_text(text, "<generated>", "generated"))
+    except ShapeError:
+        return ("ShapeError",)
+    return (report.output_shape, report.total)
 
 
 @PROPERTY
-@given(seed=seeds)
-def test_rows_add_up_to_totals(seed: int) -> None:
-    report = analyze(load_text(random_spec(seed), "<generated>", "generated"))
-    assert sum((layer.cost for layer in report.layers), start=type(report.total)()) == report.total
-    check_sums(report.layers)
-    assert report.total.params == report.total.weights + report.total.biases
+@given(seed=seeds, times=st.integers(1, 6))
+def test_a_repeat_counts_as_its_block_written_out(seed: int, times: int) -> None:
+    """The engine computes a repeat's iterations once the shape settles and counts the rest
+    (LayerResult.occurrences); the same block written out `times` times is computed layer by layer.
+    Both must give the same output shape and totals, and fail alike."""
+    generated = yaml.safe_load(random_spec(seed))
+    if "name:" in random_spec(seed) or not generated.get("layers"):
+        return  # a name written twice is an error of its own, not of the counting
+    block = generated["layers"]
+    repeated = yaml.safe_dump({"input": generated["input"], "layers": [{"repeat": {"times": times, "layers": block}}]})
+    written_out = yaml.safe_dump({"input": generated["input"], "layers": block * times})
+    assert outcome(repeated) == outcome(written_out), written_out
 
 
 @PROPERTY

@@ -149,3 +149,36 @@ def test_a_spec_whose_own_input_is_too_small_sweeps_the_sizes_asked() -> None:
     result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "4,8,16", "--format", "json"], input=text)
     assert result.exit_code == 0, result.stderr
     assert [point["totals"]["params"] for point in json.loads(result.stdout)["specs"][0]["points"]] == [38, 166, 806]
+
+
+def test_a_position_table_too_short_is_too_large_and_the_hint_goes_smaller() -> None:
+    """Issue 26, defect 4: ViT-B/16 at 384 (577 tokens against 197 positions) was "too small", and the
+    hint (224,448,896) would have failed too. The sizes it suggests now compute."""
+    vit = str(ROOT / "archspecs/zoo/torchvision/vit_b_16.yaml")
+    result = CliRunner().invoke(app, ["sweep", vit, "--sizes", "224,384", "--chart", "none"])
+    assert result.exit_code == 0, result.stderr
+    assert "too small" not in result.stdout
+    assert "│ 384  │       too large │      too large │" in result.stdout
+    assert "give smaller sizes, e.g. --sizes 56,112,224 (too large at 384: the table has 197 positions but the sequence has 577 tokens" in result.stdout
+    suggested = CliRunner().invoke(app, ["sweep", vit, "--sizes", "56,112,224", "--format", "json"])
+    assert [point.get("error") for point in json.loads(suggested.stdout)["specs"][0]["points"]] == [None, None, None]
+
+
+def test_a_sequence_past_its_position_table_is_too_long() -> None:
+    spec = "input: 8\nlayers: [{embedding: {vocab: 10, dim: 4}}, {position_embedding: 16}]\n"
+    result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "8,32", "--format", "csv"], input=spec)
+    assert result.exit_code == 0, result.stderr
+    result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "8,32", "--chart", "none"], input=spec)
+    assert "too long" in result.stdout and "too small" not in result.stdout and "give smaller sizes, e.g. --sizes 2,4,8" in result.stdout
+
+
+def test_counted_layers_of_an_imported_spec_hold_one_size() -> None:
+    """An imported spec's `counted` layers carry figures for the input they were counted at: no other
+    size computes, and no list of sizes would help."""
+    counted = "counted: {input: 8x8x4, output: 16, weights: 4096, biases: 16, macs: 4096}"
+    spec = f"input: 8x8x4\nlayers:\n  - conv: {{filters: 4, kernel: 3, padding: 1}}\n  - {counted}\n"
+    result = CliRunner().invoke(app, ["sweep", "-", "--sizes", "8,16", "--chart", "none"], input=spec)
+    assert result.exit_code == 0, result.stderr
+    assert "fixed size" in result.stdout and "too small" not in result.stdout and "--sizes" not in result.stdout
+    assert "stdin: k cannot be fitted: layer 2 (counted) holds figures counted for one input size" in result.stdout
+    assert "(fixed size at 16: its figures were counted for the input [8, 8, 4], but it gets [16, 16, 4])" in result.stdout

@@ -8,7 +8,7 @@ import pytest
 from archcalc.engine import analyze
 from archcalc.engine.fields import receptive_fields
 from archcalc.errors import ShapeError, SpecError
-from archcalc.model import Field
+from archcalc.model import ReceptiveField
 from archcalc.render.layer_text import explain
 from tests.conftest import report_from, spec_from
 
@@ -66,8 +66,8 @@ def test_the_main_paths_receptive_field_does_not_see_the_branch() -> None:
     report = report_from(text)
     conv, side, after = report.layers
     fields = receptive_fields(report)
-    assert fields[id(after)] == fields[id(conv)] == Field((3, 3), (1, 1))
-    assert fields[id(side.children[0])] == Field((7, 7), (3, 3))  # the branch's own pool still gets its field
+    assert fields[id(after)] == fields[id(conv)] == ReceptiveField((3, 3), (1, 1))
+    assert fields[id(side.children[0])] == ReceptiveField((7, 7), (3, 3))  # the branch's own pool still gets its field
 
 
 BAD = [
@@ -126,4 +126,4 @@ def test_a_join_inside_a_training_only_branch_reads_the_branchs_own_rows() -> No
     inner, _, join = report.layers[0].children
     assert join.joined == (inner,)
     fields = receptive_fields(report)
-    assert fields[id(join)] == Field((5, 5), (1, 1))  # the wider of its two paths: two 3×3 convs
+    assert fields[id(join)] == ReceptiveField((5, 5), (1, 1))  # the wider of its two paths: two 3×3 convs

@@ -18,7 +18,7 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):  # not on Windows
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     gc.disable()
-    from archcalc.app import main as run  # after gc.disable(): importing is most of a start
+    from archcalc.app import main as run  # lazy: after gc.disable(): importing is most of a start
 
     run()
 

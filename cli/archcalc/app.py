@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from archcalc import __version__
-from archcalc.commands import check, compare, diff, examples, import_model, layers, report, schema, sharing, show, sweep
+from archcalc.commands import check, compare, devices, diff, examples, import_model, layers, report, schema, sharing, show, sweep
 from archcalc.commands.shared import EXIT_INTERNAL_ERROR
 from archcalc.printable import printable
 
@@ -35,6 +35,7 @@ app.command()(sweep.sweep)
 app.command()(report.report)
 app.command()(schema.schema)
 app.command()(examples.examples)
+app.command()(devices.devices)
 
 
 def version_callback(value: bool) -> None:
@@ -66,7 +67,7 @@ def main() -> None:
         app()
     except Exception as error:
         if os.environ.get("ARCHCALC_DEBUG"):
-            import traceback
+            import traceback  # lazy: only with ARCHCALC_DEBUG set
 
             traceback.print_exc()
         message = printable(f"{type(error).__name__}: {error}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 
 from archcalc.printable import printable
@@ -73,8 +74,28 @@ class SpecError(ArchcalcError):
     """The spec text cannot be read: bad YAML, an unknown layer or key, a wrong type or value."""
 
 
+class SizeLimit(enum.Enum):
+    """Which way an input size fails, where the layer that refuses it knows: what `sweep` says of a size."""
+
+    TOO_SMALL = "too small"  # a window larger than the input
+    TOO_LARGE = "too large"  # a table of positions shorter than the sequence
+    FIXED = "fixed"  # figures counted for one input shape (a model file's `counted` layer)
+
+
 class ShapeError(ArchcalcError):
-    """The spec reads, but its shapes cannot be computed: a kernel too large, shapes that cannot join."""
+    """The spec reads, but its shapes cannot be computed: a kernel too large, shapes that cannot join.
+    `size_limit` says which way the input's size is wrong, where that is what went wrong."""
+
+    def __init__(
+        self,
+        problem: str,
+        origin: Origin | None = None,
+        layer: str | None = None,
+        hint: str | None = None,
+        size_limit: SizeLimit | None = None,
+    ) -> None:
+        self.size_limit = size_limit
+        super().__init__(problem, origin, layer, hint)
 
 
 NO_RESHAPE = "write the shape a network starts from as its input (e.g. input: 28x28x1), or use flatten to make one axis of all"
@@ -96,7 +117,7 @@ CLOSE = 0.1
 def suggestion(word: str, choices: Iterable[str]) -> str | None:
     """`did you mean 'kernel'?` for a likely typo (`did you mean 'maxpool' or 'avgpool'?` when
     several are as likely), what a known word from another tool means here, or None when nothing is close."""
-    import difflib  # only when there is a typo to explain: a run that goes well never pays for it
+    import difflib  # lazy: only when there is a typo to explain: a run that goes well never pays for it
 
     offered = list(dict.fromkeys(choices))
     known = KNOWN_WORDS.get(word.lower())

@@ -8,16 +8,15 @@ in archcalc/kinds/, and answers every question about itself through the interfac
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias
 
-from archcalc.errors import Origin, ShapeError
+from archcalc.errors import Origin, ShapeError, SizeLimit
 from archcalc.values import field, value
 
 if TYPE_CHECKING:
     from fractions import Fraction  # imported where an upsampling makes one: it costs 20 ms of a start
 
     from archcalc.kinds.arguments import Argument
-    from archcalc.kinds.context import ApplyContext, FieldContext
 
 Shape: TypeAlias = tuple[int, ...]
 """Channels last, no batch axis: (N,), (L, C), (H, W, C) or (D, H, W, C)."""
@@ -89,14 +88,15 @@ def total_cost(costs: list[Cost] | tuple[Cost, ...]) -> Cost:
 class LayerResult:
     """One layer applied to one input shape. A composite's cost includes its children's.
 
-    `times` is how many times this row occurs in a row: inside a `repeat`, iterations whose input
-    shape no longer changes are identical, so they are computed once and counted `times` times.
+    `occurrences` is how many identical layers this row stands for: inside a `repeat`, iterations whose
+    input shape no longer changes are identical, so they are computed once and counted that often
+    (JSON's `times`).
     `joined` holds the earlier results this layer read by name (a join's skips, a branch's source).
     `in_training` is set on a layer that an inference pass does not run (inside a training-only
     `branch`): its cost has no MACs, and `in_training` is the result as the layer runs in
     training, whose arithmetic its explanation writes out. A slotted class for the same reason as `Cost`."""
 
-    __slots__ = ("children", "cost", "in_training", "input_shape", "joined", "layer", "output_shape", "times")
+    __slots__ = ("children", "cost", "in_training", "input_shape", "joined", "layer", "occurrences", "output_shape")
 
     def __init__(
         self,
@@ -105,7 +105,7 @@ class LayerResult:
         output_shape: Shape,
         cost: Cost,
         children: tuple[LayerResult, ...] = (),
-        times: int = 1,
+        occurrences: int = 1,
         joined: tuple[LayerResult, ...] = (),
         in_training: LayerResult | None = None,
     ) -> None:
@@ -114,18 +114,18 @@ class LayerResult:
         self.output_shape = output_shape
         self.cost = cost
         self.children = children
-        self.times = times
+        self.occurrences = occurrences
         self.joined = joined
         self.in_training = in_training
 
-    def stand_for(self, times: int) -> None:
-        """Make this result stand for `times` times as many identical occurrences. Changed in place,
+    def stand_for(self, count: int) -> None:
+        """Make this result stand for `count` times as many identical occurrences. Changed in place,
         while the `repeat` that computed it is still being applied: a result keeps its identity, by
         which later joins and receptive fields find the one they read by name."""
-        self.times *= times
+        self.occurrences *= count
 
     def __repr__(self) -> str:
-        return f"LayerResult({self.layer.where}, {self.input_shape} -> {self.output_shape}, {self.cost!r}, times={self.times})"
+        return f"LayerResult({self.layer.where}, {self.input_shape} -> {self.output_shape}, {self.cost!r}, occurrences={self.occurrences})"
 
 
 def output_after(results: tuple[LayerResult, ...], shape: Shape) -> Shape:
@@ -143,7 +143,7 @@ def whole_if_possible(length: Length) -> Length:
 
 
 @value
-class Field:
+class ReceptiveField:
     """A receptive field: `size` None is the whole input; `jump` is the effective stride, in input
     positions; `approximate` marks a field estimated from uneven windows (adaptive pooling).
 
@@ -154,25 +154,60 @@ class Field:
     jump: tuple[Length, ...]
     approximate: bool = False
 
-    def widened(self, span: PerAxis, stride: tuple[Length, ...], approximate: bool = False) -> Field:
+    def widened(self, span: PerAxis, stride: tuple[Length, ...], approximate: bool = False) -> ReceptiveField:
         """After a window of `span` positions moving by `stride` (both per axis): the field grows by
         (span − 1) · jump and the jump multiplies by the stride (a fraction for an upsampling)."""
         jump = tuple(whole_if_possible(j * s) for j, s in zip(self.jump, stride, strict=True))
         if self.size is None:
-            return Field(None, jump, self.approximate or approximate)
+            return ReceptiveField(None, jump, self.approximate or approximate)
         size = tuple(whole_if_possible(f + (e - 1) * j) for f, e, j in zip(self.size, span, self.jump, strict=True))
-        return Field(size, jump, self.approximate or approximate)
+        return ReceptiveField(size, jump, self.approximate or approximate)
 
-    def whole(self) -> Field:
-        return Field(None, self.jump, self.approximate)
+    def whole(self) -> ReceptiveField:
+        return ReceptiveField(None, self.jump, self.approximate)
 
-    def joined(self, other: Field) -> Field:
+    def joined(self, other: ReceptiveField) -> ReceptiveField:
         """Where two paths meet, an output sees what either path saw."""
         jump = tuple(max(a, b) for a, b in zip(self.jump, other.jump, strict=True))
         approximate = self.approximate or other.approximate
         if self.size is None or other.size is None:
-            return Field(None, jump, approximate)
-        return Field(tuple(max(a, b) for a, b in zip(self.size, other.size, strict=True)), jump, approximate)
+            return ReceptiveField(None, jump, approximate)
+        return ReceptiveField(tuple(max(a, b) for a, b in zip(self.size, other.size, strict=True)), jump, approximate)
+
+
+# What a composite kind asks of the engine while it is applied: the engine implements these, so
+# kinds need not import it (and the engine can import every kind).
+
+
+class ApplyContext(Protocol):
+    def sequence(self, layers: tuple[Layer, ...], shape: Shape) -> tuple[LayerResult, ...]:
+        """Apply layers in order, each to the previous one's output."""
+        ...
+
+    def unrolled(self, layer: Layer, results: tuple[LayerResult, ...]) -> None:
+        """Count layers a `repeat` unrolled; raises once one analysis has unrolled too many."""
+        ...
+
+    def only_in_training(self, branch: Layer, results: tuple[LayerResult, ...]) -> None:
+        """Mark `branch` and the named layers in `results` as run only in training: a layer an
+        inference pass runs cannot read them by name."""
+        ...
+
+    def named(self, name: str, asking: Layer) -> LayerResult:
+        """The latest result of the layer written with `name:`, applied before `asking` (at any depth).
+        A ShapeError located at `asking` when no layer has the name, when the layer comes after
+        `asking` or contains it, or when two layers share the name."""
+        ...
+
+
+class FieldContext(Protocol):
+    def sequence(self, results: tuple[LayerResult, ...], field: ReceptiveField, record: bool = True) -> ReceptiveField:
+        """The field after these results in order; `record` keeps each one's for the table."""
+        ...
+
+    def field_of(self, result: LayerResult) -> ReceptiveField:
+        """The field after an earlier result: what a join or a branch reads by name."""
+        ...
 
 
 @value(kw_only=True)
@@ -210,6 +245,8 @@ class Layer:
     """Layers the example needs before it, written likewise: the named layer a join reads."""
     SIDE_BRANCH: ClassVar[bool] = False
     """True for a side branch: its output is an extra one, and the layer after it sees the tensor before it."""
+    CACHE_RULE: ClassVar[str] = ""
+    """How `cached_values` counts, as `show --memory` writes it under the table; empty for a kind that keeps none."""
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
@@ -236,15 +273,15 @@ class Layer:
         """`layer 5 (conv 'down4') on line 12`: a layer a message points the reader to."""
         return f"{self.where} on line {self.origin.line}" if self.origin.line else self.where
 
-    def error(self, problem: str, hint: str | None = None) -> ShapeError:
-        """A shape problem, located at this layer."""
-        return ShapeError(problem, self.origin, self.where, hint)
+    def error(self, problem: str, hint: str | None = None, size_limit: SizeLimit | None = None) -> ShapeError:
+        """A shape problem, located at this layer; `size_limit` when the input's size is what is wrong."""
+        return ShapeError(problem, self.origin, self.where, hint, size_limit)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """This layer on an input of `shape`: its output shape and exact cost."""
         raise NotImplementedError
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """The receptive field after this layer, given the field before it."""
         raise NotImplementedError
 
@@ -259,7 +296,7 @@ class Layer:
     def cached_values(self, result: LayerResult) -> int:
         """The values it keeps from token to token while generating (a causal attention's keys and
         values): none of its own, unless its kind says otherwise; its children's, each occurrence."""
-        return sum(child.layer.cached_values(child) * child.times for child in result.children)
+        return sum(child.layer.cached_values(child) * child.occurrences for child in result.children)
 
     def pass_length(self) -> int | None:
         """For a block applied pass after pass (a repeat), how many results make one pass; None
@@ -284,6 +321,21 @@ class BudgetKind(enum.Enum):
     def in_bytes(self) -> bool:
         """A figure in bytes, which depends on the dtype the values are stored at."""
         return self in (BudgetKind.PARAM_BYTES, BudgetKind.ACTIVATION_BYTES)
+
+
+class Counting(str, enum.Enum):
+    """What a cost column counts: multiply-accumulates, or floating-point operations at 2 per MAC
+    (a multiply and an add), for readers who think in FLOPs. Both exact, both the engine's."""
+
+    MACS = "macs"
+    FLOPS = "flops"
+
+    @property
+    def heading(self) -> str:
+        return "MACs" if self is Counting.MACS else "FLOPs"
+
+    def of(self, macs: int) -> int:
+        return macs if self is Counting.MACS else 2 * macs
 
 
 class DType(enum.Enum):

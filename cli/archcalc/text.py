@@ -6,10 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.arithmetic import quotient
-
 if TYPE_CHECKING:
     from fractions import Fraction
+
+    from archcalc.engine.relative import Relative
 
 
 def exact(number: int) -> str:
@@ -20,7 +20,7 @@ def exact(number: int) -> str:
 def short(number: int) -> str:
     """15052900 -> '15.1M'; K, M, G, T are powers of 1000, as budgets are written."""
     if abs(number) >= 10**15:  # past 999T: scientific, via Decimal (a float cannot hold every int)
-        from decimal import Decimal  # only here: importing it costs 1 ms of every start
+        from decimal import Decimal  # lazy: only here: importing it costs 1 ms of every start
 
         return f"{Decimal(number):.3g}".replace("E+", "e")
     units = (("", 1), ("K", 10**3), ("M", 10**6), ("G", 10**9), ("T", 10**12))
@@ -46,6 +46,11 @@ def exact_and_short(number: int) -> str:
     return exact(number) if brief == str(number) else f"{exact(number)} ({brief})"
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 spec', '3 specs'."""
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
+
+
 def summary(docstring: str | None) -> str:
     """A docstring's first paragraph on one line: a layer kind's summary, for `layers` and the schema."""
     return " ".join((docstring or "").split("\n\n")[0].split())
@@ -68,41 +73,32 @@ def as_ratio(ratio: float) -> str:
     return f"{ratio:.1f}×"
 
 
-SMALL_RATIO = 1.1
-"""Below this a ratio prints as `1.0×` or `1.1×`, which hides the difference: a percentage shows it."""
-
-
-def fewer_or_more(baseline: int, value: int) -> str:
-    """How `value` compares with `baseline`: '4.1× fewer', '2.0× more', '1.8% fewer', 'same'."""
-    if value == baseline:
+def fewer_or_more(relative: Relative) -> str:
+    """How a figure compares with its baseline: '4.1× fewer', '2.0× more', '1.8% fewer', 'same'."""
+    if relative.delta == 0:
         return "same"
-    if value == 0:
+    if relative.figure == 0:
         return "none"
-    if baseline == 0:
+    if relative.baseline == 0:
         return "new"
-    return f"{how_far(baseline, value)} {'fewer' if value < baseline else 'more'}"
+    return f"{how_far(relative)} {'fewer' if relative.delta < 0 else 'more'}"
 
 
-def how_far(baseline: int, value: int) -> str:
-    """The distance from baseline to value (both above 0): the larger over the smaller, '4.1×', or
+def how_far(relative: Relative) -> str:
+    """The distance from baseline to figure (both above 0): the larger over the smaller, '4.1×', or
     below 1.1× the difference as a percentage of the baseline, '1.8%'."""
-    if is_small_difference(baseline, value):
-        return percent(quotient(abs(value - baseline), baseline))
-    return as_ratio(quotient(max(baseline, value), min(baseline, value)))
+    if relative.small and relative.change is not None:
+        return percent(abs(relative.change))
+    return as_ratio(relative.ratio or math.inf)
 
 
-def is_small_difference(baseline: int, value: int) -> bool:
-    """Whether the two (both above 0) are less than 1.1× apart, so a ratio would hide how far."""
-    return quotient(max(baseline, value), min(baseline, value)) < SMALL_RATIO
-
-
-def signed_percent(base: int, head: int) -> str:
-    """The change from base to head in percent: '+12.5%', '-3.0%', '0%', or 'new'."""
-    if base == head:
+def signed_percent(relative: Relative) -> str:
+    """The change from baseline to figure in percent: '+12.5%', '-3.0%', '0%', or 'new'."""
+    if relative.delta == 0:
         return "0%"
-    if base == 0:
+    if relative.change is None:
         return "new"
-    return percent(quotient(head - base, base), signed=True)
+    return percent(relative.change, signed=True)
 
 
 def percent(fraction: float, signed: bool = False) -> str:
@@ -120,12 +116,6 @@ def percent(fraction: float, signed: bool = False) -> str:
     return f"{value:+.1f}%" if signed else f"{value:.1f}%"
 
 
-FAR_OVER = 10
-"""From this many times its limit, how far a figure is over is said as a ratio: '-85,162,552%' reads badly."""
-
-
-def times_the_limit(actual: int, limit: int) -> str | None:
-    """'851,627× the limit' for a figure 10× its limit or more; else None, and a percentage says how far."""
-    if limit == 0 or actual < FAR_OVER * limit:
-        return None
-    return f"{as_ratio(quotient(actual, limit))} the limit"
+def times_the_limit(times: float) -> str:
+    """'851,627× the limit': how far over its limit a figure is, when that is 10× or more (BudgetCheck.times_the_limit)."""
+    return f"{as_ratio(times)} the limit"

@@ -18,11 +18,13 @@ mypy reads `@value` classes as dataclasses through `dataclass_transform`, with o
 kw_only base's fields as positional in a subclass (the call fails at run time instead).
 tests/test_values.py holds these classes to frozen dataclasses' behaviour.
 
-Construction starts shared too: one `__init__` loops over a class's fields, 3.2 µs for a layer of
-seven fields where a dataclass's generated `__init__` takes 2.0. A class whose instances are many
-(100,000 layers of one kind in a big spec) gets its own `__init__` compiled, as a dataclass's is, at
-its 100th instance: 0.2 ms once, then 1.7 µs an instance. A spec of a few dozen layers never pays
-for compiling; one of 100,000 saves about 0.15 s. (Measured on a shared 2-core machine.)
+Construction is shared too: one `__init__` loops over a class's fields (3.2 µs for a layer of seven
+fields, where a dataclass's generated `__init__` takes 2.0), with no code compiled at run time.
+
+`dataclass(frozen=True, slots=True)` behind this same decorator was measured against it
+(benchmarks/run.py, "dataclasses behind @value"): `show resnet50.yaml --format json` then spent
+118 ms of CPU above its floor (typer and yaml alone) against 32 ms with these methods, past the
+30 ms a cold start may add. (25 rounds on a shared 2-core machine.)
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-class Field:
+class FieldOptions:
     """What `field(...)` returns: a default and whether the field takes part in `==` and `hash`."""
 
     __slots__ = ("compare", "default")
@@ -66,7 +68,7 @@ class Field:
 
 def field(*, default: Any = MISSING, compare: bool = True) -> Any:
     """A field that is left out of `==` and `hash` (`compare=False`), with an optional default."""
-    return Field(default, compare)
+    return FieldOptions(default, compare)
 
 
 @overload
@@ -87,7 +89,7 @@ def value(cls: type[T] | None = None, /, *, kw_only: bool = False) -> type[T] | 
                 continue
             written, compare = cls.__dict__.get(name, MISSING), True
             default = written
-            if isinstance(written, Field):  # the class attribute becomes the default itself, or nothing
+            if isinstance(written, FieldOptions):  # the class attribute becomes the default itself, or nothing
                 default, compare = written.default, written.compare
                 delattr(cls, name)
                 if default is not MISSING:
@@ -130,22 +132,10 @@ def replace(instance: T, **changes: object) -> T:
 _set = object.__setattr__
 
 
-COMPILE_AFTER = 100
-"""Instances of a class built by the shared `__init__` before the class gets its own, compiled one."""
-
-
 def _init(self: Any, *args: object, **kwargs: object) -> None:
     """Each field in order, from the positional arguments, then the keywords, then its default.
-    Set one at a time and in order, so that instances share their dicts' keys (PEP 412).
-    At a class's COMPILE_AFTER-th instance, its own `__init__` is compiled and used from then on."""
+    Set one at a time and in order, so that instances share their dicts' keys (PEP 412)."""
     cls = type(self)
-    built = cls.__dict__.get("__value_built__", 0) + 1
-    if built >= COMPILE_AFTER:
-        init = _compiled_init(cls)
-        type.__setattr__(cls, "__init__", init)
-        init(self, *args, **kwargs)
-        return
-    type.__setattr__(cls, "__value_built__", built)
     names = cls.__value_names__
     if args:
         if cls.__value_kw_only__ or len(args) > len(names):
@@ -164,22 +154,6 @@ def _init(self: Any, *args: object, **kwargs: object) -> None:
         name = next(iter(kwargs))
         problem = "multiple values for argument" if name in names else "an unexpected keyword argument"
         raise TypeError(f"{cls.__name__}() got {problem} '{name}'")
-
-
-def _compiled_init(cls: type) -> Callable[..., None]:
-    """`__init__` for `cls` as a dataclass writes it: its fields as parameters (keyword-only after a
-    `*` for kw_only classes), their defaults, and one assignment each in field order, so instances
-    share their dicts' keys (PEP 412). Python's own argument handling then raises the TypeErrors."""
-    names: tuple[str, ...] = cls.__value_names__  # type: ignore[attr-defined]
-    defaults: dict[str, object] = cls.__value_defaults__  # type: ignore[attr-defined]
-    parameters = ["self", *(["*"] if cls.__value_kw_only__ and names else [])]  # type: ignore[attr-defined]
-    parameters += [f"{name}=_defaults[{name!r}]" if name in defaults else name for name in names]
-    body = "".join(f"    _set(self, {name!r}, {name})\n" for name in names) or "    pass\n"
-    namespace: dict[str, Any] = {"_set": _set, "_defaults": defaults}
-    exec(f"def __init__({', '.join(parameters)}):\n{body}", namespace)  # field names are the class's own identifiers: nothing from outside
-    init: Callable[..., None] = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
 
 
 def _setattr(self: object, name: str, _: object) -> None:

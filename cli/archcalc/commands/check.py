@@ -97,7 +97,7 @@ def check(
         )
         if (maximum := count_option(written)) is not None
     ]
-    from archcalc.engine.budget import CheckOutcome, SpecCheck, UnreadableSpec, check_spec, unreadable
+    from archcalc.engine.budget import CheckOutcome, CheckRun, SpecCheck, UnreadableSpec, check_spec, unreadable  # lazy: only this command loads it
 
     guarded(lambda: check_arguments(specs))
     if against is not None and len(specs) != 1:
@@ -120,7 +120,7 @@ def check(
     if against is not None and len(outcomes) != 1:
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
     if against is not None and isinstance(outcomes[0], SpecCheck):
-        from archcalc.engine.drift import drift
+        from archcalc.engine.drift import drift  # lazy: only this command loads it
         from archcalc.values import replace
 
         try:
@@ -128,19 +128,20 @@ def check(
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))
+    run = CheckRun(tuple(outcomes))
     if not quiet:
-        emit(render_check(outcomes, output_format, terminal()))
+        emit(render_check(run, output_format, terminal()))
         if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
             report_drift(outcomes)
     if any(unreadable(outcome) for outcome in outcomes):
         raise typer.Exit(EXIT_BAD_INPUT)  # first: a bad spec's budgets were never measured
-    raise typer.Exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_OVER_BUDGET)
+    raise typer.Exit(EXIT_OK if run.passed else EXIT_OVER_BUDGET)
 
 
 def report_drift(outcomes: "list[CheckOutcome]") -> None:
     """Each layer where a spec and its model file disagree, on standard error and located in the spec,
     as a compiler reports an error: the results (the table, JSON, annotations) say that they disagree."""
-    from archcalc.engine.budget import SpecCheck
+    from archcalc.engine.budget import SpecCheck  # lazy: only this command loads it
     from archcalc.render.drift import drift_lines
 
     for outcome in outcomes:

@@ -34,7 +34,7 @@ def compare(
     reports = analyze_all(specs)
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
-    from archcalc.engine.comparison import comparison
+    from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
     compared = comparison(reports)
     emit(guarded(lambda: render_compare(compared, output_format, terminal(wide), count)))

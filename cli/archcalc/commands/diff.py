@@ -25,7 +25,7 @@ def diff(
 
     Example: archcalc diff archspecs/zoo/torchvision/resnet18.yaml archspecs/zoo/torchvision/resnet34.yaml
     """
-    from archcalc.engine.diff import diff_reports
+    from archcalc.engine.diff import diff_reports  # lazy: only this command loads it
 
     guarded(lambda: check_arguments([base, head]))
     before, after = analyze_one(base, "diff"), analyze_one(head, "diff")

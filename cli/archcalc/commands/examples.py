@@ -20,7 +20,7 @@ def examples(
 
     Example: archcalc examples resnet
     """
-    from archcalc.examples import example_specs, examples_directory
+    from archcalc.examples import example_specs, examples_directory  # lazy: only this command loads it
     from archcalc.render.examples import render_examples
 
     directory = examples_directory()

@@ -26,9 +26,9 @@ def import_model(
 
     Example: archcalc import resnet18.onnx -o resnet18.yaml
     """
-    from pathlib import Path
+    from pathlib import Path  # lazy: only this command loads it
 
-    from archcalc.formats.imported import imported_spec
+    from archcalc.formats.imported import imported_spec  # lazy: only this command loads it
 
     if output is not None and Path(output).is_dir():  # --force would not help: a spec is never written over a folder
         fail(ArchcalcError(f"{printable(output)} is a directory", hint="give -o the spec's file name, such as model.yaml"))

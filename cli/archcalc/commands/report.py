@@ -16,7 +16,7 @@ def report(
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for the memory figures.")] = DType.FLOAT32,
     count: CountOption = Counting.MACS,
 ) -> None:
-    """Write one HTML page about the specs: a folding hierarchy of every layer, tables and charts.
+    """Write one HTML page about the specs: layers, tables and charts.
 
     Each layer shows its output shape, parameters and MACs; blocks and repeats open on a click.
     Several specs are compared first, each against the first. The page is one file that fetches
@@ -24,9 +24,9 @@ def report(
 
     Example: archcalc report 'archspecs/zoo/torchvision/*.yaml' > zoo.html
     """
-    from archcalc.engine.analysis import Request, analysis_of
-    from archcalc.engine.comparison import comparison
-    from archcalc.render.html_report import report_html
+    from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
+    from archcalc.engine.comparison import comparison  # lazy: only this command loads it
+    from archcalc.render.html_report import report_html  # lazy: only this command loads it
 
     reports = analyze_all(specs)
     analyses = [analysis_of(report, Request(memory=dtype)) for report in reports]

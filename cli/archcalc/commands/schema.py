@@ -12,7 +12,7 @@ def schema() -> None:
 
     Example: archcalc schema > archcalc.schema.json
     """
-    from archcalc.formats.yaml.schema import spec_schema
+    from archcalc.formats.yaml.schema import spec_schema  # lazy: only this command loads it
     from archcalc.render.json_format import dumps
 
     emit(dumps(spec_schema()))

@@ -67,7 +67,7 @@ def say(line: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    from archcalc.render.encodable import encodable
+    from archcalc.render.encodable import encodable  # lazy: only for a stream that cannot write some character, or on standard error
 
     with contextlib.suppress(OSError, ValueError):  # standard error is gone too: the exit status still tells
         stream.write(encodable(line, getattr(stream, "encoding", None) or "utf-8") + "\n")
@@ -102,7 +102,7 @@ def analyzed(argument: str) -> Report:
     try:
         return analyze(spec)
     except ShapeError as error:
-        from archcalc.formats.layout import layout_hint
+        from archcalc.formats.layout import layout_hint  # lazy: only when a spec fails to compute
 
         hint = None if spec.from_model else layout_hint(spec.input_shape)
         if hint is not None:
@@ -143,7 +143,7 @@ def terminal(wide: bool = False) -> Terminal:
     if sys.stdout is None or not sys.stdout.isatty():
         return Terminal(color=False, width=None, encoding=encoding)
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    import shutil  # COLUMNS first, then the window's own size
+    import shutil  # lazy: COLUMNS first, then the window's own size
 
     return Terminal(color=color, width=shutil.get_terminal_size().columns, encoding=encoding, wide=wide)
 
@@ -160,7 +160,7 @@ def emit(text: str) -> None:
         try:
             stream.write(text)
         except UnicodeEncodeError:  # PYTHONIOENCODING=ascii, a latin-1 console: x for ×, -> for →
-            from archcalc.render.encodable import encodable
+            from archcalc.render.encodable import encodable  # lazy: only for a stream that cannot write some character, or on standard error
 
             stream.write(encodable(text, stream.encoding))
         stream.flush()

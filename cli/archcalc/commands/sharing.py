@@ -20,7 +20,7 @@ def sharing(
 
     Example: archcalc sharing archspecs/exercises/ex2_diagonal_filter.yaml
     """
-    from archcalc.engine.analysis import Request, analysis_of
+    from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
     report = analyze_one(spec, "sharing")
     emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal(wide)))

@@ -28,7 +28,7 @@ def show(
 
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
-    from archcalc.engine.analysis import Request, analysis_of
+    from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
     report = analyze_one(spec, "show")
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer

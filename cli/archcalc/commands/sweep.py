@@ -43,7 +43,7 @@ def sweep(
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
     """
-    from archcalc.engine.sweep import sweep as sweep_sizes
+    from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 
     chosen = sizes_option(sizes)
     paths = expanded(specs).specs

@@ -13,7 +13,7 @@ from archcalc.engine.fields import Fields, receptive_fields
 from archcalc.engine.memory import activation_bytes, kv_cache_values, param_bytes
 from archcalc.engine.report import Report
 from archcalc.engine.sharing import Sharing, sharing
-from archcalc.model import Cost, DType, Field, LayerResult
+from archcalc.model import Cost, DType, LayerResult, ReceptiveField
 from archcalc.values import value
 
 
@@ -35,7 +35,7 @@ class LayerFigures:
     occurrences: int
     cost: Cost
     children: tuple[LayerFigures, ...]
-    field: Field | None = None  # with receptive fields asked, and an input with positions
+    field: ReceptiveField | None = None  # with receptive fields asked, and an input with positions
     param_bytes: int | None = None  # with memory asked
     output_bytes: int | None = None
     kv_cache_bytes: int | None = None  # with memory asked: the key/value cache of causal attention in it
@@ -52,6 +52,7 @@ class Memory:
     param_bytes: int
     peak_activation_bytes: int
     kv_cache_values: int = 0
+    cache_rules: tuple[str, ...] = ()  # how each kind that keeps a cache counts it (its CACHE_RULE)
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -79,8 +80,17 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     memory = None
     if request.memory is not None:
         dtype = request.memory
-        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report))
+        rules = tuple(
+            dict.fromkeys(result.layer.CACHE_RULE for result in every_result(report.layers) if result.layer.CACHE_RULE and result.layer.cached_values(result))
+        )
+        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report), rules)
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
+
+
+def cache_rules(report: Report) -> tuple[str, ...]:
+    """How each kind that keeps a cache here counts it, as the kind writes it (CACHE_RULE), once each."""
+    kept = (result.layer.CACHE_RULE for result in every_result(report.layers) if result.layer.CACHE_RULE and result.layer.cached_values(result))
+    return tuple(dict.fromkeys(kept))
 
 
 class Graph:
@@ -94,10 +104,10 @@ class Graph:
         self.side_outputs = {id(result) for result in report.side_outputs}
 
 
-def _figures(results: tuple[LayerResult, ...], times: int, request: Request, fields: Fields | None, graph: Graph) -> tuple[LayerFigures, ...]:
+def _figures(results: tuple[LayerResult, ...], outer: int, request: Request, fields: Fields | None, graph: Graph) -> tuple[LayerFigures, ...]:
     rows = []
     for result in results:
-        occurrences = times * result.times
+        occurrences = outer * result.occurrences
         cost = result.cost * occurrences
         children = _figures(result.children, occurrences, request, fields, graph)
         memory = request.memory

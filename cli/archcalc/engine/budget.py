@@ -3,6 +3,7 @@ against its model file: engine/drift.py). Pure; the CLI picks the exit code."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -14,6 +15,9 @@ from archcalc.errors import ArchcalcError
 from archcalc.exhaustive import unreachable
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.values import field, value
+
+FAR_OVER = 10
+"""From this many times its limit, how far a figure is over is said as a ratio."""
 
 
 @value
@@ -34,6 +38,21 @@ class BudgetCheck:
         if self.limit.maximum == 0:
             return None
         return quotient(self.limit.maximum - self.actual, self.limit.maximum)
+
+    @property
+    def headroom_percent(self) -> float | None:
+        """The headroom in percent to three places, for scripts (JSON's `headroom_percent`); None for a
+        zero limit or one past a float."""
+        headroom = self.headroom
+        return round(headroom * 100, 3) if headroom is not None and math.isfinite(headroom) else None
+
+    @property
+    def times_the_limit(self) -> float | None:
+        """How many times its limit the figure is, from FAR_OVER times on ('-85,162,552%' reads badly
+        said as headroom); None below that, where the headroom says how far."""
+        if self.limit.maximum == 0 or self.actual < FAR_OVER * self.limit.maximum:
+            return None
+        return quotient(self.actual, self.limit.maximum)
 
 
 @value
@@ -72,6 +91,44 @@ class UnreadableSpec:
 
 CheckOutcome = SpecCheck | UnreadableSpec
 """What `check` reports for each spec: its budgets measured, or why it could not be."""
+
+
+@value
+class CheckRun:
+    """Every spec `check` was given, and what the summary and the exit status count of them."""
+
+    outcomes: tuple[CheckOutcome, ...]
+
+    @property
+    def checked(self) -> tuple[SpecCheck, ...]:
+        return tuple(outcome for outcome in self.outcomes if isinstance(outcome, SpecCheck))
+
+    @property
+    def budgets(self) -> tuple[BudgetCheck, ...]:
+        return tuple(check for outcome in self.checked for check in outcome.checks)
+
+    @property
+    def over(self) -> int:
+        """Budgets exceeded."""
+        return sum(not check.passed for check in self.budgets)
+
+    @property
+    def within(self) -> int:
+        return len(self.budgets) - self.over
+
+    @property
+    def unbudgeted(self) -> int:
+        """Specs without the budget --require-budget asks for."""
+        return sum(outcome.budget_required and not outcome.checks for outcome in self.checked)
+
+    @property
+    def unreadable(self) -> int:
+        """Specs that could not be read or computed."""
+        return len(self.outcomes) - len(self.checked)
+
+    @property
+    def passed(self) -> bool:
+        return all(outcome.passed for outcome in self.outcomes)
 
 
 def unreadable(outcome: CheckOutcome) -> bool:

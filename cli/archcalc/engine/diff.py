@@ -19,6 +19,7 @@ import difflib
 import enum
 from collections.abc import Hashable, Iterator, Sequence
 
+from archcalc.engine.relative import Relative
 from archcalc.engine.report import Report
 from archcalc.kinds.base import unnamed
 from archcalc.model import Cost, Layer, LayerResult, total_cost
@@ -33,18 +34,18 @@ class Change(enum.Enum):
 
 
 @value
-class Occurrence:
+class ComparedLayer:
     """A layer result and how many times it occurs (inside a `repeat`), as compared. A repeat's
     iterations are one occurrence of each layer of its block: `result` the last iteration's,
     `summed` their costs together (a block that changes the shape costs more each time)."""
 
     result: LayerResult
-    times: int = 1
+    occurrences: int = 1
     summed: Cost | None = None
 
     @property
     def cost(self) -> Cost:
-        return self.summed if self.summed is not None else self.result.cost * self.times
+        return self.summed if self.summed is not None else self.result.cost * self.occurrences
 
 
 @value
@@ -52,15 +53,19 @@ class LayerDiff:
     """One row of a diff: a layer on either side, or both, and how it changed."""
 
     change: Change
-    base: Occurrence | None
-    head: Occurrence | None
+    base: ComparedLayer | None
+    head: ComparedLayer | None
 
-    def figure(self, side: Occurrence | None, name: str) -> int:
+    def figure(self, side: ComparedLayer | None, name: str) -> int:
         return 0 if side is None else int(getattr(side.cost, name))
 
     def delta(self, name: str) -> int:
         """head − base for one figure (`params`, `macs`, `weights`...); a missing side counts 0."""
-        return self.figure(self.head, name) - self.figure(self.base, name)
+        return self.relative(name).delta
+
+    def relative(self, name: str) -> Relative:
+        """One figure, head against base; a missing side counts 0."""
+        return Relative(self.figure(self.base, name), self.figure(self.head, name))
 
 
 @value
@@ -71,33 +76,48 @@ class ReportDiff:
     head: Report
     layers: tuple[LayerDiff, ...]
 
+    def total(self, name: str) -> Relative:
+        """One total (`params`, `macs`...), head against base."""
+        return Relative(getattr(self.base.total, name), getattr(self.head.total, name))
 
-def flatten(results: tuple[LayerResult, ...], depth: int, times: int = 1, unroll: bool = False) -> Iterator[Occurrence]:
+    @property
+    def total_delta(self) -> Cost:
+        """Each total, head − base (negative where head has fewer)."""
+        base, head = self.base.total, self.head.total
+        return Cost(head.weights - base.weights, head.biases - base.biases, head.non_trainable - base.non_trainable, head.macs - base.macs)
+
+    @property
+    def counts(self) -> dict[Change, int]:
+        """How many layers each change has: changed, added, removed, the same."""
+        return {change: sum(layer.change is change for layer in self.layers) for change in Change}
+
+
+def flatten(results: tuple[LayerResult, ...], depth: int, outer: int = 1, unroll: bool = False) -> Iterator[ComparedLayer]:
     """The layers `depth` levels down: composites above that level give way to their children. A
     repeat gives way to its block, each layer once over all its iterations, unless `unroll`."""
     for result in results:
-        occurrences = times * result.times
+        occurrences = outer * result.occurrences
         passes = result.layer.pass_length()
         if depth > 0 and passes and not unroll:
             yield from _block(result, passes, depth - 1, occurrences)
         elif depth > 0 and result.children:
             yield from flatten(result.children, depth - 1, occurrences, unroll)
         else:
-            yield Occurrence(result, occurrences)
+            yield ComparedLayer(result, occurrences)
 
 
-def _block(result: LayerResult, size: int, depth: int, times: int) -> Iterator[Occurrence]:
+def _block(result: LayerResult, size: int, depth: int, outer: int) -> Iterator[ComparedLayer]:
     """A repeat as a repeat: each layer of its block once, over all its iterations (a repeat unrolled
     into 9,999 iterations is a few rows, not 9,999 times a few). Iterations that flatten differently
     (a repeat inside whose unrolling depends on the shape) are listed one after another instead."""
-    iterations = [list(flatten(result.children[start : start + size], depth, times)) for start in range(0, len(result.children), size)]
+    iterations = [list(flatten(result.children[start : start + size], depth, outer)) for start in range(0, len(result.children), size)]
     first = iterations[0]
     if any(len(rows) != len(first) or any(row.result.layer is not one.result.layer for row, one in zip(rows, first, strict=True)) for rows in iterations):
         for rows in iterations:
             yield from rows
         return
     for column in zip(*iterations, strict=True):
-        yield Occurrence(column[-1].result, sum(row.times for row in column), total_cost([row.cost for row in column]))
+        yield ComparedLayer(column[-1].result, sum(row.occurrences for row in column), total_cost([row.cost for row in column]))
 
 
 def diff_reports(base: Report, head: Report, depth: int = 0, ignore_names: bool = False, unroll: bool = False) -> ReportDiff:
@@ -110,7 +130,7 @@ def diff_reports(base: Report, head: Report, depth: int = 0, ignore_names: bool 
     for equal, base_start, base_end, head_start, head_end in align([key(o.result.layer) for o in before], [key(o.result.layer) for o in after]):
         if equal:
             for old, new in zip(before[base_start:base_end], after[head_start:head_end], strict=True):
-                same = old.result.output_shape == new.result.output_shape and old.cost == new.cost and old.times == new.times
+                same = old.result.output_shape == new.result.output_shape and old.cost == new.cost and old.occurrences == new.occurrences
                 layers.append(LayerDiff(Change.SAME if same else Change.CHANGED, old, new))
         else:
             layers.extend(_pair(before[base_start:base_end], after[head_start:head_end]))
@@ -204,7 +224,7 @@ def _as_written(layer: Layer) -> Layer:
     return layer
 
 
-def _pair(removed: list[Occurrence], added: list[Occurrence]) -> Iterator[LayerDiff]:
+def _pair(removed: list[ComparedLayer], added: list[ComparedLayer]) -> Iterator[LayerDiff]:
     """Within a differing stretch, pair layers of the same kind in order; the others stand alone.
     Each kind's places on the head side are looked up by bisection: linear-log in the stretch."""
     places: dict[str, list[int]] = {}

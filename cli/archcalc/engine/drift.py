@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 
-from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff, diff_reports
+from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff, diff_reports
 from archcalc.engine.report import Report
 from archcalc.model import Cost, Shape
 from archcalc.values import value
@@ -79,6 +79,6 @@ def _figures_apart(here: Cost, there: Cost, here_shape: Shape, there_shape: Shap
     return (*apart, Figure.OUTPUT_SHAPE) if here_shape != there_shape else tuple(apart)
 
 
-def _figures_held(alone: Occurrence) -> tuple[Figure, ...]:
+def _figures_held(alone: ComparedLayer) -> tuple[Figure, ...]:
     held = [figure for figure in COUNTED if getattr(alone.cost, figure.value)]
     return (*held, Figure.OUTPUT_SHAPE) if alone.result.output_shape != alone.result.input_shape else tuple(held)

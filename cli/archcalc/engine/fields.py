@@ -15,9 +15,9 @@ approximate). Layers that map each position on its own keep the field they were 
 from __future__ import annotations
 
 from archcalc.engine.report import Report
-from archcalc.model import Field, LayerResult
+from archcalc.model import LayerResult, ReceptiveField
 
-Fields = dict[int, Field]
+Fields = dict[int, ReceptiveField]
 """The field after each layer result, keyed by the result's id (two identical layers at different
 depths are different rows)."""
 
@@ -29,11 +29,11 @@ class FieldWalker:
         self.fields: Fields = {}
         self.recorded = recorded  # for a scratch walk: the walk whose fields a join may read
 
-    def sequence(self, results: tuple[LayerResult, ...], field: Field, record: bool = True) -> Field:
+    def sequence(self, results: tuple[LayerResult, ...], field: ReceptiveField, record: bool = True) -> ReceptiveField:
         walker = self if record else FieldWalker(self)  # a scratch walk: its fields are thrown away
         for result in results:
             if relaid(result, field):
-                after = Field(None, field.jump, approximate=True)
+                after = ReceptiveField(None, field.jump, approximate=True)
             else:
                 after = result.layer.receptive_field(result, field, walker)
             walker.fields[id(result)] = after
@@ -41,7 +41,7 @@ class FieldWalker:
                 field = after
         return field
 
-    def field_of(self, result: LayerResult) -> Field:
+    def field_of(self, result: LayerResult) -> ReceptiveField:
         """The field after an earlier result. Results are walked in the order they were applied, so a
         result read by name has been walked (in this walk or the one it scratches from)."""
         walker: FieldWalker | None = self
@@ -52,7 +52,7 @@ class FieldWalker:
         raise LookupError(f"{result!r} was read by name before it was walked")
 
 
-def relaid(result: LayerResult, field: Field) -> bool:
+def relaid(result: LayerResult, field: ReceptiveField) -> bool:
     """A window along positions laid out on other axes than the input's. Kinds that map positions
     on their own or see them all, and composites (whose layers are asked in turn), follow any axes."""
     rank = len(result.input_shape) - 1
@@ -66,5 +66,5 @@ def receptive_fields(report: Report) -> Fields:
     rank = 1 if report.spec.reads_token_ids else len(report.input_shape) - 1
     walker = FieldWalker()
     if rank >= 1:
-        walker.sequence(report.layers, Field((1,) * rank, (1,) * rank))
+        walker.sequence(report.layers, ReceptiveField((1,) * rank, (1,) * rank))
     return walker.fields

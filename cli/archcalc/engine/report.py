@@ -31,9 +31,9 @@ class Report:
         return self.spec.name
 
 
-def walk(results: tuple[LayerResult, ...], times: int = 1) -> Iterator[tuple[LayerResult, int]]:
+def walk(results: tuple[LayerResult, ...], outer: int = 1) -> Iterator[tuple[LayerResult, int]]:
     """Every result at every depth, with how many times it occurs (inside `repeat`s)."""
     for result in results:
-        occurrences = times * result.times
+        occurrences = outer * result.occurrences
         yield result, occurrences
         yield from walk(result.children, occurrences)

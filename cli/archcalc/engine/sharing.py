@@ -7,7 +7,7 @@ from the same input to the same output map needs input values × output values.
 
 from __future__ import annotations
 
-from archcalc.arithmetic import volume
+from archcalc.arithmetic import quotient, volume
 from archcalc.engine.report import Report, walk
 from archcalc.model import LayerResult
 from archcalc.values import value
@@ -46,6 +46,11 @@ class Sharing:
     def dense_weights(self) -> int:
         """A dense layer from the whole input to the whole output map."""
         return self.input_values * self.output_values
+
+    @property
+    def dense_over_shared(self) -> float | None:
+        """How many times the conv's weights a dense layer needs; None for a conv without weights."""
+        return quotient(self.dense_weights, self.shared_weights) if self.shared_weights else None
 
 
 def sharing(report: Report) -> tuple[Sharing, ...]:

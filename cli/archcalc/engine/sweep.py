@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from archcalc.arithmetic import volume
 from archcalc.engine import analyze
 from archcalc.engine.report import Report, walk
-from archcalc.errors import ArchcalcError, ShapeError
+from archcalc.errors import ArchcalcError, ShapeError, SizeLimit
 from archcalc.model import LayerResult, Spec
 from archcalc.values import replace, value
 
@@ -32,6 +32,12 @@ class SweepPoint:
     size: int
     report: Report | None
     error: ArchcalcError | None = None
+
+    @property
+    def size_limit(self) -> SizeLimit | None:
+        """Which way this size is wrong, where the layer that refused it says (a window larger than
+        the input, a position table shorter than the sequence, figures counted for one size)."""
+        return self.error.size_limit if isinstance(self.error, ShapeError) else None
 
 
 @value
@@ -57,6 +63,29 @@ class Sweep:
     growing_layers: tuple[LayerResult, ...]
     axis: str = "side"
     faster_layers: tuple[FasterLayer, ...] = ()
+
+    @property
+    def computed(self) -> tuple[int, ...]:
+        """The sizes that computed, in the order asked."""
+        return tuple(point.size for point in self.points if point.report is not None)
+
+    @property
+    def refused(self) -> tuple[SweepPoint, ...]:
+        return tuple(point for point in self.points if point.error is not None)
+
+    @property
+    def suggested_sizes(self) -> tuple[int, ...] | None:
+        """Three sizes to try when fewer than two computed, in the direction the refusals point:
+        doubling from the size that computed (the network needs more), halving towards it (a
+        position table is too short for more); None where only the size counted for can compute."""
+        limits = {point.size_limit for point in self.refused}
+        if SizeLimit.FIXED in limits:
+            return None
+        if SizeLimit.TOO_LARGE in limits and SizeLimit.TOO_SMALL not in limits:
+            largest = self.computed[0] if self.computed else min(point.size for point in self.refused) // 2
+            return tuple(size for size in (largest // 4, largest // 2, largest) if size >= 1) or None
+        start = self.computed[0] if self.computed else 8
+        return tuple(start * 2**step for step in range(3))
 
     def values(self, figure: str) -> tuple[tuple[int, int], ...]:
         """(size, figure) for every size that computed; `figure` is a Cost field: params, macs..."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archcalc.errors import Origin, SpecError
+from archcalc.formats.missing import missing_file_hint
 from archcalc.formats.yaml.chain import is_chain, parse_chain
 from archcalc.formats.yaml.document import default_name, parse_spec
 from archcalc.formats.yaml.located import load_located
@@ -41,7 +42,7 @@ def load_spec(argument: str) -> Spec:
         return parse_chain(argument, Origin("<chain>", 1, 1), printable(argument.replace(" ", "")))
     path = Path(argument)
     if not path.exists():
-        raise SpecError(f"no such file: {argument}", hint=_missing_file_hint(argument))
+        raise SpecError(f"no such file: {argument}", hint=missing_file_hint(argument))
     if path.is_dir():
         raise SpecError(f"{argument} is a directory; give a spec file")
     source = printable(argument)  # a file name reaches messages, tables and annotations
@@ -50,22 +51,6 @@ def load_spec(argument: str) -> Spec:
             return _read_source(stream, source, default_name(argument), path)
     except OSError as error:
         raise SpecError(f"cannot read {source}: {error.strerror}") from None
-
-
-def _missing_file_hint(argument: str) -> str:
-    """What a missing spec file likely was. `archcalc show 16->8->2` unquoted reaches us as `16-`:
-    the shell took each `>` for a redirection (and wrote files named `8-` and `2`). A path from the
-    docs run outside a checkout names one of archcalc's examples (archcalc/examples.py)."""
-    if argument.endswith(("-", "→")):
-        return "quote the chain, e.g. '16->8->2': unquoted, the shell reads > as a redirection (and writes what follows it as a file)"
-    from archcalc.examples import installed_example_hint
-
-    installed = installed_example_hint(argument)
-    if installed is not None:
-        return installed
-    if argument.lower().endswith((".onnx", ".keras", ".json")):
-        return "give the path of an ONNX file, a Keras .keras archive or a model.to_json() config"
-    return "give a YAML spec, a model file, '-' for standard input, or a chain such as '16->8->2' (quoted)"
 
 
 ONNX_START = b"\x08"
@@ -84,14 +69,14 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) ->
 
         return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name)
     if head == ZIP_START:
-        from archcalc.formats.keras.reader import MAX_KERAS_BYTES, read_keras_archive
+        from archcalc.formats.keras.archive import MAX_KERAS_BYTES, read_keras_archive
 
         if path is not None:  # read from the file, which holds the weights too: only its config.json is read
             return read_keras_archive(path, source, name)
         return read_keras_archive(head + _read_limited(stream, source, MAX_KERAS_BYTES - len(head), "a Keras archive"), source, name)
     data = head + _read_limited(stream, source, MAX_SPEC_BYTES - len(head), "the spec")
     if data.lstrip()[:1] == b"{" and b'"class_name"' in data:
-        from archcalc.formats.keras.reader import read_keras_json
+        from archcalc.formats.keras.archive import read_keras_json
 
         return read_keras_json(data, source, name)
     return load_text(data, source, name)

@@ -16,6 +16,7 @@ import stat
 from collections.abc import Callable
 
 from archcalc.errors import SpecError
+from archcalc.formats.missing import installed_example_hint
 from archcalc.formats.yaml.chain import is_chain
 from archcalc.printable import quoted
 from archcalc.values import value
@@ -76,8 +77,6 @@ def expand_argument(argument: str) -> Expansion:
         skipped = []
         found = _glob(argument, skipped)
         if not found:
-            from archcalc.examples import installed_example_hint
-
             raise SpecError(f"no spec matches {quoted(argument)}", hint=installed_example_hint(argument) or _skipped_hint(skipped))
         return Expansion(tuple(found), tuple(skipped))
     return Expansion((argument,))

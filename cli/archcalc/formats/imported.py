@@ -19,7 +19,8 @@ MODEL_PLACEHOLDER = "MODEL"
 def imported_spec(model: str, output: str | None) -> str:
     """The spec's YAML text, with a header that says where it came from and how to keep it honest.
     spec_yaml writes each header line printable: a file name or a note may hold any character."""
-    from archcalc.engine import analyze
+    from archcalc.engine import analyze  # lazy: only `archcalc import` writes a spec
+    from archcalc.engine.verify import mismatch
 
     spec = load_model(model)
     header = [
@@ -32,16 +33,17 @@ def imported_spec(model: str, output: str | None) -> str:
     text = spec_yaml(spec, header)
     expected = analyze(spec)
     try:
-        written_back = analyze(load_text(text, "<import>", spec.name))
+        written_back = load_text(text, "<import>", spec.name)
+        wrong = mismatch(written_back, expected.total, expected.output_shape)
     except ArchcalcError as error:  # archcalc wrote a spec it cannot read: said of the model it came from
         place = error.origin if error.origin is not None and error.origin.line is not None else None
         where = "" if place is None else f"line {place.line}" + (f", column {place.column}" if place.column is not None else "") + ": "
         layer = f"{error.layer}: " if error.layer else ""
         problem = f"the spec imported from it does not read back ({where}{layer}{error.problem})"
         raise SpecError(problem, spec.origin, None, "please report it with the model") from None
-    if written_back.total != expected.total or written_back.output_shape != expected.output_shape:
+    if wrong is not None:
         raise SpecError(
-            f"archcalc wrote a spec that does not give the model's totals ({written_back.total!r} against {expected.total!r})",
+            f"archcalc wrote a spec that does not give the model's totals ({wrong.total!r} against {expected.total!r})",
             spec.origin,
             None,
             "please report it with the model",

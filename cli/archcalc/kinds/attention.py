@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import ceil_div
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import SeesWhole, bracketed, per_axis, sequence_of
-from archcalc.model import Cost, Field, LayerResult, PerAxis, Shape
+from archcalc.model import Cost, LayerResult, PerAxis, ReceptiveField, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 POSITION_BIASES = ("none", "table", "mlp")
 """A bias added to each head's scores by the offset between query and key: none, a learned table
@@ -91,6 +91,7 @@ class Attention(SeesWhole):
         Argument("cosine", Reading.FLAG, "Swin V2's scaled cosine attention: a learned logit scale per head"),
     )
     MAIN = "heads"
+    CACHE_RULE = "2 · tokens · kv heads · head width, per attention"
     PARAMETERS = (
         "q D·h·d, k and v D·kv·d each, out h·d·D; with bias also h·d + 2·kv·d + D. In a×b windows (or a grid of a×b cells), "
         "position_bias table adds (2a−1)·(2b−1)·h, mlp 2·512 + 512 + 512·h; cosine adds h"
@@ -184,7 +185,7 @@ class Attention(SeesWhole):
         """The position bias, and cosine attention's logit scale: one learned figure per head."""
         return self.bias_cost(windows) + Cost(weights=self.heads if self.cosine else 0)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """A window reaches its own positions, as a kernel of its size would; a grid, like attention over
         a sequence, reaches every position."""
         if self.window is not None:

@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
-from archcalc.model import NO_COST, Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
+from archcalc.model import NO_COST, Layer, LayerResult, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.values import replace
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 
 class Pointwise(Layer):
@@ -19,7 +19,7 @@ class Pointwise(Layer):
 
     ANY_LAYOUT = True
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return field
 
 
@@ -36,7 +36,7 @@ class SeesWhole(Layer):
 
     ANY_LAYOUT = True
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return field.whole()
 
 

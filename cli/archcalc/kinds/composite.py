@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, ClassVar
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, ended_by
 from archcalc.kinds.graph import CROP_HINT, JOIN_ARGUMENTS, as_joined, crop_text, joined_field, larger_spatially, read_by_name, sources_text, where_made
-from archcalc.model import Field, Layer, LayerResult, Shape, output_after, total_cost
+from archcalc.model import Layer, LayerResult, ReceptiveField, Shape, output_after, total_cost
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 MAX_UNROLLED_ITERATIONS = 10_000
 """A `repeat` whose block keeps changing the shape is unrolled; past this many iterations it is refused."""
@@ -29,7 +29,7 @@ def reads_by_name(results: tuple[LayerResult, ...]) -> bool:
 
 
 def summed(layer: Layer, shape: Shape, output: Shape, children: tuple[LayerResult, ...]) -> LayerResult:
-    return LayerResult(layer, shape, output, total_cost([child.cost * child.times for child in children]), children)
+    return LayerResult(layer, shape, output, total_cost([child.cost * child.occurrences for child in children]), children)
 
 
 @value(kw_only=True)
@@ -64,7 +64,7 @@ class Residual(Layer):
         split = len(self.layers)  # children: the main path's results, then the shortcut's
         return (result.children[:split], result.children[split:])
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         main, shortcut = self.paths(result)
         return context.sequence(main, field).joined(context.sequence(shortcut, field))
 
@@ -125,7 +125,7 @@ class Concat(Layer):
             outputs.append(other)
         children = tuple(child for branch in branches for child in branch)
         output = (*first[:-1], sum(output[-1] for output in outputs))
-        return LayerResult(self, shape, output, total_cost([child.cost * child.times for child in children]), children, joined=joined)
+        return LayerResult(self, shape, output, total_cost([child.cost * child.occurrences for child in children]), children, joined=joined)
 
     def branch_input(self, shape: Shape) -> Shape:
         """What each branch sees: the whole input."""
@@ -143,7 +143,7 @@ class Concat(Layer):
             start += len(branch)
         return tuple(branches)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         after = joined_field(result, field, context)
         for branch in self.paths(result):
             after = after.joined(context.sequence(branch, field))
@@ -214,7 +214,7 @@ class Block(Layer):
         children = context.sequence(self.layers, shape)
         return summed(self, shape, output_after(children, shape), children)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return context.sequence(result.children, field)
 
     def label(self, result: LayerResult) -> str:
@@ -262,35 +262,37 @@ class Repeat(Layer):
             remaining -= 1
         return summed(self, shape, output_after(tuple(children), shape), tuple(children))
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """The unrolled iterations in order; then the settled block (children with times > 1), whose
         field after n more passes is computed in closed form when it does not stride."""
-        settled = tuple(child for child in result.children if child.times > 1)
-        field = context.sequence(tuple(child for child in result.children if child.times == 1), field)
+        settled = tuple(child for child in result.children if child.occurrences > 1)
+        field = context.sequence(tuple(child for child in result.children if child.occurrences == 1), field)
         if not settled:
             return field
-        passes = settled[0].times
+        passes = settled[0].occurrences
         if field.size is None:
             return context.sequence(settled, field)
         if reads_by_name(settled):  # a pass joins a field that does not grow with the passes: walk them
             return self.walked(settled, passes, field, context)
         unit = (1,) * len(field.jump)
-        once = context.sequence(settled, Field(unit, unit), record=False)  # one pass from a single position
+        once = context.sequence(settled, ReceptiveField(unit, unit), record=False)  # one pass from a single position
         if once.size is None:
             return context.sequence(settled, field.whole())
         growth = tuple(size - 1 for size in once.size)  # per pass, in units of the jump before the pass
         if all(step == 1 for step in once.jump):
-            before_last = Field(tuple(f + (passes - 1) * g * j for f, g, j in zip(field.size, growth, field.jump, strict=True)), field.jump, field.approximate)
+            before_last = ReceptiveField(
+                tuple(f + (passes - 1) * g * j for f, g, j in zip(field.size, growth, field.jump, strict=True)), field.jump, field.approximate
+            )
             return context.sequence(settled, before_last)
         return self.walked(settled, passes, field, context)
 
-    def walked(self, settled: tuple[LayerResult, ...], passes: int, field: Field, context: FieldContext) -> Field:
+    def walked(self, settled: tuple[LayerResult, ...], passes: int, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """The settled block's field after `passes` passes, one at a time (the last one recorded).
         Past MAX_GROWING_ITERATIONS passes it is not walked: the field is taken as the whole input,
         marked approximate (a striding block's jump has passed 2^64 by then, and any other block's
         field has grown by at least a position a pass)."""
         if passes - 1 > MAX_GROWING_ITERATIONS:
-            return context.sequence(settled, Field(None, field.jump, approximate=True))
+            return context.sequence(settled, ReceptiveField(None, field.jump, approximate=True))
         for _ in range(passes - 1):
             field = context.sequence(settled, field, record=False)
         return context.sequence(settled, field)

@@ -9,12 +9,12 @@ from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
 from archcalc.kinds.window import axes_text, check_groups, output_lengths, widened, window_extras, windows
-from archcalc.model import Cost, Field, Layer, LayerResult, Padding, PerAxis, Shape, per_spatial_axis
+from archcalc.model import Cost, Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 WINDOW_ARGUMENTS = (
     Argument("kernel", Reading.PER_AXIS, "window size"),
@@ -51,7 +51,7 @@ class Convolution(Layer):
         cost = Cost(weights=weights_per_filter * filters, biases=filters if self.bias else 0, macs=volume(output) * filters * weights_per_filter)
         return LayerResult(self, shape, (*output, filters), cost)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return widened(field, self.kernel, self.stride, self.dilation)
 
     def explain(self, result: LayerResult) -> list[str]:

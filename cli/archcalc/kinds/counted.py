@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archcalc.errors import SizeLimit
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, bracketed
 from archcalc.model import Cost, LayerResult, Shape
@@ -11,7 +12,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 
 @value(kw_only=True)
@@ -42,7 +43,8 @@ class Counted(SeesWhole):
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if shape != self.input:
-            raise self.error(f"its figures were counted for the input {bracketed(self.input)}, but it gets {bracketed(shape)}")
+            problem = f"its figures were counted for the input {bracketed(self.input)}, but it gets {bracketed(shape)}"
+            raise self.error(problem, size_limit=SizeLimit.FIXED)
         cost = Cost(weights=self.weights, biases=self.biases, non_trainable=self.non_trainable, macs=self.macs)
         return LayerResult(self, shape, self.output, cost)
 

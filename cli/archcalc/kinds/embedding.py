@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.errors import SizeLimit
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise, bracketed, sequence_of, spatial_axes
 from archcalc.model import NO_COST, Cost, LayerResult, Shape
@@ -13,7 +14,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 MAX_AXES = 4
 """An input shape has at most 4 axes; an embedding adds one, so it reads at most 3."""
@@ -113,7 +114,8 @@ class PositionEmbedding(Pointwise):
         tokens, width = sequence_of(self, shape)
         length = tokens if self.length is None else self.length
         if length < tokens:
-            raise self.error(f"the table has {length:,} positions but the sequence has {tokens:,} tokens; 'length' must be at least {tokens:,}")
+            problem = f"the table has {length:,} positions but the sequence has {tokens:,} tokens; 'length' must be at least {tokens:,}"
+            raise self.error(problem, size_limit=SizeLimit.TOO_LARGE)
         return LayerResult(self, shape, shape, Cost(weights=length * width))
 
     def label(self, result: LayerResult) -> str:

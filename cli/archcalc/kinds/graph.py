@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed
-from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, Shape, output_after, total_cost
+from archcalc.model import NO_COST, Cost, Layer, LayerResult, ReceptiveField, Shape, output_after, total_cost
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 JOIN_ARGUMENTS = (
     Argument("with", Reading.LAYER_NAMES, "the earlier layer (its `name:`) whose output is joined, or a list of them"),
@@ -57,7 +57,7 @@ def larger_spatially(output: Shape, shape: Shape) -> bool:
     return len(output) == len(shape) >= 2 and output[:-1] != shape[:-1] and all(a >= b for a, b in zip(output[:-1], shape[:-1], strict=True))
 
 
-def joined_field(result: LayerResult, field: Field, context: FieldContext) -> Field:
+def joined_field(result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
     """Where a path meets named outputs, an output sees what any of them saw."""
     for source in result.joined:
         field = field.joined(context.field_of(source))
@@ -87,7 +87,7 @@ class Join(Layer):
     EXAMPLE_BEFORE = ("conv: {filters: 4, kernel: 1, name: skip}",)
     MACS = "0 (element by element, with no weights)"
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return joined_field(result, field, context)
 
 
@@ -187,10 +187,10 @@ class Branch(Layer):
         if self.training_only:
             context.only_in_training(self, children)
             children = without_macs(children, {})
-        cost = total_cost([child.cost * child.times for child in children])
+        cost = total_cost([child.cost * child.occurrences for child in children])
         return LayerResult(self, start, output_after(children, start), cost, children, joined=joined)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         start = context.field_of(result.joined[0]) if result.joined else field
         return context.sequence(result.children, start)
 
@@ -201,7 +201,7 @@ class Branch(Layer):
     def explain(self, result: LayerResult) -> list[str]:
         start = f"'{self.from_}' {shape_text(result.input_shape)}" if self.from_ else f"the current {shape_text(result.input_shape)}"
         if self.training_only:
-            in_training = sum(child.in_training.cost.macs * child.times for child in result.children if child.in_training is not None)
+            in_training = sum(child.in_training.cost.macs * child.occurrences for child in result.children if child.in_training is not None)
             counted = f"{result.cost.params:,} params in the rows below; it runs only in training ({in_training:,} MACs there): an inference pass does 0 MACs"
         else:
             counted = f"{result.cost.params:,} params, {result.cost.macs:,} MACs in the rows below"
@@ -224,7 +224,7 @@ def without_macs(results: tuple[LayerResult, ...], copies: dict[int, LayerResult
             result.output_shape,
             Cost(cost.weights, cost.biases, cost.non_trainable),
             children,
-            result.times,
+            result.occurrences,
             joined,
             in_training=result,
         )

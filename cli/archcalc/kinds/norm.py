@@ -13,7 +13,7 @@ from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 
 @value(kw_only=True)

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import ceil_div
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import bracketed
-from archcalc.model import Cost, Field, Layer, LayerResult, Shape
+from archcalc.model import Cost, Layer, LayerResult, ReceptiveField, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 NORM_PLACES = ("before", "after")
 """Where the layer norm sits: on the 4C joined channels before the projection (Swin), or on the 2C
@@ -42,7 +42,7 @@ class PatchMerging(Layer):
         linear = 4 * channels * 2 * channels
         return LayerResult(self, shape, merged, Cost(weights=linear + normalised, biases=normalised, macs=merged[0] * merged[1] * linear))
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return field.widened((2, 2), (2, 2))
 
     def label(self, result: LayerResult) -> str:

@@ -10,12 +10,12 @@ from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, per_axis, spatial_axes
 from archcalc.kinds.window import axes_text, output_lengths, widened, window_extras, windows
-from archcalc.model import NO_COST, Field, Layer, LayerResult, Padding, PerAxis, Shape
+from archcalc.model import NO_COST, Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 
 class PoolMode(enum.Enum):
@@ -84,7 +84,7 @@ class Pool(Pooling):
         output = windows(self, spatial, kernel, stride, self.padding, (1,), self.ceil_mode)
         return LayerResult(self, shape, (*output, shape[-1]), NO_COST)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return widened(field, self.kernel, self.window_stride, (1,))
 
     def label(self, result: LayerResult) -> str:
@@ -136,7 +136,7 @@ class AdaptivePool(Pooling):
         output = per_axis(self, "output", self.output, len(spatial_axes(self, shape)))
         return LayerResult(self, shape, (*output, shape[-1]), NO_COST)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """To one position: the whole input. Otherwise PyTorch's windows [⌊i·n/o⌋, ⌈(i+1)·n/o⌉) are
         uneven, so the field is estimated from the widest window and the average step."""
         inputs, outputs = result.input_shape[:-1], result.output_shape[:-1]

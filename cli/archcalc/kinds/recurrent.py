@@ -10,7 +10,7 @@ from archcalc.model import Cost, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 RECURRENT_ARGUMENTS = (
     Argument("hidden", Reading.COUNT, "the hidden state's width H"),

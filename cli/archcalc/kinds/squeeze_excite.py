@@ -11,7 +11,7 @@ from archcalc.model import Cost, LayerResult, Shape
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext
+    from archcalc.model import ApplyContext
 
 SCALE_FUNCTIONS = ("sigmoid", "hardsigmoid")
 """What turns the excitation into a scale: the paper's sigmoid, or MobileNetV3's piecewise-linear one."""

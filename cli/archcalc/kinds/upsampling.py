@@ -11,22 +11,27 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from archcalc.arithmetic import volume
+from archcalc.arithmetic import volume, window_span
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
 from archcalc.kinds.window import axes_text, check_groups, compact, per_axis_text
-from archcalc.model import NO_COST, Cost, Field, Layer, LayerResult, PerAxis, Shape, per_spatial_axis
+from archcalc.model import NO_COST, Cost, Layer, LayerResult, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from archcalc.kinds.context import ApplyContext, FieldContext
+    from archcalc.model import ApplyContext, FieldContext
 
 
 def transposed_length(length: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int) -> int:
     """PyTorch's output length of a transposed convolution: (n − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
-    return (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    return (length - 1) * stride - 2 * padding + window_span(kernel, dilation) + output_padding
+
+
+def output_padding_fits(output_padding: int, stride: int, dilation: int) -> bool:
+    """PyTorch's rule: "output padding must be smaller than either stride or dilation" (and not negative)."""
+    return 0 <= output_padding < max(stride, dilation)
 
 
 def inputs_reached(kernel: int, stride: int, dilation: int) -> int:
@@ -95,7 +100,7 @@ class ConvTranspose(Layer):
         output_padding = per_axis(self, "output_padding", self.output_padding, rank)
         output = []
         for axis, (length, k, s, p, extra, d) in enumerate(zip(spatial, kernel, stride, padding, output_padding, dilation, strict=True), start=1):
-            if extra >= max(s, d):  # PyTorch: "output padding must be smaller than either stride or dilation"
+            if not output_padding_fits(extra, s, d):
                 raise self.error(
                     f"output_padding {extra} on spatial axis {axis} must be smaller than the stride ({s}) or the dilation ({d}); PyTorch refuses it"
                 )
@@ -110,10 +115,10 @@ class ConvTranspose(Layer):
         cost = Cost(weights=weights, biases=self.filters if self.bias else 0, macs=volume(spatial) * weights)
         return LayerResult(self, shape, (*output, self.filters), cost)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """An output sees the inputs its taps reach (`inputs_reached`), and neighbouring outputs are
         1/s of an input position apart."""
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         rank = len(field.jump)
         kernel, stride, dilation = (per_spatial_axis(values, rank) for values in (self.kernel, self.stride, self.dilation))
@@ -210,10 +215,10 @@ class Upsample(Layer):
             output = model[:-1]
         return LayerResult(self, shape, (*output, shape[-1]), NO_COST)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """Each output reads MODE_TAPS neighbouring inputs along an axis whose length changes (one where
         it does not), and neighbouring outputs are n_in / n_out input positions apart."""
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         pairs = tuple(zip(result.input_shape[:-1], result.output_shape[:-1], strict=True))
         span = tuple(MODE_TAPS[self.mode] if before != after else 1 for before, after in pairs)
@@ -256,8 +261,8 @@ class PixelShuffle(Layer):
             raise self.error(f"the {shape[-1]} channels do not divide into groups of {self.factor}² = {square}")
         return LayerResult(self, shape, (*(length * self.factor for length in spatial), shape[-1] // square), NO_COST)
 
-    def receptive_field(self, result: LayerResult, field: Field, context: FieldContext) -> Field:
-        from fractions import Fraction  # only when receptive fields are asked: it costs 20 ms of a start
+    def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
+        from fractions import Fraction  # lazy: only when receptive fields are asked: it costs 20 ms of a start
 
         return field.widened((1, 1), (Fraction(1, self.factor),) * 2, approximate=self.factor > 1)
 

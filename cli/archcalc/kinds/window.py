@@ -4,8 +4,9 @@ receptive field they widen, and how their arguments read in labels and explanati
 from __future__ import annotations
 
 from archcalc.arithmetic import ceil_div, same_count, window_count, window_span
+from archcalc.errors import SizeLimit
 from archcalc.kinds.base import bracketed, per_axis
-from archcalc.model import Field, Layer, LayerResult, Padding, PerAxis, Shape, per_spatial_axis
+from archcalc.model import Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 
 
@@ -24,12 +25,15 @@ def windows(layer: Layer, spatial: Shape, kernel: PerAxis, stride: PerAxis, padd
         if count < 1:
             reach = window_span(size, spread)
             padded = f"{length} + 2·{pad} = {length + 2 * pad}" if pad else str(length)
-            raise layer.error(f"the window ({reach} wide) is larger than the padded input ({padded}) on spatial axis {axis} of {bracketed(spatial)}")
+            raise layer.error(
+                f"the window ({reach} wide) is larger than the padded input ({padded}) on spatial axis {axis} of {bracketed(spatial)}",
+                size_limit=SizeLimit.TOO_SMALL,
+            )
         output.append(count)
     return tuple(output)
 
 
-def widened(field: Field, kernel: PerAxis, stride: PerAxis, dilation: PerAxis) -> Field:
+def widened(field: ReceptiveField, kernel: PerAxis, stride: PerAxis, dilation: PerAxis) -> ReceptiveField:
     """The field after a window: it grows by the window's span, and the jump by its stride."""
     rank = len(field.jump)
     kernel, dilation = per_spatial_axis(kernel, rank), per_spatial_axis(dilation, rank)

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.exhaustive import unreachable
-from archcalc.render.formats import ChartFormat, CheckFormat, Counting, OutputFormat
+from archcalc.model import Counting
+from archcalc.render.formats import ChartFormat, CheckFormat, OutputFormat
 from archcalc.render.options import ShowOptions
 from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
-    from archcalc.engine.budget import CheckOutcome
+    from archcalc.engine.budget import CheckRun
     from archcalc.engine.comparison import Comparison
     from archcalc.engine.diff import ReportDiff
     from archcalc.engine.sweep import Sweep
@@ -55,19 +56,19 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
     """A grid in a tabular format. JSON is not a grid format: each command builds its own document."""
     match output_format:
         case OutputFormat.TABLE:
-            from archcalc.render.rich_table import rich_text
+            from archcalc.render.rich_table import rich_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
             return rich_text(grid, terminal)
         case OutputFormat.MARKDOWN:
-            from archcalc.render.markdown import markdown_text
+            from archcalc.render.markdown import markdown_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
             return markdown_text(grid)
         case OutputFormat.CSV:
-            from archcalc.render.csv_format import csv_text
+            from archcalc.render.csv_format import csv_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
             return csv_text(grid)
         case OutputFormat.TERMINAL_SVG:
-            from archcalc.render.rich_table import terminal_svg
+            from archcalc.render.rich_table import terminal_svg  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
             return terminal_svg(grid)
         case OutputFormat.JSON:
@@ -78,64 +79,64 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
 
 def render_show(analysis: Analysis, output_format: OutputFormat | ChartFormat, terminal: Terminal, options: ShowOptions) -> str:
     if output_format is ChartFormat.SVG:
-        from archcalc.render.pictures import show_svg
+        from archcalc.render.pictures import show_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
 
         return show_svg(analysis, options)
     output_format = OutputFormat(output_format.value)
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps, report_json
+        from archcalc.render.json_format import dumps, report_json  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
         return dumps(report_json(analysis, options.explain, options.counting))
-    from archcalc.render.show import show_grid
+    from archcalc.render.show import show_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
     return render_grid(show_grid(analysis, options), output_format, terminal)
 
 
 def render_compare(compared: Comparison, output_format: OutputFormat | ChartFormat, terminal: Terminal, counting: Counting = Counting.MACS) -> str:
     if output_format is ChartFormat.SVG:
-        from archcalc.render.pictures import compare_svg
+        from archcalc.render.pictures import compare_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
 
         return compare_svg(compared, counting)
     output_format = OutputFormat(output_format.value)
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import compare_json, dumps
+        from archcalc.render.json_format import compare_json, dumps  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
         return dumps(compare_json(compared, counting))
-    from archcalc.render.compare import compare_grid
+    from archcalc.render.compare import compare_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
     return render_grid(compare_grid(compared, counting), output_format, terminal)
 
 
-def render_check(results: Sequence[CheckOutcome], output_format: CheckFormat, terminal: Terminal) -> str:
+def render_check(run: CheckRun, output_format: CheckFormat, terminal: Terminal) -> str:
     """The budgets of each spec, and a spec held to its model file (check --against) as one more check."""
     match output_format:
         case CheckFormat.JSON:
-            from archcalc.render.json_format import check_json, dumps
+            from archcalc.render.json_format import check_json, dumps  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-            return dumps(check_json(results))
+            return dumps(check_json(run))
         case CheckFormat.GITHUB:
-            from archcalc.render.github import github_text
+            from archcalc.render.github import github_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-            return github_text(results)
+            return github_text(run)
         case CheckFormat.TABLE | CheckFormat.CSV | CheckFormat.MARKDOWN:
-            from archcalc.render.check import check_grid
+            from archcalc.render.check import check_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-            return render_grid(check_grid(results), OutputFormat(output_format.value), terminal)
+            return render_grid(check_grid(run), OutputFormat(output_format.value), terminal)
         case _:
             unreachable(output_format)
 
 
 def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: Terminal, show_all: bool, counting: Counting = Counting.MACS) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import diff_json, dumps
+        from archcalc.render.json_format import diff_json, dumps  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
         return dumps(diff_json(difference, counting))
     if output_format is OutputFormat.CSV:
-        from archcalc.render.csv_format import csv_text
+        from archcalc.render.csv_format import csv_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
         from archcalc.render.diff import diff_records
 
         return csv_text(diff_records(difference, show_all, counting))
-    from archcalc.render.diff import diff_grid
+    from archcalc.render.diff import diff_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
     return render_grid(diff_grid(difference, show_all, counting), output_format, terminal)
 
@@ -146,24 +147,24 @@ def render_sweep(
     """The table, and under it (for a terminal table) a log-log chart of `chart`: params or macs;
     or, as SVG, both charts drawn."""
     if output_format is ChartFormat.SVG:
-        from archcalc.render.pictures import sweep_svg
+        from archcalc.render.pictures import sweep_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
 
         return sweep_svg(sweeps, counting)
     output_format = OutputFormat(output_format.value)
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps, sweep_json
+        from archcalc.render.json_format import dumps, sweep_json  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
         return dumps(sweep_json(sweeps, counting))
     if output_format is OutputFormat.CSV:
-        from archcalc.render.csv_format import csv_text
+        from archcalc.render.csv_format import csv_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
         from archcalc.render.sweep import sweep_records
 
         return csv_text(sweep_records(sweeps, counting))
-    from archcalc.render.sweep import sweep_axis, sweep_grid
+    from archcalc.render.sweep import sweep_axis, sweep_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
     text = render_grid(sweep_grid(sweeps, counting), output_format, terminal)
     if output_format is OutputFormat.TABLE and chart is not None:
-        from archcalc.render.chart import Series, log_chart
+        from archcalc.render.chart import Series, log_chart  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
         points = [(result.spec.name, result.values(chart)) for result in sweeps]
         if chart == "macs":
@@ -177,20 +178,20 @@ def render_sweep(
 def render_layers(output_format: OutputFormat, terminal: Terminal) -> str:
     """Every layer kind: how it is written, its arguments, what it counts."""
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps
+        from archcalc.render.json_format import dumps  # lazy: only the format asked for is loaded (the JSON path never loads rich)
         from archcalc.render.layer_kinds import layer_kinds_json
 
         return dumps(layer_kinds_json())
-    from archcalc.render.layer_kinds import layer_kinds_grid
+    from archcalc.render.layer_kinds import layer_kinds_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
     return render_grid(layer_kinds_grid(), output_format, terminal)
 
 
 def render_sharing(analysis: Analysis, output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps, sharing_json
+        from archcalc.render.json_format import dumps, sharing_json  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
         return dumps(sharing_json(analysis))
-    from archcalc.render.sharing import sharing_grid
+    from archcalc.render.sharing import sharing_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
     return render_grid(sharing_grid(analysis), output_format, terminal)

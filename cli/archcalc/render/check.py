@@ -3,16 +3,16 @@ that could not be read is a row marked ERROR, its message in the notes."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.engine.budget import UnreadableSpec
 from archcalc.printable import printable
+from archcalc.render.drift import drift_verdict
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
-from archcalc.text import percent, times_the_limit
+from archcalc.text import percent, plural, times_the_limit
 
 if TYPE_CHECKING:
-    from archcalc.engine.budget import BudgetCheck, CheckOutcome
+    from archcalc.engine.budget import BudgetCheck, CheckRun
     from archcalc.engine.drift import Drift
 
 CHECK_COLUMNS = (
@@ -31,16 +31,13 @@ def budget_name(check: BudgetCheck) -> str:
     return f"{name} ({check.dtype.value})" if check.limit.kind.in_bytes else name
 
 
-def check_grid(results: Sequence[CheckOutcome]) -> Grid:
+def check_grid(run: CheckRun) -> Grid:
     """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL; with --against,
     a row for the spec against its model file, PASS or FAIL, and under the summary how their totals compare."""
-    from archcalc.engine.budget import UnreadableSpec
-    from archcalc.render.drift import drift_verdict
-
     rows = []
     verdicts = []
     errors = []
-    for result in results:
+    for result in run.outcomes:
         if isinstance(result, UnreadableSpec):
             rows.append(Row((printable(result.source), "–", None, None, None, "ERROR"), verdict=False))
             errors.append(result.error.message)
@@ -59,7 +56,7 @@ def check_grid(results: Sequence[CheckOutcome]) -> Grid:
             agrees = result.against.agrees
             rows.append(Row((result.report.name, against_name(model_file(result.against)), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
             verdicts.append(drift_verdict(result.against))
-    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(results), *verdicts, *errors))
+    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(run), *verdicts, *errors))
 
 
 def against_name(model: str) -> str:
@@ -76,31 +73,23 @@ def headroom_cell(check: BudgetCheck) -> Cell:
     `headroom_percent` (none for a zero limit)."""
     if check.headroom is None:
         return Shown("–", None)
-    text = times_the_limit(check.actual, check.limit.maximum) or percent(check.headroom)
-    return Shown(text, round(check.headroom * 100, 3) if math.isfinite(check.headroom) else None)
+    text = times_the_limit(check.times_the_limit) if check.times_the_limit is not None else percent(check.headroom)
+    return Shown(text, check.headroom_percent)
 
 
-def check_summary(results: Sequence[CheckOutcome]) -> str:
+def check_summary(run: CheckRun) -> str:
     """'3 specs, 5 budgets: 4 within, 1 over', and what else was checked or failed: a spec against its
     model file, specs without a budget under --require-budget, specs that could not be read."""
-    from archcalc.engine.budget import SpecCheck, UnreadableSpec
-
-    checked = [result for result in results if isinstance(result, SpecCheck)]
-    checks = [check for result in checked for check in result.checks]
-    over = sum(not check.passed for check in checks)
-    specs = f"{len(results)} spec{'s' if len(results) != 1 else ''}"
-    summary = f"{specs}, {len(checks)} budget{'s' if len(checks) != 1 else ''}: {len(checks) - over} within, {over} over"
-    for result in checked:
+    summary = f"{plural(len(run.outcomes), 'spec')}, {plural(len(run.budgets), 'budget')}: {run.within} within, {run.over} over"
+    for result in run.checked:
         if result.drift is not None:
             count = len(result.drift.disagreements)
             verdict = "matches" if result.drift.agrees else f"{count:,} layer{'s' if count != 1 else ''} disagree{'s' if count == 1 else ''}"
             summary += f"; {against_name(model_file(result.drift))}: {verdict}"
         elif isinstance(result.against, UnreadableSpec):
             summary += f"; {against_name(result.against.source)}: could not be read"
-    unbudgeted = sum(result.budget_required and not result.checks for result in checked)
-    if unbudgeted:
-        summary += f"; {unbudgeted} without the budget --require-budget asks for"
-    unreadable = len(results) - len(checked)
-    if unreadable:
-        summary += f"; {unreadable} could not be read"
+    if run.unbudgeted:
+        summary += f"; {run.unbudgeted} without the budget --require-budget asks for"
+    if run.unreadable:
+        summary += f"; {run.unreadable} could not be read"
     return summary

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.arithmetic import quotient
-from archcalc.render.formats import Counting
+from archcalc.model import Counting
 from archcalc.render.grid import Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
-from archcalc.text import as_ratio, fewer_or_more, is_small_difference
+from archcalc.text import as_ratio, fewer_or_more
 
 if TYPE_CHECKING:
-    from archcalc.engine.comparison import Comparison
+    from archcalc.engine.comparison import ComparedSpec, Comparison
+    from archcalc.engine.relative import Relative
     from archcalc.engine.report import Report
 
 
@@ -30,40 +30,37 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
     first = compared.baseline
     rows = []
     for spec in compared.specs:
-        report, total = spec.report, spec.report.total
-        against = (
-            _against(first.total.params, total.params, spec.params, report is first),
-            _against(first.total.weights, total.weights, spec.weights, report is first),
-            _against(first.total.macs, total.macs, spec.macs, report is first),
-        )
-        rows.append(Row((report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(total, counting), *against)))
-    notes = [_comparison_sentence(first, spec.report, counting) for spec in compared.specs[1:]]
+        report, is_first = spec.report, spec.report is first
+        against = (_against(spec.params, is_first), _against(spec.weights, is_first), _against(spec.macs, is_first))
+        rows.append(Row((report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(report.total, counting), *against)))
+    notes = [_comparison_sentence(first, spec, counting) for spec in compared.specs[1:]]
     if counting is Counting.FLOPS:
         notes.append("FLOPs = 2 × MACs: a multiply and an add each")
     return Grid(f"compared with {first.name}", columns, tuple(rows), None, tuple(notes))
 
 
-def _against(baseline: int, value: int, first_over_this: float | None, is_first: bool) -> Shown:
+def _against(relative: Relative, is_first: bool) -> Shown:
     """'4.1× fewer' for people; the engine's first-over-this ratio for scripts, as JSON has it."""
-    return Shown("baseline" if is_first else fewer_or_more(baseline, value), first_over_this)
+    return Shown("baseline" if is_first else fewer_or_more(relative), relative.first_over_this)
 
 
-def _comparison_sentence(first: Report, other: Report, counting: Counting) -> str:
+def _comparison_sentence(first: Report, other: ComparedSpec, counting: Counting) -> str:
     """Where each ratio comes from, e.g. 'params 154 / 38 = 4.1× fewer; weights only 144 / 34 = 4.2× fewer'."""
-    a, b = first.total, other.total
     return (
-        f"{other.name} against {first.name}: params {_quotient(a.params, b.params)}; "
-        f"weights only {_quotient(a.weights, b.weights)}; {counting.heading} {_quotient(counting.of(a.macs), counting.of(b.macs))}"
+        f"{other.report.name} against {first.name}: params {_quotient(other.params)}; "
+        f"weights only {_quotient(other.weights)}; {counting.heading} {_quotient(other.macs, counting)}"
     )
 
 
-def _quotient(baseline: int, value: int) -> str:
-    if baseline == value:
-        return f"{value:,}, the same"
-    if not baseline or not value:
-        return f"{baseline:,} vs {value:,}"
-    if is_small_difference(baseline, value):
-        return f"{baseline:,} → {value:,} = {fewer_or_more(baseline, value)}"
-    if value < baseline:
-        return f"{baseline:,} / {value:,} = {as_ratio(quotient(baseline, value))} fewer"
-    return f"{value:,} / {baseline:,} = {as_ratio(quotient(value, baseline))} more"
+def _quotient(relative: Relative, counting: Counting = Counting.MACS) -> str:
+    """The division the ratio comes from, in the count asked for (FLOPs are 2 per MAC; the ratio is the same)."""
+    baseline, figure = counting.of(relative.baseline), counting.of(relative.figure)
+    if relative.delta == 0:
+        return f"{figure:,}, the same"
+    if relative.ratio is None:
+        return f"{baseline:,} vs {figure:,}"
+    if relative.small:
+        return f"{baseline:,} → {figure:,} = {fewer_or_more(relative)}"
+    if relative.delta < 0:
+        return f"{baseline:,} / {figure:,} = {as_ratio(relative.ratio)} fewer"
+    return f"{figure:,} / {baseline:,} = {as_ratio(relative.ratio)} more"

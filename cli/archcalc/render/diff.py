@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
-from archcalc.arithmetic import quotient
-from archcalc.engine.diff import Change, LayerDiff, Occurrence, ReportDiff
-from archcalc.render.formats import Counting
+from archcalc.engine.diff import Change, ComparedLayer, LayerDiff, ReportDiff
+from archcalc.engine.relative import Relative
+from archcalc.model import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
 from archcalc.text import shape, signed_percent
@@ -32,26 +30,25 @@ def diff_grid(difference: ReportDiff, show_all: bool, counting: Counting = Count
         Column("Δ%", optional=True, key=f"{counting.value}_delta_percent"),
     )
     rows = [_diff_row(layer, counting) for layer in _listed(difference, show_all)]
-    base, head = difference.base.total, difference.head.total
-    base_count, head_count = counting.of(base.macs), counting.of(head.macs)
+    params, macs = difference.total("params"), difference.total("macs")
     total = Row(
         (
             "",
             "",
             "total",
             _both(shape(difference.base.output_shape), shape(difference.head.output_shape)),
-            head.params,
-            _signed(head.params - base.params),
-            signed_percent(base.params, head.params),
-            head_count,
-            _signed(head_count - base_count),
-            signed_percent(base.macs, head.macs),
+            params.figure,
+            _signed(params.delta),
+            signed_percent(params),
+            counting.of(macs.figure),
+            _signed(counting.of(macs.delta)),
+            signed_percent(macs),
         )
     )
-    counts = {change: sum(layer.change is change for layer in difference.layers) for change in Change}
+    counts = difference.counts
     notes = [
-        f"{difference.base.name} → {difference.head.name}: params {base.params:,} → {head.params:,} ({signed_percent(base.params, head.params)}), "
-        f"{count} {base_count:,} → {head_count:,} ({signed_percent(base.macs, head.macs)})",
+        f"{difference.base.name} → {difference.head.name}: params {params.baseline:,} → {params.figure:,} ({signed_percent(params)}), "
+        f"{count} {counting.of(macs.baseline):,} → {counting.of(macs.figure):,} ({signed_percent(macs)})",
         f"layers: {counts[Change.CHANGED]} changed, {counts[Change.ADDED]} added, {counts[Change.REMOVED]} removed, {counts[Change.SAME]} the same"
         + ("" if show_all else " (not listed; --all lists them)"),
     ]
@@ -81,10 +78,10 @@ def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Co
                 (
                     layer.change.value,
                     *(None if side is None else side.result.layer.position for side in (base, head)),
-                    *(None if side is None else label(side.result, side.times) for side in (base, head)),
+                    *(None if side is None else label(side.result, side.occurrences) for side in (base, head)),
                     *(None if side is None else shape_cell(side.result.output_shape) for side in (base, head)),
-                    *_figure_records(*(None if side is None else side.cost.params for side in (base, head))),
-                    *_figure_records(*(None if side is None else counting.of(side.cost.macs) for side in (base, head))),
+                    *_figure_records(layer.relative("params"), _figure(base, "params"), _figure(head, "params")),
+                    *_figure_records(layer.relative("macs"), _figure(base, "macs", counting), _figure(head, "macs", counting), counting),
                 )
             )
         )
@@ -98,8 +95,8 @@ def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Co
             "total",
             shape_cell(base_report.output_shape),
             shape_cell(head_report.output_shape),
-            *_figure_records(base_report.total.params, head_report.total.params),
-            *_figure_records(counting.of(base_report.total.macs), counting.of(head_report.total.macs)),
+            *_figure_records(difference.total("params"), base_report.total.params, head_report.total.params),
+            *_figure_records(difference.total("macs"), counting.of(base_report.total.macs), counting.of(head_report.total.macs), counting),
         )
     )
     return Grid(f"{base_report.name} → {head_report.name}", columns, tuple(rows), total)
@@ -108,12 +105,15 @@ def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Co
 TEXT_RECORDS = {"change", "base_position", "head_position", "base_layer", "head_layer", "base_output", "head_output"}
 
 
-def _figure_records(base: int | None, head: int | None) -> tuple[Cell, ...]:
-    """base, head (none for a side without the layer), head − base (a missing side counts 0), and
-    the change in percent of base (none where base is missing or 0)."""
-    before, after = base or 0, head or 0
-    percent = quotient(100 * (after - before), before) if before else None
-    return (base, head, after - before, Shown(signed_percent(before, after), percent if percent is not None and math.isfinite(percent) else None))
+def _figure_records(relative: Relative, base: int | None, head: int | None, counting: Counting = Counting.MACS) -> tuple[Cell, ...]:
+    """base, head (none for a side without the layer) in the count asked for, head − base (a missing
+    side counts 0), and the change in percent of base (none where base is missing or 0)."""
+    return (base, head, counting.of(relative.delta), Shown(signed_percent(relative), relative.percent_change))
+
+
+def _figure(side: ComparedLayer | None, name: str, counting: Counting = Counting.MACS) -> int | None:
+    """One side's figure in the count asked for; None for a side without the layer."""
+    return None if side is None else counting.of(getattr(side.cost, name)) if name == "macs" else int(getattr(side.cost, name))
 
 
 def _listed(difference: ReportDiff, show_all: bool) -> list[LayerDiff]:
@@ -128,21 +128,21 @@ def _diff_row(layer: LayerDiff, counting: Counting) -> Row:
         (
             CHANGE_MARKS[layer.change],
             _both(*(side.result.layer.position if side else "" for side in (base, head))),
-            _both(*(_occurrence_label(side) for side in (base, head))),
+            _both(*(_compared_label(side) for side in (base, head))),
             _both(*(shape(side.result.output_shape) if side else "" for side in (base, head))),
             shown.cost.params,
             _signed(layer.delta("params")),
-            signed_percent(layer.figure(base, "params"), layer.figure(head, "params")),
+            signed_percent(layer.relative("params")),
             counting.of(shown.cost.macs),
             _signed(counting.of(layer.delta("macs"))),
-            signed_percent(layer.figure(base, "macs"), layer.figure(head, "macs")),
+            signed_percent(layer.relative("macs")),
         ),
         verdict=None,
     )
 
 
-def _occurrence_label(side: Occurrence | None) -> str:
-    return "" if side is None else label(side.result, side.times)
+def _compared_label(side: ComparedLayer | None) -> str:
+    return "" if side is None else label(side.result, side.occurrences)
 
 
 def _both(before: str, after: str) -> str:

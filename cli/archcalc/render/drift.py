@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from archcalc.engine.drift import Figure
 from archcalc.exhaustive import unreachable
 from archcalc.printable import printable
-from archcalc.render.github import annotation
+from archcalc.render.annotation import annotation
 from archcalc.text import shape
 
 if TYPE_CHECKING:
-    from archcalc.engine.diff import Occurrence
+    from archcalc.engine.diff import ComparedLayer
     from archcalc.engine.drift import Disagreement, Drift
     from archcalc.engine.report import Report
     from archcalc.errors import Origin
@@ -97,11 +97,11 @@ def _figure(report: Report, figure: Figure) -> str:
     return _value(report.total, report.output_shape, figure)
 
 
-def _node(side: Occurrence) -> str:
+def _node(side: ComparedLayer) -> str:
     layer = side.result.layer
     return f"node '{layer.name}'" if layer.name else layer.where
 
 
-def _held(side: Occurrence, figures: tuple[Figure, ...]) -> str:
+def _held(side: ComparedLayer, figures: tuple[Figure, ...]) -> str:
     """What a layer on one side only has: the figures the engine found (an output shape that is not its input's)."""
     return ", ".join(f"{_name(figure)} {_value(side.cost, side.result.output_shape, figure)}" for figure in figures)

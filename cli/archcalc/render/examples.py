@@ -20,13 +20,13 @@ COLUMNS = (Column("spec"), Column("name", optional=True), Column("description"))
 
 def render_examples(directory: Path, found: Sequence[Example], output_format: OutputFormat, terminal: Terminal) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import SCHEMA_VERSION, dumps
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the format asked for is loaded
 
         listed = [{"path": example.path, "name": example.name, "description": example.description} for example in found]
         return dumps({"schema_version": SCHEMA_VERSION, "directory": str(directory), "examples": listed})
-    from archcalc.render import render_grid
+    from archcalc.render import render_grid  # lazy: only the format asked for is loaded
 
     rows = tuple(Row((example.path, example.name, example.description)) for example in found)
-    notes = (f"run one as `archcalc show {directory / (found[0].path if found else 'seed/cnn.yaml')}`, or copy it to start your own",)
+    notes = (f"run one as `archcalc show {directory.joinpath(found[0].path if found else 'seed/cnn.yaml')}`, or copy it to start your own",)
     title = f"{len(found)} example spec{'s' if len(found) != 1 else ''} in {directory}"
     return render_grid(Grid(title, COLUMNS, rows, None, notes), output_format, terminal)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from archcalc.model import Counting
 from archcalc.text import exact_and_short
 
 
@@ -44,22 +45,8 @@ class CheckFormat(str, enum.Enum):
     GITHUB = "github"
 
 
-class Counting(str, enum.Enum):
-    """What the cost column counts: multiply-accumulates, or floating-point operations at 2 per MAC
-    (a multiply and an add), for readers who think in FLOPs."""
-
-    MACS = "macs"
-    FLOPS = "flops"
-
-    @property
-    def heading(self) -> str:
-        return "MACs" if self is Counting.MACS else "FLOPs"
-
-    def of(self, macs: int) -> int:
-        return macs if self is Counting.MACS else 2 * macs
-
-    def note(self, macs: int) -> str:
-        """The total in this count, and for FLOPs how it comes from the MACs."""
-        if self is Counting.MACS:
-            return f"MACs {exact_and_short(macs)}"
-        return f"FLOPs {exact_and_short(2 * macs)} = 2 × {macs:,} MACs (a multiply and an add each)"
+def counting_note(counting: Counting, macs: int) -> str:
+    """The total in this count, and for FLOPs how it comes from the MACs."""
+    if counting is Counting.MACS:
+        return f"MACs {exact_and_short(macs)}"
+    return f"FLOPs {exact_and_short(counting.of(macs))} = 2 × {macs:,} MACs (a multiply and an add each)"

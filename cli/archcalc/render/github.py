@@ -1,52 +1,25 @@
 """GitHub Actions workflow commands: an `::error` annotation at the budget line of each spec over it,
 at the place each bad spec went wrong, at the top of each spec without a budget when one is required,
-and at each layer where a spec drifted from its model file (check --against).
-
-https://docs.github.com/actions/reference/workflow-commands-for-github-actions — property values
-escape `%`, CR, LF, `:` and `,`; messages escape `%`, CR and LF.
-"""
+and at each layer where a spec drifted from its model file (check --against)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.errors import ArchcalcError, Origin
-from archcalc.printable import printable
+from archcalc.engine.budget import UnreadableSpec
+from archcalc.errors import ArchcalcError
+from archcalc.render.annotation import annotation
 from archcalc.render.check import budget_name, check_summary
+from archcalc.render.drift import drift_annotations, drift_verdict
 from archcalc.text import exact, percent, times_the_limit
 
 if TYPE_CHECKING:
-    from archcalc.engine.budget import CheckOutcome
+    from archcalc.engine.budget import CheckRun
 
 
-def escape_data(text: str) -> str:
-    """GitHub's escapes, then any other control character written out (archcalc/printable.py)."""
-    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotation(level: str, message: str, origin: Origin | None, title: str) -> str:
-    """`::error file=f,line=l,col=c,title=t::message`; a file only when one was read."""
-    properties = []
-    if origin is not None and not origin.source.startswith("<"):
-        properties.append(f"file={escape_property(origin.source)}")
-        if origin.line is not None:
-            properties.append(f"line={origin.line}")
-            if origin.column is not None:
-                properties.append(f"col={origin.column}")
-    properties.append(f"title={escape_property(title)}")
-    return f"::{level} {','.join(properties)}::{escape_data(message)}"
-
-
-def github_text(results: Sequence[CheckOutcome]) -> str:
-    from archcalc.engine.budget import UnreadableSpec
-
+def github_text(run: CheckRun) -> str:
     lines = []
-    for result in results:
+    for result in run.outcomes:
         if isinstance(result, UnreadableSpec):
             lines.append(github_error(result.error).rstrip("\n"))
             continue
@@ -56,7 +29,7 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
         for check in result.checks:
             if check.passed:
                 continue
-            far = times_the_limit(check.actual, check.limit.maximum)
+            far = times_the_limit(check.times_the_limit) if check.times_the_limit is not None else None
             over = "" if check.headroom is None else f" ({far or percent(-check.headroom) + ' over'})"
             message = f"{result.report.name}: {budget_name(check)} {exact(check.actual)} exceeds the budget of {exact(check.limit.maximum)}{over}"
             where = check.limit.origin or result.report.spec.origin
@@ -64,11 +37,9 @@ def github_text(results: Sequence[CheckOutcome]) -> str:
         if isinstance(result.against, UnreadableSpec):
             lines.append(github_error(result.against.error, "archcalc: bad model file").rstrip("\n"))
         elif result.against is not None and not result.against.agrees:
-            from archcalc.render.drift import drift_annotations, drift_verdict
-
             drifted = drift_annotations(result.against)
             lines.extend(drifted or [annotation("error", drift_verdict(result.against), result.report.spec.origin, "archcalc: spec drifted from model")])
-    lines.append(annotation("notice", check_summary(results), None, "archcalc budgets"))
+    lines.append(annotation("notice", check_summary(run), None, "archcalc budgets"))
     return "\n".join(lines) + "\n"
 
 

@@ -17,8 +17,7 @@ from archcalc.text import shape
 from archcalc.values import replace, value
 
 if TYPE_CHECKING:
-    from archcalc.model import Cost
-    from archcalc.render.formats import Counting
+    from archcalc.model import Cost, Counting
 
 
 @value

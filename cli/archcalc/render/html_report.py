@@ -19,11 +19,14 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.engine.runs import Run, runs
+from archcalc.model import Counting
 from archcalc.printable import printable
-from archcalc.render.formats import Counting
+from archcalc.render.compare import compare_grid
 from archcalc.render.grid import Grid, row_texts
 from archcalc.render.layer_text import label
 from archcalc.render.options import ShowOptions
+from archcalc.render.pictures import compare_svg, show_svg
+from archcalc.render.show import show_grid
 from archcalc.text import exact, shape
 from archcalc.values import replace
 
@@ -67,10 +70,6 @@ figure.chart svg { max-width: 100%; height: auto; }
 
 def report_html(analyses: Sequence[Analysis], compared: Comparison | None, counting: Counting = Counting.MACS) -> str:
     """The page: the comparison (for several specs), then each spec's hierarchy and chart."""
-    from archcalc.render.compare import compare_grid
-    from archcalc.render.pictures import compare_svg, show_svg
-    from archcalc.render.show import show_grid
-
     names = ", ".join(printable(analysis.report.name) for analysis in analyses)
     parts = [
         "<!DOCTYPE html>",

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.render.formats import Counting
+from archcalc.model import Counting
 from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
-    from archcalc.engine.budget import BudgetCheck, CheckOutcome, UnreadableSpec
+    from archcalc.engine.budget import BudgetCheck, CheckRun, UnreadableSpec
     from archcalc.engine.comparison import Comparison
-    from archcalc.engine.diff import LayerDiff, Occurrence, ReportDiff
+    from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff
     from archcalc.engine.drift import Drift
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import ArchcalcError, Origin
-    from archcalc.model import Cost, Field, Length
+    from archcalc.model import Cost, Length, ReceptiveField
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
@@ -75,7 +74,7 @@ def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool, co
     return entry
 
 
-def field_json(field: Field | None) -> dict[str, object] | None:
+def field_json(field: ReceptiveField | None) -> dict[str, object] | None:
     """`size` null means the whole input; `stride` is the effective stride in input positions."""
     if field is None:
         return None
@@ -128,7 +127,7 @@ def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> di
             "input_shape": list(spec.report.input_shape),
             "output_shape": list(spec.report.output_shape),
             "totals": cost_json(spec.report.total, counting),
-            "first_over_this": {"params": spec.params, "weights": spec.weights, "macs": spec.macs},
+            "first_over_this": {"params": spec.params.first_over_this, "weights": spec.weights.first_over_this, "macs": spec.macs.first_over_this},
         }
         for spec in compared.specs
     ]
@@ -147,21 +146,21 @@ def budget_json(check: BudgetCheck) -> dict[str, object]:
         "dtype": check.dtype.value if check.limit.kind.in_bytes else None,
         "limit": check.limit.maximum,
         "actual": check.actual,
-        "headroom_percent": None if check.headroom is None or not math.isfinite(check.headroom) else round(check.headroom * 100, 3),
+        "headroom_percent": check.headroom_percent,
         "passed": check.passed,
         "from": "flag" if check.limit.origin is None else "spec",
         "written_at": origin_json(check.limit.origin),
     }
 
 
-def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
+def check_json(run: CheckRun) -> dict[str, object]:
     """`passed` for the whole run, then each spec with each of its budgets, or the error that kept
     it from being checked (its message, and where it was written); with --against, how the spec and
     its model file compare (a spec's `passed` counts it)."""
-    from archcalc.engine.budget import SpecCheck, UnreadableSpec
+    from archcalc.engine.budget import UnreadableSpec  # lazy: only check reads budgets: show --format json does not load them
 
     specs: list[dict[str, object]] = []
-    for result in results:
+    for result in run.outcomes:
         if isinstance(result, UnreadableSpec):
             specs.append({"name": None, "source": result.source, "passed": False, "budgets": [], "error": error_json(result.error)})
         else:
@@ -175,8 +174,8 @@ def check_json(results: Sequence[CheckOutcome]) -> dict[str, object]:
                     "error": None,
                 }
             )
-    document: dict[str, object] = {"schema_version": SCHEMA_VERSION, "passed": all(result.passed for result in results), "specs": specs}
-    held = [result.against for result in results if isinstance(result, SpecCheck) and result.against is not None]
+    document: dict[str, object] = {"schema_version": SCHEMA_VERSION, "passed": run.passed, "specs": specs}
+    held = [result.against for result in run.checked if result.against is not None]
     if held:  # check --against: one spec, one model file
         document["against"] = unread_model_json(held[0]) if isinstance(held[0], UnreadableSpec) else drift_json(held[0])
     return document
@@ -193,7 +192,7 @@ def unread_model_json(model: UnreadableSpec) -> dict[str, object]:
     return {"model": model.source, **compared, "error": error_json(model.error)}
 
 
-def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
+def compared_layer_json(side: ComparedLayer | None, counting: Counting = Counting.MACS) -> dict[str, object] | None:
     if side is None:
         return None
     result = side.result
@@ -201,7 +200,7 @@ def occurrence_json(side: Occurrence | None, counting: Counting = Counting.MACS)
         "position": result.layer.position,
         "type": result.layer.kind,
         "name": result.layer.name,
-        "label": label(result, side.times),
+        "label": label(result, side.occurrences),
         "output_shape": list(result.output_shape),
         **cost_json(side.cost, counting),
     }
@@ -213,8 +212,8 @@ def layer_diff_json(layer: LayerDiff, counting: Counting = Counting.MACS) -> dic
         delta["flops"] = counting.of(delta["macs"])
     return {
         "change": layer.change.value,
-        "base": occurrence_json(layer.base, counting),
-        "head": occurrence_json(layer.head, counting),
+        "base": compared_layer_json(layer.base, counting),
+        "head": compared_layer_json(layer.head, counting),
         "delta": delta,
     }
 
@@ -234,8 +233,8 @@ def drift_json(drift: Drift) -> dict[str, object]:
             {
                 "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),
                 "differ": [figure.value for figure in disagreement.figures],
-                "spec": occurrence_json(disagreement.layer.base),
-                "model": occurrence_json(disagreement.layer.head),
+                "spec": compared_layer_json(disagreement.layer.base),
+                "model": compared_layer_json(disagreement.layer.head),
             }
             for disagreement in drift.disagreements
         ],
@@ -250,7 +249,7 @@ def diff_json(difference: ReportDiff, counting: Counting = Counting.MACS) -> dic
         "schema_version": SCHEMA_VERSION,
         "base": {"name": base.name, "source": base.spec.origin.source, "output_shape": list(base.output_shape), "totals": base_totals},
         "head": {"name": head.name, "source": head.spec.origin.source, "output_shape": list(head.output_shape), "totals": head_totals},
-        "delta": {key: value - base_totals[key] for key, value in head_totals.items()},
+        "delta": cost_json(difference.total_delta, counting),
         "layers": [layer_diff_json(layer, counting) for layer in difference.layers],
     }
 

@@ -71,7 +71,7 @@ def kind_name(kind: type[Layer]) -> str:
 
 
 def layer_kinds_json() -> dict[str, object]:
-    from archcalc.render.json_format import SCHEMA_VERSION
+    from archcalc.render.json_format import SCHEMA_VERSION  # lazy: the table never loads the JSON writer
 
     return {
         "schema_version": SCHEMA_VERSION,

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from archcalc.engine.runs import Run, runs
 from archcalc.errors import ArchcalcError
+from archcalc.model import Counting
 from archcalc.printable import printable
-from archcalc.render.formats import Counting
+from archcalc.render.formats import counting_note
 from archcalc.render.layer_text import label as layer_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.text import exact, exact_and_short, fewer_or_more, shape, short
@@ -164,7 +165,7 @@ def show_svg(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW, salt: str 
     title = f"{text_of(report.name)} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     subtitle = (
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}"
-        f" · {counting.note(total.macs)}"
+        f" · {counting_note(counting, total.macs)}"
     )
 
     notes = [f"and {left_out:,} rows more: `archcalc show` lists every one (--depth 0 lists the top level only)"] if left_out > 0 else []
@@ -239,37 +240,34 @@ def _value_labels(axis: Axes, positions: Sequence[int], values: Sequence[int], a
 def compare_svg(compared: Comparison, counting: Counting = Counting.MACS, salt: str = SALT) -> str:
     """Grouped bars: parameters, weights and MACs (or FLOPs) of each spec, each bar with its figure
     and its ratio against the first spec. More than six specs get a row each, a panel per figure."""
-    first = compared.baseline.total
-    figures = [
-        ("params", first.params, [spec.report.total.params for spec in compared.specs]),
-        ("weights", first.weights, [spec.report.total.weights for spec in compared.specs]),
-        (counting.heading, counting.of(first.macs), [counting.of(spec.report.total.macs) for spec in compared.specs]),
-    ]
+    groups: list[tuple[str, list[int], list[str]]] = []  # a figure's heading, each spec's figure, and how it compares
+    for heading, relatives, counted in (
+        ("params", [spec.params for spec in compared.specs], int),
+        ("weights", [spec.weights for spec in compared.specs], int),
+        (counting.heading, [spec.macs for spec in compared.specs], counting.of),  # in FLOPs, the same ratio
+    ):
+        groups.append((heading, [counted(relative.figure) for relative in relatives], ["baseline"] + [fewer_or_more(relative) for relative in relatives[1:]]))
     names = [text_of(spec.report.name) for spec in compared.specs]
     count = len(names)
     if count > GROUPED:
-        panels: list[Panel] = [
-            (heading, values, ["baseline"] + [fewer_or_more(baseline, value) for value in values[1:]]) for heading, baseline, values in figures
-        ]
-        return _row_panels(names, panels, f"compared with {names[0]}: each spec's figure, and how it compares with the first spec's", [], [], salt)
-    logarithmic = _spans_orders([value for _, _, values in figures for value in values])
+        return _row_panels(names, groups, f"compared with {names[0]}: each spec's figure, and how it compares with the first spec's", [], [], salt)
+    logarithmic = _spans_orders([value for _, values, _ in groups for value in values])
     upright = count > 3  # more bars: their labels stand up to fit
 
     def draw(figure: Figure) -> None:
         axis = figure.subplots()
         width = 0.8 / count
         for index, name in enumerate(names):
-            places = [group + (index - (count - 1) / 2) * width for group in range(len(figures))]
-            values = [values[index] for _, _, values in figures]
-            axis.bar(places, values, width * 0.92, label=name, color=COLOURS[index % len(COLOURS)])
-            for place, (_, baseline, _), value in zip(places, figures, values, strict=True):
-                against = "" if index == 0 else f"\n{fewer_or_more(baseline, value)}"
-                text = f"{exact(value)}{against}"
+            places = [group + (index - (count - 1) / 2) * width for group in range(len(groups))]
+            heights = [values[index] for _, values, _ in groups]
+            axis.bar(places, heights, width * 0.92, label=name, color=COLOURS[index % len(COLOURS)])
+            for place, height, (_, _, against) in zip(places, heights, groups, strict=True):
+                text = exact(height) if index == 0 else f"{exact(height)}\n{against[index]}"
                 if upright:
                     text = text.replace("\n", " · ")
                 axis.annotate(
                     text,
-                    (place, value if value > 0 else 0),
+                    (place, height),
                     xytext=(0, 2),
                     textcoords="offset points",
                     ha="center",
@@ -277,7 +275,7 @@ def compare_svg(compared: Comparison, counting: Counting = Counting.MACS, salt: 
                     fontsize=7 if upright else 8,
                     rotation=90 if upright else 0,
                 )
-        axis.set_xticks(range(len(figures)), [heading for heading, _, _ in figures])
+        axis.set_xticks(range(len(groups)), [heading for heading, _, _ in groups])
         _count_axis(axis, "y", logarithmic)
         if logarithmic:
             axis.set_ylabel("log scale")
@@ -285,7 +283,7 @@ def compare_svg(compared: Comparison, counting: Counting = Counting.MACS, salt: 
         axis.set_title(f"compared with {names[0]}: each bar's figure, and how it compares with the first spec's")
         axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
-    return rendered(draw, (max(7.0, 3 + 0.45 * len(figures) * count), 5.0 if not upright else 6.5), salt)
+    return rendered(draw, (max(7.0, 3 + 0.45 * len(groups) * count), 5.0 if not upright else 6.5), salt)
 
 
 # sweep

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.arithmetic import quotient
 from archcalc.render.grid import Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
 from archcalc.text import as_ratio, shape
@@ -50,7 +49,7 @@ def sharing_grid(analysis: Analysis) -> Grid:
             f"unshared, the same windows need {entry.positions:,} × {entry.shared_weights:,} = {entry.locally_connected_weights:,} weights, "
             f"and a dense layer from {shape(result.input_shape)} to {shape(result.output_shape)} needs "
             f"{entry.input_values:,} × {entry.output_values:,} = {entry.dense_weights:,}"
-            + (f" ({as_ratio(quotient(entry.dense_weights, entry.shared_weights))} the conv)" if entry.shared_weights else "")
+            + (f" ({as_ratio(entry.dense_over_shared)} the conv)" if entry.dense_over_shared is not None else "")
         )
     if not layers:
         notes.append(f"{report.name} has no conv or depthwise layer: nothing shares weights across positions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.render.formats import counting_note
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
 from archcalc.render.layer_text import explain, graph_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
@@ -12,7 +13,7 @@ from archcalc.text import exact_and_short, shape
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
-    from archcalc.model import Field
+    from archcalc.model import ReceptiveField
 
 
 def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
@@ -38,7 +39,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     title = f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     notes = [
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}",
-        counting.note(total.macs),
+        counting_note(counting, total.macs),
     ]
     if report.side_outputs:
         outputs = ", ".join(f"{side.layer.name or 'branch'} {shape(side.output_shape)} (#{side.layer.position})" for side in report.side_outputs)
@@ -56,7 +57,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         if cached:
             notes.append(
                 f"key/value cache of causal attention: {exact_and_short(memory.kv_cache_values)} values = {exact_and_short(memory.kv_cache_bytes)} bytes "
-                "for one sequence (2 · tokens · kv heads · head width, per attention)"
+                f"for one sequence ({'; '.join(memory.cache_rules)})"
             )
     total_cells: list[Cell] = [None, "total", shape_cell(report.output_shape), *cost_cells(total, counting)]
     if with_fields:
@@ -92,7 +93,7 @@ def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions
             _layer_rows(figures.children, level + 1, options, with_fields, cached, rows)
 
 
-def _field_cells(field: Field | None) -> list[Cell]:
+def _field_cells(field: ReceptiveField | None) -> list[Cell]:
     """'5×5' and '2', 'whole input', or '–' for a flat input (it has no positions). CSV writes
     '5x5', 'whole input', '~5x5' for an estimate, and nothing for none."""
     if field is None:

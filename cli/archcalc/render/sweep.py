@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.render.formats import Counting
+from archcalc.errors import SizeLimit
+from archcalc.model import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 
 if TYPE_CHECKING:
-    from archcalc.engine.sweep import Sweep
+    from archcalc.engine.sweep import Sweep, SweepPoint
 
 
 def sweep_grid(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> Grid:
@@ -27,8 +28,11 @@ def sweep_grid(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS) -> G
         for result in sweeps:
             point = next((p for p in result.points if p.size == size), None)
             report = point.report if point else None
-            refused = "too small" if axis == "side" else "does not fit"
-            cells += [report.total.params, counting.of(report.total.macs)] if report else [refused, refused]
+            if point is not None and report is not None:
+                cells += [report.total.params, counting.of(report.total.macs)]
+            else:
+                refused = refusal(point, axis)
+                cells += [refused, refused]
         rows.append(Row(tuple(cells)))
     exponents: list[Cell] = ["k"]
     for result in sweeps:
@@ -88,21 +92,48 @@ def faster_note(result: Sweep) -> str | None:
     return f"{result.spec.name}: MACs grow as {axis}^{result.macs_exponent:.2f}; faster than their input in {layers}"
 
 
+REFUSALS = {
+    (SizeLimit.TOO_SMALL, "side"): "too small",
+    (SizeLimit.TOO_SMALL, "length"): "too short",
+    (SizeLimit.TOO_LARGE, "side"): "too large",
+    (SizeLimit.TOO_LARGE, "length"): "too long",
+    (SizeLimit.FIXED, "side"): "fixed size",
+    (SizeLimit.FIXED, "length"): "fixed size",
+}
+
+
+def refusal(point: SweepPoint | None, axis: str) -> str:
+    """Why a size has no figures, in a word or two: the way the layer that refused it says it is wrong."""
+    if point is None or point.size_limit is None:
+        return "fails"
+    return REFUSALS[point.size_limit, axis]
+
+
 def sweep_verdict(result: Sweep) -> str:
-    """Why the parameters grow or do not, naming the layers that grow; or why k cannot be fitted."""
+    """Why the parameters grow or do not, naming the layers that grow; or why k cannot be fitted, and
+    which sizes might compute."""
     name = result.spec.name
     exponent = result.params_exponent
     growing = result.growing_layers
-    computed = [point.size for point in result.points if point.report is not None]
-    failed = [point for point in result.points if point.error is not None]
+    computed = result.computed
+    failed = result.refused
     skipped = ""
     if failed and failed[0].error is not None:
-        fit = "too small" if result.axis == "side" else "does not fit"
-        skipped = f" ({fit} at {', '.join(str(point.size) for point in failed)}: {failed[0].error.problem})"
+        skipped = f" ({refusal(failed[0], result.axis)} at {', '.join(str(point.size) for point in failed)}: {failed[0].error.problem})"
     if exponent is None and len(computed) < 2:
         did = f"only one did ({result.axis} {computed[0]})" if computed else "none did"
-        example = ",".join(str(computed[0] * 2**step) for step in range(3)) if computed else "8,16,32"
-        return f"{name}: k cannot be fitted: a fit needs two sizes or more that compute, and {did}; give more, e.g. --sizes {example}{skipped}"
+        suggested = result.suggested_sizes
+        if suggested is None:
+            fixed = failed[0].error.layer if failed[0].error is not None and failed[0].error.layer else "a counted layer"
+            return (
+                f"{name}: k cannot be fitted: {fixed} holds figures counted for one input size (an operation of a model file no layer kind "
+                f"describes), so no other size computes; {did}{skipped}"
+            )
+        direction = "smaller sizes" if any(point.size_limit is SizeLimit.TOO_LARGE for point in failed) else "more"
+        return (
+            f"{name}: k cannot be fitted: a fit needs two sizes or more that compute, and {did}; "
+            f"give {direction}, e.g. --sizes {','.join(str(size) for size in suggested)}{skipped}"
+        )
     if exponent is None:  # two sizes or more, but a figure of 0, whose logarithm does not exist
         if not any(params for _, params in result.values("params")):
             return f"{name}: no parameters at any size, so nothing grows{skipped}"

@@ -1,6 +1,6 @@
 """A model file's data-flow graph -> archcalc's nested layers.
 
-Readers of model files (onnx_source, keras_source) describe each operation: the activations it reads,
+Readers of model files (formats/onnx, formats/keras) describe each operation: the activations it reads,
 its output, its shapes, what the file holds for it, and the layer kind that describes it, if one does.
 Here paths that split and meet again become `residual` (an addition), `concat`, `squeeze_excite` or
 `silu` (a product); runs of identical layers become `repeat`. A tensor joined again after a path of
@@ -14,7 +14,6 @@ the totals are always the file's.
 from __future__ import annotations
 
 import enum
-import heapq
 from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError, SpecError
@@ -32,30 +31,6 @@ from archcalc.values import replace, value
 
 MAX_REPEAT_PERIOD = 8
 """The longest run of layers looked for as a repeated block (a ResNet block and its ReLU is 2)."""
-
-
-def dependency_order(needs: Sequence[Iterable[int]]) -> tuple[list[int], list[int]]:
-    """Both readers' one ordering of a file's nodes or layers: the indices 0..n-1 of `needs` (each
-    index's list, the indices it reads from) in an order where each comes after those it needs, the
-    lowest index first wherever that allows, so that a file already in order is read in its order;
-    then the indices left waiting, on a cycle or on what a cycle holds up. One pass (Kahn's
-    algorithm), however the file orders them; the caller names what is missing or cyclic."""
-    waiting = [0] * len(needs)
-    readers: dict[int, list[int]] = {}
-    for index, needed in enumerate(needs):
-        for maker in set(needed):
-            waiting[index] += 1
-            readers.setdefault(maker, []).append(index)
-    ready = [index for index, count in enumerate(waiting) if not count]  # ascending: a heap already
-    order: list[int] = []
-    while ready:
-        index = heapq.heappop(ready)
-        order.append(index)
-        for reader in readers.get(index, []):
-            waiting[reader] -= 1
-            if not waiting[reader]:
-                heapq.heappush(ready, reader)
-    return order, [index for index, count in enumerate(waiting) if count]
 
 
 class Join(enum.Enum):
@@ -85,8 +60,8 @@ class Operation:
 
 
 @value
-class Graph:
-    """Operations in an order where each comes after those it reads from."""
+class ModelGraph:
+    """A model file's operations, in an order where each comes after those it reads from."""
 
     input: str
     input_shape: Shape
@@ -128,7 +103,7 @@ def applied(layer: Layer, shape: Shape) -> LayerResult:
     return layer.apply(shape, _NoContext())
 
 
-def nest(graph: Graph, origin: Origin) -> tuple[Layer, ...]:
+def nest(graph: ModelGraph, origin: Origin) -> tuple[Layer, ...]:
     """The graph as a layer list, positioned as a spec's layers are (`3`, `5.2`, `5.shortcut.1`)."""
     if graph.output != graph.input and all(operation.output != graph.output for operation in graph.operations):
         raise SpecError(f"the model's output '{graph.output}' is not computed from its input '{graph.input}': no path of operations joins them", origin)
@@ -138,7 +113,7 @@ def nest(graph: Graph, origin: Origin) -> tuple[Layer, ...]:
 
 
 class _Nester:
-    def __init__(self, graph: Graph, origin: Origin) -> None:
+    def __init__(self, graph: ModelGraph, origin: Origin) -> None:
         self.graph = graph
         self.origin = origin
         self.operations = graph.operations

@@ -83,7 +83,7 @@ def _written_arguments(layer: Layer) -> dict[str, str]:
             case Reading.LAYERS | Reading.BRANCHES:
                 written[argument.name] = ""
             case Reading.PER_AXIS | Reading.PADDING:
-                written[argument.name] = _per_axis(value)
+                written[argument.name] = _per_axis_text(value)
             case Reading.SHAPE:
                 written[argument.name] = _shape(value)
             case Reading.FLAG:
@@ -102,7 +102,8 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "x".join(str(size) for size in shape)
 
 
-def _per_axis(value: object) -> str:
+def _per_axis_text(value: object) -> str:
+    """A per-axis argument as YAML writes it: `3`, or `[3, 1]`."""
     if isinstance(value, str):
         return value
     assert isinstance(value, tuple)

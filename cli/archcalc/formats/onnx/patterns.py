@@ -3,11 +3,11 @@ reshaping their exporters write around them, layer norms, RMS norms and GELUs wr
 arithmetic (as exporters do for opsets without LayerNormalization, RMSNormalization or Gelu), and
 group norms written as an instance norm of the channels' groups (as torch.onnx writes GroupNorm).
 
-A block is found from its core (attention's two products of activations, a recurrent node, a norm's
+A pattern is found from its core (attention's two products of activations, a recurrent node, a norm's
 square root, GELU's Erf or Tanh, a group norm's InstanceNormalization) and grown to the tensor it
 reads and the one it gives back. Nothing
-here decides figures: the reader (onnx_source) makes each block one layer and keeps that layer only
-when it gives exactly the file's figures and shape, so a block read wrongly is counted, never
+here decides figures: the reader makes each pattern one layer (operators.PATTERNS) and keeps that layer
+only when it gives exactly the file's figures and shape, so a pattern read wrongly is counted, never
 misreported.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from archcalc.formats.onnx.attributes import int_attribute, ints_attribute
 from archcalc.values import value
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ RECURRENT = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 POINTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Neg", "Erf", "Tanh"}
 """Element-wise arithmetic GELU is written in, with literals (0.5, √2, 0.044715)."""
 
-MAX_BLOCK_NODES = 1024
-"""The most nodes a block holds, and the most steps any search for one takes: an exported attention is
+MAX_PATTERN_NODES = 1024
+"""The most nodes a pattern holds, and the most steps any search for one takes: an exported attention is
 a few dozen nodes, so a file built to make the search slow costs it little."""
 
 Dims = tuple[int, ...]
@@ -52,7 +53,7 @@ class Constants:
 
 
 @value
-class Block:
+class Pattern:
     """Nodes that are together one layer, from the tensor `start` to the tensor `end`."""
 
     kind: str  # attention, lstm, gru, rnn, layernorm, rmsnorm, gelu, groupnorm
@@ -65,20 +66,20 @@ class Block:
     groups: int = 0  # groupnorm: the groups the channels are normalised in
 
 
-def find_blocks(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> list[Block]:
-    """The blocks of a graph whose `nodes` come in an order where each follows what it reads; `data`
+def find_patterns(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> list[Pattern]:
+    """The patterns of a graph whose `nodes` come in an order where each follows what it reads; `data`
     names the activations the output is computed from."""
     finder = _Finder(nodes, data, shapes, graph_output, constants)
-    blocks: list[Block] = []
+    patterns: list[Pattern] = []
     taken: set[int] = set()
-    blocks_found = [*finder.recurrent_blocks(), *finder.attention_blocks(), *finder.norm_blocks(), *finder.gelu_blocks(), *finder.group_norm_blocks()]
-    for block in blocks_found:
-        members = {id(node) for node in block.nodes}
+    found = [*finder.recurrent_patterns(), *finder.attention_patterns(), *finder.norm_patterns(), *finder.gelu_patterns(), *finder.group_norm_patterns()]
+    for pattern in found:
+        members = {id(node) for node in pattern.nodes}
         if members & taken:
-            continue  # blocks never share a node: the first found keeps it
+            continue  # patterns never share a node: the first found keeps it
         taken |= members
-        blocks.append(block)
-    return blocks
+        patterns.append(pattern)
+    return patterns
 
 
 class _Finder:
@@ -110,18 +111,18 @@ class _Finder:
 
     # attention
 
-    def attention_blocks(self) -> Iterator[Block]:
+    def attention_patterns(self) -> Iterator[Pattern]:
         for weighted in self.nodes:
             if weighted.op_type == "MatMul" and len(self.inputs(weighted)) == 2:
                 scores = self.scores_before(weighted)
-                block = self.attention(scores, weighted) if scores is not None else None
-                if block is not None:
-                    yield block
+                pattern = self.attention(scores, weighted) if scores is not None else None
+                if pattern is not None:
+                    yield pattern
 
     def scores_before(self, weighted: NodeProto) -> NodeProto | None:
         """The product of queries and keys whose softmax `weighted` multiplies with the values."""
         tensor, softmax = weighted.input[0], False
-        for _ in range(MAX_BLOCK_NODES):
+        for _ in range(MAX_PATTERN_NODES):
             node = self.producer.get(tensor)
             if node is None:
                 return None
@@ -133,7 +134,7 @@ class _Finder:
             tensor = self.inputs(node)[0]
         return None
 
-    def attention(self, scores: NodeProto, weighted: NodeProto) -> Block | None:
+    def attention(self, scores: NodeProto, weighted: NodeProto) -> Pattern | None:
         score_dims = self.dims(scores.output[0])
         if score_dims is None or len(score_dims) < 2:
             return None
@@ -141,7 +142,7 @@ class _Finder:
         if end is None:
             return None
         start = self.common_dominator([*self.inputs(scores), *self.inputs(weighted)])
-        for _ in range(MAX_BLOCK_NODES):  # back through a fused projection to the sequence it read
+        for _ in range(MAX_PATTERN_NODES):  # back through a fused projection to the sequence it read
             if start is None or self.dims(start) == self.dims(end):
                 break
             node = self.producer.get(start)
@@ -153,12 +154,12 @@ class _Finder:
             return None
         if [node for node in nodes if node.op_type == "MatMul" and len(self.inputs(node)) == 2] != [scores, weighted]:
             return None
-        return Block("attention", tuple(nodes), start, end, scores=scores)
+        return Pattern("attention", tuple(nodes), start, end, scores=scores)
 
     def attention_end(self, weighted: NodeProto, queries: int) -> str | None:
         """After the weighted sum: the heads joined, the output projection (and its bias), back to [1, N, D]."""
         tensor, projected = weighted.output[0], False
-        for _ in range(MAX_BLOCK_NODES):
+        for _ in range(MAX_PATTERN_NODES):
             reader = self.only_reader(tensor)
             dims = self.dims(tensor)
             bias_next = reader is not None and reader.op_type == "Add" and len(self.inputs(reader)) == 1
@@ -183,8 +184,8 @@ class _Finder:
         return found
 
     def meet(self, first: str, second: str) -> str | None:
-        """The nearest tensor that dominates both; None when it is further than a block reaches."""
-        for _ in range(2 * MAX_BLOCK_NODES):
+        """The nearest tensor that dominates both; None when it is further than a pattern reaches."""
+        for _ in range(2 * MAX_PATTERN_NODES):
             if first == second:
                 return first
             first_depth, second_depth = self.dominated(first), self.dominated(second)
@@ -240,7 +241,7 @@ class _Finder:
             if id(node) in found:
                 continue
             found[id(node)] = node
-            if len(found) > MAX_BLOCK_NODES:
+            if len(found) > MAX_PATTERN_NODES:
                 return None
             pending.extend(self.inputs(node))
         nodes = sorted(found.values(), key=lambda node: self.order[id(node)])
@@ -254,16 +255,16 @@ class _Finder:
 
     # recurrent layers
 
-    def recurrent_blocks(self) -> Iterator[Block]:
+    def recurrent_patterns(self) -> Iterator[Pattern]:
         stacked: set[int] = set()
         for node in self.nodes:
             if node.op_type in RECURRENT and id(node) not in stacked:
-                block = self.recurrent(node)
-                if block is not None:
-                    stacked.update(id(layer) for layer in block.layers)
-                    yield block
+                pattern = self.recurrent(node)
+                if pattern is not None:
+                    stacked.update(id(layer) for layer in pattern.layers)
+                    yield pattern
 
-    def recurrent(self, first: NodeProto) -> Block | None:
+    def recurrent(self, first: NodeProto) -> Pattern | None:
         """A recurrent node, the transpose to time-major before it, the stacked layers after it, back to
         [1, N, H·dirs] (or its last step, [1, H·dirs])."""
         nodes: list[NodeProto] = []
@@ -271,9 +272,9 @@ class _Finder:
         source = self.dims(start)
         if source is None or len(source) != 3:
             return None
-        if not _attribute(first, "layout", 0):  # time-major [N, 1, I]: the exporter transposed [1, N, I]
+        if not int_attribute(first, "layout", 0):  # time-major [N, 1, I]: the exporter transposed [1, N, I]
             before = self.producer.get(start)
-            if before is None or before.op_type != "Transpose" or _ints(before, "perm") != (1, 0, 2) or self.only_reader(start) is not first:
+            if before is None or before.op_type != "Transpose" or ints_attribute(before, "perm") != (1, 0, 2) or self.only_reader(start) is not first:
                 return None
             nodes.append(before)
             start = before.input[0]
@@ -282,7 +283,7 @@ class _Finder:
             return None
         layers = [first]
         tensor = self.recurrent_output(first)
-        for _ in range(MAX_BLOCK_NODES):
+        for _ in range(MAX_PATTERN_NODES):
             if tensor is None:
                 return None
             dims = self.dims(tensor)
@@ -294,7 +295,7 @@ class _Finder:
                 ordered = self.between(start, end)
                 if ordered is None or {id(node) for node in members} - {id(node) for node in ordered}:
                     return None
-                return Block(RECURRENT[first.op_type], tuple(ordered), start, end, layers=tuple(layers), sequences=last is None)
+                return Pattern(RECURRENT[first.op_type], tuple(ordered), start, end, layers=tuple(layers), sequences=last is None)
             if reader is None:
                 return None
             if reader.op_type == first.op_type and reader.input[0] == tensor:
@@ -314,7 +315,7 @@ class _Finder:
 
     def last_step(self, reader: NodeProto, steps: int) -> NodeProto | None:
         """`y[:, -1]`: a Gather on the steps' axis of the last index."""
-        if reader.op_type != "Gather" or _attribute(reader, "axis", 0) != 1 or len(reader.input) != 2 or reader.input[1] in self.data:
+        if reader.op_type != "Gather" or int_attribute(reader, "axis", 0) != 1 or len(reader.input) != 2 or reader.input[1] in self.data:
             return None
         index = self.constants.scalar(reader.input[1])
         dims = self.dims(reader.output[0])
@@ -322,14 +323,14 @@ class _Finder:
 
     # norms and GELU written out in arithmetic
 
-    def norm_blocks(self) -> Iterator[Block]:
+    def norm_patterns(self) -> Iterator[Pattern]:
         for root in self.nodes:
             if root.op_type == "Sqrt":
-                block = self.norm(root)
-                if block is not None:
-                    yield block
+                pattern = self.norm(root)
+                if pattern is not None:
+                    yield pattern
 
-    def norm(self, root: NodeProto) -> Block | None:
+    def norm(self, root: NodeProto) -> Pattern | None:
         """(x − mean(x)) / √(mean((x − mean(x))²) + ε) · γ + β, a layer norm; x / √(mean(x²) + ε) · γ, an RMS norm."""
         epsilon = self.producer.get(root.input[0])
         variance = self.producer.get(self.operand(epsilon, "Add") or "")
@@ -354,7 +355,7 @@ class _Finder:
         nodes = self.between(start, end) if end is not None else None
         if nodes is None or self.dims(start) != self.dims(end or ""):
             return None
-        return Block("layernorm" if layer_norm else "rmsnorm", tuple(nodes), start, end or "")
+        return Pattern("layernorm" if layer_norm else "rmsnorm", tuple(nodes), start, end or "")
 
     def operand(self, node: NodeProto | None, op: str) -> str | None:
         """The activation `node` (an `op` with a literal) reads."""
@@ -395,16 +396,16 @@ class _Finder:
             end = str(bias.output[0])
         return end
 
-    def group_norm_blocks(self) -> Iterator[Block]:
+    def group_norm_patterns(self) -> Iterator[Pattern]:
         for core in self.nodes:
             if core.op_type == "InstanceNormalization":
-                block = self.group_norm(core)
-                if block is not None:
-                    yield block
+                pattern = self.group_norm(core)
+                if pattern is not None:
+                    yield pattern
 
-    def group_norm(self, core: NodeProto) -> Block | None:
+    def group_norm(self, core: NodeProto) -> Pattern | None:
         """[1, C, ...] reshaped to [1, G, R], instance-normalised, reshaped back, then a scale (Mul) and a
-        shift (Add) with constants: torch.onnx's GroupNorm. The reader keeps the block as `groupnorm`
+        shift (Add) with constants: torch.onnx's GroupNorm. The reader keeps the pattern as `groupnorm`
         only when the kind gives the file's figures (its instance norm's scale 1 and shift 0 are not
         parameters; the per-channel scale and shift are)."""
         grouped = self.producer.get(core.input[0]) if core.input else None
@@ -428,25 +429,25 @@ class _Finder:
         nodes = self.between(start, end)
         if nodes is None:
             return None
-        return Block("groupnorm", tuple(nodes), start, end, groups=groups)
+        return Pattern("groupnorm", tuple(nodes), start, end, groups=groups)
 
-    def gelu_blocks(self) -> Iterator[Block]:
+    def gelu_patterns(self) -> Iterator[Pattern]:
         for core in self.nodes:
             if core.op_type in ("Erf", "Tanh"):
-                block = self.gelu(core)
-                if block is not None:
-                    yield block
+                pattern = self.gelu(core)
+                if pattern is not None:
+                    yield pattern
 
-    def gelu(self, core: NodeProto) -> Block | None:
+    def gelu(self, core: NodeProto) -> Pattern | None:
         """x·½(1 + erf(x/√2)), or x·½(1 + tanh(√(2/π)(x + 0.044715x³))): literals and x alone."""
         end = str(core.output[0])
-        for _ in range(MAX_BLOCK_NODES):  # on to the product with x and its halving
+        for _ in range(MAX_PATTERN_NODES):  # on to the product with x and its halving
             reader = self.only_reader(end)
             if reader is None or not self.pointwise(reader) or reader.op_type in ("Erf", "Tanh"):
                 break
             end = str(reader.output[0])
         start = str(core.input[0])
-        for _ in range(MAX_BLOCK_NODES):  # back, tensor by tensor, to the nearest x it is all computed from
+        for _ in range(MAX_PATTERN_NODES):  # back, tensor by tensor, to the nearest x it is all computed from
             node = self.producer.get(start)
             if node is None or not self.pointwise(node):
                 return None
@@ -456,23 +457,9 @@ class _Finder:
             if nodes is not None and self.dims(start) == self.dims(end) and all(self.pointwise(node) for node in nodes):
                 cores = [node for node in nodes if node.op_type in ("Erf", "Tanh")]
                 if cores == [core] and any(start in node.input for node in nodes if node.op_type == "Mul"):
-                    return Block("gelu", tuple(nodes), start, end)
+                    return Pattern("gelu", tuple(nodes), start, end)
         return None
 
     def pointwise(self, node: NodeProto) -> bool:
         """Element-wise arithmetic of activations and literals."""
         return node.op_type in POINTWISE and all(name in self.data or self.constants.literal(name) for name in node.input if name)
-
-
-def _attribute(node: NodeProto, name: str, default: int) -> int:
-    for attribute in node.attribute:
-        if attribute.name == name:
-            return int(attribute.i)
-    return default
-
-
-def _ints(node: NodeProto, name: str) -> tuple[int, ...] | None:
-    for attribute in node.attribute:
-        if attribute.name == name:
-            return tuple(int(item) for item in attribute.ints)
-    return None

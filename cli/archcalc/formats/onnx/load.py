@@ -1,0 +1,195 @@
+"""An ONNX file's bytes -> a checked ModelProto: what is refused before anything in it is read.
+
+`onnx` is imported here, and only when an ONNX file is read (`pip install 'archcalc[onnx]'`). Nothing
+in the file is executed, and weights are not loaded: a tensor's stored bytes are only measured, to
+refuse a file that declares more than it holds. External data is accepted only inside the model's
+folder, and is never read. The graph must be acyclic, each tensor made by something, its counting
+attributes positive, and ONNX's own checker must pass it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archcalc.errors import Origin, SpecError
+from archcalc.formats.graph.order import dependency_order
+from archcalc.quantities import whole_number
+
+if TYPE_CHECKING:
+    from onnx import ModelProto, NodeProto, TensorProto
+
+MAX_ONNX_BYTES = 2**31 - 1
+"""Protobuf's own limit for one message: larger models keep their weights in external data files."""
+
+OLDEST_OPSET = 7
+"""The oldest ai.onnx opset read: older ones spell convolutions' and pools' attributes differently."""
+
+ONNX_EXTRA = "pip install 'archcalc[onnx]'"
+
+ELEMENT_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
+"""Bytes per element of each TensorProto type whose size is fixed, to check stored data against dimensions."""
+
+COUNTS = {"group", "num_groups", "blocksize", "hidden_size", "kernel_shape", "strides", "dilations"}
+"""Attributes that count (groups, a window's size and steps, a block's side, a hidden state's width):
+positive whole numbers by ONNX's operators, which its checker leaves to the runtime (a Conv of group 0)."""
+
+WINDOW_OPERATORS = {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool"}
+"""Their `pads` and `output_padding` add positions: never negative (a Pad's may be: they cut)."""
+
+
+def loaded_model(data: bytes, source: str, path: Path | None) -> tuple[Any, ModelProto]:
+    """The onnx module and the file's model, checked; every problem a SpecError naming `source`."""
+    onnx = import_onnx(source)
+    origin = Origin(source)
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except Exception as error:  # protobuf's DecodeError, or a RuntimeError from its C++ parser
+        raise SpecError(f"not a readable ONNX file ({type(error).__name__}: the protobuf does not parse; truncated?)", origin) from None
+    _check_header(model, origin)
+    topological(list(model.graph.node), {tensor.name for tensor in model.graph.initializer} | {value.name for value in model.graph.input}, origin)
+    external = _check_stored_data(model, None if path is None else path.parent, origin)
+    try:  # with external data, the checker must find the files beside the model, so it reads the model from there
+        onnx.checker.check_model(str(path) if external and path is not None else model)
+    except Exception as error:  # onnx.checker.ValidationError, or a C++ error surfaced as RuntimeError
+        raise SpecError(f"not a valid ONNX model: {first_line(error)}", origin) from None
+    _check_counts(model.graph.node, origin)
+    return onnx, model
+
+
+def import_onnx(source: str) -> Any:
+    try:
+        import onnx  # lazy: onnx is an extra, imported only when an ONNX file is read
+    except ImportError:
+        raise SpecError(f"{source} is an ONNX file, and reading one needs the onnx package", hint=ONNX_EXTRA) from None
+    return onnx
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of a library's error, short enough for a message."""
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
+
+
+def opset(model: ModelProto) -> int:
+    """The ai.onnx opset the model declares (_check_header made sure there is one)."""
+    return int(next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx")))
+
+
+def topological(nodes: list[NodeProto], available: set[str], origin: Origin) -> list[NodeProto]:
+    """The nodes in an order where each comes after what it reads; a cycle or a tensor nothing makes is refused."""
+    producers = {output: index for index, node in enumerate(nodes) for output in node.output if output}
+    needs: list[list[int]] = []
+    for node in nodes:
+        needs.append([])
+        for name in node.input:
+            if not name or name in available:
+                continue
+            producer = producers.get(name)
+            if producer is None:
+                raise SpecError(f"node '{node.name}' ({node.op_type}) reads '{name}', which no node, input or initializer provides", origin)
+            needs[-1].append(producer)
+    ordered, waiting = dependency_order(needs)
+    if waiting:
+        stuck = nodes[waiting[0]]
+        raise SpecError(f"the graph has a cycle through node '{stuck.name}' ({stuck.op_type})", origin)
+    return [nodes[index] for index in ordered]
+
+
+def _check_header(model: ModelProto, origin: Origin) -> None:
+    import onnx.defs  # lazy: onnx is an extra
+
+    if not model.HasField("graph") or not model.graph.node:
+        raise SpecError("the ONNX file holds no graph (truncated?)", origin)
+    if model.ir_version < 3:
+        raise SpecError(f"ONNX IR version {model.ir_version} is too old; archcalc reads IR version 3 and later", origin)
+    versions = [entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx")]
+    if not versions:
+        raise SpecError("the ONNX file declares no ai.onnx opset", origin)
+    newest = onnx.defs.onnx_opset_version()
+    if not OLDEST_OPSET <= versions[0] <= newest:
+        raise SpecError(f"opset {versions[0]} is not one archcalc reads", origin, None, f"archcalc reads ai.onnx opsets {OLDEST_OPSET} to {newest}")
+
+
+def _check_counts(nodes: Iterable[NodeProto], origin: Origin) -> None:
+    """Counting attributes are positive, a window's padding is not negative: the readers' one rule for a
+    count, so that nothing here divides by a group of 0 or slides a window of no width."""
+    for node in nodes:
+        if node.domain not in ("", "ai.onnx"):
+            continue  # another domain's attributes mean what it says
+        for attribute in node.attribute:
+            minimum = 1 if attribute.name in COUNTS else 0 if attribute.name in ("pads", "output_padding") and node.op_type in WINDOW_OPERATORS else None
+            if minimum is None:
+                continue
+            one = attribute.type == attribute.INT
+            values = [attribute.i] if one else list(attribute.ints)
+            if any(value < minimum for value in values):
+                kind = "positive" if minimum else "non-negative"
+                rule = f"a {kind} whole number, got {values[0]}" if one else f"{kind} whole numbers, got {values}"
+                raise SpecError(f"node '{node.name}' ({node.op_type}): '{attribute.name}' must be {rule}", origin)
+
+
+def _stored_tensors(model: ModelProto) -> Iterator[TensorProto]:
+    """Every tensor the file stores: initializers, and the values of Constant nodes (top-level graph)."""
+    yield from model.graph.initializer
+    for node in model.graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                yield attribute.t
+
+
+def _check_stored_data(model: ModelProto, folder: Path | None, origin: Origin) -> bool:
+    """A tensor's figures come from its dimensions: refuse one that holds fewer bytes than it declares,
+    and external data outside the model's folder (read from standard input, there is no folder).
+    True when some tensor keeps its data in an external file."""
+    external = False
+    for tensor in _stored_tensors(model):
+        declared = math.prod(tensor.dims)
+        if any(size < 0 for size in tensor.dims):
+            raise SpecError(f"tensor '{tensor.name}' declares a negative dimension {list(tensor.dims)}", origin)
+        if tensor.data_location == 1:  # TensorProto.EXTERNAL
+            _check_external(tensor, declared, folder, origin)
+            external = True
+            continue
+        held = _values_held(tensor)
+        if held is not None and held != declared:
+            raise SpecError(f"tensor '{tensor.name}' declares {declared:,} values {list(tensor.dims)} but holds {held:,} (a truncated or forged file)", origin)
+    return external
+
+
+def _values_held(tensor: TensorProto) -> int | None:
+    size = ELEMENT_BYTES.get(tensor.data_type)
+    if tensor.raw_data:
+        return len(tensor.raw_data) // size if size else None
+    for field in ("float_data", "int32_data", "int64_data", "double_data", "uint64_data", "string_data"):
+        values = len(getattr(tensor, field))
+        if values:
+            return values // 2 if tensor.data_type in (14, 15) else values  # complex: two numbers a value
+    return 0 if size else None
+
+
+def _check_external(tensor: TensorProto, declared: int, folder: Path | None, origin: Origin) -> None:
+    entries = {entry.key: entry.value for entry in tensor.external_data}
+    location = entries.get("location", "")
+    if folder is None:
+        raise SpecError(f"tensor '{tensor.name}' keeps its data in an external file, which a model read from standard input cannot", origin)
+    target = (folder / location).resolve()
+    root = folder.resolve()
+    if not location or Path(location).is_absolute() or root not in target.parents:
+        raise SpecError(f"tensor '{tensor.name}' points at external data outside the model's folder ({location!r}); archcalc refuses it", origin)
+    try:
+        offset = whole_number(entries.get("offset") or "0")
+    except ValueError as error:
+        raise SpecError(f"tensor '{tensor.name}': the offset of its external data: {error}", origin) from None
+    if offset < 0:
+        raise SpecError(f"tensor '{tensor.name}' keeps its data at offset {offset} of {location}, before the file's start", origin)
+    needed = offset + declared * ELEMENT_BYTES.get(tensor.data_type, 1)
+    try:
+        size = target.stat().st_size
+    except OSError:
+        raise SpecError(f"tensor '{tensor.name}' keeps its data in {location}, which is not there", origin) from None
+    if size < needed:
+        raise SpecError(f"tensor '{tensor.name}' needs {needed:,} bytes of {location}, which holds {size:,}", origin)
