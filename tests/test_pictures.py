@@ -6,6 +6,7 @@ hostile name as text: no element made from it, no output line starting with `::`
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -127,3 +128,33 @@ def test_terminal_svg_of_a_hostile_name(tmp_path: Path) -> None:
     root = ElementTree.fromstring(out)
     assert not [element for element in root.iter() if "script" in element.tag]
     assert not [line for line in out.splitlines() if line.lstrip().startswith("::")]
+
+
+TOP_LEVEL_AFTER = """
+import contextlib, io, sys
+{work}
+print(" ".join(sorted({{name.split(".")[0] for name in sys.modules}} - set(sys.stdlib_module_names))))
+"""
+COMMAND = """
+from archcalc.app import app
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        app({arguments!r})
+    except SystemExit:
+        pass
+"""
+
+
+def top_level_packages(work: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after `work`, the standard library aside."""
+    done = subprocess.run([sys.executable, "-c", TOP_LEVEL_AFTER.format(work=work)], capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(done.stdout.split())
+
+
+def test_json_imports_nothing_outside_archcalc_typer_and_yaml() -> None:
+    """What `import typer, yaml` loads is theirs (shellingham, annotated_doc...); nothing more may come."""
+    floor = top_level_packages("import typer, yaml")
+    resnet50 = str(ROOT / "archspecs" / "zoo" / "torchvision" / "resnet50.yaml")
+    assert top_level_packages(COMMAND.format(arguments=["show", resnet50, "--format", "json"])) - floor == {"archcalc"}
+    drawn = top_level_packages(COMMAND.format(arguments=["show", resnet50, "--format", "svg"])) - floor
+    assert {"matplotlib", "archcalc"} <= drawn  # the measurement sees an import when there is one
