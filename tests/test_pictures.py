@@ -158,3 +158,20 @@ def test_json_imports_nothing_outside_archcalc_typer_and_yaml() -> None:
     assert top_level_packages(COMMAND.format(arguments=["show", resnet50, "--format", "json"])) - floor == {"archcalc"}
     drawn = top_level_packages(COMMAND.format(arguments=["show", resnet50, "--format", "svg"])) - floor
     assert {"matplotlib", "archcalc"} <= drawn  # the measurement sees an import when there is one
+
+
+def test_the_train_hook_stacks_memory_and_writes_each_total() -> None:
+    from archcalc.render.pictures import stacked_svg
+
+    parts = [("weights", [100, 10]), ("gradients", [100, 10]), ("optimizer state", [200, 20]), ("activations", [50, 5])]
+    svg = stacked_svg("training memory", ["model-a", "model-<b>"], parts, [450, 45], "bytes", ("device memory", 400))
+    written = texts(svg)
+    assert {"450 bytes", "45 bytes", "model-<b>", "optimizer state", "device memory"} <= set(written)
+
+
+def test_the_serve_hook_draws_the_roof_and_its_ridge() -> None:
+    from archcalc.render.pictures import roofline_svg
+
+    svg = roofline_svg("decode step", [("#1 dense", 0.5, 1e12), ("#2 attention", 300.0, 9e13)], peak=1e14, bandwidth=2e12, ridge=50.0)
+    written = texts(svg)
+    assert {"ridge point 50.0 FLOP/byte", "#1 dense", "#2 attention"} <= set(written)

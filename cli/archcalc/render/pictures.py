@@ -322,3 +322,67 @@ def sweep_svg(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS, salt:
         figure.suptitle(f"how parameters and {counting.heading} grow with the {axis_name}: figure ∝ {axis_name.split()[-1]}^k", x=0.01, ha="left", fontsize=10)
 
     return rendered(draw, (11, 4.5), salt)
+
+
+# the hooks for `train` and `serve`: each command's figures in, a chart out
+
+
+def stacked_svg(
+    title: str,
+    labels: Sequence[str],
+    parts: Sequence[tuple[str, Sequence[int]]],
+    totals: Sequence[int],
+    unit: str,
+    limit: tuple[str, int] | None = None,
+    salt: str = SALT,
+) -> str:
+    """Stacked horizontal bars, a row per label and a segment per part (training memory: weights,
+    gradients, optimizer state, activations), each row's total written at its end; `limit` (a
+    device's memory) a dashed line. The figures are the caller's engine's, totals included."""
+
+    def draw(figure: Figure) -> None:
+        axis = figure.subplots()
+        positions = list(range(len(labels)))
+        starts = [0] * len(labels)
+        for index, (name, values) in enumerate(parts):
+            axis.barh(positions, values, left=starts, height=0.6, color=COLOURS[index % len(COLOURS)], label=text_of(name))
+            starts = [start + value for start, value in zip(starts, values, strict=True)]  # where the next segment starts: geometry
+        for position, total in zip(positions, totals, strict=True):
+            axis.annotate(f"{exact(total)} {unit}", (total, position), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        if limit is not None:
+            axis.axvline(limit[1], color="#c04848", linestyle="--", linewidth=1)
+            axis.annotate(text_of(limit[0]), (limit[1], -0.5), xytext=(3, 2), textcoords="offset points", color="#c04848", fontsize=8)
+        axis.set_yticks(positions, [text_of(label) for label in labels])
+        axis.set_ylim(len(labels) - 0.5, -0.5 - (0.5 if limit else 0))
+        _count_axis(axis, "x", False)
+        axis.set_xlabel(unit)
+        axis.margins(x=0.2)
+        axis.set_title(text_of(title))
+        axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+
+    return rendered(draw, (11, 1.6 + 0.45 * max(len(labels), 2)), salt)
+
+
+def roofline_svg(title: str, points: Sequence[tuple[str, float, float]], peak: float, bandwidth: float, ridge: float, salt: str = SALT) -> str:
+    """A roofline: each point a layer at its arithmetic intensity (FLOPs a byte moved) and the FLOP/s
+    it reaches; the roof is the device's bandwidth times the intensity up to the ridge point, then
+    its peak. Left of the ridge a layer is memory-bound. The figures are the caller's engine's."""
+
+    def draw(figure: Figure) -> None:
+        axis = figure.subplots()
+        intensities = [intensity for _, intensity, _ in points if intensity > 0] or [ridge]
+        low, high = min(*intensities, ridge) / 4, max(*intensities, ridge) * 4  # the axis spans the points and the ridge: geometry
+        axis.plot([low, ridge, high], [bandwidth * low, peak, peak], color="#404040", linewidth=1.5)  # the roof, drawn through its corners
+        axis.axvline(ridge, color="#808080", linestyle=":", linewidth=1)
+        axis.annotate(f"ridge point {ridge:,.1f} FLOP/byte", (ridge, peak), xytext=(4, 4), textcoords="offset points", fontsize=8)
+        for index, (name, intensity, performance) in enumerate(points):
+            if intensity > 0 and performance > 0:
+                axis.plot([intensity], [performance], marker="o", markersize=5, color=COLOURS[index % len(COLOURS)], linestyle="none")
+                axis.annotate(text_of(name), (intensity, performance), xytext=(4, -3), textcoords="offset points", fontsize=7)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("arithmetic intensity (FLOPs a byte moved, log scale)")
+        axis.set_ylabel("FLOP/s (log scale)")
+        axis.set_title(text_of(title))
+
+    return rendered(draw, (9, 6), salt)
