@@ -53,10 +53,19 @@ COMMANDS: dict[str, list[str | Path]] = {
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_svg_is_xml_and_the_same_on_every_run(command: str) -> None:
     code, first, err = run(*COMMANDS[command], "--format", "svg")
-    assert code == 0, err
+    assert code == 0 and err == "", err
     assert ElementTree.fromstring(first).tag == f"{SVG}svg"
     assert run(*COMMANDS[command], "--format", "svg")[1] == first  # no date, no random id
     assert "<dc:date>" not in first
+
+
+def test_nothing_to_draw_is_an_empty_chart_without_a_word_on_stderr(tmp_path: Path) -> None:
+    empty, relu = tmp_path / "empty.yaml", tmp_path / "relu.yaml"
+    empty.write_text("input: 4x4x1\nlayers: []\n")
+    relu.write_text("input: 4x4x1\nlayers:\n  - relu\n")
+    for arguments in (["show", empty], ["compare", relu, empty], ["sweep", relu]):
+        code, out, err = run(*arguments, "--format", "svg")
+        assert (code, err) == (0, "") and ElementTree.fromstring(out).tag == f"{SVG}svg"
 
 
 def test_the_seed_comparison_carries_its_figures_as_text() -> None:

@@ -12,6 +12,7 @@ line of the file starts with what a name holds.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +81,8 @@ def rendered(draw: Callable[[Figure], None], size: tuple[float, float], salt: st
         "axes.titlelocation": "left",
         "axes.titlesize": 10,
     }
-    with matplotlib.rc_context(settings):
+    with matplotlib.rc_context(settings), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # matplotlib's advice on layout is not the reader's business: stderr says only what went wrong
         figure = figure_class(figsize=size, layout=None if margins else "constrained")
         if margins:
             (left, right, top, bottom), (width, height) = margins, size
@@ -196,7 +198,8 @@ def _row_panels(labels: Sequence[str], panels: Sequence[Panel], title: str, band
             if logarithmic:
                 axis.set_xlabel("log scale")
             axis.tick_params(axis="y", length=0)
-            axis.set_ylim(len(labels) - 0.5, -0.5)
+            if labels:
+                axis.set_ylim(len(labels) - 0.5, -0.5)
             axis.margins(x=0.3 if after else 0.25)  # room inside for the longest bar's figure
         axes[0].set_yticks(positions, list(labels))
         figure.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=10)
@@ -318,7 +321,8 @@ def sweep_svg(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS, salt:
             axis.set_xlabel(f"{axis_name} (log scale)")
             axis.set_title(f"{heading} (log scale)")
             axis.margins(x=0.15)
-        axes[0].legend(fontsize=8, frameon=False)
+        if axes[0].get_legend_handles_labels()[0]:
+            axes[0].legend(fontsize=8, frameon=False)
         figure.suptitle(f"how parameters and {counting.heading} grow with the {axis_name}: figure ∝ {axis_name.split()[-1]}^k", x=0.01, ha="left", fontsize=10)
 
     return rendered(draw, (11, 4.5), salt)
