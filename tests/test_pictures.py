@@ -63,7 +63,8 @@ def test_nothing_to_draw_is_an_empty_chart_without_a_word_on_stderr(tmp_path: Pa
     empty, relu = tmp_path / "empty.yaml", tmp_path / "relu.yaml"
     empty.write_text("input: 4x4x1\nlayers: []\n")
     relu.write_text("input: 4x4x1\nlayers:\n  - relu\n")
-    for arguments in (["show", empty], ["compare", relu, empty], ["sweep", relu]):
+    cases: list[list[str | Path]] = [["show", empty], ["compare", relu, empty], ["sweep", relu]]
+    for arguments in cases:
         code, out, err = run(*arguments, "--format", "svg")
         assert (code, err) == (0, "") and ElementTree.fromstring(out).tag == f"{SVG}svg"
 
