@@ -47,13 +47,14 @@ STYLE = """
   figure.chart { background: #ffffff; }
 }
 body { font: 15px/1.45 system-ui, sans-serif; color: var(--ink); background: var(--paper); margin: 2rem auto; max-width: 78rem; padding: 0 1rem; }
+section { content-visibility: auto; contain-intrinsic-size: auto 1500px; }  /* a section off screen is not drawn until scrolled to */
 h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; border-top: 1px solid var(--rule); padding-top: 1rem; margin-top: 2.5rem; }
 p.totals, p.note { color: var(--muted); margin: 0.2rem 0; }
 table { border-collapse: collapse; margin: 1rem 0; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; }
 caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
-figure.chart { margin: 1rem 0; overflow-x: auto; border-radius: 4px; }
+figure.chart { margin: 1rem 0; overflow-x: auto; border-radius: 4px; width: fit-content; max-width: 100%; }
 figure.chart svg { max-width: 100%; height: auto; }
 .tree { margin: 1rem 0; overflow-x: auto; font: 13px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 .tree pre, .tree code { font: inherit; margin: 0; white-space: pre; }
