@@ -9,6 +9,8 @@ from archcalc.commands.shared import (
     EXIT_OK,
     EXIT_OVER_BUDGET,
     SPEC_HELP,
+    InputOption,
+    UntieOption,
     analyzed,
     count_option,
     emit,
@@ -75,6 +77,8 @@ def check(
             metavar="MODEL",
         ),
     ] = None,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Check specs against their budgets; exit 1 if any is over.
 
@@ -121,10 +125,11 @@ def check(
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
     if against is not None and isinstance(outcomes[0], SpecCheck):
         from archcalc.engine.drift import drift  # lazy: only this command loads it
+        from archcalc.formats import ReadOptions  # lazy: only this command loads it
         from archcalc.values import replace
 
         try:
-            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against)))
+            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against, ReadOptions(untie, input_name))))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))

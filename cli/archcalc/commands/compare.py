@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, WideOption, analyze_all, emit, guarded, terminal
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, InputOption, UntieOption, WideOption, analyze_all, emit, guarded, terminal
+from archcalc.formats import ReadOptions
 from archcalc.render import ChartFormat, Counting, render_compare
 
 
@@ -23,6 +24,8 @@ def compare(
     sort: Annotated[
         SortOrder, typer.Option("--sort", help="Order of the specs: as given, or by params or MACs, smallest first (the first is the baseline).")
     ] = SortOrder.AS_GIVEN,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
@@ -31,7 +34,7 @@ def compare(
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
-    reports = analyze_all(specs)
+    reports = analyze_all(specs, ReadOptions(untie, input_name))
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it

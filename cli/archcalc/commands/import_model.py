@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import EXIT_BAD_INPUT, emit, fail, guarded, say
+from archcalc.commands.shared import EXIT_BAD_INPUT, InputOption, UntieOption, emit, fail, guarded, say
 from archcalc.errors import ArchcalcError
 from archcalc.printable import printable
 
@@ -16,6 +16,8 @@ def import_model(
     ],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Write an ONNX or Keras model as a spec you can read and keep.
 
@@ -28,13 +30,14 @@ def import_model(
     """
     from pathlib import Path  # lazy: only this command loads it
 
+    from archcalc.formats import ReadOptions  # lazy: only this command loads it
     from archcalc.formats.imported import imported_spec  # lazy: only this command loads it
 
     if output is not None and Path(output).is_dir():  # --force would not help: a spec is never written over a folder
         fail(ArchcalcError(f"{printable(output)} is a directory", hint="give -o the spec's file name, such as model.yaml"))
     if output is not None and not force and (Path(output).exists() or Path(output).is_symlink()):
         fail(ArchcalcError(f"{printable(output)} exists already", hint="give --force to overwrite it"))
-    text = guarded(lambda: imported_spec(model, output))
+    text = guarded(lambda: imported_spec(model, output, ReadOptions(untie, input_name)))
     if output is None:
         emit(text)
         return

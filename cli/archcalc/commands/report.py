@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, analyze_all, emit, guarded
+from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, emit, guarded
+from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import Counting
 
@@ -15,6 +16,8 @@ def report(
     ],
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for the memory figures.")] = DType.FLOAT32,
     count: CountOption = Counting.MACS,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Write one HTML page about the specs: layers, tables and charts.
 
@@ -28,7 +31,7 @@ def report(
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
     from archcalc.render.html_report import report_html  # lazy: only this command loads it
 
-    reports = analyze_all(specs)
+    reports = analyze_all(specs, ReadOptions(untie, input_name))
     analyses = [analysis_of(report, Request(memory=dtype)) for report in reports]
     compared = comparison(reports) if len(reports) > 1 else None
     emit(guarded(lambda: report_html(analyses, compared, count)))

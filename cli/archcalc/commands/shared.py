@@ -18,7 +18,7 @@ import typer
 
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError, ShapeError
-from archcalc.formats import load_spec
+from archcalc.formats import ReadOptions, load_spec
 from archcalc.formats.expansion import Expansion, expand_arguments
 from archcalc.printable import printable, quoted
 from archcalc.quantities import parse_count
@@ -52,6 +52,15 @@ CountOption = Annotated[
     typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),
 ]
 WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
+UntieOption = Annotated[
+    bool,
+    typer.Option(
+        "--untie", help="ONNX: count each layer's copy of a weight the file stores once (exporters merge equal tensors: an untrained model's identical layers)."
+    ),
+]
+InputOption = Annotated[
+    str | None, typer.Option("--input", help="ONNX: the input the layers start from, of a model with several.", show_default=False, metavar="NAME")
+]
 
 T = TypeVar("T")
 
@@ -93,12 +102,12 @@ def report_skipped(expansion: Expansion) -> None:
         say(f"archcalc: skipped {printable(skipped.path)}: {skipped.reason}")
 
 
-def analyzed(argument: str) -> Report:
+def analyzed(argument: str, options: ReadOptions | None = None) -> Report:
     """A spec read and computed. A shape error in a spec whose input looks written channels first
     (or with a batch axis) names the input it likely meant (formats/layout.py)."""
     if argument == "-" and sys.stdin is not None and sys.stdin.isatty():  # else `show -` waits without a word
         say("archcalc: reading a spec from standard input (Ctrl-D to end)")
-    spec = load_spec(argument)
+    spec = load_spec(argument, options or ReadOptions())
     try:
         return analyze(spec)
     except ShapeError as error:
@@ -110,20 +119,20 @@ def analyzed(argument: str) -> Report:
         raise
 
 
-def analyze_all(arguments: list[str]) -> list[Report]:
+def analyze_all(arguments: list[str], options: ReadOptions | None = None) -> list[Report]:
     """Every spec read and computed before anything is printed, so an error leaves stdout empty.
     A directory or glob stands for every spec in it."""
     specs = expanded(arguments).specs
-    return guarded(lambda: [analyzed(spec) for spec in specs])
+    return guarded(lambda: [analyzed(spec, options) for spec in specs])
 
 
-def analyze_one(argument: str, command: str) -> Report:
+def analyze_one(argument: str, command: str, options: ReadOptions | None = None) -> Report:
     """The one spec a command takes; a directory or glob that names several is refused."""
     specs = expanded([argument]).specs
     if len(specs) != 1:
         problem = f"{command} takes one spec, and {quoted(argument)} names {len(specs)}"
         fail(ArchcalcError(problem, hint="give one file; `archcalc check` and `compare` take several"))
-    return guarded(lambda: analyzed(specs[0]))
+    return guarded(lambda: analyzed(specs[0], options))
 
 
 def count_option(value: str | None) -> int | None:

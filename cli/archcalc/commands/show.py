@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, InputOption, UntieOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import ChartFormat, Counting, ShowOptions, render_show
 
@@ -19,6 +20,8 @@ def show(
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
 ) -> None:
     """Show one network layer by layer: shapes, parameters and MACs.
 
@@ -30,7 +33,7 @@ def show(
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
-    report = analyze_one(spec, "show")
+    report = analyze_one(spec, "show", ReadOptions(untie, input_name))
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer
     request = Request(receptive_field=receptive_field, memory=dtype if memory or drawn else None)
     analysis = analysis_of(report, request)

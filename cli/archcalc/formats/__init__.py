@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from archcalc.errors import Origin, SpecError
 from archcalc.formats.missing import missing_file_hint
+from archcalc.formats.options import DEFAULT, ReadOptions
 from archcalc.formats.yaml.chain import is_chain, parse_chain
 from archcalc.formats.yaml.document import default_name, parse_spec
 from archcalc.formats.yaml.located import load_located
@@ -17,25 +18,26 @@ from archcalc.printable import printable
 MAX_SPEC_BYTES = 5_000_000
 """A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
 
-__all__ = ["MAX_SPEC_BYTES", "Spec", "load_model", "load_spec", "load_text"]
+__all__ = ["MAX_SPEC_BYTES", "ReadOptions", "Spec", "load_model", "load_spec", "load_text"]
 
 
-def load_model(argument: str) -> Spec:
+def load_model(argument: str, options: ReadOptions = DEFAULT) -> Spec:
     """A model file (ONNX, Keras) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
-    spec = load_spec(argument)
+    spec = load_spec(argument, options)
     if not spec.from_model:
         raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
     return spec
 
 
-def load_spec(argument: str) -> Spec:
+def load_spec(argument: str, options: ReadOptions = DEFAULT) -> Spec:
     """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file.
-    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML spec."""
+    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML
+    spec; `options` say how a model file is read (formats/options.py)."""
     if argument == "-":
         if sys.stdin is None:  # `<&-`: there is no standard input at all
             raise SpecError("standard input is closed", Origin("<stdin>"), None, "pipe a spec in, or give a file")
         try:
-            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None)
+            return _read_source(sys.stdin.buffer, "<stdin>", "stdin", None, options)
         except OSError as error:  # a directory, or a terminal that went away
             raise SpecError(f"cannot read standard input: {error.strerror or error}", Origin("<stdin>")) from None
     if is_chain(argument):
@@ -48,7 +50,7 @@ def load_spec(argument: str) -> Spec:
     source = printable(argument)  # a file name reaches messages, tables and annotations
     try:
         with path.open("rb") as stream:
-            return _read_source(stream, source, default_name(argument), path)
+            return _read_source(stream, source, default_name(argument), path, options)
     except OSError as error:
         raise SpecError(f"cannot read {source}: {error.strerror}") from None
 
@@ -61,13 +63,13 @@ ZIP_START = b"PK\x03\x04"
 """A `.keras` archive is a zip file."""
 
 
-def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None) -> Spec:
+def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, options: ReadOptions) -> Spec:
     """What the first bytes say the stream holds, read with that format's own size bound."""
     head = stream.read(4)
     if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
         from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx
 
-        return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name)
+        return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name, options)
     if head == ZIP_START:
         from archcalc.formats.keras.archive import MAX_KERAS_BYTES, read_keras_archive
 

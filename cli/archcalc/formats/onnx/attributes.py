@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from onnx import NodeProto
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 
 def attribute(node: NodeProto, name: str) -> Any:
@@ -16,26 +20,26 @@ def attribute(node: NodeProto, name: str) -> Any:
     return None
 
 
-def int_attribute(node: NodeProto, name: str, default: int) -> int:
+def _read(node: NodeProto, name: str, read: Callable[[Any], T], default: D) -> T | D:
     found = attribute(node, name)
-    return int(found.i) if found is not None else default
+    return default if found is None else read(found)
+
+
+def int_attribute(node: NodeProto, name: str, default: int) -> int:
+    return _read(node, name, lambda found: int(found.i), default)
 
 
 def ints_attribute(node: NodeProto, name: str) -> tuple[int, ...] | None:
-    found = attribute(node, name)
-    return tuple(int(value) for value in found.ints) if found is not None else None
+    return _read(node, name, lambda found: tuple(int(value) for value in found.ints), None)
 
 
 def float_attribute(node: NodeProto, name: str, default: float) -> float:
-    found = attribute(node, name)
-    return float(found.f) if found is not None else default
+    return _read(node, name, lambda found: float(found.f), default)
 
 
 def floats_attribute(node: NodeProto, name: str) -> tuple[float, ...] | None:
-    found = attribute(node, name)
-    return tuple(float(value) for value in found.floats) if found is not None else None
+    return _read(node, name, lambda found: tuple(float(value) for value in found.floats), None)
 
 
 def string_attribute(node: NodeProto, name: str, default: str) -> str:
-    found = attribute(node, name)
-    return found.s.decode("utf-8", "replace") if found is not None else default
+    return _read(node, name, lambda found: str(found.s.decode("utf-8", "replace")), default)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from archcalc.formats.onnx.attributes import int_attribute
@@ -63,14 +64,24 @@ MACS: dict[str, Callable[[NodeProto, tuple[int, ...], Dims], int]] = {
 """The operators that multiply and accumulate, by archcalc's rule; every other operator counts none."""
 
 
-class Costs:
-    """Each stored tensor counted once, at the first node that reads it as a parameter."""
+NORM_OPERATORS = {
+    "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization", "RMSNormalization", "SimplifiedLayerNormalization",
+}  # fmt: skip
+"""Operators whose parameters are a norm's scale, shift and running statistics."""
 
-    def __init__(self, weights: Weights, data: set[str], shapes: Shapes) -> None:
+
+class Costs:
+    """Each stored tensor counted once, at the first node that reads it as a parameter, as PyTorch
+    counts a tied weight; but a tensor of one repeated value read by a norm or as a bias counts at each
+    reader (an exporter merged the copies), and with --untie every reader counts its own copy."""
+
+    def __init__(self, weights: Weights, data: set[str], shapes: Shapes, norm_nodes: AbstractSet[int] = frozenset()) -> None:
         self.weights = weights
         self.data = data
         self.shapes = shapes
+        self.norm_nodes = norm_nodes  # ids of nodes that are a norm written out in arithmetic (its Mul by γ, its Add of β)
         self.claimed: set[str] = set()
+        self.shared: dict[str, int] = {}  # a stored tensor counted once though read by more nodes -> how many more
 
     def cost(self, node: NodeProto, absorbed: bool = False) -> Cost:
         """What the file holds for this node and its MACs, from the shapes ONNX infers (batch 1).
@@ -85,12 +96,21 @@ class Costs:
                 continue
             arithmetic = node.op_type in ARITHMETIC_ROLES and not absorbed
             for source in weights.tables(name) if arithmetic else sorted(weights.sources.get(name, set())):
-                if source in self.claimed or weights.types.get(source) not in FLOATING:
+                if weights.types.get(source) not in FLOATING:
+                    continue
+                if source in self.claimed and not weights.untie and not self.per_layer(node, role, source):
+                    if source not in weights.embeddings or node.op_type not in ("MatMul", "Gemm"):  # not a tied head: said in a note
+                        self.shared[source] = self.shared.get(source, 0) + 1
                     continue
                 self.claimed.add(source)
-                if source not in weights.tied_copies:  # a copy of a table counted where the table is read
+                if source not in weights.tied_copies or weights.untie:  # a copy of a table counted where the table is read
                     figures[role] += weights.sizes[source]
         return Cost(figures[Role.WEIGHT], figures[Role.BIAS], figures[Role.STATE], self.macs(node))
+
+    def per_layer(self, node: NodeProto, role: Role, source: str) -> bool:
+        """A norm's parameter or a bias, all of one value: each reader has its own (no model ties those)."""
+        norm = node.op_type in NORM_OPERATORS or id(node) in self.norm_nodes
+        return (norm or role is Role.BIAS) and self.weights.constant_valued(source)
 
     def macs(self, node: NodeProto) -> int:
         rule = MACS.get(node.op_type)

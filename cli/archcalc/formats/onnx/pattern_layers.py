@@ -122,5 +122,8 @@ PATTERNS: dict[str, Callable[[Found], Layer | None]] = {
 }
 """Every pattern patterns.py finds, and its layer."""
 
+NORM_PATTERNS = {"layernorm", "rmsnorm", "groupnorm"}
+"""Patterns that are a norm: the tensors their Mul and Add read are its scale and shift."""
+
 KEEPS_LAYOUT_PATTERNS = {"gelu", "groupnorm"}
 """Patterns whose output keeps the layout they read; the others give a sequence, features last."""

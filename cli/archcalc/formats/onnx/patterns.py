@@ -72,7 +72,13 @@ def find_patterns(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims
     finder = _Finder(nodes, data, shapes, graph_output, constants)
     patterns: list[Pattern] = []
     taken: set[int] = set()
-    found = [*finder.recurrent_patterns(), *finder.attention_patterns(), *finder.norm_patterns(), *finder.gelu_patterns(), *finder.group_norm_patterns()]
+    found = [
+        *finder.recurrent_patterns(),
+        *finder.attention_patterns(),
+        *finder.from_cores({"Sqrt"}, finder.norm),
+        *finder.from_cores({"Erf", "Tanh"}, finder.gelu),
+        *finder.from_cores({"InstanceNormalization"}, finder.group_norm),
+    ]
     for pattern in found:
         members = {id(node) for node in pattern.nodes}
         if members & taken:
@@ -108,6 +114,14 @@ class _Finder:
 
     def dims(self, tensor: str) -> Dims | None:
         return self.shapes.get(tensor)
+
+    def from_cores(self, operators: set[str], grown: Callable[[NodeProto], Pattern | None]) -> Iterator[Pattern]:
+        """The pattern grown from each node of these operators (a norm's Sqrt, GELU's Erf), where one is."""
+        for core in self.nodes:
+            if core.op_type in operators:
+                pattern = grown(core)
+                if pattern is not None:
+                    yield pattern
 
     # attention
 
@@ -323,13 +337,6 @@ class _Finder:
 
     # norms and GELU written out in arithmetic
 
-    def norm_patterns(self) -> Iterator[Pattern]:
-        for root in self.nodes:
-            if root.op_type == "Sqrt":
-                pattern = self.norm(root)
-                if pattern is not None:
-                    yield pattern
-
     def norm(self, root: NodeProto) -> Pattern | None:
         """(x − mean(x)) / √(mean((x − mean(x))²) + ε) · γ + β, a layer norm; x / √(mean(x²) + ε) · γ, an RMS norm."""
         epsilon = self.producer.get(root.input[0])
@@ -396,13 +403,6 @@ class _Finder:
             end = str(bias.output[0])
         return end
 
-    def group_norm_patterns(self) -> Iterator[Pattern]:
-        for core in self.nodes:
-            if core.op_type == "InstanceNormalization":
-                pattern = self.group_norm(core)
-                if pattern is not None:
-                    yield pattern
-
     def group_norm(self, core: NodeProto) -> Pattern | None:
         """[1, C, ...] reshaped to [1, G, R], instance-normalised, reshaped back, then a scale (Mul) and a
         shift (Add) with constants: torch.onnx's GroupNorm. The reader keeps the pattern as `groupnorm`
@@ -430,13 +430,6 @@ class _Finder:
         if nodes is None:
             return None
         return Pattern("groupnorm", tuple(nodes), start, end, groups=groups)
-
-    def gelu_patterns(self) -> Iterator[Pattern]:
-        for core in self.nodes:
-            if core.op_type in ("Erf", "Tanh"):
-                pattern = self.gelu(core)
-                if pattern is not None:
-                    yield pattern
 
     def gelu(self, core: NodeProto) -> Pattern | None:
         """x·½(1 + erf(x/√2)), or x·½(1 + tanh(√(2/π)(x + 0.044715x³))): literals and x alone."""

@@ -24,11 +24,12 @@ from archcalc.formats.onnx.costs import Costs
 from archcalc.formats.onnx.layout import Layout, channels, dropped, input_layout, layout_after
 from archcalc.formats.onnx.load import MAX_ONNX_BYTES, loaded_model, opset, topological
 from archcalc.formats.onnx.operators import PASSES, Site, read_node
-from archcalc.formats.onnx.pattern_layers import KEEPS_LAYOUT_PATTERNS, PATTERNS, Found
+from archcalc.formats.onnx.pattern_layers import KEEPS_LAYOUT_PATTERNS, NORM_PATTERNS, PATTERNS, Found
 from archcalc.formats.onnx.patterns import Constants, Pattern, find_patterns
 from archcalc.formats.onnx.shapes import Shapes, fix_batch, inferred_shapes, model_input, model_output
 from archcalc.formats.onnx.weights import AFFINE_NORMS, Weights
 from archcalc.formats.onnx.windows import spatial_cut, zero_padding
+from archcalc.formats.options import DEFAULT, ReadOptions
 from archcalc.model import Cost, Spec, total_cost
 
 if TYPE_CHECKING:
@@ -36,25 +37,28 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_ONNX_BYTES", "read_onnx"]
 
+MAX_NAMED_SHARED = 12
+"""The most shared tensors a note names one by one; the rest are counted."""
 
-def read_onnx(data: bytes, source: str, path: Path | None, name: str) -> Spec:
+
+def read_onnx(data: bytes, source: str, path: Path | None, name: str, options: ReadOptions = DEFAULT) -> Spec:
     """An ONNX file's bytes (read from `path`, or None for standard input) -> Spec; every problem a
     SpecError naming `source`."""
     _, model = loaded_model(data, source, path)
-    return _Reader(model, Origin(source)).spec(name)
+    return _Reader(model, Origin(source), options).spec(name)
 
 
 class _Reader:
     """One model's graph, classified and converted."""
 
-    def __init__(self, model: ModelProto, origin: Origin) -> None:
+    def __init__(self, model: ModelProto, origin: Origin, options: ReadOptions) -> None:
         self.model = model
         self.origin = origin
         graph = model.graph
-        self.input = model_input(graph, {tensor.name for tensor in graph.initializer}, origin)
+        self.input, self.input_note = model_input(graph, {tensor.name for tensor in graph.initializer}, origin, options.input)
         self.output = model_output(graph, origin)
-        self.nodes = topological(list(graph.node), {tensor.name for tensor in graph.initializer} | {self.input.name}, origin)
-        self.weights = Weights(model, self.nodes)
+        self.nodes = topological(list(graph.node), {tensor.name for tensor in graph.initializer} | {value.name for value in graph.input}, origin)
+        self.weights = Weights(model, self.nodes, options.untie)
         self.opset = opset(model)
         self.folded: list[int] = []  # the filters of each convolution a batch norm was folded into
         self.unlearned_norms: list[tuple[str, int]] = []  # norms whose scale and shift are 1 and 0: (name, channels)
@@ -65,15 +69,18 @@ class _Reader:
         shapes = inferred_shapes(self.model, self.nodes, self.origin)
         data = self.weights.classify(self.input.name)
         self.weights.find_tied_copies(data)
-        costs = Costs(self.weights, data, shapes)
-        operations = list(self._operations(data, shapes, costs))
+        live = self._live(data)
+        patterns = self._patterns(live, shapes)
+        norm_nodes = {id(node) for pattern in patterns if pattern.kind in NORM_PATTERNS for node in pattern.nodes}
+        costs = Costs(self.weights, data, shapes, norm_nodes)
+        operations = list(self._operations(data, live, patterns, shapes, costs))
         input_shape = dropped(shapes[self.input.name], self.layouts[self.input.name])
         graph = ModelGraph(self.input.name, input_shape, self.output, tuple(operations))
         file_total = total_cost([operation.cost for operation in operations])
         layers = nest(graph, self.origin)
         producer = " ".join(part for part in (self.model.producer_name, self.model.producer_version) if part) or "an unnamed exporter"
         description = f"exported by {producer}, opset {self.opset}"
-        spec = Spec(name, input_shape, layers, self.origin, description, notes=tuple(self._notes(file_total)), from_model=True)
+        spec = Spec(name, input_shape, layers, self.origin, description, notes=tuple(self._notes(file_total, costs)), from_model=True)
         output_shape = graph.operations[-1].output_shape if operations else input_shape
         wrong = mismatch(spec, file_total, output_shape)
         if wrong is not None:
@@ -86,7 +93,7 @@ class _Reader:
             )
         return spec
 
-    def _operations(self, data: set[str], shapes: Shapes, costs: Costs) -> Iterator[Operation]:
+    def _operations(self, data: set[str], live: set[str], patterns: list[Pattern], shapes: Shapes, costs: Costs) -> Iterator[Operation]:
         """Each operation on activations, in order, with what the file holds for it and its layer."""
         first_reader = next((node for node in self.nodes if self.input.name in node.input), None)
         self.layouts[self.input.name] = input_layout(len(shapes.get(self.input.name, ())), first_reader)
@@ -95,8 +102,7 @@ class _Reader:
         for node in self.nodes:
             for name in dict.fromkeys(node.input):
                 readers.setdefault(name, []).append(node)
-        live = self._live(data)
-        pattern_of = {id(node): pattern for pattern in self._patterns(live, shapes) for node in pattern.nodes}
+        pattern_of = {id(node): pattern for pattern in patterns for node in pattern.nodes}
         for node in self.nodes:
             if id(node) in fused or node.op_type == "Constant" or not any(name in data for name in node.input):
                 continue
@@ -210,14 +216,11 @@ class _Reader:
             return zero_padding(node, len(shapes.get(node.output[0], ())), self.opset, weights, shapes) is not None
         return False
 
-    def _notes(self, file_total: Cost) -> Iterator[str]:
-        for copy, table in self.weights.tied_copies.items():
-            stored = self.weights.constants[copy]
-            width, rows = stored.dims if stored is not None else (0, 0)
-            yield (
-                f"tied weights: the file stores the embedding table '{table}' ({rows:,}×{width:,}) a second time, transposed, as '{copy}'; "
-                f"it is counted once, as PyTorch counts a tied weight"
-            )
+    def _notes(self, file_total: Cost, costs: Costs) -> Iterator[str]:
+        if self.input_note is not None:
+            yield self.input_note
+        if not self.weights.untie:
+            yield from self._tie_notes(file_total, costs)
         if self.unlearned_norms:
             count, channel_count = len(self.unlearned_norms), sum(channels for _, channels in self.unlearned_norms)
             names = ", ".join(f"'{name}'" for name, _ in self.unlearned_norms[:3]) + (", ..." if count > 3 else "")
@@ -228,12 +231,37 @@ class _Reader:
             )
         if self.folded:
             count, channel_count = len(self.folded), sum(self.folded)
+            plural = count > 1
             yield (
-                f"batch norms folded: the exporter merged {count:,} batch norm{'s' if count > 1 else ''} into the convolution{'s' if count > 1 else ''} "
-                f"before {'them' if count > 1 else 'it'}; the figures are the file's. If those convolutions had no bias of their own, each norm's "
-                f"2·C scale and shift became C biases: the model it came from has {file_total.params + channel_count:,} params "
-                f"({channel_count:,} more) and {2 * channel_count:,} running statistics the file does not hold"
+                f"batch norms folded: the exporter merged {count:,} batch norm{'s' if plural else ''} into the convolution{'s' if plural else ''} "
+                f"before {'them' if plural else 'it'}; the figures are the file's. Each norm's 2·C scale and shift became the C biases the file holds: "
+                f"if those convolutions had no bias of their own, the model it came from has {file_total.params + channel_count:,} params "
+                f"({channel_count:,} more) and {2 * channel_count:,} running statistics the file does not hold; if they had one "
+                f"(PyTorch's default for a Conv), it has {file_total.params + 2 * channel_count:,} params ({2 * channel_count:,} more)"
             )
+
+    def _tie_notes(self, file_total: Cost, costs: Costs) -> Iterator[str]:
+        """Stored tensors counted once though several layers read them: a tie, or an exporter's merge."""
+        for copy, table in self.weights.tied_copies.items():
+            stored = self.weights.constants[copy]
+            width, rows = stored.dims if stored is not None else (0, 0)
+            yield (
+                f"tied weights: the file stores the embedding table '{table}' ({rows:,}×{width:,}) a second time, transposed, as '{copy}'; "
+                f"it is counted once, as PyTorch counts a tied weight"
+            )
+        if not costs.shared:
+            return
+        sizes = self.weights.sizes
+        each = [
+            f"'{source}' read by {more + 1:,} layers: {sizes[source]:,} counted, {sizes[source] * (more + 1):,} untied" for source, more in costs.shared.items()
+        ]
+        shown = "; ".join(each[:MAX_NAMED_SHARED]) + (f"; and {len(each) - MAX_NAMED_SHARED:,} more" if len(each) > MAX_NAMED_SHARED else "")
+        untied = file_total.params + sum(sizes[source] * more for source, more in costs.shared.items())
+        yield (
+            f"weights read by more than one layer are counted once, as PyTorch counts a tied weight ({shown}). An exporter also merges "
+            f"tensors that only happen to be equal, as the identical layers of an untrained model are: if these are such copies, the model "
+            f"has {untied:,} params ({untied - file_total.params:,} more), which --untie counts"
+        )
 
 
 def _was_folded(node: NodeProto) -> bool:

@@ -14,14 +14,48 @@ if TYPE_CHECKING:
 Shapes = dict[str, tuple[int, ...]]
 
 
-def model_input(graph: GraphProto, constants: set[str], origin: Origin) -> ValueInfoProto:
-    """The one input the spec starts from (an input that is also an initializer is a constant)."""
+PREFERRED_INPUTS = ("input_ids", "pixel_values", "input_features")
+"""The inputs HuggingFace's exports start from (text, images, audio), in the order one is chosen; the
+others (attention_mask, position_ids, token_type_ids) select or mask and add no layer."""
+
+
+def model_input(graph: GraphProto, constants: set[str], origin: Origin, asked: str | None = None) -> tuple[ValueInfoProto, str | None]:
+    """The input the spec starts from (an input that is also an initializer is a constant), and a note
+    saying which was chosen of several: `asked` (--input), else the first of PREFERRED_INPUTS."""
     inputs = [value for value in graph.input if value.name not in constants]
-    if len(inputs) != 1:
-        names = ", ".join(value.name for value in inputs) or "none"
-        raise SpecError(f"archcalc reads models with one input; this one has {len(inputs)} ({names})", origin)
-    chosen: ValueInfoProto = inputs[0]
-    return chosen
+    names = ", ".join(f"'{value.name}'" for value in inputs) or "none"
+    if asked is not None:
+        chosen = next((value for value in inputs if value.name == asked), None)
+        if chosen is None:
+            raise SpecError(f"--input '{asked}' is not one of the model's inputs ({names})", origin)
+    elif len(inputs) == 1:
+        return inputs[0], None
+    else:
+        chosen = next((value for name in PREFERRED_INPUTS for value in inputs if value.name == name), None)
+        if chosen is None:
+            hint = "give the one its layers start from: --input NAME" if inputs else None
+            written = ", ".join(value.name for value in inputs) or "none"
+            raise SpecError(f"archcalc reads models with one input; this one has {len(inputs)} ({written})", origin, None, hint)
+    others = [value.name for value in inputs if value is not chosen]
+    if not others:
+        return chosen, None
+    how = "as --input asks" if asked is not None else "the first of " + ", ".join(PREFERRED_INPUTS) + " it has"
+    note = (
+        f"inputs: the model reads {len(inputs)} ({names}); the spec starts from '{chosen.name}' ({how}). "
+        f"The others ({', '.join(repr(name) for name in others)}) add no layer: what is computed from them alone is read as a constant, "
+        f"and a table they select from is counted where it is read"
+    )
+    for value in inputs:
+        if value is not chosen:
+            _fix_other_batch(value)
+    return chosen, note
+
+
+def _fix_other_batch(value: ValueInfoProto) -> None:
+    """An input the spec does not start from (a mask) gets batch 1 too, so that the shapes it meets agree."""
+    dims = value.type.tensor_type.shape.dim
+    if value.type.tensor_type.HasField("shape") and dims and not dims[0].HasField("dim_value"):
+        dims[0].dim_value = 1
 
 
 def model_output(graph: GraphProto, origin: Origin) -> str:

@@ -82,10 +82,11 @@ MAX_AFFINE_VALUES = 2**20
 class Weights:
     """One model's constant tensors, by the names nodes read them by."""
 
-    def __init__(self, model: ModelProto, nodes: list[NodeProto]) -> None:
+    def __init__(self, model: ModelProto, nodes: list[NodeProto], untie: bool = False) -> None:
         graph: GraphProto = model.graph
         self.model = model
         self.nodes = nodes
+        self.untie = untie  # every reader of a stored tensor counts its own copy (--untie): no ties
         self.constants: dict[str, TensorProto | None] = {tensor.name: tensor for tensor in graph.initializer}  # None: computed
         self.sources: dict[str, set[str]] = {tensor.name: {tensor.name} for tensor in graph.initializer}  # the stored tensors each comes from
         self.sizes: dict[str, int] = {tensor.name: math.prod(tensor.dims) for tensor in graph.initializer}
@@ -93,6 +94,7 @@ class Weights:
         self.tied_copies: dict[str, str] = {}  # a stored transposed copy of an embedding's table -> the table
         self.embeddings: dict[str, str] = {}  # each embedding's table (a stored tensor) -> the embedding layer's name
         self.folded_values: dict[str, Any] | None = None  # small integer tensors worked out from constants, when asked
+        self.constant: dict[str, bool] = {}  # stored tensors whose values were read to tell whether all are equal
 
     def classify(self, input_name: str) -> set[str]:
         """Which tensors are activations (data); the rest are constants, whose source initializers are
@@ -199,12 +201,23 @@ class Weights:
         return shapes.get(name) if name in self.constants else None
 
     def tie(self, weight: str) -> str | None:
-        """The embedding whose table this weight is (through a Transpose, or a stored transposed copy)."""
+        """The embedding whose table this weight is (through a Transpose, or a stored transposed copy);
+        None with --untie, where each reader counts its own copy."""
+        if self.untie:
+            return None
         for source in self.sources.get(weight, set()):
             table = self.tied_copies.get(source, source)
             if table in self.embeddings:
                 return self.embeddings[table]
         return None
+
+    def constant_valued(self, source: str) -> bool:
+        """A stored tensor whose values are all equal (the ones and zeros of an untrained norm, a zero
+        bias): an exporter merges every tensor of those values into one, which no model means as a tie."""
+        if source not in self.constant:
+            values = self.held(source, MAX_AFFINE_VALUES, FLOATING)
+            self.constant[source] = values is not None and values.size > 0 and bool((values == values.reshape(-1)[0]).all())
+        return self.constant[source]
 
     def held(self, name: str, most: int, types: set[int]) -> Any:
         """A constant's values as a numpy array, when the file stores it itself (external data is never
