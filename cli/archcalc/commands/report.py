@@ -32,6 +32,6 @@ def report(
     from archcalc.render.html_report import report_html  # lazy: only this command loads it
 
     reports = analyze_all(specs, ReadOptions(untie, input_name))
-    analyses = [analysis_of(report, Request(memory=dtype)) for report in reports]
+    analyses = [analysis_of(report, Request(memory=dtype, folded=True)) for report in reports]
     compared = comparison(reports) if len(reports) > 1 else None
     emit(guarded(lambda: report_html(analyses, compared, count)))

@@ -35,6 +35,6 @@ def show(
 
     report = analyze_one(spec, "show", ReadOptions(untie, input_name))
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer
-    request = Request(receptive_field=receptive_field, memory=dtype if memory or drawn else None)
+    request = Request(receptive_field=receptive_field, memory=dtype if memory or drawn else None, folded=drawn)
     analysis = analysis_of(report, request)
     emit(guarded(lambda: render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count))))

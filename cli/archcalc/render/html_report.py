@@ -5,7 +5,7 @@ output shape, parameters and MACs), then its chart; several specs get the compar
 chart first. The page fetches nothing and runs no script (its Content-Security-Policy forbids both):
 styles and SVG are inline, light and dark themes come from `prefers-color-scheme`, and folding opens
 with the browser's own <details>. A page of 100,000 layers stays a page: identical layers in a row
-are one line (engine/runs.py), and a long list of lines is folded a hundred at a time.
+are one line (the analysis's runs), and a long list of lines is folded a hundred at a time.
 
 Every text from a spec goes through `printable` and `html.escape` (a layer named `<script>` is text),
 and every line of the page starts with markup, never with a name (no line starts with `::`).
@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.engine.runs import Run, runs
 from archcalc.model import Counting
 from archcalc.printable import printable
 from archcalc.render.compare import compare_grid
@@ -31,7 +30,7 @@ from archcalc.text import exact, shape
 from archcalc.values import replace
 
 if TYPE_CHECKING:
-    from archcalc.engine.analysis import Analysis, LayerFigures
+    from archcalc.engine.analysis import Analysis, Run
     from archcalc.engine.comparison import Comparison
 
 FOLD = 100
@@ -150,7 +149,9 @@ def _tree(analysis: Analysis, counting: Counting) -> Iterator[str]:
     """The hierarchy as lines of text in columns, in <pre> blocks and <details>: one element for a
     stretch of layers rather than one per cell, so a page of 100,000 lines opens in a second."""
     report = analysis.report
-    lines = _level(analysis.layers, counting, 0)
+    if analysis.runs is None:
+        raise ValueError("the report's tree lists the analysis's runs: ask for Request(folded=True)")
+    lines = _level(analysis.runs, counting, 0)
     head = _Line(("layer", "output", "params", counting.heading), 0)
     total = _Line(("total", shape(report.output_shape), exact(report.total.params), exact(counting.of(report.total.macs))), 0)
     widths = [0, 0, 0, 0]
@@ -197,10 +198,9 @@ def _block(lines: Sequence[_Line], widths: Sequence[int]) -> Iterator[str]:
         yield "<pre>" + "\n".join(plain) + "</pre>"
 
 
-def _level(layers: Sequence[LayerFigures], counting: Counting, depth: int) -> list[_Line]:
-    """One level of the hierarchy: identical layers in a row one line, and the lines folded by the
-    hundred (and hundreds of those by the hundred again) where there are more than a hundred."""
-    folded = runs(layers)
+def _level(folded: Sequence[Run], counting: Counting, depth: int) -> list[_Line]:
+    """One level of the hierarchy: identical layers in a row one line (the analysis's runs), and the
+    lines folded by the hundred (and hundreds of those by the hundred again) past a hundred."""
     return _folded([_node(run, counting, depth) for run in folded], folded, depth)
 
 
@@ -225,5 +225,5 @@ def _node(run: Run, counting: Counting, depth: int) -> _Line:
     where = result.layer.position if run.count == 1 else f"{result.layer.position}–{run.last.result.layer.position}"
     text = f"#{where} {label(result, first.occurrences)}" + (f" ×{run.count:,} in a row" if run.count > 1 else "")
     cells = (printable(text), shape(result.output_shape), exact(run.cost.params), exact(counting.of(run.cost.macs)))
-    inside = _level(first.children, counting, depth + 1) if run.count == 1 and first.children else None
+    inside = _level(run.inside, counting, depth + 1) if run.inside else None
     return _Line(cells, depth, inside)

@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archcalc.engine.runs import Run, runs
 from archcalc.errors import ArchcalcError
 from archcalc.model import Counting
 from archcalc.printable import printable
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from archcalc.engine.analysis import Analysis, LayerFigures
+    from archcalc.engine.analysis import Analysis, Run
     from archcalc.engine.comparison import Comparison
     from archcalc.engine.sweep import Sweep
 
@@ -141,20 +140,23 @@ class _LayerRow:
         return "   " * self.depth + text_of(f"{where} {layer_label(first.result, first.occurrences)}") + times
 
 
-def _layer_rows(layers: Sequence[LayerFigures], depth: int, most_depth: int, block: int | None) -> Iterator[_LayerRow]:
-    for index, run in enumerate(runs(layers)):
+def _layer_rows(folded: Sequence[Run], depth: int, most_depth: int, block: int | None) -> Iterator[_LayerRow]:
+    for index, run in enumerate(folded):
         here = index if block is None else block
         yield _LayerRow(run, depth, here)
-        if run.count == 1 and run.first.children and depth < most_depth:
-            yield from _layer_rows(run.first.children, depth + 1, most_depth, here)
+        if run.inside and depth < most_depth:
+            yield from _layer_rows(run.inside, depth + 1, most_depth, here)
 
 
 def show_svg(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW, salt: str = SALT) -> str:
     """Per-layer bars of parameters, MACs (or FLOPs) and the bytes of each layer's output (with
     memory in the analysis), blocks shaded, down to `options.depth` inside blocks; identical layers
-    in a row are one bar, their parameters and MACs summed."""
+    in a row are one bar, their parameters and MACs summed (the analysis's runs: ask for them with
+    Request(folded=True))."""
     report, counting, memory = analysis.report, options.counting, analysis.memory
-    rows = list(_layer_rows(analysis.layers, 0, options.depth, None))
+    if analysis.runs is None:
+        raise ValueError("a layer chart draws the analysis's runs: ask for Request(folded=True)")
+    rows = list(_layer_rows(analysis.runs, 0, options.depth, None))
     left_out = len(rows) - MOST_ROWS
     rows = rows[:MOST_ROWS]
     panels: list[tuple[str, list[int]]] = [
