@@ -182,6 +182,6 @@ def test_the_train_hook_stacks_memory_and_writes_each_total() -> None:
 def test_the_serve_hook_draws_the_roof_and_its_ridge() -> None:
     from archcalc.render.pictures import roofline_svg
 
-    svg = roofline_svg("decode step", [("#1 dense", 0.5, 1e12), ("#2 attention", 300.0, 9e13)], peak=1e14, bandwidth=2e12, ridge=50.0)
+    svg = roofline_svg("llama on a100", [("prefill", [0.5, 300.0]), ("decode <step>", [0.9])], peak=1e14, bandwidth=2e12, ridge=50.0)
     written = texts(svg)
-    assert {"ridge point 50.0 FLOP/byte", "#1 dense", "#2 attention"} <= set(written)
+    assert {"ridge point 50.0 FLOP/byte", "prefill", "decode <step>", "llama on a100"} <= set(written)

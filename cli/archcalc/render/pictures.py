@@ -369,26 +369,28 @@ def stacked_svg(
     return rendered(draw, (11, 1.6 + 0.45 * max(len(labels), 2)), salt)
 
 
-def roofline_svg(title: str, points: Sequence[tuple[str, float, float]], peak: float, bandwidth: float, ridge: float, salt: str = SALT) -> str:
-    """A roofline: each point a layer at its arithmetic intensity (FLOPs a byte moved) and the FLOP/s
-    it reaches; the roof is the device's bandwidth times the intensity up to the ridge point, then
-    its peak. Left of the ridge a layer is memory-bound. The figures are the caller's engine's."""
+def roofline_svg(title: str, groups: Sequence[tuple[str, Sequence[float]]], peak: float, bandwidth: float, ridge: float, salt: str = SALT) -> str:
+    """A roofline: the device's bandwidth times the arithmetic intensity up to the ridge point, then
+    its peak; each kernel a point on that roof at its intensity (FLOPs a byte moved), as the roofline
+    model times it, one colour a group (a prefill, a decode step). Left of the ridge a kernel is
+    memory-bound. The figures are the caller's engine's; where a point sits is geometry."""
 
     def draw(figure: Figure) -> None:
         axis = figure.subplots()
-        intensities = [intensity for _, intensity, _ in points if intensity > 0] or [ridge]
-        low, high = min(*intensities, ridge) / 4, max(*intensities, ridge) * 4  # the axis spans the points and the ridge: geometry
-        axis.plot([low, ridge, high], [bandwidth * low, peak, peak], color="#404040", linewidth=1.5)  # the roof, drawn through its corners
+        every = [intensity for _, intensities in groups for intensity in intensities if intensity > 0] or [ridge]
+        low, high = min(*every, ridge) / 4, max(*every, ridge) * 4  # the axis spans the points and the ridge
+        axis.plot([low, ridge, high], [bandwidth * low, peak, peak], color="#404040", linewidth=1.5, label="the device's roof")  # through its corners
         axis.axvline(ridge, color="#808080", linestyle=":", linewidth=1)
         axis.annotate(f"ridge point {ridge:,.1f} FLOP/byte", (ridge, peak), xytext=(4, 4), textcoords="offset points", fontsize=8)
-        for index, (name, intensity, performance) in enumerate(points):
-            if intensity > 0 and performance > 0:
-                axis.plot([intensity], [performance], marker="o", markersize=5, color=COLOURS[index % len(COLOURS)], linestyle="none")
-                axis.annotate(text_of(name), (intensity, performance), xytext=(4, -3), textcoords="offset points", fontsize=7)
+        for index, (name, intensities) in enumerate(groups):
+            placed = [intensity for intensity in intensities if intensity > 0]
+            on_roof = [peak if intensity >= ridge else bandwidth * intensity for intensity in placed]  # where the roof is at each point
+            axis.plot(placed, on_roof, marker="o", markersize=5, alpha=0.6, color=COLOURS[index % len(COLOURS)], linestyle="none", label=text_of(name))
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel("arithmetic intensity (FLOPs a byte moved, log scale)")
-        axis.set_ylabel("FLOP/s (log scale)")
+        axis.set_ylabel("attainable FLOP/s (log scale)")
         axis.set_title(text_of(title))
+        axis.legend(fontsize=8, frameon=False, loc="lower right")
 
     return rendered(draw, (9, 6), salt)
