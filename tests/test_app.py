@@ -40,7 +40,7 @@ def test_show_json_follows_the_contract() -> None:
     document = json.loads(out)
     assert document["name"] == "seed-cnn"
     assert document["input_shape"] == [4, 4, 1] and document["output_shape"] == [2]
-    assert document["totals"] == {"params": 38, "weights": 34, "biases": 4, "non_trainable": 0, "macs": 88}
+    assert document["totals"] == {"params": 38, "weights": 34, "biases": 4, "non_trainable": 0, "macs": 88, "active_params": 38}
     assert [layer["type"] for layer in document["layers"]] == ["conv", "relu", "flatten", "dense"]
     conv = document["layers"][0]
     assert (conv["output_shape"], conv["params"], conv["macs"]) == ([2, 2, 2], 20, 72)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias
 
+from archcalc.arithmetic import volume
 from archcalc.errors import Origin, ShapeError, SizeLimit
 from archcalc.values import field, value
 
@@ -298,6 +299,33 @@ class Layer:
         values): none of its own, unless its kind says otherwise; its children's, each occurrence."""
         return sum(child.layer.cached_values(child) * child.occurrences for child in result.children)
 
+    # Serving: what one inference pass moves through memory (engine/serving.py, docs/serving.md). A
+    # composite moves nothing of its own but what joining its paths does; the engine asks its children.
+
+    SERVED: ClassVar[str] = "reads its weights and its input, writes its output"
+    """What one inference pass moves through memory for it, as docs/serving.md prints it."""
+    QUANTIZED: ClassVar[bool] = False
+    """Its weights are stored at `serve --weights` (dense, attention, recurrent, conv); others' stay at the activations' format."""
+
+    def served_weights(self, result: LayerResult) -> int:
+        """Weight values one pass reads once, whatever the batch: every value it holds."""
+        return result.cost.params + result.cost.non_trainable
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        """Activation values one pass reads and writes for one sample: its input and its output."""
+        return volume(result.input_shape), volume(result.output_shape)
+
+    def served_cache(self, result: LayerResult, cached: int) -> tuple[int, int]:
+        """For one sample with `cached` earlier tokens kept: the cache values it reads, and the MACs it
+        spends on them (a causal attention's keys and values). None for most kinds."""
+        return 0, 0
+
+    def idle_params(self, result: LayerResult) -> int:
+        """The parameters one token leaves unused (a mixture of experts' unchosen experts): none of its
+        own, unless its kind says otherwise; its children's, each occurrence. Total minus these is
+        `active_params`."""
+        return sum(child.layer.idle_params(child) * child.occurrences for child in result.children)
+
     def pass_length(self) -> int | None:
         """For a block applied pass after pass (a repeat), how many results make one pass; None
         for every other kind. `diff` lines a repeat up as its block, not as its thousand passes."""
@@ -363,6 +391,20 @@ class Limit:
 
 
 @value
+class Checkpoint:
+    """What a checkpoint (safetensors files) holds beyond its layers' figures: its files and their
+    bytes, its parameters (and state) by the dtype they are stored in, what it stores that is not
+    the model's figures (quantization scales, rebuilt buffers: name, tensors, values), and the
+    top-level layers that transformers does not build (DeepSeek's multi-token-prediction layers)."""
+
+    files: tuple[str, ...]
+    file_bytes: int
+    values_by_dtype: tuple[tuple[str, int], ...]
+    apart: tuple[tuple[str, int, int], ...] = ()
+    not_built: tuple[str, ...] = ()
+
+
+@value
 class Spec:
     """A whole architecture: an input shape and the layers applied to it in order."""
 
@@ -375,6 +417,8 @@ class Spec:
     budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume
     notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
     from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec
+    checkpoint: Checkpoint | None = None  # read from a checkpoint's tensors: no shapes, no MACs (formats/safetensors)
+    dtype: DType | None = None  # the number format its weights are stored in, when its file says (a config's torch_dtype)
 
     @property
     def reads_token_ids(self) -> bool:

@@ -119,3 +119,31 @@ def percent(fraction: float, signed: bool = False) -> str:
 def times_the_limit(times: float) -> str:
     """'851,627× the limit': how far over its limit a figure is, when that is 10× or more (BudgetCheck.times_the_limit)."""
     return f"{as_ratio(times)} the limit"
+
+
+UNIT_SIZES = {"GiB": 2**30, "GB": 10**9, "T": 10**12, "G": 10**9}
+"""Units a figure is shown in: the device table's memory in GiB (datasheet GB × 2^30), bandwidth in GB
+(10^9 bytes) a second, peaks in T (10^12) operations a second."""
+
+
+def in_unit(number: int, unit: str) -> str:
+    """85899345920 in GiB -> '80', 362050000000000 in T -> '362.05': exact, as a decimal, grouped."""
+    from decimal import Decimal  # lazy: importing it costs 1 ms of every start; only the device table needs it
+
+    text = format((Decimal(number) / Decimal(UNIT_SIZES[unit])).normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+
+
+def rate(value: float, unit: str = "") -> str:
+    """989500000000000.0 per second in T -> '989.5'; 19854.2 -> '19,854': one decimal below 1,000."""
+    scaled = value / UNIT_SIZES[unit] if unit else value
+    return f"{scaled:,.1f}" if scaled < 1000 else f"{scaled:,.0f}"
+
+
+def duration(seconds: float) -> str:
+    """0.00652 -> '6.52 ms': three figures in the unit that keeps them whole."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return "0 s" if seconds == 0 else f"{seconds / 1e-9:.3g} ns"

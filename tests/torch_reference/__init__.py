@@ -99,7 +99,7 @@ def measure(spec: Spec, device: str = "cpu") -> TorchFigures:
             for hook in hooks:
                 hook.remove()
     params = sum(parameter.numel() for parameter in model.parameters())
-    non_trainable = sum(buffer.numel() for name, buffer in model.named_buffers() if name.endswith(("running_mean", "running_var")))
+    non_trainable = sum(buffer.numel() for name, buffer in model.named_buffers() if name.endswith(("running_mean", "running_var", "e_score_correction_bias")))
     return TorchFigures(channels_last(tuple(output.shape[1:])), params, non_trainable, macs[0] + recorded)
 
 
@@ -154,6 +154,7 @@ from tests.torch_reference import (  # noqa: E402  (each family module registers
     mobile,  # noqa: F401
     norm,  # noqa: F401
     sequences,  # noqa: F401
+    stored,  # noqa: F401
     upsampling,  # noqa: F401
     vision_transformers,  # noqa: F401
 )

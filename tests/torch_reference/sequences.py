@@ -17,7 +17,9 @@ from torch import nn
 
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
+from archcalc.kinds.latent_attention import LatentAttention
 from archcalc.kinds.mlp import GatedMLP
+from archcalc.kinds.moe import MixtureOfExperts
 from archcalc.kinds.norm import RMSNorm
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from tests.torch_reference import builds, record_macs
@@ -102,24 +104,42 @@ class GroupedQueryAttention(nn.Module):
     """Query, key, value and output nn.Linears; kv_heads key/value heads each shared by heads/kv_heads
     query heads; keys and values from `context` other tokens for cross-attention."""
 
-    def __init__(self, width: int, heads: int, kv_heads: int, head_dim: int, bias: bool, causal: bool, context: int | None) -> None:
+    def __init__(
+        self, width: int, heads: int, kv_heads: int, head_dim: int, bias: bool, causal: bool, context: int | None, layer: Attention | None = None
+    ) -> None:
         super().__init__()
         self.query = nn.Linear(width, heads * head_dim, bias=bias)
         self.key = nn.Linear(width, kv_heads * head_dim, bias=bias)
         self.value = nn.Linear(width, kv_heads * head_dim, bias=bias)
-        self.out = nn.Linear(heads * head_dim, width, bias=bias)
+        self.out = nn.Linear(heads * head_dim, width, bias=bias and (layer is None or layer.out_bias))
         self.heads, self.kv_heads, self.head_dim = heads, kv_heads, head_dim
         self.causal, self.context = causal, context
+        self.window = None if layer is None else layer.sliding_window
+        qk_norm = layer is not None and layer.qk_norm
+        self.query_norm = nn.RMSNorm(head_dim) if qk_norm else nn.Identity()
+        self.key_norm = nn.RMSNorm(head_dim) if qk_norm else nn.Identity()
+        buckets = None if layer is None else layer.relative_buckets
+        self.relative = nn.Embedding(buckets, heads) if buckets is not None else None  # T5's bias by offset bucket: a lookup
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tokens = as_sequence(x)
         source = tokens if self.context is None else torch.zeros(1, self.context, tokens.shape[2], device=x.device)
-        queries = self.query(tokens).unflatten(-1, (self.heads, self.head_dim)).transpose(1, 2)  # (1, h, N, d)
-        keys = self.key(source).unflatten(-1, (self.kv_heads, self.head_dim)).transpose(1, 2)  # (1, kv, M, d)
+        queries = self.query_norm(self.query(tokens).unflatten(-1, (self.heads, self.head_dim))).transpose(1, 2)  # (1, h, N, d)
+        keys = self.key_norm(self.key(source).unflatten(-1, (self.kv_heads, self.head_dim))).transpose(1, 2)  # (1, kv, M, d)
         values = self.value(source).unflatten(-1, (self.kv_heads, self.head_dim)).transpose(1, 2)
         group = self.heads // self.kv_heads
         keys, values = keys.repeat_interleave(group, dim=1), values.repeat_interleave(group, dim=1)
         scores = queries @ keys.transpose(-1, -2)  # (1, h, N, M)
+        if self.window is not None:  # only the pairs inside each token's window are read: count those
+            count, length = scores.shape[-2], scores.shape[-1]
+            offset = torch.arange(length, device=x.device)[None, :] - torch.arange(count, device=x.device)[:, None]  # key − query
+            before = self.window // 2
+            allowed = (offset <= 0) & (offset > -self.window) if self.causal else (offset >= -before) & (offset < self.window - before)
+            pairs = int(allowed.sum()) if x.device.type != "meta" else None
+            assert pairs is not None, "the sliding window's pairs are counted from a real mask"
+            record_macs(2 * pairs * self.heads * self.head_dim)  # scores and the weighted sum, over the window
+            scores = scores.masked_fill(~allowed, float("-inf"))
+            return self.out((scores.softmax(-1) @ values).transpose(1, 2).flatten(2)).transpose(1, 2)
         record_macs(scores.numel() * queries.shape[-1])
         if self.causal:
             scores = scores.masked_fill(torch.ones(scores.shape[-2:], dtype=torch.bool, device=x.device).triu(1), float("-inf"))
@@ -201,9 +221,85 @@ def attention(layer: Attention, x: torch.Tensor) -> nn.Module:
     if layer.head_dim is None and width % heads:  # as nn.MultiheadAttention and Hugging Face's LlamaAttention refuse it
         raise ValueError("the width must be divisible by the number of heads")
     head_dim = width // heads if layer.head_dim is None else layer.head_dim
-    if kv_heads == heads and head_dim * heads == width and layer.context is None:
+    plain = layer.sliding_window is None and layer.out_bias and not layer.qk_norm and layer.relative_buckets is None
+    if kv_heads == heads and head_dim * heads == width and layer.context is None and plain:
         return MultiheadSelfAttention(width, heads, layer.bias, layer.causal)
-    return GroupedQueryAttention(width, heads, kv_heads, head_dim, layer.bias, layer.causal, layer.context)
+    return GroupedQueryAttention(width, heads, kv_heads, head_dim, layer.bias, layer.causal, layer.context, layer)
+
+
+class MixtureOfExpertsModule(nn.Module):
+    """A router nn.Linear and E gated MLPs, the best k run for each token as Mixtral's block does; shared
+    experts every token runs, optionally scaled by a learned gate; DeepSeek's routing bias as a buffer."""
+
+    def __init__(self, layer: MixtureOfExperts, width: int) -> None:
+        super().__init__()
+        self.router = nn.Linear(width, layer.experts, bias=layer.router_bias)
+        self.experts = nn.ModuleList(GatedMLPModule(width, layer.hidden, layer.activation, False) for _ in range(layer.experts))
+        self.shared = GatedMLPModule(width, layer.shared_hidden, layer.activation, False) if layer.shared_hidden else None
+        self.shared_gate = nn.Linear(width, 1, bias=False) if layer.shared_gate else None
+        if layer.score_correction:
+            self.register_buffer("e_score_correction_bias", torch.zeros(layer.experts))
+        self.per_token = layer.per_token
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = x.transpose(1, 2)  # (1, N, D)
+        chosen = self.router(tokens).topk(self.per_token, dim=-1).indices  # (1, N, k)
+        output = torch.zeros_like(tokens)
+        for position in range(tokens.shape[1]):  # each token through its own k experts: the hooks count what runs
+            token = tokens[:, position : position + 1]
+            for expert in chosen[0, position].tolist():
+                output[:, position : position + 1] += self.experts[expert](token)
+        if self.shared is not None:
+            shared = self.shared(tokens)
+            output = output + (shared * self.shared_gate(tokens).sigmoid() if self.shared_gate is not None else shared)
+        return output.transpose(1, 2)
+
+
+class LatentAttentionModule(nn.Module):
+    """DeepSeek-V3's attention as transformers writes it (DeepseekV3Attention): low-rank q and kv, the
+    rope key shared by the heads, nn.RMSNorm on the latents."""
+
+    def __init__(self, layer: LatentAttention, width: int) -> None:
+        super().__init__()
+        heads, qk = layer.heads, layer.nope_dim + layer.rope_dim
+        if layer.q_rank is None:
+            self.query = nn.Linear(width, heads * qk, bias=False)
+        else:
+            self.query = nn.Sequential(
+                nn.Linear(width, layer.q_rank, bias=layer.bias), nn.RMSNorm(layer.q_rank), nn.Linear(layer.q_rank, heads * qk, bias=False)
+            )
+        self.kv_a = nn.Linear(width, layer.kv_rank + layer.rope_dim, bias=layer.bias)
+        self.kv_norm = nn.RMSNorm(layer.kv_rank)
+        self.kv_b = nn.Linear(layer.kv_rank, heads * (layer.nope_dim + layer.v_dim), bias=False)
+        self.out = nn.Linear(heads * layer.v_dim, width, bias=layer.bias)
+        self.layer = layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        layer = self.layer
+        tokens = x.transpose(1, 2)  # (1, N, D)
+        count = tokens.shape[1]
+        queries = self.query(tokens).unflatten(-1, (layer.heads, layer.nope_dim + layer.rope_dim)).transpose(1, 2)
+        latent, rope = self.kv_a(tokens).split([layer.kv_rank, layer.rope_dim], dim=-1)
+        keys_values = self.kv_b(self.kv_norm(latent)).unflatten(-1, (layer.heads, layer.nope_dim + layer.v_dim)).transpose(1, 2)
+        keys_nope, values = keys_values.split([layer.nope_dim, layer.v_dim], dim=-1)
+        keys = torch.cat([keys_nope, rope[:, None].expand(-1, layer.heads, -1, -1)], dim=-1)
+        scores = queries @ keys.transpose(-1, -2)
+        record_macs(scores.numel() * queries.shape[-1])
+        if layer.causal:
+            scores = scores.masked_fill(torch.ones(count, count, dtype=torch.bool, device=x.device).triu(1), float("-inf"))
+        weighted = scores.softmax(-1) @ values
+        record_macs(weighted.numel() * count)
+        return self.out(weighted.transpose(1, 2).flatten(2)).transpose(1, 2)
+
+
+@builds(MixtureOfExperts)
+def mixture_of_experts(layer: MixtureOfExperts, x: torch.Tensor) -> nn.Module:
+    return MixtureOfExpertsModule(layer, x.shape[1])
+
+
+@builds(LatentAttention)
+def latent_attention(layer: LatentAttention, x: torch.Tensor) -> nn.Module:
+    return LatentAttentionModule(layer, x.shape[1])
 
 
 @builds(GatedMLP)

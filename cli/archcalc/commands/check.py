@@ -10,6 +10,7 @@ from archcalc.commands.shared import (
     EXIT_OVER_BUDGET,
     SPEC_HELP,
     InputOption,
+    TokensOption,
     UntieOption,
     analyzed,
     count_option,
@@ -21,6 +22,7 @@ from archcalc.commands.shared import (
     terminal,
 )
 from archcalc.errors import ArchcalcError
+from archcalc.formats import ReadOptions
 from archcalc.formats.expansion import check_arguments, expand_argument
 from archcalc.model import BudgetKind, DType, Limit
 from archcalc.printable import quoted
@@ -71,7 +73,8 @@ def check(
         typer.Option(
             "--against",
             help=(
-                "A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs."
+                "A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs. "
+                "Or a safetensors checkpoint (a file, its index or its folder): exit 1 when a layer's parameters differ from the same-named layer's."
             ),
             show_default=False,
             metavar="MODEL",
@@ -79,6 +82,7 @@ def check(
     ] = None,
     untie: UntieOption = False,
     input_name: InputOption = None,
+    tokens: TokensOption = None,
 ) -> None:
     """Check specs against their budgets; exit 1 if any is over.
 
@@ -90,6 +94,8 @@ def check(
     Example: archcalc check archspecs/ --max-macs 5G --format github
 
     Example: archcalc check resnet18.yaml --against resnet18.onnx
+
+    Example: archcalc check config.json --against checkpoint/
     """
     flags = [
         Limit(kind, maximum, None)
@@ -117,7 +123,7 @@ def check(
         report_skipped(expansion)
         for name in expansion.specs:
             try:
-                outcomes.append(check_spec(analyzed(name), flags, dtype, require_budget))
+                outcomes.append(check_spec(analyzed(name, ReadOptions(tokens=tokens)), flags, dtype, require_budget))
             except ArchcalcError as error:
                 say(f"archcalc: error: {error.message}")
                 outcomes.append(UnreadableSpec(name, error))
@@ -125,11 +131,13 @@ def check(
         fail(ArchcalcError(f"--against checks one spec against one model file, and {quoted(specs[0])} names {len(outcomes)}"))
     if against is not None and isinstance(outcomes[0], SpecCheck):
         from archcalc.engine.drift import drift  # lazy: only this command loads it
-        from archcalc.formats import ReadOptions  # lazy: only this command loads it
+        from archcalc.engine.named_drift import named_drift  # lazy: likewise
         from archcalc.values import replace
 
         try:
-            outcomes[0] = replace(outcomes[0], against=drift(outcomes[0].report, analyzed(against, ReadOptions(untie, input_name))))
+            model = analyzed(against, ReadOptions(untie, input_name, tokens))
+            by_name = model.spec.checkpoint is not None or outcomes[0].report.spec.checkpoint is not None  # a checkpoint is lined up by name
+            outcomes[0] = replace(outcomes[0], against=(named_drift if by_name else drift)(outcomes[0].report, model))
         except ArchcalcError as error:
             say(f"archcalc: error: {error.message}")
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, error))

@@ -5,7 +5,22 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, InputOption, UntieOption, WideOption, analyze_all, emit, guarded, terminal
+from archcalc.commands.devices import DeviceFileOption
+from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    ChartFormatOption,
+    CountOption,
+    InputOption,
+    TokensOption,
+    UntieOption,
+    WideOption,
+    analyze_all,
+    emit,
+    guarded,
+    tabular,
+    terminal,
+)
 from archcalc.formats import ReadOptions
 from archcalc.render import ChartFormat, Counting, render_compare
 
@@ -26,15 +41,36 @@ def compare(
     ] = SortOrder.AS_GIVEN,
     untie: UntieOption = False,
     input_name: InputOption = None,
+    device: Annotated[
+        list[str] | None, typer.Option("--device", "-d", help="Serve on this device (repeatable): every spec on every device side by side.", show_default=False)
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", "-b", help="With --device: sequences (or images) served at once.")] = 1,
+    prompt: PromptOption = None,
+    generate: GenerateOption = None,
+    weights: WeightsOption = WeightFormat.FP16,
+    kv: CacheOption = None,
+    efficiency: EfficiencyOption = 1.0,
+    device_file: DeviceFileOption = None,
+    tokens: TokensOption = None,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
     How many times fewer (or more) parameters, weights and MACs each has than the first spec; a
     difference under 1.1× is written as a percentage. `--format svg` draws them as grouped bars.
 
+    With --device, serving side by side instead: time to first token, decode time a token, tokens
+    or images a second, memory and the largest batch, for every spec on every device.
+
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
-    reports = analyze_all(specs, ReadOptions(untie, input_name))
+    if device:
+        from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
+        from archcalc.render.serve import render_served  # lazy: only this command loads it
+
+        request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
+        emit(render_served(served_runs(specs, device, device_file, [batch], request), tabular(output_format), terminal(wide)))
+        return
+    reports = analyze_all(specs, ReadOptions(untie, input_name, tokens))
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it

@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, TokensOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.formats import ReadOptions
 from archcalc.formats.expansion import check_arguments
 from archcalc.render import Counting, OutputFormat, render_diff
 
@@ -17,6 +18,7 @@ def diff(
     show_all: Annotated[bool, typer.Option("--all", "-a", help="List unchanged layers too.")] = False,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
+    tokens: TokensOption = None,
 ) -> None:
     """Show what changed between two specs, layer by layer.
 
@@ -28,5 +30,5 @@ def diff(
     from archcalc.engine.diff import diff_reports  # lazy: only this command loads it
 
     guarded(lambda: check_arguments([base, head]))
-    before, after = analyze_one(base, "diff"), analyze_one(head, "diff")
+    before, after = analyze_one(base, "diff", ReadOptions(tokens=tokens)), analyze_one(head, "diff", ReadOptions(tokens=tokens))
     emit(render_diff(diff_reports(before, after, depth), output_format, terminal(wide), show_all, count))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import EXIT_BAD_INPUT, InputOption, UntieOption, emit, fail, guarded, say
+from archcalc.commands.shared import EXIT_BAD_INPUT, InputOption, TokensOption, UntieOption, emit, fail, guarded, say
 from archcalc.errors import ArchcalcError
 from archcalc.printable import printable
 
@@ -12,12 +12,17 @@ from archcalc.printable import printable
 def import_model(
     model: Annotated[
         str,
-        typer.Argument(help="An ONNX model file, or a Keras .keras archive or to_json() config ('-' for standard input).", show_default=False, metavar="MODEL"),
+        typer.Argument(
+            help="An ONNX model file, a Keras .keras archive or to_json() config, or a HuggingFace config.json ('-' for standard input).",
+            show_default=False,
+            metavar="MODEL",
+        ),
     ],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the spec to this file instead of standard output.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
     untie: UntieOption = False,
     input_name: InputOption = None,
+    tokens: TokensOption = None,
 ) -> None:
     """Write an ONNX or Keras model as a spec you can read and keep.
 
@@ -37,7 +42,7 @@ def import_model(
         fail(ArchcalcError(f"{printable(output)} is a directory", hint="give -o the spec's file name, such as model.yaml"))
     if output is not None and not force and (Path(output).exists() or Path(output).is_symlink()):
         fail(ArchcalcError(f"{printable(output)} exists already", hint="give --force to overwrite it"))
-    text = guarded(lambda: imported_spec(model, output, ReadOptions(untie, input_name)))
+    text = guarded(lambda: imported_spec(model, output, ReadOptions(untie, input_name, tokens)))
     if output is None:
         emit(text)
         return

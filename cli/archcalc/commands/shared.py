@@ -31,7 +31,8 @@ EXIT_INTERNAL_ERROR = 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 
 SPEC_HELP = (
-    "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config), '-' for standard input, "
+    "A YAML spec file, a model file (ONNX, Keras .keras or to_json() config, HuggingFace config.json, "
+    "a safetensors checkpoint, its index or its folder), '-' for standard input, "
     "or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 )
 
@@ -51,6 +52,15 @@ CountOption = Annotated[
     Counting,
     typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),
 ]
+TokensOption = Annotated[
+    int | None,
+    typer.Option(
+        "--tokens",
+        min=1,
+        help="The sequence's length: for a HuggingFace config.json (default 2,048, or a shorter position table's), or a spec whose input is a sequence.",
+        show_default=False,
+    ),
+]
 WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 UntieOption = Annotated[
     bool,
@@ -63,6 +73,13 @@ InputOption = Annotated[
 ]
 
 T = TypeVar("T")
+
+
+def tabular(output_format: ChartFormat) -> OutputFormat:
+    """The format for a command's tables where it draws no chart (serving with --device): `svg` refused."""
+    if output_format is ChartFormat.SVG:
+        fail(ArchcalcError("--format svg draws no chart with --device yet", hint="use table, json, csv, markdown or terminal-svg"))
+    return output_format.tabular
 
 
 def fail(error: ArchcalcError) -> NoReturn:

@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, FormatOption, WideOption, analyze_one, emit, terminal
+from archcalc.commands.shared import SPEC_HELP, FormatOption, TokensOption, WideOption, analyze_one, emit, terminal
+from archcalc.formats import ReadOptions
 from archcalc.render import OutputFormat, render_sharing
 
 
@@ -12,6 +13,7 @@ def sharing(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     output_format: FormatOption = OutputFormat.TABLE,
     wide: WideOption = False,
+    tokens: TokensOption = None,
 ) -> None:
     """Show what each conv layer's weight sharing saves.
 
@@ -22,5 +24,5 @@ def sharing(
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
-    report = analyze_one(spec, "sharing")
+    report = analyze_one(spec, "sharing", ReadOptions(tokens=tokens))
     emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal(wide)))

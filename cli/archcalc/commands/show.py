@@ -4,7 +4,19 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, InputOption, UntieOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    ChartFormatOption,
+    CountOption,
+    InputOption,
+    TokensOption,
+    UntieOption,
+    WideOption,
+    analyze_one,
+    emit,
+    guarded,
+    terminal,
+)
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import ChartFormat, Counting, ShowOptions, render_show
@@ -17,7 +29,11 @@ def show(
     explain: Annotated[bool, typer.Option("--explain", "-e", help="Write out each layer's arithmetic: 3×3×1×2 = 18 weights + 2 biases = 20.")] = False,
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
-    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    dtype: Annotated[
+        DType | None, typer.Option("--dtype", help="Number format for --memory (default: a model config's torch_dtype, else float32).", show_default=False)
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Sequences generated at once, for --memory: each keeps its own key/value cache.")] = 1,
+    tokens: TokensOption = None,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
     untie: UntieOption = False,
@@ -33,8 +49,9 @@ def show(
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
-    report = analyze_one(spec, "show", ReadOptions(untie, input_name))
-    drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer
-    request = Request(receptive_field=receptive_field, memory=dtype if memory or drawn else None, folded=drawn)
-    analysis = analysis_of(report, request)
+    report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
+    stored = dtype or report.spec.dtype or DType.FLOAT32
+    drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer, and draws identical layers in a row as one
+    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=drawn)
+    analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
     emit(guarded(lambda: render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count))))

@@ -5,10 +5,12 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, emit, expanded, guarded, terminal
+from archcalc.commands.devices import DeviceFileOption
+from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, emit, expanded, guarded, tabular, terminal
 from archcalc.formats import load_spec
 from archcalc.quantities import parse_count
-from archcalc.render import ChartFormat, Counting, render_sweep
+from archcalc.render import ChartFormat, Counting, OutputFormat, render_sweep
 
 
 class ChartFigure(str, enum.Enum):
@@ -34,6 +36,14 @@ def sweep(
     output_format: ChartFormatOption = ChartFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
     count: CountOption = Counting.MACS,
+    batch: Annotated[str | None, typer.Option("--batch", "-b", help="With --device: batches to serve (1,8,64,256).", show_default=False)] = None,
+    device: Annotated[str | None, typer.Option("--device", "-d", help="Serve on this device at each --batch.", show_default=False)] = None,
+    prompt: PromptOption = None,
+    generate: GenerateOption = None,
+    weights: WeightsOption = WeightFormat.FP16,
+    kv: CacheOption = None,
+    efficiency: EfficiencyOption = 1.0,
+    device_file: DeviceFileOption = None,
 ) -> None:
     """Show how parameters and MACs grow with the input size.
 
@@ -41,11 +51,49 @@ def sweep(
     An ANN's first layer grows as side²; a conv layer's weights do not grow at all. `--format svg`
     draws both figures on log-log axes, with k written on each line.
 
+    With --device and --batch, serving at each batch instead: the first pass and a decode step,
+    their time and what bounds them, tokens or images a second, memory.
+
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
     """
+    if device is not None or batch is not None:
+        serving_sweep(specs, device, batch, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, device_file, tabular(output_format))
+        return
     from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 
     chosen = sizes_option(sizes)
     paths = expanded(specs).specs
     sweeps = guarded(lambda: [sweep_sizes(load_spec(path), chosen) for path in paths])  # computed at the sizes swept, not at their own
     emit(guarded(lambda: render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count)))
+
+
+def serving_sweep(
+    specs: list[str],
+    device: str | None,
+    batch: str | None,
+    prompt: int | None,
+    generate: int | None,
+    weights: str,
+    kv: str | None,
+    efficiency: float,
+    device_file: str | None,
+    output_format: OutputFormat,
+) -> None:
+    """`sweep SPEC --device NAME --batch 1,8,64`: one spec served at each batch."""
+    from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
+    from archcalc.engine.serving import BatchSweep  # lazy: only this command loads it
+    from archcalc.render.serve import render_served  # lazy: only this command loads it
+
+    if device is None or batch is None:
+        raise typer.BadParameter("a serving sweep takes both --device and --batch (e.g. --device h100-sxm --batch 1,8,64,256)")
+    try:
+        batches = sorted({parse_count(part) for part in batch.split(",") if part.strip()})
+    except ValueError as error:
+        raise typer.BadParameter(f"{error}; --batch takes a list such as 1,8,64,256") from None
+    if not batches or batches[0] < 1:
+        raise typer.BadParameter("batches are positive whole numbers, e.g. 1,8,64,256", param_hint="'--batch'")
+    if len(specs) != 1:
+        raise typer.BadParameter(f"a serving sweep takes one spec, got {len(specs)}", param_hint="'SPEC'")
+    request = guarded(lambda: serve_request(None, None, prompt, generate, weights, kv, efficiency))
+    runs = served_runs(specs, [device], device_file, batches, request)
+    emit(render_served(runs, output_format, terminal(), swept=BatchSweep(tuple(runs))))

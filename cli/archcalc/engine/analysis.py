@@ -27,6 +27,7 @@ class Request:
     receptive_field: bool = False
     memory: DType | None = None
     sharing: bool = False
+    batch: int = 1  # sequences generated at once: the key/value cache holds one per sequence
     folded: bool = False  # identical layers in a row as one run (Run, below), for pictures and the report
 
 
@@ -57,6 +58,7 @@ class Memory:
     peak_activation_bytes: int
     kv_cache_values: int = 0
     cache_rules: tuple[str, ...] = ()  # how each kind that keeps a cache counts it (its CACHE_RULE)
+    batch: int = 1  # the sequences the cache holds
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -126,7 +128,7 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
         rules = tuple(
             dict.fromkeys(result.layer.CACHE_RULE for result in every_result(report.layers) if result.layer.CACHE_RULE and result.layer.cached_values(result))
         )
-        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report), rules)
+        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report) * request.batch, rules, request.batch)
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None, runs(layers) if request.folded else None)
 
 
@@ -162,7 +164,7 @@ def _figures(results: tuple[LayerResult, ...], outer: int, request: Request, fie
             None if fields is None else fields.get(id(result)),
             None if memory is None else cost.params * memory.bytes,
             None if memory is None else volume(result.output_shape) * memory.bytes,
-            None if memory is None else result.layer.cached_values(result) * occurrences * memory.bytes,
+            None if memory is None else result.layer.cached_values(result) * occurrences * memory.bytes * request.batch,
             tuple(graph.readers.get(id(result), ())),
             id(result) in graph.side_outputs,
         )

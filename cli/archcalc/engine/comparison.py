@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
+from archcalc.engine.memory import kv_cache_values
 from archcalc.engine.relative import Relative
 from archcalc.engine.report import Report
 from archcalc.values import value
 
 
 @value
+class PerToken:
+    """A language model's figures for one token of its sequence of `tokens` token ids: the parameters
+    a token runs, MACs (the sequence's over its tokens, to the nearest MAC) and the key/value cache."""
+
+    tokens: int
+    active_params: int
+    macs: int
+    kv_cache_values: int
+
+
+def per_token(report: Report) -> PerToken | None:
+    """For a spec that reads a sequence of token ids; None for any other."""
+    if not report.spec.reads_token_ids:
+        return None
+    tokens = report.input_shape[0]
+    return PerToken(tokens, report.active_params, round(Fraction(report.total.macs, tokens)), round(Fraction(kv_cache_values(report), tokens)))
+
+
+@value
 class ComparedSpec:
-    """One spec, and its params, weights and MACs each against the first spec's."""
+    """One spec, and its params, weights and MACs each against the first spec's; a language model's figures per token."""
 
     report: Report
     params: Relative
     weights: Relative
     macs: Relative
+    per_token: PerToken | None = None
 
 
 @value
@@ -39,6 +61,7 @@ def comparison(reports: Sequence[Report]) -> Comparison:
                 Relative(first.params, report.total.params),
                 Relative(first.weights, report.total.weights),
                 Relative(first.macs, report.total.macs),
+                per_token(report),
             )
             for report in reports
         )

@@ -53,6 +53,7 @@ class Drift:
     difference: ReportDiff
     disagreements: tuple[Disagreement, ...]
     totals: tuple[Figure, ...]
+    notes: tuple[str, ...] = ()  # how they were compared, and what was left out (against a checkpoint: engine/named_drift.py)
 
     @property
     def agrees(self) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from archcalc.arithmetic import volume
 from archcalc.engine.report import Report
+from archcalc.errors import ShapeError
 from archcalc.model import DType, LayerResult
 from archcalc.values import value
 
@@ -100,7 +101,11 @@ class Timeline:
 
 
 def peak_activations(report: Report) -> int:
-    """The most values live at once (the input alone for a spec with no layers)."""
+    """The most values live at once (the input alone for a spec with no layers). A checkpoint has no
+    shapes, so it has no activations to count: refused rather than invented."""
+    if report.spec.checkpoint is not None:
+        hint = "its config.json has them (archcalc show config.json --memory); its stored bytes are in the notes"
+        raise ShapeError("a checkpoint holds no shapes, so its activations cannot be counted", report.spec.origin, None, hint)
     return Timeline(report).peak()
 
 

@@ -30,6 +30,11 @@ class Report:
     def name(self) -> str:
         return self.spec.name
 
+    @property
+    def active_params(self) -> int:
+        """The parameters one token uses: all of them but the experts a mixture of experts leaves idle."""
+        return self.total.params - sum(result.layer.idle_params(result) * result.occurrences for result in self.layers)
+
 
 def walk(results: tuple[LayerResult, ...], outer: int = 1) -> Iterator[tuple[LayerResult, int]]:
     """Every result at every depth, with how many times it occurs (inside `repeat`s)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import BinaryIO
@@ -22,17 +23,41 @@ __all__ = ["MAX_SPEC_BYTES", "ReadOptions", "Spec", "load_model", "load_spec", "
 
 
 def load_model(argument: str, options: ReadOptions = DEFAULT) -> Spec:
-    """A model file (ONNX, Keras) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
+    """A model file (ONNX, Keras, a HuggingFace config) -> Spec, refusing a YAML spec or a chain: what `archcalc import` reads."""
     spec = load_spec(argument, options)
     if not spec.from_model:
-        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras)")
+        raise SpecError(f"{argument} is a spec already; import reads model files (ONNX, Keras, HuggingFace config.json)")
+    if spec.checkpoint is not None:
+        raise SpecError(f"{argument} is a checkpoint, which holds parameters but no architecture to write as a spec", hint="import its config.json")
     return spec
 
 
 def load_spec(argument: str, options: ReadOptions = DEFAULT) -> Spec:
     """A CLI argument -> Spec: `-` reads standard input, an arrow chain is read as written, else a file.
-    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, or a YAML
-    spec; `options` say how a model file is read (formats/options.py)."""
+    A file (or standard input) is read as what its content is: an ONNX model, a Keras model, a
+    HuggingFace config.json or checkpoint, or a YAML spec; `options` say how a model file is read
+    (formats/options.py), and `options.tokens` (--tokens) sets the length of a sequence input."""
+    spec = _load_spec(argument, options)
+    tokens = options.tokens
+    if tokens is None or (spec.from_model and spec.input_shape == (tokens,)):
+        return spec
+    return with_tokens(spec, tokens)
+
+
+def with_tokens(spec: Spec, tokens: int) -> Spec:
+    """The spec on a sequence of `tokens` positions: token ids [N], or a sequence [N, D]."""
+    from archcalc.values import replace  # lazy: only --tokens resizes a spec
+
+    if spec.reads_token_ids:
+        return replace(spec, input_shape=(tokens,))
+    if len(spec.input_shape) == 2:
+        return replace(spec, input_shape=(tokens, spec.input_shape[1]))
+    from archcalc.text import shape  # lazy: only for the message
+
+    raise SpecError(f"--tokens sets the length of a sequence, and the input {shape(spec.input_shape)} is not one", spec.origin)
+
+
+def _load_spec(argument: str, options: ReadOptions) -> Spec:
     if argument == "-":
         if sys.stdin is None:  # `<&-`: there is no standard input at all
             raise SpecError("standard input is closed", Origin("<stdin>"), None, "pipe a spec in, or give a file")
@@ -46,6 +71,10 @@ def load_spec(argument: str, options: ReadOptions = DEFAULT) -> Spec:
     if not path.exists():
         raise SpecError(f"no such file: {argument}", hint=missing_file_hint(argument))
     if path.is_dir():
+        from archcalc.formats.safetensors import holds_checkpoint, read_checkpoint  # lazy: only a folder given
+
+        if holds_checkpoint(path):
+            return read_checkpoint(path, printable(argument))
         raise SpecError(f"{argument} is a directory; give a spec file")
     source = printable(argument)  # a file name reaches messages, tables and annotations
     try:
@@ -63,14 +92,36 @@ ZIP_START = b"PK\x03\x04"
 """A `.keras` archive is a zip file."""
 
 
+SNIFFED_BYTES = 4096
+"""Enough to recognise every format by its start: a safetensors header's length and `{`, and the
+`weight_map` key near the start of a checkpoint's index."""
+
+
+def _is_checkpoint(head: bytes, path: Path | None) -> bool:
+    """A safetensors file by its start: 8 bytes of length, whose top four are zero (no header nears
+    4 GB; no text has NUL bytes), then `{`; its index by a `weight_map` near the start of a JSON
+    object; a `.safetensors` file however it starts, so that a damaged one is refused as one."""
+    safetensors = head[4:8] == b"\0\0\0\0" and head[8:9] == b"{"
+    index = head.lstrip()[:1] == b"{" and b'"weight_map"' in head
+    return safetensors or index or (path is not None and path.suffix.lower() == ".safetensors")
+
+
 def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, options: ReadOptions) -> Spec:
     """What the first bytes say the stream holds, read with that format's own size bound."""
-    head = stream.read(4)
+    head = stream.read(SNIFFED_BYTES)
+    if len(head) < SNIFFED_BYTES:  # the stream has ended: a terminal's Ctrl-D is read once, and reading on would wait for another
+        stream = io.BytesIO()
+    if _is_checkpoint(head, path):
+        from archcalc.formats.safetensors import read_checkpoint  # lazy: only a checkpoint loads its reader
+
+        if path is None:
+            raise SpecError("a safetensors checkpoint is read from its file, whose size its header is checked against", Origin(source), None, "give its path")
+        return read_checkpoint(path, source)
     if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
         from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx
 
         return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name, options)
-    if head == ZIP_START:
+    if head.startswith(ZIP_START):
         from archcalc.formats.keras.archive import MAX_KERAS_BYTES, read_keras_archive
 
         if path is not None:  # read from the file, which holds the weights too: only its config.json is read
@@ -81,6 +132,10 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, op
         from archcalc.formats.keras.archive import read_keras_json
 
         return read_keras_json(data, source, name)
+    if data.lstrip()[:1] in (b"{", b"[") and b'"model_type"' in data:
+        from archcalc.formats.hf.reader import read_hf_config  # lazy: only a config.json needs the HuggingFace reader
+
+        return read_hf_config(data, source, name, options.tokens)
     return load_text(data, source, name)
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 from collections.abc import Callable
+from pathlib import Path
 
 from archcalc.errors import SpecError
 from archcalc.formats.missing import installed_example_hint
@@ -68,6 +69,10 @@ def expand_argument(argument: str) -> Expansion:
     if argument == "-" or is_chain(argument):
         return Expansion((argument,))
     if os.path.isdir(argument):
+        from archcalc.formats.safetensors.files import holds_checkpoint  # lazy: only for a folder
+
+        if holds_checkpoint(Path(argument)):  # a folder of safetensors is one checkpoint
+            return Expansion((argument,))
         skipped: list[Skipped] = []
         found = _walk(argument, None, skipped)
         if not found:

@@ -16,13 +16,16 @@ from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import Activation, Dropout, LayerScale, PReLU, StochasticDepth
 from archcalc.kinds.embedding import ClassToken, Embedding, PositionEmbedding, SegmentEmbedding, Take, Tokens
 from archcalc.kinds.graph import Add, Branch, Multiply
+from archcalc.kinds.latent_attention import LatentAttention
 from archcalc.kinds.mlp import GatedMLP
+from archcalc.kinds.moe import MixtureOfExperts
 from archcalc.kinds.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
 from archcalc.kinds.patches import PatchMerging
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool
 from archcalc.kinds.recurrent import GRU, LSTM, RNN
 from archcalc.kinds.reshape import ChannelShuffle, Flatten
 from archcalc.kinds.squeeze_excite import SqueezeExcite
+from archcalc.kinds.stored import Stored
 from archcalc.kinds.upsampling import ConvTranspose, PixelShuffle, Upsample
 from archcalc.model import Layer
 
@@ -70,6 +73,9 @@ KINDS: tuple[type[Layer], ...] = (
     Branch,
     LayerScale,
     PatchMerging,
+    Stored,
+    MixtureOfExperts,
+    LatentAttention,
 )
 """In the order `archcalc layers` lists them."""
 

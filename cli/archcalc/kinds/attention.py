@@ -1,6 +1,6 @@
-"""Attention: multi-head, grouped-query and multi-query, self- or cross-attention, causal or not; and
-attention within the windows of an image (Swin's shifted windows, MaxViT's blocks and grids) with a
-relative position bias."""
+"""Attention: multi-head, grouped-query and multi-query, self- or cross-attention, causal or not, over
+the whole sequence or a sliding window of it (Mistral's, Gemma 2's local layers); and attention within
+the windows of an image (Swin's shifted windows, MaxViT's blocks and grids) with a relative position bias."""
 
 from __future__ import annotations
 
@@ -74,6 +74,10 @@ class Attention(SeesWhole):
     shifted: bool = False  # Swin's shifted windows: the same count
     position_bias: str = "none"  # one of POSITION_BIASES
     cosine: bool = False  # Swin V2's scaled cosine attention: a learned logit scale per head
+    sliding_window: int | None = None  # each token reads at most this many keys (Mistral, Gemma 2's local layers)
+    out_bias: bool = True  # with `bias`: a bias on the output projection too (Qwen has q, k and v biases alone)
+    qk_norm: bool = False  # an RMS norm over each head's queries and keys (Qwen 3, Gemma 3): d weights each
+    relative_buckets: int | None = None  # T5's relative position bias: a learned table of buckets × heads
 
     NAMES = {"attention": "attention"}
     EXAMPLE = ("10x16", "attention: {heads: 4}")
@@ -89,16 +93,31 @@ class Attention(SeesWhole):
         Argument("shifted", Reading.FLAG, "Swin's shifted windows: every other block moves its windows by half a window (the same MACs)"),
         Argument("position_bias", Reading.CHOICE, "relative position bias: a learned table, or Swin V2's MLP over the offsets", choices=POSITION_BIASES),
         Argument("cosine", Reading.FLAG, "Swin V2's scaled cosine attention: a learned logit scale per head"),
+        Argument(
+            "sliding_window",
+            Reading.COUNT,
+            "each token reads at most this many keys: causal, itself and those before it; otherwise the w centred on it (MACs and the cache over the window)",
+        ),
+        Argument("out_bias", Reading.FLAG, "with bias: also on the output projection (false: q, k and v biases alone, as Qwen's)"),
+        Argument("qk_norm", Reading.FLAG, "an RMS norm over each head's queries and keys, d weights each (Qwen 3, Gemma 3)"),
+        Argument("relative_buckets", Reading.COUNT, "T5's relative position bias: a learned table of this many offset buckets × heads (a lookup: no MACs)"),
     )
     MAIN = "heads"
     CACHE_RULE = "2 · tokens · kv heads · head width, per attention"
     PARAMETERS = (
-        "q D·h·d, k and v D·kv·d each, out h·d·D; with bias also h·d + 2·kv·d + D. In a×b windows (or a grid of a×b cells), "
+        "q D·h·d, k and v D·kv·d each, out h·d·D; with bias also h·d + 2·kv·d + D (without out_bias, not D); qk_norm 2·d; "
+        "relative_buckets b·h. In a×b windows (or a grid of a×b cells), "
         "position_bias table adds (2a−1)·(2b−1)·h, mlp 2·512 + 512 + 512·h; cosine adds h"
     )
     MACS = (
-        "projections N·D·h·d + 2·M·D·kv·d + N·h·d·D, scores N·M·h·d, weighted sum N·M·h·d. In a×b windows: N = M = the positions "
+        "projections N·D·h·d + 2·M·D·kv·d + N·h·d·D, scores N·M·h·d, weighted sum N·M·h·d; with a sliding window of w, "
+        "N·M becomes the keys read: Σ min(i + 1, w) causal, the w centred keys clipped at the ends otherwise. In a×b windows: N = M = the positions "
         "(padded to whole windows), scores and weighted sum N·a·b·h·d each; position_bias mlp adds (2a−1)·(2b−1)·(2·512 + 512·h)"
+    )
+    QUANTIZED = True
+    SERVED = (
+        "reads its weights and its input, writes its output and, causal, each new token's keys and values (2·kv·d) to the cache; "
+        "with c tokens cached, reads their 2·c·kv·d keys and values and spends 2·c·h·d MACs a new token on them (flash attention: no scores in memory)"
     )
 
     def check(self) -> None:
@@ -110,12 +129,18 @@ class Attention(SeesWhole):
             raise ArgumentProblem("grid", "give 'window' (each token attends within its window) or 'grid' (across the cells of a grid), not both")
         if self.shifted and self.window is None:
             raise ArgumentProblem("shifted", "'shifted' moves windows: it needs 'window'")
+        if not self.bias and not self.out_bias:
+            raise ArgumentProblem("out_bias", "'out_bias: false' leaves the output projection without the bias that 'bias' adds; without 'bias' there is none")
+        if self.sliding_window is not None:
+            for argument, written in (("context", self.context is not None), ("window", self.windowed)):
+                if written:
+                    raise ArgumentProblem("sliding_window", f"'sliding_window' slides over a sequence's own tokens; it does not go with '{argument}'")
         if not self.windowed:
             for argument, written in (("position_bias", self.position_bias != "none"), ("cosine", self.cosine)):
                 if written:
                     raise ArgumentProblem(argument, f"'{argument}' needs 'window' or 'grid': it belongs to attention within the windows of an image")
             return
-        for argument, written in (("causal", self.causal), ("context", self.context is not None)):
+        for argument, written in (("causal", self.causal), ("context", self.context is not None), ("relative_buckets", self.relative_buckets is not None)):
             if written:
                 raise ArgumentProblem(argument, f"'{argument}' is for attention over a sequence; within windows every token attends to its whole group")
 
@@ -134,6 +159,13 @@ class Attention(SeesWhole):
     def keys(self, tokens: int) -> int:
         """M: the tokens keys and values come from."""
         return tokens if self.context is None else self.context
+
+    def keys_read(self, tokens: int, keys: int) -> int:
+        """Query-key pairs scored: every query against every key (a causal mask is applied to the whole
+        score matrix, as PyTorch's kernels compute it), or within a sliding window the keys each token reads."""
+        if self.sliding_window is None:
+            return tokens * keys
+        return sliding_window_reads(tokens, self.sliding_window, self.causal)
 
     def windows(self, shape: Shape) -> Windows:
         """The groups an image's positions attend in: windows (the map padded at the bottom and right to
@@ -162,14 +194,20 @@ class Attention(SeesWhole):
         if self.head_dim is None and width % self.heads:
             raise self.error(f"heads={self.heads} does not divide the width {width:,}; give 'head_dim', the width of a head")
         heads, kv_heads, head = self.heads, self.key_value_heads, self.head_width(width)
-        weights = width * heads * head + 2 * width * kv_heads * head + heads * head * width
-        biases = heads * head + 2 * kv_heads * head + width if self.bias else 0
+        weights = width * heads * head + 2 * width * kv_heads * head + heads * head * width + self.extra_weights(head)
+        biases = heads * head + 2 * kv_heads * head + (width if self.out_bias else 0) if self.bias else 0
         projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
-        scores = tokens * scored * heads * head  # and as many again for the weighted sum of the values
+        pairs = tokens * scored if windows is not None else self.keys_read(tokens, keys)
+        scores = pairs * heads * head  # and as many again for the weighted sum of the values
         cost = Cost(weights=weights, biases=biases, macs=projections + 2 * scores)
         if windows is not None:
             cost = cost + self.position_cost(windows)
         return LayerResult(self, shape, shape, cost)
+
+    def extra_weights(self, head: int) -> int:
+        """The norms over queries and keys (a scale per value of a head, shared by the heads), and T5's
+        table of relative position buckets, one bias per head."""
+        return (2 * head if self.qk_norm else 0) + (self.relative_buckets * self.heads if self.relative_buckets is not None else 0)
 
     def bias_cost(self, windows: Windows) -> Cost:
         """The relative position bias: a table of offsets × heads; or an MLP run over every offset (its
@@ -193,11 +231,22 @@ class Attention(SeesWhole):
         return field.whole()
 
     def cached_values(self, result: LayerResult) -> int:
-        """The key/value cache a causal attention keeps while it generates: 2·M·kv·d values (none otherwise)."""
+        """The key/value cache a causal attention keeps while it generates: 2·M·kv·d values (none otherwise),
+        for at most the last w tokens with a sliding window of w."""
         if not self.causal:
             return 0
         tokens, width = result.input_shape
-        return 2 * self.keys(tokens) * self.key_value_heads * self.head_width(width)
+        kept = self.keys(tokens) if self.sliding_window is None else min(self.keys(tokens), self.sliding_window)
+        return 2 * kept * self.key_value_heads * self.head_width(width)
+
+    def served_cache(self, result: LayerResult, cached: int) -> tuple[int, int]:
+        """`cached` earlier tokens' keys and values read, and each new token scored against their keys and
+        summing their values: 2·c·kv·d values, 2·N·c·h·d MACs. A causal attention's alone."""
+        if not self.causal or self.windowed:
+            return 0, 0
+        tokens, width = result.input_shape
+        head = self.head_width(width)
+        return 2 * cached * self.key_value_heads * head, 2 * tokens * cached * self.heads * head
 
     def label(self, result: LayerResult) -> str:
         width = result.input_shape[-1]
@@ -206,13 +255,18 @@ class Attention(SeesWhole):
             text += f", {self.key_value_heads} kv heads"
         if self.context is not None:
             text += f", context {self.context:,}"
+        if self.sliding_window is not None:
+            text += f", sliding window {self.sliding_window:,}"
+        text += ", qk norm" if self.qk_norm else ""
+        text += f", {self.relative_buckets} relative buckets" if self.relative_buckets is not None else ""
         if self.windowed:
             cell = self.windows(result.input_shape).cell
             text += f", {cell[0]}×{cell[1]} " + ("windows" if self.window is not None else "grid")
             text += ", shifted" if self.shifted else ""
             text += ", cosine" if self.cosine else ""
             text += f", position bias {self.position_bias}" if self.position_bias != "none" else ""
-        return text + (", causal" if self.causal else "") + ("" if self.bias else ", no bias")
+        bias = ", no output bias" if self.bias and not self.out_bias else "" if self.bias else ", no bias"
+        return text + (", causal" if self.causal else "") + bias
 
     def explain(self, result: LayerResult) -> list[str]:
         if self.windowed:
@@ -220,18 +274,30 @@ class Attention(SeesWhole):
         cost = result.cost
         tokens, width = result.input_shape
         heads, kv_heads, head, keys = self.heads, self.key_value_heads, self.head_width(width), self.keys(tokens)
-        params = f"q {width:,}×{heads}×{head} + k, v 2×{width:,}×{kv_heads}×{head} + out {heads}×{head}×{width:,} = {cost.weights:,} weights"
+        extras = ""
+        if self.qk_norm:
+            extras += f" + q, k norms 2×{head}"
+        if self.relative_buckets is not None:
+            extras += f" + relative buckets {self.relative_buckets}×{heads}"
+        params = f"q {width:,}×{heads}×{head} + k, v 2×{width:,}×{kv_heads}×{head} + out {heads}×{head}×{width:,}{extras} = {cost.weights:,} weights"
         if self.bias:
-            params += f" + {cost.biases:,} biases = {cost.params:,}"
-        scores = tokens * keys * heads * head
+            params += f" + {cost.biases:,} biases" + ("" if self.out_bias else " on q, k, v") + f" = {cost.params:,}"
+        pairs = self.keys_read(tokens, keys)
+        scores = pairs * heads * head
         projections = cost.macs - 2 * scores
+        scored = f"{tokens:,} × {keys:,}" if self.sliding_window is None else f"{pairs:,} query-key pairs"
         lines = [
             params,
             f"projections: ({tokens:,}×{heads} q + 2×{keys:,}×{kv_heads} k, v + {tokens:,}×{heads} out) heads × {head} × {width:,} = {projections:,}",
-            f"scores: {tokens:,} × {keys:,} × {heads} heads × {head} = {scores:,}",
-            f"weighted sum: {tokens:,} × {keys:,} × {heads} heads × {head} = {scores:,}",
         ]
-        if self.causal:
+        if self.sliding_window is not None:
+            reads = "min(i + 1, w) keys: itself and those before it" if self.causal else "the w keys centred on it, clipped at the ends"
+            lines.append(f"sliding window w = {self.sliding_window:,}: token i reads {reads}, {pairs:,} pairs in all")
+        lines += [
+            f"scores: {scored} × {heads} heads × {head} = {scores:,}",
+            f"weighted sum: {scored} × {heads} heads × {head} = {scores:,}",
+        ]
+        if self.causal and self.sliding_window is None:
             lines.append("causal: the whole score matrix is computed and its upper half masked, as PyTorch's kernels do")
         lines.append(f"{projections:,} + 2 × {scores:,} = {cost.macs:,} MACs")
         return lines
@@ -281,3 +347,29 @@ class Attention(SeesWhole):
         else:
             lines.append(f"{projections:,} + 2 × {scores:,} = {cost.macs:,} MACs")
         return lines
+
+
+def triangle(count: int) -> int:
+    """1 + 2 + … + count (0 for none)."""
+    return count * (count + 1) // 2 if count > 0 else 0
+
+
+def ramp(tokens: int, start: int) -> int:
+    """Σ max(0, i − start) over the positions i = 0 … tokens − 1."""
+    if start < 0:
+        return tokens * (tokens - 1) // 2 - start * tokens
+    return triangle(tokens - 1 - start)
+
+
+def sliding_window_reads(tokens: int, window: int, causal: bool) -> int:
+    """The query-key pairs of a sliding window over `tokens`, in closed form (a sequence of a million
+    tokens costs no loop). Causal: token i reads min(i + 1, w) keys. Otherwise the w keys centred on
+    it, ⌊w/2⌋ before and the rest after, clipped at the ends of the sequence."""
+    if causal:
+        return triangle(tokens) if window >= tokens else triangle(window) + (tokens - window) * window
+    before = window // 2
+    after = window - 1 - before
+    last = tokens - 1
+    reach_after = tokens * (tokens - 1) // 2 + tokens * after - ramp(tokens, last - after)  # Σ min(last, i + after)
+    reach_before = ramp(tokens, before)  # Σ max(0, i − before)
+    return tokens + reach_after - reach_before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from archcalc.arithmetic import volume
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, ended_by
 from archcalc.kinds.graph import CROP_HINT, JOIN_ARGUMENTS, as_joined, crop_text, joined_field, larger_spatially, read_by_name, sources_text, where_made
@@ -48,6 +49,14 @@ class Residual(Layer):
     MAIN = "layers"
     PARAMETERS = "its paths' layers; output = layers(x) + shortcut(x)"
     MACS = COMPOSITE_MACS
+    SERVED = "what its paths move, and its addition: reads both paths' outputs, writes the sum"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        values = volume(result.output_shape)
+        return 2 * values, values
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """output = layers(x) + shortcut(x): both paths see x, and their shapes must be equal."""
@@ -94,6 +103,14 @@ class Concat(Layer):
     MAIN = "branches"
     PARAMETERS = "its branches' layers; joined on the channels, with any outputs named in `with`"
     MACS = COMPOSITE_MACS
+    SERVED = "what its branches move, and the joining copy: reads the branches' outputs, writes the joined tensor"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        values = volume(result.output_shape)
+        return values, values
 
     def check(self) -> None:
         if not self.with_ and not self.branches:
@@ -210,6 +227,14 @@ class Block(Layer):
     PARAMETERS = "its layers, in order"
     MACS = COMPOSITE_MACS
 
+    SERVED = "what its layers move, nothing of its own"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
+
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         children = context.sequence(self.layers, shape)
         return summed(self, shape, output_after(children, shape), children)
@@ -239,6 +264,14 @@ class Repeat(Layer):
     )
     PARAMETERS = "its layers, `times` times in a row"
     MACS = COMPOSITE_MACS
+
+    SERVED = "what its layers move, nothing of its own"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """The block `times` in a row. Once an iteration leaves the shape unchanged, every later one is

@@ -36,6 +36,7 @@ class Convolution(Layer):
     bias: bool = True
 
     MACS = "output positions · filters · k · (C/groups)"
+    QUANTIZED = True
     SHARES_WEIGHTS_ACROSS_POSITIONS = True
 
     def filters_and_groups(self, channels: int) -> tuple[int, int]:

@@ -37,6 +37,8 @@ class Dense(Pointwise):
     MAIN = "units"
     PARAMETERS = "in·units + units, on the last axis; tied to an embedding, its biases alone"
     MACS = "positions · in · units"
+    QUANTIZED = True
+    SERVED = "reads its weights (tied: the embedding's whole table) and its input, writes its output"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         features = shape[-1]
@@ -56,6 +58,10 @@ class Dense(Pointwise):
                 f"'tie' names an embedding of {embedding.vocab:,} ids × {embedding.dim:,}, but this layer maps {features:,} inputs to {self.units:,} units; "
                 f"a tied dense needs units {embedding.vocab:,} and inputs of width {embedding.dim:,}"
             )
+
+    def served_weights(self, result: LayerResult) -> int:
+        """Tied, it still reads the whole table it shares, which is counted at the embedding."""
+        return result.cost.params + (self.units * result.input_shape[-1] if self.tie is not None else 0)
 
     def label(self, result: LayerResult) -> str:
         return f"dense {self.units:,}" + ("" if self.bias else ", no bias") + (f", tied to {self.tie}" if self.tie is not None else "")

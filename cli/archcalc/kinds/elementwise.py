@@ -61,6 +61,14 @@ class Dropout(Unchanged):
     PARAMETERS = "no parameters"
     MACS = "0"
 
+    SERVED = "nothing: a view of its input, or the identity in inference"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
+
     def label(self, result: LayerResult) -> str:
         return f"dropout {self.rate:g}"
 
@@ -107,6 +115,14 @@ class StochasticDepth(Unchanged):
     MAIN = "rate"
     PARAMETERS = "no parameters"
     MACS = "0"
+
+    SERVED = "nothing: a view of its input, or the identity in inference"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
 
     def label(self, result: LayerResult) -> str:
         return f"stochastic depth {self.rate:g}"

@@ -37,6 +37,14 @@ class Embedding(Pointwise):
     )
     PARAMETERS = "vocab·dim"
     MACS = "0 (a table lookup)"
+    SERVED = "reads the row of each token id it looks up (not its whole table), writes them"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        rows = volume(result.output_shape)
+        return rows, rows
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if len(shape) >= MAX_AXES:
@@ -62,6 +70,14 @@ class Tokens(Pointwise):
     EXAMPLE = ("4x4x8", "tokens")
     PARAMETERS = "no parameters"
     MACS = "0"
+
+    SERVED = "nothing: a view of its input, or the identity in inference"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         spatial = spatial_axes(self, shape)
@@ -109,6 +125,14 @@ class PositionEmbedding(Pointwise):
     MAIN = "length"
     PARAMETERS = "length·D (length: the tokens, by default)"
     MACS = "0 (an addition)"
+    SERVED = "reads its input and the row it adds to each token, writes its output"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        values = volume(result.output_shape)
+        return 2 * values, values
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)
@@ -141,6 +165,14 @@ class SegmentEmbedding(Pointwise):
     MAIN = "types"
     PARAMETERS = "types·D"
     MACS = "0 (an addition)"
+    SERVED = "reads its input and the row it adds to each token, writes its output"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        values = volume(result.output_shape)
+        return 2 * values, values
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         _, width = sequence_of(self, shape)
@@ -165,6 +197,14 @@ class Take(Pointwise):
     MAIN = "index"
     PARAMETERS = "no parameters"
     MACS = "0"
+
+    SERVED = "nothing: a view of its input, or the identity in inference"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archcalc.arithmetic import volume
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed
 from archcalc.model import NO_COST, Cost, Layer, LayerResult, ReceptiveField, Shape, output_after, total_cost
@@ -86,6 +87,10 @@ class Join(Layer):
     MAIN = "with"
     EXAMPLE_BEFORE = ("conv: {filters: 4, kernel: 1, name: skip}",)
     MACS = "0 (element by element, with no weights)"
+    SERVED = "reads its input and every tensor it joins, writes its output"
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return volume(result.input_shape) + sum(volume(source.output_shape) for source in result.joined), volume(result.output_shape)
 
     def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return joined_field(result, field, context)
@@ -175,6 +180,14 @@ class Branch(Layer):
     SIDE_BRANCH = True
     PARAMETERS = "its layers'; an extra output, counted in the totals"
     MACS = "its layers', or none with `training_only` (an inference pass does not run the branch)"
+
+    SERVED = "what its layers move, nothing of its own"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
 
     def check(self) -> None:
         if not self.layers and self.from_ is None:

@@ -36,6 +36,7 @@ class GatedMLP(Pointwise):
     MAIN = "hidden"
     PARAMETERS = "3·D·hidden (gate, up, down); with bias also 2·hidden + D"
     MACS = "positions · 3·D·hidden"
+    QUANTIZED = True
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         width = shape[-1]

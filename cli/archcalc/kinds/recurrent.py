@@ -34,6 +34,7 @@ class Recurrent(SeesWhole):
 
     GATES: ClassVar[int]
     ARGUMENTS = RECURRENT_ARGUMENTS
+    QUANTIZED = True
     MAIN = "hidden"
 
     @property

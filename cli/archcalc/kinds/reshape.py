@@ -24,6 +24,14 @@ class Flatten(SeesWhole):
     PARAMETERS = "no parameters"
     MACS = "0"
 
+    SERVED = "nothing: a view of its input, or the identity in inference"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
+
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, (volume(shape),), NO_COST)
 

@@ -79,6 +79,7 @@ class ConvTranspose(Layer):
     )
     PARAMETERS = "C·k·(filters/groups) + filters"
     MACS = "input positions · C · k · (filters/groups): each input meets every weight of its group"
+    QUANTIZED = True
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:

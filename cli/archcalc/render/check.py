@@ -35,7 +35,7 @@ def check_grid(run: CheckRun) -> Grid:
     """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL; with --against,
     a row for the spec against its model file, PASS or FAIL, and under the summary how their totals compare."""
     rows = []
-    verdicts = []
+    verdicts: list[str] = []
     errors = []
     for result in run.outcomes:
         if isinstance(result, UnreadableSpec):
@@ -55,7 +55,7 @@ def check_grid(run: CheckRun) -> Grid:
         elif result.against is not None:
             agrees = result.against.agrees
             rows.append(Row((result.report.name, against_name(model_file(result.against)), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
-            verdicts.append(drift_verdict(result.against))
+            verdicts.extend((drift_verdict(result.against), *result.against.notes))
     return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(run), *verdicts, *errors))
 
 

@@ -27,13 +27,25 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
         Column("weights vs first", optional=True, key="weights_first_over_this"),
         Column(f"{count} vs first", key=f"{counting.value}_first_over_this"),
     )
+    language = all(spec.per_token is not None for spec in compared.specs)  # every spec a language model: its figures per token
+    if language:
+        columns += (
+            Column("active params", numeric=True),
+            Column(f"{count} per token", numeric=True, key=f"{counting.value}_per_token"),
+            Column("KV cache per token", numeric=True, key="kv_cache_values_per_token"),
+        )
     first = compared.baseline
     rows = []
     for spec in compared.specs:
         report, is_first = spec.report, spec.report is first
         against = (_against(spec.params, is_first), _against(spec.weights, is_first), _against(spec.macs, is_first))
-        rows.append(Row((report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(report.total, counting), *against)))
+        cells: tuple[int, ...] = ()
+        if spec.per_token is not None and language:
+            cells = (spec.per_token.active_params, counting.of(spec.per_token.macs), spec.per_token.kv_cache_values)
+        rows.append(Row((report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(report.total, counting), *against, *cells)))
     notes = [_comparison_sentence(first, spec, counting) for spec in compared.specs[1:]]
+    if language:
+        notes.append("per token: the sequence's figures over its tokens, at its input's length; KV cache in values kept for each token by causal attention")
     if counting is Counting.FLOPS:
         notes.append("FLOPs = 2 × MACs: a multiply and an add each")
     return Grid(f"compared with {first.name}", columns, tuple(rows), None, tuple(notes))

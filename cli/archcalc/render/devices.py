@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from archcalc.devices import FORMATS
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Column, Grid, Row, Shown
+from archcalc.text import in_unit
 
 if TYPE_CHECKING:
     from archcalc.devices import Device
     from archcalc.render import Terminal
 
 NONE = Shown("–", None)
-
-
-def scaled(number: int, unit: int) -> str:
-    """85899345920 in GiB -> '80', 362050000000000 in T -> '362.05': exact, as a decimal."""
-    text = format((Decimal(number) / Decimal(unit)).normalize(), "f")
-    whole, _, fraction = text.partition(".")
-    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 
 
 def devices_grid(listed: Sequence[Device]) -> Grid:
@@ -35,9 +28,9 @@ def devices_grid(listed: Sequence[Device]) -> Grid:
     )
     rows = []
     for device in listed:
-        memory = NONE if device.memory_bytes is None else Shown(f"{scaled(device.memory_bytes, 2**30)} GiB", device.memory_bytes)
-        bandwidth = NONE if device.bandwidth is None else Shown(f"{scaled(device.bandwidth, 10**9)} GB/s", device.bandwidth)
-        peaks = tuple(NONE if (rate := device.peak(name)) is None else Shown(scaled(rate, 10**12), rate) for name in FORMATS)
+        memory = NONE if device.memory_bytes is None else Shown(f"{in_unit(device.memory_bytes, 'GiB')} GiB", device.memory_bytes)
+        bandwidth = NONE if device.bandwidth is None else Shown(f"{in_unit(device.bandwidth, 'GB')} GB/s", device.bandwidth)
+        peaks = tuple(NONE if (rate := device.peak(name)) is None else Shown(in_unit(rate, "T"), rate) for name in FORMATS)
         rows.append(Row((device.name, device.description, memory, bandwidth, *peaks, device.source)))
     notes = (
         "peaks are dense (never 'with sparsity'), in 10^12 operations a second; – : the device has no unit for it, or its file gives none",

@@ -13,12 +13,13 @@ from archcalc.render.layer_text import explain, label
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis, LayerFigures
     from archcalc.engine.budget import BudgetCheck, CheckRun, UnreadableSpec
-    from archcalc.engine.comparison import Comparison
+    from archcalc.engine.comparison import Comparison, PerToken
     from archcalc.engine.diff import ComparedLayer, LayerDiff, ReportDiff
     from archcalc.engine.drift import Drift
+    from archcalc.engine.report import Report
     from archcalc.engine.sweep import Sweep, SweepPoint
     from archcalc.errors import ArchcalcError, Origin
-    from archcalc.model import Cost, Length, ReceptiveField
+    from archcalc.model import Checkpoint, Cost, Length, ReceptiveField
 
 SCHEMA_VERSION = 1
 """Bumped only when a key is removed or changes meaning; adding keys keeps the version."""
@@ -36,6 +37,11 @@ def cost_json(cost: Cost, counting: Counting = Counting.MACS) -> dict[str, int]:
     if counting is Counting.FLOPS:
         figures["flops"] = counting.of(cost.macs)
     return figures
+
+
+def totals_json(report: Report, counting: Counting) -> dict[str, int]:
+    """A spec's five figures, and the parameters one token runs (`active_params`)."""
+    return {**cost_json(report.total, counting), "active_params": report.active_params}
 
 
 def layer_json(figures: LayerFigures, with_field: bool, explain_layers: bool, counting: Counting = Counting.MACS) -> dict[str, object]:
@@ -87,6 +93,18 @@ def _length(length: Length) -> int | float:
     return length if isinstance(length, int) else float(length)
 
 
+def checkpoint_json(checkpoint: Checkpoint) -> dict[str, object]:
+    """A checkpoint's files, bytes and values by stored dtype; what it holds that is not counted; the
+    layers transformers does not build. Its shapes are [] and its MACs 0: a checkpoint holds neither."""
+    return {
+        "files": list(checkpoint.files),
+        "file_bytes": checkpoint.file_bytes,
+        "values_by_dtype": [{"dtype": dtype, "values": values} for dtype, values in checkpoint.values_by_dtype],
+        "not_counted": [{"name": name, "tensors": tensors, "values": values} for name, tensors, values in checkpoint.apart],
+        "not_built": list(checkpoint.not_built),
+    }
+
+
 def report_json(analysis: Analysis, explain_layers: bool = False, counting: Counting = Counting.MACS) -> dict[str, object]:
     """The spec's figures; each layer also carries what the analysis was asked (receptive field,
     memory) and, with `explain_layers`, its arithmetic written out."""
@@ -98,7 +116,7 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
         "source": report.spec.origin.source,
         "input_shape": list(report.input_shape),
         "output_shape": list(report.output_shape),
-        "totals": cost_json(report.total, counting),
+        "totals": totals_json(report, counting),
     }
     if report.side_outputs:
         document["side_outputs"] = [
@@ -106,6 +124,8 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
         ]
     if report.spec.notes:
         document["notes"] = list(report.spec.notes)
+    if report.spec.checkpoint is not None:
+        document["checkpoint"] = checkpoint_json(report.spec.checkpoint)
     if analysis.memory is not None:
         document["memory"] = {
             "dtype": analysis.memory.dtype.value,
@@ -113,6 +133,7 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
             "peak_activation_bytes": analysis.memory.peak_activation_bytes,
             "kv_cache_values": analysis.memory.kv_cache_values,
             "kv_cache_bytes": analysis.memory.kv_cache_bytes,
+            "batch": analysis.memory.batch,
         }
     document["layers"] = [layer_json(figures, analysis.request.receptive_field, explain_layers, counting) for figures in analysis.layers]
     return document
@@ -126,12 +147,17 @@ def compare_json(compared: Comparison, counting: Counting = Counting.MACS) -> di
             "source": spec.report.spec.origin.source,
             "input_shape": list(spec.report.input_shape),
             "output_shape": list(spec.report.output_shape),
-            "totals": cost_json(spec.report.total, counting),
+            "totals": totals_json(spec.report, counting),
             "first_over_this": {"params": spec.params.first_over_this, "weights": spec.weights.first_over_this, "macs": spec.macs.first_over_this},
+            **({} if spec.per_token is None else {"per_token": per_token_json(spec.per_token)}),
         }
         for spec in compared.specs
     ]
     return {"schema_version": SCHEMA_VERSION, "baseline": compared.baseline.name, "specs": specs}
+
+
+def per_token_json(figures: PerToken) -> dict[str, int]:
+    return {"tokens": figures.tokens, "active_params": figures.active_params, "macs": figures.macs, "kv_cache_values": figures.kv_cache_values}
 
 
 def origin_json(origin: Origin | None) -> dict[str, object] | None:
@@ -188,7 +214,7 @@ def error_json(error: ArchcalcError) -> dict[str, object]:
 
 def unread_model_json(model: UnreadableSpec) -> dict[str, object]:
     """check --against a model file that could not be read: drift_json's keys, nothing compared, and the error."""
-    compared: dict[str, object] = {"agrees": False, "model_totals": None, "model_output_shape": None, "totals_differ": [], "disagreements": []}
+    compared: dict[str, object] = {"agrees": False, "model_totals": None, "model_output_shape": None, "totals_differ": [], "notes": [], "disagreements": []}
     return {"model": model.source, **compared, "error": error_json(model.error)}
 
 
@@ -229,6 +255,7 @@ def drift_json(drift: Drift) -> dict[str, object]:
         "model_totals": cost_json(model.total),
         "model_output_shape": list(model.output_shape),
         "totals_differ": [figure.value for figure in drift.totals],
+        "notes": list(drift.notes),
         "disagreements": [
             {
                 "origin": None if disagreement.layer.base is None else str(disagreement.layer.base.result.layer.origin),

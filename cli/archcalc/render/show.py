@@ -41,11 +41,17 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         f"params {exact_and_short(total.params)} = weights {exact_and_short(total.weights)} + biases {exact_and_short(total.biases)}",
         counting_note(counting, total.macs),
     ]
+    if report.spec.checkpoint is not None:  # no input, so no shapes and no MACs: its notes say so
+        title, notes = f"{report.name} · {report.spec.description}", notes[:1]
     if report.side_outputs:
         outputs = ", ".join(f"{side.layer.name or 'branch'} {shape(side.output_shape)} (#{side.layer.position})" for side in report.side_outputs)
         notes.append(f"side outputs, counted in the totals: {outputs}")
+    if report.active_params != total.params:
+        notes.append(f"active params {exact_and_short(report.active_params)}: what one token runs, the experts it does not choose left out")
     if total.non_trainable:
-        notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, not counted in params)")
+        notes.append(
+            f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, a router's routing bias; not counted in params)"
+        )
     notes += report.spec.notes
     if memory is not None:
         size = memory.dtype.bytes
@@ -57,7 +63,8 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         if cached:
             notes.append(
                 f"key/value cache of causal attention: {exact_and_short(memory.kv_cache_values)} values = {exact_and_short(memory.kv_cache_bytes)} bytes "
-                f"for one sequence ({'; '.join(memory.cache_rules)})"
+                + (f"for {memory.batch:,} sequences " if memory.batch > 1 else "for one sequence ")
+                + f"({'; '.join(memory.cache_rules)})"
             )
     total_cells: list[Cell] = [None, "total", shape_cell(report.output_shape), *cost_cells(total, counting)]
     if with_fields:

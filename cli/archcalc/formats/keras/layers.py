@@ -312,6 +312,7 @@ LAYERS: dict[str, Callable[[Site], Iterator[Layer]]] = {
 formats/keras/graph.py), and its reader."""
 
 NOT_READ = {
+    "stored": "a checkpoint's kind (formats/safetensors): a Keras config has shapes, so its weights are read as the layers that hold them",
     "adaptive_maxpool": "Keras has no adaptive pool: its global pools give [C] (global_avgpool)",
     "prelu": "Keras's PReLU learns a slope for every position by default (all axes but its shared_axes), archcalc's one or one per channel: refused",
     "block": "a spec's name for layers it repeats; nesting finds what a model repeats as `repeat`",
@@ -330,6 +331,8 @@ NOT_READ = {
     "instancenorm": "Keras has no InstanceNormalization class: its GroupNormalization of one group per channel is read as that groupnorm",
     "layer_scale": "a layer of its own in Keras's models (keras_cv's LayerScale), held as code: refused",
     "patch_merging": "a layer of its own in Keras's Swin models, held as code: refused",
+    "moe": "Keras has no layer class for a mixture of experts (keras_hub's are layers of their own, held as code): refused",
+    "mla": "Keras has no layer class for latent attention: refused",
 }
 """Kinds no Keras class is read as, and why: a decision, not an accident (tests/test_readers.py)."""
 

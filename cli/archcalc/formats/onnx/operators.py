@@ -379,6 +379,7 @@ OPERATORS: dict[str, Callable[[Site], Reading]] = {
 
 
 NOT_READ = {
+    "stored": "a checkpoint's kind (formats/safetensors): a graph has shapes, so its weights are read as the layers that hold them",
     "dropout": "an exported graph is the model at inference: a Dropout node passes its input through, or the exporter left it out",
     "stochastic_depth": "a layer of training alone: at inference it passes its input through, and exporters leave it out",
     "block": "a spec's name for layers it repeats; nesting finds what a file repeats as `repeat`",
@@ -391,6 +392,8 @@ NOT_READ = {
     "channel_shuffle": "exporters write it as Reshape, Transpose, Reshape: not recognised yet, counted with the file's figures",
     "layer_scale": "a Mul by a learned table is counted with the file's figures: not recognised as a layer of its own yet",
     "patch_merging": "exported as slices, a concat, a norm and a dense: not recognised as one layer yet, counted with the file's figures",
+    "moe": "a language model reaches archcalc as a HuggingFace config.json (formats/hf), not as ONNX: its experts are counted there",
+    "mla": "a language model reaches archcalc as a HuggingFace config.json (formats/hf), not as ONNX: DeepSeek's attention is read there",
 }
 """Kinds no ONNX operator or pattern is read as, and why: a decision, not an accident (tests/test_readers.py)."""
 

@@ -1,0 +1,119 @@
+"""`archcalc serve`: how fast and how big a spec is to serve on a device, by the roofline."""
+
+import enum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from archcalc.commands.devices import DeviceFileOption
+from archcalc.commands.shared import SPEC_HELP, FormatOption, WideOption, analyze_one, analyzed, emit, expanded, guarded, terminal
+from archcalc.errors import Origin
+from archcalc.render import OutputFormat
+from archcalc.values import replace
+
+if TYPE_CHECKING:
+    from archcalc.devices import Device
+    from archcalc.engine.report import Report
+    from archcalc.engine.serving import ServeRequest, Serving
+
+
+class WeightFormat(str, enum.Enum):
+    FP32 = "fp32"
+    BF16 = "bf16"
+    FP16 = "fp16"
+    FP8 = "fp8"
+    INT8 = "int8"
+    INT4 = "int4"
+
+
+class CacheFormat(str, enum.Enum):
+    FP16 = "fp16"
+    BF16 = "bf16"
+    FP8 = "fp8"
+
+
+DeviceOption = Annotated[str, typer.Option("--device", "-d", help="The device, by name: `archcalc devices` lists them.", show_default=False)]
+PromptOption = Annotated[int | None, typer.Option("--prompt", help="Prompt tokens a sequence; replaces the spec's sequence length.", show_default=False)]
+GenerateOption = Annotated[
+    int | None,
+    typer.Option("--generate", help="Tokens generated a sequence, a decode step each (default 1 with causal attention).", show_default=False),
+]
+WeightsOption = Annotated[
+    WeightFormat,
+    typer.Option("--weights", help="How dense, attention, recurrent and conv weights are stored (int8, int4: compute at 16 bits).", case_sensitive=False),
+]
+CacheOption = Annotated[
+    CacheFormat | None, typer.Option("--kv", help="The key/value cache's format (default: the activations').", case_sensitive=False, show_default=False)
+]
+EfficiencyOption = Annotated[float, typer.Option("--efficiency", help="The share of the peaks a real kernel reaches (MFU/MBU); 1.0 is the roofline bound.")]
+
+
+def serve(
+    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
+    device: DeviceOption,
+    batch: Annotated[int | None, typer.Option("--batch", "-b", help="Sequences (or images) served at once.", show_default="1")] = None,
+    images: Annotated[int | None, typer.Option("--images", help="For a vision model: images a forward pass takes (the batch).", show_default=False)] = None,
+    prompt: PromptOption = None,
+    generate: GenerateOption = None,
+    weights: WeightsOption = WeightFormat.FP16,
+    kv: CacheOption = None,
+    efficiency: EfficiencyOption = 1.0,
+    device_file: DeviceFileOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
+) -> None:
+    """Estimate serving time and memory on a device.
+
+    Per layer: MACs, bytes read and written (weights at their stored size, the key/value cache,
+    activations), FLOPs per byte, whether compute or memory bounds it, and its time,
+    max(2·MACs / peak, bytes / bandwidth). Then time to first token, decode time a token and tokens
+    a second (a language model) or images a second (vision), memory, and the largest batch and
+    context that fit. The roofline is a lower bound on time: a real server is slower.
+
+    Example: archcalc serve archspecs/zoo/language/llama2_7b.yaml --device a100-80gb --prompt 128 --generate 128
+    """
+    from archcalc.engine.serving import serving  # lazy: only this command loads it
+    from archcalc.render.serve import render_serve
+
+    report = analyze_one(spec, "serve")
+    request = guarded(lambda: serve_request(batch, images, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
+    found = guarded(lambda: resolve_device(device, device_file))
+    served = guarded(lambda: serving(report, found, request))
+    emit(render_serve(served, output_format, terminal(wide)))
+
+
+def serve_request(
+    batch: int | None, images: int | None, prompt: int | None, generate: int | None, weights: str, kv: str | None, efficiency: float
+) -> "ServeRequest":
+    """The flags as one request; `--images` is the batch of a vision model."""
+    from archcalc.engine.serving import ServeRequest, bad_request, precision  # lazy: only this command loads it
+
+    if batch is not None and images is not None and batch != images:
+        raise bad_request(f"--batch {batch} and --images {images} disagree; give one", "--images")
+    chosen = images if images is not None else batch if batch is not None else 1
+    return ServeRequest(images=images, batch=chosen, prompt=prompt, generate=generate, precision=precision(weights, kv), efficiency=efficiency)
+
+
+def resolve_device(name: str, device_file: str | None) -> "Device":
+    """The device named by `--device`, among the built-in ones and `--device-file`'s."""
+    from archcalc.devices import device, load_device_file  # lazy: only this command loads it
+
+    extra = load_device_file(device_file) if device_file is not None else ()
+    return device(name, extra, Origin("--device"))
+
+
+def served_runs(paths: list[str], device_names: list[str], device_file: str | None, batches: list[int], request: "ServeRequest") -> "list[Serving]":
+    """Each spec on each device at each batch, every one computed before anything is printed."""
+    from archcalc.devices import device, load_device_file  # lazy: only this command loads it
+    from archcalc.engine.serving import serving  # lazy: only this command loads it
+
+    extra = guarded(lambda: load_device_file(device_file)) if device_file is not None else ()
+    found = guarded(lambda: [device(name, extra, Origin("--device")) for name in device_names])
+    reports = guarded(lambda: [analyzed(path) for path in expanded(paths).specs])
+
+    def asked(report: "Report", batch: int) -> "ServeRequest":
+        """--prompt and --generate are for the language models among the specs."""
+        language = report.spec.reads_token_ids
+        return replace(request, batch=batch, prompt=request.prompt if language else None, generate=request.generate if language else None)
+
+    return guarded(lambda: [serving(report, one, asked(report, batch)) for report in reports for one in found for batch in batches])

@@ -1,0 +1,538 @@
+"""What serving a spec costs on one device, by the roofline: each layer runs as its own kernel and
+takes max(2·MACs / peak FLOP/s, bytes / bandwidth), the longer of its arithmetic and its memory
+traffic. A lower bound on time (docs/serving.md says where a real server is slower and why).
+
+A language model is served as a prefill of the prompt (P tokens a sequence, which gives the first
+token) and G decode steps: step i runs one token a sequence against the P + i − 1 tokens whose keys
+and values are cached. A vision model is one forward pass over a batch of images.
+
+What a layer moves is its kind's rule (`served_weights`, `served_values`, `served_cache` on each
+kind): weights at their stored size, read once a pass whatever the batch; activations in and out,
+and key/value cache reads and writes, per sample. Attention is taken as flash attention: its
+scores never reach memory. Every byte and MAC is an exact int; only the seconds are floats.
+"""
+
+from __future__ import annotations
+
+from archcalc.arithmetic import ceil_div
+from archcalc.devices import Device
+from archcalc.engine import analyze
+from archcalc.engine.memory import peak_activations
+from archcalc.engine.report import Report
+from archcalc.errors import ArchcalcError, Origin, ShapeError
+from archcalc.model import LayerResult, Spec
+from archcalc.text import shape
+from archcalc.values import replace, value
+
+WEIGHT_FORMATS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
+KV_FORMATS = ("fp16", "bf16", "fp8")
+FORMAT_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1}
+INT4_GROUP = 128
+"""int4 weights are stored as in GPTQ and AWQ: two to a byte, and a 16-bit scale for each group of 128."""
+
+ATTENTION = "flash"
+"""Attention is taken as flash attention: q, k, v in, the output out, no N×M scores in memory."""
+
+
+def stored_weight_bytes(values: int, weights: str) -> int:
+    """Bytes `values` quantizable weights take at `--weights`: int4 ⌈n/2⌉ + 2·⌈n/128⌉, others n × their size."""
+    if weights == "int4":
+        return ceil_div(values, 2) + 2 * ceil_div(values, INT4_GROUP)
+    return values * FORMAT_BYTES[weights]
+
+
+@value
+class Precision:
+    """The number formats of a run: weights as stored (dense, attention, recurrent and conv layers'),
+    the activations (and every other weight), and the key/value cache. Arithmetic runs at the
+    activations' format: int8 and int4 weights are dequantized to 16 bits, fp8 weights run fp8."""
+
+    weights: str = "fp16"
+    activations: str = "fp16"
+    kv: str = "fp16"
+
+    @property
+    def compute(self) -> str:
+        """The device peak the arithmetic runs at."""
+        return self.activations
+
+
+def precision(weights: str = "fp16", kv: str | None = None) -> Precision:
+    """`--weights` and `--kv` resolved: activations at the weights' own format when it is a float,
+    16-bit (fp16) for int8 and int4; the cache at the activations' format unless `--kv` says."""
+    activations = weights if weights in ("fp32", "bf16", "fp16", "fp8") else "fp16"
+    return Precision(weights, activations, kv or activations)
+
+
+@value
+class Work:
+    """One layer's own work in one pass over the whole batch, counted over every occurrence (inside
+    `repeat`s). Each figure is exact; MACs and cache reads grow with the tokens cached, c: `macs +
+    c·macs_per_cached`, `cache_read + c·cache_read_per_cached`."""
+
+    macs: int = 0
+    macs_per_cached: int = 0
+    weight_bytes: int = 0  # read once a pass, at their stored size
+    activation_read: int = 0
+    activation_written: int = 0
+    cache_written: int = 0  # the new tokens' keys and values
+    cache_read_per_cached: int = 0
+    stored_bytes: int = 0  # the weights it holds (memory, not traffic: a tied head reads a table held elsewhere)
+
+    def read_at(self, cached: int) -> int:
+        return self.weight_bytes + self.activation_read + cached * self.cache_read_per_cached
+
+    def written(self) -> int:
+        return self.activation_written + self.cache_written
+
+    def macs_at(self, cached: int) -> int:
+        return self.macs + cached * self.macs_per_cached
+
+
+@value
+class Rates:
+    """The device's peak for the run's arithmetic and its memory bandwidth, both scaled by `--efficiency`."""
+
+    peak: float  # FLOP/s
+    bandwidth: float  # bytes/s
+
+    def compute_seconds(self, macs: int | float) -> float:
+        return 2 * macs / self.peak
+
+    def memory_seconds(self, moved: int | float) -> float:
+        return moved / self.bandwidth
+
+    @property
+    def ridge(self) -> float:
+        """FLOPs per byte above which a kernel is compute-bound."""
+        return self.peak / self.bandwidth
+
+
+@value
+class Timed:
+    """One row of a pass: a layer, its figures over every occurrence (a composite's with its
+    children's), and its time, the sum of its kernels' times. `bound` is the side that limits the
+    layer ("compute" or "memory"; a composite: the side that limits most of its time; None for a
+    layer that moves nothing)."""
+
+    result: LayerResult
+    occurrences: int
+    macs: int
+    read_bytes: int
+    written_bytes: int
+    weight_bytes: int
+    cache_read_bytes: int
+    seconds: float
+    compute_bound_seconds: float
+    children: tuple[Timed, ...]
+    cache_seconds: float = 0.0  # the part spent in cache kernels (attention's scores over cached keys)
+    cache_compute_bound_seconds: float = 0.0
+
+    @property
+    def moved_bytes(self) -> int:
+        return self.read_bytes + self.written_bytes
+
+    @property
+    def intensity(self) -> float | None:
+        """FLOPs per byte moved (2 per MAC)."""
+        return 2 * self.macs / self.moved_bytes if self.moved_bytes else None
+
+    @property
+    def bound(self) -> str | None:
+        if self.seconds == 0:
+            return None
+        return "compute" if self.compute_bound_seconds * 2 > self.seconds else "memory"
+
+
+@value
+class Pass:
+    """One pass over the batch (a prefill, one decode step, a vision forward pass): its rows and totals."""
+
+    name: str
+    tokens: int  # per sample: the prompt, 1 for a decode step; 0 for a vision pass
+    cached: int  # tokens already in the cache
+    layers: tuple[Timed, ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(row.seconds for row in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return sum(row.macs for row in self.layers)
+
+    @property
+    def read_bytes(self) -> int:
+        return sum(row.read_bytes for row in self.layers)
+
+    @property
+    def written_bytes(self) -> int:
+        return sum(row.written_bytes for row in self.layers)
+
+    @property
+    def compute_bound_seconds(self) -> float:
+        return sum(row.compute_bound_seconds for row in self.layers)
+
+    @property
+    def intensity(self) -> float | None:
+        """FLOPs per byte moved over the whole pass."""
+        moved = self.read_bytes + self.written_bytes
+        return 2 * self.macs / moved if moved else None
+
+    def share(self, row: Timed) -> float | None:
+        """The part of the pass's time a row takes."""
+        return row.seconds / self.seconds if self.seconds else None
+
+    def memory_bound_kernels(self, count: int = 5) -> list[Timed]:
+        """The memory-bound kernels that take the most time: what holds a pass below the compute peak."""
+        return sorted((row for row in self.kernels() if row.bound == "memory"), key=lambda row: row.seconds, reverse=True)[:count]
+
+    @property
+    def bound(self) -> str:
+        """The side that limits most of its time."""
+        return "compute" if self.compute_bound_seconds * 2 > self.seconds else "memory"
+
+    def kernels(self) -> list[Timed]:
+        """Its rows without children: each kernel that runs."""
+        found: list[Timed] = []
+        stack = list(reversed(self.layers))
+        while stack:
+            row = stack.pop()
+            if row.children:
+                stack.extend(reversed(row.children))
+            else:
+                found.append(row)
+        return found
+
+    @property
+    def weights_bound(self) -> str | None:
+        """The side that limits most of the time of its kernels with weights (dense, attention, conv...):
+        where decode turns compute-bound as the batch grows, while attention's cache reads never do."""
+        with_weights = [row for row in self.kernels() if row.weight_bytes]
+        seconds = sum(row.seconds - row.cache_seconds for row in with_weights)
+        if not seconds:
+            return None
+        compute_bound = sum(row.compute_bound_seconds - row.cache_compute_bound_seconds for row in with_weights)
+        return "compute" if 2 * compute_bound > seconds else "memory"
+
+
+@value
+class Memory:
+    """What must be resident: the weights as stored, the key/value cache at (prompt + generate) ×
+    batch, and the largest live activation of the prefill (or the vision pass) at the batch."""
+
+    weight_bytes: int
+    kv_cache_bytes: int
+    activation_bytes: int
+    limit_bytes: int
+
+    @property
+    def total_bytes(self) -> int:
+        return self.weight_bytes + self.kv_cache_bytes + self.activation_bytes
+
+    @property
+    def fits(self) -> bool:
+        return self.total_bytes <= self.limit_bytes
+
+
+@value
+class Serving:
+    """A spec served on a device: the prefill (or forward) pass, the last decode step and the sum of
+    every step, memory and what fits."""
+
+    report: Report
+    device: Device
+    batch: int
+    prompt: int | None  # None for a vision model
+    generate: int
+    precision: Precision
+    efficiency: float
+    rates: Rates
+    first: Pass  # the prefill, or the vision forward pass
+    last_step: Pass | None  # the last decode step (G ≥ 1)
+    decode_seconds: float  # every decode step, summed
+    memory: Memory
+    max_batch: int
+    max_context: int | None  # a language model's: the longest prompt + generate that fits at the batch
+    context_limited: bool = False  # max_context is the spec's own longest sequence, short of what memory allows
+
+    @property
+    def language(self) -> bool:
+        return self.prompt is not None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if self.last_step is None or self.decode_seconds == 0:
+            return None
+        return self.batch * self.generate / self.decode_seconds
+
+    @property
+    def compute_floor_seconds(self) -> float:
+        """The first pass's MACs at the compute peak alone: the time no memory traffic could shorten."""
+        return self.rates.compute_seconds(self.first.macs)
+
+    @property
+    def images_per_second(self) -> float | None:
+        if self.language or self.first.seconds == 0:
+            return None
+        return self.batch / self.first.seconds
+
+
+@value
+class ServeRequest:
+    """What `archcalc serve` was asked: the batch, a language model's prompt and tokens generated
+    (None: the spec's own sequence length, and one step for a model with a cache), the precision and
+    the share of the peaks a real kernel reaches."""
+
+    batch: int = 1
+    prompt: int | None = None
+    generate: int | None = None
+    precision: Precision = Precision()
+    efficiency: float = 1.0
+    images: int | None = None  # `--images`, the batch of a vision model
+
+
+def own_work(result: LayerResult, occurrences: int, batch: int, precision: Precision) -> Work:
+    """A layer's own work (a composite's: joining its paths) in one pass over `batch` samples."""
+    if result.in_training is not None:  # a training-only branch: an inference pass does not run it
+        return Work()
+    layer = result.layer
+    activation = FORMAT_BYTES[precision.activations]
+    kv = FORMAT_BYTES[precision.kv]
+    held = 0 if result.children else result.cost.params + result.cost.non_trainable
+    read_weights = layer.served_weights(result)
+    if layer.QUANTIZED:
+        quantized = result.cost.weights
+        weight_bytes = stored_weight_bytes(quantized, precision.weights) + (read_weights - quantized) * activation
+        stored = stored_weight_bytes(quantized, precision.weights) + (held - quantized) * activation
+    else:
+        weight_bytes, stored = read_weights * activation, held * activation
+    values_read, values_written = layer.served_values(result)
+    cache_read, cache_macs = layer.served_cache(result, 1)
+    cache_written = 0 if result.children else layer.cached_values(result)
+    return Work(
+        macs=(0 if result.children else result.cost.macs) * batch * occurrences,
+        macs_per_cached=cache_macs * batch * occurrences,
+        weight_bytes=weight_bytes * occurrences,
+        activation_read=values_read * activation * batch * occurrences,
+        activation_written=values_written * activation * batch * occurrences,
+        cache_written=cache_written * kv * batch * occurrences,
+        cache_read_per_cached=cache_read * kv * batch * occurrences,
+        stored_bytes=stored * occurrences,
+    )
+
+
+@value
+class Row:
+    """A layer's own work and its children's rows: a pass's structure before it is timed at a context."""
+
+    result: LayerResult
+    occurrences: int
+    work: Work
+    children: tuple[Row, ...]
+
+
+def rows_of(results: tuple[LayerResult, ...], times: int, batch: int, precision: Precision) -> tuple[Row, ...]:
+    rows = []
+    for result in results:
+        occurrences = times * result.occurrences
+        rows.append(Row(result, occurrences, own_work(result, occurrences, batch, precision), rows_of(result.children, occurrences, batch, precision)))
+    return tuple(rows)
+
+
+def kernel_seconds(macs: int, moved: int, rates: Rates) -> tuple[float, float]:
+    """A kernel's time, and that time again if compute bounds it (0 if memory does)."""
+    compute, memory = rates.compute_seconds(macs), rates.memory_seconds(moved)
+    return max(compute, memory), compute if compute > memory else 0.0
+
+
+def timed(row: Row, cached: int, rates: Rates) -> Timed:
+    """A row's figures at `cached` tokens: its own kernels' time plus its children's. A layer runs as
+    one kernel for its weights and activations and, with tokens cached, a second over the cache (the
+    attention core reading cached keys and values, apart from the projections' matrix products)."""
+    work = row.work
+    macs, read, written = work.macs_at(cached), work.read_at(cached), work.written()
+    cache_macs, cache_read = cached * work.macs_per_cached, cached * work.cache_read_per_cached
+    main, main_compute_bound = kernel_seconds(macs - cache_macs, read - cache_read + written, rates)
+    cache, cache_compute_bound = kernel_seconds(cache_macs, cache_read, rates)
+    seconds, compute_bound = main + cache, main_compute_bound + cache_compute_bound
+    children = tuple(timed(child, cached, rates) for child in row.children)
+    return Timed(
+        result=row.result,
+        occurrences=row.occurrences,
+        macs=macs + sum(child.macs for child in children),
+        read_bytes=read + sum(child.read_bytes for child in children),
+        written_bytes=written + sum(child.written_bytes for child in children),
+        weight_bytes=work.weight_bytes + sum(child.weight_bytes for child in children),
+        cache_read_bytes=cached * work.cache_read_per_cached + sum(child.cache_read_bytes for child in children),
+        seconds=seconds + sum(child.seconds for child in children),
+        compute_bound_seconds=compute_bound + sum(child.compute_bound_seconds for child in children),
+        children=children,
+        cache_seconds=cache + sum(child.cache_seconds for child in children),
+        cache_compute_bound_seconds=cache_compute_bound + sum(child.cache_compute_bound_seconds for child in children),
+    )
+
+
+def works(rows: tuple[Row, ...]) -> list[Work]:
+    """Every row's own work, at every depth."""
+    found = []
+    for row in rows:
+        found.append(row.work)
+        found.extend(works(row.children))
+    return found
+
+
+def decode_seconds(rows: tuple[Row, ...], first: int, count: int, rates: Rates) -> float:
+    """Every decode step's time, summed: step i has first + i − 1 tokens cached. A layer's own kernel
+    takes the same time at every step; its cache kernel's MACs and bytes both grow as c, so its time
+    is c times that of one cached token: the sum is an arithmetic series, without running the steps."""
+    total = 0.0
+    for work in works(rows):
+        main, _ = kernel_seconds(work.macs, work.read_at(0) + work.written(), rates)
+        per_cached = max(rates.compute_seconds(work.macs_per_cached), rates.memory_seconds(work.cache_read_per_cached))
+        total += main * count + per_cached * (first + first + count - 1) * count / 2
+    return total
+
+
+def bad_request(problem: str, flag: str, hint: str | None = None) -> ArchcalcError:
+    return ArchcalcError(problem, Origin(flag), None, hint)
+
+
+def with_sequence(spec: Spec, tokens: int) -> Spec:
+    """The spec with its sequence length replaced: `--prompt` for a prefill, 1 for a decode step."""
+    return replace(spec, input_shape=(tokens,))
+
+
+def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
+    """A spec (`report`, analysed as written) served on `device` as `request` asks."""
+    if request.batch < 1:
+        raise bad_request(f"the batch must be at least 1, got {request.batch}", "--batch")
+    if not 0 < request.efficiency <= 1:
+        raise bad_request(f"the efficiency must be above 0 and at most 1, got {request.efficiency}", "--efficiency", "0.5 for half the peaks")
+    spec, precision = report.spec, request.precision
+    rates = Rates(device.need(precision.compute) * request.efficiency, device.need("bandwidth") * request.efficiency)
+    limit = device.need("memory_bytes")
+    batch = request.batch
+    if spec.reads_token_ids and request.images is not None:
+        raise bad_request(f"this is for a vision model, and {spec.name} reads token ids", "--images", "give --batch")
+    if not spec.reads_token_ids:
+        for flag, given in (("--prompt", request.prompt), ("--generate", request.generate)):
+            if given is not None:
+                raise bad_request(f"this is for a language model (a spec whose input is token ids), and {spec.name} reads {shape_words(spec)}", flag)
+        return vision(report, device, request, rates, limit)
+    prompt = spec.input_shape[0] if request.prompt is None else request.prompt
+    if prompt < 1:
+        raise bad_request(f"the prompt must be at least 1 token, got {prompt}", "--prompt")
+    prefill_report = report if prompt == spec.input_shape[0] else analyze(with_sequence(spec, prompt))
+    step_report = analyze(with_sequence(spec, 1))
+    step_rows = rows_of(step_report.layers, 1, batch, precision)
+    per_token_cache = sum(work.cache_written for work in works(step_rows))  # bytes a token adds to the cache, the batch's
+    generate = request.generate
+    if generate is None:  # one step, where the spec's positions leave room for it
+        generate = 1 if per_token_cache and computes(spec, prompt + 1) else 0
+    if generate < 0:
+        raise bad_request(f"--generate must be 0 or more, got {generate}", "--generate")
+    if generate and not per_token_cache:
+        raise bad_request(
+            f"{spec.name} has no causal attention, so nothing to generate token by token", "--generate", "leave --generate out for its prefill alone"
+        )
+    if generate:
+        try:  # the last step runs the token at position P + G − 1: a position table must reach it
+            analyze(with_sequence(spec, prompt + generate))
+        except ShapeError as error:
+            raise bad_request(f"{spec.name} cannot take {prompt:,} + {generate:,} tokens: {error.problem}", "--generate") from None
+    prefill_rows = rows_of(prefill_report.layers, 1, batch, precision)
+    first = Pass("prefill", prompt, 0, tuple(timed(row, 0, rates) for row in prefill_rows))
+    last_step = None
+    if generate:
+        cached = prompt + generate - 1
+        last_step = Pass("decode", 1, cached, tuple(timed(row, cached, rates) for row in step_rows))
+    stored = sum(work.stored_bytes for work in works(prefill_rows))
+    activation = FORMAT_BYTES[precision.activations]
+    context = prompt + generate
+    memory = Memory(stored, per_token_cache * context, peak_activations(prefill_report) * activation * batch, limit)
+    per_sequence = (per_token_cache // batch) * context + peak_activations(prefill_report) * activation
+    per_token = per_token_cache // batch + peak_activations(step_report) * activation  # a decoder's activations grow with its tokens
+    room = limit - stored
+    fitting = max(room, 0) // (per_token * batch)
+    longest = longest_accepted(spec, fitting, context)
+    return Serving(
+        report=prefill_report,
+        device=device,
+        batch=batch,
+        prompt=prompt,
+        generate=generate,
+        precision=precision,
+        efficiency=request.efficiency,
+        rates=rates,
+        first=first,
+        last_step=last_step,
+        decode_seconds=decode_seconds(step_rows, prompt, generate, rates) if generate else 0.0,
+        memory=memory,
+        max_batch=max(room, 0) // per_sequence,
+        max_context=longest,
+        context_limited=longest < fitting,
+    )
+
+
+def longest_accepted(spec: Spec, upper: int, accepted: int) -> int:
+    """The longest sequence up to `upper` the spec computes (a position table of 1,024 rows stops
+    GPT-2 there), knowing it computes `accepted`: `upper` itself, or found by halving."""
+    if upper <= accepted or computes(spec, upper):
+        return upper
+    low, high = accepted, upper  # computes at low, not at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if computes(spec, middle) else (low, middle)
+    return low
+
+
+def computes(spec: Spec, tokens: int) -> bool:
+    try:
+        analyze(with_sequence(spec, tokens))
+    except ShapeError:
+        return False
+    return True
+
+
+def vision(report: Report, device: Device, request: ServeRequest, rates: Rates, limit: int) -> Serving:
+    """A model of images (or any input but token ids): one forward pass over the batch."""
+    batch, precision = request.batch, request.precision
+    rows = rows_of(report.layers, 1, batch, precision)
+    stored = sum(work.stored_bytes for work in works(rows))
+    per_sample = peak_activations(report) * FORMAT_BYTES[precision.activations]
+    return Serving(
+        report=report,
+        device=device,
+        batch=batch,
+        prompt=None,
+        generate=0,
+        precision=precision,
+        efficiency=request.efficiency,
+        rates=rates,
+        first=Pass("forward", 0, 0, tuple(timed(row, 0, rates) for row in rows)),
+        last_step=None,
+        decode_seconds=0.0,
+        memory=Memory(stored, 0, per_sample * batch, limit),
+        max_batch=max(limit - stored, 0) // per_sample,
+        max_context=None,
+    )
+
+
+def shape_words(spec: Spec) -> str:
+    return f"a {shape(spec.input_shape)} input"
+
+
+@value
+class BatchSweep:
+    """One spec served on one device at each batch of `sweep --batch`."""
+
+    runs: tuple[Serving, ...]
+
+    @property
+    def turning_batch(self) -> int | None:
+        """The first batch at which decode's layers with weights are compute-bound."""
+        for run in self.runs:
+            if run.last_step is not None and run.last_step.weights_bound == "compute":
+                return run.batch
+        return None

@@ -1,0 +1,134 @@
+"""HuggingFace config.json: the anchors every published count must meet, --tokens, and hostile configs
+(each a located error with exit 2, never a traceback)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from archcalc.app import app
+from tests.conftest import ARCHSPECS
+
+ZOO = ARCHSPECS / "zoo" / "hf"
+
+ANCHORS = [
+    # config, params, active params, non-trainable state: transformers 5.25 on the meta device, each the published count
+    ("mistral-7b-v0.1", 7_241_732_096, 7_241_732_096, 0),
+    ("mixtral-8x7b-v0.1", 46_702_792_704, 12_879_925_248, 0),
+    ("qwen2.5-7b", 7_615_616_512, 7_615_616_512, 0),
+    ("gemma-2-9b", 9_241_705_984, 9_241_705_984, 0),
+    ("phi-3-mini-4k-instruct", 3_821_079_552, 3_821_079_552, 0),
+    ("llama-3.1-70b", 70_553_706_496, 70_553_706_496, 0),
+    ("llama-3.1-405b", 405_853_388_800, 405_853_388_800, 0),
+    ("gpt2", 124_439_808, 124_439_808, 0),
+    ("bert-base-uncased", 109_482_240, 109_482_240, 0),
+    ("t5-small", 60_506_624, 60_506_624, 0),
+    ("qwen1.5-moe-a2.7b", 14_315_784_192, 2_689_173_504, 0),
+    ("deepseek-v3", 671_026_404_352, 37_552_282_624, 14_848),  # the MTP layer left out; 58 × 256 routing biases kept
+]
+
+
+def shown(*arguments: str) -> dict[str, object]:
+    result = CliRunner().invoke(app, ["show", *arguments, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document: dict[str, object] = json.loads(result.stdout)
+    return document
+
+
+@pytest.mark.parametrize(("name", "params", "active", "state"), ANCHORS, ids=[anchor[0] for anchor in ANCHORS])
+def test_the_anchors(name: str, params: int, active: int, state: int) -> None:
+    totals = shown(str(ZOO / f"{name}.json"))["totals"]
+    assert isinstance(totals, dict)
+    assert (totals["params"], totals["active_params"], totals["non_trainable"]) == (params, active, state)
+
+
+def test_every_zoo_config_has_an_anchor() -> None:
+    assert sorted(path.stem for path in ZOO.glob("*.json")) == sorted(anchor[0] for anchor in ANCHORS)
+
+
+def test_tokens_and_memory() -> None:
+    """--tokens sets the sequence, --memory stores weights at the config's dtype, --batch scales the cache."""
+    mixtral = str(ZOO / "mixtral-8x7b-v0.1.json")
+    document = shown(mixtral, "--tokens", "4096", "--memory", "--batch", "4")
+    assert document["input_shape"] == [4096]
+    memory = document["memory"]
+    assert isinstance(memory, dict)
+    assert memory["dtype"] == "bfloat16" and memory["param_bytes"] == 2 * 46_702_792_704
+    assert memory["kv_cache_values"] == 4 * 4096 * 2 * 8 * 128 * 32  # batch × tokens × (k, v) × kv heads × head width × layers
+    assert shown(str(ZOO / "gpt2.json"))["input_shape"] == [1024]  # the default 2,048 stops at GPT-2's 1,024 positions
+    deepseek = shown(str(ZOO / "deepseek-v3.json"), "--tokens", "100", "--memory")["memory"]
+    assert isinstance(deepseek, dict) and deepseek["kv_cache_values"] == 100 * (512 + 64) * 61  # MLA: the latent and the rope key
+    gemma = shown(str(ZOO / "gemma-2-9b.json"), "--tokens", "8192", "--memory")["memory"]
+    assert isinstance(gemma, dict) and gemma["kv_cache_values"] == 2 * 8 * 256 * (21 * 4096 + 21 * 8192)  # local layers keep 4,096 tokens
+
+
+def test_tokens_for_a_yaml_sequence() -> None:
+    assert shown(str(ARCHSPECS / "zoo/language/llama3_8b.yaml"), "--tokens", "100")["input_shape"] == [100]
+    result = CliRunner().invoke(app, ["show", str(ARCHSPECS / "seed/cnn.yaml"), "--tokens", "5"])
+    assert result.exit_code == 2 and "--tokens sets the length of a sequence, and the input 4×4×1 is not one" in result.output
+
+
+def test_import_writes_a_spec_with_the_same_totals(tmp_path: Path) -> None:
+    target = tmp_path / "deepseek.yaml"
+    assert CliRunner().invoke(app, ["import", str(ZOO / "deepseek-v3.json"), "-o", str(target)]).exit_code == 0
+    assert shown(str(target))["totals"] == shown(str(ZOO / "deepseek-v3.json"))["totals"]
+
+
+LLAMA = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2}
+
+HOSTILE: list[tuple[str, str, str]] = [
+    # (config.json's text, the message, where)
+    ('[{"model_type": "llama"}]', "a HuggingFace config.json is a JSON object of settings, not a list", "1:1"),
+    ('{"model_type": "llama",\n  "hidden_size": 64,', "not readable JSON", "2:21"),
+    ('{"architectures": ["LlamaForCausalLM"], "model_type": null}', "missing required key 'model_type'", "1:41"),
+    ('{"model_type": "falcon"}', "model_type 'falcon' is a family archcalc does not read; archcalc reads gpt2, bert, t5, llama", "1:2"),
+    ('{"model_type": "gemma3"}', "give its text_config as a config of model_type gemma3_text", "1:2"),
+    (json.dumps({**LLAMA, "architectures": ["LlamaForSequenceClassification"]}), "for this family it counts LlamaModel, LlamaForCausalLM", "1:25"),
+    (json.dumps({**LLAMA, "architectures": "LlamaForCausalLM"}), "'architectures' must be a list of class names", "1:25"),
+    ('{"model_type": "llama",\n "hidden_size": "4096"}', "'hidden_size' must be a whole number, got '4096'", "2:2"),
+    ('{"model_type": "llama",\n "num_hidden_layers": -3}', "'num_hidden_layers' must be at least 1, got -3", "2:2"),
+    ('{"model_type": "llama",\n "vocab_size": 1e40}', "'vocab_size' is 1e+40: larger than any model's", "2:2"),
+    ('{"model_type": "llama",\n "vocab_size": 10000000000000000000000000000000000000000}', "'vocab_size' is 1e+40", "2:2"),
+    ('{"model_type": "llama",\n "num_hidden_layers": 1000000000}', "'num_hidden_layers' is 1,000,000,000: deeper than any model", "2:2"),
+    ('{"model_type": "llama",\n "intermediate_size": 2.5}', "'intermediate_size' must be a whole number, got 2.5", "2:2"),
+    ('{"model_type": "llama",\n "num_attention_heads": true}', "'num_attention_heads' must be a whole number, got True", "2:2"),
+    ('{"model_type": "llama",\n "vocab_size": null}', "'vocab_size' must be a whole number, got null", "2:2"),
+    ('{"model_type": "llama",\n "tie_word_embeddings": "no"}', "'tie_word_embeddings' must be true or false", "2:2"),
+    ('{"model_type": "llama",\n "num_attention_heads": 8, "num_key_value_heads": 3}', "kv_heads=3 does not divide heads=8", "2:28"),
+    ('{"model_type": "llama",\n "hidden_size": 4, "num_attention_heads": 8}', "8 heads share a width of 4: each would be 0 wide", "2:20"),
+    ('{"model_type": "llama",\n "torch_dtype": "float64"}', "'torch_dtype' is 'float64'; archcalc's number formats are float32", "2:2"),
+    ('{"model_type": "llama",\n "hidden_act": "swiglu2"}', "'hidden_act' is 'swiglu2', an activation archcalc does not know", "2:2"),
+    ('{"model_type": "gemma2", "num_hidden_layers": 2,\n "layer_types": ["full_attention"]}', "'layer_types' must list 2 entries, one per layer", "2:2"),
+    ('{"model_type": "qwen2_moe",\n "mlp_only_layers": "all"}', "'mlp_only_layers' must be a list of whole numbers", "2:2"),
+    ('{"model_type": "mixtral",\n "num_experts_per_tok": 9}', "mlp: per_token=9 is more than the 8 experts there are to choose from", "2:2"),
+    ('{"model_type": "gpt2",\n "add_cross_attention": true}', "archcalc counts GPT-2 as a decoder alone", "2:2"),
+    ('{"model_type": "t5",\n "feed_forward_proj": "gated-tanh"}', "T5 reads 'relu', 'gelu' or 'gated-' and one of them", "2:2"),
+    ('{"model_type": "llama", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "not readable JSON", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "where"), HOSTILE)
+def test_hostile_configs_are_located_errors(tmp_path: Path, text: str, message: str, where: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["show", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"archcalc: error: {path}:{where}"), result.stderr
+    assert message in result.stderr, result.stderr
+
+
+def test_a_config_without_architectures_says_what_it_counted(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({key: value for key, value in LLAMA.items() if key != "architectures"}))
+    assert shown(str(path))["notes"] == ["no 'architectures' given: counted as LlamaForCausalLM"]
+
+
+def test_byte_budgets_count_the_weights_at_the_configs_dtype() -> None:
+    """Mistral-7B's 7,241,732,096 parameters in bfloat16 are 14,483,464,192 bytes: within 15 GB, over 14 GB."""
+    mistral = str(ZOO / "mistral-7b-v0.1.json")
+    assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", "15G"]).exit_code == 0
+    assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", "14G"]).exit_code == 1
