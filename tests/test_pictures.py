@@ -185,3 +185,14 @@ def test_the_serve_hook_draws_the_roof_and_its_ridge() -> None:
     svg = roofline_svg("llama on a100", [("prefill", [0.5, 300.0]), ("decode <step>", [0.9])], peak=1e14, bandwidth=2e12, ridge=50.0)
     written = texts(svg)
     assert {"ridge point 50.0 FLOP/byte", "prefill", "decode <step>", "llama on a100"} <= set(written)
+
+
+def test_serve_draws_the_roofline() -> None:
+    llama = ROOT / "archspecs" / "zoo" / "language" / "llama2_7b.yaml"
+    code, out, err = run("serve", llama, "--device", "a100-80gb", "--prompt", "128", "--generate", "128", "--format", "svg")
+    assert code == 0 and err == "", err
+    written = texts(out)
+    assert "llama2_7b on a100-80gb, batch 1: each kernel on the roofline" in written and "prefill: 7 kernels" in written
+    assert any(text.startswith("ridge point ") and text.endswith(" FLOP/byte") for text in written)
+    code, out, err = run("compare", llama, "--device", "a100-80gb", "--format", "svg")
+    assert (code, out) == (2, "") and "--format svg draws no chart with --device yet" in err

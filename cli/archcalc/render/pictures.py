@@ -22,7 +22,7 @@ from archcalc.printable import printable
 from archcalc.render.formats import counting_note
 from archcalc.render.layer_text import label as layer_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
-from archcalc.text import exact, exact_and_short, fewer_or_more, shape, short
+from archcalc.text import exact, exact_and_short, fewer_or_more, plural, shape, short
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from archcalc.engine.analysis import Analysis, Run
     from archcalc.engine.comparison import Comparison
+    from archcalc.engine.serving import Serving
     from archcalc.engine.sweep import Sweep
 
 SALT = "archcalc"
@@ -99,6 +100,11 @@ def text_of(name: str) -> str:
     if len(written) > LONGEST_LABEL:
         written = written[: LONGEST_LABEL - 1] + "…"
     return written.replace("$", "\\$")
+
+
+def _title(text: str) -> str:
+    """A title as a chart writes it: whole (its names shortened by their caller), escaped as a name is."""
+    return printable(text).replace("$", "\\$")
 
 
 def _count_axis(axes: Axes, which: str, logarithmic: bool) -> None:
@@ -363,7 +369,7 @@ def stacked_svg(
         _count_axis(axis, "x", False)
         axis.set_xlabel(unit)
         axis.margins(x=0.2)
-        axis.set_title(text_of(title))
+        axis.set_title(_title(title))
         axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
     return rendered(draw, (11, 1.6 + 0.45 * max(len(labels), 2)), salt)
@@ -390,7 +396,16 @@ def roofline_svg(title: str, groups: Sequence[tuple[str, Sequence[float]]], peak
         axis.set_yscale("log")
         axis.set_xlabel("arithmetic intensity (FLOPs a byte moved, log scale)")
         axis.set_ylabel("attainable FLOP/s (log scale)")
-        axis.set_title(text_of(title))
+        axis.set_title(_title(title))
         axis.legend(fontsize=8, frameon=False, loc="lower right")
 
     return rendered(draw, (9, 6), salt)
+
+
+def serve_svg(served: Serving, salt: str = SALT) -> str:
+    """`serve --format svg`: the roofline of the first pass (the prefill, or a vision forward pass)
+    and of the last decode step, from the serving analysis's kernels, rates and ridge point."""
+    passes = [served.first] + ([served.last_step] if served.last_step is not None else [])
+    groups = [(f"{step.name}: {plural(len(step.kernels()), 'kernel')}", [kernel.intensity for kernel in step.kernels() if kernel.intensity]) for step in passes]
+    title = f"{text_of(served.report.name)} on {text_of(served.device.name)}, batch {served.batch}: each kernel on the roofline"
+    return roofline_svg(title, groups, served.rates.peak, served.rates.bandwidth, served.rates.ridge, salt)
