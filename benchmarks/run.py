@@ -163,6 +163,30 @@ with contextlib.redirect_stdout(io.StringIO()):
 print(sorted(name for name in sys.modules if name == "rich" or name.startswith("rich.")))
 """
 
+TOP_LEVEL_MODULES = """
+import contextlib, io, sys
+{work}
+outside = {{name.split(".")[0] for name in sys.modules}} - set(sys.stdlib_module_names)
+print(" ".join(sorted(name for name in outside if not name.startswith("_"))))
+"""
+JSON_SHOW = """
+from archcalc.app import app
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        app(["show", {path!r}, "--format", "json"])
+    except SystemExit:
+        pass
+"""
+
+
+def imported_outside_the_json_floor(path: str) -> tuple[list[str], list[str]]:
+    """The top-level packages `show --format json` imports that `import typer, yaml` does not (what
+    typer and yaml import themselves is theirs), archcalc aside; and the floor's own, for the record."""
+    floor = set(output_of(TOP_LEVEL_MODULES.format(work="import typer, yaml")).split())
+    shown = set(output_of(TOP_LEVEL_MODULES.format(work=JSON_SHOW.format(path=path))).split())
+    return sorted(shown - floor - {"archcalc"}), sorted(floor)
+
+
 DATACLASS_VALUES = """
 import dataclasses, gc, inspect, runpy, sys
 gc.disable()
@@ -330,6 +354,8 @@ def main() -> int:
     imported = {fmt: output_of(IMPORTED_RICH.format(path=RESNET50, fmt=fmt)) for fmt in ("json", "csv", "table")}
     for fmt, modules in imported.items():
         print(f"   --format {fmt:<6} {modules}")
+    outside, floor_packages = imported_outside_the_json_floor(RESNET50)
+    print(f"   show --format json, packages beyond archcalc, the standard library and what `import typer, yaml` loads ({' '.join(floor_packages)}): {outside}")
 
     hostile = hostile_input(max(3, repeats // 3))
     hostile += checkpoint_headers(max(3, repeats // 5))
@@ -362,6 +388,7 @@ def main() -> int:
     print(f"   engine linear in layers ({linear:.2f}) and 10,000 layers under 0.5 s ({milliseconds(engine[10_000])}): {verdict(fast_engine)}")
     print(f"   peak memory under 60 MB for every spec (largest {megabytes(largest)}): {verdict(largest < 60e6)}")
     print(f"   JSON and CSV do not import rich's console or table: {verdict(lean)}")
+    print(f"   show --format json imports nothing outside archcalc, typer, yaml and the standard library (no matplotlib, no rich): {verdict(not outside)}")
     for target, holds in hostile:
         print(f"   {target}: {verdict(holds)}")
     return 0

@@ -119,9 +119,12 @@ def test_the_readme_says_what_it_claims() -> None:
     for command in ("check", "compare", "sweep"):
         result = CliRunner().invoke(app, [command, str(ROOT / "archspecs/seed"), "--format", "json"])
         assert result.exit_code == 0 and len(json.loads(result.stdout)["specs"]) > 3
-    assert "Every command but `schema` (JSON always) and `import` (a YAML spec) prints a table, or `--format json`, `csv` or `markdown`" in text
+    assert "Every command but `schema` (JSON always), `import` (a YAML spec) and `report` (HTML) prints a table, or `--format json`, `csv`" in text
     for command in ("show", "compare", "check", "diff", "sweep", "sharing", "layers", "examples"):
         assert "--format" in CliRunner().invoke(app, [command, "--help"]).stdout
+    assert "`show`, `compare` and `sweep` also draw a chart, `--format svg`" in text
+    for command in ("show", "compare", "sweep"):
+        assert "svg (a chart" in " ".join(CliRunner().invoke(app, [command, "--help"]).stdout.split())
 
 
 def test_the_peak_of_activations_is_what_the_spec_reference_says() -> None:

@@ -21,6 +21,8 @@ RENDER = ROOT / "cli" / "archcalc" / "render"
 LAYOUT = {
     "chart.py": "places points on a log-scaled grid of characters: arithmetic on positions, not on figures",
     "rich_table.py": "fits column widths to the terminal: arithmetic on widths, not on figures",
+    "pictures.py": "places bars, labels and margins in inches and points, and picks a log axis where the figures span 100×: geometry, no figure it writes",
+    "html_report.py": "pads text into columns and folds lines by the hundred: arithmetic on widths and line counts, not on figures",
 }
 """Modules whose arithmetic lays text out; each with why."""
 

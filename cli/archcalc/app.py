@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from archcalc import __version__
-from archcalc.commands import check, compare, devices, diff, examples, import_model, layers, schema, serve, sharing, show, sweep
+from archcalc.commands import check, compare, devices, diff, examples, import_model, layers, report, schema, serve, sharing, show, sweep
 from archcalc.commands.shared import EXIT_INTERNAL_ERROR
 from archcalc.errors import InternalError
 
@@ -32,6 +32,7 @@ app.command()(diff.diff)
 app.command()(sharing.sharing)
 app.command()(layers.layers)
 app.command()(sweep.sweep)
+app.command()(report.report)
 app.command()(schema.schema)
 app.command()(examples.examples)
 app.command()(serve.serve)

@@ -9,8 +9,8 @@ from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
 from archcalc.commands.shared import (
     SPEC_HELP,
+    ChartFormatOption,
     CountOption,
-    FormatOption,
     InputOption,
     TokensOption,
     UntieOption,
@@ -18,11 +18,12 @@ from archcalc.commands.shared import (
     analyze_all,
     emit,
     guarded,
+    tabular,
     terminal,
 )
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
-from archcalc.render import Counting, OutputFormat, render_compare
+from archcalc.render import ChartFormat, Counting, render_compare
 
 
 class SortOrder(str, enum.Enum):
@@ -33,7 +34,7 @@ class SortOrder(str, enum.Enum):
 
 def compare(
     specs: Annotated[list[str], typer.Argument(help="Specs to compare, the first as the baseline. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
     sort: Annotated[
@@ -58,7 +59,7 @@ def compare(
     """Compare the totals of several specs, each against the first.
 
     How many times fewer (or more) parameters, weights and MACs each has than the first spec; a
-    difference under 1.1× is written as a percentage.
+    difference under 1.1× is written as a percentage. `--format svg` draws them as grouped bars.
 
     With --device, serving side by side instead: time to first token, decode time a token, tokens
     or images a second, memory and the largest batch, for every spec on every device.
@@ -70,11 +71,12 @@ def compare(
         from archcalc.render.serve import render_served  # lazy: only this command loads it
 
         request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
-        emit(render_served(served_runs(specs, device, device_file, [batch], request), output_format, terminal(wide)))
+        emit(render_served(served_runs(specs, device, device_file, [batch], request), tabular(output_format), terminal(wide)))
         return
     reports = analyze_all(specs, ReadOptions(untie, input_name, tokens))
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
-    emit(render_compare(comparison(reports, dtype if memory else None), output_format, terminal(wide), count))
+    compared = comparison(reports, dtype if memory else None)
+    emit(guarded(lambda: render_compare(compared, output_format, terminal(wide), count)))

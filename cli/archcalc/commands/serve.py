@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from archcalc.commands.devices import DeviceFileOption
-from archcalc.commands.shared import SPEC_HELP, FormatOption, WideOption, analyze_one, analyzed, emit, expanded, guarded, terminal
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, WideOption, analyze_one, analyzed, emit, expanded, guarded, tabular, terminal
 from archcalc.errors import Origin
-from archcalc.render import OutputFormat
+from archcalc.render import ChartFormat
 from archcalc.values import replace
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def serve(
     kv: CacheOption = None,
     efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     wide: WideOption = False,
 ) -> None:
     """Estimate serving time and memory on a device.
@@ -68,7 +68,8 @@ def serve(
     activations), FLOPs per byte, whether compute or memory bounds it, and its time,
     max(2·MACs / peak, bytes / bandwidth). Then time to first token, decode time a token and tokens
     a second (a language model) or images a second (vision), memory, and the largest batch and
-    context that fit. The roofline is a lower bound on time: a real server is slower.
+    context that fit. The roofline is a lower bound on time: a real server is slower. `--format svg`
+    draws it: each kernel a point on the device's roof, and the ridge point.
 
     Example: archcalc serve archspecs/zoo/language/llama2_7b.yaml --device a100-80gb --prompt 128 --generate 128
     """
@@ -79,7 +80,12 @@ def serve(
     request = guarded(lambda: serve_request(batch, images, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
     found = guarded(lambda: resolve_device(device, device_file))
     served = guarded(lambda: serving(report, found, request))
-    emit(render_serve(served, output_format, terminal(wide)))
+    if output_format is ChartFormat.SVG:
+        from archcalc.render.pictures import serve_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
+
+        emit(guarded(lambda: serve_svg(served)))
+        return
+    emit(render_serve(served, tabular(output_format), terminal(wide)))
 
 
 def serve_request(

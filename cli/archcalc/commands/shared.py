@@ -22,7 +22,7 @@ from archcalc.formats import ReadOptions, load_spec
 from archcalc.formats.expansion import Expansion, expand_arguments
 from archcalc.printable import printable, quoted, unforgeable
 from archcalc.quantities import parse_count
-from archcalc.render import Counting, OutputFormat, Terminal
+from archcalc.render import ChartFormat, Counting, OutputFormat, Terminal
 
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
@@ -36,7 +36,18 @@ SPEC_HELP = (
     "or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 )
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.", case_sensitive=False)]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table, json, csv, markdown, or terminal-svg (the table as a terminal shows it).", case_sensitive=False)
+]
+ChartFormatOption = Annotated[
+    ChartFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, csv, markdown, svg (a chart; needs the plot extra) or terminal-svg (the table as a terminal shows it).",
+        case_sensitive=False,
+    ),
+]
 CountOption = Annotated[
     Counting,
     typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),
@@ -62,6 +73,13 @@ InputOption = Annotated[
 ]
 
 T = TypeVar("T")
+
+
+def tabular(output_format: ChartFormat) -> OutputFormat:
+    """The format for a command's tables where it draws no chart (serving with --device): `svg` refused."""
+    if output_format is ChartFormat.SVG:
+        fail(ArchcalcError("--format svg draws no chart with --device yet", hint="use table, json, csv, markdown or terminal-svg"))
+    return output_format.tabular
 
 
 def fail(error: ArchcalcError) -> NoReturn:

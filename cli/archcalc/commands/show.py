@@ -6,8 +6,8 @@ import typer
 
 from archcalc.commands.shared import (
     SPEC_HELP,
+    ChartFormatOption,
     CountOption,
-    FormatOption,
     InputOption,
     TokensOption,
     UntieOption,
@@ -19,12 +19,12 @@ from archcalc.commands.shared import (
 )
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
-from archcalc.render import Counting, OutputFormat, ShowOptions, render_show
+from archcalc.render import ChartFormat, Counting, ShowOptions, render_show
 
 
 def show(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside residual, concat and repeat blocks to list.")] = 3,
     explain: Annotated[bool, typer.Option("--explain", "-e", help="Write out each layer's arithmetic: 3×3×1×2 = 18 weights + 2 biases = 20.")] = False,
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
@@ -46,12 +46,15 @@ def show(
 
     Each layer's output shape, weights, biases, parameters and multiply-accumulates, and the totals.
 
+    `--format svg` draws it: a bar per layer of parameters, MACs and output bytes (at --dtype).
+
     Example: archcalc show archspecs/seed/cnn.yaml --explain
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
     report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
     stored = dtype or report.spec.dtype or DType.FLOAT32
-    request = Request(receptive_field=receptive_field, memory=stored if memory else None, batch=batch)
+    drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer, and draws identical layers in a row as one
+    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=drawn)
     analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
-    emit(render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count, fold=not no_fold)))
+    emit(guarded(lambda: render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count, fold=not no_fold))))

@@ -7,10 +7,10 @@ import typer
 
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, emit, expanded, guarded, terminal
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, emit, expanded, guarded, tabular, terminal
 from archcalc.formats import load_spec
 from archcalc.quantities import parse_count
-from archcalc.render import Counting, OutputFormat, render_sweep
+from archcalc.render import ChartFormat, Counting, OutputFormat, render_sweep
 
 
 class ChartFigure(str, enum.Enum):
@@ -33,7 +33,7 @@ def sizes_option(text: str) -> list[int]:
 def sweep(
     specs: Annotated[list[str], typer.Argument(help="Specs with an image-like input. " + SPEC_HELP, show_default=False, metavar="SPEC...")],
     sizes: Annotated[str, typer.Option("--sizes", "-s", help="Input sides to try, comma-separated; every spatial axis takes each.")] = "4,8,16,32,64,128,224",
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
     count: CountOption = Counting.MACS,
     batch: Annotated[str | None, typer.Option("--batch", "-b", help="With --device: batches to serve (1,8,64,256).", show_default=False)] = None,
@@ -48,7 +48,8 @@ def sweep(
     """Show how parameters and MACs grow with the input size.
 
     A table at each input side, the growth exponent k (figure ∝ side^k), and a log-log chart.
-    An ANN's first layer grows as side²; a conv layer's weights do not grow at all.
+    An ANN's first layer grows as side²; a conv layer's weights do not grow at all. `--format svg`
+    draws both figures on log-log axes, with k written on each line.
 
     With --device and --batch, serving at each batch instead: the first pass and a decode step,
     their time and what bounds them, tokens or images a second, memory.
@@ -56,14 +57,14 @@ def sweep(
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
     """
     if device is not None or batch is not None:
-        serving_sweep(specs, device, batch, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, device_file, output_format)
+        serving_sweep(specs, device, batch, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, device_file, tabular(output_format))
         return
     from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 
     chosen = sizes_option(sizes)
     paths = expanded(specs).specs
     sweeps = guarded(lambda: [sweep_sizes(load_spec(path), chosen) for path in paths])  # computed at the sizes swept, not at their own
-    emit(render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count))
+    emit(guarded(lambda: render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count)))
 
 
 def serving_sweep(

@@ -2,10 +2,13 @@
 
 `show` asks for per-layer rows (each counted over the occurrences it stands for, each with the rows
 that read it by name), and optionally receptive fields and memory at a dtype; `sharing` asks for
-weight sharing. Renderers only format.
+weight sharing; pictures and the report ask for identical layers in a row folded into runs.
+Renderers only format.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from archcalc.arithmetic import volume
 from archcalc.engine import every_result
@@ -25,6 +28,7 @@ class Request:
     memory: DType | None = None
     sharing: bool = False
     batch: int = 1  # sequences generated at once: the key/value cache holds one per sequence
+    folded: bool = False  # identical layers in a row as one run (Run, below), for pictures and the report
 
 
 @value
@@ -70,6 +74,45 @@ class Analysis:
     layers: tuple[LayerFigures, ...]
     memory: Memory | None = None
     sharing: tuple[Sharing, ...] | None = None
+    runs: tuple[Run, ...] | None = None  # with folded asked
+
+
+# Identical layers in a row folded into one run, so that a picture or a page of 100,000 layers stays
+# one screen: `relu ×100,000` is one bar and one line, not 100,000 (for pictures and the report).
+
+
+@value
+class Run:
+    """Layers in a row that are the same layer (kind, arguments and name) on the same input, so
+    that each has the same figures: the first and last of them, how many, their cost together, and
+    (for a run of one block) the runs inside it."""
+
+    first: LayerFigures
+    last: LayerFigures
+    count: int
+    cost: Cost
+    inside: tuple[Run, ...] = ()
+
+
+def runs(layers: Sequence[LayerFigures]) -> tuple[Run, ...]:
+    """`layers` (siblings, in order) with each stretch of identical ones made one run, at every
+    depth; a layer unlike its neighbours is a run of one."""
+    folded: list[Run] = []
+    start = 0
+    for index in range(1, len(layers) + 1):
+        if index < len(layers) and _alike(layers[start], layers[index]):
+            continue
+        count = index - start
+        first = layers[start]
+        inside = runs(first.children) if count == 1 and first.children else ()
+        folded.append(Run(first, layers[index - 1], count, first.cost if count == 1 else first.cost * count, inside))
+        start = index
+    return tuple(folded)
+
+
+def _alike(first: LayerFigures, other: LayerFigures) -> bool:
+    a, b = first.result, other.result
+    return a.input_shape == b.input_shape and first.occurrences == other.occurrences and not a.joined and not b.joined and a.layer == b.layer
 
 
 NOTHING_MORE = Request()
@@ -80,7 +123,7 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     graph = Graph(report)
     layers = _figures(report.layers, 1, request, fields, graph)
     memory = None if request.memory is None else memory_of(report, request.memory, request.batch)
-    return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
+    return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None, runs(layers) if request.folded else None)
 
 
 def memory_of(report: Report, dtype: DType, batch: int = 1) -> Memory:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.exhaustive import unreachable
 from archcalc.model import Counting
-from archcalc.render.formats import CheckFormat, OutputFormat
+from archcalc.render.formats import ChartFormat, CheckFormat, OutputFormat
 from archcalc.render.options import ShowOptions
 from archcalc.values import value
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from archcalc.render.grid import Grid
 
 __all__ = [
+    "ChartFormat",
     "CheckFormat",
     "Counting",
     "OutputFormat",
@@ -66,13 +67,22 @@ def render_grid(grid: Grid, output_format: OutputFormat, terminal: Terminal) -> 
             from archcalc.render.csv_format import csv_text  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
             return csv_text(grid)
+        case OutputFormat.TERMINAL_SVG:
+            from archcalc.render.rich_table import terminal_svg  # lazy: only the format asked for is loaded (the JSON path never loads rich)
+
+            return terminal_svg(grid)
         case OutputFormat.JSON:
             raise ValueError("JSON is rendered from results, not grids")
         case _:
             unreachable(output_format)
 
 
-def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Terminal, options: ShowOptions) -> str:
+def render_show(analysis: Analysis, output_format: OutputFormat | ChartFormat, terminal: Terminal, options: ShowOptions) -> str:
+    if output_format is ChartFormat.SVG:
+        from archcalc.render.pictures import show_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
+
+        return show_svg(analysis, options)
+    output_format = OutputFormat(output_format.value)
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, report_json  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
@@ -87,7 +97,12 @@ def render_show(analysis: Analysis, output_format: OutputFormat, terminal: Termi
     return render_grid(grid, output_format, terminal)
 
 
-def render_compare(compared: Comparison, output_format: OutputFormat, terminal: Terminal, counting: Counting = Counting.MACS) -> str:
+def render_compare(compared: Comparison, output_format: OutputFormat | ChartFormat, terminal: Terminal, counting: Counting = Counting.MACS) -> str:
+    if output_format is ChartFormat.SVG:
+        from archcalc.render.pictures import compare_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
+
+        return compare_svg(compared, counting)
+    output_format = OutputFormat(output_format.value)
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import compare_json, dumps  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
@@ -131,8 +146,16 @@ def render_diff(difference: ReportDiff, output_format: OutputFormat, terminal: T
     return render_grid(diff_grid(difference, show_all, counting), output_format, terminal)
 
 
-def render_sweep(sweeps: Sequence[Sweep], output_format: OutputFormat, terminal: Terminal, chart: str | None, counting: Counting = Counting.MACS) -> str:
-    """The table, and under it (for a terminal table) a log-log chart of `chart`: params or macs."""
+def render_sweep(
+    sweeps: Sequence[Sweep], output_format: OutputFormat | ChartFormat, terminal: Terminal, chart: str | None, counting: Counting = Counting.MACS
+) -> str:
+    """The table, and under it (for a terminal table) a log-log chart of `chart`: params or macs;
+    or, as SVG, both charts drawn."""
+    if output_format is ChartFormat.SVG:
+        from archcalc.render.pictures import sweep_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
+
+        return sweep_svg(sweeps, counting)
+    output_format = OutputFormat(output_format.value)
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps, sweep_json  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 

@@ -13,6 +13,26 @@ class OutputFormat(str, enum.Enum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+    TERMINAL_SVG = "terminal-svg"  # the table as a terminal shows it, drawn by Rich as SVG
+
+
+class ChartFormat(str, enum.Enum):
+    """What a command that draws a chart prints: every OutputFormat, or `svg`, a chart of its figures
+    (matplotlib's, the `plot` extra)."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    TERMINAL_SVG = "terminal-svg"
+    SVG = "svg"
+
+    @property
+    def tabular(self) -> OutputFormat:
+        """The OutputFormat of the same name; SVG has none."""
+        if self is ChartFormat.SVG:
+            raise ValueError("a chart is drawn from results, not grids")
+        return OutputFormat(self.value)
 
 
 class CheckFormat(str, enum.Enum):

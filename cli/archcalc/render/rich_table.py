@@ -6,6 +6,7 @@ import io
 import re
 from typing import TYPE_CHECKING
 
+from rich._export_format import CONSOLE_SVG_FORMAT
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -133,6 +134,31 @@ def wrapped(text: str, width: int) -> str:
                 current += joiner + piece if current else piece
         lines.append(current)
     return "\n".join(lines)
+
+
+def terminal_svg(grid: Grid) -> str:
+    """The grid as a colour terminal shows it, at its natural width, as SVG (Rich's export): for a
+    README or a pull request. The same bytes on every run: Rich names its ids from the content."""
+    table = _table(grid, None)
+    width = Console(width=PIPE_WIDTH, file=io.StringIO()).measure(table).maximum
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=width,
+        force_terminal=True,
+        color_system="truecolor",
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    console.print(table)
+    for note in grid.notes:
+        console.print(Text(printable(note)))
+    # Rich's SVG page without its web fonts: it fetches Fira Code from a CDN, and a picture pasted into
+    # a README should fetch nothing (a local Fira Code, or any monospace font, draws it)
+    page = re.sub(r"\s*@font-face \{\{.*?\}\}", "", CONSOLE_SVG_FORMAT, flags=re.DOTALL)
+    return console.export_svg(title="archcalc", code_format=page)
 
 
 def column_widths(grid: Grid) -> list[tuple[int, int]]:

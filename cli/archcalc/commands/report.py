@@ -1,0 +1,37 @@
+"""`archcalc report`: one self-contained HTML page about one or more specs."""
+
+from typing import Annotated
+
+import typer
+
+from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, emit, guarded
+from archcalc.formats import ReadOptions
+from archcalc.model import DType
+from archcalc.render import Counting
+
+
+def report(
+    specs: Annotated[
+        list[str], typer.Argument(help="Specs to report on, the first the baseline of the comparison. " + SPEC_HELP, show_default=False, metavar="SPEC...")
+    ],
+    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for the memory figures.")] = DType.FLOAT32,
+    count: CountOption = Counting.MACS,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
+) -> None:
+    """Write one HTML page about the specs: layers, tables and charts.
+
+    Each layer shows its output shape, parameters and MACs; blocks and repeats open on a click.
+    Several specs are compared first, each against the first. The page is one file that fetches
+    nothing and runs no script, in the reader's light or dark theme; its charts need the plot extra.
+
+    Example: archcalc report 'archspecs/zoo/torchvision/*.yaml' > zoo.html
+    """
+    from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
+    from archcalc.engine.comparison import comparison  # lazy: only this command loads it
+    from archcalc.render.html_report import report_html  # lazy: only this command loads it
+
+    reports = analyze_all(specs, ReadOptions(untie, input_name))
+    analyses = [analysis_of(report, Request(memory=dtype, folded=True)) for report in reports]
+    compared = comparison(reports) if len(reports) > 1 else None
+    emit(guarded(lambda: report_html(analyses, compared, count)))
