@@ -55,6 +55,7 @@ def show(
     report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
     stored = dtype or report.spec.dtype or DType.FLOAT32
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer, and draws identical layers in a row as one
-    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=drawn)
+    folded = drawn or (not no_fold and not explain and output_format in (ChartFormat.TABLE, ChartFormat.MARKDOWN))  # tables fold runs of identical layers
+    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=folded)
     analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
     emit(guarded(lambda: render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count, fold=not no_fold))))

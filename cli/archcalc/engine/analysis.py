@@ -92,6 +92,8 @@ class Run:
     count: int
     cost: Cost
     inside: tuple[Run, ...] = ()
+    param_bytes: int | None = None  # with memory asked: the run's together, as `cost` is
+    kv_cache_bytes: int | None = None
 
 
 def runs(layers: Sequence[LayerFigures]) -> tuple[Run, ...]:
@@ -105,9 +107,14 @@ def runs(layers: Sequence[LayerFigures]) -> tuple[Run, ...]:
         count = index - start
         first = layers[start]
         inside = runs(first.children) if count == 1 and first.children else ()
-        folded.append(Run(first, layers[index - 1], count, first.cost if count == 1 else first.cost * count, inside))
+        together = _times(first.param_bytes, count), _times(first.kv_cache_bytes, count)
+        folded.append(Run(first, layers[index - 1], count, first.cost if count == 1 else first.cost * count, inside, *together))
         start = index
     return tuple(folded)
+
+
+def _times(figure: int | None, count: int) -> int | None:
+    return None if figure is None else figure * count
 
 
 def _alike(first: LayerFigures, other: LayerFigures) -> bool:

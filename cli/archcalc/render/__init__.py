@@ -13,7 +13,7 @@ from archcalc.exhaustive import unreachable
 from archcalc.model import Counting
 from archcalc.render.formats import ChartFormat, CheckFormat, OutputFormat
 from archcalc.render.options import ShowOptions
-from archcalc.values import value
+from archcalc.values import replace, value
 
 if TYPE_CHECKING:
     from archcalc.engine.analysis import Analysis
@@ -89,11 +89,7 @@ def render_show(analysis: Analysis, output_format: OutputFormat | ChartFormat, t
         return dumps(report_json(analysis, options.explain, options.counting))
     from archcalc.render.show import show_grid  # lazy: only the format asked for is loaded (the JSON path never loads rich)
 
-    grid = show_grid(analysis, options)
-    if options.fold and not options.explain and output_format in (OutputFormat.TABLE, OutputFormat.MARKDOWN):  # CSV keeps every row for scripts
-        from archcalc.render.grid import folded  # lazy: only a folded table needs it
-
-        grid = folded(grid)
+    grid = show_grid(analysis, options if output_format in (OutputFormat.TABLE, OutputFormat.MARKDOWN) else replace(options, fold=False))  # CSV: every row
     return render_grid(grid, output_format, terminal)
 
 

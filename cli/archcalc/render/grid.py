@@ -88,48 +88,6 @@ def without_optional_columns(grid: Grid) -> Grid:
     )
 
 
-def folded(grid: Grid) -> Grid:
-    """A run of consecutive rows alike in all but their position (the first cell), at one depth, as one
-    row: `#` first–last, the layer `× N`, and the columns the total row adds up (parameters, MACs,
-    parameter bytes) summed over the run, so that they still add up to the total. 100,000 identical
-    layers are one line a person can read, drawn in no time; a note says so. Other columns (an output's
-    shape or bytes) are alike along the run and kept as they are."""
-    additive = [index for index, column in enumerate(grid.columns) if column.numeric and grid.total is not None and isinstance(grid.total.cells[index], int)]
-    rows: list[Row] = []
-    runs = 0
-    start = 0
-    while start < len(grid.rows):
-        row = grid.rows[start]
-        end = start + 1
-        while end < len(grid.rows) and _alike(grid.rows[end], row):
-            end += 1
-        if end - start == 1:
-            rows.append(row)
-        else:
-            runs += 1
-            count = end - start
-            cells = list(row.cells)
-            cells[0] = f"{_text(row.cells[0])}–{_text(grid.rows[end - 1].cells[0])}"
-            cells[1] = f"{_text(row.cells[1])} × {count:,}"
-            for index in additive:
-                if isinstance(row.cells[index], int):
-                    cells[index] = row.cells[index] * count  # type: ignore[operator]
-            rows.append(replace(row, cells=tuple(cells)))
-        start = end
-    if not runs:
-        return grid
-    note = "rows of identical layers one after another are folded into one (× N, the figures of all N); --no-fold lists every layer"
-    return replace(grid, rows=tuple(rows), notes=(*grid.notes, note))
-
-
-def _alike(row: Row, first: Row) -> bool:
-    return row.depth == first.depth and row.verdict == first.verdict and row.cells[1:] == first.cells[1:]
-
-
-def _text(cell: Cell) -> str:
-    return cell.text if isinstance(cell, Shown) else "" if cell is None else str(cell)
-
-
 def cost_columns(counting: Counting) -> tuple[Column, ...]:
     """weights, biases (optional: params gives their sum), params, and MACs (or FLOPs): the four
     figures every layer row shows."""

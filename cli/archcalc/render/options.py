@@ -10,7 +10,7 @@ from archcalc.values import value
 class ShowOptions:
     """How deep to list layers inside composites, whether to write out each layer's arithmetic,
     whether the cost column counts MACs or FLOPs, and whether a table folds a run of identical layers
-    into one row (render/grid.py: `folded`; never with `explain`, whose rows are each layer's own)."""
+    into one row (the analysis's runs; never with `explain`, whose rows are each layer's own)."""
 
     depth: int = 3
     explain: bool = False

@@ -12,7 +12,7 @@ from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.text import exact_and_short, shape
 
 if TYPE_CHECKING:
-    from archcalc.engine.analysis import Analysis, LayerFigures
+    from archcalc.engine.analysis import Analysis, LayerFigures, Run
     from archcalc.model import ReceptiveField
 
 
@@ -34,7 +34,11 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     if options.explain:
         columns.append(Column("arithmetic"))
     rows: list[Row] = []
-    _layer_rows(analysis.layers, 0, options, with_fields, cached, rows)
+    folds = False
+    if analysis.runs is not None and options.fold and not options.explain:  # each layer's own arithmetic is never folded
+        folds = _run_rows(analysis.runs, 0, options, with_fields, cached, rows)
+    else:
+        _layer_rows(analysis.layers, 0, options, with_fields, cached, rows)
     total = report.total
     title = f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     notes = [
@@ -53,6 +57,8 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
             f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, a router's routing bias; not counted in params)"
         )
     notes += report.spec.notes
+    if folds:
+        notes.append("rows of identical layers one after another are folded into one (× N, the figures of all N); --no-fold lists every layer")
     if memory is not None:
         size = memory.dtype.bytes
         notes.append(
@@ -80,24 +86,58 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
 
 def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, cached: bool, rows: list[Row]) -> None:
     for figures in layers:
+        rows.append(_layer_row(figures, level, options, with_fields, cached))
+        if figures.children and level < options.depth:
+            _layer_rows(figures.children, level + 1, options, with_fields, cached, rows)
+
+
+def _layer_row(figures: LayerFigures, level: int, options: ShowOptions, with_fields: bool, cached: bool) -> Row:
+    result = figures.result
+    cells: list[Cell] = [
+        result.layer.position,
+        graph_label(figures),
+        shape_cell(result.output_shape),
+        *cost_cells(figures.cost, options.counting),
+    ]
+    if with_fields:
+        cells += _field_cells(figures.field)
+    if figures.param_bytes is not None:
+        cells += [figures.param_bytes, figures.output_bytes]
+    if cached:
+        cells.append(figures.kv_cache_bytes)
+    if options.explain:
+        cells.append(explain(result, figures.occurrences))
+    return Row(tuple(cells), level)
+
+
+def _run_rows(runs: Sequence[Run], level: int, options: ShowOptions, with_fields: bool, cached: bool, rows: list[Row]) -> bool:
+    """A run of identical layers one after another as one row (`#` first–last, the layer × N, the
+    figures of all N, which the engine added up); a layer unlike its neighbours as `_layer_rows` writes
+    it. True if a row stands for several layers."""
+    folds = False
+    for run in runs:
+        figures = run.first
+        if run.count == 1:
+            rows.append(_layer_row(figures, level, options, with_fields, cached))
+            if run.inside and level < options.depth:
+                folds = _run_rows(run.inside, level + 1, options, with_fields, cached, rows) or folds
+            continue
+        folds = True
         result = figures.result
         cells: list[Cell] = [
-            result.layer.position,
-            graph_label(figures),
+            f"{result.layer.position}–{run.last.result.layer.position}",
+            f"{graph_label(figures)} × {run.count:,}",
             shape_cell(result.output_shape),
-            *cost_cells(figures.cost, options.counting),
+            *cost_cells(run.cost, options.counting),
         ]
         if with_fields:
             cells += _field_cells(figures.field)
-        if figures.param_bytes is not None:
-            cells += [figures.param_bytes, figures.output_bytes]
+        if run.param_bytes is not None:
+            cells += [run.param_bytes, figures.output_bytes]
         if cached:
-            cells.append(figures.kv_cache_bytes)
-        if options.explain:
-            cells.append(explain(result, figures.occurrences))
+            cells.append(run.kv_cache_bytes)
         rows.append(Row(tuple(cells), level))
-        if figures.children and level < options.depth:
-            _layer_rows(figures.children, level + 1, options, with_fields, cached, rows)
+    return folds
 
 
 def _field_cells(field: ReceptiveField | None) -> list[Cell]:
