@@ -122,3 +122,16 @@ def test_without_matplotlib_the_report_names_the_extra(monkeypatch: pytest.Monke
     result = CliRunner().invoke(app, ["report", str(SEED / "cnn.yaml")])
     assert result.exit_code == 2 and result.stdout == ""
     assert "pip install 'archcalc[plot]'" in result.stderr
+
+
+def test_report_writes_its_page_with_the_safe_writer(tmp_path: Path) -> None:
+    """`-o FILE` writes the page whole, and refuses an existing file without --force (exit 2)."""
+    page = tmp_path / "report.html"
+    runner = CliRunner()
+    first = runner.invoke(app, ["report", str(SEED / "cnn.yaml"), "-o", str(page)])
+    assert first.exit_code == 0, first.output
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>") and first.stdout == ""
+    again = runner.invoke(app, ["report", str(SEED / "cnn.yaml"), "-o", str(page)])
+    assert again.exit_code == 2 and "exists already; give --force" in again.stderr
+    forced = runner.invoke(app, ["report", str(SEED / "cnn.yaml"), "-o", str(page), "--force"])
+    assert forced.exit_code == 0, forced.output

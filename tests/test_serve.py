@@ -15,7 +15,8 @@ from archcalc.arithmetic import volume
 from archcalc.devices import Device, device, devices, load_device_file
 from archcalc.engine import analyze
 from archcalc.engine.report import Report, walk
-from archcalc.engine.serving import ServeRequest, Serving, Timed, decode_seconds, precision, rows_of, serving, timed, with_sequence
+from archcalc.engine.serving import decode_seconds, rows_of, serving, timed, with_sequence
+from archcalc.engine.serving_values import ServeRequest, Serving, Timed, precision
 from archcalc.errors import ArchcalcError
 from archcalc.formats import load_spec
 from archcalc.kinds import KINDS

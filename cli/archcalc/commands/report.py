@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, emit, guarded
+from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, check_output_file, guarded, write_output
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import Counting
@@ -18,6 +18,10 @@ def report(
     count: CountOption = Counting.MACS,
     untie: UntieOption = False,
     input_name: InputOption = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the page to this file (created whole; '-': standard output, as with no -o).", show_default=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists (only a regular file, never through a link).")] = False,
 ) -> None:
     """Write one HTML page about the specs: layers, tables and charts.
 
@@ -25,13 +29,14 @@ def report(
     Several specs are compared first, each against the first. The page is one file that fetches
     nothing and runs no script, in the reader's light or dark theme; its charts need the plot extra.
 
-    Example: archcalc report 'archspecs/zoo/torchvision/*.yaml' > zoo.html
+    Example: archcalc report 'archspecs/zoo/torchvision/*.yaml' -o zoo.html
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
     from archcalc.render.html_report import report_html  # lazy: only this command loads it
 
+    check_output_file(output, force)  # before any work: a page is never computed to be thrown away
     reports = analyze_all(specs, ReadOptions(untie, input_name))
     analyses = [analysis_of(report, Request(memory=dtype, folded=True)) for report in reports]
     compared = comparison(reports) if len(reports) > 1 else None
-    emit(guarded(lambda: report_html(analyses, compared, count)))
+    write_output(output, guarded(lambda: report_html(analyses, compared, count)), force)

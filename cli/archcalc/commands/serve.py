@@ -14,7 +14,7 @@ from archcalc.values import replace
 if TYPE_CHECKING:
     from archcalc.devices import Device
     from archcalc.engine.report import Report
-    from archcalc.engine.serving import ServeRequest, Serving
+    from archcalc.engine.serving_values import ServeRequest, Serving
 
 
 class WeightFormat(str, enum.Enum):
@@ -92,7 +92,8 @@ def serve_request(
     batch: int | None, images: int | None, prompt: int | None, generate: int | None, weights: str, kv: str | None, efficiency: float
 ) -> "ServeRequest":
     """The flags as one request; `--images` is the batch of a vision model."""
-    from archcalc.engine.serving import ServeRequest, bad_request, precision  # lazy: only this command loads it
+    from archcalc.engine.serving import bad_request  # lazy: only this command loads it
+    from archcalc.engine.serving_values import ServeRequest, precision  # lazy: likewise
 
     if batch is not None and images is not None and batch != images:
         raise bad_request(f"--batch {batch} and --images {images} disagree; give one", "--images")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from archcalc.engine.analysis import Analysis, Run
     from archcalc.engine.comparison import Comparison
-    from archcalc.engine.serving import Serving
+    from archcalc.engine.serving_values import Serving
     from archcalc.engine.sweep import Sweep
 
 SALT = "archcalc"

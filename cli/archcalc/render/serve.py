@@ -12,7 +12,8 @@ from archcalc.render.layer_text import label
 from archcalc.text import duration, exact_and_short, rate, short
 
 if TYPE_CHECKING:
-    from archcalc.engine.serving import BatchSweep, Pass, Serving, Timed
+    from archcalc.engine.serving import BatchSweep
+    from archcalc.engine.serving_values import Pass, Serving, Timed
     from archcalc.render import Terminal
 
 NONE = Shown("–", None)
