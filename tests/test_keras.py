@@ -332,9 +332,9 @@ def test_a_functional_model_listed_backwards_is_read_in_one_pass(tmp_path: Path)
     document = {"class_name": "Functional", "config": {"name": "long", "layers": [image, *reversed(chain)], "output_layers": [[f"relu{count - 1}", 0, 0]]}}
     path = tmp_path / "long.json"
     path.write_text(json.dumps(document))
-    started = time.perf_counter()
+    started = time.process_time()
     spec = load_spec(str(path))
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 20  # CPU seconds: it took minutes when every pass readied one layer
     assert analyze(spec).output_shape == (4,) and spec.layers[0].kind == "repeat"
 
 

@@ -152,6 +152,7 @@ TYPED = st.one_of(
 )
 
 
+@PROPERTY
 @given(value=TYPED)
 def test_no_option_value_raises(value: str) -> None:
     """Written after two tracebacks found by hand: `--max-params 1e999999999`, `--sizes` of 3,000 digits."""
