@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, weight_and_bias
 from archcalc.errors import Origin, ShapeError
 from archcalc.values import field, value
 
@@ -186,6 +187,7 @@ class Layer:
     origin: Origin = field(compare=False)
     position: str = field(compare=False)
     name: str | None = None
+    trainable: bool = True  # `trainable: false` freezes it (and the layers inside it): no gradient, no optimizer state
 
     NAMES: ClassVar[dict[str, str]] = {}
     """Every name this kind may be written as, mapped to the type it reports (`fc` -> `dense`)."""
@@ -270,6 +272,46 @@ class Layer:
         """A composite's children split into the paths they run on, each starting from the layer's
         input (a block's one path, a residual's main path and shortcut, a concat's branches)."""
         return (result.children,)
+
+    # Training: what autograd keeps and what the backward pass costs (kinds/backward.py, engine/training.py).
+    # The engine asks only when the layer's input needs a gradient or the layer trains; a composite's
+    # own rules are empty, and the engine asks its children.
+
+    KEEPS: ClassVar[str] = "nothing"
+    """What it keeps for the backward pass, as `archcalc layers` and docs/training.md print it."""
+    VIEW: ClassVar[bool] = False
+    """Its output is its input's storage seen another way (flatten, tokens, take): a tensor kept
+    after it is the one kept before it, at the storage's full size."""
+
+    SEQUENTIAL: ClassVar[bool] = False
+    """A composite whose output is its last layer's (block, repeat), not a tensor it makes by joining paths."""
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """The tensors autograd keeps for this layer's backward pass, per sample."""
+        return ()
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """The backward pass's MACs, per sample: a layer with weights spends its forward MACs again for
+        its weights' gradient, and once more for its input's where that is needed."""
+        macs = result.cost.macs
+        return Backward(macs if needs.input_grad else 0, macs if needs.trains and self.learns(result) else 0)
+
+    def learns(self, result: LayerResult) -> bool:
+        """Whether it has weights of its own to train (a dense tied to an embedding trains that table)."""
+        return bool(result.cost.params)
+
+    def passes_storage_on(self) -> bool:
+        """Whether its output is its input's storage (VIEW, or a dropout of rate 0)."""
+        return self.VIEW
+
+    def scratch_values(self, result: LayerResult, eager_attention: bool) -> int:
+        """Values live while it runs beyond its input and output (eager attention's scores)."""
+        return 0
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        """Its parameters as the tensors PyTorch holds them in (an optimizer keeps state per tensor)."""
+        cost = result.cost
+        return weight_and_bias((cost.weights,), cost.biases) if cost.weights else weight_and_bias((cost.biases,), 0) if cost.biases else ()
 
 
 class BudgetKind(enum.Enum):

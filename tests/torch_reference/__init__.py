@@ -81,6 +81,16 @@ def record_macs(count: int) -> None:
         _recorded[-1] += count
 
 
+_recorded_backward: list[int] = []
+
+
+def record_backward_macs(count: int) -> None:
+    """Called by reference modules, in a training forward pass, for the backward MACs of what no hook
+    sees, from whether their tensors require grad at run time (tests/torch_reference/training.py)."""
+    if _recorded_backward:
+        _recorded_backward[-1] += count
+
+
 def measure(spec: Spec, device: str = "cpu") -> TorchFigures:
     """Build the spec in torch, run one sample through it, and count what PyTorch counts."""
     NAMED.clear()
@@ -150,6 +160,7 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
 from tests.torch_reference import (  # noqa: E402  (each family module registers its builders)
     core,  # noqa: F401
     counted,  # noqa: F401
+    dropout,  # noqa: F401
     graph,  # noqa: F401
     mobile,  # noqa: F401
     norm,  # noqa: F401

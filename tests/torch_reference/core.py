@@ -11,7 +11,7 @@ from torch.nn import functional
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout, PReLU
+from archcalc.kinds.elementwise import Activation, PReLU
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
@@ -198,11 +198,6 @@ def activation(layer: Activation, x: torch.Tensor) -> nn.Module:
 @builds(PReLU)
 def prelu(layer: PReLU, x: torch.Tensor) -> nn.Module:
     return nn.PReLU(x.shape[1] if layer.per_channel else 1)  # PyTorch's channel axis is 1, archcalc's the last
-
-
-@builds(Dropout)
-def dropout(layer: Dropout, x: torch.Tensor) -> nn.Module:
-    return nn.Dropout(layer.rate)
 
 
 @builds(Residual)

@@ -48,6 +48,7 @@ class Residual(Layer):
     MAIN = "layers"
     PARAMETERS = "its paths' layers; output = layers(x) + shortcut(x)"
     MACS = COMPOSITE_MACS
+    KEEPS = "its paths' layers' (the addition keeps nothing)"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """output = layers(x) + shortcut(x): both paths see x, and their shapes must be equal."""
@@ -94,6 +95,7 @@ class Concat(Layer):
     MAIN = "branches"
     PARAMETERS = "its branches' layers; joined on the channels, with any outputs named in `with`"
     MACS = COMPOSITE_MACS
+    KEEPS = "its branches' layers' (the concatenation keeps nothing)"
 
     def check(self) -> None:
         if not self.with_ and not self.branches:
@@ -173,6 +175,7 @@ class Split(Concat):
     EXAMPLE = ("8x8x4", "split: [[], [{conv: {filters: 2, kernel: 1}}, relu]]")
     ARGUMENTS = (Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers run on its share ([] passes it on)"),)
     PARAMETERS = "its branches' layers, each on C / branches channels; joined on the channels"
+    KEEPS = "its branches' layers' (each share is a view of the input's storage)"
 
     def check(self) -> None:
         if not self.branches:  # concat's default (none written) would otherwise read as the identity
@@ -209,6 +212,8 @@ class Block(Layer):
     MAIN = "layers"
     PARAMETERS = "its layers, in order"
     MACS = COMPOSITE_MACS
+    KEEPS = "its layers'"
+    SEQUENTIAL = True
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         children = context.sequence(self.layers, shape)
@@ -239,6 +244,8 @@ class Repeat(Layer):
     )
     PARAMETERS = "its layers, `times` times in a row"
     MACS = COMPOSITE_MACS
+    KEEPS = "its layers', each pass's own"
+    SEQUENTIAL = True
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """The block `times` in a row. Once an iteration leaves the shape unchanged, every later one is

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, ParameterTensor, Stored, Which
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise, bracketed, sequence_of, spatial_axes
 from archcalc.model import NO_COST, Cost, LayerResult, Shape
@@ -36,6 +37,13 @@ class Embedding(Pointwise):
     )
     PARAMETERS = "vocab·dim"
     MACS = "0 (a table lookup)"
+    KEEPS = "its token ids, int64 (for the table's gradient)"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return (Kept(Which.INPUT, volume(result.input_shape), Stored.INT64),) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((self.vocab, self.dim)),)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if len(shape) >= MAX_AXES:
@@ -61,6 +69,8 @@ class Tokens(Pointwise):
     EXAMPLE = ("4x4x8", "tokens")
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "nothing new: its output is its input's storage"
+    VIEW = True
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         spatial = spatial_axes(self, shape)
@@ -82,6 +92,10 @@ class ClassToken(Pointwise):
     EXAMPLE = ("9x16", "class_token")
     PARAMETERS = "D"
     MACS = "0"
+    KEEPS = "nothing (a concatenation)"
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((1, result.input_shape[-1], 1)),)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)
@@ -108,6 +122,13 @@ class PositionEmbedding(Pointwise):
     MAIN = "length"
     PARAMETERS = "length·D (length: the tokens, by default)"
     MACS = "0 (an addition)"
+    KEEPS = "the N position ids it looks up, int64, shared by the batch"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return (Kept(Which.OWN, result.input_shape[0], Stored.INT64, per_sample=False),) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((result.cost.weights // result.input_shape[-1], result.input_shape[-1])),)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)
@@ -139,6 +160,13 @@ class SegmentEmbedding(Pointwise):
     MAIN = "types"
     PARAMETERS = "types·D"
     MACS = "0 (an addition)"
+    KEEPS = "the N type ids it looks up, int64, shared by the batch"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return (Kept(Which.OWN, result.input_shape[0], Stored.INT64, per_sample=False),) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((self.types, result.input_shape[-1])),)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         _, width = sequence_of(self, shape)
@@ -163,6 +191,8 @@ class Take(Pointwise):
     MAIN = "index"
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "nothing new: its output is a view of the whole sequence's storage"
+    VIEW = True
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)

@@ -23,6 +23,8 @@ class Flatten(SeesWhole):
     EXAMPLE = ("2x2x2", "flatten")
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "nothing new: its output is its input's storage"
+    VIEW = True
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, (volume(shape),), NO_COST)
@@ -48,6 +50,7 @@ class ChannelShuffle(Pointwise):
     MAIN = "groups"
     PARAMETERS = "no parameters; the channels reordered"
     MACS = "0"
+    KEEPS = "nothing (a copy in another order)"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if shape[-1] % self.groups:
