@@ -31,7 +31,8 @@ def test_every_package_under_cli_is_shipped() -> None:
 
 
 def test_the_wheel_carries_py_typed_and_the_archspecs() -> None:
-    assert re.search(r'^archcalc = \["py.typed"\]$', PYPROJECT, re.MULTILINE)
+    assert re.search(r'^archcalc = \["py.typed", "devices.yaml"\]$', PYPROJECT, re.MULTILINE)
+    assert (ROOT / "cli/archcalc/devices.yaml").is_file()  # the device table `serve` and `train` read
     assert re.search(r'^"archcalc.archspecs" = \["\*\*/\*.yaml"\]$', PYPROJECT, re.MULTILINE)
     assert '"archcalc.archspecs" = "archspecs"' in PYPROJECT
     assert (ROOT / "cli/archcalc/py.typed").is_file()

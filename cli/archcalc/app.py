@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from archcalc import __version__
-from archcalc.commands import check, compare, diff, examples, import_model, layers, schema, sharing, show, sweep
+from archcalc.commands import check, compare, devices, diff, examples, import_model, layers, schema, sharing, show, sweep
 from archcalc.commands.shared import EXIT_INTERNAL_ERROR
 from archcalc.printable import printable
 
@@ -34,6 +34,7 @@ app.command()(layers.layers)
 app.command()(sweep.sweep)
 app.command()(schema.schema)
 app.command()(examples.examples)
+app.command()(devices.devices)
 
 
 def version_callback(value: bool) -> None:
