@@ -42,6 +42,8 @@ class Needs:
     input_grad: bool
     trains: bool
     eager_attention: bool = False
+    joined_grad: bool = False  # whether an output it reads by name needs a gradient (a multiply keeps its other operand for it)
+    current_grad: bool = False  # whether the tensor it is applied to does
 
     @property
     def any(self) -> bool:
@@ -94,3 +96,76 @@ def keeps_output(values: int) -> tuple[Kept, ...]:
 def weight_and_bias(weight: Shape, bias: int) -> tuple[ParameterTensor, ...]:
     """A weight tensor, and a bias vector when there is one."""
     return (ParameterTensor(weight),) + ((ParameterTensor((bias,)),) if bias else ())
+
+
+class Precision(enum.Enum):
+    """How weights, gradients, optimizer state and activations are stored while training."""
+
+    FP32 = "fp32"
+    BF16 = "bf16"
+    FP16 = "fp16"
+    AMP_BF16 = "amp-bf16"
+    AMP_FP16 = "amp-fp16"
+    MIXED_BF16 = "mixed-bf16"
+    MIXED_FP16 = "mixed-fp16"
+
+    @property
+    def parameter_bytes(self) -> int:
+        """Weights and their gradients: fp32 under fp32 and amp (autocast casts copies), half otherwise."""
+        return 4 if self in (Precision.FP32, Precision.AMP_BF16, Precision.AMP_FP16) else 2
+
+    @property
+    def activation_bytes(self) -> int:
+        return 4 if self is Precision.FP32 else 2
+
+    @property
+    def moment_bytes(self) -> int:
+        """Optimizer moments: in the parameters' dtype, except mixed precision's fp32 moments."""
+        return 4 if self.master_copy else self.parameter_bytes
+
+    @property
+    def master_copy(self) -> bool:
+        """Mixed precision keeps an fp32 copy of the half weights: counted as optimizer state, as ZeRO's K = 12."""
+        return self in (Precision.MIXED_BF16, Precision.MIXED_FP16)
+
+
+class Optimizer(enum.Enum):
+    SGD = "sgd"
+    MOMENTUM = "momentum"
+    ADAM = "adam"
+    ADAMW = "adamw"
+    ADAFACTOR = "adafactor"
+    LION = "lion"
+
+    @property
+    def moments(self) -> int:
+        """Full-size buffers per parameter: Adam's exp_avg and exp_avg_sq, momentum's and Lion's one."""
+        return {Optimizer.SGD: 0, Optimizer.MOMENTUM: 1, Optimizer.ADAM: 2, Optimizer.ADAMW: 2, Optimizer.ADAFACTOR: 0, Optimizer.LION: 1}[self]
+
+    @property
+    def keeps_step(self) -> bool:
+        """torch.optim's Adam, AdamW and Adafactor keep a float32 `step` tensor per parameter tensor."""
+        return self in (Optimizer.ADAM, Optimizer.ADAMW, Optimizer.ADAFACTOR)
+
+
+class AttentionPath(enum.Enum):
+    """flash: scaled_dot_product_attention's fused kernel, which keeps no score matrix; eager: the math path."""
+
+    FLASH = "flash"
+    EAGER = "eager"
+
+
+class Checkpointing(enum.Enum):
+    NONE = "none"
+    FULL = "full"
+
+
+@value
+class TrainingSetup:
+    """A spec's `training:` block: how `check` trains it for its training budgets (train_total_bytes,
+    train_activation_bytes in the spec's budget), and the device whose memory is the default limit."""
+
+    batch: int = 1
+    optimizer: Optimizer = Optimizer.ADAMW
+    precision: Precision = Precision.FP32
+    device: str | None = None

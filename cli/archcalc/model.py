@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
-from archcalc.backward import Backward, Kept, Needs, ParameterTensor, weight_and_bias
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, TrainingSetup, weight_and_bias
 from archcalc.errors import Origin, ShapeError
 from archcalc.values import field, value
 
@@ -296,6 +296,15 @@ class Layer:
         macs = result.cost.macs
         return Backward(macs if needs.input_grad else 0, macs if needs.trains and self.learns(result) else 0)
 
+    def shared_macs(self, result: LayerResult) -> int:
+        """Of its MACs, those a batch runs once, not once a sample (Swin V2's position-bias MLP, run
+        over the offsets): `show` counts one sample; `train` counts them once for the whole batch."""
+        return 0
+
+    def shared_backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """The backward MACs of `shared_macs`, once for the whole batch (`backward` leaves them out)."""
+        return Backward()
+
     def learns(self, result: LayerResult) -> bool:
         """Whether it has weights of its own to train (a dense tied to an embedding trains that table)."""
         return bool(result.cost.params)
@@ -321,6 +330,13 @@ class BudgetKind(enum.Enum):
     MACS = "macs"
     PARAM_BYTES = "param_bytes"  # parameters stored at the budget's dtype
     ACTIVATION_BYTES = "activation_bytes"  # peak activation memory at the budget's dtype
+    TRAIN_TOTAL_BYTES = "train_total_bytes"  # `training: budget: total_bytes`: the memory a training step takes per GPU
+    TRAIN_ACTIVATION_BYTES = "train_activation_bytes"  # `training: budget: activation_bytes`: what it keeps for backward
+
+    @property
+    def in_training(self) -> bool:
+        """A training budget, written under `training:` and measured by `archcalc train`'s rules."""
+        return self in (BudgetKind.TRAIN_TOTAL_BYTES, BudgetKind.TRAIN_ACTIVATION_BYTES)
 
     @property
     def in_bytes(self) -> bool:
@@ -365,6 +381,7 @@ class Spec:
     budget_dtype: DType = DType.FLOAT32  # what the byte budgets assume
     notes: tuple[str, ...] = ()  # what its reader found worth saying (an ONNX file's folded batch norms)
     from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec
+    training: TrainingSetup | None = None  # its `training:` block, for the training budgets
 
     @property
     def reads_token_ids(self) -> bool:

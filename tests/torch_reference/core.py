@@ -34,6 +34,24 @@ class LastAxis(nn.Module):
         return self.inner(x.movedim(1, -1)).movedim(-1, 1)
 
 
+class PositionwiseLinear(nn.Linear):
+    """nn.Linear on the last axis of a tensor held channels first (moved there by LastAxis). Where that
+    view is not contiguous, the linear layer runs as the 1×1 convolution it is, on the tensor as held:
+    nn.Linear would copy it (matmul's reshape) and keep the copy for backward, a copy no model that
+    holds its features last makes. The same weights, MACs and output."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        held = x.movedim(-1, 1)
+        if x.dim() <= 2 or x.is_contiguous() or not held.is_contiguous():
+            return super().forward(x)
+        spatial = x.dim() - 2
+        weight = self.weight.view(*self.weight.shape, *(1,) * spatial)
+        return CONVOLUTIONS[spatial](held, weight, self.bias).movedim(1, -1)
+
+
+CONVOLUTIONS = {1: functional.conv1d, 2: functional.conv2d, 3: functional.conv3d}
+
+
 class PadThen(nn.Module):
     """TensorFlow's `same`: pad so that ⌈n / s⌉ windows fit, the odd one on the right, then slide."""
 
@@ -134,7 +152,7 @@ def windowed(make: type[nn.Module], padding: Padding, x: torch.Tensor, kernel: P
 
 @builds(Dense)
 def dense(layer: Dense, x: torch.Tensor) -> nn.Module:
-    linear = nn.Linear(x.shape[1], layer.units, bias=layer.bias)
+    linear = PositionwiseLinear(x.shape[1], layer.units, bias=layer.bias)
     if layer.tie is not None:  # as PyTorch models tie a head to an embedding; a wrong shape fails in forward
         linear.weight = NAMED[layer.tie].embedding.weight
     return LastAxis(linear)

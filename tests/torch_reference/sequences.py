@@ -21,7 +21,7 @@ from archcalc.kinds.mlp import GatedMLP
 from archcalc.kinds.norm import RMSNorm
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from tests.torch_reference import builds, record_backward_macs, record_macs
-from tests.torch_reference.core import ACTIVATIONS, LastAxis
+from tests.torch_reference.core import ACTIVATIONS, LastAxis, PositionwiseLinear
 from tests.torch_reference.vision_transformers import windowed_attention
 
 
@@ -105,7 +105,9 @@ class MultiheadSelfAttention(nn.Module):
         record_backward_macs(projections * (tokens.requires_grad + in_trains))
         record_backward_macs(out_projection * (heads_grad + out_trains))
         record_backward_macs(batch * 2 * count * count * width * 2 * heads_grad)
-        return output.transpose(1, 2)
+        # batch_first hands back a transposed (N, B, D) tensor; a model holds (B, N, D): laid out so
+        # by a copy that keeps nothing for backward, as the layers after it expect
+        return output.contiguous().transpose(1, 2)
 
 
 class GroupedQueryAttention(nn.Module):
@@ -144,9 +146,9 @@ class GroupedQueryAttention(nn.Module):
 class GatedMLPModule(nn.Module):
     def __init__(self, width: int, hidden: int, activation: str, bias: bool) -> None:
         super().__init__()
-        self.gate = nn.Linear(width, hidden, bias=bias)
-        self.up = nn.Linear(width, hidden, bias=bias)
-        self.down = nn.Linear(hidden, width, bias=bias)
+        self.gate = PositionwiseLinear(width, hidden, bias=bias)
+        self.up = PositionwiseLinear(width, hidden, bias=bias)
+        self.down = PositionwiseLinear(hidden, width, bias=bias)
         self.activation = ACTIVATIONS[activation]()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

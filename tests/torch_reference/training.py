@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from archcalc.model import Spec
-from tests.torch_reference import NAMED, OUTPUTS, _recorded, _recorded_backward, build_sequence, channels_first
+from tests.torch_reference import NAMED, OUTPUTS, SIDE_OUTPUTS, _recorded, _recorded_backward, build_sequence, channels_first
 
 
 @dataclass(frozen=True)
@@ -47,21 +47,26 @@ def measure_training(spec: Spec, batch: int, device: str = "cpu", optimizer: str
             model, _ = build_sequence(spec.layers, torch.zeros(1, *channels_first(spec.input_shape)))
         model.train()
         example = torch.randn(batch, *channels_first(spec.input_shape))
+        if len(spec.input_shape) == 2:  # a sequence is held (B, N, D), as a model of tokens holds it; the reference sees it (B, D, N)
+            example = torch.randn(batch, *spec.input_shape).transpose(1, 2)
         forward, backward = [0], [0]
         hooks = [
             module.register_forward_hook(_count(forward, backward)) for module in model.modules() if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))
         ]
         excluded = {_storage(tensor) for tensor in [*model.parameters(), *model.buffers()]}
         kept: dict[int, int] = {}
+        alive: list[torch.Tensor] = []  # a storage freed mid-pass (a graph nothing reads) could be reused, and its identity with it
 
         def pack(tensor: torch.Tensor) -> torch.Tensor:
             storage = _storage(tensor)
+            alive.append(tensor)
             if storage not in excluded:
                 kept[storage] = tensor.untyped_storage().nbytes()
             return tensor
 
         _recorded.append(0)
         _recorded_backward.append(0)
+        SIDE_OUTPUTS.clear()
         try:
             with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
                 output = model(example)
@@ -69,10 +74,15 @@ def measure_training(spec: Spec, batch: int, device: str = "cpu", optimizer: str
             recorded, recorded_backward = _recorded.pop(), _recorded_backward.pop()
             for hook in hooks:
                 hook.remove()
-        step = _optimizer(optimizer, model.parameters())
-        output.float().sum().backward()  # outside the hooks: nothing after the spec's output is counted
-        step.step()
-        state = sum(value.untyped_storage().nbytes() for values in step.state.values() for value in values.values() if isinstance(value, torch.Tensor))
+        # outside the hooks: nothing after the spec's outputs is counted; the side outputs are outputs too
+        loss = sum((side.float().sum() for side in SIDE_OUTPUTS if side.requires_grad), output.float().sum())
+        state = 0
+        if any(parameter.requires_grad for parameter in model.parameters()):
+            step = _optimizer(optimizer, model.parameters())
+            if loss.requires_grad:
+                loss.backward()
+            step.step()
+            state = sum(value.untyped_storage().nbytes() for values in step.state.values() for value in values.values() if isinstance(value, torch.Tensor))
     return TrainingFigures(forward[0] + recorded, backward[0] + recorded_backward, sum(kept.values()), state)
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from archcalc.backward import AttentionPath
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.formats import load_spec
@@ -39,6 +40,10 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="tabl
 CountOption = Annotated[
     Counting,
     typer.Option("--count", help="What the cost columns count: macs, or flops at 2 per MAC (a multiply and an add each).", case_sensitive=False),
+]
+AttentionOption = Annotated[
+    AttentionPath,
+    typer.Option("--attention", help="flash: scaled_dot_product_attention's fused kernel, no score matrix kept; eager: the math path.", case_sensitive=False),
 ]
 WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 

@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, WideOption, analyze_one, emit, terminal
+from archcalc.backward import AttentionPath
+from archcalc.commands.shared import SPEC_HELP, AttentionOption, CountOption, FormatOption, WideOption, analyze_one, emit, terminal
 from archcalc.model import DType
 from archcalc.render import Counting, OutputFormat, ShowOptions, render_show
 
@@ -19,6 +20,7 @@ def show(
     dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
+    attention: AttentionOption = AttentionPath.FLASH,
 ) -> None:
     """Show one network layer by layer: shapes, parameters and MACs.
 
@@ -29,5 +31,5 @@ def show(
     from archcalc.engine.analysis import Request, analysis_of
 
     report = analyze_one(spec, "show")
-    request = Request(receptive_field=receptive_field, memory=dtype if memory else None)
+    request = Request(receptive_field=receptive_field, memory=dtype if memory else None, eager_attention=attention is AttentionPath.EAGER)
     emit(render_show(analysis_of(report, request), output_format, terminal(wide), ShowOptions(depth, explain, count)))

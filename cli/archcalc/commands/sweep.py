@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, emit, expanded, guarded, terminal
+from archcalc.backward import Optimizer, Precision
+from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, analyze_all, emit, expanded, guarded, terminal
 from archcalc.formats import load_spec
 from archcalc.quantities import parse_count
 from archcalc.render import Counting, OutputFormat, render_sweep
@@ -34,6 +35,11 @@ def sweep(
     output_format: FormatOption = OutputFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
     count: CountOption = Counting.MACS,
+    batch: Annotated[
+        str | None, typer.Option("--batch", "-b", help="Sweep the training batch instead, e.g. 1,8,64: a step's MACs and memory at each.", show_default=False)
+    ] = None,
+    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --batch: the optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
+    precision: Annotated[Precision, typer.Option("--precision", help="With --batch: the precision.", case_sensitive=False)] = Precision.FP32,
 ) -> None:
     """Show how parameters and MACs grow with the input size.
 
@@ -42,6 +48,17 @@ def sweep(
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
     """
+    if batch is not None:
+        from archcalc.engine.training import TrainingRequest, training_of
+        from archcalc.render.training import render_trainings
+
+        batches = sizes_option(batch)
+        reports = analyze_all(specs)
+        trainings = guarded(
+            lambda: [training_of(report, TrainingRequest(batch=size, optimizer=optimizer, precision=precision)) for report in reports for size in batches]
+        )
+        emit(render_trainings(trainings, output_format, terminal(), "a training step by batch size"))
+        return
     from archcalc.engine.sweep import sweep as sweep_sizes
 
     chosen = sizes_option(sizes)

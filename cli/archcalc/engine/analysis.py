@@ -24,6 +24,7 @@ class Request:
     receptive_field: bool = False
     memory: DType | None = None
     sharing: bool = False
+    eager_attention: bool = False  # --attention eager: the peak counts attention's score matrix
 
 
 @value
@@ -52,6 +53,7 @@ class Memory:
     param_bytes: int
     peak_activation_bytes: int
     kv_cache_values: int = 0
+    eager_attention: bool = False
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -79,7 +81,9 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     memory = None
     if request.memory is not None:
         dtype = request.memory
-        memory = Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report))
+        memory = Memory(
+            dtype, param_bytes(report, dtype), activation_bytes(report, dtype, request.eager_attention), kv_cache_values(report), request.eager_attention
+        )
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None)
 
 

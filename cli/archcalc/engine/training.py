@@ -15,76 +15,11 @@ rules are the ones that span layers:
 
 from __future__ import annotations
 
-import enum
-
 from archcalc.arithmetic import ceil_div, volume
-from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Stored, Which
+from archcalc.backward import AttentionPath, Backward, Checkpointing, Kept, Needs, Optimizer, ParameterTensor, Precision, Stored, TrainingSetup, Which
 from archcalc.engine.report import Report
 from archcalc.model import LayerResult, Shape
 from archcalc.values import replace, value
-
-
-class Precision(enum.Enum):
-    """How weights, gradients, optimizer state and activations are stored while training."""
-
-    FP32 = "fp32"
-    BF16 = "bf16"
-    FP16 = "fp16"
-    AMP_BF16 = "amp-bf16"
-    AMP_FP16 = "amp-fp16"
-    MIXED_BF16 = "mixed-bf16"
-    MIXED_FP16 = "mixed-fp16"
-
-    @property
-    def parameter_bytes(self) -> int:
-        """Weights and their gradients: fp32 under fp32 and amp (autocast casts copies), half otherwise."""
-        return 4 if self in (Precision.FP32, Precision.AMP_BF16, Precision.AMP_FP16) else 2
-
-    @property
-    def activation_bytes(self) -> int:
-        return 4 if self is Precision.FP32 else 2
-
-    @property
-    def moment_bytes(self) -> int:
-        """Optimizer moments: in the parameters' dtype, except mixed precision's fp32 moments."""
-        return 4 if self.master_copy else self.parameter_bytes
-
-    @property
-    def master_copy(self) -> bool:
-        """Mixed precision keeps an fp32 copy of the half weights: counted as optimizer state, as ZeRO's K = 12."""
-        return self in (Precision.MIXED_BF16, Precision.MIXED_FP16)
-
-
-class Optimizer(enum.Enum):
-    SGD = "sgd"
-    MOMENTUM = "momentum"
-    ADAM = "adam"
-    ADAMW = "adamw"
-    ADAFACTOR = "adafactor"
-    LION = "lion"
-
-    @property
-    def moments(self) -> int:
-        """Full-size buffers per parameter: Adam's exp_avg and exp_avg_sq, momentum's and Lion's one."""
-        return {Optimizer.SGD: 0, Optimizer.MOMENTUM: 1, Optimizer.ADAM: 2, Optimizer.ADAMW: 2, Optimizer.ADAFACTOR: 0, Optimizer.LION: 1}[self]
-
-    @property
-    def keeps_step(self) -> bool:
-        """torch.optim's Adam, AdamW and Adafactor keep a float32 `step` tensor per parameter tensor."""
-        return self in (Optimizer.ADAM, Optimizer.ADAMW, Optimizer.ADAFACTOR)
-
-
-class AttentionPath(enum.Enum):
-    """flash: scaled_dot_product_attention's fused kernel, which keeps no score matrix; eager: the math path."""
-
-    FLASH = "flash"
-    EAGER = "eager"
-
-
-class Checkpointing(enum.Enum):
-    NONE = "none"
-    FULL = "full"
-
 
 STEP_BYTES = 4
 """torch.optim's `step` is a float32 tensor per parameter tensor."""
@@ -109,6 +44,7 @@ class LayerTraining:
     """One row's training figures for the whole batch, over every occurrence it stands for."""
 
     result: LayerResult
+    occurrences: int
     trainable_params: int
     macs: int  # forward, as it runs in training (a training-only branch runs)
     input_grad_macs: int
@@ -268,11 +204,16 @@ class Walk:
         output = tensor if layer.passes_storage_on() else Tensor(volume(result.output_shape), input_grad or trained)
         if not (input_grad or trained):
             return output
-        needs = Needs(input_grad, trained, self.request.attention is AttentionPath.EAGER)
+        needs = Needs(input_grad, trained, self.request.attention is AttentionPath.EAGER, any(source.needs_grad for source in joined), tensor.needs_grad)
         costed = result.in_training or result
         backward = layer.backward(costed, needs)
+        shared = layer.shared_backward(costed, needs)  # once for the batch, not once a sample
+        batch = self.request.batch
         before = self.backward.get(id(result), Backward())
-        self.backward[id(result)] = Backward(before.input_macs + backward.input_macs * self.times, before.weight_macs + backward.weight_macs * self.times)
+        self.backward[id(result)] = Backward(
+            before.input_macs + (backward.input_macs * batch + shared.input_macs) * self.times,
+            before.weight_macs + (backward.weight_macs * batch + shared.weight_macs) * self.times,
+        )
         for kept in layer.kept(costed, needs):
             for kept_tensor in self.tensors_of(kept, tensor, output, joined):
                 self.keep(result, kept_tensor)
@@ -305,15 +246,17 @@ def rows(results: tuple[LayerResult, ...], times: int, walk: Walk, batch: int, t
         children = rows(result.children, occurrences, walk, batch, layer_trains)
         backward = walk.backward.get(id(result), Backward())
         costed = result.in_training or result
+        shared_macs = result.layer.shared_macs(costed)
         own_params = 0 if children else costed.cost.params * occurrences
         trainable = sum(child.trainable_params for child in children) + (own_params if layer_trains else 0)
         made.append(
             LayerTraining(
                 result,
+                occurrences,
                 trainable,
-                (sum(child.macs for child in children) if children else costed.cost.macs * occurrences * batch),
-                sum(child.input_grad_macs for child in children) + backward.input_macs * batch,
-                sum(child.weight_grad_macs for child in children) + backward.weight_macs * batch,
+                sum(child.macs for child in children) if children else (costed.cost.macs * batch - shared_macs * (batch - 1)) * occurrences,
+                sum(child.input_grad_macs for child in children) + backward.input_macs,
+                sum(child.weight_grad_macs for child in children) + backward.weight_macs,
                 sum(child.activation_bytes for child in children) + walk.bytes.get(id(result), 0),
                 children,
             )
@@ -404,6 +347,11 @@ def segments(result: LayerResult) -> list[tuple[tuple[LayerResult, ...], int]]:
     if result.children and not layer.SIDE_BRANCH:
         return [((result,), 1)]
     return []
+
+
+def training_request(setup: TrainingSetup) -> TrainingRequest:
+    """How `check` trains a spec for its training budgets: its `training:` block."""
+    return TrainingRequest(batch=setup.batch, optimizer=setup.optimizer, precision=setup.precision, device=setup.device)
 
 
 def training_of(report: Report, request: TrainingRequest) -> Training:

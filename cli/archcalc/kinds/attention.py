@@ -245,8 +245,20 @@ class Attention(SeesWhole):
         inputs += tokens * heads * head * width * needs.any  # the out projection's input
         inputs += tokens * width * heads * head * needs.input_grad + 2 * keys * width * kv_heads * head * (needs.input_grad and self_attention)
         projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
-        weights = projections + (self.position_cost(self.windows(result.input_shape)).macs if self.windowed else 0)
-        return Backward(inputs, weights if needs.trains else 0)
+        return Backward(inputs, projections if needs.trains else 0)
+
+    def shared_macs(self, result: LayerResult) -> int:
+        """Swin V2's position-bias MLP runs over the offsets, once for the whole batch."""
+        return self.position_cost(self.windows(result.input_shape)).macs if self.windowed else 0
+
+    def shared_backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """The bias MLP's weights' gradients, and its second layer's input gradient (its first layer's
+        input, the offsets, needs none): once for the batch, when it trains."""
+        shared = self.shared_macs(result)
+        if not (shared and needs.trains):
+            return Backward()
+        second = self.windows(result.input_shape).offsets * BIAS_MLP_HIDDEN * self.heads
+        return Backward(second, shared)
 
     def scratch_values(self, result: LayerResult, eager_attention: bool) -> int:
         """Eager attention holds the scores and the softmax's output at once: 2·h·N·M values. Flash

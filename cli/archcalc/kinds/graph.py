@@ -134,9 +134,16 @@ class Multiply(Join):
     KEEPS = "its operands: the current tensor, the named outputs, and each product before the last"
 
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
-        """A product keeps each operand for the other's gradient; past the first name, the running product is one."""
-        products = (Kept(Which.OWN, volume(result.output_shape) * (len(result.joined) - 1)),) if len(result.joined) > 1 else ()
-        return (Kept(Which.INPUT, volume(result.input_shape)), Kept(Which.JOINED, 0), *products)
+        """A product keeps each operand for the other's gradient, where the other needs one; past the
+        first name, the running product is an operand too (kept whenever anything needs a gradient)."""
+        if len(result.joined) > 1:
+            return (
+                Kept(Which.INPUT, volume(result.input_shape)),
+                Kept(Which.JOINED, 0),
+                Kept(Which.OWN, volume(result.output_shape) * (len(result.joined) - 1)),
+            )
+        current = (Kept(Which.INPUT, volume(result.input_shape)),) if needs.joined_grad else ()
+        return (*current, Kept(Which.JOINED, 0)) if needs.current_grad else current
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         joined = read_by_name(self, self.with_, context)

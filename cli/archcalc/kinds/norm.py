@@ -98,13 +98,15 @@ class RMSNorm(Pointwise):
     EXAMPLE = ("10x16", "rmsnorm")
     PARAMETERS = "the last axis"
     MACS = "0 (normalisation is not counted)"
-    KEEPS = "its input, 1 statistic per row, and (training its scale) the normalised input"
+    KEEPS = "its input and 1 statistic per row (if its input needs a gradient), and (training its scale) the normalised input"
 
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
         """PyTorch computes it from its parts: x · rsqrt(mean(x²) + ε), then · weight. The parts keep x and
         the rsqrt (one per row, in the activations' precision); the scale keeps the normalised x."""
         values, rows = volume(result.input_shape), volume(result.input_shape[:-1])
         normalised = (Kept(Which.OWN, values),) if needs.trains else ()
+        if not needs.input_grad:  # the parts see no tensor that needs a gradient: only the scale keeps anything
+            return normalised
         return (Kept(Which.INPUT, values), Kept(Which.OWN, rows), *normalised)
 
     def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:

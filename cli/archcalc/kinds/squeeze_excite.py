@@ -50,7 +50,7 @@ class SqueezeExcite(SeesWhole):
         activation = 0 if self.activation == "identity" else squeeze
         if self.activation in KEEP_OUTPUT and needs.trains:
             convs -= squeeze  # the second conv's input is the activation's output, kept once
-        gate = channels if self.gate in KEEP_OUTPUT else 2 * channels  # a hard sigmoid keeps its input, the product its output
+        gate = channels if self.gate in KEEP_OUTPUT else channels * (1 + needs.input_grad)  # a hard sigmoid keeps its input, the product its output
         return (Kept(Which.INPUT, volume(result.input_shape)), Kept(Which.OWN, convs + activation + gate))
 
     def backward(self, result: LayerResult, needs: Needs) -> Backward:

@@ -112,6 +112,7 @@ def report_json(analysis: Analysis, explain_layers: bool = False, counting: Coun
             "dtype": analysis.memory.dtype.value,
             "param_bytes": analysis.memory.param_bytes,
             "peak_activation_bytes": analysis.memory.peak_activation_bytes,
+            "attention": "eager" if analysis.memory.eager_attention else "flash",
             "kv_cache_values": analysis.memory.kv_cache_values,
             "kv_cache_bytes": analysis.memory.kv_cache_bytes,
         }

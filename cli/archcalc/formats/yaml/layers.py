@@ -9,6 +9,7 @@ from archcalc.kinds import WRITTEN_NAMES, reported_type
 from archcalc.kinds.arguments import ArgumentProblem
 from archcalc.model import Layer
 from archcalc.printable import describe, quoted
+from archcalc.values import replace
 
 MAX_LAYERS = 100_000
 """Layers a spec may write, nested ones included (a `repeat` counts its block once): past it the spec
@@ -47,6 +48,8 @@ class LayerReader:
         origin = node.origin
         arguments = Arguments(kind, reported, merged, origin, position, self.layer_list)
         layer = kind.build(lowered, arguments.read(), origin, position, arguments.name())
+        if not arguments.trainable():
+            layer = replace(layer, trainable=False)
         try:
             layer.check()
         except ArgumentProblem as problem:

@@ -123,6 +123,7 @@ def _arguments(kind: type[Layer]) -> Schema:
     default; no other key than `name`."""
     properties: Schema = {argument.name: _argument(argument, default_of(kind, argument.name)) for argument in kind.ARGUMENTS}
     properties["name"] = {"type": "string", "description": "A display name, shown in tables and messages."}
+    properties["trainable"] = {"type": "boolean", "description": "false freezes it and the layers inside it: no gradient, no optimizer state (archcalc train)."}
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
