@@ -309,7 +309,7 @@ class Layer:
         """Whether it has weights of its own to train (a dense tied to an embedding trains that table)."""
         return bool(result.cost.params)
 
-    def passes_storage_on(self) -> bool:
+    def passes_storage_on(self, result: LayerResult) -> bool:
         """Whether its output is its input's storage (VIEW, or a dropout of rate 0)."""
         return self.VIEW
 

@@ -201,7 +201,7 @@ class Walk:
         joined = [self.outputs[id(source)] for source in result.joined]
         input_grad = tensor.needs_grad or any(source.needs_grad for source in joined)
         trained = trains and layer.learns(result)
-        output = tensor if layer.passes_storage_on() else Tensor(volume(result.output_shape), input_grad or trained)
+        output = tensor if layer.passes_storage_on(result) else Tensor(volume(result.output_shape), input_grad or trained)
         if not (input_grad or trained):
             return output
         needs = Needs(input_grad, trained, self.request.attention is AttentionPath.EAGER, any(source.needs_grad for source in joined), tensor.needs_grad)
@@ -221,8 +221,6 @@ class Walk:
 
     def tensors_of(self, kept: Kept, tensor: Tensor, output: Tensor, joined: list[Tensor]) -> list[Tensor]:
         if kept.which is Which.INPUT:
-            if kept.stored is not Stored.ACTIVATION and tensor.stored is Stored.ACTIVATION:
-                tensor.stored = kept.stored  # token ids: the input is int64 ids, not activations
             return [tensor]
         if kept.which is Which.OUTPUT:
             return [output]

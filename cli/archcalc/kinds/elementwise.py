@@ -45,7 +45,7 @@ class Activation(Unchanged):
             return ()
         return keeps_output(values) if self.function in KEEP_OUTPUT else keeps_input(values)
 
-    def passes_storage_on(self) -> bool:
+    def passes_storage_on(self, result: LayerResult) -> bool:
         return self.function == "identity"
 
     @classmethod
@@ -80,7 +80,7 @@ class Dropout(Unchanged):
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
         return () if self.rate == 0 else (Kept(Which.OWN, volume(result.input_shape), Stored.BOOL),)
 
-    def passes_storage_on(self) -> bool:
+    def passes_storage_on(self, result: LayerResult) -> bool:
         return self.rate == 0
 
     def label(self, result: LayerResult) -> str:
@@ -141,7 +141,7 @@ class StochasticDepth(Unchanged):
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
         return () if self.rate == 0 else (Kept(Which.OWN, 1),)
 
-    def passes_storage_on(self) -> bool:
+    def passes_storage_on(self, result: LayerResult) -> bool:
         return self.rate == 0
 
     def label(self, result: LayerResult) -> str:

@@ -37,10 +37,10 @@ class Embedding(Pointwise):
     )
     PARAMETERS = "vocab·dim"
     MACS = "0 (a table lookup)"
-    KEEPS = "its token ids, int64 (for the table's gradient)"
+    KEEPS = "its token ids, int64 (for the table's gradient): the network's input, or what it reads taken as ids"
 
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
-        return (Kept(Which.INPUT, volume(result.input_shape), Stored.INT64),) if needs.trains else ()
+        return (Kept(Which.OWN, volume(result.input_shape), Stored.INT64),) if needs.trains else ()
 
     def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
         return (ParameterTensor((self.vocab, self.dim)),)
