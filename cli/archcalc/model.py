@@ -305,6 +305,11 @@ class Layer:
         """The backward MACs of `shared_macs`, once for the whole batch (`backward` leaves them out)."""
         return Backward()
 
+    def weights_of(self) -> str | None:
+        """The `name:` of the layer whose weight this one uses (a dense tied to an embedding): its weight
+        trains as that layer does."""
+        return None
+
     def learns(self, result: LayerResult) -> bool:
         """Whether it has weights of its own to train (a dense tied to an embedding trains that table)."""
         return bool(result.cost.params)

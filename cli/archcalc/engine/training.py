@@ -121,6 +121,7 @@ class Walk:
         self.counted: set[int] = set()  # ids of the tensors already kept
         self.keepers: list[Tensor] = []  # holds every counted tensor alive, so that no id is reused
         self.outputs: dict[int, Tensor] = {}  # id(result) -> its output tensor, for the layers that read it by name
+        self.trains_by_name: dict[str, bool] = {}  # whether each named layer trains: a tied weight trains as its owner does
         self.bytes: dict[int, int] = {}  # id(result) -> bytes it keeps, over its occurrences
         self.backward: dict[int, Backward] = {}
         self.times = 1  # how many occurrences the results now walked stand for
@@ -179,6 +180,8 @@ class Walk:
     def one(self, result: LayerResult, tensor: Tensor, trains: bool) -> Tensor:
         layer = result.layer
         trains = trains and layer.trainable
+        if layer.name is not None:
+            self.trains_by_name[layer.name] = trains
         if layer.SIDE_BRANCH:
             start = self.outputs[id(result.joined[0])] if result.joined else tensor
             self.outputs[id(result)] = self.sequence(result.children, start, trains)
@@ -200,7 +203,8 @@ class Walk:
         layer = result.layer
         joined = [self.outputs[id(source)] for source in result.joined]
         input_grad = tensor.needs_grad or any(source.needs_grad for source in joined)
-        trained = trains and layer.learns(result)
+        owner = layer.weights_of()
+        trained = (self.trains_by_name.get(owner, trains) if owner is not None else trains) and layer.learns(result)
         output = tensor if layer.passes_storage_on(result) else Tensor(volume(result.output_shape), input_grad or trained)
         if not (input_grad or trained):
             return output

@@ -52,6 +52,9 @@ class Dense(Pointwise):
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
         return keeps_input(volume(result.input_shape)) if needs.trains else ()
 
+    def weights_of(self) -> str | None:
+        return self.tie
+
     def learns(self, result: LayerResult) -> bool:
         """A tied weight has its gradient too, though it was counted at the embedding."""
         return True
