@@ -19,9 +19,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from archcalc.backward import Optimizer  # noqa: E402
 from archcalc.engine import analyze, every_result  # noqa: E402
 from archcalc.engine.report import Report  # noqa: E402
-from archcalc.engine.training import Optimizer, TrainingRequest, training_of  # noqa: E402
+from archcalc.engine.training import TrainingRequest, training_of  # noqa: E402
 from archcalc.formats import load_spec, load_text  # noqa: E402
 from archcalc.kinds.attention import Attention  # noqa: E402
 from archcalc.kinds.counted import Counted  # noqa: E402

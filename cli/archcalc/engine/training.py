@@ -362,13 +362,13 @@ def training_of(report: Report, request: TrainingRequest) -> Training:
     tensors = parameter_tensors(report.layers, True)
     trainable = sum(volume(tensor.shape) * tensor.count * times for tensor, times in tensors)
     params = report.total.params
-    memory = model_states(params, trainable, tensors, request)
+    weights, gradients, state = model_states(params, trainable, tensors, request)
     activations = sum(layer.activation_bytes for layer in layers)
     recomputed = 0
     peak = activations
     if request.checkpointing is Checkpointing.FULL:
         activations, peak, recomputed = checkpointed(report, request)
-    memory = TrainingMemory(memory[0], memory[1], memory[2], activations, peak)
+    memory = TrainingMemory(weights, gradients, state, activations, peak)
     fit = None
     if request.limit_bytes is not None:
         fit = fit_of(report, request, memory)

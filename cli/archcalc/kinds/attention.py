@@ -215,7 +215,7 @@ class Attention(SeesWhole):
 
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
         tokens, keys, scored, width, heads, kv_heads, head = self.sizes(result.input_shape)
-        projections_input = (Kept(Which.INPUT, tokens * width),) if needs.trains else ()  # q, k and v's linear layers share it
+        projections_input: tuple[Kept, ...] = (Kept(Which.INPUT, tokens * width),) if needs.trains else ()  # q, k and v's linear layers share it
         if self.context is not None and needs.trains:
             projections_input += (Kept(Which.OWN, keys * width),)  # the context k and v are projected from
         if not self.eager(needs):

@@ -21,10 +21,10 @@ def kept_input_of_window(padding: Padding, kernel: PerAxis, stride: PerAxis, dil
     if padding != "same":
         return (Kept(Which.INPUT, volume(shape)),)
     rank = len(shape) - 1
-    padded = [
+    padded = tuple(
         length + same_padding(length, k, s, d)
         for length, k, s, d in zip(shape[:-1], per_spatial_axis(kernel, rank), per_spatial_axis(stride, rank), per_spatial_axis(dilation, rank), strict=True)
-    ]
+    )
     return (Kept(Which.OWN, volume(padded) * shape[-1]),)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, shape_cell
 from archcalc.render.layer_text import label
-from archcalc.text import exact_and_short, shape
+from archcalc.text import exact_and_short
 
 if TYPE_CHECKING:
     from archcalc.engine.training import LayerTraining, Training, TrainingRequest
@@ -22,10 +22,8 @@ def training_title(training: Training) -> str:
     request = training.request
     report = training.report
     scale = f" · {request.gpus} GPUs, ZeRO {request.zero}" if request.gpus > 1 or request.zero else ""
-    return (
-        f"{report.name} · input {shape(report.input_shape)} → output {shape(report.output_shape)} · "
-        f"train at batch {request.batch:,} · {request.precision.value} · {request.optimizer.value} · {request.attention.value} attention{scale}"
-    )
+    eager = " · eager attention" if request.attention.value == "eager" else ""
+    return f"{report.name} · train at batch {request.batch:,} · {request.precision.value} · {request.optimizer.value}{eager}{scale}"
 
 
 def training_grid(training: Training, depth: int = 3) -> Grid:
@@ -34,9 +32,9 @@ def training_grid(training: Training, depth: int = 3) -> Grid:
         Column("layer"),
         Column("output"),
         Column("MACs", numeric=True, key="macs"),
-        Column("backward: input grad", numeric=True, key="input_grad_macs"),
-        Column("backward: weight grad", numeric=True, key="weight_grad_macs"),
-        Column("kept for backward (bytes)", numeric=True, key="activation_bytes"),
+        Column("input grad", numeric=True, key="input_grad_macs"),
+        Column("weight grad", numeric=True, key="weight_grad_macs"),
+        Column("kept bytes", numeric=True, key="activation_bytes"),
     )
     rows: list[Row] = []
     _rows(training.layers, 0, depth, rows)
@@ -45,6 +43,7 @@ def training_grid(training: Training, depth: int = 3) -> Grid:
     kept = sum(layer.activation_bytes for layer in training.layers)
     total = Row((None, "total", shape_cell(training.report.output_shape), training.macs, input_grad, weight_grad, kept))
     notes = [
+        "MACs forward; input grad and weight grad: the backward pass's MACs; kept bytes: the tensors kept for backward, each counted once",
         f"params {exact_and_short(training.params)}, trainable {exact_and_short(training.trainable_params)}",
         f"MACs for the batch: forward {exact_and_short(training.macs)} + backward {exact_and_short(training.backward_macs)}"
         + (f" + recomputed {exact_and_short(training.recomputed_macs)}" if training.recomputed_macs else "")
