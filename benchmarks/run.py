@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ARCHCALC = [PYTHON, "-m", "archcalc"]
 RESNET50 = str(ROOT / "archspecs" / "zoo" / "torchvision" / "resnet50.yaml")
+LLAMA3 = str(ROOT / "archspecs" / "zoo" / "language" / "llama3_8b.yaml")
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
@@ -226,6 +227,8 @@ def main() -> int:
             "show resnet50 --format csv": Command([*ARCHCALC, "show", RESNET50, "--format", "csv"]),
             "show resnet50 --depth 0 (table)": Command([*ARCHCALC, "show", RESNET50, "--depth", "0"]),
             "check archspecs/": Command([*ARCHCALC, "check", str(ROOT / "archspecs")]),
+            "show llama3_8b --format json": Command([*ARCHCALC, "show", LLAMA3, "--format", "json"]),
+            "train llama3_8b --format json": Command([*ARCHCALC, "train", LLAMA3, "--format", "json"]),
         },
         repeats,
     )
@@ -304,6 +307,8 @@ def main() -> int:
     print(f"   engine linear in layers ({linear:.2f}) and 10,000 layers under 0.5 s ({milliseconds(engine[10_000])}): {verdict(fast_engine)}")
     print(f"   peak memory under 60 MB for every spec (largest {megabytes(largest)}): {verdict(largest < 60e6)}")
     print(f"   JSON and CSV do not import rich's console or table: {verdict(lean)}")
+    train_ratio = runs["train llama3_8b --format json"].best / runs["show llama3_8b --format json"].best
+    print(f"   train --format json of llama3_8b within 1.2× show --format json of it: {train_ratio:.2f}× {verdict(train_ratio <= 1.2)}")
     for target, holds in hostile:
         print(f"   {target}: {verdict(holds)}")
     return 0
