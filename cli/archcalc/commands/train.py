@@ -48,8 +48,9 @@ def train(
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside composite layers to list.")] = 3,
     wide: WideOption = False,
 ) -> None:
-    """What one training step costs: backward MACs, the activations kept for backward, optimizer state, and whether it fits.
+    """Show a training step's cost, and whether it fits.
 
+    Backward MACs, the activations kept for backward, optimizer state and precision, ZeRO, checkpointing.
     MACs and bytes are for the whole batch on one GPU; nothing after the spec's output (no loss) is counted.
 
     Example: archcalc train archspecs/seed/cnn.yaml --batch 2 --format json
