@@ -12,6 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from archcalc.app import app
+from archcalc.engine import analyze
+from archcalc.engine.report import Report
+from archcalc.engine.training import Training, TrainingRequest, training_of
+from archcalc.formats import load_text
+from archcalc.kinds import KINDS
+from archcalc.model import Layer
 from archcalc.quantities import parse_bytes, parse_count
 from tests.conftest import ARCHSPECS
 
@@ -225,3 +231,27 @@ def test_show_memory_with_eager_attention_counts_the_scores() -> None:
     tokens = 32768
     assert peaks["eager"] == 2 * 12 * tokens**2 * 4 + 2 * tokens * 768 * 4
     assert peaks["flash"] < 7 * 10**9
+
+
+def example_training(kind: type[Layer], before: bool) -> tuple[Report, Training]:
+    input_shape, layer = kind.EXAMPLE
+    layers = ([f"dense: {input_shape.split('x')[-1]}"] if before else []) + [*kind.EXAMPLE_BEFORE, layer]
+    report = analyze(load_text(f"input: {input_shape}\nlayers:\n" + "".join(f"  - {item}\n" for item in layers), "<example>", "example"))
+    return report, training_of(report, TrainingRequest(batch=3))
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
+def test_every_kinds_example_trains_and_its_rows_add_up(kind: type[Layer]) -> None:
+    """Each kind's example, first (its input needs no gradient) and after a dense layer (it does):
+    the rows add up to the totals, a backward pass costs at most twice the forward one, and the
+    input side's gradients cost no more when nothing before the layer trains (inside a layer, what
+    follows its own weights may still need them: patch merging's linear layer after its norm)."""
+    figures = []
+    for before in (False, True):
+        report, training = example_training(kind, before)
+        assert sum(row.activation_bytes for row in training.layers) == training.memory.activation_bytes
+        assert sum(row.backward_macs for row in training.layers) == training.backward_macs <= 2 * training.macs
+        assert training.trainable_params == report.total.params
+        figures.append(training.layers[-1])
+    first, after_dense = figures
+    assert first.input_grad_macs <= after_dense.input_grad_macs and first.weight_grad_macs == after_dense.weight_grad_macs
