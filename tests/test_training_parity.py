@@ -15,6 +15,8 @@ What is not compared, and why (docs/training.md says the same):
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -69,9 +71,9 @@ def compared(report: Report, measured: TrainingFigures, device: str, seed: int |
     """archcalc's figures and PyTorch's, with what cannot be compared taken from archcalc on both sides."""
     expected = archcalc_training(report)
     if not bytes_comparable(report, device) or seed in LAYOUT_COPIES:
-        measured = replace(measured, activation_bytes=expected.activation_bytes)
+        measured = dataclasses.replace(measured, activation_bytes=expected.activation_bytes)
     if cuts_the_gradient(report):
-        measured = replace(measured, optimizer_state_bytes=expected.optimizer_state_bytes)
+        measured = dataclasses.replace(measured, optimizer_state_bytes=expected.optimizer_state_bytes)
     return expected, measured
 
 
