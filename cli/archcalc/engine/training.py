@@ -18,6 +18,7 @@ from __future__ import annotations
 from archcalc.arithmetic import ceil_div, volume
 from archcalc.backward import AttentionPath, Backward, Checkpointing, Kept, Needs, Optimizer, ParameterTensor, Precision, Stored, TrainingSetup, Which
 from archcalc.engine.report import Report
+from archcalc.errors import ShapeError
 from archcalc.model import LayerResult, Shape
 from archcalc.values import replace, value
 
@@ -357,6 +358,9 @@ def training_request(setup: TrainingSetup) -> TrainingRequest:
 
 
 def training_of(report: Report, request: TrainingRequest) -> Training:
+    if report.spec.checkpoint is not None:
+        hint = "its config.json has them (archcalc train config.json)"
+        raise ShapeError("a checkpoint holds no shapes, so its training step cannot be counted", report.spec.origin, None, hint)
     walk = walk_training(report, request)
     layers = rows(report.layers, 1, walk, request.batch, True)
     tensors = parameter_tensors(report.layers, True)

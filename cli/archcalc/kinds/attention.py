@@ -268,6 +268,13 @@ class Attention(SeesWhole):
         projections_input: tuple[Kept, ...] = (Kept(Which.INPUT, tokens * width),) if needs.trains else ()  # q, k and v's linear layers share it
         if self.context is not None and needs.trains:
             projections_input += (Kept(Which.OWN, keys * width),)  # the context k and v are projected from
+        if self.qk_norm:  # each RMS norm's input and normalized values, and its reciprocal RMS in float32
+            projections_input += (
+                Kept(Which.OWN, 2 * (tokens * heads * head + keys * kv_heads * head)),
+                Kept(Which.OWN, tokens * heads + keys * kv_heads, Stored.FLOAT32),
+            )
+        if self.relative_buckets is not None:  # T5's position bias, added to the scores: h·N·M, shared by the batch
+            projections_input += (Kept(Which.OWN, heads * tokens * keys, per_sample=False),)
         if not self.eager(needs):
             own = tokens * heads * head + 2 * keys * kv_heads * head + tokens * heads * head  # q, k, v, the output
             return (*projections_input, Kept(Which.OWN, own), Kept(Which.OWN, tokens * heads, Stored.FLOAT32))
@@ -290,7 +297,7 @@ class Attention(SeesWhole):
         self_attention = self.context is None
         queries_grad = needs.any
         keys_grad = needs.trains or (needs.input_grad and self_attention)
-        products = tokens * scored * heads * head
+        products = (tokens * scored if self.sliding_window is None or self.windowed else self.keys_read(tokens, keys)) * heads * head
         inputs = 2 * (queries_grad + keys_grad) * products  # scores (q, k), weighted sum (weights, v: v as k)
         inputs += tokens * heads * head * width * needs.any  # the out projection's input
         inputs += tokens * width * heads * head * needs.input_grad + 2 * keys * width * kv_heads * head * (needs.input_grad and self_attention)
@@ -320,16 +327,27 @@ class Attention(SeesWhole):
 
     def packed(self, width: int) -> bool:
         """q, k and v in one tensor, as nn.MultiheadAttention (and GPT-2's c_attn) hold them."""
-        return not self.windowed and self.kv_heads in (None, self.heads) and self.head_dim in (None, width // self.heads) and self.context is None
+        return (
+            not self.windowed
+            and self.kv_heads in (None, self.heads)
+            and self.head_dim in (None, width // self.heads)
+            and self.context is None
+            and self.out_bias
+            and not self.qk_norm
+            and self.relative_buckets is None
+        )
 
     def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
         _, _, _, width, heads, kv_heads, head = self.sizes(result.input_shape)
         bias = self.bias
-        out = weight_and_bias((width, heads * head), width if bias else 0)
+        out = weight_and_bias((width, heads * head), width if bias and self.out_bias else 0)
+        extra: tuple[ParameterTensor, ...] = (ParameterTensor((head,), 2),) if self.qk_norm else ()
+        if self.relative_buckets is not None:
+            extra += (ParameterTensor((self.relative_buckets, heads)),)
         if self.packed(width):
             return weight_and_bias((3 * width, width), 3 * width if bias else 0) + out
         tensors = weight_and_bias((heads * head, width), heads * head if bias else 0)
-        tensors += weight_and_bias((kv_heads * head, width), kv_heads * head if bias else 0) * 2 + out
+        tensors += weight_and_bias((kv_heads * head, width), kv_heads * head if bias else 0) * 2 + out + extra
         if self.windowed:
             windows = self.windows(result.input_shape)
             if self.position_bias == "table":
