@@ -311,10 +311,13 @@ class LatentAttentionModule(nn.Module):
         keys = torch.cat([keys_nope, rope[:, None].expand(-1, layer.heads, -1, -1)], dim=-1)
         scores = queries @ keys.transpose(-1, -2)
         record_macs(scores.numel() * queries.shape[-1])
+        record_backward_macs(scores.numel() * queries.shape[-1] * (queries.requires_grad + keys.requires_grad))  # no hook sees the matmuls' backward
         if layer.causal:
             scores = scores.masked_fill(torch.ones(count, count, dtype=torch.bool, device=x.device).triu(1), float("-inf"))
-        weighted = scores.softmax(-1) @ values
+        weights = scores.softmax(-1)
+        weighted = weights @ values
         record_macs(weighted.numel() * count)
+        record_backward_macs(weighted.numel() * count * (weights.requires_grad + values.requires_grad))
         return self.out(weighted.transpose(1, 2).flatten(2)).transpose(1, 2)
 
 

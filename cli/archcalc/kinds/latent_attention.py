@@ -89,9 +89,10 @@ class LatentAttention(SeesWhole):
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
         tokens, width = result.input_shape
         heads = self.heads
-        norms = tokens * (3 * (self.q_rank or 0) + 3 * self.kv_rank)  # each norm's input, normalized values, output
+        # each norm's input (kv's: a view of kv_a's whole output), normalized values and output
+        norms = tokens * (3 * (self.q_rank or 0) + 2 * self.kv_rank + self.kv_rank + self.rope_dim)
         statistics = tokens * ((1 if self.q_rank is not None else 0) + 1)
-        qkv = tokens * heads * (2 * self.qk_dim + self.v_dim)  # q and k (the rope key expanded to every head), v
+        qkv = tokens * heads * (2 * self.qk_dim + self.nope_dim + self.v_dim)  # q and k (the rope key expanded to every head), v: a view of kv_b's whole output
         kept: tuple[Kept, ...] = (Kept(Which.INPUT, tokens * width),) if needs.trains else ()
         kept += (Kept(Which.OWN, statistics, Stored.FLOAT32),)
         if not needs.eager_attention:
