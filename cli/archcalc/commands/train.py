@@ -14,7 +14,7 @@ def byte_size(value: str | None) -> int | None:
     """`80GiB`, `80G`, `80GB`: read by quantities.parse_bytes."""
     if value is None:
         return None
-    from archcalc.quantities import parse_bytes
+    from archcalc.quantities import parse_bytes  # lazy: only --memory-limit and --reserve read sizes
 
     try:
         return parse_bytes(value)
@@ -55,8 +55,8 @@ def train(
 
     Example: archcalc train archspecs/seed/cnn.yaml --batch 2 --format json
     """
-    from archcalc.engine.training import TrainingRequest, training_of
-    from archcalc.render.training import render_training
+    from archcalc.engine.training import TrainingRequest, training_of  # lazy: only this command loads it
+    from archcalc.render.training import render_training  # lazy: only this command loads it
 
     if zero and gpus == 1:
         fail(ArchcalcError(f"--zero {zero} partitions state over GPUs, and --gpus is 1", hint="give --gpus N, e.g. --zero 3 --gpus 8"))
@@ -65,7 +65,7 @@ def train(
     limit = byte_size(memory_limit)
     reserve_bytes = byte_size(reserve) or 0
     if device is not None:
-        from archcalc.devices import device as find_device
+        from archcalc.devices import device as find_device  # lazy: only --device reads the device table
 
         limit = guarded(lambda: find_device(device).need("memory_bytes"))
     report = analyze_one(spec, "train")

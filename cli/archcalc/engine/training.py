@@ -99,6 +99,20 @@ class Training:
     def train_macs(self) -> int:
         return self.macs + self.backward_macs + self.recomputed_macs
 
+    @property
+    def input_grad_macs(self) -> int:
+        """The top-level rows' input-gradient MACs, summed for the table's total (computed here, not in render/)."""
+        return sum(layer.input_grad_macs for layer in self.layers)
+
+    @property
+    def weight_grad_macs(self) -> int:
+        return sum(layer.weight_grad_macs for layer in self.layers)
+
+    @property
+    def kept_bytes(self) -> int:
+        """The top-level rows' kept bytes, summed: the table's total."""
+        return sum(layer.activation_bytes for layer in self.layers)
+
 
 class Tensor:
     """A storage as the walk meets it: its values per sample (or for the batch), how each is stored,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.render import render_grid
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, shape_cell
 from archcalc.render.layer_text import label
@@ -38,10 +39,8 @@ def training_grid(training: Training, depth: int = 3) -> Grid:
     )
     rows: list[Row] = []
     _rows(training.layers, 0, depth, rows)
-    input_grad = sum(layer.input_grad_macs for layer in training.layers)
-    weight_grad = sum(layer.weight_grad_macs for layer in training.layers)
-    kept = sum(layer.activation_bytes for layer in training.layers)
-    total = Row((None, "total", shape_cell(training.report.output_shape), training.macs, input_grad, weight_grad, kept))
+    output = shape_cell(training.report.output_shape)
+    total = Row((None, "total", output, training.macs, training.input_grad_macs, training.weight_grad_macs, training.kept_bytes))
     notes = [
         "MACs forward; input grad and weight grad: the backward pass's MACs; kept bytes: the tensors kept for backward, each counted once",
         f"params {exact_and_short(training.params)}, trainable {exact_and_short(training.trainable_params)}",
@@ -116,7 +115,7 @@ def _optimizer_note(training: Training) -> str:
 
 
 def training_json(training: Training) -> dict[str, object]:
-    from archcalc.render.json_format import SCHEMA_VERSION
+    from archcalc.render.json_format import SCHEMA_VERSION  # lazy: only the JSON format needs it
 
     report, request, memory = training.report, training.request, training.memory
     document: dict[str, object] = {
@@ -183,10 +182,8 @@ def _layer_json(layer: LayerTraining) -> dict[str, object]:
 
 def render_training(training: Training, output_format: OutputFormat, terminal: Terminal, depth: int = 3) -> str:
     """The layers' table and the memory table; CSV carries the layers (the memory is in JSON)."""
-    from archcalc.render import render_grid
-
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import dumps
+        from archcalc.render.json_format import dumps  # lazy: only the JSON format needs it
 
         return dumps(training_json(training))
     layers = render_grid(training_grid(training, depth), output_format, terminal)
@@ -234,9 +231,7 @@ def trainings_grid(trainings: Sequence[Training], title: str) -> Grid:
 
 def render_trainings(trainings: Sequence[Training], output_format: OutputFormat, terminal: Terminal, title: str) -> str:
     if output_format is OutputFormat.JSON:
-        from archcalc.render.json_format import SCHEMA_VERSION, dumps
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the JSON format needs it
 
         return dumps({"schema_version": SCHEMA_VERSION, "trainings": [training_json(training) for training in trainings]})
-    from archcalc.render import render_grid
-
     return render_grid(trainings_grid(trainings, title), output_format, terminal)
