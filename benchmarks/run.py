@@ -41,6 +41,7 @@ PYTHON = sys.executable
 ARCHCALC = [PYTHON, "-m", "archcalc"]
 RESNET50 = str(ROOT / "archspecs" / "zoo" / "torchvision" / "resnet50.yaml")
 LLAMA_70B = str(ROOT / "archspecs" / "zoo" / "hf" / "llama-3.1-70b.json")  # a HuggingFace config.json
+LLAMA3 = str(ROOT / "archspecs" / "zoo" / "language" / "llama3_8b.yaml")
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
@@ -297,6 +298,8 @@ def main() -> int:
             "show Llama-3.1-70B config.json --format json": Command([*ARCHCALC, "show", LLAMA_70B, "--format", "json"]),
             "show resnet50 --depth 0 (table)": Command([*ARCHCALC, "show", RESNET50, "--depth", "0"]),
             "check archspecs/": Command([*ARCHCALC, "check", str(ROOT / "archspecs")]),
+            "show llama3_8b --format json": Command([*ARCHCALC, "show", LLAMA3, "--format", "json"]),
+            "train llama3_8b --format json": Command([*ARCHCALC, "train", LLAMA3, "--format", "json"]),
         },
         repeats,
     )
@@ -389,6 +392,8 @@ def main() -> int:
     print(f"   peak memory under 60 MB for every spec (largest {megabytes(largest)}): {verdict(largest < 60e6)}")
     print(f"   JSON and CSV do not import rich's console or table: {verdict(lean)}")
     print(f"   show --format json imports nothing outside archcalc, typer, yaml and the standard library (no matplotlib, no rich): {verdict(not outside)}")
+    train_ratio = runs["train llama3_8b --format json"].best / runs["show llama3_8b --format json"].best
+    print(f"   train --format json of llama3_8b within 1.2× show --format json of it: {train_ratio:.2f}× {verdict(train_ratio <= 1.2)}")
     for target, holds in hostile:
         print(f"   {target}: {verdict(holds)}")
     return 0

@@ -34,6 +34,11 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
         (["compare", str(SPECS / "seed/cnn.yaml"), str(SPECS / "zoo/language/gpt2.yaml"), "--device", "t4", "--prompt", "8"], None),
         (["compare", str(SPECS / "zoo/hf/mixtral-8x7b-v0.1.json"), str(SPECS / "zoo/language/gpt2.yaml")], None),  # per_token
         (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "zoo/language/gpt2.yaml"), "--memory"], None),
+        (["compare", str(SPECS / "seed/ann.yaml"), str(SPECS / "seed/cnn.yaml"), "--train"], None),
+    ],
+    "train": [
+        (["train", str(SPECS / "seed/cnn.yaml"), "--batch", "2", "--device", "t4"], None),
+        (["train", str(SPECS / "zoo/language/gpt2.yaml"), "--checkpointing", "full", "--memory-limit", "80GiB", "--attention", "eager"], None),
     ],
     "check": [
         (["check", str(SPECS / "seed/cnn.yaml"), "-"], "input: 2x2x1\nlayers: [{conv: {filters: 1, kernel: 3}}]\n"),
@@ -44,6 +49,7 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
         (["sweep", str(SPECS / "seed/cnn.yaml"), "--sizes", "2,4,8"], None),
         (["sweep", str(SPECS / "exercises/gpt2_any_length.yaml"), "--sizes", "8,16"], None),
         (["sweep", str(SPECS / "zoo/language/gpt2.yaml"), "--device", "t4", "--batch", "1,2", "--prompt", "8"], None),
+        (["sweep", str(SPECS / "seed/cnn.yaml"), "--batch", "1,8"], None),
     ],
     "serve": [
         (["serve", str(SPECS / "zoo/language/gpt2.yaml"), "--device", "t4", "--prompt", "8", "--generate", "2"], None),
@@ -57,11 +63,12 @@ RUNS: dict[str, list[tuple[list[str], str | None]]] = {
 
 VALUES = {
     # backticked words a section explains that are values (or names of commands and kinds), not keys
-    "show": {"residual", "concat", "repeat", "block", "types", "weight_scale_inv", "inv_freq"},
-    "compare": {"serve", "compare", "last_step", "show"},
+    "show": {"residual", "concat", "repeat", "block", "types", "weight_scale_inv", "inv_freq", "flash", "eager"},
+    "train": {"flash", "eager", "none", "full", "peak_activation_bytes"},
+    "compare": {"serve", "compare", "last_step", "show", "train"},
     "check": {"param_bytes", "activation_bytes", "flag"},
     "diff": {"same", "changed", "renamed", "added", "removed"},
-    "sweep": {"side", "length", "compare", "sweep"},
+    "sweep": {"side", "length", "compare", "sweep", "train"},
     "serve": {"flash", "compute", "memory", "repeat"},
     "devices": set(),
     "sharing": set(),
@@ -70,8 +77,9 @@ VALUES = {
 }
 
 
-BORROWS = {"compare": "serve", "sweep": "serve"}
-"""Sections whose documents may carry another command's keys: `compare --device` and `sweep --batch` print `serve`'s runs."""
+BORROWS = {"compare": ("serve", "train"), "sweep": ("serve", "train")}
+"""Sections whose documents may carry other commands' keys: with --device, `compare` and `sweep` print
+`serve`'s runs; `compare --train` and `sweep --batch` alone print `train`'s documents."""
 
 
 def printed_keys(document: object) -> set[str]:
@@ -111,7 +119,7 @@ def test_every_key_printed_is_documented_and_every_key_documented_is_printed(com
     assert {"schema_version", "params", "weights", "biases", "non_trainable", "macs", "flops"} <= common
     keys = printed(command)
     section = named(documented[command])
-    borrowed = named(documented[BORROWS[command]]) if command in BORROWS else set()
+    borrowed = set().union(*(named(documented[lender]) for lender in BORROWS.get(command, ())))
     assert keys - section - common - borrowed == set(), f"printed by {command} but not in docs/json.md"
     assert section - keys - VALUES[command] == set(), f"in docs/json.md's {command} section but never printed"
 

@@ -28,6 +28,7 @@ def test_every_kind_supplies_every_piece(kind: type[Layer]) -> None:
         assert getattr(kind, piece) is not getattr(Layer, piece), f"{kind.__name__} does not say how to {piece}"
     assert kind.NAMES and all(name == name.lower() for name in kind.NAMES)
     assert kind.PARAMETERS and kind.MACS, f"{kind.__name__} has no rule text for `archcalc layers`"
+    assert kind.KEEPS is not Layer.KEEPS, f"{kind.__name__} does not say what it keeps for the backward pass (docs/training.md)"
     assert kind.__doc__ and kind.__doc__ != Layer.__doc__
     fields = set(kind.__value_names__) - COMMON_FIELDS  # type: ignore[attr-defined]
     arguments = [argument.name for argument in kind.ARGUMENTS]

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from archcalc import __version__
-from archcalc.commands import check, compare, devices, diff, examples, import_model, layers, report, schema, serve, sharing, show, sweep
+from archcalc.commands import check, compare, devices, diff, examples, import_model, layers, report, schema, serve, sharing, show, sweep, train
 from archcalc.commands.shared import EXIT_INTERNAL_ERROR
 from archcalc.errors import InternalError
 
@@ -25,6 +25,7 @@ app = typer.Typer(
 
 # In the order `archcalc --help` lists them.
 app.command()(show.show)
+app.command()(train.train)
 app.command()(compare.compare)
 app.command()(check.check)
 app.command("import")(import_model.import_model)

@@ -11,6 +11,7 @@ import enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, TrainingSetup, weight_and_bias
 from archcalc.errors import Origin, ShapeError, SizeLimit
 from archcalc.values import field, value
 
@@ -228,6 +229,8 @@ class Layer:
         """Where `argument` was written, when the reader kept it (a YAML spec's key); else None."""
         return next((origin for written, origin in self.written_at if written == argument), None)
 
+    trainable: bool = True  # `trainable: false` freezes it (and the layers inside it): no gradient, no optimizer state
+
     NAMES: ClassVar[dict[str, str]] = {}
     """Every name this kind may be written as, mapped to the type it reports (`fc` -> `dense`)."""
     ARGUMENTS: ClassVar[tuple[Argument, ...]] = ()
@@ -347,6 +350,60 @@ class Layer:
         input (a block's one path, a residual's main path and shortcut, a concat's branches)."""
         return (result.children,)
 
+    # Training: what autograd keeps and what the backward pass costs (kinds/backward.py, engine/training.py).
+    # The engine asks only when the layer's input needs a gradient or the layer trains; a composite's
+    # own rules are empty, and the engine asks its children.
+
+    KEEPS: ClassVar[str] = "nothing"
+    """What it keeps for the backward pass, as `archcalc layers` and docs/training.md print it."""
+    VIEW: ClassVar[bool] = False
+    """Its output is its input's storage seen another way (flatten, tokens, take): a tensor kept
+    after it is the one kept before it, at the storage's full size."""
+
+    SEQUENTIAL: ClassVar[bool] = False
+    """A composite whose output is its last layer's (block, repeat), not a tensor it makes by joining paths."""
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """The tensors autograd keeps for this layer's backward pass, per sample."""
+        return ()
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """The backward pass's MACs, per sample: a layer with weights spends its forward MACs again for
+        its weights' gradient, and once more for its input's where that is needed."""
+        macs = result.cost.macs
+        return Backward(macs if needs.input_grad else 0, macs if needs.trains and self.learns(result) else 0)
+
+    def shared_macs(self, result: LayerResult) -> int:
+        """Of its MACs, those a batch runs once, not once a sample (Swin V2's position-bias MLP, run
+        over the offsets): `show` counts one sample; `train` counts them once for the whole batch."""
+        return 0
+
+    def shared_backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """The backward MACs of `shared_macs`, once for the whole batch (`backward` leaves them out)."""
+        return Backward()
+
+    def weights_of(self) -> str | None:
+        """The `name:` of the layer whose weight this one uses (a dense tied to an embedding): its weight
+        trains as that layer does."""
+        return None
+
+    def learns(self, result: LayerResult) -> bool:
+        """Whether it has weights of its own to train (a dense tied to an embedding trains that table)."""
+        return bool(result.cost.params)
+
+    def passes_storage_on(self, result: LayerResult) -> bool:
+        """Whether its output is its input's storage (VIEW, or a dropout of rate 0)."""
+        return self.VIEW
+
+    def scratch_values(self, result: LayerResult, eager_attention: bool) -> int:
+        """Values live while it runs beyond its input and output (eager attention's scores)."""
+        return 0
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        """Its parameters as the tensors PyTorch holds them in (an optimizer keeps state per tensor)."""
+        cost = result.cost
+        return weight_and_bias((cost.weights,), cost.biases) if cost.weights else weight_and_bias((cost.biases,), 0) if cost.biases else ()
+
 
 class BudgetKind(enum.Enum):
     """What a budget limits. Values are the keys written under `budget:` (and the `--max-…` flags)."""
@@ -355,6 +412,13 @@ class BudgetKind(enum.Enum):
     MACS = "macs"
     PARAM_BYTES = "param_bytes"  # parameters stored at the budget's dtype
     ACTIVATION_BYTES = "activation_bytes"  # peak activation memory at the budget's dtype
+    TRAIN_TOTAL_BYTES = "train_total_bytes"  # `training: budget: total_bytes`: the memory a training step takes per GPU
+    TRAIN_ACTIVATION_BYTES = "train_activation_bytes"  # `training: budget: activation_bytes`: what it keeps for backward
+
+    @property
+    def in_training(self) -> bool:
+        """A training budget, written under `training:` and measured by `archcalc train`'s rules."""
+        return self in (BudgetKind.TRAIN_TOTAL_BYTES, BudgetKind.TRAIN_ACTIVATION_BYTES)
 
     @property
     def in_bytes(self) -> bool:
@@ -430,6 +494,7 @@ class Spec:
     from_model: bool = False  # read from a model file (ONNX, Keras) rather than written as a spec
     checkpoint: Checkpoint | None = None  # read from a checkpoint's tensors: no shapes, no MACs (formats/safetensors)
     dtype: DType | None = None  # the number format its weights are stored in, when its file says (a config's torch_dtype)
+    training: TrainingSetup | None = None  # its `training:` block, for the training budgets
 
     @property
     def reads_token_ids(self) -> bool:

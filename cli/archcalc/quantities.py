@@ -41,11 +41,12 @@ def leading_zero(text: str, digits: str, after: str = "") -> ValueError:
     return ValueError(f"{quoted(text)} has a leading zero, which makes a number octal in YAML 1.1; write {digits.lstrip('0') or '0'}{after}")
 
 
-SUFFIX_EXPONENTS = {"": 0, "K": 3, "M": 6, "G": 9, "T": 12}
-COUNT_PATTERN = r"^\s*(0|[1-9][0-9]*(?:_[0-9]+)*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$"
+SUFFIX_EXPONENTS = {"": 0, "K": 3, "M": 6, "G": 9, "B": 9, "T": 12}
+"""B is a billion for counts (`7B` parameters); byte sizes refuse it as ambiguous (parse_bytes)."""
+COUNT_PATTERN = r"^\s*(0|[1-9][0-9]*(?:_[0-9]+)*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTBkmgtb]?)\s*$"
 """A count written as text (`25.6M`, `1e6`, `25_557_032`), its whole part by the one rule for whole
 numbers; `archcalc schema` gives editors the same pattern."""
-_COUNT = re.compile(r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTkmgt]?)\s*$")
+_COUNT = re.compile(r"^\s*([0-9][0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]{1,9}))?\s*([KMGTBkmgtb]?)\s*$")
 """COUNT_PATTERN with any whole part, so that one which breaks the rule (`010M`) is told what is wrong."""
 
 
@@ -96,3 +97,30 @@ def _read_decimal(text: str) -> int:
     if len(significant) + scale > len(str(MAX_COUNT)):
         raise ValueError(f"{quoted(text)} is too large: archcalc reads counts up to 1e36")
     return int(significant + "0" * scale)
+
+
+BINARY_EXPONENTS = {"KIB": 1, "MIB": 2, "GIB": 3, "TIB": 4}
+_BYTES = re.compile(r"^\s*(.*?)\s*(KiB|MiB|GiB|TiB|[KMGT]B?|B)?\s*$", re.IGNORECASE)
+
+
+def parse_bytes(text: str) -> int:
+    """A byte size: `80GiB` (powers of 1024), `80G` or `80GB` (powers of 1000, as budgets are), or
+    a plain number of bytes. `7B` is refused: a billion, or seven bytes? Raises ValueError."""
+    match = _BYTES.match(text)
+    number, unit = (match.group(1), match.group(2) or "") if match else (text, "")
+    if unit.upper() == "B":
+        raise ValueError(f"{quoted(text)} is ambiguous: B is a billion for parameter counts; write bytes as 7G, 7GB or 7GiB")
+    if unit.upper() in BINARY_EXPONENTS:
+        from fractions import Fraction  # lazy: only a byte size in KiB..TiB needs it
+
+        try:
+            exact = Fraction(number.replace("_", "")) * 1024 ** BINARY_EXPONENTS[unit.upper()]
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{quoted(text)} is not a byte size; write e.g. 80GiB, 80G or 80GB") from None
+        if exact.denominator != 1 or exact < 0:
+            raise ValueError(f"{quoted(text)} is not a whole number of bytes")
+        return int(exact)
+    try:
+        return parse_count(number + unit.rstrip("Bb"))
+    except ValueError:
+        raise ValueError(f"{quoted(text)} is not a byte size; write e.g. 80GiB, 80G or 80GB") from None

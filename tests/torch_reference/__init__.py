@@ -58,6 +58,8 @@ NAMED: dict[str, nn.Module] = {}
 """The module built for each `name:`d layer of the model being built (the latest, as archcalc's `tie` finds it)."""
 
 OUTPUTS: dict[str, torch.Tensor] = {}
+SIDE_OUTPUTS: list[torch.Tensor] = []
+"""Every side branch's output, as the model runs: a training step's loss adds them (an auxiliary head's)."""
 """The latest output of each named layer, as the model runs (and as it is built, against live tensors)."""
 
 
@@ -79,6 +81,16 @@ def record_macs(count: int) -> None:
     """Called by reference modules for multiply-accumulates no hook sees (attention's matmuls)."""
     if _recorded:
         _recorded[-1] += count
+
+
+_recorded_backward: list[int] = []
+
+
+def record_backward_macs(count: int) -> None:
+    """Called by reference modules, in a training forward pass, for the backward MACs of what no hook
+    sees, from whether their tensors require grad at run time (tests/torch_reference/training.py)."""
+    if _recorded_backward:
+        _recorded_backward[-1] += count
 
 
 def measure(spec: Spec, device: str = "cpu") -> TorchFigures:
@@ -139,6 +151,8 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
             NAMED[layer.name] = module
             if not getattr(module, "keeps_its_own_output", False):  # a side branch keeps its own
                 module = Remember(module, layer.name)
+        if not layer.trainable:  # `trainable: false`: frozen, as requires_grad_(False) freezes a module
+            module.requires_grad_(False)
         module.eval()  # batch norm refuses one sample per channel in training mode
         example = module(example)
         if 0 in example.shape:  # some of PyTorch's kernels (a dilated ConvTranspose3d) return an empty tensor rather than refuse
@@ -150,6 +164,7 @@ def build_sequence(layers: tuple[Layer, ...], example: torch.Tensor) -> tuple[nn
 from tests.torch_reference import (  # noqa: E402  (each family module registers its builders)
     core,  # noqa: F401
     counted,  # noqa: F401
+    dropout,  # noqa: F401
     graph,  # noqa: F401
     mobile,  # noqa: F401
     norm,  # noqa: F401

@@ -11,7 +11,7 @@ from torch.nn import functional
 from archcalc.kinds.composite import Block, Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
-from archcalc.kinds.elementwise import Activation, Dropout, PReLU
+from archcalc.kinds.elementwise import Activation, PReLU
 from archcalc.kinds.norm import BatchNorm, LayerNorm
 from archcalc.kinds.pool import AdaptivePool, GlobalPool, Pool, PoolMode
 from archcalc.kinds.reshape import Flatten
@@ -32,6 +32,24 @@ class LastAxis(nn.Module):
         if x.dim() == 2:
             return self.inner(x)
         return self.inner(x.movedim(1, -1)).movedim(-1, 1)
+
+
+class PositionwiseLinear(nn.Linear):
+    """nn.Linear on the last axis of a tensor held channels first (moved there by LastAxis). Where that
+    view is not contiguous, the linear layer runs as the 1×1 convolution it is, on the tensor as held:
+    nn.Linear would copy it (matmul's reshape) and keep the copy for backward, a copy no model that
+    holds its features last makes. The same weights, MACs and output."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        held = x.movedim(-1, 1)
+        if x.dim() <= 2 or x.is_contiguous() or not held.is_contiguous():
+            return super().forward(x)
+        spatial = x.dim() - 2
+        weight = self.weight.view(*self.weight.shape, *(1,) * spatial)
+        return CONVOLUTIONS[spatial](held, weight, self.bias).movedim(1, -1)
+
+
+CONVOLUTIONS = {1: functional.conv1d, 2: functional.conv2d, 3: functional.conv3d}
 
 
 class PadThen(nn.Module):
@@ -134,7 +152,7 @@ def windowed(make: type[nn.Module], padding: Padding, x: torch.Tensor, kernel: P
 
 @builds(Dense)
 def dense(layer: Dense, x: torch.Tensor) -> nn.Module:
-    linear = nn.Linear(x.shape[1], layer.units, bias=layer.bias)
+    linear = PositionwiseLinear(x.shape[1], layer.units, bias=layer.bias)
     if layer.tie is not None:  # as PyTorch models tie a head to an embedding; a wrong shape fails in forward
         linear.weight = NAMED[layer.tie].embedding.weight
     return LastAxis(linear)
@@ -198,11 +216,6 @@ def activation(layer: Activation, x: torch.Tensor) -> nn.Module:
 @builds(PReLU)
 def prelu(layer: PReLU, x: torch.Tensor) -> nn.Module:
     return nn.PReLU(x.shape[1] if layer.per_channel else 1)  # PyTorch's channel axis is 1, archcalc's the last
-
-
-@builds(Dropout)
-def dropout(layer: Dropout, x: torch.Tensor) -> nn.Module:
-    return nn.Dropout(layer.rate)
 
 
 @builds(Residual)

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from archcalc.kinds.graph import Add, Branch, Multiply
-from tests.torch_reference import OUTPUTS, build_sequence, builds
+from tests.torch_reference import OUTPUTS, SIDE_OUTPUTS, build_sequence, builds
 
 
 def named_output(name: str, like: torch.Tensor, crop: bool) -> torch.Tensor:
@@ -70,6 +70,7 @@ class SideBranch(nn.Module):
         if self.training_only and not self.training:  # as Inception3.forward skips its AuxLogits in eval mode
             return x
         output = self.path(x if self.start is None else OUTPUTS[self.start])
+        SIDE_OUTPUTS.append(output)  # an extra output: training adds it to the loss, as an auxiliary head's
         if self.name is not None:
             OUTPUTS[self.name] = output
         return x

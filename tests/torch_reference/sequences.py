@@ -22,8 +22,8 @@ from archcalc.kinds.mlp import GatedMLP
 from archcalc.kinds.moe import MixtureOfExperts
 from archcalc.kinds.norm import RMSNorm
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
-from tests.torch_reference import builds, record_macs
-from tests.torch_reference.core import ACTIVATIONS, LastAxis
+from tests.torch_reference import builds, record_backward_macs, record_macs
+from tests.torch_reference.core import ACTIVATIONS, LastAxis, PositionwiseLinear
 from tests.torch_reference.vision_transformers import windowed_attention
 
 
@@ -91,13 +91,25 @@ class MultiheadSelfAttention(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tokens = as_sequence(x)
         count = tokens.shape[1]
+        batch = tokens.shape[0]
         mask = torch.ones(count, count, dtype=torch.bool, device=x.device).triu(1) if self.causal else None
-        output, _ = self.attention(tokens, tokens, tokens, attn_mask=mask, need_weights=False)
+        # is_causal: scaled_dot_product_attention is told the mask is causal and keeps no mask tensor
+        output, _ = self.attention(tokens, tokens, tokens, attn_mask=mask, need_weights=False, is_causal=self.causal)
         width = self.attention.embed_dim
         query_weights, key_weights, value_weights = self.attention.in_proj_weight.chunk(3)
-        record_macs(count * query_weights.numel() + count * (key_weights.numel() + value_weights.numel()) + count * self.attention.out_proj.weight.numel())
-        record_macs(2 * count * count * width)  # scores and the weighted sum: N × M × (heads × head width)
-        return output.transpose(1, 2)
+        projections = batch * count * (query_weights.numel() + key_weights.numel() + value_weights.numel())
+        out_projection = batch * count * self.attention.out_proj.weight.numel()
+        record_macs(projections + out_projection)
+        record_macs(batch * 2 * count * count * width)  # scores and the weighted sum: N × M × (heads × head width)
+        # the backward pass as autograd runs it here, from what requires grad at run time (no hook sees inside)
+        in_trains, out_trains = self.attention.in_proj_weight.requires_grad, self.attention.out_proj.weight.requires_grad
+        heads_grad = tokens.requires_grad or in_trains  # q, k and v, and everything after them
+        record_backward_macs(projections * (tokens.requires_grad + in_trains))
+        record_backward_macs(out_projection * (heads_grad + out_trains))
+        record_backward_macs(batch * 2 * count * count * width * 2 * heads_grad)
+        # batch_first hands back a transposed (N, B, D) tensor; a model holds (B, N, D): laid out so
+        # by a copy that keeps nothing for backward, as the layers after it expect
+        return output.contiguous().transpose(1, 2)
 
 
 class GroupedQueryAttention(nn.Module):
@@ -123,7 +135,7 @@ class GroupedQueryAttention(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tokens = as_sequence(x)
-        source = tokens if self.context is None else torch.zeros(1, self.context, tokens.shape[2], device=x.device)
+        source = tokens if self.context is None else torch.zeros(tokens.shape[0], self.context, tokens.shape[2], device=x.device)
         queries = self.query_norm(self.query(tokens).unflatten(-1, (self.heads, self.head_dim))).transpose(1, 2)  # (1, h, N, d)
         keys = self.key_norm(self.key(source).unflatten(-1, (self.kv_heads, self.head_dim))).transpose(1, 2)  # (1, kv, M, d)
         values = self.value(source).unflatten(-1, (self.kv_heads, self.head_dim)).transpose(1, 2)
@@ -141,19 +153,22 @@ class GroupedQueryAttention(nn.Module):
             scores = scores.masked_fill(~allowed, float("-inf"))
             return self.out((scores.softmax(-1) @ values).transpose(1, 2).flatten(2)).transpose(1, 2)
         record_macs(scores.numel() * queries.shape[-1])
+        record_backward_macs(scores.numel() * queries.shape[-1] * (queries.requires_grad + keys.requires_grad))
         if self.causal:
             scores = scores.masked_fill(torch.ones(scores.shape[-2:], dtype=torch.bool, device=x.device).triu(1), float("-inf"))
-        weighted = scores.softmax(-1) @ values  # (1, h, N, d)
+        weights = scores.softmax(-1)
+        weighted = weights @ values  # (1, h, N, d)
         record_macs(weighted.numel() * values.shape[-2])
+        record_backward_macs(weighted.numel() * values.shape[-2] * (weights.requires_grad + values.requires_grad))
         return self.out(weighted.transpose(1, 2).flatten(2)).transpose(1, 2)
 
 
 class GatedMLPModule(nn.Module):
     def __init__(self, width: int, hidden: int, activation: str, bias: bool) -> None:
         super().__init__()
-        self.gate = nn.Linear(width, hidden, bias=bias)
-        self.up = nn.Linear(width, hidden, bias=bias)
-        self.down = nn.Linear(hidden, width, bias=bias)
+        self.gate = PositionwiseLinear(width, hidden, bias=bias)
+        self.up = PositionwiseLinear(width, hidden, bias=bias)
+        self.down = PositionwiseLinear(hidden, width, bias=bias)
         self.activation = ACTIVATIONS[activation]()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -172,7 +187,18 @@ class RecurrentModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tokens = as_sequence(x)
         output = self.recurrent(tokens)[0]  # (1, N, H·dirs)
-        record_macs(tokens.shape[1] * sum(weight.numel() for name, weight in self.recurrent.named_parameters() if name.startswith("weight")))
+        steps = tokens.shape[1] * tokens.shape[0]  # every sample's steps
+        weights = {name: weight for name, weight in self.recurrent.named_parameters() if name.startswith("weight")}
+        record_macs(steps * sum(weight.numel() for weight in weights.values()))
+        # backward: each weight's gradient where it requires grad; the inputs' where they do: the first
+        # layer's input if the sequence requires grad, the later layers' and the hidden states' (all but
+        # the zero initial state) wherever anything before them does
+        record_backward_macs(steps * sum(weight.numel() for weight in weights.values() if weight.requires_grad))
+        for name, weight in weights.items():
+            if name.startswith("weight_ih_l0"):
+                record_backward_macs(steps * weight.numel() * tokens.requires_grad)
+            elif output.requires_grad:
+                record_backward_macs((steps - tokens.shape[0] if "weight_hh" in name else steps) * weight.numel())
         return output.transpose(1, 2) if self.sequences else output[:, -1, :]
 
 
@@ -285,10 +311,13 @@ class LatentAttentionModule(nn.Module):
         keys = torch.cat([keys_nope, rope[:, None].expand(-1, layer.heads, -1, -1)], dim=-1)
         scores = queries @ keys.transpose(-1, -2)
         record_macs(scores.numel() * queries.shape[-1])
+        record_backward_macs(scores.numel() * queries.shape[-1] * (queries.requires_grad + keys.requires_grad))  # no hook sees the matmuls' backward
         if layer.causal:
             scores = scores.masked_fill(torch.ones(count, count, dtype=torch.bool, device=x.device).triu(1), float("-inf"))
-        weighted = scores.softmax(-1) @ values
+        weights = scores.softmax(-1)
+        weighted = weights @ values
         record_macs(weighted.numel() * count)
+        record_backward_macs(weighted.numel() * count * (weights.requires_grad + values.requires_grad))
         return self.out(weighted.transpose(1, 2).flatten(2)).transpose(1, 2)
 
 

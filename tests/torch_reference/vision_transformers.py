@@ -19,7 +19,7 @@ from torch.nn import functional
 from archcalc.kinds.attention import Attention
 from archcalc.kinds.elementwise import LayerScale
 from archcalc.kinds.patches import PatchMerging
-from tests.torch_reference import builds, record_macs
+from tests.torch_reference import builds, record_backward_macs, record_macs
 from tests.torch_reference.core import axes
 
 
@@ -102,22 +102,22 @@ class WindowAttention(nn.Module):
     def partition(self, image: torch.Tensor) -> torch.Tensor:
         """(groups, n, C). Windows: the h×w positions of each window together. Grid: the map cut into
         h×w cells of H/h × W/w positions, a group taking the position at the same place in every cell."""
-        _, height, width, channels = image.shape
+        batch, height, width, channels = image.shape
         cell_height, cell_width = self.cell
         if self.grid:
-            grouped = image.view(1, cell_height, height // cell_height, cell_width, width // cell_width, channels).permute(0, 2, 4, 1, 3, 5)
+            grouped = image.view(batch, cell_height, height // cell_height, cell_width, width // cell_width, channels).permute(0, 2, 4, 1, 3, 5)
         else:
-            grouped = image.view(1, height // cell_height, cell_height, width // cell_width, cell_width, channels).permute(0, 1, 3, 2, 4, 5)
+            grouped = image.view(batch, height // cell_height, cell_height, width // cell_width, cell_width, channels).permute(0, 1, 3, 2, 4, 5)
         return grouped.reshape(-1, cell_height * cell_width, channels)
 
     def departition(self, groups: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-        _, height, width, channels = shape
+        batch, height, width, channels = shape
         cell_height, cell_width = self.cell
         if self.grid:
-            grouped = groups.view(1, height // cell_height, width // cell_width, cell_height, cell_width, channels).permute(0, 3, 1, 4, 2, 5)
+            grouped = groups.view(batch, height // cell_height, width // cell_width, cell_height, cell_width, channels).permute(0, 3, 1, 4, 2, 5)
         else:
-            grouped = groups.view(1, height // cell_height, width // cell_width, cell_height, cell_width, channels).permute(0, 1, 3, 2, 4, 5)
-        return grouped.reshape(1, height, width, channels)
+            grouped = groups.view(batch, height // cell_height, width // cell_width, cell_height, cell_width, channels).permute(0, 1, 3, 2, 4, 5)
+        return grouped.reshape(batch, height, width, channels)
 
     def shift_mask(self, size: tuple[int, int], shift: tuple[int, ...]) -> torch.Tensor | None:
         """torchvision's mask for shifted windows: -100 between positions the cyclic shift brought together."""
@@ -147,13 +147,16 @@ class WindowAttention(nn.Module):
         else:
             scores = (queries * self.head_dim**-0.5) @ keys.transpose(-2, -1)
         record_macs(scores.numel() * self.head_dim)
+        record_backward_macs(scores.numel() * self.head_dim * (queries.requires_grad + keys.requires_grad))
         bias = self.relative_bias()
         if bias is not None:
             scores = scores + bias
-        if mask is not None:
-            scores = scores + mask
-        weighted = scores.softmax(-1) @ values  # (groups, h, n, d)
+        if mask is not None:  # the mask is one sample's groups; the batch's follow each other
+            scores = scores + mask.repeat(count // mask.shape[0], 1, 1, 1)
+        weights = scores.softmax(-1)
+        weighted = weights @ values  # (groups, h, n, d)
         record_macs(weighted.numel() * values.shape[-2])
+        record_backward_macs(weighted.numel() * values.shape[-2] * (weights.requires_grad + values.requires_grad))
         return self.out(weighted.transpose(1, 2).reshape(count, tokens.shape[1], -1))
 
 

@@ -5,10 +5,12 @@ from typing import Annotated
 
 import typer
 
+from archcalc.backward import AttentionPath, Optimizer, Precision
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
 from archcalc.commands.shared import (
     SPEC_HELP,
+    AttentionOption,
     ChartFormatOption,
     CountOption,
     InputOption,
@@ -47,7 +49,7 @@ def compare(
     device: Annotated[
         list[str] | None, typer.Option("--device", "-d", help="Serve on this device (repeatable): every spec on every device side by side.", show_default=False)
     ] = None,
-    batch: Annotated[int, typer.Option("--batch", "-b", help="With --device: sequences (or images) served at once.")] = 1,
+    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="With --device: sequences (or images) served at once. With --train: samples per GPU.")] = 1,
     prompt: PromptOption = None,
     generate: GenerateOption = None,
     weights: WeightsOption = WeightFormat.FP16,
@@ -55,6 +57,10 @@ def compare(
     efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
     tokens: TokensOption = None,
+    train: Annotated[bool, typer.Option("--train", help="Compare a training step instead: MACs and memory per GPU, as `archcalc train` counts them.")] = False,
+    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --train: the optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
+    precision: Annotated[Precision, typer.Option("--precision", help="With --train: the precision.", case_sensitive=False)] = Precision.FP32,
+    attention: AttentionOption = AttentionPath.FLASH,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
@@ -62,10 +68,13 @@ def compare(
     difference under 1.1× is written as a percentage. `--format svg` draws them as grouped bars.
 
     With --device, serving side by side instead: time to first token, decode time a token, tokens
-    or images a second, memory and the largest batch, for every spec on every device.
+    or images a second, memory and the largest batch, for every spec on every device. With --train,
+    a training step side by side: its MACs and memory per GPU at --batch samples.
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
     """
+    if device and train:
+        raise typer.BadParameter("--device serves and --train trains: ask for one of them", param_hint="'--train'")
     if device:
         from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
         from archcalc.render.serve import render_served  # lazy: only this command loads it
@@ -76,6 +85,15 @@ def compare(
     reports = analyze_all(specs, ReadOptions(untie, input_name, tokens))
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
+    if train:
+        from archcalc.engine.training import TrainingRequest, training_of  # lazy: only --train loads it
+        from archcalc.render.training import render_trainings  # lazy: only --train loads it
+
+        chosen = tabular(output_format, "--train")
+        setup = TrainingRequest(batch=batch, optimizer=optimizer, precision=precision, attention=attention)
+        trainings = guarded(lambda: [training_of(report, setup) for report in reports])
+        emit(render_trainings(trainings, chosen, terminal(wide), f"a training step compared, batch {batch:,}"))
+        return
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
     compared = comparison(reports, dtype if memory else None)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from archcalc.backward import AttentionPath
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.formats import ReadOptions, load_spec
@@ -61,6 +62,10 @@ TokensOption = Annotated[
         show_default=False,
     ),
 ]
+AttentionOption = Annotated[
+    AttentionPath,
+    typer.Option("--attention", help="flash: scaled_dot_product_attention's fused kernel, no score matrix kept; eager: the math path.", case_sensitive=False),
+]
 WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 UntieOption = Annotated[
     bool,
@@ -75,10 +80,11 @@ InputOption = Annotated[
 T = TypeVar("T")
 
 
-def tabular(output_format: ChartFormat) -> OutputFormat:
-    """The format for a command's tables where it draws no chart (serving with --device): `svg` refused."""
+def tabular(output_format: ChartFormat, asked: str = "--device") -> OutputFormat:
+    """The format for a command's tables where it draws no chart (serving with --device, training
+    with --train or --batch): `svg` refused."""
     if output_format is ChartFormat.SVG:
-        fail(ArchcalcError("--format svg draws no chart with --device yet", hint="use table, json, csv, markdown or terminal-svg"))
+        fail(ArchcalcError(f"--format svg draws no chart with {asked} yet", hint="use table, json, csv, markdown or terminal-svg"))
     return output_format.tabular
 
 

@@ -4,8 +4,10 @@ from typing import Annotated
 
 import typer
 
+from archcalc.backward import AttentionPath
 from archcalc.commands.shared import (
     SPEC_HELP,
+    AttentionOption,
     ChartFormatOption,
     CountOption,
     InputOption,
@@ -41,6 +43,7 @@ def show(
     no_fold: Annotated[
         bool, typer.Option("--no-fold", help="List every layer: without it, tables write a run of identical layers as one row (dense 8 × 100,000).")
     ] = False,
+    attention: AttentionOption = AttentionPath.FLASH,
 ) -> None:
     """Show one network layer by layer: shapes, parameters and MACs.
 
@@ -56,6 +59,7 @@ def show(
     stored = dtype or report.spec.dtype or DType.FLOAT32
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer, and draws identical layers in a row as one
     folded = drawn or (not no_fold and not explain and output_format in (ChartFormat.TABLE, ChartFormat.MARKDOWN))  # tables fold runs of identical layers
-    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=folded)
+    eager = attention is AttentionPath.EAGER
+    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=folded, eager_attention=eager)
     analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
     emit(guarded(lambda: render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count, fold=not no_fold))))

@@ -5,9 +5,10 @@ from typing import Annotated
 
 import typer
 
+from archcalc.backward import Optimizer, Precision
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, emit, expanded, guarded, tabular, terminal
+from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, analyze_all, emit, expanded, guarded, tabular, terminal
 from archcalc.formats import load_spec
 from archcalc.quantities import parse_count
 from archcalc.render import ChartFormat, Counting, OutputFormat, render_sweep
@@ -36,7 +37,15 @@ def sweep(
     output_format: ChartFormatOption = ChartFormat.TABLE,
     chart: Annotated[ChartFigure, typer.Option("--chart", help="What the terminal chart plots: params, macs or none.")] = ChartFigure.PARAMS,
     count: CountOption = Counting.MACS,
-    batch: Annotated[str | None, typer.Option("--batch", "-b", help="With --device: batches to serve (1,8,64,256).", show_default=False)] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch",
+            "-b",
+            help="Sweep the batch instead, e.g. 1,8,64: with --device, serving at each; without, a training step's MACs and memory at each.",
+            show_default=False,
+        ),
+    ] = None,
     device: Annotated[str | None, typer.Option("--device", "-d", help="Serve on this device at each --batch.", show_default=False)] = None,
     prompt: PromptOption = None,
     generate: GenerateOption = None,
@@ -44,6 +53,8 @@ def sweep(
     kv: CacheOption = None,
     efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
+    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --batch alone: the training optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
+    precision: Annotated[Precision, typer.Option("--precision", help="With --batch alone: the training precision.", case_sensitive=False)] = Precision.FP32,
 ) -> None:
     """Show how parameters and MACs grow with the input size.
 
@@ -52,12 +63,25 @@ def sweep(
     draws both figures on log-log axes, with k written on each line.
 
     With --device and --batch, serving at each batch instead: the first pass and a decode step,
-    their time and what bounds them, tokens or images a second, memory.
+    their time and what bounds them, tokens or images a second, memory. With --batch alone, a
+    training step at each batch: its MACs and memory per GPU, as `archcalc train` counts them.
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
     """
-    if device is not None or batch is not None:
+    if device is not None:
         serving_sweep(specs, device, batch, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, device_file, tabular(output_format))
+        return
+    if batch is not None:
+        from archcalc.engine.training import TrainingRequest, training_of  # lazy: only a batch sweep loads it
+        from archcalc.render.training import render_trainings  # lazy: only a batch sweep loads it
+
+        chosen_format = tabular(output_format, "--batch")
+        batches = sizes_option(batch)
+        reports = analyze_all(specs)
+        trainings = guarded(
+            lambda: [training_of(report, TrainingRequest(batch=size, optimizer=optimizer, precision=precision)) for report in reports for size in batches]
+        )
+        emit(render_trainings(trainings, chosen_format, terminal(), "a training step by batch size"))
         return
     from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 

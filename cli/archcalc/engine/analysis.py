@@ -29,6 +29,7 @@ class Request:
     sharing: bool = False
     batch: int = 1  # sequences generated at once: the key/value cache holds one per sequence
     folded: bool = False  # identical layers in a row as one run (Run, below), for pictures and the report
+    eager_attention: bool = False  # --attention eager: the peak counts attention's score matrix
 
 
 @value
@@ -59,6 +60,7 @@ class Memory:
     kv_cache_values: int = 0
     cache_rules: tuple[str, ...] = ()  # how each kind that keeps a cache counts it (its CACHE_RULE)
     batch: int = 1  # the sequences the cache holds
+    eager_attention: bool = False
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -129,14 +131,15 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     fields = receptive_fields(report) if request.receptive_field else None
     graph = Graph(report)
     layers = _figures(report.layers, 1, request, fields, graph)
-    memory = None if request.memory is None else memory_of(report, request.memory, request.batch)
+    memory = None if request.memory is None else memory_of(report, request.memory, request.batch, request.eager_attention)
     return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None, runs(layers) if request.folded else None)
 
 
-def memory_of(report: Report, dtype: DType, batch: int = 1) -> Memory:
-    """The spec's memory at `dtype`, the cache for `batch` sequences: what `show --memory` and
-    `compare --memory` both write."""
-    return Memory(dtype, param_bytes(report, dtype), activation_bytes(report, dtype), kv_cache_values(report) * batch, cache_rules(report), batch)
+def memory_of(report: Report, dtype: DType, batch: int = 1, eager_attention: bool = False) -> Memory:
+    """The spec's memory at `dtype`, the cache for `batch` sequences, attention's scores counted with
+    `eager_attention`: what `show --memory` and `compare --memory` both write."""
+    activations = activation_bytes(report, dtype, eager_attention)
+    return Memory(dtype, param_bytes(report, dtype), activations, kv_cache_values(report) * batch, cache_rules(report), batch, eager_attention)
 
 
 def cache_rules(report: Report) -> tuple[str, ...]:

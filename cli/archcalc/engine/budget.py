@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from archcalc.arithmetic import quotient
+from archcalc.backward import TrainingSetup
 from archcalc.engine.drift import Drift
 from archcalc.engine.memory import activation_bytes, param_bytes
 from archcalc.engine.report import Report
+from archcalc.engine.training import training_of, training_request
 from archcalc.errors import ArchcalcError
 from archcalc.exhaustive import unreachable
 from archcalc.model import BudgetKind, DType, Limit
@@ -147,6 +149,9 @@ def figure(report: Report, kind: BudgetKind, dtype: DType) -> int:
             return param_bytes(report, dtype)
         case BudgetKind.ACTIVATION_BYTES:
             return activation_bytes(report, dtype)
+        case BudgetKind.TRAIN_TOTAL_BYTES | BudgetKind.TRAIN_ACTIVATION_BYTES:
+            memory = training_of(report, training_request(report.spec.training or TrainingSetup())).memory
+            return memory.total_bytes if kind is BudgetKind.TRAIN_TOTAL_BYTES else memory.activation_bytes
         case _:
             unreachable(kind)
 
@@ -161,4 +166,9 @@ def check_spec(report: Report, flags: Sequence[Limit], dtype: DType | None, budg
     """Every limit of this spec (its own, overridden by flags), at the flag's dtype or the spec's."""
     chosen = dtype or report.spec.budget_dtype
     limits = merge_limits(report.spec.budget, flags)
+    setup = report.spec.training
+    if setup is not None and setup.device is not None and not any(limit.kind is BudgetKind.TRAIN_TOTAL_BYTES for limit in limits):
+        from archcalc.devices import device  # lazy: only a spec that trains for a device reads the device table
+
+        limits = (*limits, Limit(BudgetKind.TRAIN_TOTAL_BYTES, device(setup.device).need("memory_bytes"), None))
     return SpecCheck(report, tuple(BudgetCheck(limit, figure(report, limit.kind, chosen), chosen) for limit in limits), budget_required)

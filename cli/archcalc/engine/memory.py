@@ -42,7 +42,8 @@ class Timeline:
     """The results in the order they run (each composite before its children), what made each one's
     input, and the tensors held across them."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, eager_attention: bool = False) -> None:
+        self.eager_attention = eager_attention  # eager attention holds its score matrix while it runs; flash does not
         self.input_values = volume(report.input_shape)
         self.steps: list[LayerResult] = []
         self.made_by: list[LayerResult | None] = []  # the result whose output is the step's input; None: the spec's input
@@ -90,7 +91,7 @@ class Timeline:
         best, held = self.input_values, 0
         for place, result in enumerate(self.steps):
             held += change[place]
-            live = working_set(result) + held
+            live = working_set(result) + held + result.layer.scratch_values(result, self.eager_attention)
             if result.joined:
                 live += sum(volume(source.output_shape) for source in result.joined if source is not self.made_by[place])
             if held:  # a held tensor this step reads is already in its input or its joins
@@ -100,21 +101,23 @@ class Timeline:
         return best
 
 
-def peak_activations(report: Report) -> int:
-    """The most values live at once (the input alone for a spec with no layers). A checkpoint has no
-    shapes, so it has no activations to count: refused rather than invented."""
+def peak_activations(report: Report, eager_attention: bool = False) -> int:
+    """The most values live at once (the input alone for a spec with no layers). Attention is taken
+    as flash attention computes it, holding no score matrix; `eager_attention` adds the scores and
+    their softmax, as the math path holds them. A checkpoint has no shapes, so it has no activations
+    to count: refused rather than invented."""
     if report.spec.checkpoint is not None:
         hint = "its config.json has them (archcalc show config.json --memory); its stored bytes are in the notes"
         raise ShapeError("a checkpoint holds no shapes, so its activations cannot be counted", report.spec.origin, None, hint)
-    return Timeline(report).peak()
+    return Timeline(report, eager_attention).peak()
 
 
 def param_bytes(report: Report, dtype: DType) -> int:
     return report.total.params * dtype.bytes
 
 
-def activation_bytes(report: Report, dtype: DType) -> int:
-    return peak_activations(report) * dtype.bytes
+def activation_bytes(report: Report, dtype: DType, eager_attention: bool = False) -> int:
+    return peak_activations(report, eager_attention) * dtype.bytes
 
 
 def kv_cache_values(report: Report) -> int:

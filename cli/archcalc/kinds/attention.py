@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import ceil_div
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Stored, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import SeesWhole, bracketed, per_axis, sequence_of
 from archcalc.model import Cost, LayerResult, PerAxis, ReceptiveField, Shape
@@ -78,6 +79,7 @@ class Attention(SeesWhole):
     out_bias: bool = True  # with `bias`: a bias on the output projection too (Qwen has q, k and v biases alone)
     qk_norm: bool = False  # an RMS norm over each head's queries and keys (Qwen 3, Gemma 3): d weights each
     relative_buckets: int | None = None  # T5's relative position bias: a learned table of buckets × heads
+    dropout: float = 0.0  # dropout on the attention weights, in training
 
     NAMES = {"attention": "attention"}
     COMMON_NAMES = {
@@ -112,6 +114,7 @@ class Attention(SeesWhole):
         Argument("out_bias", Reading.FLAG, "with bias: also on the output projection (false: q, k and v biases alone, as Qwen's)"),
         Argument("qk_norm", Reading.FLAG, "an RMS norm over each head's queries and keys, d weights each (Qwen 3, Gemma 3)"),
         Argument("relative_buckets", Reading.COUNT, "T5's relative position bias: a learned table of this many offset buckets × heads (a lookup: no MACs)"),
+        Argument("dropout", Reading.FRACTION, "dropout on the attention weights in training (no parameters, no MACs; see `archcalc train`)"),
     )
     MAIN = "heads"
     CACHE_RULE = "2 · tokens · kv heads · head width, per attention"
@@ -129,6 +132,12 @@ class Attention(SeesWhole):
     SERVED = (
         "reads its weights and its input, writes its output and, causal, each new token's keys and values (2·kv·d) to the cache; "
         "with c tokens cached, reads their 2·c·kv·d keys and values and spends 2·c·h·d MACs a new token on them (flash attention: no scores in memory)"
+    )
+
+    KEEPS = (
+        "its input (for the projections' weights); flash (the default): q, k and v at their own heads, its output, "
+        "a float32 logsumexp per head and query; eager: q, k and v at h heads, the softmax's output (with dropout a 1-byte mask "
+        "and the dropped weights), a 1-byte causal mask, the heads' output for the out projection"
     )
 
     def check(self) -> None:
@@ -240,6 +249,114 @@ class Attention(SeesWhole):
         if self.window is not None:
             return field.widened(per_axis(self, "window", self.window, 2), (1, 1))
         return field.whole()
+
+    def sizes(self, shape: Shape) -> tuple[int, int, int, int, int, int, int]:
+        """(N queries, M keys, keys each query is scored against, D, h, kv, d) for an input `shape`."""
+        if self.windowed:
+            windows = self.windows(shape)
+            return windows.positions, windows.positions, windows.tokens, shape[-1], self.heads, self.key_value_heads, self.head_width(shape[-1])
+        tokens, width = shape
+        keys = self.keys(tokens)
+        return tokens, keys, keys, width, self.heads, self.key_value_heads, self.head_width(width)
+
+    def eager(self, needs: Needs) -> bool:
+        """Attention within windows is written out as matmuls (torchvision's Swin and MaxViT): always eager."""
+        return needs.eager_attention or self.windowed
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        tokens, keys, scored, width, heads, kv_heads, head = self.sizes(result.input_shape)
+        projections_input: tuple[Kept, ...] = (Kept(Which.INPUT, tokens * width),) if needs.trains else ()  # q, k and v's linear layers share it
+        if self.context is not None and needs.trains:
+            projections_input += (Kept(Which.OWN, keys * width),)  # the context k and v are projected from
+        if self.qk_norm:  # each RMS norm's input and normalized values, and its reciprocal RMS in float32
+            projections_input += (
+                Kept(Which.OWN, 2 * (tokens * heads * head + keys * kv_heads * head)),
+                Kept(Which.OWN, tokens * heads + keys * kv_heads, Stored.FLOAT32),
+            )
+        if self.relative_buckets is not None:  # T5's position bias, added to the scores: h·N·M, shared by the batch
+            projections_input += (Kept(Which.OWN, heads * tokens * keys, per_sample=False),)
+        if not self.eager(needs):
+            own = tokens * heads * head + 2 * keys * kv_heads * head + tokens * heads * head  # q, k, v, the output
+            return (*projections_input, Kept(Which.OWN, own), Kept(Which.OWN, tokens * heads, Stored.FLOAT32))
+        weights = tokens * scored * heads
+        own = tokens * heads * head + 2 * keys * heads * head + weights  # q, k and v (expanded to every head), softmax(scores)
+        own += weights if self.dropout else 0  # the dropped weights, which the weighted sum keeps
+        own += tokens * heads * head if needs.trains else 0  # the heads' output, joined: the out projection's input
+        kept = (*projections_input, Kept(Which.OWN, own))
+        if self.dropout:
+            kept += (Kept(Which.OWN, weights, Stored.BOOL),)
+        if self.causal:
+            kept += (Kept(Which.OWN, tokens * keys, Stored.BOOL, per_sample=False),)
+        return kept
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """Both operands of the scores and of the weighted sum need gradients once anything before
+        them does; the q, k and v projections' input gradient only when the input needs one (k and v
+        of cross-attention never: their context is an input)."""
+        tokens, keys, scored, width, heads, kv_heads, head = self.sizes(result.input_shape)
+        self_attention = self.context is None
+        queries_grad = needs.any
+        keys_grad = needs.trains or (needs.input_grad and self_attention)
+        products = (tokens * scored if self.sliding_window is None or self.windowed else self.keys_read(tokens, keys)) * heads * head
+        inputs = 2 * (queries_grad + keys_grad) * products  # scores (q, k), weighted sum (weights, v: v as k)
+        inputs += tokens * heads * head * width * needs.any  # the out projection's input
+        inputs += tokens * width * heads * head * needs.input_grad + 2 * keys * width * kv_heads * head * (needs.input_grad and self_attention)
+        projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
+        return Backward(inputs, projections if needs.trains else 0)
+
+    def shared_macs(self, result: LayerResult) -> int:
+        """Swin V2's position-bias MLP runs over the offsets, once for the whole batch."""
+        return self.position_cost(self.windows(result.input_shape)).macs if self.windowed else 0
+
+    def shared_backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """The bias MLP's weights' gradients, and its second layer's input gradient (its first layer's
+        input, the offsets, needs none): once for the batch, when it trains."""
+        shared = self.shared_macs(result)
+        if not (shared and needs.trains):
+            return Backward()
+        second = self.windows(result.input_shape).offsets * BIAS_MLP_HIDDEN * self.heads
+        return Backward(second, shared)
+
+    def scratch_values(self, result: LayerResult, eager_attention: bool) -> int:
+        """Eager attention holds the scores and the softmax's output at once: 2·h·N·M values. Flash
+        computes them a block at a time and holds none."""
+        if not (eager_attention or self.windowed):
+            return 0
+        tokens, _, scored, _, heads, _, _ = self.sizes(result.input_shape)
+        return 2 * heads * tokens * scored
+
+    def packed(self, width: int) -> bool:
+        """q, k and v in one tensor, as nn.MultiheadAttention (and GPT-2's c_attn) hold them."""
+        return (
+            not self.windowed
+            and self.kv_heads in (None, self.heads)
+            and self.head_dim in (None, width // self.heads)
+            and self.context is None
+            and self.out_bias
+            and not self.qk_norm
+            and self.relative_buckets is None
+        )
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        _, _, _, width, heads, kv_heads, head = self.sizes(result.input_shape)
+        bias = self.bias
+        out = weight_and_bias((width, heads * head), width if bias and self.out_bias else 0)
+        extra: tuple[ParameterTensor, ...] = (ParameterTensor((head,), 2),) if self.qk_norm else ()
+        if self.relative_buckets is not None:
+            extra += (ParameterTensor((self.relative_buckets, heads)),)
+        if self.packed(width):
+            return weight_and_bias((3 * width, width), 3 * width if bias else 0) + out
+        tensors = weight_and_bias((heads * head, width), heads * head if bias else 0)
+        tensors += weight_and_bias((kv_heads * head, width), kv_heads * head if bias else 0) * 2 + out + extra
+        if self.windowed:
+            windows = self.windows(result.input_shape)
+            if self.position_bias == "table":
+                tensors += (ParameterTensor((windows.offsets, heads)),)
+            elif self.position_bias == "mlp":
+                tensors += (*weight_and_bias((BIAS_MLP_HIDDEN, 2), BIAS_MLP_HIDDEN), ParameterTensor((heads, BIAS_MLP_HIDDEN)))
+            if self.cosine:
+                tensors += (ParameterTensor((heads, 1, 1)),)
+        return tensors
 
     def cached_values(self, result: LayerResult) -> int:
         """The key/value cache a causal attention keeps while it generates: 2·M·kv·d values (none otherwise),

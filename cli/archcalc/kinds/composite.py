@@ -58,6 +58,8 @@ class Residual(Layer):
         values = volume(result.output_shape)
         return 2 * values, values
 
+    KEEPS = "its paths' layers' (the addition keeps nothing)"
+
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """output = layers(x) + shortcut(x): both paths see x, and their shapes must be equal."""
         main = context.sequence(self.layers, shape)
@@ -111,6 +113,8 @@ class Concat(Layer):
     def served_values(self, result: LayerResult) -> tuple[int, int]:
         values = volume(result.output_shape)
         return values, values
+
+    KEEPS = "its branches' layers' (the concatenation keeps nothing)"
 
     def check(self) -> None:
         if not self.with_ and not self.branches:
@@ -190,6 +194,7 @@ class Split(Concat):
     EXAMPLE = ("8x8x4", "split: [[], [{conv: {filters: 2, kernel: 1}}, relu]]")
     ARGUMENTS = (Argument("branches", Reading.BRANCHES, "a list of branches, each a list of layers run on its share ([] passes it on)"),)
     PARAMETERS = "its branches' layers, each on C / branches channels; joined on the channels"
+    KEEPS = "its branches' layers' (each share is a view of the input's storage)"
 
     def check(self) -> None:
         if not self.branches:  # concat's default (none written) would otherwise read as the identity
@@ -226,6 +231,8 @@ class Block(Layer):
     MAIN = "layers"
     PARAMETERS = "its layers, in order"
     MACS = COMPOSITE_MACS
+    KEEPS = "its layers'"
+    SEQUENTIAL = True
 
     SERVED = "what its layers move, nothing of its own"
 
@@ -265,6 +272,8 @@ class Repeat(Layer):
     )
     PARAMETERS = "its layers, `times` times in a row"
     MACS = COMPOSITE_MACS
+    KEEPS = "its layers', each pass's own"
+    SEQUENTIAL = True
 
     SERVED = "what its layers move, nothing of its own"
 

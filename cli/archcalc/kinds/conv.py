@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, ParameterTensor, weight_and_bias
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
-from archcalc.kinds.window import axes_text, check_groups, output_lengths, widened, window_extras, windows
+from archcalc.kinds.window import axes_text, check_groups, kept_input_of_window, output_lengths, widened, window_extras, windows
 from archcalc.model import Cost, Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -37,6 +38,7 @@ class Convolution(Layer):
 
     MACS = "output positions · filters · k · (C/groups)"
     QUANTIZED = True
+    KEEPS = "its input (with padding 'same', its padded input, a copy of its own)"
     SHARES_WEIGHTS_ACROSS_POSITIONS = True
 
     def filters_and_groups(self, channels: int) -> tuple[int, int]:
@@ -54,6 +56,18 @@ class Convolution(Layer):
 
     def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return widened(field, self.kernel, self.stride, self.dilation)
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """Its input, for the weights' gradient (the input's gradient needs only the weights)."""
+        if not needs.trains:
+            return ()
+        return kept_input_of_window(self.padding, self.kernel, self.stride, self.dilation, result.input_shape)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        spatial = result.input_shape[:-1]
+        filters, groups = self.filters_and_groups(result.input_shape[-1])
+        kernel = per_spatial_axis(self.kernel, len(spatial))
+        return weight_and_bias((filters, result.input_shape[-1] // groups, *kernel), filters if self.bias else 0)
 
     def explain(self, result: LayerResult) -> list[str]:
         cost = result.cost

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, ParameterTensor, keeps_input
 from archcalc.errors import SizeLimit
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, bracketed
@@ -40,6 +42,13 @@ class Counted(SeesWhole):
     )
     PARAMETERS = "weights + biases, as written"
     MACS = "as written"
+    KEEPS = "its input, as a dense layer would (archcalc does not know what it holds)"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return keeps_input(volume(result.input_shape)) if needs.trains and result.cost.params else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return tuple(ParameterTensor((count,)) for count in (self.weights, self.biases) if count)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if shape != self.input:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, ParameterTensor, keeps_input, weight_and_bias
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise
 from archcalc.kinds.embedding import Embedding
@@ -43,6 +44,7 @@ class Dense(Pointwise):
     MACS = "positions · in · units"
     QUANTIZED = True
     SERVED = "reads its weights (tied: the embedding's whole table) and its input, writes its output"
+    KEEPS = "its input (for the weights' gradient)"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         features = shape[-1]
@@ -52,6 +54,20 @@ class Dense(Pointwise):
             self.check_tie(context.named(self.tie, self).layer, features)
             return LayerResult(self, shape, (*shape[:-1], self.units), Cost(biases=biases, macs=macs))  # its weight was counted at the embedding
         return LayerResult(self, shape, (*shape[:-1], self.units), Cost(weights=features * self.units, biases=biases, macs=macs))
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return keeps_input(volume(result.input_shape)) if needs.trains else ()
+
+    def weights_of(self) -> str | None:
+        return self.tie
+
+    def learns(self, result: LayerResult) -> bool:
+        """A tied weight has its gradient too, though it was counted at the embedding."""
+        return True
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        bias = self.units if self.bias else 0
+        return weight_and_bias((self.units, result.input_shape[-1]), bias) if self.tie is None else weight_and_bias((bias,), 0) if bias else ()
 
     def check_tie(self, embedding: Layer, features: int) -> None:
         """A tied weight is the embedding's vocab × dim table, read as units × input width."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, ParameterTensor, Stored, Which, keeps_input, keeps_output
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise, Unchanged
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
 ACTIVATIONS = (
     "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "softmax", "identity",
 )  # fmt: skip
+
+KEEP_OUTPUT = ("relu", "sigmoid", "tanh", "softmax")
+"""The functions whose gradient PyTorch computes from their output; the others keep their input."""
 
 ELEMENTWISE = tuple(function for function in ACTIVATIONS if function != "softmax")
 """The activations that act on each value alone: those another kind may apply inside itself."""
@@ -32,6 +37,16 @@ class Activation(Unchanged):
     EXAMPLE = ("16", "relu")
     PARAMETERS = "no parameters; elementwise"
     MACS = "0"
+    KEEPS = "relu, sigmoid, tanh and softmax their output; the others their input; identity nothing"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        values = volume(result.input_shape)
+        if self.function == "identity":
+            return ()
+        return keeps_output(values) if self.function in KEEP_OUTPUT else keeps_input(values)
+
+    def passes_storage_on(self, result: LayerResult) -> bool:
+        return self.function == "identity"
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
@@ -60,6 +75,13 @@ class Dropout(Unchanged):
     MAIN = "rate"
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "a 1-byte mask per value (CUDA's fused kernel; see docs/training.md); rate 0: nothing"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return () if self.rate == 0 else (Kept(Which.OWN, volume(result.input_shape), Stored.BOOL),)
+
+    def passes_storage_on(self, result: LayerResult) -> bool:
+        return self.rate == 0
 
     SERVED = "nothing: a view of its input, or the identity in inference"
 
@@ -88,9 +110,16 @@ class PReLU(Pointwise):
     ARGUMENTS = (Argument("per_channel", Reading.FLAG, "learn one slope per channel instead of one in all"),)
     PARAMETERS = "1, or C with per_channel (the learned slopes are weights)"
     MACS = "0 (an activation)"
+    KEEPS = "its input"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return keeps_input(volume(result.input_shape))
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, shape, Cost(weights=shape[-1] if self.per_channel else 1))
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((result.cost.weights,)),)
 
     def label(self, result: LayerResult) -> str:
         return "prelu, a slope per channel" if self.per_channel else "prelu"
@@ -115,6 +144,13 @@ class StochasticDepth(Unchanged):
     MAIN = "rate"
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "one scale per sample (its output is input × that scale); rate 0: nothing"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return () if self.rate == 0 else (Kept(Which.OWN, 1),)
+
+    def passes_storage_on(self, result: LayerResult) -> bool:
+        return self.rate == 0
 
     SERVED = "nothing: a view of its input, or the identity in inference"
 
@@ -141,6 +177,14 @@ class LayerScale(Pointwise):
     EXAMPLE = ("8x8x16", "layer_scale")
     PARAMETERS = "C (the last axis): one scale per channel"
     MACS = "0 (an element-wise product)"
+    KEEPS = "its input (for the scale's gradient)"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return keeps_input(volume(result.input_shape)) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        """PyTorch's layer scale is (C, 1, 1) on an image: a 1 for each spatial axis."""
+        return (ParameterTensor((result.input_shape[-1], *(1,) * (len(result.input_shape) - 1))),)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, shape, Cost(weights=shape[-1]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, ParameterTensor, Stored, Which
 from archcalc.errors import SizeLimit
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise, bracketed, sequence_of, spatial_axes
@@ -46,6 +47,14 @@ class Embedding(Pointwise):
         rows = volume(result.output_shape)
         return rows, rows
 
+    KEEPS = "its token ids, int64 (for the table's gradient): the network's input, or what it reads taken as ids"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return (Kept(Which.OWN, volume(result.input_shape), Stored.INT64),) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((self.vocab, self.dim)),)
+
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if len(shape) >= MAX_AXES:
             raise self.error(f"an embedding of {bracketed(shape)} would have {len(shape) + 1} axes; archcalc's shapes have at most {MAX_AXES}")
@@ -70,6 +79,8 @@ class Tokens(Pointwise):
     EXAMPLE = ("4x4x8", "tokens")
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "nothing new: its output is its input's storage"
+    VIEW = True
 
     SERVED = "nothing: a view of its input, or the identity in inference"
 
@@ -99,6 +110,10 @@ class ClassToken(Pointwise):
     EXAMPLE = ("9x16", "class_token")
     PARAMETERS = "D"
     MACS = "0"
+    KEEPS = "nothing (a concatenation)"
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((1, result.input_shape[-1], 1)),)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)
@@ -136,6 +151,14 @@ class PositionEmbedding(Pointwise):
     def served_values(self, result: LayerResult) -> tuple[int, int]:
         values = volume(result.output_shape)
         return 2 * values, values
+
+    KEEPS = "the N position ids it looks up, int64, shared by the batch"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return (Kept(Which.OWN, result.input_shape[0], Stored.INT64, per_sample=False),) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((result.cost.weights // result.input_shape[-1], result.input_shape[-1])),)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)
@@ -177,6 +200,14 @@ class SegmentEmbedding(Pointwise):
         values = volume(result.output_shape)
         return 2 * values, values
 
+    KEEPS = "the N type ids it looks up, int64, shared by the batch"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return (Kept(Which.OWN, result.input_shape[0], Stored.INT64, per_sample=False),) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return (ParameterTensor((self.types, result.input_shape[-1])),)
+
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         _, width = sequence_of(self, shape)
         return LayerResult(self, shape, shape, Cost(weights=self.types * width))
@@ -200,6 +231,8 @@ class Take(Pointwise):
     MAIN = "index"
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "nothing new: its output is a view of the whole sequence's storage"
+    VIEW = True
 
     SERVED = "nothing: a view of its input, or the identity in inference"
 

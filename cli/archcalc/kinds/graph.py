@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, Which
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed
 from archcalc.model import NO_COST, Cost, Layer, LayerResult, ReceptiveField, Shape, output_after, total_cost
@@ -104,6 +105,7 @@ class Add(Join):
     NAMES = {"add": "add"}
     EXAMPLE = ("8x8x4", "add: skip")
     PARAMETERS = "no parameters; the shapes must be equal"
+    KEEPS = "nothing (an addition)"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         joined = read_by_name(self, self.with_, context)
@@ -133,6 +135,19 @@ class Multiply(Join):
     NAMES = {"multiply": "multiply"}
     EXAMPLE = ("8x8x4", "multiply: skip")
     PARAMETERS = "no parameters; each axis equal, or 1 on one side"
+    KEEPS = "its operands: the current tensor, the named outputs, and each product before the last"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """A product keeps each operand for the other's gradient, where the other needs one; past the
+        first name, the running product is an operand too (kept whenever anything needs a gradient)."""
+        if len(result.joined) > 1:
+            return (
+                Kept(Which.INPUT, volume(result.input_shape)),
+                Kept(Which.JOINED, 0),
+                Kept(Which.OWN, volume(result.output_shape) * (len(result.joined) - 1)),
+            )
+        current = (Kept(Which.INPUT, volume(result.input_shape)),) if needs.joined_grad else ()
+        return (*current, Kept(Which.JOINED, 0)) if needs.current_grad else current
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         joined = read_by_name(self, self.with_, context)
@@ -179,6 +194,7 @@ class Branch(Layer):
     MAIN = "layers"
     SIDE_BRANCH = True
     PARAMETERS = "its layers'; an extra output, counted in the totals"
+    KEEPS = "its layers' (a training-only branch's too: it runs in training)"
     MACS = "its layers', or none with `training_only` (an inference pass does not run the branch)"
 
     SERVED = "what its layers move, nothing of its own"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Stored, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, sequence_of
 from archcalc.model import Cost, LayerResult, Shape
@@ -74,6 +75,55 @@ class LatentAttention(SeesWhole):
         weighted = tokens * tokens * self.heads * self.v_dim
         cost = Cost(weights=projections + query_norm + self.kv_rank, biases=biases, macs=tokens * projections + scores + weighted)
         return LayerResult(self, shape, shape, cost)
+
+    KEEPS = (
+        "its input (the first projections' weights' gradient); each RMS norm's input, its reciprocal RMS (float32), its normalized "
+        "values and output; with flash attention q, k, v and the output, and the logsumexp (float32); eager: softmax(scores) instead "
+        "of the logsumexp, the heads' output, and the causal mask"
+    )
+
+    def first_projections(self, width: int) -> int:
+        """The weights of the projections that read the input: q (or q_a) and kv_a."""
+        return width * (self.q_rank if self.q_rank is not None else self.heads * self.qk_dim) + width * (self.kv_rank + self.rope_dim)
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        tokens, width = result.input_shape
+        heads = self.heads
+        # each norm's input (kv's: a view of kv_a's whole output), normalized values and output
+        norms = tokens * (3 * (self.q_rank or 0) + 2 * self.kv_rank + self.kv_rank + self.rope_dim)
+        statistics = tokens * ((1 if self.q_rank is not None else 0) + 1)
+        qkv = tokens * heads * (2 * self.qk_dim + self.nope_dim + self.v_dim)  # q and k (the rope key expanded to every head), v: a view of kv_b's whole output
+        kept: tuple[Kept, ...] = (Kept(Which.INPUT, tokens * width),) if needs.trains else ()
+        kept += (Kept(Which.OWN, statistics, Stored.FLOAT32),)
+        if not needs.eager_attention:
+            return (*kept, Kept(Which.OWN, norms + qkv + tokens * heads * self.v_dim), Kept(Which.OWN, tokens * heads, Stored.FLOAT32))
+        own = norms + qkv + tokens * tokens * heads + (tokens * heads * self.v_dim if needs.trains else 0)
+        kept += (Kept(Which.OWN, own),)
+        if self.causal:
+            kept += (Kept(Which.OWN, tokens * tokens, Stored.BOOL, per_sample=False),)
+        return kept
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """Scores, weighted sum and the projections after the first need both operands' gradients once
+        anything before them does; the projections that read the input, only for the input's."""
+        tokens, width = result.input_shape
+        first = tokens * self.first_projections(width)
+        attention = 2 * tokens * tokens * self.heads * (self.qk_dim + self.v_dim)
+        projections = result.cost.macs - attention // 2
+        return Backward((attention + projections - first) * needs.any + first * needs.input_grad, projections if needs.trains else 0)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        """As DeepSeek's attention holds them: q_a, its norm and q_b (or q), kv_a, its norm, kv_b and o."""
+        width = result.input_shape[-1]
+        heads, bias = self.heads, self.bias
+        if self.q_rank is None:
+            tensors = weight_and_bias((heads * self.qk_dim, width), 0)
+        else:
+            tensors = (*weight_and_bias((self.q_rank, width), self.q_rank if bias else 0), ParameterTensor((self.q_rank,)))
+            tensors += (ParameterTensor((heads * self.qk_dim, self.q_rank)),)
+        tensors += (*weight_and_bias((self.kv_rank + self.rope_dim, width), self.kv_rank + self.rope_dim if bias else 0), ParameterTensor((self.kv_rank,)))
+        tensors += (ParameterTensor((heads * (self.nope_dim + self.v_dim), self.kv_rank)),)
+        return tensors + weight_and_bias((width, heads * self.v_dim), width if bias else 0)
 
     def cached_values(self, result: LayerResult) -> int:
         """The latent and the shared rope key of every token: (kv_rank + rope_dim)·N values."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise
-from archcalc.kinds.elementwise import ELEMENTWISE
+from archcalc.kinds.elementwise import ELEMENTWISE, KEEP_OUTPUT
 from archcalc.model import Cost, LayerResult, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -42,6 +43,23 @@ class GatedMLP(Pointwise):
     PARAMETERS = "3·D·hidden (gate, up, down); with bias also 2·hidden + D"
     MACS = "positions · 3·D·hidden"
     QUANTIZED = True
+    KEEPS = "its input; per position act(gate) and up (the product's operands), their product (down's input), and the gate if the activation keeps its input"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        positions, hidden = volume(result.input_shape[:-1]), self.hidden
+        activation = 0 if self.activation == "identity" or self.activation in KEEP_OUTPUT else hidden  # the gate, kept by an activation of its input
+        own = positions * (2 * hidden + activation + (hidden if needs.trains else 0))  # act(gate), up, [gate], [the product, for down's weights]
+        return ((Kept(Which.INPUT, volume(result.input_shape)),) if needs.trains else ()) + (Kept(Which.OWN, own),)
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """down's input gradient is always needed (its input depends on gate's and up's weights or the input); gate's and up's only for the input."""
+        third = result.cost.macs // 3
+        return Backward(third * (needs.any + 2 * needs.input_grad), result.cost.macs if needs.trains else 0)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        width, hidden = result.input_shape[-1], self.hidden
+        bias = hidden if self.bias else 0
+        return weight_and_bias((hidden, width), bias) * 2 + weight_and_bias((width, hidden), width if self.bias else 0)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         width = shape[-1]

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Stored, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import Pointwise
-from archcalc.kinds.elementwise import ELEMENTWISE
+from archcalc.kinds.elementwise import ELEMENTWISE, KEEP_OUTPUT
 from archcalc.model import Cost, LayerResult, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -75,6 +76,48 @@ class MixtureOfExperts(Pointwise):
             macs=volume(shape[:-1]) * per_position,
         )
         return LayerResult(self, shape, shape, cost)
+
+    KEEPS = (
+        "its input (the router's and the shared experts' weights' gradient); per position the router's softmax (float32), "
+        "the k chosen experts' indices (int64) and weights; per chosen expert the rows it reads, as an mlp keeps "
+        "(gate, act(gate), up, their product) and its output (scaled by its weight); the shared experts as an mlp"
+    )
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """As transformers' Mixtral-style block: the router and softmax over E, top-k, then each expert
+        runs on the rows routed to it (gathered, so each keeps its own copy) and its output is scaled
+        by the routing weight before it is added back."""
+        positions, width = volume(result.input_shape[:-1]), result.input_shape[-1]
+        gate = 0 if self.activation == "identity" or self.activation in KEEP_OUTPUT else 1  # the gate, kept by an activation of its input
+        slot = width + (3 + gate) * self.hidden + width + 1  # rows read, act(gate), up, [gate], product; down's output and the weight it is scaled by
+        shared = (3 + gate) * self.shared_hidden + (2 + width if self.shared_gate else 0) if self.shared_hidden else 0
+        kept: tuple[Kept, ...] = (Kept(Which.INPUT, positions * width),) if needs.trains else ()
+        return (
+            *kept,
+            Kept(Which.OWN, positions * (self.per_token * slot + shared)),
+            Kept(Which.OWN, positions * self.experts, Stored.FLOAT32),
+            Kept(Which.OWN, positions * self.per_token, Stored.INT64),
+        )
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """Weights' gradients: the forward MACs again. Input gradients: the experts' down projections'
+        always (their inputs depend on weights before them), the router's and the gate and up
+        projections' only for the layer's input."""
+        positions, width = volume(result.input_shape[:-1]), result.input_shape[-1]
+        down = positions * width * (self.per_token * self.hidden + self.shared_hidden)
+        return Backward(down * needs.any + (result.cost.macs - down) * needs.input_grad, result.cost.macs if needs.trains else 0)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        """transformers' fused experts: gate_up_proj (E, 2·hidden, D) and down_proj (E, D, hidden); the
+        router (E, D); a shared expert's three weights and its gate (1, D). score_correction is a buffer."""
+        width = result.input_shape[-1]
+        tensors = weight_and_bias((self.experts, width), self.experts if self.router_bias else 0)
+        tensors += (ParameterTensor((self.experts, 2 * self.hidden, width)), ParameterTensor((self.experts, width, self.hidden)))
+        if self.shared_hidden:
+            tensors += (ParameterTensor((self.shared_hidden, width), 2), ParameterTensor((width, self.shared_hidden)))
+        if self.shared_gate:
+            tensors += (ParameterTensor((1, width)),)
+        return tensors
 
     def idle_params(self, result: LayerResult) -> int:
         """The E − k experts a token does not run."""

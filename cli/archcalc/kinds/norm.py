@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
+from archcalc.backward import Kept, Needs, ParameterTensor, Stored, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import Pointwise, SeesWhole, spatial_axes
 from archcalc.model import NO_COST, Cost, LayerResult, Shape
@@ -14,6 +15,16 @@ from archcalc.values import value
 
 if TYPE_CHECKING:
     from archcalc.model import ApplyContext
+
+
+def input_and_statistics(result: LayerResult, statistics: int, per_sample: bool = True) -> tuple[Kept, ...]:
+    """A norm keeps its input, and a mean and an inverse deviation for each normalised row, group or
+    channel, in float32 whatever the activations' precision."""
+    return (Kept(Which.INPUT, volume(result.input_shape)), Kept(Which.OWN, 2 * statistics, Stored.FLOAT32, per_sample))
+
+
+def scale_and_shift(channels: int, shift: bool = True) -> tuple[ParameterTensor, ...]:
+    return weight_and_bias((channels,), channels if shift else 0)
 
 
 @value(kw_only=True)
@@ -26,6 +37,13 @@ class BatchNorm(Pointwise):
     EXAMPLE = ("8x8x16", "batchnorm")
     PARAMETERS = "2C, plus 2C running statistics (not trained)"
     MACS = "0 (normalisation is not counted)"
+    KEEPS = "its input, and 2 float32 statistics per channel (for the whole batch)"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return input_and_statistics(result, result.input_shape[-1], per_sample=False)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return scale_and_shift(result.input_shape[-1])
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         channels = shape[-1]
@@ -52,6 +70,13 @@ class LayerNorm(Pointwise):
     ARGUMENTS = (Argument("bias", Reading.FLAG, "learn a shift per feature as well as a scale"),)
     PARAMETERS = "2·(last axis), or the last axis without bias"
     MACS = "0 (normalisation is not counted)"
+    KEEPS = "its input, and 2 float32 statistics per normalised row"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return input_and_statistics(result, volume(result.input_shape[:-1]))
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return scale_and_shift(result.input_shape[-1], self.bias)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         features = shape[-1]
@@ -76,6 +101,19 @@ class RMSNorm(Pointwise):
     EXAMPLE = ("10x16", "rmsnorm")
     PARAMETERS = "the last axis"
     MACS = "0 (normalisation is not counted)"
+    KEEPS = "its input and 1 statistic per row (if its input needs a gradient), and (training its scale) the normalised input"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """PyTorch computes it from its parts: x · rsqrt(mean(x²) + ε), then · weight. The parts keep x and
+        the rsqrt (one per row, in the activations' precision); the scale keeps the normalised x."""
+        values, rows = volume(result.input_shape), volume(result.input_shape[:-1])
+        normalised = (Kept(Which.OWN, values),) if needs.trains else ()
+        if not needs.input_grad:  # the parts see no tensor that needs a gradient: only the scale keeps anything
+            return normalised
+        return (Kept(Which.INPUT, values), Kept(Which.OWN, rows), *normalised)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return scale_and_shift(result.input_shape[-1], shift=False)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, shape, Cost(weights=shape[-1]))
@@ -105,6 +143,13 @@ class GroupNorm(SeesWhole):
     MAIN = "groups"
     PARAMETERS = "2C (without affine: none); no running statistics"
     MACS = "0 (normalisation is not counted)"
+    KEEPS = "its input, and 2 float32 statistics per group"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return input_and_statistics(result, self.groups)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return scale_and_shift(result.input_shape[-1]) if self.affine else ()
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         channels = shape[-1]
@@ -138,6 +183,17 @@ class InstanceNorm(SeesWhole):
     ARGUMENTS = (Argument("affine", Reading.FLAG, "learn a scale and a shift per channel (PyTorch's default: no)"),)
     PARAMETERS = "none, as PyTorch's default (affine=False); 2C with affine"
     MACS = "0 (normalisation is not counted)"
+    KEEPS = "its input, 2 float32 statistics per channel; with affine its scale, repeated for each sample"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """PyTorch runs it as a batch norm over one sample of B·C channels, whose scale is the affine
+        scale repeated per sample: a tensor of its own, kept as batch norm keeps its weight."""
+        channels = result.input_shape[-1]
+        repeated = (Kept(Which.OWN, channels, Stored.PARAMETER),) if self.affine else ()
+        return (*input_and_statistics(result, channels), *repeated)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        return scale_and_shift(result.input_shape[-1]) if self.affine else ()
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         positions = volume(spatial_axes(self, shape))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import ceil_div
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Stored, Which
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import bracketed
 from archcalc.model import Cost, Layer, LayerResult, ReceptiveField, Shape
@@ -32,6 +33,27 @@ class PatchMerging(Layer):
     ARGUMENTS = (Argument("norm", Reading.CHOICE, "the layer norm before the linear layer, on 4C (Swin), or after it, on 2C (Swin V2)", choices=NORM_PLACES),)
     PARAMETERS = "4C·2C (the linear layer, no bias), and the layer norm's 2·4C (norm before) or 2·2C (norm after)"
     MACS = "⌈H/2⌉·⌈W/2⌉·4C·2C (the norm is not counted)"
+    KEEPS = "the merged 4C (a copy), the norm's input and 2 float32 statistics per position, the linear layer's input"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """Norm before: the merged tensor (the norm's input) and the normalised one (the linear's).
+        Norm after: the merged tensor (the linear's input) and the linear's output (the norm's)."""
+        positions = result.output_shape[0] * result.output_shape[1]
+        channels = result.input_shape[-1]
+        statistics = Kept(Which.OWN, 2 * positions, Stored.FLOAT32)
+        if self.norm == "before":
+            return (Kept(Which.OWN, positions * 4 * channels * (1 + needs.trains)), statistics)
+        return (Kept(Which.OWN, positions * (4 * channels * needs.trains + 2 * channels)), statistics)
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        linear = result.cost.macs
+        linear_input_grad = needs.any if self.norm == "before" else needs.input_grad
+        return Backward(linear if linear_input_grad else 0, linear if needs.trains else 0)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        channels = result.input_shape[-1]
+        normalised = 4 * channels if self.norm == "before" else 2 * channels
+        return (ParameterTensor((2 * channels, 4 * channels)), ParameterTensor((normalised,), 2))
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if len(shape) != 3:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any
 
-from archcalc.arithmetic import ceil_div
+from archcalc.arithmetic import ceil_div, volume
+from archcalc.backward import Kept, Needs, Stored, Which, keeps_input
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, per_axis, spatial_axes
-from archcalc.kinds.window import axes_text, output_lengths, widened, window_extras, windows
+from archcalc.kinds.window import axes_text, kept_input_of_window, output_lengths, widened, window_extras, windows
 from archcalc.model import NO_COST, Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -43,6 +44,10 @@ class Pooling(Layer):
     def kind(self) -> str:
         return next(written for written in type(self).NAMES if mode_of(written) is self.mode)
 
+    def with_indices(self, result: LayerResult, kept: tuple[Kept, ...]) -> tuple[Kept, ...]:
+        """A max keeps where each maximum was, as int64 indices the size of its output."""
+        return (*kept, Kept(Which.OWN, volume(result.output_shape), Stored.INT64)) if self.mode is PoolMode.MAX else kept
+
 
 @value(kw_only=True)
 class Pool(Pooling):
@@ -64,6 +69,7 @@ class Pool(Pooling):
     MAIN = "kernel"
     PARAMETERS = "no parameters"
     MACS = "0 (not multiply-accumulates with weights)"
+    KEEPS = "its input (with padding 'same', its padded input); a max also its int64 indices"
 
     @property
     def window_stride(self) -> PerAxis:
@@ -87,6 +93,9 @@ class Pool(Pooling):
     def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         return widened(field, self.kernel, self.window_stride, (1,))
 
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return self.with_indices(result, kept_input_of_window(self.padding, self.kernel, self.window_stride, (1,), result.input_shape))
+
     def label(self, result: LayerResult) -> str:
         rank = max(len(result.input_shape) - 1, 1)
         text = f"{self.kind} {axes_text(self.kernel, rank)}" + window_extras(self.window_stride, self.padding, (1,), rank, default_stride=self.kernel)
@@ -107,6 +116,10 @@ class GlobalPool(Pooling, SeesWhole):
     EXAMPLE = ("7x7x8", "global_avgpool")
     PARAMETERS = "no parameters; output [C]"
     MACS = "0"
+    KEEPS = "an average nothing (it is a mean); a max its input and int64 indices"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return self.with_indices(result, keeps_input(volume(result.input_shape))) if self.mode is PoolMode.MAX else ()
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         spatial_axes(self, shape)
@@ -131,6 +144,12 @@ class AdaptivePool(Pooling):
     MAIN = "output"
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "its input (an average to one position: nothing, it is a mean); a max also int64 indices"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        if self.mode is PoolMode.AVG and all(size == 1 for size in result.output_shape[:-1]):
+            return ()
+        return self.with_indices(result, keeps_input(volume(result.input_shape)))
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         output = per_axis(self, "output", self.output, len(spatial_axes(self, shape)))

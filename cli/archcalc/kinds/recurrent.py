@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Which
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, sequence_of
 from archcalc.model import Cost, LayerResult, Shape
@@ -36,6 +37,7 @@ class Recurrent(SeesWhole):
     ARGUMENTS = RECURRENT_ARGUMENTS
     QUANTIZED = True
     MAIN = "hidden"
+    KEEPS = "its input, and per step, layer and direction its gates and hidden state (an estimate: PyTorch's kernels differ)"
 
     @property
     def directions(self) -> int:
@@ -54,6 +56,34 @@ class Recurrent(SeesWhole):
         biases = self.layers * directions * 2 * gates * hidden if self.bias else 0
         output = (tokens, hidden * directions) if self.sequences else (hidden * directions,)
         return LayerResult(self, shape, output, Cost(weights=weights, biases=biases, macs=tokens * weights))
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """Not exact: cuDNN keeps a reserve of about this size; PyTorch on the CPU keeps a workspace
+        (an LSTM) or each step's pieces (a GRU, an RNN). docs/training.md says so."""
+        tokens, width = result.input_shape
+        states = tokens * self.layers * self.directions * (self.GATES + 1) * self.hidden
+        return (Kept(Which.INPUT, tokens * width), Kept(Which.OWN, states))
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """Every weight's gradient takes its forward MACs. Of the input side, the first layer's input
+        needs a gradient only if the input does; the later layers' always; the hidden state's at every
+        step but the first, whose initial state needs none."""
+        tokens, width = result.input_shape
+        gates, hidden, directions = self.GATES, self.hidden, self.directions
+        first_input = tokens * directions * gates * hidden * width * needs.input_grad
+        later_inputs = tokens * (self.layers - 1) * directions * gates * hidden * hidden * directions * needs.any
+        recurrences = (tokens - 1) * self.layers * directions * gates * hidden * hidden * needs.any
+        return Backward(first_input + later_inputs + recurrences, result.cost.macs if needs.trains else 0)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        """PyTorch's weight_ih, weight_hh (and bias_ih, bias_hh) for each layer and direction."""
+        gates, hidden, directions = self.GATES * self.hidden, self.hidden, self.directions
+        tensors = []
+        for count, inputs in self.stacked(result.input_shape[-1]):
+            tensors += [ParameterTensor((gates, inputs), count * directions), ParameterTensor((gates, hidden), count * directions)]
+        if self.bias:
+            tensors.append(ParameterTensor((gates,), 2 * self.layers * directions))
+        return tuple(tensors)
 
     def label(self, result: LayerResult) -> str:
         text = f"{self.kind} {self.hidden:,}"

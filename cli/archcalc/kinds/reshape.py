@@ -23,6 +23,8 @@ class Flatten(SeesWhole):
     EXAMPLE = ("2x2x2", "flatten")
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "nothing new: its output is its input's storage"
+    VIEW = True
 
     SERVED = "nothing: a view of its input, or the identity in inference"
 
@@ -56,6 +58,11 @@ class ChannelShuffle(Pointwise):
     MAIN = "groups"
     PARAMETERS = "no parameters; the channels reordered"
     MACS = "0"
+    KEEPS = "nothing (a copy in another order; with 1 group, or one channel a group, the same order: its input's storage)"
+
+    def passes_storage_on(self, result: LayerResult) -> bool:
+        """A shuffle that leaves the order as it was is a view: PyTorch's .contiguous() copies nothing."""
+        return self.groups in (1, result.input_shape[-1])
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         if shape[-1] % self.groups:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archcalc.arithmetic import volume
+from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, Reading
 from archcalc.kinds.base import SeesWhole, spatial_axes
-from archcalc.kinds.elementwise import ELEMENTWISE
+from archcalc.kinds.elementwise import ELEMENTWISE, KEEP_OUTPUT
 from archcalc.model import Cost, LayerResult, Shape
 from archcalc.values import value
 
@@ -37,6 +39,28 @@ class SqueezeExcite(SeesWhole):
     MAIN = "channels"
     PARAMETERS = "2·C·s + s + C (the activation and gate have none)"
     MACS = "2·C·s (the scale is not a MAC)"
+    KEEPS = "its input and the scale (the product's operands); the pooled C and the activation's s; what the activation and gate keep"
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """As torchvision builds it: mean (keeps nothing), conv C→s (keeps the pooled C), activation,
+        conv s→C (keeps the activation's output), gate, input × scale (keeps both). An activation that
+        keeps its output shares it with the second conv; one that keeps its input keeps one more s."""
+        channels, squeeze = result.input_shape[-1], self.channels
+        convs = channels + squeeze if needs.trains else 0  # the two convs' inputs, for their weights' gradients
+        activation = 0 if self.activation == "identity" else squeeze
+        if self.activation in KEEP_OUTPUT and needs.trains:
+            convs -= squeeze  # the second conv's input is the activation's output, kept once
+        gate = channels if self.gate in KEEP_OUTPUT else channels * (1 + needs.input_grad)  # a hard sigmoid keeps its input, the product its output
+        return (Kept(Which.INPUT, volume(result.input_shape)), Kept(Which.OWN, convs + activation + gate))
+
+    def backward(self, result: LayerResult, needs: Needs) -> Backward:
+        """The second conv's input gradient is needed whenever anything trains or flows in; the first's only for the input."""
+        half = result.cost.macs // 2
+        return Backward(half * (needs.input_grad + needs.any), result.cost.macs if needs.trains else 0)
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        channels, squeeze, ones = result.input_shape[-1], self.channels, (1,) * (len(result.input_shape) - 1)
+        return weight_and_bias((squeeze, channels, *ones), squeeze) + weight_and_bias((channels, squeeze, *ones), channels)
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         spatial_axes(self, shape)

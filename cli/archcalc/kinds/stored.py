@@ -43,6 +43,7 @@ class Stored(Pointwise):
     )
     PARAMETERS = "weights + biases, as stored"
     MACS = "unknown: a checkpoint holds no shapes (0 counted)"
+    KEEPS = "unknown: a checkpoint holds no shapes, so `archcalc train` refuses it"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, shape, Cost(weights=self.weights, biases=self.biases, non_trainable=self.non_trainable))

@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from archcalc.arithmetic import volume, window_span
+from archcalc.backward import Kept, Needs, ParameterTensor, keeps_input, weight_and_bias
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import bracketed, per_axis, spatial_axes
@@ -80,6 +81,7 @@ class ConvTranspose(Layer):
     PARAMETERS = "C·k·(filters/groups) + filters"
     MACS = "input positions · C · k · (filters/groups): each input meets every weight of its group"
     QUANTIZED = True
+    KEEPS = "its input (for the weights' gradient)"
 
     @classmethod
     def build(cls, written: str, arguments: dict[str, Any], origin: Origin, position: str, name: str | None) -> Layer:
@@ -115,6 +117,13 @@ class ConvTranspose(Layer):
         weights = channels * volume(kernel) * (self.filters // self.groups)
         cost = Cost(weights=weights, biases=self.filters if self.bias else 0, macs=volume(spatial) * weights)
         return LayerResult(self, shape, (*output, self.filters), cost)
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return keeps_input(volume(result.input_shape)) if needs.trains else ()
+
+    def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
+        kernel = per_spatial_axis(self.kernel, len(result.input_shape) - 1)
+        return weight_and_bias((result.input_shape[-1], self.filters // self.groups, *kernel), self.filters if self.bias else 0)
 
     def receptive_field(self, result: LayerResult, field: ReceptiveField, context: FieldContext) -> ReceptiveField:
         """An output sees the inputs its taps reach (`inputs_reached`), and neighbouring outputs are
@@ -191,6 +200,7 @@ class Upsample(Layer):
     MAIN = "scale"
     PARAMETERS = "no parameters"
     MACS = "0 (interpolation has no weights)"
+    KEEPS = "nothing (its gradient needs only the sizes)"
 
     def check(self) -> None:
         given = [key for key, written in (("scale", self.scale), ("size", self.size), ("like", self.like)) if written is not None]
@@ -252,6 +262,7 @@ class PixelShuffle(Layer):
     MAIN = "factor"
     PARAMETERS = "no parameters"
     MACS = "0"
+    KEEPS = "nothing (a rearrangement)"
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         spatial = spatial_axes(self, shape)

@@ -3,11 +3,30 @@ receptive field they widen, and how their arguments read in labels and explanati
 
 from __future__ import annotations
 
-from archcalc.arithmetic import ceil_div, same_count, window_count, window_span
+from archcalc.arithmetic import ceil_div, same_count, volume, window_count, window_span
+from archcalc.backward import Kept, Which
 from archcalc.errors import SizeLimit
 from archcalc.kinds.base import bracketed, per_axis
 from archcalc.model import Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
 from archcalc.text import shape as shape_text
+
+
+def same_padding(length: int, kernel: int, stride: int, dilation: int) -> int:
+    """The zeros 'same' adds along one axis, TensorFlow's way: enough for ⌈n / s⌉ windows."""
+    return max((-(-length // stride) - 1) * stride + dilation * (kernel - 1) + 1 - length, 0)
+
+
+def kept_input_of_window(padding: Padding, kernel: PerAxis, stride: PerAxis, dilation: PerAxis, shape: Shape) -> tuple[Kept, ...]:
+    """A window's input as kept for backward: the input itself, or with padding 'same' the padded
+    input, a tensor of its own (padding is done by a separate F.pad, whose output is what is kept)."""
+    if padding != "same":
+        return (Kept(Which.INPUT, volume(shape)),)
+    rank = len(shape) - 1
+    padded = tuple(
+        length + same_padding(length, k, s, d)
+        for length, k, s, d in zip(shape[:-1], per_spatial_axis(kernel, rank), per_spatial_axis(stride, rank), per_spatial_axis(dilation, rank), strict=True)
+    )
+    return (Kept(Which.OWN, volume(padded) * shape[-1]),)
 
 
 def windows(layer: Layer, spatial: Shape, kernel: PerAxis, stride: PerAxis, padding: Padding, dilation: PerAxis, ceil_mode: bool) -> Shape:

@@ -140,6 +140,7 @@ def memory_json(memory: Memory) -> dict[str, object]:
         "dtype": memory.dtype.value,
         "param_bytes": memory.param_bytes,
         "peak_activation_bytes": memory.peak_activation_bytes,
+        "attention": "eager" if memory.eager_attention else "flash",
         "kv_cache_values": memory.kv_cache_values,
         "kv_cache_bytes": memory.kv_cache_bytes,
         "batch": memory.batch,

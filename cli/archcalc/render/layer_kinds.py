@@ -94,6 +94,7 @@ def layer_kinds_json() -> dict[str, object]:
                 "main": kind.MAIN,
                 "parameters": kind.PARAMETERS,
                 "macs": kind.MACS,
+                "keeps": kind.KEEPS,
             }
             for kind in KINDS
         ],

@@ -64,7 +64,12 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         notes.append(
             f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
             f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
-            "and outputs held for a later join)"
+            "and outputs held for a later join"
+            + (
+                "; eager attention's scores and their softmax too)"
+                if memory.eager_attention
+                else "; attention as flash attention runs it, with no score matrix)"
+            )
         )
         if cached:
             notes.append(

@@ -43,13 +43,22 @@ class Arguments:
             raise self.error("'name' must be text", entry.value.origin)
         return printable(entry.value.value)  # it reaches labels, tables and logs
 
+    def trainable(self) -> bool:
+        """`trainable: false` freezes the layer (and every layer inside it) for `archcalc train`."""
+        entry = self.entries.get("trainable")
+        if entry is None:
+            return True
+        if not isinstance(entry.value.value, bool):
+            raise self.error(f"'trainable' must be true or false, got {describe(entry.value.value)}", entry.value.origin)
+        return entry.value.value
+
     def read(self) -> dict[str, Any]:
         """Every declared argument that was written, read and checked; unknown keys are refused and
         missing required ones reported. Arguments not written keep the layer's defaults."""
         declared = declarations(self.kind)
         entries = self.entries
         for key, entry in entries.items():
-            if key not in declared and key != "name":
+            if key not in declared and key not in ("name", "trainable"):
                 hint = suggestion(key, declared) or f"{self.reported} takes: {', '.join(declared) or 'no arguments'}"
                 raise self.error(f"unknown argument {quoted(key)}", entry.key_origin, hint)
         values: dict[str, Any] = {}

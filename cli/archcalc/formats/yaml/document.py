@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from archcalc.backward import Optimizer, Precision, TrainingSetup
 from archcalc.errors import SpecError, suggestion
 from archcalc.formats.layout import layout_note
 from archcalc.formats.yaml.chain import is_chain, parse_chain
@@ -13,9 +14,12 @@ from archcalc.formats.yaml.shape import parse_shape
 from archcalc.kinds import COMMON_NAMES, WRITTEN_NAMES, reported_type
 from archcalc.model import BudgetKind, DType, Limit, Spec
 from archcalc.printable import describe, printable, quoted
-from archcalc.quantities import parse_count
+from archcalc.quantities import parse_bytes, parse_count
+from archcalc.values import replace
 
-SPEC_KEYS = ("name", "description", "input", "layers", "chain", "budget", "defaults")
+SPEC_KEYS = ("name", "description", "input", "layers", "chain", "budget", "defaults", "training")
+TRAINING_KEYS = ("batch", "optimizer", "precision", "device", "budget")
+TRAINING_BUDGETS = {"total_bytes": BudgetKind.TRAIN_TOTAL_BYTES, "activation_bytes": BudgetKind.TRAIN_ACTIVATION_BYTES}
 
 
 def parse_spec(root: Located, default_name: str) -> Spec:
@@ -48,7 +52,65 @@ def parse_spec(root: Located, default_name: str) -> Spec:
         layers = LayerReader(defaults).layer_list(entries["layers"].value, None)
         spec = Spec(name, input_shape, layers, root.origin)
     note = layout_note(spec.input_shape)
-    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype, notes=() if note is None else (note,))
+    training = None
+    if "training" in entries:
+        training, limits = parse_training(entries["training"].value)
+        budget = (*budget, *limits)
+    notes = () if note is None else (note,)
+    return Spec(name, spec.input_shape, spec.layers, root.origin, description, budget, budget_dtype, notes=notes, training=training)
+
+
+def parse_training(node: Located) -> tuple[TrainingSetup, tuple[Limit, ...]]:
+    """`training: {batch: 8, optimizer: adamw, precision: amp-bf16, device: h100-sxm, budget: {total_bytes: 70GiB}}`.
+    Byte budgets read as `--memory-limit` does (80GiB, 80G, 80GB)."""
+    if not isinstance(node.value, dict):
+        raise SpecError("'training' is a mapping such as {batch: 8, optimizer: adamw, budget: {total_bytes: 80GiB}}", node.origin)
+    setup = TrainingSetup()
+    limits: list[Limit] = []
+    for key, entry in node.value.items():
+        value = entry.value.value
+        if key not in TRAINING_KEYS:
+            raise SpecError(
+                f"unknown training key {quoted(key)}", entry.key_origin, None, suggestion(key, TRAINING_KEYS) or f"training has: {', '.join(TRAINING_KEYS)}"
+            )
+        if key == "batch":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SpecError(f"'batch' must be a whole number of at least 1, got {describe(value)}", entry.value.origin)
+            setup = replace(setup, batch=value)
+        elif key in ("optimizer", "precision"):
+            choices = Optimizer if key == "optimizer" else Precision
+            names = [choice.value for choice in choices]
+            if not isinstance(value, str) or value.lower() not in names:
+                raise SpecError(
+                    f"unknown {key} {describe(value)}", entry.value.origin, None, suggestion(str(value).lower(), names) or f"one of {', '.join(names)}"
+                )
+            setup = replace(setup, **{key: choices(value.lower())})
+        elif key == "device":
+            if not isinstance(value, str):
+                raise SpecError(f"'device' must be a device's name, got {describe(value)}", entry.value.origin)
+            setup = replace(setup, device=printable(value))
+        else:
+            limits += parse_training_budget(entry.value)
+    return setup, tuple(limits)
+
+
+def parse_training_budget(node: Located) -> list[Limit]:
+    if not isinstance(node.value, dict):
+        raise SpecError("'training: budget' is a mapping such as {total_bytes: 80GiB, activation_bytes: 40GiB}", node.origin)
+    limits = []
+    for key, entry in node.value.items():
+        if key not in TRAINING_BUDGETS:
+            names = list(TRAINING_BUDGETS)
+            raise SpecError(f"unknown training budget {quoted(key)}", entry.key_origin, None, suggestion(key, names) or f"training budgets: {', '.join(names)}")
+        value = entry.value.value
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise SpecError(f"training budget '{key}' must be a size such as 80GiB, got {describe(value)}", entry.value.origin)
+        try:
+            maximum = parse_bytes(str(value))
+        except ValueError as error:
+            raise SpecError(f"training budget '{key}': {error}", entry.value.origin) from None
+        limits.append(Limit(TRAINING_BUDGETS[key], maximum, entry.key_origin))
+    return limits
 
 
 def _text(entry: Entry) -> str:
@@ -87,7 +149,7 @@ def parse_budget(node: Located) -> tuple[tuple[Limit, ...], DType]:
         raise SpecError("'budget' is a mapping such as {params: 25.6M, macs: 4.1G}", node.origin)
     limits = []
     dtype = DType.FLOAT32
-    names = [kind.value for kind in BudgetKind]
+    names = [kind.value for kind in BudgetKind if not kind.in_training]  # those go under `training: budget:`
     for key, entry in node.value.items():
         value = entry.value.value
         if key == "dtype":

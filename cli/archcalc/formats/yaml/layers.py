@@ -9,6 +9,7 @@ from archcalc.kinds import COMMON_NAMES, WRITTEN_NAMES, reported_type
 from archcalc.kinds.arguments import ArgumentProblem
 from archcalc.model import Layer
 from archcalc.printable import describe, quoted
+from archcalc.values import replace
 
 MAX_LAYERS = 100_000
 """Layers a spec may write, nested ones included (a `repeat` counts its block once): past it the spec
@@ -51,6 +52,8 @@ class LayerReader:
         if count is not None and isinstance(entry := merged.get(count), Entry):
             read["written_at"] = ((count, entry.key_origin),)
         layer = kind.build(lowered, read, origin, position, arguments.name())
+        if not arguments.trainable():
+            layer = replace(layer, trainable=False)
         try:
             layer.check()
         except ArgumentProblem as problem:

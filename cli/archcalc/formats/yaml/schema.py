@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from archcalc.backward import Optimizer, Precision
 from archcalc.exhaustive import unreachable
 from archcalc.formats.yaml.document import SPEC_KEYS
 from archcalc.formats.yaml.shape import SHAPE_PATTERN
@@ -63,6 +64,7 @@ def _document() -> Schema:
         "chain": {"anyOf": [{"$ref": "#/$defs/chain"}, {"type": "integer", "minimum": 1}]},
         "budget": _budget(),
         "defaults": _defaults(),
+        "training": _training(),
     }
     assert set(properties) == set(SPEC_KEYS), "every key the parser reads, and no other"
     return {
@@ -89,9 +91,30 @@ def _shape() -> Schema:
 
 def _budget() -> Schema:
     count = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0}, {"$ref": "#/$defs/count_text"}]}
-    properties: Schema = {kind.value: count for kind in BudgetKind}
+    properties: Schema = {kind.value: count for kind in BudgetKind if not kind.in_training}
     properties["dtype"] = {"enum": [dtype.value for dtype in DType], "description": "Number format of the byte budgets (default float32)."}
     return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def _training() -> Schema:
+    """`training: {batch, optimizer, precision, device, budget: {total_bytes, activation_bytes}}` (archcalc train, check)."""
+    size = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}], "description": "bytes: 80GiB, 80G or 80GB"}
+    return {
+        "type": "object",
+        "description": "How `check` trains the spec for its training budgets (docs/training.md).",
+        "properties": {
+            "batch": {"type": "integer", "minimum": 1},
+            "optimizer": {"enum": [optimizer.value for optimizer in Optimizer]},
+            "precision": {"enum": [precision.value for precision in Precision]},
+            "device": {"type": "string", "description": "a device of `archcalc devices`: its memory is the total's limit unless the budget gives one"},
+            "budget": {
+                "type": "object",
+                "properties": {"total_bytes": size, "activation_bytes": size},
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    }
 
 
 def _defaults() -> Schema:
@@ -123,6 +146,7 @@ def _arguments(kind: type[Layer]) -> Schema:
     default; no other key than `name`."""
     properties: Schema = {argument.name: _argument(argument, default_of(kind, argument.name)) for argument in kind.ARGUMENTS}
     properties["name"] = {"type": "string", "description": "A display name, shown in tables and messages."}
+    properties["trainable"] = {"type": "boolean", "description": "false freezes it and the layers inside it: no gradient, no optimizer state (archcalc train)."}
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 

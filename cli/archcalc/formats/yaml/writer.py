@@ -46,6 +46,8 @@ def _layer(layer: Layer, level: int) -> list[str]:
     scalars = {name: value for name, value in written.items() if name not in {argument.name for argument in nested}}
     if layer.name is not None:
         scalars = {"name": _text(layer.name), **scalars}
+    if not layer.trainable:
+        scalars["trainable"] = "false"
     if not nested:
         if not scalars:
             return [f"{pad}- {layer.kind}"]

@@ -1,0 +1,74 @@
+"""`archcalc train`: what a training step costs at a batch size, and whether it fits."""
+
+from typing import Annotated
+
+import typer
+
+from archcalc.backward import AttentionPath, Checkpointing, Optimizer, Precision
+from archcalc.commands.shared import SPEC_HELP, AttentionOption, FormatOption, WideOption, analyze_one, emit, fail, guarded, terminal
+from archcalc.errors import ArchcalcError
+from archcalc.render import OutputFormat
+
+
+def byte_size(value: str | None) -> int | None:
+    """`80GiB`, `80G`, `80GB`: read by quantities.parse_bytes."""
+    if value is None:
+        return None
+    from archcalc.quantities import parse_bytes  # lazy: only --memory-limit and --reserve read sizes
+
+    try:
+        return parse_bytes(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def train(
+    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
+    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Samples per GPU in one step.")] = 1,
+    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="The optimizer whose state is counted.", case_sensitive=False)] = Optimizer.ADAMW,
+    precision: Annotated[
+        Precision,
+        typer.Option(
+            "--precision", help="fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy).", case_sensitive=False
+        ),
+    ] = Precision.FP32,
+    gpus: Annotated[int, typer.Option("--gpus", min=1, help="GPUs data-parallel; with --zero, what is partitioned is split over them.")] = 1,
+    zero: Annotated[int, typer.Option("--zero", min=0, max=3, help="ZeRO stage: 1 splits optimizer state, 2 also gradients, 3 also weights.")] = 0,
+    checkpointing: Annotated[
+        Checkpointing,
+        typer.Option("--checkpointing", help="full: each top-level block keeps its input alone and runs again in backward.", case_sensitive=False),
+    ] = Checkpointing.NONE,
+    attention: AttentionOption = AttentionPath.FLASH,
+    memory_limit: Annotated[
+        str | None, typer.Option("--memory-limit", help="Memory per GPU: 80GiB (powers of 1024), 80G or 80GB (of 1000).", show_default=False)
+    ] = None,
+    device: Annotated[str | None, typer.Option("--device", help="A device from `archcalc devices`: its memory is the limit.", show_default=False)] = None,
+    reserve: Annotated[str, typer.Option("--reserve", help="Memory the framework takes (CUDA context, allocator slack), out of the limit.")] = "0",
+    output_format: FormatOption = OutputFormat.TABLE,
+    depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside composite layers to list.")] = 3,
+    wide: WideOption = False,
+) -> None:
+    """Show a training step's cost, and whether it fits.
+
+    Backward MACs, the activations kept for backward, optimizer state and precision, ZeRO, checkpointing.
+    MACs and bytes are for the whole batch on one GPU; nothing after the spec's output (no loss) is counted.
+
+    Example: archcalc train archspecs/seed/cnn.yaml --batch 2 --format json
+    """
+    from archcalc.engine.training import TrainingRequest, training_of  # lazy: only this command loads it
+    from archcalc.render.training import render_training  # lazy: only this command loads it
+
+    if zero and gpus == 1:
+        fail(ArchcalcError(f"--zero {zero} partitions state over GPUs, and --gpus is 1", hint="give --gpus N, e.g. --zero 3 --gpus 8"))
+    if memory_limit is not None and device is not None:
+        fail(ArchcalcError("give --memory-limit or --device, not both"))
+    limit = byte_size(memory_limit)
+    reserve_bytes = byte_size(reserve) or 0
+    if device is not None:
+        from archcalc.devices import device as find_device  # lazy: only --device reads the device table
+
+        limit = guarded(lambda: find_device(device).need("memory_bytes"))
+    report = analyze_one(spec, "train")
+    request = TrainingRequest(batch, optimizer, precision, gpus, zero, checkpointing, attention, limit, reserve_bytes, device)
+    training = guarded(lambda: training_of(report, request))
+    emit(render_training(training, output_format, terminal(wide), depth))

@@ -1,0 +1,237 @@
+"""`train`: one row per layer with its forward and backward MACs and the bytes it keeps for the
+backward pass; below it the memory per GPU and whether it fits. Formatting only: every figure
+comes from engine/training.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from archcalc.render import render_grid
+from archcalc.render.formats import OutputFormat
+from archcalc.render.grid import Cell, Column, Grid, Row, shape_cell
+from archcalc.render.layer_text import label
+from archcalc.text import exact_and_short
+
+if TYPE_CHECKING:
+    from archcalc.engine.training import LayerTraining, Training, TrainingRequest
+    from archcalc.render import Terminal
+
+
+def training_title(training: Training) -> str:
+    request = training.request
+    report = training.report
+    scale = f" · {request.gpus} GPUs, ZeRO {request.zero}" if request.gpus > 1 or request.zero else ""
+    eager = " · eager attention" if request.attention.value == "eager" else ""
+    return f"{report.name} · train at batch {request.batch:,} · {request.precision.value} · {request.optimizer.value}{eager}{scale}"
+
+
+def training_grid(training: Training, depth: int = 3) -> Grid:
+    columns = (
+        Column("#", key="position"),
+        Column("layer"),
+        Column("output"),
+        Column("MACs", numeric=True, key="macs"),
+        Column("input grad", numeric=True, key="input_grad_macs"),
+        Column("weight grad", numeric=True, key="weight_grad_macs"),
+        Column("kept bytes", numeric=True, key="activation_bytes"),
+    )
+    rows: list[Row] = []
+    _rows(training.layers, 0, depth, rows)
+    output = shape_cell(training.report.output_shape)
+    total = Row((None, "total", output, training.macs, training.input_grad_macs, training.weight_grad_macs, training.kept_bytes))
+    notes = [
+        "MACs forward; input grad and weight grad: the backward pass's MACs; kept bytes: the tensors kept for backward, each counted once",
+        f"params {exact_and_short(training.params)}, trainable {exact_and_short(training.trainable_params)}",
+        f"MACs for the batch: forward {exact_and_short(training.macs)} + backward {exact_and_short(training.backward_macs)}"
+        + (f" + recomputed {exact_and_short(training.recomputed_macs)}" if training.recomputed_macs else "")
+        + f" = {exact_and_short(training.train_macs)} a step",
+    ]
+    if training.request.checkpointing.value != "none":
+        notes.append("with --checkpointing the rows give what each layer keeps while its block runs its backward pass; the memory table, what stays kept")
+    return Grid(training_title(training), columns, tuple(rows), total, tuple(notes), nested=True)
+
+
+def _rows(layers: tuple[LayerTraining, ...], level: int, depth: int, rows: list[Row]) -> None:
+    for layer in layers:
+        result = layer.result
+        cells: list[Cell] = [
+            result.layer.position,
+            label(result, layer.occurrences),
+            shape_cell(result.output_shape),
+            layer.macs,
+            layer.input_grad_macs,
+            layer.weight_grad_macs,
+            layer.activation_bytes,
+        ]
+        rows.append(Row(tuple(cells), level))
+        if layer.children and level < depth:
+            _rows(layer.children, level + 1, depth, rows)
+
+
+def memory_grid(training: Training) -> Grid:
+    """The memory per GPU, part by part, and the fit."""
+    memory, request = training.memory, training.request
+    rows = [
+        Row(("weights", memory.param_bytes, f"{training.params:,} params × {request.precision.parameter_bytes} bytes" + _partitioned(request, 3))),
+        Row(
+            (
+                "gradients",
+                memory.gradient_bytes,
+                f"{training.trainable_params:,} trainable × {request.precision.parameter_bytes} bytes" + _partitioned(request, 2),
+            )
+        ),
+        Row(("optimizer state", memory.optimizer_state_bytes, _optimizer_note(training))),
+        Row(("activations kept for backward", memory.activation_bytes, f"batch {request.batch:,}, {request.precision.activation_bytes}-byte activations")),
+    ]
+    if memory.peak_backward_bytes != memory.activation_bytes:
+        rows.append(Row(("peak during backward", memory.peak_backward_bytes, "kept, plus the largest block recomputed")))
+    total = Row(("total", memory.total_bytes, "per GPU"))
+    notes = []
+    fit = training.fit
+    if fit is not None:
+        limit = f"{fit.device} ({exact_and_short(fit.limit_bytes)} bytes)" if fit.device else f"{exact_and_short(fit.limit_bytes)} bytes"
+        reserve = f" less a reserve of {exact_and_short(fit.reserve_bytes)}" if fit.reserve_bytes else ""
+        verdict = "fits" if fit.fits else "does not fit"
+        largest = "any batch (nothing grows with it)" if fit.max_batch is None else f"{fit.max_batch:,}"
+        notes.append(f"{verdict} in {limit}{reserve}; the largest batch that fits: {largest}")
+    columns = (Column("memory per GPU"), Column("bytes", numeric=True, key="bytes"), Column("what", key="what"))
+    return Grid("memory", columns, tuple(rows), total, tuple(notes))
+
+
+def _partitioned(request: TrainingRequest, stage: int) -> str:
+    return f", split over {request.gpus} GPUs (ZeRO {request.zero})" if request.zero >= stage else ""
+
+
+def _optimizer_note(training: Training) -> str:
+    request = training.request
+    parts = [request.optimizer.value]
+    if request.precision.master_copy:
+        parts.append("an fp32 master copy")
+    if request.zero >= 1:
+        parts.append(f"split over {request.gpus} GPUs (ZeRO {request.zero}); every GPU keeps the step tensors")
+    return ", ".join(parts)
+
+
+def training_json(training: Training) -> dict[str, object]:
+    from archcalc.render.json_format import SCHEMA_VERSION  # lazy: only the JSON format needs it
+
+    report, request, memory = training.report, training.request, training.memory
+    document: dict[str, object] = {
+        "schema_version": SCHEMA_VERSION,
+        "name": report.name,
+        "source": report.spec.origin.source,
+        "input_shape": list(report.input_shape),
+        "output_shape": list(report.output_shape),
+        "totals": {
+            "params": training.params,
+            "trainable_params": training.trainable_params,
+            "macs": training.macs,
+            "backward_macs": training.backward_macs,
+            "train_macs": training.train_macs,
+        },
+        "memory": {
+            "batch": request.batch,
+            "precision": request.precision.value,
+            "optimizer": request.optimizer.value,
+            "attention": request.attention.value,
+            "checkpointing": request.checkpointing.value,
+            "gpus": request.gpus,
+            "zero": request.zero,
+            "param_bytes": memory.param_bytes,
+            "gradient_bytes": memory.gradient_bytes,
+            "optimizer_state_bytes": memory.optimizer_state_bytes,
+            "activation_bytes": memory.activation_bytes,
+            "peak_backward_bytes": memory.peak_backward_bytes,
+            "total_bytes": memory.total_bytes,
+        },
+    }
+    if training.fit is not None:
+        fit = training.fit
+        document["fit"] = {
+            "device": fit.device,
+            "limit_bytes": fit.limit_bytes,
+            "reserve_bytes": fit.reserve_bytes,
+            "fits": fit.fits,
+            "max_batch": fit.max_batch,
+        }
+    document["layers"] = [_layer_json(layer) for layer in training.layers]
+    return document
+
+
+def _layer_json(layer: LayerTraining) -> dict[str, object]:
+    result = layer.result
+    entry: dict[str, object] = {
+        "position": result.layer.position,
+        "type": result.layer.kind,
+        "name": result.layer.name,
+        "label": label(result, layer.occurrences),
+        "output_shape": list(result.output_shape),
+        "trainable_params": layer.trainable_params,
+        "macs": layer.macs,
+        "backward_macs": layer.backward_macs,
+        "input_grad_macs": layer.input_grad_macs,
+        "weight_grad_macs": layer.weight_grad_macs,
+        "activation_bytes": layer.activation_bytes,
+    }
+    if layer.children:
+        entry["children"] = [_layer_json(child) for child in layer.children]
+    return entry
+
+
+def render_training(training: Training, output_format: OutputFormat, terminal: Terminal, depth: int = 3) -> str:
+    """The layers' table and the memory table; CSV carries the layers (the memory is in JSON)."""
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import dumps  # lazy: only the JSON format needs it
+
+        return dumps(training_json(training))
+    layers = render_grid(training_grid(training, depth), output_format, terminal)
+    if output_format is OutputFormat.CSV:
+        return layers
+    return layers + "\n" + render_grid(memory_grid(training), output_format, terminal)
+
+
+def trainings_grid(trainings: Sequence[Training], title: str) -> Grid:
+    """Several trainings in rows (`compare --train`'s specs, `sweep --batch`'s batch sizes): a step's
+    MACs and the memory per GPU, each part."""
+    columns = (
+        Column("spec"),
+        Column("batch", numeric=True),
+        Column("MACs a step", numeric=True, key="train_macs"),
+        Column("backward MACs", numeric=True, optional=True, key="backward_macs"),
+        Column("weights", numeric=True, optional=True, key="param_bytes"),
+        Column("gradients", numeric=True, optional=True, key="gradient_bytes"),
+        Column("optimizer", numeric=True, optional=True, key="optimizer_state_bytes"),
+        Column("activations", numeric=True, key="activation_bytes"),
+        Column("total bytes", numeric=True, key="total_bytes"),
+    )
+    rows = []
+    for training in trainings:
+        memory = training.memory
+        rows.append(
+            Row(
+                (
+                    training.report.name,
+                    training.request.batch,
+                    training.train_macs,
+                    training.backward_macs,
+                    memory.param_bytes,
+                    memory.gradient_bytes,
+                    memory.optimizer_state_bytes,
+                    memory.activation_bytes,
+                    memory.total_bytes,
+                )
+            )
+        )
+    request = trainings[0].request
+    notes = (f"{request.precision.value} · {request.optimizer.value} · {request.attention.value} attention; bytes per GPU",)
+    return Grid(title, columns, tuple(rows), None, notes)
+
+
+def render_trainings(trainings: Sequence[Training], output_format: OutputFormat, terminal: Terminal, title: str) -> str:
+    if output_format is OutputFormat.JSON:
+        from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the JSON format needs it
+
+        return dumps({"schema_version": SCHEMA_VERSION, "trainings": [training_json(training) for training in trainings]})
+    return render_grid(trainings_grid(trainings, title), output_format, terminal)
