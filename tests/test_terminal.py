@@ -176,6 +176,12 @@ EVERY_TABLE = [
     ("sharing", RESNET50),
     ("layers",),
     ("devices",),
+    ("serve", ZOO + "language/llama3_8b.yaml", "--device", "h100-sxm", "--prompt", "128", "--generate", "16"),
+    ("serve", RESNET50, "--device", "h100-sxm", "--images", "8", "--weights", "int8"),
+    ("train", ZOO + "language/gpt2.yaml", "--batch", "2", "--device", "h100-sxm", "--precision", "amp-bf16", "--attention", "eager"),
+    ("train", RESNET50, "--batch", "4", "--optimizer", "adafactor", "--checkpointing", "full", "--gpus", "8", "--zero", "2"),
+    ("compare", *SEED, "--train", "--batch", "8"),
+    ("compare", *SEED, ZOO + "language/gpt2.yaml", "--device", "t4", "--device", "h100-sxm"),
 ]
 
 
