@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from archcalc.arithmetic import sliding_window_reads
 from archcalc.engine.memory import kv_cache_values
 from archcalc.errors import SpecError
-from archcalc.kinds.attention import sliding_window_reads
 from archcalc.model import Cost
 from archcalc.render.layer_text import explain
 from tests.conftest import report_from, spec_from

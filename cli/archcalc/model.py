@@ -32,12 +32,6 @@ Length: TypeAlias = "int | Fraction"
 """A length in input positions: whole, or a fraction past an upsampling (two outputs per input: ½)."""
 
 
-def per_spatial_axis(values: PerAxis, rank: int) -> PerAxis:
-    """The spec's rule: a single value applies to every spatial axis; a list gives one per axis.
-    (Whether a list's length matches the rank is checked where the rank is known.)"""
-    return values * rank if len(values) == 1 else values
-
-
 class Cost:
     """What one layer (or a block, or a network) costs. Every figure is an exact int.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.arithmetic import ceil_div
+from archcalc.arithmetic import ceil_div, sliding_window_reads
 from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Stored, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
 from archcalc.kinds.base import SeesWhole, bracketed, per_axis, sequence_of
@@ -475,29 +475,3 @@ class Attention(SeesWhole):
         else:
             lines.append(f"{projections:,} + 2 × {scores:,} = {cost.macs:,} MACs")
         return lines
-
-
-def triangle(count: int) -> int:
-    """1 + 2 + … + count (0 for none)."""
-    return count * (count + 1) // 2 if count > 0 else 0
-
-
-def ramp(tokens: int, start: int) -> int:
-    """Σ max(0, i − start) over the positions i = 0 … tokens − 1."""
-    if start < 0:
-        return tokens * (tokens - 1) // 2 - start * tokens
-    return triangle(tokens - 1 - start)
-
-
-def sliding_window_reads(tokens: int, window: int, causal: bool) -> int:
-    """The query-key pairs of a sliding window over `tokens`, in closed form (a sequence of a million
-    tokens costs no loop). Causal: token i reads min(i + 1, w) keys. Otherwise the w keys centred on
-    it, ⌊w/2⌋ before and the rest after, clipped at the ends of the sequence."""
-    if causal:
-        return triangle(tokens) if window >= tokens else triangle(window) + (tokens - window) * window
-    before = window // 2
-    after = window - 1 - before
-    last = tokens - 1
-    reach_after = tokens * (tokens - 1) // 2 + tokens * after - ramp(tokens, last - after)  # Σ min(last, i + after)
-    reach_before = ramp(tokens, before)  # Σ max(0, i − before)
-    return tokens + reach_after - reach_before

@@ -6,11 +6,17 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
-from archcalc.model import NO_COST, Layer, LayerResult, PerAxis, ReceptiveField, Shape, per_spatial_axis
+from archcalc.model import NO_COST, Layer, LayerResult, PerAxis, ReceptiveField, Shape
 from archcalc.values import replace
 
 if TYPE_CHECKING:
     from archcalc.model import ApplyContext, FieldContext
+
+
+def per_spatial_axis(values: PerAxis, rank: int) -> PerAxis:
+    """The spec's rule: a single value applies to every spatial axis; a list gives one per axis.
+    (Whether a list's length matches the rank is checked where the rank is known.)"""
+    return values * rank if len(values) == 1 else values
 
 
 class Pointwise(Layer):

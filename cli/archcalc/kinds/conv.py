@@ -8,9 +8,9 @@ from archcalc.arithmetic import volume
 from archcalc.backward import Kept, Needs, ParameterTensor, weight_and_bias
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, Reading
-from archcalc.kinds.base import bracketed, per_axis, spatial_axes
+from archcalc.kinds.base import bracketed, per_axis, per_spatial_axis, spatial_axes
 from archcalc.kinds.window import axes_text, check_groups, kept_input_of_window, output_lengths, widened, window_extras, windows
-from archcalc.model import Cost, Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
+from archcalc.model import Cost, Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 

@@ -15,9 +15,9 @@ from archcalc.arithmetic import volume, window_span
 from archcalc.backward import Kept, Needs, ParameterTensor, keeps_input, weight_and_bias
 from archcalc.errors import Origin
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
-from archcalc.kinds.base import bracketed, per_axis, spatial_axes
+from archcalc.kinds.base import bracketed, per_axis, per_spatial_axis, spatial_axes
 from archcalc.kinds.window import axes_text, check_groups, compact, per_axis_text
-from archcalc.model import NO_COST, Cost, Layer, LayerResult, PerAxis, ReceptiveField, Shape, per_spatial_axis
+from archcalc.model import NO_COST, Cost, Layer, LayerResult, PerAxis, ReceptiveField, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
 

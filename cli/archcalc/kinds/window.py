@@ -6,8 +6,8 @@ from __future__ import annotations
 from archcalc.arithmetic import ceil_div, same_count, volume, window_count, window_span
 from archcalc.backward import Kept, Which
 from archcalc.errors import SizeLimit
-from archcalc.kinds.base import bracketed, per_axis
-from archcalc.model import Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape, per_spatial_axis
+from archcalc.kinds.base import bracketed, per_axis, per_spatial_axis
+from archcalc.model import Layer, LayerResult, Padding, PerAxis, ReceptiveField, Shape
 from archcalc.text import shape as shape_text
 
 

@@ -21,6 +21,7 @@ from archcalc.errors import Origin, SpecError
 from archcalc.formats.graph.windows import written_per_axis
 from archcalc.formats.keras.config import axes_value, class_name, flag, layer_config, padding, whole, window
 from archcalc.kinds.attention import Attention
+from archcalc.kinds.base import per_spatial_axis
 from archcalc.kinds.conv import Conv, Depthwise
 from archcalc.kinds.dense import Dense
 from archcalc.kinds.elementwise import ACTIVATIONS, Activation, Dropout
@@ -30,7 +31,7 @@ from archcalc.kinds.pool import GlobalPool, Pool, PoolMode
 from archcalc.kinds.recurrent import GRU, LSTM, RNN, Recurrent
 from archcalc.kinds.reshape import Flatten
 from archcalc.kinds.upsampling import ConvTranspose, Upsample, output_padding_fits
-from archcalc.model import Layer, PerAxis, Shape, per_spatial_axis
+from archcalc.model import Layer, PerAxis, Shape
 from archcalc.printable import describe
 from archcalc.values import value
 
