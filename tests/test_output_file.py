@@ -31,9 +31,9 @@ COMMANDS: dict[str, list[str]] = {
 FORMATS: dict[str, list[str]] = {
     "show": ["table", "json", "csv", "markdown", "terminal-svg", "svg"],
     "compare": ["table", "json", "svg"],
-    "compare --train": ["csv"],
+    "compare --train": ["csv", "svg"],
     "sweep": ["table", "markdown", "svg"],
-    "sweep --batch": ["json"],
+    "sweep --batch": ["json", "svg"],
     "serve": ["table", "json", "svg"],
     "train": ["table", "json", "csv", "markdown", "terminal-svg", "svg"],
 }

@@ -236,6 +236,24 @@ def test_train_draws_a_device_by_its_name_and_says_a_step_does_not_fit() -> None
     assert any(text.startswith("does not fit in h100-sxm") for text in written)
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [["compare", "--train", "--batch", "4", SEED / "ann.yaml", SEED / "cnn.yaml"], ["sweep", SEED / "cnn.yaml", "--batch", "1,8,64"]],
+    ids=["compare --train", "sweep --batch"],
+)
+def test_several_trainings_are_a_stacked_bar_each(arguments: list[str | Path]) -> None:
+    """compare --train's specs and sweep --batch's batch sizes: a bar each, its total from the engine at its end."""
+    code, out, err = run(*arguments, "--format", "svg")
+    assert code == 0 and err == "", err
+    written = texts(out)
+    documents = json.loads(run(*arguments, "--format", "json")[1])["trainings"]
+    for document in documents:
+        assert f"{document['name']} · batch {document['memory']['batch']:,}" in written
+        assert f"{document['memory']['total_bytes']:,} bytes" in written
+    assert {"weights", "gradients", "optimizer state", "activations kept for backward"} <= set(written)
+    assert run(*arguments, "--format", "svg")[1] == out
+
+
 def test_the_serve_hook_draws_the_roof_and_its_ridge() -> None:
     from archcalc.render.pictures import roofline_svg
 

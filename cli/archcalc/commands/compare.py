@@ -74,7 +74,8 @@ def compare(
 
     With --device, serving side by side instead: time to first token, decode time a token, tokens
     or images a second, memory and the largest batch, for every spec on every device. With --train,
-    a training step side by side: its MACs and memory per GPU at --batch samples.
+    a training step side by side: its MACs and memory per GPU at --batch samples (`--format svg`:
+    a stacked bar of memory each).
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
 
@@ -97,10 +98,9 @@ def compare(
         from archcalc.engine.training import TrainingRequest, training_of  # lazy: only --train loads it
         from archcalc.render.training import render_trainings  # lazy: only --train loads it
 
-        chosen = tabular(output_format, "--train")
         setup = TrainingRequest(batch=batch, optimizer=optimizer, precision=precision, attention=attention)
         trainings = guarded(lambda: [training_of(report, setup) for report in reports])
-        write_output(output, render_trainings(trainings, chosen, terminal(wide, output), f"a training step compared, batch {batch:,}"), force)
+        write_output(output, render_trainings(trainings, output_format, terminal(wide, output), f"a training step compared, batch {batch:,}"), force)
         return
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 

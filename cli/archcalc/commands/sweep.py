@@ -79,7 +79,8 @@ def sweep(
 
     With --device and --batch, serving at each batch instead: the first pass and a decode step,
     their time and what bounds them, tokens or images a second, memory. With --batch alone, a
-    training step at each batch: its MACs and memory per GPU, as `archcalc train` counts them.
+    training step at each batch: its MACs and memory per GPU, as `archcalc train` counts them
+    (`--format svg`: a stacked bar of memory each).
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
 
@@ -95,13 +96,12 @@ def sweep(
         from archcalc.engine.training import TrainingRequest, training_of  # lazy: only a batch sweep loads it
         from archcalc.render.training import render_trainings  # lazy: only a batch sweep loads it
 
-        chosen_format = tabular(output_format, "--batch")
         batches = sizes_option(batch)
         reports = analyze_all(specs)
         trainings = guarded(
             lambda: [training_of(report, TrainingRequest(batch=size, optimizer=optimizer, precision=precision)) for report in reports for size in batches]
         )
-        write_output(output, render_trainings(trainings, chosen_format, terminal(output=output), "a training step by batch size"), force)
+        write_output(output, render_trainings(trainings, output_format, terminal(output=output), "a training step by batch size"), force)
         return
     from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 

@@ -117,21 +117,28 @@ def _optimizer_note(training: Training) -> str:
     return ", ".join(parts)
 
 
+def memory_parts(trainings: Sequence[Training]) -> list[tuple[str, Sequence[int]]]:
+    """The memory table's parts, each training's bytes of each, as a chart stacks them; what a
+    checkpointed block adds while it runs again only where one does."""
+    memories = [training.memory for training in trainings]
+    parts: list[tuple[str, Sequence[int]]] = [
+        ("weights", [memory.param_bytes for memory in memories]),
+        ("gradients", [memory.gradient_bytes for memory in memories]),
+        ("optimizer state", [memory.optimizer_state_bytes for memory in memories]),
+        ("activations kept for backward", [memory.activation_bytes for memory in memories]),
+    ]
+    if any(memory.recompute_bytes for memory in memories):
+        parts.append(("the largest block, recomputed in backward", [memory.recompute_bytes for memory in memories]))
+    return parts
+
+
 def training_svg(training: Training) -> str:
     """`train --format svg`: the memory per GPU of the step asked for, as one stacked bar of the
     memory table's parts (and, with --checkpointing, the largest block while it runs again), its
     total at its end; the limit of --memory-limit or --device a line, the reserve shaded below it."""
     from archcalc.render.pictures import stacked_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
 
-    memory, request, fit = training.memory, training.request, training.fit
-    parts: list[tuple[str, Sequence[int]]] = [
-        ("weights", [memory.param_bytes]),
-        ("gradients", [memory.gradient_bytes]),
-        ("optimizer state", [memory.optimizer_state_bytes]),
-        ("activations kept for backward", [memory.activation_bytes]),
-    ]
-    if memory.recompute_bytes:
-        parts.append(("the largest block, recomputed in backward", [memory.recompute_bytes]))
+    request, fit = training.request, training.fit
     scale = f" on each of {request.gpus} GPUs" if request.gpus > 1 else ""
     label = f"batch {request.batch:,}{scale}"
     limit: tuple[str, int] | None = None
@@ -142,7 +149,17 @@ def training_svg(training: Training) -> str:
             reserve = (f"reserve: {exact(fit.reserve_bytes)} bytes", fit.available_bytes)
     notes = [fit_note(fit)] if fit is not None else []
     title = f"{training_title(training)}: memory per GPU"
-    return stacked_svg(title, [label], parts, [memory.total_bytes], "bytes", limit, reserve, notes)
+    return stacked_svg(title, [label], memory_parts([training]), [training.memory.total_bytes], "bytes", limit, reserve, notes)
+
+
+def trainings_svg(trainings: Sequence[Training], title: str) -> str:
+    """`compare --train` and `sweep --batch` as a chart: a stacked bar of memory per GPU for each
+    spec at each batch, its total at its end."""
+    from archcalc.render.pictures import stacked_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
+
+    labels = [f"{training.report.name} · batch {training.request.batch:,}" for training in trainings]
+    totals = [training.memory.total_bytes for training in trainings]
+    return stacked_svg(f"{title}: memory per GPU", labels, memory_parts(trainings), totals, "bytes", notes=[_setup_note(trainings)])
 
 
 def training_json(training: Training) -> dict[str, object]:
@@ -259,12 +276,18 @@ def trainings_grid(trainings: Sequence[Training], title: str) -> Grid:
                 )
             )
         )
+    return Grid(title, columns, tuple(rows), None, (_setup_note(trainings),))
+
+
+def _setup_note(trainings: Sequence[Training]) -> str:
     request = trainings[0].request
-    notes = (f"{request.precision.value} · {request.optimizer.value} · {request.attention.value} attention; bytes per GPU",)
-    return Grid(title, columns, tuple(rows), None, notes)
+    return f"{request.precision.value} · {request.optimizer.value} · {request.attention.value} attention; bytes per GPU"
 
 
-def render_trainings(trainings: Sequence[Training], output_format: OutputFormat, terminal: Terminal, title: str) -> str:
+def render_trainings(trainings: Sequence[Training], chosen: ChartFormat, terminal: Terminal, title: str) -> str:
+    if chosen is ChartFormat.SVG:
+        return trainings_svg(trainings, title)
+    output_format = chosen.tabular
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the JSON format needs it
 
