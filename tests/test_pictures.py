@@ -125,6 +125,10 @@ def test_without_matplotlib_svg_names_the_extra(monkeypatch: pytest.MonkeyPatch)
     assert code == 2 and out == ""
     assert "archcalc: error: drawing SVG needs matplotlib" in err and "pip install 'archcalc[plot]'" in err
     assert run("show", SEED / "cnn.yaml", "--format", "json")[0] == 0  # nothing else needs it
+    drawn: list[list[str | Path]] = [["train", SEED / "cnn.yaml"], ["compare", "--train", SEED / "cnn.yaml"], ["sweep", SEED / "cnn.yaml", "--batch", "1,2"]]
+    for command in drawn:
+        code, out, err = run(*command, "--format", "svg")
+        assert (code, out) == (2, "") and "pip install 'archcalc[plot]'" in err
 
 
 def test_terminal_svg_is_the_table_as_a_terminal_shows_it() -> None:

@@ -100,7 +100,8 @@ def compare(
 
         setup = TrainingRequest(batch=batch, optimizer=optimizer, precision=precision, attention=attention)
         trainings = guarded(lambda: [training_of(report, setup) for report in reports])
-        write_output(output, render_trainings(trainings, output_format, terminal(wide, output), f"a training step compared, batch {batch:,}"), force)
+        title = f"a training step compared, batch {batch:,}"
+        write_output(output, guarded(lambda: render_trainings(trainings, output_format, terminal(wide, output), title)), force)
         return
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 

@@ -92,8 +92,8 @@ T = TypeVar("T")
 
 
 def tabular(output_format: ChartFormat, asked: str = "--device") -> OutputFormat:
-    """The format for a command's tables where it draws no chart (serving with --device, or in a
-    sweep of batches): `svg` refused."""
+    """The format for a command's tables where it draws no chart (compare's and sweep's serving,
+    with --device): `svg` refused."""
     if output_format is ChartFormat.SVG:
         fail(ArchcalcError(f"--format svg draws no chart with {asked} yet", hint="use table, json, csv, markdown or terminal-svg"))
     return output_format.tabular

@@ -101,7 +101,7 @@ def sweep(
         trainings = guarded(
             lambda: [training_of(report, TrainingRequest(batch=size, optimizer=optimizer, precision=precision)) for report in reports for size in batches]
         )
-        write_output(output, render_trainings(trainings, output_format, terminal(output=output), "a training step by batch size"), force)
+        write_output(output, guarded(lambda: render_trainings(trainings, output_format, terminal(output=output), "a training step by batch size")), force)
         return
     from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 
