@@ -130,6 +130,18 @@ def test_gradients_and_optimizer_state_count_the_biases_held(bias: str) -> None:
     assert adam.optimizer_state_bytes == 4 * 2 * report.total.params + 4 * tensors  # two moments a parameter, a step a tensor
 
 
+@pytest.mark.parametrize(("bias", "params"), [("pytorch", 5_568), ("keras", 5_472), ("false", 5_376)])
+def test_serving_reads_the_weights_held(bias: str, params: int, tmp_path: Path) -> None:
+    """`serve` reads the weights at their stored format (fp16 by default): 2 bytes a parameter."""
+    path = tmp_path / "lstm.yaml"
+    path.write_text(f"input: 20x32\nlayers:\n  - lstm: {{hidden: 24, bias: {bias}}}\n")
+    result = runner.invoke(app, ["serve", str(path), "-d", "a100-40gb", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    served = json.loads(result.stdout)
+    assert served["precision"]["weights"] == "fp16"
+    assert served["forward"]["layers"][0]["weight_bytes"] == 2 * params
+
+
 TORCH_SPECS = [
     f"input: 10x16\nlayers:\n  - {{{kind}: {{hidden: 8, layers: {layers}, bidirectional: {both}, bias: {bias}, sequences: {sequences}}}}}\n  - dense: 3\n"
     for kind, layers, both, sequences in [("lstm", 1, "false", "true"), ("gru", 2, "true", "false"), ("rnn", 3, "true", "true")]
