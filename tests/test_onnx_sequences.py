@@ -208,7 +208,7 @@ def test_a_batch_major_gru_without_biases(tmp_path: Path) -> None:
     y = g.node("Reshape", [y, g.ints("gru.joined", [1, 5, 4])], "gru.joined")
     spec, report = read(g, y, tmp_path)
     (gru,) = spec.layers
-    assert gru == GRU(origin=gru.origin, position="1", name="gru", hidden=4, bias=False)
+    assert gru == GRU(origin=gru.origin, position="1", name="gru", hidden=4, bias="false")
     assert report.total == Cost(weights=12 * 7, macs=5 * 12 * 7)
 
 
