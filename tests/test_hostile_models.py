@@ -167,10 +167,25 @@ def test_folding_prints_no_warning(folder: Path, tmp_path: Path) -> None:
         assert f"O_{kind}_cast.onnx: {refused}the Cast node that makes 'size' casts {kind} to int64, which holds no such value\n" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27 D2: a Loop body's weights are dropped (left for the readers' work)")
-def test_a_loop_body_weight_is_counted_or_refused(folder: Path) -> None:
-    code, out, _ = cli("show", folder / "I_loop_weight.onnx", "-f", "json")
-    assert code == 2 or json.loads(out)["totals"]["params"] >= 512 * 512
+LOOP_REFUSED = (
+    "node 'loop' (Loop): its body holds or reads 262,144 weight values ('W') and multiplies (MatMul), which archcalc does not count "
+    "inside control flow; it refuses the file rather than drop them"
+)
+
+
+@pytest.mark.parametrize("command", ["show", "import"])
+def test_a_loop_body_weight_is_refused(folder: Path, command: str) -> None:
+    """D2: a Loop body's MatMul by a 512×512 weight was a `counted` layer of 0 params, and import wrote it."""
+    code, out, err = cli(command, folder / "I_loop_weight.onnx", "-f", "json") if command == "show" else cli(command, folder / "I_loop_weight.onnx")
+    assert (code, out) == (2, "") and err.startswith(f"archcalc: error: {folder / 'I_loop_weight.onnx'}: {LOOP_REFUSED}; "), err
+
+
+def test_a_spec_imported_without_a_loops_weights_does_not_pass_against_it(folder: Path, tmp_path: Path) -> None:
+    """D2: the spec import wrote (one `counted` layer of 0 params) matched the file under `check --against`."""
+    spec = tmp_path / "loop.yaml"
+    spec.write_text('input: 512\nlayers:\n  - counted: {name: "loop", input: 512, output: 512}\n')
+    code, out, err = cli("check", spec, "--against", folder / "I_loop_weight.onnx")
+    assert (code, err) == (2, "") and "could not be read" in out and LOOP_REFUSED in out and "matches" not in out, out
 
 
 @pytest.mark.xfail(strict=True, reason="issue 27 T2: 500 Relus summed overflow the graph nesting's recursion (left for the readers' work)")
