@@ -3,6 +3,7 @@ refused as Unfoldable (never wrapped round, never made past MAX_FOLDED_VALUES), 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -84,3 +85,29 @@ def test_a_cast_within_range_folds() -> None:
 def test_a_result_of_too_many_values_is_unfoldable_before_it_is_made(op: str, inputs: list[Any], attributes: dict[str, Any]) -> None:
     with pytest.raises(Unfoldable, match=f"more than the {MAX_FOLDED_VALUES:,} of shape arithmetic"):
         fold(op, *inputs, **attributes)
+
+
+def test_only_an_activations_shape_is_refused_for_an_unfoldable_value(tmp_path: Path) -> None:
+    """A product past int64 that only a constant's shape needs (a ConstantOfShape nothing reads) is left
+    to the reader, which has no use for it; the same product as a Reshape's target is refused."""
+    from onnx import helper as h
+    from typer.testing import CliRunner
+
+    from archcalc.app import app
+    from tests.hostile_models import int64, model
+
+    big = [int64("big", [2**40]), int64("one", [1])]
+    square = h.make_node("Mul", ["big", "big"], ["square"], name="square")
+    dead = model([square, h.make_node("ConstantOfShape", ["square"], ["zeros"]), h.make_node("Relu", ["x"], ["y"])], big, "y")
+    target = h.make_node("Concat", ["one", "square"], ["target"], axis=0)
+    reshaped = model([square, target, h.make_node("Reshape", ["x", "target"], ["r"], name="flat"), h.make_node("Relu", ["r"], ["y"])], big, "y")
+    runner = CliRunner()
+    for name, built, code in (("dead", dead, 0), ("reshaped", reshaped, 2)):
+        path = tmp_path / f"{name}.onnx"
+        path.write_bytes(built.SerializeToString())
+        result = runner.invoke(app, ["show", str(path)])
+        assert result.exit_code == code, result.output
+    assert result.stderr == (
+        f"archcalc: error: {path}: the shape of 'r' (node 'flat', Reshape) needs 'target', which archcalc does not fold: "
+        "node 'square' (Mul) gives 1,208,925,819,614,629,174,706,176, which int64 cannot hold (it would wrap round)\n"
+    )

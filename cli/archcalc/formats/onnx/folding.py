@@ -59,14 +59,22 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
             break
         folded = values
         shapes = _infer(_with_constants(light, folded))
-    _refuse_unfolded(nodes, shapes, unfolded)
+    _refuse_unfolded(model, nodes, shapes, unfolded)
     return shapes
 
 
-def _refuse_unfolded(nodes: list[NodeProto], shapes: Shapes, unfolded: Reasons) -> None:
-    """The first node whose shape is still unknown and reads a value left unfolded past a bound, refused:
-    its size would come from arithmetic that wraps round, or from a tensor that is not shape arithmetic."""
+def _refuse_unfolded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes, unfolded: Reasons) -> None:
+    """The first operation on the model's inputs whose shape is still unknown and reads a value left
+    unfolded past a bound, refused: its size would come from arithmetic that wraps round, or from a
+    tensor that is not shape arithmetic. Constants alone whose shapes stay unknown are the reader's to judge."""
+    if not unfolded:
+        return
+    stored = {tensor.name for tensor in model.graph.initializer}
+    activations = {value.name for value in model.graph.input if value.name not in stored}
     for node in nodes:
+        if node.op_type in ("Shape", "Size") or not any(name in activations for name in node.input):
+            continue
+        activations.update(name for name in node.output if name)
         needed = next((name for name in node.input if name in unfolded), None)
         unknown = next((name for name in node.output if not _known(name, shapes)), None)
         if needed is not None and unknown is not None:

@@ -89,7 +89,7 @@ def fix_batch(value: ValueInfoProto, origin: Origin) -> None:
 
 def inferred_shapes(model: ModelProto, nodes: list[NodeProto], origin: Origin) -> Shapes:
     """Every tensor's shape ONNX's inference gives (batch 1), its failures said as the file's."""
-    from archcalc.formats.onnx.folding import Refused
+    from archcalc.formats.onnx.folding import Refused  # lazy: folding imports onnx and numpy, which only an ONNX file needs
     from archcalc.formats.onnx.folding import inferred_shapes as folded_inference  # lazy: it imports onnx, which load.import_onnx has found present by now
     from archcalc.formats.onnx.isolated import Aborted
 
