@@ -189,6 +189,16 @@ class Attention(SeesWhole):
             return tokens * keys
         return sliding_window_reads(tokens, self.sliding_window, self.causal)
 
+    def pairs_scored(self, tokens: int, keys: int, scored: int) -> int:
+        """Query-key pairs scored, and as many summed: each query against the `scored` keys of its group
+        within windows, otherwise as `keys_read` counts them."""
+        return tokens * scored if self.windowed else self.keys_read(tokens, keys)
+
+    def projection_macs(self, tokens: int, keys: int, width: int, head: int) -> int:
+        """q and out over the N queries, k and v over the M keys: N·D·h·d + 2·M·D·kv·d + N·h·d·D."""
+        heads, kv_heads = self.heads, self.key_value_heads
+        return tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
+
     def window_hides_keys(self, tokens: int) -> bool:
         """Whether a sliding window hides keys the attention would read without it (transformers then hands
         the kernel a mask; with a window as long as the sequence, none)."""
@@ -225,10 +235,8 @@ class Attention(SeesWhole):
         heads, kv_heads, head = self.heads, self.key_value_heads, self.head_width(width)
         weights = width * heads * head + 2 * width * kv_heads * head + heads * head * width + self.extra_weights(head)
         biases = heads * head + 2 * kv_heads * head + (width if self.out_bias else 0) if self.bias else 0
-        projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
-        pairs = tokens * scored if windows is not None else self.keys_read(tokens, keys)
-        scores = pairs * heads * head  # and as many again for the weighted sum of the values
-        cost = Cost(weights=weights, biases=biases, macs=projections + 2 * scores)
+        scores = self.pairs_scored(tokens, keys, scored) * heads * head  # and as many again for the weighted sum of the values
+        cost = Cost(weights=weights, biases=biases, macs=self.projection_macs(tokens, keys, width, head) + 2 * scores)
         if windows is not None:
             cost = cost + self.position_cost(windows)
         return LayerResult(self, shape, shape, cost)
@@ -309,12 +317,11 @@ class Attention(SeesWhole):
         self_attention = self.context is None
         queries_grad = needs.any
         keys_grad = needs.trains or (needs.input_grad and self_attention)
-        products = (tokens * scored if self.sliding_window is None or self.windowed else self.keys_read(tokens, keys)) * heads * head
+        products = self.pairs_scored(tokens, keys, scored) * heads * head
         inputs = 2 * (queries_grad + keys_grad) * products  # scores (q, k), weighted sum (weights, v: v as k)
         inputs += tokens * heads * head * width * needs.any  # the out projection's input
         inputs += tokens * width * heads * head * needs.input_grad + 2 * keys * width * kv_heads * head * (needs.input_grad and self_attention)
-        projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
-        return Backward(inputs, projections if needs.trains else 0)
+        return Backward(inputs, self.projection_macs(tokens, keys, width, head) if needs.trains else 0)
 
     def shared_macs(self, result: LayerResult) -> int:
         """Swin V2's position-bias MLP runs over the offsets, once for the whole batch."""
