@@ -34,6 +34,7 @@ class MixtureOfExperts(Pointwise):
     shared_gate: bool = False
     router_bias: bool = False
     score_correction: bool = False
+    normalized: bool = True  # the k chosen weights divided by their sum (Mixtral's; Qwen-MoE's norm_topk_prob)
     activation: str = "silu"
 
     NAMES = {"moe": "moe"}
@@ -46,6 +47,7 @@ class MixtureOfExperts(Pointwise):
         Argument("shared_gate", Reading.FLAG, "a learned scale on the shared experts' output (Qwen-MoE's dense D → 1)"),
         Argument("router_bias", Reading.FLAG, "a bias on the router's scores"),
         Argument("score_correction", Reading.FLAG, "DeepSeek-V3's routing bias per expert: E values of state, not trained"),
+        Argument("normalized", Reading.FLAG, "the k chosen weights divided by their sum (Mixtral's; false: Qwen-MoE's norm_topk_prob); training keeps more"),
         Argument("activation", Reading.CHOICE, "the experts' gate function", choices=ELEMENTWISE),
     )
     PARAMETERS = "router D·E (+E with router_bias), experts E·3·D·hidden, shared 3·D·shared_hidden (+D with shared_gate); active: k of the E experts"
@@ -78,8 +80,8 @@ class MixtureOfExperts(Pointwise):
         return LayerResult(self, shape, shape, cost)
 
     KEEPS = (
-        "its input (the router's and the shared experts' weights' gradient); per position the router's softmax, its k best "
-        "weights and their sum (float32) and the k indices (int64); per chosen expert, as transformers' grouped experts run, "
+        "its input (the router's and the shared experts' weights' gradient); per position the router's softmax, normalized its k best "
+        "weights and their sum (float32), and the k indices (int64); per chosen expert, as transformers' grouped experts run, "
         "the rows it reads, gate and up, act(gate), their product, its output and the weight that scales it (float32), and "
         "three int64 indices (gather, sort, unsort); the experts' int32 offsets once; the shared experts as an mlp"
     )
@@ -98,7 +100,8 @@ class MixtureOfExperts(Pointwise):
         return (
             *kept,
             Kept(Which.OWN, pairs * slot + positions * shared),
-            Kept(Which.OWN, positions * (self.experts + self.per_token + 1) + pairs, Stored.FLOAT32),  # softmax, top-k weights, their sum; each pair's weight
+            # the softmax, [the top k weights and their sum]; each pair's weight
+            Kept(Which.OWN, positions * (self.experts + self.normalized * (self.per_token + 1)) + pairs, Stored.FLOAT32),
             Kept(Which.OWN, pairs + 3 * pairs, Stored.INT64),  # the top-k indices; each pair's gather, sort and unsort indices
             Kept(Which.OWN, self.experts, Stored.INT32, per_sample=False),  # the grouped matmuls' offsets
         )
