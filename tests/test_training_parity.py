@@ -24,7 +24,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from archcalc.backward import AttentionPath, Optimizer  # noqa: E402
+from archcalc.backward import AttentionPath, Optimizer, Precision  # noqa: E402
 from archcalc.engine import analyze, every_result  # noqa: E402
 from archcalc.engine.report import Report  # noqa: E402
 from archcalc.engine.training import TrainingRequest, training_of  # noqa: E402
@@ -210,10 +210,10 @@ def test_moe_and_mla_train_as_pytorch_does(text: str) -> None:
     assert expected == measured
 
 
-def later_kind(text: str, attention: AttentionPath = AttentionPath.FLASH) -> tuple[int, int]:
+def later_kind(text: str, attention: AttentionPath = AttentionPath.FLASH, precision: Precision = Precision.FP32) -> tuple[int, int]:
     """archcalc's kept bytes and AdamW state for `input: 10x16`, a dense layer, then the layer written, at batch 2."""
     report = analyze(load_text(f"input: 10x16\nlayers:\n  - dense: 16\n  - {text}\n", "<later kind>", "later"))
-    training = training_of(report, TrainingRequest(batch=BATCH, attention=attention))
+    training = training_of(report, TrainingRequest(batch=BATCH, attention=attention, precision=precision))
     return training.memory.activation_bytes, training.memory.optimizer_state_bytes
 
 
@@ -240,6 +240,24 @@ def test_moe_with_a_shared_expert_as_qwen2_moe_keeps() -> None:
     text = "moe: {experts: 4, per_token: 2, hidden: 8, shared_hidden: 12, shared_gate: true, normalized: false}"
     assert later_kind(text) == (measured.kept_bytes, measured.optimizer_state_bytes) == (19_776, 19_748)
     assert later_kind(text.replace("false}", "true}"))[0] == 19_776 + BATCH * 10 * (2 + 1) * 4
+
+
+def test_moe_and_a_sliding_window_in_bf16() -> None:
+    """In bfloat16 (--precision bf16) the router's softmax, top-k weights and their sum stay float32, and
+    so does each pair's weight in Mixtral's block; Qwen-MoE's router casts the k weights to the
+    activations' dtype, 2 bytes a pair fewer than archcalc counts. The sliding window's mask is kept in
+    the activations' dtype."""
+    bf16 = torch.bfloat16
+    mixtral = blocks.train_block(blocks.mixtral_moe(8, 2, 32, 16, "grouped_mm"), blocks.run_moe, BATCH, 10, 16, dense=True, dtype=bf16)
+    assert later_kind("moe: {experts: 8, per_token: 2, hidden: 32}", precision=Precision.BF16)[0] == mixtral.kept_bytes == 16_432
+    qwen = blocks.train_block(blocks.qwen2_moe(4, 2, 8, 12, 16), blocks.run_moe, BATCH, 10, 16, dense=True, dtype=bf16)
+    text = "moe: {experts: 4, per_token: 2, hidden: 8, shared_hidden: 12, shared_gate: true, normalized: false}"
+    assert later_kind(text, precision=Precision.BF16)[0] - BATCH * 10 * 2 * 2 == qwen.kept_bytes == 10_696
+    block, rotary = blocks.decoder_attention("mistral", 2, 8, 16, 4)
+    run = blocks.run_with_rotary(block, rotary, BATCH, 10, blocks.sliding_window_mask(block, BATCH, 10))
+    mistral = blocks.train_block(block, run, BATCH, 10, 16, dense=True, dtype=bf16)
+    text = "attention: {heads: 2, head_dim: 8, bias: false, causal: true, sliding_window: 4}"
+    assert later_kind(text, precision=Precision.BF16)[0] == mistral.kept_bytes == 4_400
 
 
 MLA = "mla: {{heads: 2, {q}kv_rank: 4, nope_dim: 4, rope_dim: 2, v_dim: {v}}}"

@@ -29,14 +29,21 @@ class BlockTraining:
     optimizer_state_bytes: int  # torch.optim.AdamW's state after one step
 
 
-def train_block(block: nn.Module, run: Run, batch: int, tokens: int, width: int, dense: bool) -> BlockTraining:
-    """One AdamW step of [nn.Linear(width, width) if `dense`] then `block`, `run(block, x)` giving its output."""
+ROTARY: dict[str, torch.Tensor] = {}
+"""The cos and sin of the latest rotary embedding computed, to leave out of the kept bytes."""
+
+
+def train_block(block: nn.Module, run: Run, batch: int, tokens: int, width: int, dense: bool, dtype: torch.dtype = torch.float32) -> BlockTraining:
+    """One AdamW step of [nn.Linear(width, width) if `dense`] then `block`, `run(block, x)` giving its
+    output, everything in `dtype` (bfloat16: archcalc's --precision bf16)."""
     torch.manual_seed(0)
-    before = nn.Linear(width, width) if dense else nn.Identity()
+    before = (nn.Linear(width, width) if dense else nn.Identity()).to(dtype)
     for parameter in block.parameters():  # transformers leaves some parameters uninitialised (torch.empty) until a model initialises them
         nn.init.normal_(parameter, std=0.1)
-    block.train()
-    example = torch.randn(batch, tokens, width)
+    block.to(dtype).train()
+    for name, table in ROTARY.items():
+        ROTARY[name] = table.to(dtype)
+    example = torch.randn(batch, tokens, width, dtype=dtype)
     excluded = [*block.parameters(), *block.buffers(), *before.parameters(), *ROTARY.values()]
     with SavedStorages(excluded) as saved:
         output = run(block, before(example))
@@ -44,10 +51,6 @@ def train_block(block: nn.Module, run: Run, batch: int, tokens: int, width: int,
     output.sum().backward()
     step.step()
     return BlockTraining(saved.bytes, optimizer_state_bytes(step))
-
-
-ROTARY: dict[str, torch.Tensor] = {}
-"""The cos and sin of the latest rotary embedding computed, to leave out of the kept bytes."""
 
 
 def rotary(config: object, batch: int, tokens: int, module: type[nn.Module]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -107,10 +110,10 @@ def deepseek_attention(heads: int, q_rank: int | None, kv_rank: int, nope: int, 
 def run_with_rotary(block: nn.Module, rotary_module: type[nn.Module], batch: int, tokens: int, mask: torch.Tensor | None = None) -> Run:
     """A decoder attention's forward: (hidden states, (cos, sin), mask) -> its output. The cos and sin
     are computed here, before the step, and left out of the kept bytes (ROTARY)."""
-    cos, sin = rotary(block.config, batch, tokens, rotary_module)
+    rotary(block.config, batch, tokens, rotary_module)
 
     def run(block: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        return block(x, (cos, sin), mask)[0]  # type: ignore[no-any-return]
+        return block(x, (ROTARY["cos"], ROTARY["sin"]), mask)[0]  # type: ignore[no-any-return]
 
     return run
 
