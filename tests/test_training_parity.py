@@ -11,6 +11,9 @@ What is not compared, and why (docs/training.md says the same):
   attention built on the meta device (there scaled_dot_product_attention always takes the math path);
 - the optimizer state of a spec with an embedding after its first layer: it reads its input as ids,
   which carry no gradient, so PyTorch trains nothing before it; archcalc does not cut the network there.
+
+moe, mla and attention's later arguments are checked apart: their MACs against the reference, their
+kept bytes and optimizer state against transformers' own modules (tests/torch_reference/transformers_blocks.py).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from archcalc.backward import Optimizer  # noqa: E402
+from archcalc.backward import AttentionPath, Optimizer, Precision  # noqa: E402
 from archcalc.engine import analyze, every_result  # noqa: E402
 from archcalc.engine.report import Report  # noqa: E402
 from archcalc.engine.training import TrainingRequest, training_of  # noqa: E402
@@ -33,6 +36,7 @@ from archcalc.kinds.recurrent import Recurrent  # noqa: E402
 from archcalc.values import replace  # noqa: E402
 from tests.conftest import ARCHSPECS  # noqa: E402
 from tests.random_specs import random_spec  # noqa: E402
+from tests.torch_reference import transformers_blocks as blocks  # noqa: E402
 from tests.torch_reference.training import TrainingFigures, measure_training  # noqa: E402
 
 pytestmark = pytest.mark.parity
@@ -175,7 +179,25 @@ LATER_KINDS = [
 """moe and mla: forward and backward MACs, and mla's optimizer state. Not their kept bytes: the
 references are written out as matmuls (eager, no flash). Not moe's optimizer state: the reference
 holds each expert as modules of its own and an expert no token of the batch chose has no gradient,
-so torch.optim keeps no state for it; transformers holds the experts fused, as archcalc counts them."""
+so torch.optim keeps no state for it; transformers holds the experts fused, as archcalc counts them
+(both checked against transformers' modules below)."""
+
+
+ATTENTION_OPTION_SPECS = [
+    "input: 10x16\nlayers:\n  - dense: 16\n  - attention: {heads: 2, causal: true, sliding_window: 4}\n",
+    "input: 10x16\nlayers:\n  - attention: {heads: 2, sliding_window: 5}\n",
+    "input: 10x16\nlayers:\n  - dense: 16\n  - attention: {heads: 2, out_bias: false, qk_norm: true, causal: true}\n",
+    "input: 10x16\nlayers:\n  - dense: 16\n  - attention: {heads: 4, bias: false, relative_buckets: 32}\n",
+]
+"""Attention's later arguments: forward and backward MACs and the optimizer state against the reference's
+nn.Linears and matmuls (their kept bytes: the tests against transformers' modules below)."""
+
+
+@pytest.mark.parametrize("text", ATTENTION_OPTION_SPECS)
+def test_attention_options_train_as_pytorch_does(text: str) -> None:
+    report = analyze(load_text(text, "<attention options>", "options"))
+    expected = archcalc_training(report)
+    assert expected == dataclasses.replace(measure_training(report.spec, BATCH), activation_bytes=expected.activation_bytes)
 
 
 @pytest.mark.parametrize("text", LATER_KINDS)
@@ -186,3 +208,106 @@ def test_moe_and_mla_train_as_pytorch_does(text: str) -> None:
     if "moe" in text:
         measured = dataclasses.replace(measured, optimizer_state_bytes=expected.optimizer_state_bytes)
     assert expected == measured
+
+
+def later_kind(text: str, attention: AttentionPath = AttentionPath.FLASH, precision: Precision = Precision.FP32) -> tuple[int, int]:
+    """archcalc's kept bytes and AdamW state for `input: 10x16`, a dense layer, then the layer written, at batch 2."""
+    report = analyze(load_text(f"input: 10x16\nlayers:\n  - dense: 16\n  - {text}\n", "<later kind>", "later"))
+    training = training_of(report, TrainingRequest(batch=BATCH, attention=attention, precision=precision))
+    return training.memory.activation_bytes, training.memory.optimizer_state_bytes
+
+
+def test_moe_keeps_what_mixtrals_grouped_experts_keep() -> None:
+    """transformers 5 runs a Mixtral-style block's experts as grouped matmuls by default (experts_implementation
+    "grouped_mm"): what autograd keeps, and AdamW's state for the fused experts, as archcalc counts them."""
+    measured = blocks.train_block(blocks.mixtral_moe(8, 2, 32, 16, "grouped_mm"), blocks.run_moe, BATCH, 10, 16, dense=True)
+    assert later_kind("moe: {experts: 8, per_token: 2, hidden: 32}") == (measured.kept_bytes, measured.optimizer_state_bytes) == (30_512, 101_524)
+
+
+def test_moe_with_an_expert_loop_keeps_each_experts_output_once_more() -> None:
+    """experts_implementation "eager" loops over the experts: index_add_ keeps each pair's scaled output
+    (D values) for its shape, torch.where's two indices replace the sort's three, and there are no offsets."""
+    measured = blocks.train_block(blocks.mixtral_moe(8, 2, 32, 16, "eager"), blocks.run_moe, BATCH, 10, 16, dense=True)
+    pairs = BATCH * 10 * 2
+    archcalc, _ = later_kind("moe: {experts: 8, per_token: 2, hidden: 32}")
+    assert measured.kept_bytes == archcalc + pairs * 16 * 4 - pairs * 8 - 8 * 4 == 32_720
+
+
+def test_moe_with_a_shared_expert_as_qwen2_moe_keeps() -> None:
+    """Qwen2-MoE: a shared expert scaled by sigmoid(gate), and top-k weights not normalised (norm_topk_prob
+    false, `normalized: false`): neither the k weights nor their sum is kept, 4·(k + 1) bytes a token fewer."""
+    measured = blocks.train_block(blocks.qwen2_moe(4, 2, 8, 12, 16), blocks.run_moe, BATCH, 10, 16, dense=True)
+    text = "moe: {experts: 4, per_token: 2, hidden: 8, shared_hidden: 12, shared_gate: true, normalized: false}"
+    assert later_kind(text) == (measured.kept_bytes, measured.optimizer_state_bytes) == (19_776, 19_748)
+    assert later_kind(text.replace("false}", "true}"))[0] == 19_776 + BATCH * 10 * (2 + 1) * 4
+
+
+def test_moe_and_a_sliding_window_in_bf16() -> None:
+    """In bfloat16 (--precision bf16) the router's softmax, top-k weights and their sum stay float32, and
+    so does each pair's weight in Mixtral's block; Qwen-MoE's router casts the k weights to the
+    activations' dtype, 2 bytes a pair fewer than archcalc counts. The sliding window's mask is kept in
+    the activations' dtype."""
+    bf16 = torch.bfloat16
+    mixtral = blocks.train_block(blocks.mixtral_moe(8, 2, 32, 16, "grouped_mm"), blocks.run_moe, BATCH, 10, 16, dense=True, dtype=bf16)
+    assert later_kind("moe: {experts: 8, per_token: 2, hidden: 32}", precision=Precision.BF16)[0] == mixtral.kept_bytes == 16_432
+    qwen = blocks.train_block(blocks.qwen2_moe(4, 2, 8, 12, 16), blocks.run_moe, BATCH, 10, 16, dense=True, dtype=bf16)
+    text = "moe: {experts: 4, per_token: 2, hidden: 8, shared_hidden: 12, shared_gate: true, normalized: false}"
+    assert later_kind(text, precision=Precision.BF16)[0] - BATCH * 10 * 2 * 2 == qwen.kept_bytes == 10_696
+    block, rotary = blocks.decoder_attention("mistral", 2, 8, 16, 4)
+    run = blocks.run_with_rotary(block, rotary, BATCH, 10, blocks.sliding_window_mask(block, BATCH, 10))
+    mistral = blocks.train_block(block, run, BATCH, 10, 16, dense=True, dtype=bf16)
+    text = "attention: {heads: 2, head_dim: 8, bias: false, causal: true, sliding_window: 4}"
+    assert later_kind(text, precision=Precision.BF16)[0] == mistral.kept_bytes == 4_400
+
+
+MLA = "mla: {{heads: 2, {q}kv_rank: 4, nope_dim: 4, rope_dim: 2, v_dim: {v}}}"
+
+
+@pytest.mark.parametrize("q_rank", [8, None])
+def test_mla_with_one_head_width_keeps_what_the_flash_kernel_keeps(q_rank: int | None) -> None:
+    """DeepseekV3Attention through scaled_dot_product_attention with v as wide as q and k: the CPU's flash
+    kernel runs (q, k, v, its output and logsumexp), and its output is copied for the out projection."""
+    block = blocks.deepseek_attention(2, q_rank, 4, 4, 2, 6, 16, "sdpa")
+    measured = blocks.train_block(block, blocks.run_with_rotary(block, blocks.deepseek_rotary(), BATCH, 10), BATCH, 10, 16, dense=True)
+    archcalc = later_kind(MLA.format(q="q_rank: 8, " if q_rank else "", v=6))
+    assert archcalc == (measured.kept_bytes, measured.optimizer_state_bytes) == ((11_360, 7_044) if q_rank else (9_360, 6_716))
+
+
+@pytest.mark.parametrize("implementation", ["sdpa", "eager"])
+def test_mla_with_deepseeks_narrower_values_takes_the_math_path(implementation: str) -> None:
+    """DeepSeek's v is narrower than q and k (128 against 192): the CPU's flash kernel refuses it and
+    scaled_dot_product_attention takes the math path, which keeps what transformers' eager attention
+    keeps and archcalc counts with --attention eager (v copied for its matmul, softmax(scores))."""
+    block = blocks.deepseek_attention(2, 8, 4, 4, 2, 4, 16, implementation)
+    measured = blocks.train_block(block, blocks.run_with_rotary(block, blocks.deepseek_rotary(), BATCH, 10), BATCH, 10, 16, dense=True)
+    archcalc = later_kind(MLA.format(q="q_rank: 8, ", v=4), AttentionPath.EAGER)
+    assert archcalc == (measured.kept_bytes, measured.optimizer_state_bytes) == (10_560, 6_404)
+
+
+ATTENTION_OPTIONS = [
+    ("qwen3", "attention: {heads: 2, head_dim: 8, bias: false, causal: true, qk_norm: true}", None, (13_280, 10_528)),
+    ("qwen2", "attention: {heads: 2, head_dim: 8, causal: true, out_bias: false}", None, (7_840, 10_788)),
+    ("mistral", "attention: {heads: 2, head_dim: 8, bias: false, causal: true, sliding_window: 4}", 4, (8_640, 10_392)),
+    ("mistral", "attention: {heads: 2, head_dim: 8, bias: false, causal: true, sliding_window: 16}", 16, (7_840, 10_392)),
+]
+
+
+@pytest.mark.parametrize(("family", "text", "window", "figures"), ATTENTION_OPTIONS, ids=["qk_norm", "out_bias", "sliding_window", "window_past_the_end"])
+def test_attention_options_keep_what_sdpa_keeps(family: str, text: str, window: int | None, figures: tuple[int, int]) -> None:
+    """Qwen 3's, Qwen 2's and Mistral's attention through scaled_dot_product_attention's flash kernel.
+    A sliding window shorter than the sequence reaches the kernel as a boolean mask, which it keeps as
+    floats (batch × N × N); for a longer one transformers hands it none. Models with a sliding window hold
+    q, k and v as three tensors (nn.MultiheadAttention one)."""
+    block, rotary = blocks.decoder_attention(family, 2, 8, 16, window)
+    mask = blocks.sliding_window_mask(block, BATCH, 10) if window is not None else None
+    measured = blocks.train_block(block, blocks.run_with_rotary(block, rotary, BATCH, 10, mask), BATCH, 10, 16, dense=True)
+    assert later_kind(text) == (measured.kept_bytes, measured.optimizer_state_bytes) == figures
+
+
+def test_relative_buckets_keep_what_t5s_attention_keeps() -> None:
+    """T5's attention is matmuls in transformers, whatever --attention says: q, k and v copied for them,
+    softmax(scores), the N·M bucket ids its bias table looks up (int64, once for the batch; the bias is
+    added to the scores, which keeps nothing), the heads' output."""
+    measured = blocks.train_block(blocks.t5_attention(4, 8, 32, 16), blocks.run_t5, BATCH, 10, 16, dense=True)
+    text = "attention: {heads: 4, head_dim: 8, bias: false, relative_buckets: 32}"
+    assert later_kind(text) == later_kind(text, AttentionPath.EAGER) == (measured.kept_bytes, measured.optimizer_state_bytes) == (16_800, 19_612)

@@ -25,12 +25,13 @@ class Which(enum.Enum):
 
 class Stored(enum.Enum):
     """How a kept tensor is stored. Activations follow the precision (half under amp, bf16 and
-    mixed); statistics and attention's logsumexp stay float32; indices are int64; masks one byte."""
+    mixed); statistics and attention's logsumexp stay float32; indices are int64 (offsets int32); masks one byte."""
 
     ACTIVATION = "activation"
     PARAMETER = "parameter"  # in the parameters' dtype (instance norm's scale, repeated per sample)
     FLOAT32 = "float32"
     INT64 = "int64"
+    INT32 = "int32"  # grouped experts' offsets
     BOOL = "bool"
 
 

@@ -142,6 +142,10 @@ class GroupedQueryAttention(nn.Module):
         group = self.heads // self.kv_heads
         keys, values = keys.repeat_interleave(group, dim=1), values.repeat_interleave(group, dim=1)
         scores = queries @ keys.transpose(-1, -2)  # (1, h, N, M)
+        if self.relative is not None:  # a bias per head looked up by each query-key offset (clipped to the table; T5 buckets them by log distance)
+            offset = torch.arange(scores.shape[-1], device=x.device)[None, :] - torch.arange(scores.shape[-2], device=x.device)[:, None]
+            buckets = (offset + self.relative.num_embeddings // 2).clamp(0, self.relative.num_embeddings - 1)
+            scores = scores + self.relative(buckets).permute(2, 0, 1)
         if self.window is not None:  # only the pairs inside each token's window are read: count those
             count, length = scores.shape[-2], scores.shape[-1]
             offset = torch.arange(length, device=x.device)[None, :] - torch.arange(count, device=x.device)[:, None]  # key − query
@@ -149,7 +153,10 @@ class GroupedQueryAttention(nn.Module):
             allowed = (offset <= 0) & (offset > -self.window) if self.causal else (offset >= -before) & (offset < self.window - before)
             pairs = int(allowed.sum()) if x.device.type != "meta" else None
             assert pairs is not None, "the sliding window's pairs are counted from a real mask"
-            record_macs(2 * pairs * self.heads * self.head_dim)  # scores and the weighted sum, over the window
+            batch = scores.shape[0]
+            record_macs(2 * batch * pairs * self.heads * self.head_dim)  # scores and the weighted sum, over the window
+            operands = 2 * queries.requires_grad + keys.requires_grad + values.requires_grad  # q, k; the weights (as q), v
+            record_backward_macs(batch * pairs * self.heads * self.head_dim * operands)
             scores = scores.masked_fill(~allowed, float("-inf"))
             return self.out((scores.softmax(-1) @ values).transpose(1, 2).flatten(2)).transpose(1, 2)
         record_macs(scores.numel() * queries.shape[-1])

@@ -38,6 +38,39 @@ def _storage(tensor: torch.Tensor) -> int:
     return int(tensor.untyped_storage()._cdata)
 
 
+class SavedStorages:
+    """While active: every tensor `saved_tensors_hooks` sees, each storage once at its full size, leaving
+    out the `excluded` tensors' storages (parameters and buffers)."""
+
+    def __init__(self, excluded: list[torch.Tensor]) -> None:
+        self.excluded = {_storage(tensor) for tensor in excluded}
+        self.kept: dict[int, int] = {}
+        self.alive: list[torch.Tensor] = []  # a storage freed mid-pass (a graph nothing reads) could be reused, and its identity with it
+        self.hooks = torch.autograd.graph.saved_tensors_hooks(self.pack, lambda tensor: tensor)
+
+    def pack(self, tensor: torch.Tensor) -> torch.Tensor:
+        storage = _storage(tensor)
+        self.alive.append(tensor)
+        if storage not in self.excluded:
+            self.kept[storage] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    def __enter__(self) -> SavedStorages:
+        self.hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.hooks.__exit__(*exc)
+
+    @property
+    def bytes(self) -> int:
+        return sum(self.kept.values())
+
+
+def optimizer_state_bytes(step: torch.optim.Optimizer) -> int:
+    return sum(value.untyped_storage().nbytes() for values in step.state.values() for value in values.values() if isinstance(value, torch.Tensor))
+
+
 def measure_training(spec: Spec, batch: int, device: str = "cpu", optimizer: str = "adamw") -> TrainingFigures:
     NAMED.clear()
     OUTPUTS.clear()
@@ -53,22 +86,12 @@ def measure_training(spec: Spec, batch: int, device: str = "cpu", optimizer: str
         hooks = [
             module.register_forward_hook(_count(forward, backward)) for module in model.modules() if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))
         ]
-        excluded = {_storage(tensor) for tensor in [*model.parameters(), *model.buffers()]}
-        kept: dict[int, int] = {}
-        alive: list[torch.Tensor] = []  # a storage freed mid-pass (a graph nothing reads) could be reused, and its identity with it
-
-        def pack(tensor: torch.Tensor) -> torch.Tensor:
-            storage = _storage(tensor)
-            alive.append(tensor)
-            if storage not in excluded:
-                kept[storage] = tensor.untyped_storage().nbytes()
-            return tensor
-
+        saved = SavedStorages([*model.parameters(), *model.buffers()])
         _recorded.append(0)
         _recorded_backward.append(0)
         SIDE_OUTPUTS.clear()
         try:
-            with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            with saved:
                 output = model(example)
         finally:
             recorded, recorded_backward = _recorded.pop(), _recorded_backward.pop()
@@ -82,8 +105,8 @@ def measure_training(spec: Spec, batch: int, device: str = "cpu", optimizer: str
             if loss.requires_grad:
                 loss.backward()
             step.step()
-            state = sum(value.untyped_storage().nbytes() for values in step.state.values() for value in values.values() if isinstance(value, torch.Tensor))
-    return TrainingFigures(forward[0] + recorded, backward[0] + recorded_backward, sum(kept.values()), state)
+            state = optimizer_state_bytes(step)
+    return TrainingFigures(forward[0] + recorded, backward[0] + recorded_backward, saved.bytes, state)
 
 
 def _optimizer(name: str, parameters: object) -> torch.optim.Optimizer:

@@ -162,6 +162,7 @@ class Walk:
             Stored.PARAMETER: precision.parameter_bytes,
             Stored.FLOAT32: 4,
             Stored.INT64: 8,
+            Stored.INT32: 4,
             Stored.BOOL: 1,
         }[stored]
 

@@ -136,8 +136,10 @@ class Attention(SeesWhole):
 
     KEEPS = (
         "its input (for the projections' weights); flash (the default): q, k and v at their own heads, its output, "
-        "a float32 logsumexp per head and query; eager: q, k and v at h heads, the softmax's output (with dropout a 1-byte mask "
-        "and the dropped weights), a 1-byte causal mask, the heads' output for the out projection"
+        "a float32 logsumexp per head and query, with a sliding window shorter than the sequence its N·M mask as activations; eager (always "
+        "with relative_buckets): q, k and v at h heads, the softmax's output (with dropout a 1-byte mask and the dropped weights), "
+        "a 1-byte causal mask (not T5's), the heads' output for the out projection; qk_norm each norm's input, normalized values "
+        "and a float32 statistic a row; relative_buckets the N·M int64 bucket ids, once for the batch"
     )
 
     def check(self) -> None:
@@ -187,6 +189,23 @@ class Attention(SeesWhole):
             return tokens * keys
         return sliding_window_reads(tokens, self.sliding_window, self.causal)
 
+    def pairs_scored(self, tokens: int, keys: int, scored: int) -> int:
+        """Query-key pairs scored, and as many summed: each query against the `scored` keys of its group
+        within windows, otherwise as `keys_read` counts them."""
+        return tokens * scored if self.windowed else self.keys_read(tokens, keys)
+
+    def projection_macs(self, tokens: int, keys: int, width: int, head: int) -> int:
+        """q and out over the N queries, k and v over the M keys: N·D·h·d + 2·M·D·kv·d + N·h·d·D."""
+        heads, kv_heads = self.heads, self.key_value_heads
+        return tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
+
+    def window_hides_keys(self, tokens: int) -> bool:
+        """Whether a sliding window hides keys the attention would read without it (transformers then hands
+        the kernel a mask; with a window as long as the sequence, none)."""
+        if self.sliding_window is None:
+            return False
+        return sliding_window_reads(tokens, self.sliding_window, self.causal) < sliding_window_reads(tokens, 2 * tokens, self.causal)
+
     def windows(self, shape: Shape) -> Windows:
         """The groups an image's positions attend in: windows (the map padded at the bottom and right to
         whole windows, as Swin pads it) or the cells of a grid (whose sides must divide the map's)."""
@@ -216,10 +235,8 @@ class Attention(SeesWhole):
         heads, kv_heads, head = self.heads, self.key_value_heads, self.head_width(width)
         weights = width * heads * head + 2 * width * kv_heads * head + heads * head * width + self.extra_weights(head)
         biases = heads * head + 2 * kv_heads * head + (width if self.out_bias else 0) if self.bias else 0
-        projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
-        pairs = tokens * scored if windows is not None else self.keys_read(tokens, keys)
-        scores = pairs * heads * head  # and as many again for the weighted sum of the values
-        cost = Cost(weights=weights, biases=biases, macs=projections + 2 * scores)
+        scores = self.pairs_scored(tokens, keys, scored) * heads * head  # and as many again for the weighted sum of the values
+        cost = Cost(weights=weights, biases=biases, macs=self.projection_macs(tokens, keys, width, head) + 2 * scores)
         if windows is not None:
             cost = cost + self.position_cost(windows)
         return LayerResult(self, shape, shape, cost)
@@ -260,8 +277,9 @@ class Attention(SeesWhole):
         return tokens, keys, keys, width, self.heads, self.key_value_heads, self.head_width(width)
 
     def eager(self, needs: Needs) -> bool:
-        """Attention within windows is written out as matmuls (torchvision's Swin and MaxViT): always eager."""
-        return needs.eager_attention or self.windowed
+        """Attention within windows (torchvision's Swin and MaxViT) and T5's, with its relative position
+        bias (transformers' T5Attention), are written out as matmuls: always eager."""
+        return needs.eager_attention or self.windowed or self.relative_buckets is not None
 
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
         tokens, keys, scored, width, heads, kv_heads, head = self.sizes(result.input_shape)
@@ -273,10 +291,12 @@ class Attention(SeesWhole):
                 Kept(Which.OWN, 2 * (tokens * heads * head + keys * kv_heads * head)),
                 Kept(Which.OWN, tokens * heads + keys * kv_heads, Stored.FLOAT32),
             )
-        if self.relative_buckets is not None:  # T5's position bias, added to the scores: h·N·M, shared by the batch
-            projections_input += (Kept(Which.OWN, heads * tokens * keys, per_sample=False),)
+        if self.relative_buckets is not None:  # the N·M bucket ids T5's bias table looks up, shared by the batch (the bias is added: not kept)
+            projections_input += (Kept(Which.OWN, tokens * keys, Stored.INT64, per_sample=False),)
         if not self.eager(needs):
             own = tokens * heads * head + 2 * keys * kv_heads * head + tokens * heads * head  # q, k, v, the output
+            if self.window_hides_keys(tokens):  # a mask, which the kernel keeps as floats
+                own += tokens * keys
             return (*projections_input, Kept(Which.OWN, own), Kept(Which.OWN, tokens * heads, Stored.FLOAT32))
         weights = tokens * scored * heads
         own = tokens * heads * head + 2 * keys * heads * head + weights  # q, k and v (expanded to every head), softmax(scores)
@@ -285,7 +305,7 @@ class Attention(SeesWhole):
         kept = (*projections_input, Kept(Which.OWN, own))
         if self.dropout:
             kept += (Kept(Which.OWN, weights, Stored.BOOL),)
-        if self.causal:
+        if self.causal and self.relative_buckets is None:  # T5 adds its causal mask to the position bias: nothing kept
             kept += (Kept(Which.OWN, tokens * keys, Stored.BOOL, per_sample=False),)
         return kept
 
@@ -297,12 +317,11 @@ class Attention(SeesWhole):
         self_attention = self.context is None
         queries_grad = needs.any
         keys_grad = needs.trains or (needs.input_grad and self_attention)
-        products = (tokens * scored if self.sliding_window is None or self.windowed else self.keys_read(tokens, keys)) * heads * head
+        products = self.pairs_scored(tokens, keys, scored) * heads * head
         inputs = 2 * (queries_grad + keys_grad) * products  # scores (q, k), weighted sum (weights, v: v as k)
         inputs += tokens * heads * head * width * needs.any  # the out projection's input
         inputs += tokens * width * heads * head * needs.input_grad + 2 * keys * width * kv_heads * head * (needs.input_grad and self_attention)
-        projections = tokens * width * heads * head + 2 * keys * width * kv_heads * head + tokens * heads * head * width
-        return Backward(inputs, projections if needs.trains else 0)
+        return Backward(inputs, self.projection_macs(tokens, keys, width, head) if needs.trains else 0)
 
     def shared_macs(self, result: LayerResult) -> int:
         """Swin V2's position-bias MLP runs over the offsets, once for the whole batch."""
@@ -319,19 +338,21 @@ class Attention(SeesWhole):
 
     def scratch_values(self, result: LayerResult, eager_attention: bool) -> int:
         """Eager attention holds the scores and the softmax's output at once: 2·h·N·M values. Flash
-        computes them a block at a time and holds none."""
-        if not (eager_attention or self.windowed):
+        computes them a block at a time and holds none. Windows and T5's buckets are always eager."""
+        if not (eager_attention or self.windowed or self.relative_buckets is not None):
             return 0
         tokens, _, scored, _, heads, _, _ = self.sizes(result.input_shape)
         return 2 * heads * tokens * scored
 
     def packed(self, width: int) -> bool:
-        """q, k and v in one tensor, as nn.MultiheadAttention (and GPT-2's c_attn) hold them."""
+        """q, k and v in one tensor, as nn.MultiheadAttention (and GPT-2's c_attn) hold them; the models
+        with a sliding window, qk norms or T5's buckets hold them apart."""
         return (
             not self.windowed
             and self.kv_heads in (None, self.heads)
             and self.head_dim in (None, width // self.heads)
             and self.context is None
+            and self.sliding_window is None
             and self.out_bias
             and not self.qk_norm
             and self.relative_buckets is None

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 def per_spatial_axis(values: PerAxis, rank: int) -> PerAxis:
     """The spec's rule: a single value applies to every spatial axis; a list gives one per axis.
-    (Whether a list's length matches the rank is checked where the rank is known.)"""
+    Unchecked: for values `per_axis` has already checked in `apply` (labels, receptive fields), and
+    for readers that check the length themselves."""
     return values * rank if len(values) == 1 else values
 
 
@@ -35,6 +36,22 @@ class Unchanged(Pointwise):
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, shape, NO_COST)
+
+
+class ViewOfInput(Layer):
+    """A kind whose output is a view of its input's storage (flatten, tokens, take): no parameters, no
+    MACs, nothing kept for backward and nothing moved when serving."""
+
+    PARAMETERS = "no parameters"
+    MACS = "0"
+    VIEW = True
+    SERVED = "nothing: a view of its input, or the identity in inference"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
 
 
 class SeesWhole(Layer):
@@ -65,7 +82,8 @@ def sequence_of(layer: Layer, shape: Shape) -> tuple[int, int]:
 
 
 def per_axis(layer: Layer, key: str, values: PerAxis, rank: int) -> PerAxis:
-    """One value per spatial axis: a single value is used on every axis."""
+    """One value per spatial axis, as `per_spatial_axis` gives them, after checking that a list has one
+    for each axis: a wrong length is the layer's error, located where it is written."""
     if len(values) not in (1, rank):
         raise layer.error(f"'{key}' gives {len(values)} values but the input has {rank} spatial axes")
     return per_spatial_axis(values, rank)

@@ -219,8 +219,23 @@ class Split(Concat):
         return [f"{channels:,} channels split into {parts} shares of {channels // parts:,}", *super().explain(result)]
 
 
+class LayersInOrder(Layer):
+    """A kind that only applies its layers one after another (block, repeat): its MACs, its weights and
+    the values it moves are its layers', with no join of its own."""
+
+    MACS = COMPOSITE_MACS
+    SEQUENTIAL = True
+    SERVED = "what its layers move, nothing of its own"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        return 0, 0
+
+
 @value(kw_only=True)
-class Block(Layer):
+class Block(LayersInOrder):
     """A named group of layers applied in order: shown as one row with its layers inside."""
 
     layers: tuple[Layer, ...]
@@ -230,17 +245,7 @@ class Block(Layer):
     ARGUMENTS = (Argument("layers", Reading.LAYERS, "the layers, in order"),)
     MAIN = "layers"
     PARAMETERS = "its layers, in order"
-    MACS = COMPOSITE_MACS
     KEEPS = "its layers'"
-    SEQUENTIAL = True
-
-    SERVED = "what its layers move, nothing of its own"
-
-    def served_weights(self, result: LayerResult) -> int:
-        return 0
-
-    def served_values(self, result: LayerResult) -> tuple[int, int]:
-        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         children = context.sequence(self.layers, shape)
@@ -257,7 +262,7 @@ class Block(Layer):
 
 
 @value(kw_only=True)
-class Repeat(Layer):
+class Repeat(LayersInOrder):
     """`layers` applied `times` times in order."""
 
     times: int
@@ -271,17 +276,7 @@ class Repeat(Layer):
         Argument("layers", Reading.LAYERS, "the block repeated"),
     )
     PARAMETERS = "its layers, `times` times in a row"
-    MACS = COMPOSITE_MACS
     KEEPS = "its layers', each pass's own"
-    SEQUENTIAL = True
-
-    SERVED = "what its layers move, nothing of its own"
-
-    def served_weights(self, result: LayerResult) -> int:
-        return 0
-
-    def served_values(self, result: LayerResult) -> tuple[int, int]:
-        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         """The block `times` in a row. Once an iteration leaves the shape unchanged, every later one is

@@ -9,7 +9,7 @@ from archcalc.arithmetic import volume
 from archcalc.backward import Kept, Needs, ParameterTensor, Stored, Which
 from archcalc.errors import SizeLimit
 from archcalc.kinds.arguments import Argument, Reading
-from archcalc.kinds.base import Pointwise, bracketed, sequence_of, spatial_axes
+from archcalc.kinds.base import Pointwise, ViewOfInput, bracketed, sequence_of, spatial_axes
 from archcalc.model import NO_COST, Cost, LayerResult, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -71,24 +71,13 @@ class Embedding(Pointwise):
 
 
 @value(kw_only=True)
-class Tokens(Pointwise):
+class Tokens(ViewOfInput, Pointwise):
     """The positions of an image (any input with channels) as a sequence, in order, as ViT reads its
     patches: [H, W, C] → [H·W, C]. Each token keeps its position's receptive field."""
 
     NAMES = {"tokens": "tokens"}
     EXAMPLE = ("4x4x8", "tokens")
-    PARAMETERS = "no parameters"
-    MACS = "0"
     KEEPS = "nothing new: its output is its input's storage"
-    VIEW = True
-
-    SERVED = "nothing: a view of its input, or the identity in inference"
-
-    def served_weights(self, result: LayerResult) -> int:
-        return 0
-
-    def served_values(self, result: LayerResult) -> tuple[int, int]:
-        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         spatial = spatial_axes(self, shape)
@@ -127,8 +116,26 @@ class ClassToken(Pointwise):
         return [f"one learned token of width {width:,} = {result.cost.weights:,} weights", f"{tokens:,} + 1 = {tokens + 1:,} tokens"]
 
 
+class AddedTable(Pointwise):
+    """A learned table whose rows are added to the tokens, looked up by N ids the batch shares (a
+    position's, a token type's): no MACs, and a pass reads only the rows it adds."""
+
+    MACS = "0 (an addition)"
+    SERVED = "reads its input and the row it adds to each token, writes its output"
+
+    def served_weights(self, result: LayerResult) -> int:
+        return 0
+
+    def served_values(self, result: LayerResult) -> tuple[int, int]:
+        values = volume(result.output_shape)
+        return 2 * values, values
+
+    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        return (Kept(Which.OWN, result.input_shape[0], Stored.INT64, per_sample=False),) if needs.trains else ()
+
+
 @value(kw_only=True)
-class PositionEmbedding(Pointwise):
+class PositionEmbedding(AddedTable):
     """A learned table of `length` positions added to the tokens (GPT-2's and ViT's): the shape is
     unchanged, and a table longer than the sequence has rows to spare."""
 
@@ -142,20 +149,7 @@ class PositionEmbedding(Pointwise):
     ARGUMENTS = (Argument("length", Reading.COUNT, "positions in the learned table (default: the number of tokens); at least that many"),)
     MAIN = "length"
     PARAMETERS = "length·D (length: the tokens, by default)"
-    MACS = "0 (an addition)"
-    SERVED = "reads its input and the row it adds to each token, writes its output"
-
-    def served_weights(self, result: LayerResult) -> int:
-        return 0
-
-    def served_values(self, result: LayerResult) -> tuple[int, int]:
-        values = volume(result.output_shape)
-        return 2 * values, values
-
     KEEPS = "the N position ids it looks up, int64, shared by the batch"
-
-    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
-        return (Kept(Which.OWN, result.input_shape[0], Stored.INT64, per_sample=False),) if needs.trains else ()
 
     def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
         return (ParameterTensor((result.cost.weights // result.input_shape[-1], result.input_shape[-1])),)
@@ -179,7 +173,7 @@ class PositionEmbedding(Pointwise):
 
 
 @value(kw_only=True)
-class SegmentEmbedding(Pointwise):
+class SegmentEmbedding(AddedTable):
     """A learned table of `types` rows added to the tokens, one row by each token's type (BERT's
     token types: sentence A or B). The shape is unchanged."""
 
@@ -190,20 +184,7 @@ class SegmentEmbedding(Pointwise):
     ARGUMENTS = (Argument("types", Reading.COUNT, "how many token types: the table's rows"),)
     MAIN = "types"
     PARAMETERS = "types·D"
-    MACS = "0 (an addition)"
-    SERVED = "reads its input and the row it adds to each token, writes its output"
-
-    def served_weights(self, result: LayerResult) -> int:
-        return 0
-
-    def served_values(self, result: LayerResult) -> tuple[int, int]:
-        values = volume(result.output_shape)
-        return 2 * values, values
-
     KEEPS = "the N type ids it looks up, int64, shared by the batch"
-
-    def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
-        return (Kept(Which.OWN, result.input_shape[0], Stored.INT64, per_sample=False),) if needs.trains else ()
 
     def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
         return (ParameterTensor((self.types, result.input_shape[-1])),)
@@ -220,7 +201,7 @@ class SegmentEmbedding(Pointwise):
 
 
 @value(kw_only=True)
-class Take(Pointwise):
+class Take(ViewOfInput, Pointwise):
     """One token of the sequence: [N, D] → [D]. 0 is the first (ViT's and BERT's class token), -1 the last."""
 
     index: int
@@ -229,18 +210,7 @@ class Take(Pointwise):
     EXAMPLE = ("10x16", "take: 0")
     ARGUMENTS = (Argument("index", Reading.INDEX, "which token: 0 is the first, -1 the last"),)
     MAIN = "index"
-    PARAMETERS = "no parameters"
-    MACS = "0"
     KEEPS = "nothing new: its output is a view of the whole sequence's storage"
-    VIEW = True
-
-    SERVED = "nothing: a view of its input, or the identity in inference"
-
-    def served_weights(self, result: LayerResult) -> int:
-        return 0
-
-    def served_values(self, result: LayerResult) -> tuple[int, int]:
-        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         tokens, width = sequence_of(self, shape)

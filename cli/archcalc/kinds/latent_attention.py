@@ -78,8 +78,8 @@ class LatentAttention(SeesWhole):
 
     KEEPS = (
         "its input (the first projections' weights' gradient); each RMS norm's input, its reciprocal RMS (float32), its normalized "
-        "values and output; with flash attention q, k, v and the output, and the logsumexp (float32); eager: softmax(scores) instead "
-        "of the logsumexp, the heads' output, and the causal mask"
+        "values and output; q and k; flash: v as a view of kv_b's whole output, the attention's output, the logsumexp (float32) and "
+        "the output copied for the out projection; eager: v copied at h heads, softmax(scores) and the heads' output"
     )
 
     def first_projections(self, width: int) -> int:
@@ -87,21 +87,23 @@ class LatentAttention(SeesWhole):
         return width * (self.q_rank if self.q_rank is not None else self.heads * self.qk_dim) + width * (self.kv_rank + self.rope_dim)
 
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
+        """As transformers' DeepseekV3Attention keeps them (docs/training.md): its q is a new tensor laid
+        out heads first, so scaled_dot_product_attention's output comes back in that layout and is
+        copied for the out projection; the math path (and eager) multiplies a contiguous copy of v."""
         tokens, width = result.input_shape
         heads = self.heads
         # each norm's input (kv's: a view of kv_a's whole output), normalized values and output
         norms = tokens * (3 * (self.q_rank or 0) + 2 * self.kv_rank + self.kv_rank + self.rope_dim)
         statistics = tokens * ((1 if self.q_rank is not None else 0) + 1)
-        qkv = tokens * heads * (2 * self.qk_dim + self.nope_dim + self.v_dim)  # q and k (the rope key expanded to every head), v: a view of kv_b's whole output
+        query_key = 2 * tokens * heads * self.qk_dim  # q, and k with the rope key copied to every head
+        out_input = tokens * heads * self.v_dim if needs.trains else 0  # the heads' output, joined for the out projection
         kept: tuple[Kept, ...] = (Kept(Which.INPUT, tokens * width),) if needs.trains else ()
         kept += (Kept(Which.OWN, statistics, Stored.FLOAT32),)
         if not needs.eager_attention:
-            return (*kept, Kept(Which.OWN, norms + qkv + tokens * heads * self.v_dim), Kept(Which.OWN, tokens * heads, Stored.FLOAT32))
-        own = norms + qkv + tokens * tokens * heads + (tokens * heads * self.v_dim if needs.trains else 0)
-        kept += (Kept(Which.OWN, own),)
-        if self.causal:
-            kept += (Kept(Which.OWN, tokens * tokens, Stored.BOOL, per_sample=False),)
-        return kept
+            flash = tokens * heads * (self.nope_dim + self.v_dim) + tokens * heads * self.v_dim  # v, a view of kv_b's output; the output
+            return (*kept, Kept(Which.OWN, norms + query_key + flash + out_input), Kept(Which.OWN, tokens * heads, Stored.FLOAT32))
+        eager = tokens * heads * self.v_dim + tokens * tokens * heads  # v copied for the matmul, softmax(scores)
+        return (*kept, Kept(Which.OWN, norms + query_key + eager + out_input))
 
     def backward(self, result: LayerResult, needs: Needs) -> Backward:
         """Scores, weighted sum and the projections after the first need both operands' gradients once

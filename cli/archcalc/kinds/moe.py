@@ -34,6 +34,7 @@ class MixtureOfExperts(Pointwise):
     shared_gate: bool = False
     router_bias: bool = False
     score_correction: bool = False
+    normalized: bool = True  # the k chosen weights divided by their sum (Mixtral's; Qwen-MoE's norm_topk_prob)
     activation: str = "silu"
 
     NAMES = {"moe": "moe"}
@@ -46,6 +47,7 @@ class MixtureOfExperts(Pointwise):
         Argument("shared_gate", Reading.FLAG, "a learned scale on the shared experts' output (Qwen-MoE's dense D → 1)"),
         Argument("router_bias", Reading.FLAG, "a bias on the router's scores"),
         Argument("score_correction", Reading.FLAG, "DeepSeek-V3's routing bias per expert: E values of state, not trained"),
+        Argument("normalized", Reading.FLAG, "the k chosen weights divided by their sum (Mixtral's; false: Qwen-MoE's norm_topk_prob); training keeps more"),
         Argument("activation", Reading.CHOICE, "the experts' gate function", choices=ELEMENTWISE),
     )
     PARAMETERS = "router D·E (+E with router_bias), experts E·3·D·hidden, shared 3·D·shared_hidden (+D with shared_gate); active: k of the E experts"
@@ -78,25 +80,30 @@ class MixtureOfExperts(Pointwise):
         return LayerResult(self, shape, shape, cost)
 
     KEEPS = (
-        "its input (the router's and the shared experts' weights' gradient); per position the router's softmax (float32), "
-        "the k chosen experts' indices (int64) and weights; per chosen expert the rows it reads, as an mlp keeps "
-        "(gate, act(gate), up, their product) and its output (scaled by its weight); the shared experts as an mlp"
+        "its input (the router's and the shared experts' weights' gradient); per position the router's softmax, normalized its k best "
+        "weights and their sum (float32), and the k indices (int64); per chosen expert, as transformers' grouped experts run, "
+        "the rows it reads, gate and up, act(gate), their product, its output and the weight that scales it (float32), and "
+        "three int64 indices (gather, sort, unsort); the experts' int32 offsets once; the shared experts as an mlp"
     )
 
     def kept(self, result: LayerResult, needs: Needs) -> tuple[Kept, ...]:
-        """As transformers' Mixtral-style block: the router and softmax over E, top-k, then each expert
-        runs on the rows routed to it (gathered, so each keeps its own copy) and its output is scaled
-        by the routing weight before it is added back."""
+        """As transformers 5 runs a Mixtral-style block by default (grouped_mm experts): the router's
+        float32 softmax over E, top-k, the k weights normalised by their sum; the token-expert pairs
+        sorted by expert, their rows gathered, run through one grouped gate-up and one grouped down
+        matmul, scaled by their weights and put back in order (docs/training.md)."""
         positions, width = volume(result.input_shape[:-1]), result.input_shape[-1]
-        gate = 0 if self.activation == "identity" or self.activation in KEEP_OUTPUT else 1  # the gate, kept by an activation of its input
-        slot = width + (3 + gate) * self.hidden + width + 1  # rows read, act(gate), up, [gate], product; down's output and the weight it is scaled by
-        shared = (3 + gate) * self.shared_hidden + (2 + width if self.shared_gate else 0) if self.shared_hidden else 0
+        gate = 0 if self.activation == "identity" or self.activation in KEEP_OUTPUT else 1  # act(gate) keeps its input: gate and up, one tensor
+        slot = width + (3 + gate) * self.hidden + width  # rows read, [gate and] up, act(gate), product; down's output
+        shared = (3 + gate) * self.shared_hidden + (1 + width if self.shared_gate else 0) if self.shared_hidden else 0  # sigmoid(gate), the output it scales
+        pairs = positions * self.per_token
         kept: tuple[Kept, ...] = (Kept(Which.INPUT, positions * width),) if needs.trains else ()
         return (
             *kept,
-            Kept(Which.OWN, positions * (self.per_token * slot + shared)),
-            Kept(Which.OWN, positions * self.experts, Stored.FLOAT32),
-            Kept(Which.OWN, positions * self.per_token, Stored.INT64),
+            Kept(Which.OWN, pairs * slot + positions * shared),
+            # the softmax, [the top k weights and their sum]; each pair's weight
+            Kept(Which.OWN, positions * (self.experts + self.normalized * (self.per_token + 1)) + pairs, Stored.FLOAT32),
+            Kept(Which.OWN, pairs + 3 * pairs, Stored.INT64),  # the top-k indices; each pair's gather, sort and unsort indices
+            Kept(Which.OWN, self.experts, Stored.INT32, per_sample=False),  # the grouped matmuls' offsets
         )
 
     def backward(self, result: LayerResult, needs: Needs) -> Backward:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.arithmetic import volume
 from archcalc.kinds.arguments import Argument, Reading
-from archcalc.kinds.base import Pointwise, SeesWhole
+from archcalc.kinds.base import Pointwise, SeesWhole, ViewOfInput
 from archcalc.model import NO_COST, LayerResult, Shape
 from archcalc.text import shape as shape_text
 from archcalc.values import value
@@ -16,23 +16,12 @@ if TYPE_CHECKING:
 
 
 @value(kw_only=True)
-class Flatten(SeesWhole):
+class Flatten(ViewOfInput, SeesWhole):
     """Every axis into one, channels last."""
 
     NAMES = {"flatten": "flatten"}
     EXAMPLE = ("2x2x2", "flatten")
-    PARAMETERS = "no parameters"
-    MACS = "0"
     KEEPS = "nothing new: its output is its input's storage"
-    VIEW = True
-
-    SERVED = "nothing: a view of its input, or the identity in inference"
-
-    def served_weights(self, result: LayerResult) -> int:
-        return 0
-
-    def served_values(self, result: LayerResult) -> tuple[int, int]:
-        return 0, 0
 
     def apply(self, shape: Shape, context: ApplyContext) -> LayerResult:
         return LayerResult(self, shape, (volume(shape),), NO_COST)

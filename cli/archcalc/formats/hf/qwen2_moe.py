@@ -9,6 +9,7 @@ from archcalc.kinds.moe import MixtureOfExperts
 from archcalc.model import Layer
 
 DEFAULTS: dict[str, object] = {
+    "norm_topk_prob": False,
     "vocab_size": 151936,
     "hidden_size": 2048,
     "intermediate_size": 5632,
@@ -61,6 +62,7 @@ def build(config: Config, with_head: bool) -> tuple[Layer, ...]:
                 "mlp",
                 experts=config.count("num_experts"),
                 per_token=config.count("num_experts_per_tok"),
+                normalized=config.flag("norm_topk_prob"),
                 hidden=config.count("moe_intermediate_size"),
                 shared_hidden=config.count("shared_expert_intermediate_size"),
                 shared_gate=True,

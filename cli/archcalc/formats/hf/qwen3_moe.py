@@ -10,6 +10,7 @@ from archcalc.kinds.moe import MixtureOfExperts
 from archcalc.model import Layer
 
 DEFAULTS: dict[str, object] = {
+    "norm_topk_prob": False,
     "vocab_size": 151936,
     "hidden_size": 2048,
     "intermediate_size": 6144,
@@ -50,6 +51,7 @@ def build(config: Config, with_head: bool) -> tuple[Layer, ...]:
                 "mlp",
                 experts=config.count("num_experts"),
                 per_token=config.count("num_experts_per_tok"),
+                normalized=config.flag("norm_topk_prob"),
                 hidden=config.count("moe_intermediate_size"),
                 activation=activation(config, "hidden_act"),
             )
