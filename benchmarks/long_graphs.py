@@ -8,7 +8,7 @@ benchmarks/run.py runs it as its section 8. Times are CPU seconds (user + system
 forked child that runs ONNX's inference included), the least of --repeats runs; wall time beside them.
 The targets (issue 27, R2–R4): 100,000 nodes in under 10 s, and 10× the nodes in at most 12× the time.
 A floor, the same command on a file of 3 nodes, says what starting Python, archcalc and onnx costs;
-a loop of 10⁷ additions in pure Python says how fast this machine is just now.
+a loop of 10⁷ additions in pure Python says how fast the computer is just now.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def section(repeats: int) -> list[tuple[str, bool]]:
     show = [PYTHON, "-m", "archcalc", "show"]
     loop, _, _ = cpu_seconds([PYTHON, "-c", LOOP], repeats)
     print(f"\n8. Long ONNX graphs (issue 27), whole process, show --format json (least CPU of {repeats}; wall beside it)")
-    print(f"   this machine now: 10⁷ additions in a Python loop take {loop:.2f} s of CPU")
+    print(f"   the computer now: 10⁷ additions in a Python loop take {loop:.2f} s of CPU")
     targets = []
     with tempfile.TemporaryDirectory() as folder:
         small = Path(folder) / "floor"
