@@ -152,3 +152,43 @@ def many_axes(count: int) -> ModelProto:
     bias = nh.from_array(np.ones(4, np.float32), "b")
     bias.dims[:] = [1] * (count - 1) + [4]
     return model([h.make_node("Add", ["x", "b"], ["y"])], [bias], "y", (1, 4), [1] * (count - 1) + [4])
+
+
+def square_bomb(folder: Path, squarings: int = 40) -> Path:
+    """A (R1): 3 cast to text, then squared `squarings` times; folded as Python integers, it ran past 60 s
+    and grew (3**(2**40) has 5e11 digits)."""
+    nodes = [
+        h.make_node("Shape", ["x"], ["s"]),
+        h.make_node("Reshape", ["x", "s"], ["r"]),
+        h.make_node("Relu", ["r"], ["y"]),
+        h.make_node("Cast", ["three"], ["v0"], to=TensorProto.STRING),
+    ]
+    nodes += [h.make_node("Mul", [f"v{index}", f"v{index}"], [f"v{index + 1}"]) for index in range(squarings)]
+    path = folder / "A_square_bomb.onnx"
+    path.write_bytes(model(nodes, [int64("three", [3])], "y").SerializeToString())
+    return path
+
+
+def cast_bombs(folder: Path) -> list[Path]:
+    """T8: a Reshape's target cast to int64 from a NaN, from infinity, and from a complex number; numpy
+    warned on standard error ("invalid value encountered in cast", ComplexWarning) as it folded them."""
+    made = []
+    for name, tensor in (
+        ("O_nan_cast", nh.from_array(np.array(np.nan, np.float32), "value")),
+        ("O_inf_cast", nh.from_array(np.array(np.inf, np.float32), "value")),
+        ("O_complex_cast", nh.from_array(np.array(4 + 1j, np.complex64), "value")),
+    ):
+        nodes = [h.make_node("Constant", [], ["c"], value=tensor)]
+        if tensor.data_type == TensorProto.COMPLEX64:
+            nodes += [h.make_node("Cast", ["c"], ["real"], to=TensorProto.FLOAT)]
+        nodes += [
+            h.make_node("Cast", ["real" if len(nodes) > 1 else "c"], ["size"], to=TensorProto.INT64),
+            h.make_node("Unsqueeze", ["size", "axes"], ["sizes"]),
+            h.make_node("Concat", ["one", "sizes"], ["target"], axis=0),
+            h.make_node("Reshape", ["x", "target"], ["r"], name="reshape"),
+            h.make_node("Relu", ["r"], ["y"]),
+        ]
+        path = folder / f"{name}.onnx"
+        path.write_bytes(model(nodes, [int64("axes", [0]), int64("one", [1])], "y", (1, 4), (1, 4)).SerializeToString())
+        made.append(path)
+    return made

@@ -1,15 +1,18 @@
 """Reports opened in a real browser: headless Chromium (Debian's `chromium`, which .ci/run installs),
-driven over the DevTools protocol (tests/browser.py). Marked `browser`, left out of the default run
-as `parity` is: `pytest -m browser`.
+driven by Playwright (tests/browser.py; `pip install '.[browser]'`). Marked `browser`, left out of the
+default run as `parity` is: `pytest -m browser`.
 
-Each test saves its screenshots in its own output folder (pytest's tmp_path, printed with -s and
-kept by pytest for its last three runs), named after what they show.
+Each test saves its screenshots in its own output folder (pytest's tmp_path, kept by pytest for its
+last three runs), named after what they show; with ARCHCALC_SCREENSHOTS set to a folder, as .ci/run
+sets it, they are copied there too and their paths printed (`-rP` shows them).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from typer.testing import CliRunner
@@ -21,6 +24,7 @@ from tests.test_pictures import HOSTILE_NAME, hostile_spec
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(browser_path() is None, reason="no Chromium here: apt-get install chromium (as .ci/run does)"),
+    pytest.mark.skipif(importlib.util.find_spec("playwright") is None, reason="no Playwright here: pip install '.[browser]' (as .ci/run does)"),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,12 +65,13 @@ def test_the_zoo_report_renders_without_errors_and_its_blocks_open(browser: Brow
 def test_the_dark_theme_follows_the_reader(browser: Browser, tmp_path: Path) -> None:
     page = write_report(tmp_path / "seed.html", ROOT / "archspecs" / "seed" / "ann.yaml", ROOT / "archspecs" / "seed" / "cnn.yaml")
     backgrounds = {}
-    for scheme in ("light", "dark"):
-        browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]}, session=True)
+    schemes: tuple[Literal["light"], Literal["dark"]] = ("light", "dark")
+    for scheme in schemes:
+        browser.prefer_color_scheme(scheme)
         browser.open(page)
         backgrounds[scheme] = browser.evaluate("getComputedStyle(document.body).backgroundColor")
         browser.screenshot(tmp_path / f"seed-{scheme}.png")
-    browser.send("Emulation.setEmulatedMedia", {"features": []}, session=True)
+    browser.prefer_color_scheme(None)
     assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(20, 24, 29)"}
     assert browser.errors() == []
 
@@ -93,3 +98,22 @@ def test_a_hundred_thousand_layers_open_within_five_seconds(layers: str, browser
     browser.screenshot(tmp_path / f"{layers}.png")
     print(f"{layers}: {page.stat().st_size:,} bytes of HTML, loaded in {seconds:.2f} s")
     assert seconds < OPENS_WITHIN
+
+
+def test_the_error_check_sees_what_a_content_security_policy_blocks(browser: Browser, tmp_path: Path) -> None:
+    """The check the reports pass must be able to fail: a page whose policy blocks its own script and
+    image, and one that throws, are caught."""
+    blocked = tmp_path / "blocked.html"
+    blocked.write_text(
+        "<!doctype html><meta http-equiv='Content-Security-Policy' content=\"default-src 'none'\">"
+        "<script>document.title = 'ran'</script><img src='https://example.invalid/x.png'>",
+        encoding="utf-8",
+    )
+    browser.open(blocked)
+    errors = browser.errors()
+    assert any("Content Security Policy" in error for error in errors), errors
+    assert browser.evaluate("document.title") != "ran"
+    throwing = tmp_path / "throwing.html"
+    throwing.write_text("<!doctype html><script>throw new Error('planted')</script>", encoding="utf-8")
+    browser.open(throwing)
+    assert any("planted" in error for error in browser.errors())

@@ -28,6 +28,11 @@ DRAWN = {
     "seed-sweep.svg": ["sweep", f"{SEED}/ann.yaml", f"{SEED}/cnn_224_first_layer.yaml", "--format", "svg"],
     "zoo-torchvision.svg": ["compare", "archspecs/zoo/torchvision/", "--format", "svg"],
     "resnet50.svg": ["show", "archspecs/zoo/torchvision/resnet50.yaml", "--depth", "1", "--format", "svg"],
+    "llama3-8b-training.svg": [
+        "train",
+        "archspecs/zoo/language/llama3_8b.yaml",
+        *["--device", "h100-sxm", "--zero", "3", "--gpus", "8", "--precision", "mixed-bf16", "--checkpointing", "full", "--format", "svg"],
+    ],
 }
 
 

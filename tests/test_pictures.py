@@ -1,4 +1,5 @@
-"""Pictures: `--format svg` of show, compare and sweep (matplotlib), `--format terminal-svg` (Rich).
+"""Pictures: `--format svg` of show, compare, sweep, serve and train (matplotlib), `--format
+terminal-svg` (Rich).
 
 Every SVG parses as XML, carries its figures as <text>, is the same bytes on every run, and keeps a
 hostile name as text: no element made from it, no output line starting with `::`.
@@ -6,10 +7,12 @@ hostile name as text: no element made from it, no output line starting with `::`
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -47,6 +50,8 @@ COMMANDS: dict[str, list[str | Path]] = {
     "show resnet50": ["show", ROOT / "archspecs" / "zoo" / "torchvision" / "resnet50.yaml", "--depth", "1"],
     "compare": ["compare", SEED / "ann.yaml", SEED / "cnn.yaml"],
     "sweep": ["sweep", SEED / "ann.yaml", SEED / "cnn_224_first_layer.yaml"],
+    "train": ["train", SEED / "cnn.yaml", "--batch", "2", "--memory-limit", "1000", "--reserve", "100"],
+    "train checkpointed": ["train", ROOT / "archspecs" / "zoo" / "torchvision" / "resnet18.yaml", "--checkpointing", "full", "--device", "t4"],
 }
 
 
@@ -63,7 +68,7 @@ def test_nothing_to_draw_is_an_empty_chart_without_a_word_on_stderr(tmp_path: Pa
     empty, relu = tmp_path / "empty.yaml", tmp_path / "relu.yaml"
     empty.write_text("input: 4x4x1\nlayers: []\n")
     relu.write_text("input: 4x4x1\nlayers:\n  - relu\n")
-    cases: list[list[str | Path]] = [["show", empty], ["compare", relu, empty], ["sweep", relu]]
+    cases: list[list[str | Path]] = [["show", empty], ["compare", relu, empty], ["sweep", relu], ["train", empty]]
     for arguments in cases:
         code, out, err = run(*arguments, "--format", "svg")
         assert (code, err) == (0, "") and ElementTree.fromstring(out).tag == f"{SVG}svg"
@@ -102,7 +107,7 @@ def test_a_hundred_thousand_identical_layers_are_one_bar(tmp_path: Path) -> None
     assert "#1–99990 relu ×99,990 in a row" in written and "#99992 dense 2" in written
 
 
-@pytest.mark.parametrize("command", ["show", "compare", "sweep"])
+@pytest.mark.parametrize("command", ["show", "compare", "sweep", "train"])
 def test_a_hostile_name_stays_text(command: str, tmp_path: Path) -> None:
     spec = hostile_spec(tmp_path)
     code, out, err = run(command, spec, "--format", "svg")
@@ -120,6 +125,10 @@ def test_without_matplotlib_svg_names_the_extra(monkeypatch: pytest.MonkeyPatch)
     assert code == 2 and out == ""
     assert "archcalc: error: drawing SVG needs matplotlib" in err and "pip install 'archcalc[plot]'" in err
     assert run("show", SEED / "cnn.yaml", "--format", "json")[0] == 0  # nothing else needs it
+    drawn: list[list[str | Path]] = [["train", SEED / "cnn.yaml"], ["compare", "--train", SEED / "cnn.yaml"], ["sweep", SEED / "cnn.yaml", "--batch", "1,2"]]
+    for command in drawn:
+        code, out, err = run(*command, "--format", "svg")
+        assert (code, out) == (2, "") and "pip install 'archcalc[plot]'" in err
 
 
 def test_terminal_svg_is_the_table_as_a_terminal_shows_it() -> None:
@@ -177,6 +186,76 @@ def test_the_train_hook_stacks_memory_and_writes_each_total() -> None:
     svg = stacked_svg("training memory", ["model-a", "model-<b>"], parts, [450, 45], "bytes", ("device memory", 400))
     written = texts(svg)
     assert {"450 bytes", "45 bytes", "model-<b>", "optimizer state", "device memory"} <= set(written)
+
+
+def trained(*arguments: str | Path) -> dict[str, Any]:
+    code, out, err = run("train", *arguments, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_train_draws_the_memory_tables_parts_and_its_limit() -> None:
+    """The seed CNN at batch 2 (tests/test_train.py works its figures by hand): 152 + 152 + 320 + 192
+    = 816 bytes, each part written as the memory table writes it; the limit a line, the reserve below it."""
+    arguments: list[str | Path] = [SEED / "cnn.yaml", "--batch", "2", "--memory-limit", "1000", "--reserve", "100"]
+    code, out, err = run("train", *arguments, "--format", "svg")
+    assert code == 0 and err == "", err
+    written = texts(out)
+    memory = trained(*arguments)["memory"]
+    parts = {
+        "weights": "param_bytes",
+        "gradients": "gradient_bytes",
+        "optimizer state": "optimizer_state_bytes",
+        "activations kept for backward": "activation_bytes",
+    }
+    assert {f"{name}: {memory[key]:,} bytes" for name, key in parts.items()} <= set(written)
+    assert {"weights: 152 bytes", "optimizer state: 320 bytes", "816 bytes", "--memory-limit: 1,000 bytes", "reserve: 100 bytes"} <= set(written)
+    assert "fits in 1,000 (1.0K) bytes less a reserve of 100; the largest batch that fits: 2" in written  # the memory table's note
+    assert "seed-cnn · train at batch 2 · fp32 · adamw: memory per GPU" in written
+    _, table, _ = run("train", *arguments)
+    assert "│ weights                       │   152 │" in table  # the table writes the same figure
+
+
+def test_train_draws_what_a_recomputed_block_adds() -> None:
+    """With --checkpointing the peak during backward is the kept activations and the largest block
+    run again: the chart stacks the difference, the engine's recompute_bytes, and writes the total."""
+    spec = ROOT / "archspecs" / "zoo" / "torchvision" / "resnet18.yaml"
+    memory = trained(spec, "--checkpointing", "full")["memory"]
+    assert memory["peak_backward_bytes"] > memory["activation_bytes"]
+    code, out, _ = run("train", spec, "--checkpointing", "full", "--format", "svg")
+    written = texts(out)
+    assert code == 0
+    assert f"the largest block, recomputed in backward: {memory['peak_backward_bytes'] - memory['activation_bytes']:,} bytes" in written
+    assert f"{memory['total_bytes']:,} bytes" in written
+    plain = texts(run("train", spec, "--format", "svg")[1])
+    assert not [text for text in plain if text.startswith("the largest block")]  # without --checkpointing, no such part
+
+
+def test_train_draws_a_device_by_its_name_and_says_a_step_does_not_fit() -> None:
+    llama = ROOT / "archspecs" / "zoo" / "language" / "llama3_8b.yaml"
+    code, out, _ = run("train", llama, "--device", "h100-sxm", "--format", "svg")
+    written = texts(out)
+    assert code == 0  # not fitting is an answer, not an error: exit 0 as the table's
+    assert "h100-sxm: 85,899,345,920 bytes" in written
+    assert any(text.startswith("does not fit in h100-sxm") for text in written)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["compare", "--train", "--batch", "4", SEED / "ann.yaml", SEED / "cnn.yaml"], ["sweep", SEED / "cnn.yaml", "--batch", "1,8,64"]],
+    ids=["compare --train", "sweep --batch"],
+)
+def test_several_trainings_are_a_stacked_bar_each(arguments: list[str | Path]) -> None:
+    """compare --train's specs and sweep --batch's batch sizes: a bar each, its total from the engine at its end."""
+    code, out, err = run(*arguments, "--format", "svg")
+    assert code == 0 and err == "", err
+    written = texts(out)
+    documents = json.loads(run(*arguments, "--format", "json")[1])["trainings"]
+    for document in documents:
+        assert f"{document['name']} · batch {document['memory']['batch']:,}" in written
+        assert f"{document['memory']['total_bytes']:,} bytes" in written
+    assert {"weights", "gradients", "optimizer state", "activations kept for backward"} <= set(written)
+    assert run(*arguments, "--format", "svg")[1] == out
 
 
 def test_the_serve_hook_draws_the_roof_and_its_ridge() -> None:

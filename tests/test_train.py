@@ -255,3 +255,40 @@ def test_every_kinds_example_trains_and_its_rows_add_up(kind: type[Layer]) -> No
         figures.append(training.layers[-1])
     first, after_dense = figures
     assert first.input_grad_macs <= after_dense.input_grad_macs and first.weight_grad_macs == after_dense.weight_grad_macs
+
+
+def test_tokens_sets_the_sequence_as_show_does() -> None:
+    """`--tokens` reads the spec on a sequence of that length, for train as for show: the activations
+    GPT-2's layers keep (flash attention: no N² term) double with the tokens, as show's peak does,
+    and match the spec written with that input."""
+    spec = ARCHSPECS / "exercises" / "gpt2_any_length.yaml"
+    kept, peaks = [], []
+    for tokens in ("64", "128"):
+        document = trained(spec, "--tokens", tokens)
+        assert document["input_shape"] == [int(tokens)]
+        kept.append(document["memory"]["activation_bytes"])
+        code, out, _ = run("show", spec, "--tokens", tokens, "--memory", "--format", "json")
+        assert code == 0
+        peaks.append(json.loads(out)["memory"]["peak_activation_bytes"])
+    assert kept[1] == 2 * kept[0] and peaks[1] == 2 * peaks[0]
+    written = trained("-", stdin=spec.read_text().replace("input: 1024", "input: 64"))
+    assert written["memory"] == trained(spec, "--tokens", "64")["memory"]
+    code, out, err = run("train", CNN, "--tokens", "8")
+    assert (code, out) == (2, "") and "--tokens sets the length of a sequence, and the input 4×4×1 is not one" in err
+
+
+def test_untie_and_input_reach_the_onnx_reader(tmp_path: Path) -> None:
+    """An exported weight two layers read is counted once, or each layer's with --untie; of a model's
+    two inputs, --input names the one its layers start from (as `show` reads them)."""
+    from tests.onnx_models import Graph  # lazy: onnx only for this test
+    from tests.test_onnx_merged import shared_dense, two_inputs
+
+    g = Graph([1, 5, 8])
+    shared = g.save(shared_dense(g), tmp_path / "model.onnx")
+    tied, untied = trained(shared), trained(shared, "--untie")
+    assert (tied["totals"]["params"], untied["totals"]["params"]) == (80, 144)
+    assert (tied["memory"]["param_bytes"], untied["memory"]["param_bytes"]) == (80 * 4, 144 * 4)
+    two = two_inputs(tmp_path, "tokens", "mask")
+    code, out, err = run("train", two)
+    assert (code, out) == (2, "") and "--input NAME" in err
+    assert trained(two, "--input", "tokens")["input_shape"] == [4]

@@ -347,8 +347,22 @@ RECURRENT: dict[type[Recurrent], type[nn.RNNBase]] = {LSTM: nn.LSTM, GRU: nn.GRU
 @builds(LSTM, GRU, RNN)
 def recurrent(layer: Recurrent, x: torch.Tensor) -> nn.Module:
     make = RECURRENT[type(layer)]
-    module = make(x.shape[1], layer.hidden, num_layers=layer.layers, bias=layer.bias, batch_first=True, bidirectional=layer.bidirectional)
+    module = make(x.shape[1], layer.hidden, num_layers=layer.layers, bias=layer.bias != "false", batch_first=True, bidirectional=layer.bidirectional)
+    if layer.bias == "keras":
+        keras_biases(module)
     return RecurrentModule(module, layer.sequences)
+
+
+def keras_biases(module: nn.RNNBase) -> None:
+    """Keras's one bias vector per gate set: PyTorch's recurrent ones (bias_hh) held at zero as
+    buffers, not parameters, so that bias_ih alone is trained (for an LSTM or an RNN exactly Keras's
+    layer, the two being summed; for a GRU without reset_after the same count, with the reset applied
+    elsewhere, which changes no MAC)."""
+    for name in [name for name in module._flat_weights_names if name.startswith("bias_hh")]:
+        held = module._parameters.pop(name)
+        assert held is not None
+        module.register_buffer(name, torch.zeros_like(held, requires_grad=False))
+    module._init_flat_weights()
 
 
 @builds(Take)

@@ -13,15 +13,18 @@ from archcalc.commands.shared import (
     AttentionOption,
     ChartFormatOption,
     CountOption,
+    ForceOption,
     InputOption,
+    OutputOption,
     TokensOption,
     UntieOption,
     WideOption,
     analyze_all,
-    emit,
+    check_output_file,
     guarded,
     tabular,
     terminal,
+    write_output,
 )
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
@@ -61,6 +64,8 @@ def compare(
     optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --train: the optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
     precision: Annotated[Precision, typer.Option("--precision", help="With --train: the precision.", case_sensitive=False)] = Precision.FP32,
     attention: AttentionOption = AttentionPath.FLASH,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Compare the totals of several specs, each against the first.
 
@@ -69,18 +74,22 @@ def compare(
 
     With --device, serving side by side instead: time to first token, decode time a token, tokens
     or images a second, memory and the largest batch, for every spec on every device. With --train,
-    a training step side by side: its MACs and memory per GPU at --batch samples.
+    a training step side by side: its MACs and memory per GPU at --batch samples (`--format svg`:
+    a stacked bar of memory each).
 
     Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml
+
+    Example: archcalc compare archspecs/seed/ann.yaml archspecs/seed/cnn.yaml --format markdown -o compared.md
     """
     if device and train:
         raise typer.BadParameter("--device serves and --train trains: ask for one of them", param_hint="'--train'")
+    check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     if device:
         from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
         from archcalc.render.serve import render_served  # lazy: only this command loads it
 
         request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
-        emit(render_served(served_runs(specs, device, device_file, [batch], request), tabular(output_format), terminal(wide)))
+        write_output(output, render_served(served_runs(specs, device, device_file, [batch], request), tabular(output_format), terminal(wide, output)), force)
         return
     reports = analyze_all(specs, ReadOptions(untie, input_name, tokens))
     if sort is not SortOrder.AS_GIVEN:
@@ -89,12 +98,12 @@ def compare(
         from archcalc.engine.training import TrainingRequest, training_of  # lazy: only --train loads it
         from archcalc.render.training import render_trainings  # lazy: only --train loads it
 
-        chosen = tabular(output_format, "--train")
         setup = TrainingRequest(batch=batch, optimizer=optimizer, precision=precision, attention=attention)
         trainings = guarded(lambda: [training_of(report, setup) for report in reports])
-        emit(render_trainings(trainings, chosen, terminal(wide), f"a training step compared, batch {batch:,}"))
+        title = f"a training step compared, batch {batch:,}"
+        write_output(output, guarded(lambda: render_trainings(trainings, output_format, terminal(wide, output), title)), force)
         return
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
     compared = comparison(reports, dtype if memory else None)
-    emit(guarded(lambda: render_compare(compared, output_format, terminal(wide), count)))
+    write_output(output, guarded(lambda: render_compare(compared, output_format, terminal(wide, output), count)), force)

@@ -6,7 +6,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from archcalc.commands.devices import DeviceFileOption
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, WideOption, analyze_one, analyzed, emit, expanded, guarded, tabular, terminal
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    ChartFormatOption,
+    ForceOption,
+    OutputOption,
+    WideOption,
+    analyze_one,
+    analyzed,
+    check_output_file,
+    expanded,
+    guarded,
+    tabular,
+    terminal,
+    write_output,
+)
 from archcalc.errors import Origin
 from archcalc.render import ChartFormat
 from archcalc.values import replace
@@ -61,6 +75,8 @@ def serve(
     device_file: DeviceFileOption = None,
     output_format: ChartFormatOption = ChartFormat.TABLE,
     wide: WideOption = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Estimate serving time and memory on a device.
 
@@ -72,10 +88,13 @@ def serve(
     draws it: each kernel a point on the device's roof, and the ridge point.
 
     Example: archcalc serve archspecs/zoo/language/llama2_7b.yaml --device a100-80gb --prompt 128 --generate 128
+
+    Example: archcalc serve archspecs/zoo/language/llama2_7b.yaml --device a100-80gb --format svg -o roofline.svg
     """
     from archcalc.engine.serving import serving  # lazy: only this command loads it
     from archcalc.render.serve import render_serve
 
+    check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     report = analyze_one(spec, "serve")
     request = guarded(lambda: serve_request(batch, images, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
     found = guarded(lambda: resolve_device(device, device_file))
@@ -83,9 +102,9 @@ def serve(
     if output_format is ChartFormat.SVG:
         from archcalc.render.pictures import serve_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
 
-        emit(guarded(lambda: serve_svg(served)))
+        write_output(output, guarded(lambda: serve_svg(served)), force)
         return
-    emit(render_serve(served, tabular(output_format), terminal(wide)))
+    write_output(output, render_serve(served, tabular(output_format), terminal(wide, output)), force)
 
 
 def serve_request(

@@ -76,13 +76,24 @@ UntieOption = Annotated[
 InputOption = Annotated[
     str | None, typer.Option("--input", help="ONNX: the input the layers start from, of a model with several.", show_default=False, metavar="NAME")
 ]
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the output to this file, in any --format (created whole; '-': standard output, as with no -o).",
+        show_default=False,
+        metavar="FILE",
+    ),
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists (only a regular file, never through a link).")]
 
 T = TypeVar("T")
 
 
 def tabular(output_format: ChartFormat, asked: str = "--device") -> OutputFormat:
-    """The format for a command's tables where it draws no chart (serving with --device, training
-    with --train or --batch): `svg` refused."""
+    """The format for a command's tables where it draws no chart (compare's and sweep's serving,
+    with --device): `svg` refused."""
     if output_format is ChartFormat.SVG:
         fail(ArchcalcError(f"--format svg draws no chart with {asked} yet", hint="use table, json, csv, markdown or terminal-svg"))
     return output_format.tabular
@@ -169,9 +180,12 @@ def count_option(value: str | None) -> int | None:
         raise typer.BadParameter(str(error)) from None
 
 
-def terminal(wide: bool = False) -> Terminal:
+def terminal(wide: bool = False, output: str | None = None) -> Terminal:
     """Colour and width only for a real terminal, whose width `COLUMNS` overrides; NO_COLOR
-    (no-color.org) turns colour off. A pipe gets whole rows at any width."""
+    (no-color.org) turns colour off. A pipe gets whole rows at any width, and so does an `-o` file
+    (in UTF-8, whatever standard output is)."""
+    if writes_file(output):
+        return Terminal(color=False, width=None, encoding="utf-8")
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     if sys.stdout is None or not sys.stdout.isatty():
         return Terminal(color=False, width=None, encoding=encoding)
@@ -218,15 +232,23 @@ def check_output_file(output: str | None, force: bool) -> None:
         guarded(lambda: check_target(output, force))
 
 
+def writes_file(output: str | None) -> bool:
+    """Whether `-o` names a file: not for no `-o`, nor for `-o -` (standard output)."""
+    return output is not None and output != "-"  # safe_write.STANDARD_OUTPUT, without importing it on every command's start
+
+
 def write_output(output: str | None, data: str | bytes, force: bool) -> None:
     """A command's result to its `-o` file (whole, never through a link, never over a file without
-    --force), or to standard output for no `-o` or `-o -`."""
-    from archcalc.safe_write import STANDARD_OUTPUT, write_file  # lazy: only a command that writes a file loads it
-
-    if output is None or output == STANDARD_OUTPUT:
+    --force), or to standard output for no `-o` or `-o -`. Text is the same bytes in the file as on
+    a piped standard output: no line a CI log would run as a workflow command, where the file is
+    printed in one later."""
+    if output is None or not writes_file(output):
         emit(data if isinstance(data, str) else data.decode("utf-8"))
         return
-    guarded(lambda: write_file(output, data, force))
+    from archcalc.safe_write import write_file  # lazy: only a command that writes a file loads it
+
+    written = unforgeable(data) if isinstance(data, str) else data
+    guarded(lambda: write_file(output, written, force))
     say(f"archcalc: wrote {printable(output)}")
 
 

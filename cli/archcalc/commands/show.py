@@ -10,14 +10,17 @@ from archcalc.commands.shared import (
     AttentionOption,
     ChartFormatOption,
     CountOption,
+    ForceOption,
     InputOption,
+    OutputOption,
     TokensOption,
     UntieOption,
     WideOption,
     analyze_one,
-    emit,
+    check_output_file,
     guarded,
     terminal,
+    write_output,
 )
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
@@ -44,6 +47,8 @@ def show(
         bool, typer.Option("--no-fold", help="List every layer: without it, tables write a run of identical layers as one row (dense 8 × 100,000).")
     ] = False,
     attention: AttentionOption = AttentionPath.FLASH,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Show one network layer by layer: shapes, parameters and MACs.
 
@@ -52,9 +57,12 @@ def show(
     `--format svg` draws it: a bar per layer of parameters, MACs and output bytes (at --dtype).
 
     Example: archcalc show archspecs/seed/cnn.yaml --explain
+
+    Example: archcalc show archspecs/seed/cnn.yaml --format svg -o cnn.svg
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
+    check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
     stored = dtype or report.spec.dtype or DType.FLOAT32
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer, and draws identical layers in a row as one
@@ -62,4 +70,5 @@ def show(
     eager = attention is AttentionPath.EAGER
     request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=folded, eager_attention=eager)
     analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
-    emit(guarded(lambda: render_show(analysis, output_format, terminal(wide), ShowOptions(depth, explain, count, fold=not no_fold))))
+    options = ShowOptions(depth, explain, count, fold=not no_fold)
+    write_output(output, guarded(lambda: render_show(analysis, output_format, terminal(wide, output), options)), force)

@@ -8,7 +8,20 @@ import typer
 from archcalc.backward import Optimizer, Precision
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
-from archcalc.commands.shared import SPEC_HELP, ChartFormatOption, CountOption, analyze_all, emit, expanded, guarded, tabular, terminal
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    ChartFormatOption,
+    CountOption,
+    ForceOption,
+    OutputOption,
+    analyze_all,
+    check_output_file,
+    expanded,
+    guarded,
+    tabular,
+    terminal,
+    write_output,
+)
 from archcalc.formats import load_spec
 from archcalc.quantities import parse_count
 from archcalc.render import ChartFormat, Counting, OutputFormat, render_sweep
@@ -55,6 +68,8 @@ def sweep(
     device_file: DeviceFileOption = None,
     optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --batch alone: the training optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
     precision: Annotated[Precision, typer.Option("--precision", help="With --batch alone: the training precision.", case_sensitive=False)] = Precision.FP32,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Show how parameters and MACs grow with the input size.
 
@@ -64,31 +79,37 @@ def sweep(
 
     With --device and --batch, serving at each batch instead: the first pass and a decode step,
     their time and what bounds them, tokens or images a second, memory. With --batch alone, a
-    training step at each batch: its MACs and memory per GPU, as `archcalc train` counts them.
+    training step at each batch: its MACs and memory per GPU, as `archcalc train` counts them
+    (`--format svg`: a stacked bar of memory each).
 
     Example: archcalc sweep archspecs/seed/ann.yaml archspecs/seed/cnn_224_first_layer.yaml --sizes 4,8,16,32,64,128,224
+
+    Example: archcalc sweep archspecs/seed/ann.yaml --format svg -o growth.svg
     """
+    check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     if device is not None:
-        serving_sweep(specs, device, batch, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, device_file, tabular(output_format))
+        cache = None if kv is None else kv.value
+        served = serving_sweep(specs, device, batch, prompt, generate, weights.value, cache, efficiency, device_file, tabular(output_format), output)
+        write_output(output, served, force)
         return
     if batch is not None:
         from archcalc.engine.training import TrainingRequest, training_of  # lazy: only a batch sweep loads it
         from archcalc.render.training import render_trainings  # lazy: only a batch sweep loads it
 
-        chosen_format = tabular(output_format, "--batch")
         batches = sizes_option(batch)
         reports = analyze_all(specs)
         trainings = guarded(
             lambda: [training_of(report, TrainingRequest(batch=size, optimizer=optimizer, precision=precision)) for report in reports for size in batches]
         )
-        emit(render_trainings(trainings, chosen_format, terminal(), "a training step by batch size"))
+        write_output(output, guarded(lambda: render_trainings(trainings, output_format, terminal(output=output), "a training step by batch size")), force)
         return
     from archcalc.engine.sweep import sweep as sweep_sizes  # lazy: only this command loads it
 
     chosen = sizes_option(sizes)
     paths = expanded(specs).specs
     sweeps = guarded(lambda: [sweep_sizes(load_spec(path), chosen) for path in paths])  # computed at the sizes swept, not at their own
-    emit(guarded(lambda: render_sweep(sweeps, output_format, terminal(), None if chart is ChartFigure.NONE else chart.value, count)))
+    charted = None if chart is ChartFigure.NONE else chart.value
+    write_output(output, guarded(lambda: render_sweep(sweeps, output_format, terminal(output=output), charted, count)), force)
 
 
 def serving_sweep(
@@ -102,8 +123,10 @@ def serving_sweep(
     efficiency: float,
     device_file: str | None,
     output_format: OutputFormat,
-) -> None:
-    """`sweep SPEC --device NAME --batch 1,8,64`: one spec served at each batch."""
+    output: str | None = None,
+) -> str:
+    """`sweep SPEC --device NAME --batch 1,8,64`: one spec served at each batch, rendered for
+    standard output or the `-o` file."""
     from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
     from archcalc.engine.serving import BatchSweep  # lazy: only this command loads it
     from archcalc.render.serve import render_served  # lazy: only this command loads it
@@ -120,4 +143,4 @@ def serving_sweep(
         raise typer.BadParameter(f"a serving sweep takes one spec, got {len(specs)}", param_hint="'SPEC'")
     request = guarded(lambda: serve_request(None, None, prompt, generate, weights, kv, efficiency))
     runs = served_runs(specs, [device], device_file, batches, request)
-    emit(render_served(runs, output_format, terminal(), swept=BatchSweep(tuple(runs))))
+    return render_served(runs, output_format, terminal(output=output), swept=BatchSweep(tuple(runs)))

@@ -5,9 +5,26 @@ from typing import Annotated
 import typer
 
 from archcalc.backward import AttentionPath, Checkpointing, Optimizer, Precision
-from archcalc.commands.shared import SPEC_HELP, AttentionOption, FormatOption, WideOption, analyze_one, emit, fail, guarded, terminal
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    AttentionOption,
+    ChartFormatOption,
+    ForceOption,
+    InputOption,
+    OutputOption,
+    TokensOption,
+    UntieOption,
+    WideOption,
+    analyze_one,
+    check_output_file,
+    fail,
+    guarded,
+    terminal,
+    write_output,
+)
 from archcalc.errors import ArchcalcError
-from archcalc.render import OutputFormat
+from archcalc.formats import ReadOptions
+from archcalc.render import ChartFormat
 
 
 def byte_size(value: str | None) -> int | None:
@@ -44,20 +61,29 @@ def train(
     ] = None,
     device: Annotated[str | None, typer.Option("--device", help="A device from `archcalc devices`: its memory is the limit.", show_default=False)] = None,
     reserve: Annotated[str, typer.Option("--reserve", help="Memory the framework takes (CUDA context, allocator slack), out of the limit.")] = "0",
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: ChartFormatOption = ChartFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside composite layers to list.")] = 3,
     wide: WideOption = False,
+    tokens: TokensOption = None,
+    untie: UntieOption = False,
+    input_name: InputOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Show a training step's cost, and whether it fits.
 
     Backward MACs, the activations kept for backward, optimizer state and precision, ZeRO, checkpointing.
     MACs and bytes are for the whole batch on one GPU; nothing after the spec's output (no loss) is counted.
+    `--format svg` draws the memory per GPU as one stacked bar, and the limit of --device as a line.
 
     Example: archcalc train archspecs/seed/cnn.yaml --batch 2 --format json
+
+    Example: archcalc train archspecs/zoo/language/gpt2.yaml --batch 8 --device h100-sxm --format svg -o gpt2-memory.svg
     """
     from archcalc.engine.training import TrainingRequest, training_of  # lazy: only this command loads it
     from archcalc.render.training import render_training  # lazy: only this command loads it
 
+    check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     if zero and gpus == 1:
         fail(ArchcalcError(f"--zero {zero} partitions state over GPUs, and --gpus is 1", hint="give --gpus N, e.g. --zero 3 --gpus 8"))
     if memory_limit is not None and device is not None:
@@ -68,7 +94,7 @@ def train(
         from archcalc.devices import device as find_device  # lazy: only --device reads the device table
 
         limit = guarded(lambda: find_device(device).need("memory_bytes"))
-    report = analyze_one(spec, "train")
+    report = analyze_one(spec, "train", ReadOptions(untie, input_name, tokens))
     request = TrainingRequest(batch, optimizer, precision, gpus, zero, checkpointing, attention, limit, reserve_bytes, device)
     training = guarded(lambda: training_of(report, request))
-    emit(render_training(training, output_format, terminal(wide), depth))
+    write_output(output, guarded(lambda: render_training(training, output_format, terminal(wide, output), depth)), force)

@@ -66,6 +66,11 @@ class Fit:
     max_batch: int | None  # None: no batch is too large (nothing grows with it)
     device: str | None = None
 
+    @property
+    def available_bytes(self) -> int:
+        """The limit less the reserve: what a step's memory must fit in."""
+        return self.limit_bytes - self.reserve_bytes
+
 
 @value
 class TrainingMemory:
@@ -78,8 +83,14 @@ class TrainingMemory:
     peak_backward_bytes: int
 
     @property
+    def recompute_bytes(self) -> int:
+        """What backward holds over the kept activations while a checkpointed block runs again (its
+        own kept tensors); 0 without --checkpointing, where the peak is the kept activations."""
+        return max(self.peak_backward_bytes - self.activation_bytes, 0)
+
+    @property
     def total_bytes(self) -> int:
-        return self.param_bytes + self.gradient_bytes + self.optimizer_state_bytes + max(self.activation_bytes, self.peak_backward_bytes)
+        return self.param_bytes + self.gradient_bytes + self.optimizer_state_bytes + self.activation_bytes + self.recompute_bytes
 
 
 @value
@@ -423,7 +434,7 @@ def fit_of(report: Report, request: TrainingRequest, memory: TrainingMemory) -> 
     same bytes with each sample (a tensor the batch shares does not grow), so two batch sizes give
     the line exactly."""
     assert request.limit_bytes is not None
-    available = request.limit_bytes - request.reserve_bytes
+    available = request.limit_bytes - request.reserve_bytes  # Fit.available_bytes, before there is a Fit
     states = memory.param_bytes + memory.gradient_bytes + memory.optimizer_state_bytes
 
     def activations(batch: int) -> int:

@@ -22,7 +22,7 @@ class Reading(enum.Enum):
     BRANCHES = "branches"  # a list of branches, each a list of layers
     SHAPE = "shape"  # a shape as `input:` is written: 8x8x4, [8, 8, 4] or 16
     INDEX = "index"  # a whole number, counted from the end when negative (-1: the last)
-    CHOICE = "choice"  # one of the words in `choices`
+    CHOICE = "choice"  # one of the words in `choices` (YAML's true and false read as the words "true" and "false")
     LAYER_NAME = "layer_name"  # the `name:` of an earlier layer
     LAYER_NAMES = "layer_names"  # the `name:` of an earlier layer, or a list of them
 
@@ -36,6 +36,7 @@ class Argument:
     help: str
     minimum: int = 1
     choices: tuple[str, ...] = ()  # for CHOICE
+    synonyms: tuple[tuple[str, str], ...] = ()  # for CHOICE: (word, the choice it is read as), kept for specs written before
 
 
 class ArgumentProblem(Exception):

@@ -1,4 +1,5 @@
-"""Recurrent layers: `lstm`, `gru` and `rnn`, counted as PyTorch's nn.LSTM, nn.GRU and nn.RNN."""
+"""Recurrent layers: `lstm`, `gru` and `rnn`, counted as PyTorch's nn.LSTM, nn.GRU and nn.RNN, or with
+Keras's one bias vector per gate set (`bias: keras`), as a Keras file holds them."""
 
 from __future__ import annotations
 
@@ -13,11 +14,23 @@ from archcalc.values import value
 if TYPE_CHECKING:
     from archcalc.model import ApplyContext
 
+BIASES = ("pytorch", "keras", "false")
+"""The bias vectors of each gate set: PyTorch's two (b_ih and b_hh, and Keras's GRU with reset_after,
+which keeps the same two as a [2, 3H] bias), Keras's one (its LSTM and SimpleRNN, and GRU without
+reset_after), or none. `true`, the flag this was before, is PyTorch's."""
+BIAS_VECTORS = {"pytorch": 2, "keras": 1, "false": 0}
+
 RECURRENT_ARGUMENTS = (
     Argument("hidden", Reading.COUNT, "the hidden state's width H"),
     Argument("layers", Reading.COUNT, "stacked layers, each reading the one before"),
     Argument("bidirectional", Reading.FLAG, "a second direction reads the sequence backwards; outputs are joined"),
-    Argument("bias", Reading.FLAG, "two bias vectors per gate set, as PyTorch has"),
+    Argument(
+        "bias",
+        Reading.CHOICE,
+        "bias vectors per gate set: pytorch two (b_ih and b_hh), keras one (as Keras's LSTM and SimpleRNN), false none; true is pytorch",
+        choices=BIASES,
+        synonyms=(("true", "pytorch"),),
+    ),
     Argument("sequences", Reading.FLAG, "output every step [N, H·dirs]; false: the last step [H·dirs]"),
 )
 
@@ -30,7 +43,7 @@ class Recurrent(SeesWhole):
     hidden: int
     layers: int = 1
     bidirectional: bool = False
-    bias: bool = True
+    bias: str = "pytorch"  # one of BIASES
     sequences: bool = True
 
     GATES: ClassVar[int]
@@ -43,6 +56,11 @@ class Recurrent(SeesWhole):
     def directions(self) -> int:
         return 2 if self.bidirectional else 1
 
+    @property
+    def bias_vectors(self) -> int:
+        """Bias vectors per gate set, layer and direction: 2, 1 or 0."""
+        return BIAS_VECTORS[self.bias]
+
     def stacked(self, width: int) -> list[tuple[int, int]]:
         """(how many layers, I of each): the first reads the sequence's width, the rest the previous
         layer's H·dirs. Grouped, not listed, so that `layers: 1e30` costs what `layers: 2` does."""
@@ -53,7 +71,7 @@ class Recurrent(SeesWhole):
         tokens, width = sequence_of(self, shape)
         gates, hidden, directions = self.GATES, self.hidden, self.directions
         weights = sum(count * directions * gates * hidden * (inputs + hidden) for count, inputs in self.stacked(width))
-        biases = self.layers * directions * 2 * gates * hidden if self.bias else 0
+        biases = self.layers * directions * self.bias_vectors * gates * hidden
         output = (tokens, hidden * directions) if self.sequences else (hidden * directions,)
         return LayerResult(self, shape, output, Cost(weights=weights, biases=biases, macs=tokens * weights))
 
@@ -76,13 +94,14 @@ class Recurrent(SeesWhole):
         return Backward(first_input + later_inputs + recurrences, result.cost.macs if needs.trains else 0)
 
     def parameter_tensors(self, result: LayerResult) -> tuple[ParameterTensor, ...]:
-        """PyTorch's weight_ih, weight_hh (and bias_ih, bias_hh) for each layer and direction."""
+        """PyTorch's weight_ih, weight_hh (and bias_ih, bias_hh) for each layer and direction; with
+        Keras's biases, one bias vector where PyTorch has two."""
         gates, hidden, directions = self.GATES * self.hidden, self.hidden, self.directions
         tensors = []
         for count, inputs in self.stacked(result.input_shape[-1]):
             tensors += [ParameterTensor((gates, inputs), count * directions), ParameterTensor((gates, hidden), count * directions)]
-        if self.bias:
-            tensors.append(ParameterTensor((gates,), 2 * self.layers * directions))
+        if self.bias_vectors:
+            tensors.append(ParameterTensor((gates,), self.bias_vectors * self.layers * directions))
         return tuple(tensors)
 
     def label(self, result: LayerResult) -> str:
@@ -93,7 +112,7 @@ class Recurrent(SeesWhole):
             text += ", bidirectional"
         if not self.sequences:
             text += ", last step"
-        return text + ("" if self.bias else ", no bias")
+        return text + {"pytorch": "", "keras": ", Keras's biases", "false": ", no bias"}[self.bias]
 
     def explain(self, result: LayerResult) -> list[str]:
         cost = result.cost
@@ -106,8 +125,8 @@ class Recurrent(SeesWhole):
             figure = directions * gates * hidden * (inputs + hidden)
             lines.append(f"{where}{each}{gates} gate sets × {hidden:,} × ({inputs:,} + {hidden:,}) = {figure:,} weights")
         params = f"{cost.weights:,} weights"
-        if self.bias:
-            params += f" + {self.layers * directions} × 2 × {gates} × {hidden:,} = {cost.biases:,} biases = {cost.params:,}"
+        if self.bias_vectors:
+            params += f" + {self.layers * directions} × {self.bias_vectors} × {gates} × {hidden:,} = {cost.biases:,} biases = {cost.params:,}"
         lines.append(params)
         lines.append(f"{tokens:,} steps × {cost.weights:,} = {cost.macs:,} MACs (every weight once a step)")
         return lines
@@ -120,7 +139,7 @@ class LSTM(Recurrent):
     NAMES = {"lstm": "lstm"}
     EXAMPLE = ("10x16", "lstm: 8")
     GATES = 4
-    PARAMETERS = "per layer and direction 4·H·(I + H), plus 2·4·H with bias"
+    PARAMETERS = "per layer and direction 4·H·(I + H), plus 2·4·H biases (pytorch) or 4·H (keras)"
     MACS = "per layer and direction N·4·H·(I + H)"
 
 
@@ -131,7 +150,7 @@ class GRU(Recurrent):
     NAMES = {"gru": "gru"}
     EXAMPLE = ("10x16", "gru: 8")
     GATES = 3
-    PARAMETERS = "per layer and direction 3·H·(I + H), plus 2·3·H with bias"
+    PARAMETERS = "per layer and direction 3·H·(I + H), plus 2·3·H biases (pytorch) or 3·H (keras)"
     MACS = "per layer and direction N·3·H·(I + H)"
 
 
@@ -142,5 +161,5 @@ class RNN(Recurrent):
     NAMES = {"rnn": "rnn"}
     EXAMPLE = ("10x16", "rnn: 8")
     GATES = 1
-    PARAMETERS = "per layer and direction H·(I + H), plus 2·H with bias"
+    PARAMETERS = "per layer and direction H·(I + H), plus 2·H biases (pytorch) or H (keras)"
     MACS = "per layer and direction N·H·(I + H)"

@@ -88,6 +88,7 @@ def layer_kinds_json() -> dict[str, object]:
                         "help": argument.help,
                         "required": default_of(kind, argument.name) is REQUIRED,
                         **({"choices": list(argument.choices)} if argument.choices else {}),
+                        **({"synonyms": [list(pair) for pair in argument.synonyms]} if argument.synonyms else {}),
                     }
                     for argument in kind.ARGUMENTS
                 ],

@@ -1,5 +1,6 @@
 """Charts as SVG, drawn by matplotlib (the `plot` extra): where the parameters sit in one network,
-several networks side by side, and how figures grow with the input. The only module that imports
+several networks side by side, how figures grow with the input, what fills a GPU's memory in a
+training step, and a serving roofline. The only module that imports
 matplotlib, and only when a picture is asked for, so tables and JSON never pay for it.
 
 The figures are the analysis's; the geometry (bars, axes, where a label goes) is this module's.
@@ -336,7 +337,7 @@ def sweep_svg(sweeps: Sequence[Sweep], counting: Counting = Counting.MACS, salt:
     return rendered(draw, (11, 4.5), salt)
 
 
-# the hooks for `train` and `serve`: each command's figures in, a chart out
+# train and serve: each command's figures in, a chart out
 
 
 def stacked_svg(
@@ -346,33 +347,44 @@ def stacked_svg(
     totals: Sequence[int],
     unit: str,
     limit: tuple[str, int] | None = None,
+    reserve: tuple[str, int] | None = None,
+    notes: Sequence[str] = (),
     salt: str = SALT,
 ) -> str:
     """Stacked horizontal bars, a row per label and a segment per part (training memory: weights,
-    gradients, optimizer state, activations), each row's total written at its end; `limit` (a
-    device's memory) a dashed line. The figures are the caller's engine's, totals included."""
+    gradients, optimizer state, activations), each row's total written at its end; with one row the
+    legend gives each part's figure too. `limit` (a device's memory) is a dashed line, and `reserve`
+    (where the framework's reserve starts, below the limit) shades what the parts may not use. The
+    figures are the caller's engine's, totals included; where a segment starts is geometry."""
+    single = len(labels) == 1
 
     def draw(figure: Figure) -> None:
         axis = figure.subplots()
         positions = list(range(len(labels)))
         starts = [0] * len(labels)
+        legend: list[tuple[Any, str]] = []  # in the parts' order, then the reserve
         for index, (name, values) in enumerate(parts):
-            axis.barh(positions, values, left=starts, height=0.6, color=COLOURS[index % len(COLOURS)], label=text_of(name))
+            written = f"{text_of(name)}: {exact(values[0])} {unit}" if single else text_of(name)
+            legend.append((axis.barh(positions, values, left=starts, height=0.6, color=COLOURS[index % len(COLOURS)]), written))
             starts = [start + value for start, value in zip(starts, values, strict=True)]  # where the next segment starts: geometry
         for position, total in zip(positions, totals, strict=True):
             axis.annotate(f"{exact(total)} {unit}", (total, position), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
-        if limit is not None:
+        if limit is not None:  # its label left of the line, clear of the legend
             axis.axvline(limit[1], color="#c04848", linestyle="--", linewidth=1)
-            axis.annotate(text_of(limit[0]), (limit[1], -0.5), xytext=(3, 2), textcoords="offset points", color="#c04848", fontsize=8)
+            axis.annotate(text_of(limit[0]), (limit[1], -0.5), xytext=(-3, 2), textcoords="offset points", ha="right", color="#c04848", fontsize=8)
+        if limit is not None and reserve is not None:
+            legend.append((axis.axvspan(reserve[1], limit[1], color="#c0484822", linewidth=0), text_of(reserve[0])))
         axis.set_yticks(positions, [text_of(label) for label in labels])
         axis.set_ylim(len(labels) - 0.5, -0.5 - (0.5 if limit else 0))
         _count_axis(axis, "x", False)
         axis.set_xlabel(unit)
         axis.margins(x=0.2)
-        axis.set_title(_title(title))
-        axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+        axis.set_title("\n".join(_title(line) for line in [title, *notes]))
+        handles, names = zip(*legend, strict=True)
+        figure.legend(handles, names, loc="outside lower left", ncols=3, fontsize=8, frameon=False)  # below the bars: the parts' names are long
 
-    return rendered(draw, (11, 1.6 + 0.45 * max(len(labels), 2)), salt)
+    rows = 0.45 * max(len(labels), 2) + 0.2 * len(notes) + 0.2 * ((len(parts) + 3) // 3)  # the legend: three parts a line, and the reserve
+    return rendered(draw, (11, 1.8 + rows), salt)
 
 
 def roofline_svg(title: str, groups: Sequence[tuple[str, Sequence[float]]], peak: float, bandwidth: float, ridge: float, salt: str = SALT) -> str:

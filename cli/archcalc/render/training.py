@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.render import render_grid
-from archcalc.render.formats import OutputFormat
+from archcalc.render.formats import ChartFormat, OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, shape_cell
 from archcalc.render.layer_text import label
-from archcalc.text import exact_and_short
+from archcalc.text import exact, exact_and_short
 
 if TYPE_CHECKING:
-    from archcalc.engine.training import LayerTraining, Training, TrainingRequest
+    from archcalc.engine.training import Fit, LayerTraining, Training, TrainingRequest
     from archcalc.render import Terminal
 
 
@@ -88,16 +88,19 @@ def memory_grid(training: Training) -> Grid:
     if memory.peak_backward_bytes != memory.activation_bytes:
         rows.append(Row(("peak during backward", memory.peak_backward_bytes, "kept, plus the largest block recomputed")))
     total = Row(("total", memory.total_bytes, "per GPU"))
-    notes = []
-    fit = training.fit
-    if fit is not None:
-        limit = f"{fit.device} ({exact_and_short(fit.limit_bytes)} bytes)" if fit.device else f"{exact_and_short(fit.limit_bytes)} bytes"
-        reserve = f" less a reserve of {exact_and_short(fit.reserve_bytes)}" if fit.reserve_bytes else ""
-        verdict = "fits" if fit.fits else "does not fit"
-        largest = "any batch (nothing grows with it)" if fit.max_batch is None else f"{fit.max_batch:,}"
-        notes.append(f"{verdict} in {limit}{reserve}; the largest batch that fits: {largest}")
+    notes = [fit_note(training.fit)] if training.fit is not None else []
     columns = (Column("memory per GPU"), Column("bytes", numeric=True, key="bytes"), Column("what", key="what"))
     return Grid("memory", columns, tuple(rows), total, tuple(notes))
+
+
+def fit_note(fit: Fit) -> str:
+    """Whether the step fits the limit (less the reserve), and the largest batch that does: the
+    memory table's note, and the chart's."""
+    limit = f"{fit.device} ({exact_and_short(fit.limit_bytes)} bytes)" if fit.device else f"{exact_and_short(fit.limit_bytes)} bytes"
+    reserve = f" less a reserve of {exact_and_short(fit.reserve_bytes)}" if fit.reserve_bytes else ""
+    verdict = "fits" if fit.fits else "does not fit"
+    largest = "any batch (nothing grows with it)" if fit.max_batch is None else f"{fit.max_batch:,}"
+    return f"{verdict} in {limit}{reserve}; the largest batch that fits: {largest}"
 
 
 def _partitioned(request: TrainingRequest, stage: int) -> str:
@@ -112,6 +115,51 @@ def _optimizer_note(training: Training) -> str:
     if request.zero >= 1:
         parts.append(f"split over {request.gpus} GPUs (ZeRO {request.zero}); every GPU keeps the step tensors")
     return ", ".join(parts)
+
+
+def memory_parts(trainings: Sequence[Training]) -> list[tuple[str, Sequence[int]]]:
+    """The memory table's parts, each training's bytes of each, as a chart stacks them; what a
+    checkpointed block adds while it runs again only where one does."""
+    memories = [training.memory for training in trainings]
+    parts: list[tuple[str, Sequence[int]]] = [
+        ("weights", [memory.param_bytes for memory in memories]),
+        ("gradients", [memory.gradient_bytes for memory in memories]),
+        ("optimizer state", [memory.optimizer_state_bytes for memory in memories]),
+        ("activations kept for backward", [memory.activation_bytes for memory in memories]),
+    ]
+    if any(memory.recompute_bytes for memory in memories):
+        parts.append(("the largest block, recomputed in backward", [memory.recompute_bytes for memory in memories]))
+    return parts
+
+
+def training_svg(training: Training) -> str:
+    """`train --format svg`: the memory per GPU of the step asked for, as one stacked bar of the
+    memory table's parts (and, with --checkpointing, the largest block while it runs again), its
+    total at its end; the limit of --memory-limit or --device a line, the reserve shaded below it."""
+    from archcalc.render.pictures import stacked_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
+
+    request, fit = training.request, training.fit
+    scale = f" on each of {request.gpus} GPUs" if request.gpus > 1 else ""
+    label = f"batch {request.batch:,}{scale}"
+    limit: tuple[str, int] | None = None
+    reserve: tuple[str, int] | None = None
+    if fit is not None:
+        limit = (f"{fit.device or '--memory-limit'}: {exact(fit.limit_bytes)} bytes", fit.limit_bytes)
+        if fit.reserve_bytes:
+            reserve = (f"reserve: {exact(fit.reserve_bytes)} bytes", fit.available_bytes)
+    notes = [fit_note(fit)] if fit is not None else []
+    title = f"{training_title(training)}: memory per GPU"
+    return stacked_svg(title, [label], memory_parts([training]), [training.memory.total_bytes], "bytes", limit, reserve, notes)
+
+
+def trainings_svg(trainings: Sequence[Training], title: str) -> str:
+    """`compare --train` and `sweep --batch` as a chart: a stacked bar of memory per GPU for each
+    spec at each batch, its total at its end."""
+    from archcalc.render.pictures import stacked_svg  # lazy: matplotlib is the plot extra, loaded only for a picture
+
+    labels = [f"{training.report.name} · batch {training.request.batch:,}" for training in trainings]
+    totals = [training.memory.total_bytes for training in trainings]
+    return stacked_svg(f"{title}: memory per GPU", labels, memory_parts(trainings), totals, "bytes", notes=[_setup_note(trainings)])
 
 
 def training_json(training: Training) -> dict[str, object]:
@@ -180,8 +228,12 @@ def _layer_json(layer: LayerTraining) -> dict[str, object]:
     return entry
 
 
-def render_training(training: Training, output_format: OutputFormat, terminal: Terminal, depth: int = 3) -> str:
-    """The layers' table and the memory table; CSV carries the layers (the memory is in JSON)."""
+def render_training(training: Training, chosen: ChartFormat, terminal: Terminal, depth: int = 3) -> str:
+    """The layers' table and the memory table; CSV carries the layers (the memory is in JSON); SVG
+    is the memory chart (render/pictures.py)."""
+    if chosen is ChartFormat.SVG:
+        return training_svg(training)
+    output_format = chosen.tabular
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import dumps  # lazy: only the JSON format needs it
 
@@ -224,12 +276,18 @@ def trainings_grid(trainings: Sequence[Training], title: str) -> Grid:
                 )
             )
         )
+    return Grid(title, columns, tuple(rows), None, (_setup_note(trainings),))
+
+
+def _setup_note(trainings: Sequence[Training]) -> str:
     request = trainings[0].request
-    notes = (f"{request.precision.value} · {request.optimizer.value} · {request.attention.value} attention; bytes per GPU",)
-    return Grid(title, columns, tuple(rows), None, notes)
+    return f"{request.precision.value} · {request.optimizer.value} · {request.attention.value} attention; bytes per GPU"
 
 
-def render_trainings(trainings: Sequence[Training], output_format: OutputFormat, terminal: Terminal, title: str) -> str:
+def render_trainings(trainings: Sequence[Training], chosen: ChartFormat, terminal: Terminal, title: str) -> str:
+    if chosen is ChartFormat.SVG:
+        return trainings_svg(trainings, title)
+    output_format = chosen.tabular
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the JSON format needs it
 

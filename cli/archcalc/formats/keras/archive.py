@@ -78,4 +78,4 @@ def read_keras_json(data: bytes, source: str, name: str) -> Spec:
     version = document.get("keras_version")
     keras = printable(version) if isinstance(version, str) and version else "3"  # it reaches the description
     description = f"a Keras {kind} model (Keras {keras})"
-    return Spec(spec_name or name, graph.input_shape, nest(graph, origin), origin, description, notes=tuple(reader.notes()), from_model=True)
+    return Spec(spec_name or name, graph.input_shape, nest(graph, origin), origin, description, from_model=True)

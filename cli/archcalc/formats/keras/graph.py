@@ -5,7 +5,6 @@ a `concat`; recurrent layers stacked one on another become one layer of `layers:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from archcalc.errors import Origin, SpecError
@@ -32,7 +31,6 @@ class KerasGraph:
         self.origin = origin
         self.shapes: dict[str, Shape] = {}
         self.operations: list[Operation] = []
-        self.second_biases: dict[str, int] = {}  # a recurrent layer that keeps one bias per gate set -> the biases PyTorch's second adds
 
     def sequential(self, layers: list[Any], document: dict[str, Any]) -> ModelGraph:
         first = layers[0]
@@ -85,7 +83,7 @@ class KerasGraph:
         if len(inputs) != 1:
             raise SpecError(f"Keras layer '{name}' ({kind}) reads {len(inputs)} inputs; archcalc reads it with one", self.origin)
         tensor = inputs[0]
-        site = Site(kind, name, config, self.shapes[tensor], self.origin, self.second_biases)
+        site = Site(kind, name, config, self.shapes[tensor], self.origin)
         for number, made in enumerate(converted(site)):
             tensor = self.add(made, tensor, name if number == 0 else f"{name}/{made.kind}")
         return tensor
@@ -117,15 +115,6 @@ class KerasGraph:
         """A layer's output is known by its name, which no other layer may have (as Keras requires)."""
         if name in self.shapes:
             raise SpecError(f"two Keras layers are named '{name}'; a model's layer names are unique", self.origin)
-
-    def notes(self) -> Iterator[str]:
-        if self.second_biases:
-            extra = sum(self.second_biases.values())
-            each = ", ".join(f"{name} {count:,}" for name, count in self.second_biases.items())
-            yield (
-                f"recurrent biases: Keras's LSTM and SimpleRNN (and GRU with reset_after=False) keep one bias vector per gate set, PyTorch's two; "
-                f"archcalc counts PyTorch's, {extra:,} parameters more than Keras's count_params() ({each})"
-            )
 
 
 def _stacked(operations: list[Operation]) -> tuple[Operation, ...]:

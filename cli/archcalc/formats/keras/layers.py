@@ -6,9 +6,9 @@ archcalc layers it is, in order. An activation written inside a layer (`Dense(64
 becomes its own row after them. A class not in the table is refused by name: Keras does not record
 what it counts, so there is nothing to carry in its place.
 
-Recurrent layers are archcalc's `lstm`, `gru` and `rnn`, which count PyTorch's two bias vectors per
-gate set. Keras's LSTM and SimpleRNN (and GRU with reset_after=False) keep one: the spec counts
-PyTorch's, and its notes say how many parameters that adds to Keras's own count, layer by layer.
+Recurrent layers are archcalc's `lstm`, `gru` and `rnn` with the bias vectors the file holds: Keras's
+LSTM and SimpleRNN (and GRU with reset_after=False) keep one per gate set (`bias: keras`); GRU with
+reset_after=True, Keras's default, keeps two, a [2, 3H] bias, PyTorch's count (`bias: pytorch`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ class Site:
     config: dict[str, Any]
     shape: Shape
     origin: Origin
-    second_biases: dict[str, int]  # a recurrent layer that keeps one bias per gate set -> the biases PyTorch's second adds
 
     @property
     def rank(self) -> int:
@@ -225,28 +224,50 @@ def embedding(site: Site) -> Iterator[Layer]:
 
 
 def recurrent(site: Site) -> Iterator[Layer]:
-    """LSTM, GRU, SimpleRNN, or one of them in Bidirectional (its two directions concatenated)."""
+    """LSTM, GRU, SimpleRNN, or one of them in Bidirectional (its two directions concatenated, each
+    as the other: a backward layer of another class, width or bias is refused, not read as the forward one)."""
     kind, name, config, origin = site.kind, site.name, site.config, site.origin
     bidirectional = kind == "Bidirectional"
     if bidirectional:
         if config.get("merge_mode", "concat") != "concat":
             merge = config.get("merge_mode")
             raise SpecError(f"Keras layer '{name}' joins its directions by {merge!r}; archcalc's bidirectional layers concatenate them", origin)
-        inner = config.get("layer")
-        kind, config = class_name(inner), layer_config(inner, name, origin) if isinstance(inner, dict) else {}
-        if kind not in RECURRENT:
-            raise SpecError(f"Keras layer '{name}' is a Bidirectional {kind or 'layer'}; archcalc reads LSTM, GRU and SimpleRNN", origin)
+        backward = config.get("backward_layer")
+        kind, config = wrapped_layer(config.get("layer"), name, origin)
+        if backward is not None:
+            backward_kind, backward_config = wrapped_layer(backward, name, origin)
+            if (backward_kind, one_direction(site, backward_kind, backward_config)) != (kind, one_direction(site, kind, config)):
+                raise SpecError(f"Keras layer '{name}' has a backward layer unlike its forward one; archcalc's bidirectional layers have two alike", origin)
+    units, bias, sequences = one_direction(site, kind, config)
+    yield RECURRENT[kind](**site.common(), hidden=units, bidirectional=bidirectional, bias=bias, sequences=sequences)
+
+
+def wrapped_layer(layer: Any, name: str, origin: Origin) -> tuple[str, dict[str, Any]]:
+    """The class and config of a layer a Bidirectional wraps: an LSTM, a GRU or a SimpleRNN."""
+    kind = class_name(layer)
+    if kind not in RECURRENT:
+        raise SpecError(f"Keras layer '{name}' is a Bidirectional {kind or 'layer'}; archcalc reads LSTM, GRU and SimpleRNN", origin)
+    return kind, layer_config(layer, name, origin)
+
+
+def one_direction(site: Site, kind: str, config: dict[str, Any]) -> tuple[int, str, bool]:
+    """One direction's width, bias vectors and whether it outputs every step, checked."""
+    name, origin = site.name, site.origin
     if flag(config, "return_state", name, origin, False):
         raise SpecError(f"Keras layer '{name}' returns its states as well; archcalc reads layers with one output", origin)
     function = site.activation(config.get("activation", "tanh"))
     if kind == "SimpleRNN" and function != "tanh":
         raise SpecError(f"Keras layer '{name}' is a SimpleRNN of {function!r}; archcalc's rnn is tanh's", origin)
-    units, bias = whole(config, "units", name, origin), flag(config, "use_bias", name, origin, True)
-    sequences = flag(config, "return_sequences", name, origin, False)
-    layer = RECURRENT[kind](**site.common(), hidden=units, bidirectional=bidirectional, bias=bias, sequences=sequences)
-    if bias and (kind != "GRU" or not flag(config, "reset_after", name, origin, True)):
-        site.second_biases[name] = layer.directions * layer.GATES * units
-    yield layer
+    return whole(config, "units", name, origin), recurrent_bias(kind, config, name, origin), flag(config, "return_sequences", name, origin, False)
+
+
+def recurrent_bias(kind: str, config: dict[str, Any], name: str, origin: Origin) -> str:
+    """The bias vectors the layer holds: none without use_bias; two per gate set for a GRU that
+    resets after the recurrent product (its bias is [2, 3H]: the input's and the recurrent one, as
+    PyTorch's b_ih and b_hh); one otherwise (LSTM, SimpleRNN, GRU with reset_after=False)."""
+    if not flag(config, "use_bias", name, origin, True):
+        return "false"
+    return "pytorch" if kind == "GRU" and flag(config, "reset_after", name, origin, True) else "keras"
 
 
 def attention(site: Site) -> Iterator[Layer]:

@@ -6,7 +6,10 @@ nn.MultiheadAttention, in ways ONNX's data propagation does not follow. With the
 those computations are constants: they are worked out here, on small integer tensors, with a fixed set
 of operators written below (nothing in the file is executed), and given back to ONNX's inference as
 constants until every shape is known or nothing more folds. Only shape arithmetic is folded: integer
-and boolean tensors of at most MAX_FOLDED_VALUES values, and single numbers.
+and boolean tensors of at most MAX_FOLDED_VALUES values, and single floating-point numbers; each value
+exact in its type (an integer that would wrap round, a NaN cast to an integer, text or a complex number
+is not folded). A value past those bounds is left unknown, and a shape that needs it is refused
+(Refused): the file's own arithmetic would give a wrong size, or one that is not shape arithmetic.
 """
 
 from __future__ import annotations
@@ -27,6 +30,17 @@ MAX_FOLDED_VALUES = 4096
 
 Shapes = dict[str, tuple[int, ...]]
 Values = dict[str, np.ndarray]
+Reasons = dict[str, str]
+"""Tensors left unfolded because they are past a bound -> why, said from the node that made them."""
+
+
+class Unfoldable(ValueError):
+    """A node's result past folding's bounds: too many values, an integer out of its type's range, a
+    number an integer cannot hold. Not folded; a shape that needs it is refused."""
+
+
+class Refused(Exception):
+    """A shape that only a value past folding's bounds would give: the message names both nodes."""
 
 
 def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
@@ -38,13 +52,38 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
         return shapes
     light = _shape_only(model)  # the weights' values are not needed again: inference runs on their shapes
     folded: Values = {}
+    unfolded: Reasons = {}
     for _ in range(len(nodes)):  # each round folds at least one more tensor, or stops
-        values = _folded(model, nodes, shapes)
+        values, unfolded = _folded(model, nodes, shapes)
         if values.keys() <= folded.keys():
             break
         folded = values
         shapes = _infer(_with_constants(light, folded))
+    _refuse_unfolded(model, nodes, shapes, unfolded)
     return shapes
+
+
+def _refuse_unfolded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes, unfolded: Reasons) -> None:
+    """The first operation on the model's inputs whose shape is still unknown and reads a value left
+    unfolded past a bound, refused: its size would come from arithmetic that wraps round, or from a
+    tensor that is not shape arithmetic. Constants alone whose shapes stay unknown are the reader's to judge."""
+    if not unfolded:
+        return
+    stored = {tensor.name for tensor in model.graph.initializer}
+    activations = {value.name for value in model.graph.input if value.name not in stored}
+    for node in nodes:
+        if node.op_type in ("Shape", "Size") or not any(name in activations for name in node.input):
+            continue
+        activations.update(name for name in node.output if name)
+        needed = next((name for name in node.input if name in unfolded), None)
+        unknown = next((name for name in node.output if not _known(name, shapes)), None)
+        if needed is not None and unknown is not None:
+            raise Refused(f"the shape of '{unknown}' (node '{node.name}', {node.op_type}) needs '{needed}', which archcalc does not fold: {unfolded[needed]}")
+
+
+def _named(node: NodeProto) -> str:
+    """A node as a message names it: by its name, or (exporters leave many unnamed) by what it makes."""
+    return f"node '{node.name}' ({node.op_type})" if node.name else f"the {node.op_type} node that makes '{node.output[0] if node.output else ''}'"
 
 
 def _infer(model: ModelProto) -> Shapes:
@@ -169,37 +208,56 @@ def _with_constants(light: ModelProto, values: Values) -> ModelProto:
 def folded_values(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> Values:
     """Every small integer or boolean tensor (and single number) that follows from the graph's constants
     and the `shapes` known: what a Slice's bounds or a Pad's pads are, when the exporter computed them."""
-    return _folded(model, nodes, shapes)
+    return _folded(model, nodes, shapes)[0]
 
 
-def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> Values:
-    """Every small integer or boolean tensor (and single number) that follows from constants and known shapes."""
+def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> tuple[Values, Reasons]:
+    """Every small integer or boolean tensor (and single number) that follows from constants and known
+    shapes; and the tensors left unfolded because they, or what they are computed from, are past a bound."""
     values: Values = {}
+    unfolded: Reasons = {}
     for tensor in model.graph.initializer:
         if _foldable(tensor):
             values[tensor.name] = numpy_helper.to_array(tensor)
     for node in nodes:
-        try:
-            outputs = _fold_node(node, values, shapes)
-        except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
-            continue  # not a computation that folds (or not one written here): left to inference
+        past = None if node.op_type in ("Shape", "Size") else next((unfolded[name] for name in node.input if name in unfolded), None)  # they read shapes alone
+        if past is None:
+            try:
+                outputs = _fold_node(node, values, shapes)
+            except Unfoldable as error:
+                past = f"{_named(node)} {error}"
+            except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
+                continue  # not a computation that folds (or not one written here): left to inference
+        if past is not None:
+            unfolded.update((name, past) for name in node.output if name)
+            continue
         for name, result in zip(node.output, outputs, strict=False):
             if name and result is not None and _small(result):
                 values[name] = result
-    return values
+    return values, unfolded
+
+
+FOLDED_TYPES = {
+    TensorProto.BOOL, TensorProto.INT8, TensorProto.INT16, TensorProto.INT32, TensorProto.INT64,
+    TensorProto.UINT8, TensorProto.UINT16, TensorProto.UINT32, TensorProto.UINT64,
+}  # fmt: skip
+"""Element types folded as tensors of a few values; floating-point ones only as single numbers, and never
+text or complex numbers (a Cast to text made Python integers that squared without end)."""
+
+FLOATING_TYPES = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE}
 
 
 def _foldable(tensor: TensorProto) -> bool:
     """A stored tensor read as shape arithmetic: integers or booleans of a few values, or one number."""
-    if tensor.data_location == TensorProto.EXTERNAL or tensor.data_type in (TensorProto.STRING, TensorProto.UNDEFINED):
+    if tensor.data_location == TensorProto.EXTERNAL:
         return False
     size = math.prod(tensor.dims)
-    floating = tensor.data_type in (TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16)
-    return bool(size <= 1 if floating else size <= MAX_FOLDED_VALUES)
+    return bool(size <= 1 if tensor.data_type in FLOATING_TYPES else tensor.data_type in FOLDED_TYPES and size <= MAX_FOLDED_VALUES)
 
 
 def _small(result: np.ndarray) -> bool:
-    return bool(result.size <= MAX_FOLDED_VALUES and (result.dtype.kind in "iub" or result.size <= 1))
+    """Shape arithmetic's values: numpy's integers and booleans, a few, or one floating-point number."""
+    return bool(result.size <= MAX_FOLDED_VALUES and (result.dtype.kind in "iub" or (result.dtype.kind == "f" and result.size <= 1)))
 
 
 def _fold_node(node: NodeProto, values: Values, shapes: Shapes) -> list[np.ndarray | None]:
@@ -213,7 +271,7 @@ def _fold_node(node: NodeProto, values: Values, shapes: Shapes) -> list[np.ndarr
         if dims is None:
             return []
         if op == "Size":
-            return [np.array(math.prod(dims), dtype=np.int64)]
+            return [_size(dims)]
         rank = len(dims)
         start, end = attributes.get("start", 0), attributes.get("end", rank)
         return [np.array(dims[slice(start, end)], dtype=np.int64)]
@@ -241,18 +299,38 @@ def _constant(attributes: dict[str, Any]) -> np.ndarray | None:
 def _bounded(shape: Iterable[int]) -> tuple[int, ...]:
     """A shape about to be made: refused before any memory is taken when it is not shape arithmetic."""
     dims = tuple(int(size) for size in shape)
-    if any(size < 0 for size in dims) or math.prod(dims) > MAX_FOLDED_VALUES:
-        raise ValueError("too large to be shape arithmetic")
+    if any(size < 0 for size in dims):
+        raise ValueError("a negative size")
+    _at_most(math.prod(dims))
     return dims
 
 
-def _elementwise(function: Callable[..., np.ndarray]) -> Callable[[list[Any], dict[str, Any]], np.ndarray]:
+def _at_most(count: int) -> None:
+    if count > MAX_FOLDED_VALUES:
+        raise Unfoldable(f"would hold {count:,} values, more than the {MAX_FOLDED_VALUES:,} of shape arithmetic")
+
+
+def _elementwise(function: Callable[..., np.ndarray], exact: bool = False) -> Callable[[list[Any], dict[str, Any]], np.ndarray]:
+    """`exact`: integer results are checked against the same arithmetic on Python's integers, which
+    never wrap round: an int64 product past 2**63 is refused, where numpy (and an ONNX runtime) wraps."""
+
     def fold(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
         _bounded(np.broadcast_shapes(*(value.shape for value in inputs)))
         with np.errstate(all="raise"):
-            return np.asarray(function(*inputs))
+            result = np.asarray(function(*inputs))
+        if exact and result.dtype.kind in "iu":
+            _in_range(np.asarray(function(*(value.astype(object) for value in inputs))).reshape(-1), result.dtype)
+        return result
 
     return fold
+
+
+def _in_range(exact: Iterable[Any], dtype: np.dtype[Any]) -> None:
+    """Every exact value fits the integer type it is folded in, or Unfoldable names the first that does not."""
+    limits = np.iinfo(dtype)
+    for value in exact:
+        if not limits.min <= int(value) <= limits.max:
+            raise Unfoldable(f"gives {int(value):,}, which {dtype.name} cannot hold (it would wrap round)")
 
 
 def _divide(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -319,6 +397,25 @@ def _expand(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
     return np.asarray(np.broadcast_to(data, _bounded(target)).copy())
 
 
+def _gather(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    data, indices = inputs
+    axis = attributes.get("axis", 0)
+    _at_most(data.size // max(data.shape[axis], 1) * indices.size)
+    return np.asarray(np.take(data, indices, axis=axis))
+
+
+def _concat(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
+    parts = [value for value in inputs if value is not None]
+    _at_most(sum(value.size for value in parts))
+    return np.concatenate(parts, axis=attributes["axis"])
+
+
+def _size(dims: tuple[int, ...]) -> np.ndarray:
+    count = math.prod(dims)
+    _in_range([count], np.dtype(np.int64))
+    return np.array(count, dtype=np.int64)
+
+
 def _range(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
     start, limit, delta = (value.item() for value in inputs)
     _bounded([max(0, math.ceil((limit - start) / delta))])
@@ -326,15 +423,27 @@ def _range(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
 
 
 def _cast(inputs: list[Any], attributes: dict[str, Any]) -> np.ndarray:
-    return np.asarray(inputs[0]).astype(helper.tensor_dtype_to_np_dtype(attributes["to"]))
+    """Only to the types folded, and only values the target holds exactly: a NaN or 1e30 cast to int64
+    is the runtime's choice (numpy warns and gives INT64_MIN), never a size."""
+    if attributes["to"] not in FOLDED_TYPES | FLOATING_TYPES:
+        raise ValueError("not a type shape arithmetic is folded in")
+    source, target = np.asarray(inputs[0]), np.dtype(helper.tensor_dtype_to_np_dtype(attributes["to"]))
+    if target.kind in "iu" and source.dtype.kind == "f":
+        if not np.isfinite(source).all():
+            raise Unfoldable(f"casts {source.reshape(-1)[~np.isfinite(source.reshape(-1))][0]} to {target.name}, which holds no such value")
+        _in_range(np.trunc(source).reshape(-1), target)
+    elif target.kind in "iu" and source.dtype.kind in "iu":
+        _in_range(source.reshape(-1), target)
+    with np.errstate(all="raise"):
+        return source.astype(target)
 
 
 FOLDERS: dict[str, Callable[[list[Any], dict[str, Any]], np.ndarray | list[np.ndarray]]] = {
     "Identity": lambda inputs, attributes: inputs[0],
     "Cast": _cast,
-    "Gather": lambda inputs, attributes: np.take(inputs[0], inputs[1], axis=attributes.get("axis", 0)),
+    "Gather": _gather,
     "Slice": _slice,
-    "Concat": lambda inputs, attributes: np.concatenate([value for value in inputs if value is not None], axis=attributes["axis"]),
+    "Concat": _concat,
     "Unsqueeze": _unsqueeze,
     "Squeeze": _squeeze,
     "Reshape": _reshape,
@@ -342,13 +451,13 @@ FOLDERS: dict[str, Callable[[list[Any], dict[str, Any]], np.ndarray | list[np.nd
     "ConstantOfShape": _constant_of_shape,
     "Expand": _expand,
     "Range": _range,
-    "Add": _elementwise(np.add),
-    "Sub": _elementwise(np.subtract),
-    "Mul": _elementwise(np.multiply),
-    "Div": _elementwise(_divide),
+    "Add": _elementwise(np.add, exact=True),
+    "Sub": _elementwise(np.subtract, exact=True),
+    "Mul": _elementwise(np.multiply, exact=True),
+    "Div": _elementwise(_divide, exact=True),
     "Mod": lambda inputs, attributes: _elementwise(np.fmod if attributes.get("fmod", 0) else np.mod)(inputs, attributes),
-    "Neg": _elementwise(np.negative),
-    "Abs": _elementwise(np.abs),
+    "Neg": _elementwise(np.negative, exact=True),
+    "Abs": _elementwise(np.abs, exact=True),
     "Min": _elementwise(lambda *values: functools.reduce(np.minimum, values)),
     "Max": _elementwise(lambda *values: functools.reduce(np.maximum, values)),
     "Sqrt": _elementwise(np.sqrt),

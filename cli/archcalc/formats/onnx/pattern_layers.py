@@ -105,7 +105,9 @@ def recurrent_pattern(found: Found) -> Layer | None:
     if hidden < 1 or direction not in ("forward", "bidirectional"):
         return None
     kind = RECURRENT_KINDS[pattern.kind]
-    return kind(**found.common(), hidden=hidden, layers=len(pattern.layers), bidirectional=direction == "bidirectional", bias=bias, sequences=pattern.sequences)
+    biases = "pytorch" if bias else "false"  # ONNX's B holds both of PyTorch's vectors, [Wb, Rb], for each direction
+    both = direction == "bidirectional"
+    return kind(**found.common(), hidden=hidden, layers=len(pattern.layers), bidirectional=both, bias=biases, sequences=pattern.sequences)
 
 
 RECURRENT_KINDS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": RNN}

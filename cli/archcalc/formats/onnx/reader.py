@@ -27,6 +27,7 @@ from archcalc.formats.onnx.operators import PASSES, Site, read_node
 from archcalc.formats.onnx.pattern_layers import KEEPS_LAYOUT_PATTERNS, NORM_PATTERNS, PATTERNS, Found
 from archcalc.formats.onnx.patterns import Constants, Pattern, find_patterns
 from archcalc.formats.onnx.shapes import Shapes, fix_batch, inferred_shapes, model_input, model_output
+from archcalc.formats.onnx.subgraphs import refuse_weighted_control_flow
 from archcalc.formats.onnx.weights import AFFINE_NORMS, Weights
 from archcalc.formats.onnx.windows import spatial_cut, zero_padding
 from archcalc.formats.options import DEFAULT, ReadOptions
@@ -66,8 +67,9 @@ class _Reader:
 
     def spec(self, name: str) -> Spec:
         fix_batch(self.input, self.origin)
-        shapes = inferred_shapes(self.model, self.nodes, self.origin)
         data = self.weights.classify(self.input.name)
+        refuse_weighted_control_flow(self.nodes, self.weights, self.origin)  # Loop, If, Scan: never a weight dropped
+        shapes = inferred_shapes(self.model, self.nodes, self.origin)
         self.weights.find_tied_copies(data)
         live = self._live(data)
         patterns = self._patterns(live, shapes)

@@ -89,11 +89,14 @@ def fix_batch(value: ValueInfoProto, origin: Origin) -> None:
 
 def inferred_shapes(model: ModelProto, nodes: list[NodeProto], origin: Origin) -> Shapes:
     """Every tensor's shape ONNX's inference gives (batch 1), its failures said as the file's."""
+    from archcalc.formats.onnx.folding import Refused  # lazy: folding imports onnx and numpy, which only an ONNX file needs
     from archcalc.formats.onnx.folding import inferred_shapes as folded_inference  # lazy: it imports onnx, which load.import_onnx has found present by now
     from archcalc.formats.onnx.isolated import Aborted
 
     try:
         shapes = folded_inference(model, nodes)
+    except Refused as error:  # a shape only arithmetic past folding's bounds would give
+        raise SpecError(str(error), origin) from None
     except Aborted as error:
         hint = "it does so where a size comes out negative, as for a window larger than its input (onnx/onnx#8481)"
         raise SpecError(f"ONNX shape inference aborts on this model ({error})", origin, None, hint) from None

@@ -91,7 +91,7 @@ class Arguments:
             case Reading.LAYERS:
                 return self.read_layers(located, self.position if argument.name == "layers" else f"{self.position}.{argument.name}")
             case Reading.CHOICE:
-                return self.choice(located, argument.name, argument.choices)
+                return self.choice(located, argument.name, argument.choices, dict(argument.synonyms))
             case Reading.BRANCHES:
                 if not isinstance(located.value, list) or not located.value:
                     raise self.error(f"'{argument.name}' takes a non-empty list of branches, each a list of layers", located.origin)
@@ -121,13 +121,16 @@ class Arguments:
             raise self.error(f"'{key}' is too large ({number:.3g}); archcalc reads sizes up to 1e36", located.origin)
         return number
 
-    def choice(self, located: Located, key: str, choices: tuple[str, ...]) -> str:
-        """One of a kind's words (an activation's name), in any case."""
-        word = located.value
-        if not isinstance(word, str) or word.lower() not in choices:
-            hint = suggestion(word.lower(), choices) if isinstance(word, str) else None
-            raise self.error(f"'{key}' must be one of {', '.join(choices)}, got {describe(word)}", located.origin, hint)
-        return word.lower()
+    def choice(self, located: Located, key: str, choices: tuple[str, ...], synonyms: dict[str, str]) -> str:
+        """One of a kind's words (an activation's name), in any case, or a synonym of one. YAML's
+        true and false are the words "true" and "false", for a choice that has them (`bias: false`)."""
+        written = located.value
+        word = ("true" if written else "false") if isinstance(written, bool) else written.lower() if isinstance(written, str) else None
+        word = synonyms.get(word, word) if word is not None else None
+        if word is None or word not in choices:
+            hint = suggestion(written.lower(), choices) if isinstance(written, str) else None
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, got {describe(written)}", located.origin, hint)
+        return word
 
     def layer_names(self, located: Located, key: str) -> tuple[str, ...]:
         """`with: down4` or `with: [p4, p5]`: one earlier layer's name, or a list of them."""

@@ -175,7 +175,8 @@ def _argument(argument: Argument, default: object = REQUIRED) -> Schema:
         case Reading.INDEX:
             schema = {"type": "integer"}
         case Reading.CHOICE:
-            schema = {"enum": list(argument.choices)}
+            words = [*argument.choices, *(word for word, _ in argument.synonyms)]
+            schema = {"enum": [*words, *(word == "true" for word in words if word in ("true", "false"))]}
         case Reading.LAYER_NAME:
             schema = {"type": "string", "minLength": 1}
         case Reading.LAYER_NAMES:
