@@ -10,6 +10,7 @@ compiled first, as `pip install` does, so no run pays for compiling archcalc's s
 Output goes to /dev/null, as in a pipe or CI, except for the row that gives archcalc a terminal (a
 pseudo-terminal 200 columns wide), where tables are in colour and Rich would wrap one wider than that.
 
+Section 8 times issue 27's long ONNX graphs (benchmarks/long_graphs.py, which runs alone too).
 Section 6 holds archcalc to bounds on what large and hostile input may cost: 100,000 layers,
 specs of a few KB whose aliases multiply, diffs of long specs and of repeats. A bound in seconds is judged on the process's CPU time (user + system, from
 os.wait4): on a machine shared by several sessions that is what the process cost, where wall time
@@ -362,6 +363,7 @@ def main() -> int:
 
     hostile = hostile_input(max(3, repeats // 3))
     hostile += checkpoint_headers(max(3, repeats // 5))
+    hostile += long_graphs()
 
     table, as_json = runs["show resnet50 (table)"], runs["show resnet50 --format json"]
     table_ratio, json_ratio = table.best / floor.best, as_json.best / floor_json.best
@@ -485,6 +487,14 @@ def checkpoint_headers(repeats: int) -> list[tuple[str, bool]]:
             print(f"   {label:<62} cpu {result.cpu:5.2f} s  wall {result.best:5.2f} s  {megabytes(result.peak_rss):>9}")
             targets.append((f"show of {label.split(':')[0]}'s checkpoint within {bound:.0f} s ({result.cpu:.2f} s)", result.cpu <= bound))
     return targets
+
+
+def long_graphs() -> list[tuple[str, bool]]:
+    """Section 8: issue 27's long ONNX graphs at 10,000 and 100,000 nodes (benchmarks/long_graphs.py),
+    once each: a run at 100,000 nodes takes seconds."""
+    from benchmarks.long_graphs import section
+
+    return section(1)
 
 
 if __name__ == "__main__":

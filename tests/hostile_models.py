@@ -123,6 +123,37 @@ def fan(folder: Path, count: int = 500) -> Path:
     return path
 
 
+def shape_chain(folder: Path, count: int = 1600) -> Path:
+    """B: `count` Shape→Reshape pairs, each reshaping the tensor to its own shape (R2: 90 s at 1,600)."""
+    nodes: list[NodeProto] = []
+    tensor = "x"
+    for index in range(count):
+        nodes += [h.make_node("Shape", [tensor], [f"s{index}"]), h.make_node("Reshape", [tensor, f"s{index}"], [f"r{index}"])]
+        tensor = f"r{index}"
+    path = folder / "B_shape_chain.onnx"
+    path.write_bytes(model(nodes, [], tensor).SerializeToString())
+    return path
+
+
+def residual_chain(folder: Path, count: int = 16000) -> Path:
+    """C: `count` residual blocks, x + Relu(x), one after another (R3: 33–51 s at 16,000)."""
+    nodes: list[NodeProto] = []
+    tensor = "x"
+    for index in range(count):
+        nodes += [h.make_node("Relu", [tensor], [f"r{index}"]), h.make_node("Add", [tensor, f"r{index}"], [f"a{index}"])]
+        tensor = f"a{index}"
+    path = folder / "C_residual_chain.onnx"
+    path.write_bytes(model(nodes, [], tensor).SerializeToString())
+    return path
+
+
+def many_axes(count: int) -> ModelProto:
+    """R4: x + b, b an initializer of `count` axes (all 1 but the last, 4), and so the output."""
+    bias = nh.from_array(np.ones(4, np.float32), "b")
+    bias.dims[:] = [1] * (count - 1) + [4]
+    return model([h.make_node("Add", ["x", "b"], ["y"])], [bias], "y", (1, 4), [1] * (count - 1) + [4])
+
+
 def square_bomb(folder: Path, squarings: int = 40) -> Path:
     """A (R1): 3 cast to text, then squared `squarings` times; folded as Python integers, it ran past 60 s
     and grew (3**(2**40) has 5e11 digits)."""

@@ -9,11 +9,16 @@ by name: the path is written on in line, and the join names the layer that made 
 (`concat: {with: NAME}`, `multiply: NAME`), so a deep encoder-decoder stays a list rather than a
 nest of branches. What cannot be nested becomes one `counted` layer that carries its figures, so
 the totals are always the file's.
+
+Each step costs what the operations it looks at number, and paths nest at most MAX_NESTING_DEPTH deep
+(deeper, what is left is counted): a file of 100,000 nodes nests in linear time, without a recursion
+as deep as the graph, however its paths split and meet.
 """
 
 from __future__ import annotations
 
 import enum
+import heapq
 from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError, SpecError
@@ -28,6 +33,13 @@ from archcalc.kinds.pool import AdaptivePool, GlobalPool, PoolMode
 from archcalc.kinds.squeeze_excite import SqueezeExcite
 from archcalc.model import NO_COST, Cost, Layer, LayerResult, Shape, total_cost
 from archcalc.values import replace, value
+
+MAX_NESTING_DEPTH = 12
+"""The most paths nested one in another (a residual in a concat's branch is 2; a U-Net's skips, read
+by name, 1 each). ResNets nest 1 or 2 deep, U-Nets 4 to 8; a sum of 500 paths (issue 27's fan) would
+nest 500 deep. Past this depth, the rest of a region is one counted layer: the recursion stays
+shallow, nesting costs at most this many walks over the graph, and the spec `import` writes reads
+back within the YAML reader's 100 levels (7 a nesting at most, a repeat's included)."""
 
 MAX_REPEAT_PERIOD = 8
 """The longest run of layers looked for as a repeated block (a ResNet block and its ReLU is 2)."""
@@ -108,7 +120,7 @@ def nest(graph: ModelGraph, origin: Origin) -> tuple[Layer, ...]:
     if graph.output != graph.input and all(operation.output != graph.output for operation in graph.operations):
         raise SpecError(f"the model's output '{graph.output}' is not computed from its input '{graph.input}': no path of operations joins them", origin)
     nester = _Nester(graph, origin)
-    layers = nester.sequence(graph.input, graph.output, frozenset(range(len(graph.operations))))
+    layers = nester.sequence(graph.input, graph.output, frozenset(range(len(graph.operations))), 0)
     return positioned(repeats_collapsed(layers, frozenset(nester.read_names)), None)
 
 
@@ -132,8 +144,9 @@ class _Nester:
                 assert name is not None
                 self.name_counts[name] = self.name_counts.get(name, 0) + 1
 
-    def sequence(self, start: str, stop: str, allowed: frozenset[int]) -> list[Layer]:
-        """The layers from tensor `start` to tensor `stop`, using only the `allowed` operations."""
+    def sequence(self, start: str, stop: str, allowed: frozenset[int], depth: int) -> list[Layer]:
+        """The layers from tensor `start` to tensor `stop`, using only the `allowed` operations, nested
+        `depth` deep in the paths of others."""
         layers: list[Layer] = []
         tensor = start
         while tensor != stop:
@@ -148,13 +161,15 @@ class _Nester:
                 tensor = operation.output
                 continue
             try:
-                region, end = self.region(tensor, stop, allowed)
+                if depth >= MAX_NESTING_DEPTH:
+                    raise _NotNested
+                region, end = self.region(tensor, stop, allowed, consumers)
             except _NotNested:
                 rest = sorted(index for index in allowed if self.after(index, tensor))
                 layers.append(self.counted(rest, tensor, stop))
                 self.made[stop] = layers[-1]
                 break
-            made = self.nested(tensor, region, end)
+            made = self.nested(tensor, region, end, depth)
             layers.extend(made)
             if made:
                 self.made[end] = made[-1]
@@ -167,16 +182,18 @@ class _Nester:
         producer = self.producer.get(tensor)
         return producer is None or index > producer
 
-    def region(self, start: str, stop: str, allowed: frozenset[int]) -> tuple[list[int], str]:
-        """From a tensor read by several operations, the operations up to the first tensor every path
-        from it passes through (where its branches meet again), and that tensor."""
+    def region(self, start: str, stop: str, allowed: frozenset[int], readers: list[int]) -> tuple[list[int], str]:
+        """From a tensor read by several operations (`readers`), the operations up to the first tensor
+        every path from it passes through (where its branches meet again), and that tensor. Only the
+        operations that read what the region has made are looked at, in the graph's order."""
         inside = {start}
-        waiting = {start: len([index for index in self.consumers.get(start, []) if index in allowed])}
+        waiting = {start: len(readers)}  # each tensor made in the region -> its readers not yet reached
         region: list[int] = []
-        for index in sorted(allowed):
+        pending = [index for index in readers if self.after(index, start)]  # ascending: a heap already
+        queued = set(pending)
+        while pending:
+            index = heapq.heappop(pending)  # each reader comes after what it reads: the order is the graph's
             operation = self.operations[index]
-            if not self.after(index, start) or not any(tensor in inside for tensor in operation.inputs):
-                continue
             if any(tensor not in inside for tensor in operation.inputs):
                 raise _NotNested
             region.append(index)
@@ -186,14 +203,18 @@ class _Nester:
                     del waiting[tensor]
             output = operation.output
             inside.add(output)
-            readers = len([reader for reader in self.consumers.get(output, []) if reader in allowed])
-            if readers or output in (stop, self.graph.output):
-                waiting[output] = readers + (output in (stop, self.graph.output))
-            if list(waiting) == [output]:
+            later = [reader for reader in self.consumers.get(output, []) if reader in allowed]
+            if later or output in (stop, self.graph.output):
+                waiting[output] = len(later) + (output in (stop, self.graph.output))
+            if len(waiting) == 1 and output in waiting:
                 return region, output
+            for reader in later:
+                if reader not in queued:
+                    queued.add(reader)
+                    heapq.heappush(pending, reader)
         raise _NotNested
 
-    def nested(self, start: str, region: list[int], end: str) -> list[Layer]:
+    def nested(self, start: str, region: list[int], end: str, depth: int) -> list[Layer]:
         """The region as one layer: a composite whose paths are nested in turn, or counted."""
         if len(region) == 1:
             operation = self.operations[region[0]]
@@ -201,22 +222,22 @@ class _Nester:
                 return [self.counted(region, start, end)]
             return [] if operation.passes_through else [self.single(operation)]
         join = self.operations[region[-1]]
-        branches = [self.ancestors(tensor, start, set(region[:-1])) for tensor in join.inputs]
-        members = [index for branch in branches for index in branch]
-        if join.join is None or len(members) != len(set(members)) or set(members) != set(region[:-1]):
+        inner = frozenset(region[:-1])
+        branches = [self.ancestors(tensor, start, inner) for tensor in join.inputs]
+        if join.join is None or sum(map(len, branches)) != len(inner) or frozenset().union(*branches) != inner:  # the paths share nothing
             return [self.counted(region, start, end)]
-        skip = self.named_skip(start, join, branches) if join.join is Join.CONCAT else None
+        skip = self.named_skip(start, join, branches, depth) if join.join is Join.CONCAT else None
         if skip is not None:
             return skip
-        paths = [self.sequence(start, tensor, frozenset(branch)) for tensor, branch in zip(join.inputs, branches, strict=True)]
+        paths = [self.sequence(start, tensor, branch, depth + 1) for tensor, branch in zip(join.inputs, branches, strict=True)]
         layer = self.joined(join, paths)
         if layer is None and join.join is Join.MUL:  # a product that is no gate archcalc names: read by name
-            skip = self.named_skip(start, join, branches, paths)
+            skip = self.named_skip(start, join, branches, depth, paths)
             if skip is not None:
                 return skip
         return [layer if layer is not None else self.counted(region, start, end)]
 
-    def ancestors(self, tensor: str, start: str, region: set[int]) -> list[int]:
+    def ancestors(self, tensor: str, start: str, region: frozenset[int]) -> frozenset[int]:
         """The region's operations that `tensor` is computed from."""
         found: set[int] = set()
         pending = [tensor]
@@ -227,9 +248,9 @@ class _Nester:
                 continue
             found.add(producer)
             pending.extend(self.operations[producer].inputs)
-        return sorted(found)
+        return frozenset(found)
 
-    def named_skip(self, start: str, join: Operation, branches: list[list[int]], paths: list[list[Layer]] | None = None) -> list[Layer] | None:
+    def named_skip(self, start: str, join: Operation, branches: list[frozenset[int]], depth: int, paths: list[list[Layer]] | None = None) -> list[Layer] | None:
         """A concat or product of two paths, one of them `start` itself or a centred crop of it: the
         other path in line, then the join naming the layer that made `start`. None when that layer
         has no name of its own, or the kind would not give the file's shape (the caller then nests
@@ -254,16 +275,18 @@ class _Nester:
             if result.output_shape != join.output_shape:
                 return None
             self.read_names.add(name)
-            layers = paths[path] if paths is not None else self.sequence(start, join.inputs[path], frozenset(branches[path]))
+            layers = paths[path] if paths is not None else self.sequence(start, join.inputs[path], branches[path], depth + 1)
             return [*layers, layer]
         return None
 
-    def centred_crop(self, start: str, tensor: str, branch: list[int]) -> bool | None:
+    def centred_crop(self, start: str, tensor: str, branch: frozenset[int]) -> bool | None:
         """Whether `tensor` is `start` (False) or `start` cut to a window centred on every spatial axis
         by a chain of crops (True), as `crop: true` cuts; None when it is neither."""
+        if not all(self.operations[index].cut is not None for index in branch):
+            return None
         offsets = [0] * (len(self.shapes[start]) - 1)
         current = start
-        for index in branch:  # in the graph's order: each crop reads the one before it
+        for index in sorted(branch):  # in the graph's order: each crop reads the one before it
             operation = self.operations[index]
             if operation.cut is None or operation.inputs != (current,) or len(operation.cut) != len(offsets):
                 return None
@@ -363,9 +386,14 @@ def merge_counted(layers: Sequence[Layer], read: Iterable[str] = ()) -> list[Lay
 def repeats_collapsed(layers: Sequence[Layer], read: frozenset[str] = frozenset()) -> list[Layer]:
     """Runs of identical blocks (the same layers but for their names) as `repeat`, inner lists too.
     At each place the block that covers the most layers wins; the first occurrence's names are kept.
-    A layer whose name a join reads is never folded into a repeat: the name must stay on its output."""
+    A layer whose name a join reads is never folded into a repeat: the name must stay on its output.
+    Layers are compared once each, by hash, to number the distinct ones: blocks are compared as lists
+    of those numbers, so that a run of 50,000 residual blocks costs 50,000 comparisons, not 400,000."""
     layers = [_inner_collapsed(layer, read) for layer in layers]
-    shapes = [unnamed(layer) if not _holds_name(layer, read) else layer for layer in layers]
+    if len(layers) < 2:
+        return layers
+    distinct: dict[Layer, int] = {}
+    shapes = [distinct.setdefault(unnamed(layer) if not _holds_name(layer, read) else layer, len(distinct)) for layer in layers]
     collapsed: list[Layer] = []
     index = 0
     while index < len(layers):
@@ -390,14 +418,26 @@ def repeats_collapsed(layers: Sequence[Layer], read: frozenset[str] = frozenset(
 
 
 def _inner_collapsed(layer: Layer, read: frozenset[str]) -> Layer:
+    """The layer with its inner lists collapsed; the layer itself when nothing in them is."""
     changes: dict[str, object] = {}
     for argument in type(layer).ARGUMENTS:
         field = field_name(argument.name)
         if argument.reading is Reading.LAYERS:
-            changes[field] = tuple(repeats_collapsed(getattr(layer, field), read))
+            inner = getattr(layer, field)
+            collapsed = tuple(repeats_collapsed(inner, read))
+            if not _same(collapsed, inner):
+                changes[field] = collapsed
         elif argument.reading is Reading.BRANCHES:
-            changes[field] = tuple(tuple(repeats_collapsed(branch, read)) for branch in getattr(layer, field))
+            branches = getattr(layer, field)
+            collapsed_branches = tuple(tuple(repeats_collapsed(branch, read)) for branch in branches)
+            if not all(_same(collapsed, branch) for collapsed, branch in zip(collapsed_branches, branches, strict=True)):
+                changes[field] = collapsed_branches
     return replace(layer, **changes) if changes else layer
+
+
+def _same(layers: Sequence[Layer], others: Sequence[Layer]) -> bool:
+    """The very same layer objects: nothing was collapsed."""
+    return len(layers) == len(others) and all(layer is other for layer, other in zip(layers, others, strict=True))
 
 
 def _holds_name(layer: Layer, names: frozenset[str]) -> bool:

@@ -47,7 +47,7 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
     """Every tensor's shape that ONNX's inference gives, with the graph's shape computations folded
     where it cannot follow them. `nodes` are the graph's nodes in an order where each comes after what
     it reads. Inference errors propagate (as RuntimeError, or isolated.Aborted when inference kills its process)."""
-    shapes = _infer(model)
+    shapes = isolated(lambda: _walked(model, nodes))  # one pass: linear however long a chain of Shape→Reshape
     if all(_known(name, shapes) for node in nodes for name in node.output):
         return shapes
     light = _shape_only(model)  # the weights' values are not needed again: inference runs on their shapes
@@ -89,6 +89,65 @@ def _named(node: NodeProto) -> str:
 def _infer(model: ModelProto) -> Shapes:
     """ONNX's inference, in a process of its own: it aborts the process on some graphs (formats/onnx/isolated.py)."""
     return isolated(lambda: _inferred(model))
+
+
+def _walked(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
+    """ONNX's inference; where it leaves shapes unknown, one pass in the graph's order: each node's
+    outputs folded where they are shape arithmetic, and each node whose outputs are unknown inferred
+    alone, from the types known before it and its inputs' folded values. What this pass leaves unknown
+    is left to the rounds of inference above, one for each tensor folded on a chain: quadratic."""
+    graph = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True).graph
+    types = {value.name: value.type for value in [*graph.input, *graph.value_info, *graph.output]}
+    shapes: Shapes = {name: dims for name, kind in types.items() if (dims := _fixed_dims(kind)) is not None}  # as _inferred gives them
+    if all(_known(name, shapes) for node in nodes for name in node.output):
+        return shapes
+    for tensor in graph.initializer:
+        types.setdefault(tensor.name, helper.make_tensor_type_proto(tensor.data_type, list(tensor.dims)))
+    opsets = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
+    values: Values = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer if _foldable(tensor)}
+    for node in nodes:
+        if not all(_known(name, shapes) for name in node.output):
+            for name, kind in _node_types(node, types, values, opsets, model).items():
+                dims = _fixed_dims(kind)
+                if dims is not None:
+                    shapes[name] = dims
+                if dims is not None or name not in types:
+                    types[name] = kind
+        try:
+            outputs = _fold_node(node, values, shapes)
+        except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
+            continue  # as in _folded
+        for name, result in zip(node.output, outputs, strict=False):
+            if name and result is not None and _small(result):
+                values[name] = result
+    return shapes
+
+
+@functools.cache
+def _schema(op_type: str, version: int, domain: str) -> onnx.defs.OpSchema:
+    return onnx.defs.get_schema(op_type, version, domain)
+
+
+def _node_types(node: NodeProto, types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto) -> dict[str, onnx.TypeProto]:
+    """ONNX's inference of one node from its inputs' types and values; nothing when it cannot say
+    (an input's type unknown, a subgraph reading the scope around it, an operator it has no schema for)."""
+    if any(name and name not in types for name in node.input):
+        return {}
+    try:
+        schema = _schema(node.op_type, opsets.get(node.domain or "ai.onnx", 1), node.domain)
+        data = {name: numpy_helper.from_array(values[name], name) for name in node.input if name in values}
+        known = {name: types[name] for name in node.input if name}
+        return onnx.shape_inference.infer_node_outputs(schema, node, known, data, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+    except Exception:  # onnx's InferenceError or SchemaError, or a C++ error: left to the rounds
+        return {}
+
+
+def _fixed_dims(kind: onnx.TypeProto) -> tuple[int, ...] | None:
+    """A tensor type's dimensions when every one is a known size."""
+    if not kind.HasField("tensor_type") or not kind.tensor_type.HasField("shape"):
+        return None
+    dims = kind.tensor_type.shape.dim
+    return tuple(dim.dim_value for dim in dims) if all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims) else None
 
 
 def _inferred(model: ModelProto) -> Shapes:

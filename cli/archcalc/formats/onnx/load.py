@@ -38,12 +38,17 @@ COUNTS = {"group", "num_groups", "blocksize", "hidden_size", "kernel_shape", "st
 """Attributes that count (groups, a window's size and steps, a block's side, a hidden state's width):
 positive whole numbers by ONNX's operators, which its checker leaves to the runtime (a Conv of group 0)."""
 
+MAX_RANK = 64
+"""The most axes a tensor may have: numpy's own limit (a stored tensor's values are read with it), and
+far more than any model's. A tensor of 50,000 axes took 14 s before numpy refused it with a traceback."""
+
 WINDOW_OPERATORS = {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool"}
 """Their `pads` and `output_padding` add positions: never negative (a Pad's may be: they cut)."""
 
 
-def loaded_model(data: bytes, source: str, path: Path | None) -> tuple[Any, ModelProto]:
-    """The onnx module and the file's model, checked; every problem a SpecError naming `source`."""
+def loaded_model(data: bytes, source: str, path: Path | None) -> tuple[Any, ModelProto, list[NodeProto]]:
+    """The onnx module, the file's model, checked, and its nodes in an order where each comes after
+    what it reads; every problem a SpecError naming `source`."""
     onnx = import_onnx(source)
     origin = Origin(source)
     model = onnx.ModelProto()
@@ -56,14 +61,15 @@ def loaded_model(data: bytes, source: str, path: Path | None) -> tuple[Any, Mode
     if model.graph.sparse_initializer:  # else a node reading one is said to read what nothing provides
         names = ", ".join(f"'{tensor.values.name}'" for tensor in model.graph.sparse_initializer[:3])
         raise SpecError(f"the graph keeps {names} as a sparse initializer, which archcalc does not read; export it dense", origin)
-    topological(list(model.graph.node), {tensor.name for tensor in model.graph.initializer} | {value.name for value in model.graph.input}, origin)
+    _check_ranks(model, origin)
+    nodes = topological(list(model.graph.node), {tensor.name for tensor in model.graph.initializer} | {value.name for value in model.graph.input}, origin)
     external = _check_stored_data(model, None if path is None else path.parent, origin)
     try:  # with external data, the checker must find the files beside the model, so it reads the model from there
         onnx.checker.check_model(str(path) if external and path is not None else model)
     except Exception as error:  # onnx.checker.ValidationError, or a C++ error surfaced as RuntimeError
         raise SpecError(f"not a valid ONNX model: {first_line(error)}", origin) from None
     _check_counts(model.graph.node, origin)
-    return onnx, model
+    return onnx, model, nodes
 
 
 def _check_text(model: ModelProto, origin: Origin) -> None:
@@ -118,6 +124,15 @@ def topological(nodes: list[NodeProto], available: set[str], origin: Origin) -> 
         stuck = nodes[waiting[0]]
         raise SpecError(f"the graph has a cycle through node '{stuck.name}' ({stuck.op_type})", origin)
     return [nodes[index] for index in ordered]
+
+
+def _check_ranks(model: ModelProto, origin: Origin) -> None:
+    """At most MAX_RANK axes in each tensor the file stores or declares, before anything reads one."""
+    graph = model.graph
+    declared = [(value.name, len(value.type.tensor_type.shape.dim)) for value in (*graph.input, *graph.output, *graph.value_info)]
+    for name, rank in [*((tensor.name, len(tensor.dims)) for tensor in _stored_tensors(model)), *declared]:
+        if rank > MAX_RANK:
+            raise SpecError(f"tensor '{name}' has {rank:,} axes; archcalc reads tensors of at most {MAX_RANK}", origin)
 
 
 def _check_header(model: ModelProto, origin: Origin) -> None:
@@ -179,7 +194,9 @@ def _check_stored_data(model: ModelProto, folder: Path | None, origin: Origin) -
             continue
         held = _values_held(tensor)
         if held is not None and held != declared:
-            raise SpecError(f"tensor '{tensor.name}' declares {declared:,} values {list(tensor.dims)} but holds {held:,} (a truncated or forged file)", origin)
+            raise SpecError(
+                f"tensor '{tensor.name}' declares {declared:,} values {list(tensor.dims)[:8]} but holds {held:,} (a truncated or forged file)", origin
+            )
     return external
 
 

@@ -22,7 +22,7 @@ from archcalc.formats.graph.nesting import Join, ModelGraph, Operation, nest
 from archcalc.formats.onnx.attributes import int_attribute
 from archcalc.formats.onnx.costs import Costs
 from archcalc.formats.onnx.layout import Layout, channels, dropped, input_layout, layout_after
-from archcalc.formats.onnx.load import MAX_ONNX_BYTES, loaded_model, opset, topological
+from archcalc.formats.onnx.load import MAX_ONNX_BYTES, loaded_model, opset
 from archcalc.formats.onnx.operators import PASSES, Site, read_node
 from archcalc.formats.onnx.pattern_layers import KEEPS_LAYOUT_PATTERNS, NORM_PATTERNS, PATTERNS, Found
 from archcalc.formats.onnx.patterns import Constants, Pattern, find_patterns
@@ -45,20 +45,20 @@ MAX_NAMED_SHARED = 12
 def read_onnx(data: bytes, source: str, path: Path | None, name: str, options: ReadOptions = DEFAULT) -> Spec:
     """An ONNX file's bytes (read from `path`, or None for standard input) -> Spec; every problem a
     SpecError naming `source`."""
-    _, model = loaded_model(data, source, path)
-    return _Reader(model, Origin(source), options).spec(name)
+    _, model, nodes = loaded_model(data, source, path)
+    return _Reader(model, nodes, Origin(source), options).spec(name)
 
 
 class _Reader:
     """One model's graph, classified and converted."""
 
-    def __init__(self, model: ModelProto, origin: Origin, options: ReadOptions) -> None:
+    def __init__(self, model: ModelProto, nodes: list[NodeProto], origin: Origin, options: ReadOptions) -> None:
         self.model = model
         self.origin = origin
         graph = model.graph
         self.input, self.input_note = model_input(graph, {tensor.name for tensor in graph.initializer}, origin, options.input)
         self.output = model_output(graph, origin)
-        self.nodes = topological(list(graph.node), {tensor.name for tensor in graph.initializer} | {value.name for value in graph.input}, origin)
+        self.nodes = nodes  # in an order where each comes after what it reads (load.topological)
         self.weights = Weights(model, self.nodes, options.untie)
         self.opset = opset(model)
         self.folded: list[int] = []  # the filters of each convolution a batch norm was folded into

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archcalc.errors import Origin, SpecError
-from archcalc.formats.onnx.load import first_line
+from archcalc.formats.onnx.load import MAX_RANK, first_line
 
 if TYPE_CHECKING:
     from onnx import GraphProto, ModelProto, NodeProto, ValueInfoProto
@@ -94,7 +94,7 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto], origin: Origin) -
     from archcalc.formats.onnx.isolated import Aborted
 
     try:
-        return folded_inference(model, nodes)
+        shapes = folded_inference(model, nodes)
     except Refused as error:  # a shape only arithmetic past folding's bounds would give
         raise SpecError(str(error), origin) from None
     except Aborted as error:
@@ -102,3 +102,7 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto], origin: Origin) -
         raise SpecError(f"ONNX shape inference aborts on this model ({error})", origin, None, hint) from None
     except Exception as error:  # onnx.shape_inference.InferenceError, or a C++ error
         raise SpecError(f"ONNX shape inference fails on this model: {first_line(error)}", origin) from None
+    for name, dims in shapes.items():
+        if len(dims) > MAX_RANK:  # the file declares none such (load.py), but its nodes may make one
+            raise SpecError(f"ONNX shape inference gives '{name}' {len(dims):,} axes; archcalc reads tensors of at most {MAX_RANK}", origin)
+    return shapes
