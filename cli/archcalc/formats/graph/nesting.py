@@ -130,9 +130,10 @@ class _Nester:
         self.origin = origin
         self.operations = graph.operations
         self.producer = {operation.output: index for index, operation in enumerate(graph.operations)}
+        self.reads = [tuple(dict.fromkeys(operation.inputs)) for operation in graph.operations]  # each operation's inputs, once each
         self.consumers: dict[str, list[int]] = {}
-        for index, operation in enumerate(graph.operations):
-            for tensor in dict.fromkeys(operation.inputs):
+        for index, reads in enumerate(self.reads):
+            for tensor in reads:
                 self.consumers.setdefault(tensor, []).append(index)
         self.shapes = {graph.input: graph.input_shape} | {operation.output: operation.output_shape for operation in graph.operations}
         self.context = _NoContext({})  # the named layers read so far, for a layer that names one
@@ -191,21 +192,22 @@ class _Nester:
         region: list[int] = []
         pending = [index for index in readers if self.after(index, start)]  # ascending: a heap already
         queued = set(pending)
+        ends = {stop, self.graph.output}
         while pending:
             index = heapq.heappop(pending)  # each reader comes after what it reads: the order is the graph's
-            operation = self.operations[index]
-            if any(tensor not in inside for tensor in operation.inputs):
+            reads = self.reads[index]
+            if not inside.issuperset(reads):
                 raise _NotNested
             region.append(index)
-            for tensor in dict.fromkeys(operation.inputs):
+            for tensor in reads:
                 waiting[tensor] -= 1
                 if not waiting[tensor]:
                     del waiting[tensor]
-            output = operation.output
+            output = self.operations[index].output
             inside.add(output)
-            later = [reader for reader in self.consumers.get(output, []) if reader in allowed]
-            if later or output in (stop, self.graph.output):
-                waiting[output] = len(later) + (output in (stop, self.graph.output))
+            later = [reader for reader in self.consumers.get(output, ()) if reader in allowed]
+            if later or output in ends:
+                waiting[output] = len(later) + (output in ends)
             if len(waiting) == 1 and output in waiting:
                 return region, output
             for reader in later:
@@ -247,7 +249,7 @@ class _Nester:
             if current == start or producer is None or producer not in region or producer in found:
                 continue
             found.add(producer)
-            pending.extend(self.operations[producer].inputs)
+            pending.extend(self.reads[producer])
         return frozenset(found)
 
     def named_skip(self, start: str, join: Operation, branches: list[frozenset[int]], depth: int, paths: list[list[Layer]] | None = None) -> list[Layer] | None:

@@ -76,13 +76,20 @@ def _check_text(model: ModelProto, origin: Origin) -> None:
     """Every name and string the reader uses is text: protobuf hands a string field that is not UTF-8
     (which ONNX requires) back as bytes, which would fail far from here."""
     graph = model.graph
-    texts: list[tuple[str, object]] = [("the producer's name", model.producer_name), ("the producer's version", model.producer_version)]
-    texts.append(("the graph's name", graph.name))
-    for index, node in enumerate(graph.node):
-        texts += [(f"node {index + 1}'s name or a tensor it names", text) for text in (node.name, node.op_type, node.domain, *node.input, *node.output)]
-    texts += [("a tensor's name", value.name) for value in (*graph.input, *graph.output, *graph.value_info, *graph.initializer)]
-    texts += [("an external data entry", text) for tensor in graph.initializer for entry in tensor.external_data for text in (entry.key, entry.value)]
-    for what, text in texts:
+    _check_texts("the producer's name", [model.producer_name], origin)
+    _check_texts("the producer's version", [model.producer_version], origin)
+    _check_texts("the graph's name", [graph.name], origin)
+    for index, node in enumerate(graph.node):  # the node's number is said only when one fails: a file may hold 100,000
+        texts = (node.name, node.op_type, node.domain, *node.input, *node.output)
+        if not all(isinstance(text, str) for text in texts):
+            _check_texts(f"node {index + 1}'s name or a tensor it names", texts, origin)
+    _check_texts("a tensor's name", [value.name for value in (*graph.input, *graph.output, *graph.value_info, *graph.initializer)], origin)
+    entries = [text for tensor in graph.initializer for entry in tensor.external_data for text in (entry.key, entry.value)]
+    _check_texts("an external data entry", entries, origin)
+
+
+def _check_texts(what: str, texts: Iterable[object], origin: Origin) -> None:
+    for text in texts:
         if not isinstance(text, str):
             raise SpecError(f"{what} is not UTF-8 text ({printable(repr(text)[:60])}), as ONNX requires", origin)
 

@@ -94,14 +94,18 @@ class _Finder:
         self.shapes = shapes
         self.graph_output = graph_output
         self.constants = constants
-        # the operations on activations (a Shape node reads one but makes a constant)
-        self.nodes = [node for node in nodes if any(name in data for name in node.input) and any(name in data for name in node.output)]
-        self.order = {id(node): index for index, node in enumerate(self.nodes)}
-        self.producer: dict[str, NodeProto] = {name: node for node in self.nodes for name in node.output if name in data}
+        self.nodes: list[NodeProto] = []  # the operations on activations (a Shape node reads one but makes a constant)
+        self.producer: dict[str, NodeProto] = {}
         self.consumers: dict[str, list[NodeProto]] = {}
-        for node in self.nodes:
-            for name in dict.fromkeys(self.inputs(node)):
+        for node in nodes:  # each node's names read once: each read of a protobuf's repeated field builds its strings anew
+            inputs, outputs = self.inputs(node), [name for name in node.output if name in data]
+            if not inputs or not outputs:
+                continue
+            self.nodes.append(node)
+            self.producer.update(dict.fromkeys(outputs, node))
+            for name in dict.fromkeys(inputs):
                 self.consumers.setdefault(name, []).append(node)
+        self.order = {id(node): index for index, node in enumerate(self.nodes)}
         self.dominator: dict[str, str] = {}
         self.depth: dict[str, int] = {}
 

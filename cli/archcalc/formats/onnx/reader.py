@@ -106,11 +106,12 @@ class _Reader:
                 readers.setdefault(name, []).append(node)
         pattern_of = {id(node): pattern for pattern in patterns for node in pattern.nodes}
         for node in self.nodes:
-            if id(node) in fused or node.op_type == "Constant" or not any(name in data for name in node.input):
+            if id(node) in fused or node.op_type == "Constant":
                 continue
-            if self._unused(node, live, data, shapes):
+            names = tuple(node.input)  # read once: each read of a protobuf's repeated field builds its strings anew
+            if not any(name in data for name in names) or self._unused(node, live, data, shapes):
                 continue
-            inputs = tuple(dict.fromkeys(name for name in node.input if name in data))
+            inputs = tuple(dict.fromkeys(name for name in names if name in data))
             for output in (name for name in node.output if name in data):
                 if output not in shapes:
                     raise SpecError(f"ONNX shape inference leaves the shape of '{output}' (node '{node.name}', {node.op_type}) unknown", self.origin)
@@ -133,7 +134,8 @@ class _Reader:
         costs: Costs,
     ) -> Operation:
         """One node (and the node it absorbs) as an operation, its layer read by OPERATORS."""
-        output_name = node.output[0]
+        outputs, op_type = tuple(node.output), node.op_type  # read once: each read of a protobuf's field builds it anew
+        output_name = outputs[0]
         found = readers.get(output_name, [])
         follower = found[0] if len(found) == 1 else None
         absorbed = follower is not None and id(follower) not in pattern_of and self._absorbs(node, follower, data, shapes)
@@ -142,20 +144,21 @@ class _Reader:
         if follower is not None:
             fused.add(id(follower))
             output_name = follower.output[0]
-        lead = follower if follower is not None and node.op_type == "Pad" else node  # a zero Pad is its convolution's padding
-        if lead.op_type in ("Conv", "ConvTranspose") and _was_folded(lead):
+        lead = follower if follower is not None and op_type == "Pad" else node  # a zero Pad is its convolution's padding
+        lead_type = lead.op_type
+        if lead_type in ("Conv", "ConvTranspose") and _was_folded(lead):
             self.folded.append(channels(shapes.get(lead.output[0], ())))
-        if lead.op_type in AFFINE_NORMS and self.weights.unlearned_affine(lead):
+        if lead_type in AFFINE_NORMS and self.weights.unlearned_affine(lead):
             self.unlearned_norms.append((lead.name or output_name, channels(shapes.get(lead.output[0], ()))))
         in_dims, out_dims = shapes.get(inputs[0], ()), shapes[output_name]
         incoming = self.layouts[inputs[0]]
-        layout = layout_after(node, incoming, in_dims, shapes.get(node.output[0], ()))
+        layout = layout_after(node, incoming, in_dims, shapes.get(outputs[0], ()))
         self.layouts[output_name] = layout
-        for name in node.output:
+        for name in outputs:
             self.layouts.setdefault(name, layout)
         cost = costs.cost(node)
         if follower is not None:
-            cost = cost + costs.cost(follower, absorbed=node.op_type == "MatMul")
+            cost = cost + costs.cost(follower, absorbed=op_type == "MatMul")
         join = _join(node, len(inputs), incoming, len(in_dims))
         reading = None
         if len(inputs) == 1:
@@ -164,11 +167,11 @@ class _Reader:
         passes = reading is PASSES
         layer = None if reading is PASSES else reading
         cut = None
-        if node.op_type == "Slice" and len(inputs) == 1 and incoming is Layout.FIRST:
+        if op_type == "Slice" and len(inputs) == 1 and incoming is Layout.FIRST:
             cut = spatial_cut(node, in_dims, out_dims, self.opset, self.weights, shapes)
         input_shape, output_shape = dropped(in_dims, incoming), dropped(out_dims, layout)
         passes = passes and cost == Cost()
-        return Operation(lead.name or output_name, lead.op_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes, cut)
+        return Operation(lead.name or output_name, lead_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes, cut)
 
     def _unused(self, node: NodeProto, live: set[str], data: set[str], shapes: Shapes) -> bool:
         """Shape, Size, or an operation whose result only a Shape reads: nothing the output is computed
