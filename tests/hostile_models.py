@@ -40,6 +40,12 @@ def conv_model() -> ModelProto:
     return model([h.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[3, 3])], [weight], "y", (1, 3, 8, 8), (1, 4, 6, 6))
 
 
+def saved(path: Path, written: ModelProto) -> Path:
+    """`written` serialised at `path`: each generator's last step."""
+    path.write_bytes(written.SerializeToString())
+    return path
+
+
 def zip_with(path: Path, data: bytes, declared: int, compressed: int, crc: int, method: int, flags: int = 0) -> None:
     """A zip of one entry, config.json, whose headers say what the arguments say, true or not."""
     name = b"config.json"
@@ -118,9 +124,7 @@ def fan(folder: Path, count: int = 500) -> Path:
     for index in range(1, count):
         nodes += [h.make_node("Relu", ["x"], [f"r{index}"]), h.make_node("Add", [total, f"r{index}"], [f"s{index}"])]
         total = f"s{index}"
-    path = folder / "E_fan.onnx"
-    path.write_bytes(model(nodes, [], total).SerializeToString())
-    return path
+    return saved(folder / "E_fan.onnx", model(nodes, [], total))
 
 
 def shape_chain(folder: Path, count: int = 1600) -> Path:
@@ -130,9 +134,7 @@ def shape_chain(folder: Path, count: int = 1600) -> Path:
     for index in range(count):
         nodes += [h.make_node("Shape", [tensor], [f"s{index}"]), h.make_node("Reshape", [tensor, f"s{index}"], [f"r{index}"])]
         tensor = f"r{index}"
-    path = folder / "B_shape_chain.onnx"
-    path.write_bytes(model(nodes, [], tensor).SerializeToString())
-    return path
+    return saved(folder / "B_shape_chain.onnx", model(nodes, [], tensor))
 
 
 def residual_chain(folder: Path, count: int = 16000) -> Path:
@@ -142,9 +144,7 @@ def residual_chain(folder: Path, count: int = 16000) -> Path:
     for index in range(count):
         nodes += [h.make_node("Relu", [tensor], [f"r{index}"]), h.make_node("Add", [tensor, f"r{index}"], [f"a{index}"])]
         tensor = f"a{index}"
-    path = folder / "C_residual_chain.onnx"
-    path.write_bytes(model(nodes, [], tensor).SerializeToString())
-    return path
+    return saved(folder / "C_residual_chain.onnx", model(nodes, [], tensor))
 
 
 def many_axes(count: int) -> ModelProto:
@@ -164,9 +164,7 @@ def square_bomb(folder: Path, squarings: int = 40) -> Path:
         h.make_node("Cast", ["three"], ["v0"], to=TensorProto.STRING),
     ]
     nodes += [h.make_node("Mul", [f"v{index}", f"v{index}"], [f"v{index + 1}"]) for index in range(squarings)]
-    path = folder / "A_square_bomb.onnx"
-    path.write_bytes(model(nodes, [int64("three", [3])], "y").SerializeToString())
-    return path
+    return saved(folder / "A_square_bomb.onnx", model(nodes, [int64("three", [3])], "y"))
 
 
 def cast_bombs(folder: Path) -> list[Path]:
@@ -188,7 +186,5 @@ def cast_bombs(folder: Path) -> list[Path]:
             h.make_node("Reshape", ["x", "target"], ["r"], name="reshape"),
             h.make_node("Relu", ["r"], ["y"]),
         ]
-        path = folder / f"{name}.onnx"
-        path.write_bytes(model(nodes, [int64("axes", [0]), int64("one", [1])], "y", (1, 4), (1, 4)).SerializeToString())
-        made.append(path)
+        made.append(saved(folder / f"{name}.onnx", model(nodes, [int64("axes", [0]), int64("one", [1])], "y", (1, 4), (1, 4))))
     return made
