@@ -17,8 +17,8 @@ as deep as the graph, however its paths split and meet.
 
 from __future__ import annotations
 
+import bisect
 import enum
-import heapq
 from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError, SpecError
@@ -149,6 +149,7 @@ class _Nester:
         """The layers from tensor `start` to tensor `stop`, using only the `allowed` operations, nested
         `depth` deep in the paths of others."""
         layers: list[Layer] = []
+        ordered: list[int] | None = None  # the allowed operations in the graph's order, sorted once the first region needs them
         tensor = start
         while tensor != stop:
             consumers = [index for index in self.consumers.get(tensor, []) if index in allowed]
@@ -164,7 +165,8 @@ class _Nester:
             try:
                 if depth >= MAX_NESTING_DEPTH:
                     raise _NotNested
-                region, end = self.region(tensor, stop, allowed, consumers)
+                ordered = sorted(allowed) if ordered is None else ordered
+                region, end = self.region(tensor, stop, allowed, ordered, consumers)
             except _NotNested:
                 rest = sorted(index for index in allowed if self.after(index, tensor))
                 layers.append(self.counted(rest, tensor, stop))
@@ -183,37 +185,38 @@ class _Nester:
         producer = self.producer.get(tensor)
         return producer is None or index > producer
 
-    def region(self, start: str, stop: str, allowed: frozenset[int], readers: list[int]) -> tuple[list[int], str]:
+    def region(self, start: str, stop: str, allowed: frozenset[int], ordered: list[int], readers: list[int]) -> tuple[list[int], str]:
         """From a tensor read by several operations (`readers`), the operations up to the first tensor
-        every path from it passes through (where its branches meet again), and that tensor. Only the
-        operations that read what the region has made are looked at, in the graph's order."""
+        every path from it passes through (where its branches meet again), and that tensor. `ordered`
+        holds the allowed operations sorted: those after `start` are looked at in the graph's order, each
+        once, and those that read nothing the region made are passed by (in a sequence there are none:
+        what came before `start` is behind it, and all that follows comes from it)."""
         inside = {start}
         waiting = {start: len(readers)}  # each tensor made in the region -> its readers not yet reached
         region: list[int] = []
-        pending = [index for index in readers if self.after(index, start)]  # ascending: a heap already
-        queued = set(pending)
         ends = {stop, self.graph.output}
-        while pending:
-            index = heapq.heappop(pending)  # each reader comes after what it reads: the order is the graph's
-            reads = self.reads[index]
+        operations, all_reads, consumers = self.operations, self.reads, self.consumers  # looked up once: this loop is nesting's cost
+        for position in range(bisect.bisect_right(ordered, self.producer.get(start, -1)), len(ordered)):  # no copy of the list
+            index = ordered[position]
+            reads = all_reads[index]
             if not inside.issuperset(reads):
+                if inside.isdisjoint(reads):
+                    continue  # not reached from `start`
                 raise _NotNested
             region.append(index)
             for tensor in reads:
-                waiting[tensor] -= 1
-                if not waiting[tensor]:
+                left = waiting[tensor] - 1
+                if left:
+                    waiting[tensor] = left
+                else:
                     del waiting[tensor]
-            output = self.operations[index].output
+            output = operations[index].output
             inside.add(output)
-            later = [reader for reader in self.consumers.get(output, ()) if reader in allowed]
-            if later or output in ends:
-                waiting[output] = len(later) + (output in ends)
+            later = len([reader for reader in consumers.get(output, ()) if reader in allowed]) + (output in ends)
+            if later:
+                waiting[output] = later
             if len(waiting) == 1 and output in waiting:
                 return region, output
-            for reader in later:
-                if reader not in queued:
-                    queued.add(reader)
-                    heapq.heappush(pending, reader)
         raise _NotNested
 
     def nested(self, start: str, region: list[int], end: str, depth: int) -> list[Layer]:
@@ -243,13 +246,14 @@ class _Nester:
         """The region's operations that `tensor` is computed from."""
         found: set[int] = set()
         pending = [tensor]
+        producers, reads = self.producer, self.reads  # looked up once: this loop walks a whole branch
         while pending:
             current = pending.pop()
-            producer = self.producer.get(current)
+            producer = producers.get(current)
             if current == start or producer is None or producer not in region or producer in found:
                 continue
             found.add(producer)
-            pending.extend(self.reads[producer])
+            pending.extend(reads[producer])
         return frozenset(found)
 
     def named_skip(self, start: str, join: Operation, branches: list[frozenset[int]], depth: int, paths: list[list[Layer]] | None = None) -> list[Layer] | None:

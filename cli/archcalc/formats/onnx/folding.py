@@ -106,18 +106,19 @@ def _walked(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
     opsets = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
     values: Values = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer if _foldable(tensor)}
     for node in nodes:
-        if not all(_known(name, shapes) for name in node.output):
-            for name, kind in _node_types(node, types, values, opsets, model).items():
+        inputs, outputs = tuple(node.input), tuple(node.output)  # read once: each read of a protobuf's field builds it anew
+        if not all(not name or name in shapes for name in outputs):
+            for name, kind in _node_types(node, inputs, types, values, opsets, model).items():
                 dims = _fixed_dims(kind)
                 if dims is not None:
                     shapes[name] = dims
                 if dims is not None or name not in types:
                     types[name] = kind
         try:
-            outputs = _fold_node(node, values, shapes)
+            results = _fold_node(node, values, shapes, inputs)
         except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
             continue  # as in _folded
-        for name, result in zip(node.output, outputs, strict=False):
+        for name, result in zip(outputs, results, strict=False):
             if name and result is not None and _small(result):
                 values[name] = result
     return shapes
@@ -128,15 +129,17 @@ def _schema(op_type: str, version: int, domain: str) -> onnx.defs.OpSchema:
     return onnx.defs.get_schema(op_type, version, domain)
 
 
-def _node_types(node: NodeProto, types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto) -> dict[str, onnx.TypeProto]:
+def _node_types(
+    node: NodeProto, inputs: tuple[str, ...], types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto
+) -> dict[str, onnx.TypeProto]:
     """ONNX's inference of one node from its inputs' types and values; nothing when it cannot say
     (an input's type unknown, a subgraph reading the scope around it, an operator it has no schema for)."""
-    if any(name and name not in types for name in node.input):
+    if any(name and name not in types for name in inputs):
         return {}
     try:
         schema = _schema(node.op_type, opsets.get(node.domain or "ai.onnx", 1), node.domain)
-        data = {name: numpy_helper.from_array(values[name], name) for name in node.input if name in values}
-        known = {name: types[name] for name in node.input if name}
+        data = {name: numpy_helper.from_array(values[name], name) for name in inputs if name in values}
+        known = {name: types[name] for name in inputs if name}
         return onnx.shape_inference.infer_node_outputs(schema, node, known, data, opset_imports=list(model.opset_import), ir_version=model.ir_version)
     except Exception:  # onnx's InferenceError or SchemaError, or a C++ error: left to the rounds
         return {}
@@ -223,7 +226,7 @@ def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> tuple[
         past = None if node.op_type in ("Shape", "Size") else next((unfolded[name] for name in node.input if name in unfolded), None)  # they read shapes alone
         if past is None:
             try:
-                outputs = _fold_node(node, values, shapes)
+                outputs = _fold_node(node, values, shapes, tuple(node.input))
             except Unfoldable as error:
                 past = f"{_named(node)} {error}"
             except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
@@ -260,27 +263,30 @@ def _small(result: np.ndarray) -> bool:
     return bool(result.size <= MAX_FOLDED_VALUES and (result.dtype.kind in "iub" or (result.dtype.kind == "f" and result.size <= 1)))
 
 
-def _fold_node(node: NodeProto, values: Values, shapes: Shapes) -> list[np.ndarray | None]:
-    """The node's outputs when it is shape arithmetic on known values; [] when it is not."""
+def _fold_node(node: NodeProto, values: Values, shapes: Shapes, inputs: tuple[str, ...]) -> list[np.ndarray | None]:
+    """The node's outputs when it is shape arithmetic on known values; [] when it is not. Its
+    attributes are read only then: most nodes of a long graph are not."""
     op = node.op_type
-    attributes = {attribute.name: helper.get_attribute_value(attribute) for attribute in node.attribute}
-    if op == "Constant":
-        return [_constant(attributes)]
     if op in ("Shape", "Size"):
-        dims = shapes.get(node.input[0])
+        dims = shapes.get(inputs[0])
         if dims is None:
             return []
         if op == "Size":
             return [_size(dims)]
-        rank = len(dims)
-        start, end = attributes.get("start", 0), attributes.get("end", rank)
+        attributes = _attributes(node)
+        start, end = attributes.get("start", 0), attributes.get("end", len(dims))
         return [np.array(dims[slice(start, end)], dtype=np.int64)]
+    if op == "Constant":
+        return [_constant(_attributes(node))]
     fold = FOLDERS.get(op)
-    if fold is None or any(name and name not in values for name in node.input):
+    if fold is None or any(name and name not in values for name in inputs):
         return []
-    inputs = [values[name] if name else None for name in node.input]
-    result = fold(inputs, attributes)
+    result = fold([values[name] if name else None for name in inputs], _attributes(node))
     return list(result) if isinstance(result, list) else [result]
+
+
+def _attributes(node: NodeProto) -> dict[str, Any]:
+    return {attribute.name: helper.get_attribute_value(attribute) for attribute in node.attribute}
 
 
 def _constant(attributes: dict[str, Any]) -> np.ndarray | None:
