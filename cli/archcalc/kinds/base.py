@@ -102,24 +102,38 @@ def ended_by(results: tuple[LayerResult, ...]) -> str:
     return made[-1].where_written
 
 
+_NESTED_FIELDS: dict[type[Layer], tuple[tuple[str, str, bool], ...]] = {}
+
+
+def nested_fields(kind: type[Layer]) -> tuple[tuple[str, str, bool], ...]:
+    """Each argument of a kind that holds layers, in the order it declares them: its name, its field,
+    and whether it holds branches (lists of lists) rather than one list. Read once a kind: a model
+    file of 100,000 layers asks for each of them."""
+    found = _NESTED_FIELDS.get(kind)
+    if found is None:
+        holding = [argument for argument in kind.ARGUMENTS if argument.reading in (Reading.LAYERS, Reading.BRANCHES)]
+        found = tuple((argument.name, field_name(argument.name), argument.reading is Reading.BRANCHES) for argument in holding)
+        _NESTED_FIELDS[kind] = found
+    return found
+
+
 def inner_layer_lists(layer: Layer) -> Iterator[tuple[Layer, ...]]:
     """Each list of layers a layer holds (a residual's path, then its shortcut; each branch of a
     concat), in the order its kind declares them: the order the engine applies them in."""
-    for argument in type(layer).ARGUMENTS:
-        if argument.reading is Reading.LAYERS:
-            yield getattr(layer, field_name(argument.name))
-        elif argument.reading is Reading.BRANCHES:
-            yield from getattr(layer, field_name(argument.name))
+    for _, field, branches in nested_fields(type(layer)):
+        if branches:
+            yield from getattr(layer, field)
+        else:
+            yield getattr(layer, field)
 
 
 def with_inner_layers(layer: Layer, change: Callable[[Layer], Layer], **changes: object) -> Layer:
     """The layer with `change` made to each layer it holds, at every depth, and `changes` to its own fields."""
-    for argument in type(layer).ARGUMENTS:
-        field = field_name(argument.name)
-        if argument.reading is Reading.LAYERS:
-            changes[field] = tuple(change(inner) for inner in getattr(layer, field))
-        elif argument.reading is Reading.BRANCHES:
+    for _, field, branches in nested_fields(type(layer)):
+        if branches:
             changes[field] = tuple(tuple(change(inner) for inner in branch) for branch in getattr(layer, field))
+        else:
+            changes[field] = tuple(change(inner) for inner in getattr(layer, field))
     return replace(layer, **changes)
 
 

@@ -22,8 +22,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError, SpecError
-from archcalc.kinds.arguments import Reading, field_name
-from archcalc.kinds.base import inner_layer_lists, unnamed
+from archcalc.kinds.base import inner_layer_lists, nested_fields, unnamed
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.counted import Counted
@@ -426,18 +425,17 @@ def repeats_collapsed(layers: Sequence[Layer], read: frozenset[str] = frozenset(
 def _inner_collapsed(layer: Layer, read: frozenset[str]) -> Layer:
     """The layer with its inner lists collapsed; the layer itself when nothing in them is."""
     changes: dict[str, object] = {}
-    for argument in type(layer).ARGUMENTS:
-        field = field_name(argument.name)
-        if argument.reading is Reading.LAYERS:
+    for _, field, branches in nested_fields(type(layer)):
+        if branches:
+            lists = getattr(layer, field)
+            collapsed_lists = tuple(tuple(repeats_collapsed(inner, read)) for inner in lists)
+            if not all(_same(collapsed, inner) for collapsed, inner in zip(collapsed_lists, lists, strict=True)):
+                changes[field] = collapsed_lists
+        else:
             inner = getattr(layer, field)
             collapsed = tuple(repeats_collapsed(inner, read))
             if not _same(collapsed, inner):
                 changes[field] = collapsed
-        elif argument.reading is Reading.BRANCHES:
-            branches = getattr(layer, field)
-            collapsed_branches = tuple(tuple(repeats_collapsed(branch, read)) for branch in branches)
-            if not all(_same(collapsed, branch) for collapsed, branch in zip(collapsed_branches, branches, strict=True)):
-                changes[field] = collapsed_branches
     return replace(layer, **changes) if changes else layer
 
 
@@ -448,6 +446,8 @@ def _same(layers: Sequence[Layer], others: Sequence[Layer]) -> bool:
 
 def _holds_name(layer: Layer, names: frozenset[str]) -> bool:
     """Whether the layer, or any layer inside it, carries one of `names`."""
+    if not names:
+        return False
     return layer.name in names or any(_holds_name(inner, names) for inner_list in inner_layer_lists(layer) for inner in inner_list)
 
 
@@ -458,13 +458,11 @@ def positioned(layers: Sequence[Layer], parent: str | None) -> tuple[Layer, ...]
     for number, layer in enumerate(layers, start=1):
         position = f"{prefix}{number}"
         changes: dict[str, object] = {"position": position}
-        for argument in type(layer).ARGUMENTS:
-            inner = position if argument.name == "layers" else f"{position}.{argument.name}"
-            field = field_name(argument.name)
-            if argument.reading is Reading.LAYERS:
-                changes[field] = positioned(getattr(layer, field), inner)
-            elif argument.reading is Reading.BRANCHES:
-                branches = getattr(layer, field)
-                changes[field] = tuple(positioned(branch, f"{position}.branch{index}") for index, branch in enumerate(branches, start=1))
+        for name, field, branches in nested_fields(type(layer)):
+            if branches:
+                lists = getattr(layer, field)
+                changes[field] = tuple(positioned(branch, f"{position}.branch{index}") for index, branch in enumerate(lists, start=1))
+            else:
+                changes[field] = positioned(getattr(layer, field), position if name == "layers" else f"{position}.{name}")
         result.append(replace(layer, **changes))
     return tuple(result)

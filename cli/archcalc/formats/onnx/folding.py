@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
+from onnx import ModelProto, TensorProto, helper, numpy_helper
 
 from archcalc.formats.onnx.isolated import isolated
+from archcalc.formats.onnx.load import Node
 
 MAX_FOLDED_VALUES = 4096
 """The most values a folded tensor may hold: a shape, an index list or a mask of a few dims, never data."""
@@ -43,7 +44,7 @@ class Refused(Exception):
     """A shape that only a value past folding's bounds would give: the message names both nodes."""
 
 
-def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
+def inferred_shapes(model: ModelProto, nodes: list[Node]) -> Shapes:
     """Every tensor's shape that ONNX's inference gives, with the graph's shape computations folded
     where it cannot follow them. `nodes` are the graph's nodes in an order where each comes after what
     it reads. Inference errors propagate (as RuntimeError, or isolated.Aborted when inference kills its process)."""
@@ -63,7 +64,7 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
     return shapes
 
 
-def _refuse_unfolded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes, unfolded: Reasons) -> None:
+def _refuse_unfolded(model: ModelProto, nodes: list[Node], shapes: Shapes, unfolded: Reasons) -> None:
     """The first operation on the model's inputs whose shape is still unknown and reads a value left
     unfolded past a bound, refused: its size would come from arithmetic that wraps round, or from a
     tensor that is not shape arithmetic. Constants alone whose shapes stay unknown are the reader's to judge."""
@@ -81,7 +82,7 @@ def _refuse_unfolded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes, 
             raise Refused(f"the shape of '{unknown}' (node '{node.name}', {node.op_type}) needs '{needed}', which archcalc does not fold: {unfolded[needed]}")
 
 
-def _named(node: NodeProto) -> str:
+def _named(node: Node) -> str:
     """A node as a message names it: by its name, or (exporters leave many unnamed) by what it makes."""
     return f"node '{node.name}' ({node.op_type})" if node.name else f"the {node.op_type} node that makes '{node.output[0] if node.output else ''}'"
 
@@ -91,7 +92,7 @@ def _infer(model: ModelProto) -> Shapes:
     return isolated(lambda: _inferred(model))
 
 
-def _walked(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
+def _walked(model: ModelProto, nodes: list[Node]) -> Shapes:
     """ONNX's inference; where it leaves shapes unknown, one pass in the graph's order: each node's
     outputs folded where they are shape arithmetic, and each node whose outputs are unknown inferred
     alone, from the types known before it and its inputs' folded values. What this pass leaves unknown
@@ -106,7 +107,7 @@ def _walked(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
     opsets = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
     values: Values = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer if _foldable(tensor)}
     for node in nodes:
-        inputs, outputs = tuple(node.input), tuple(node.output)  # read once: each read of a protobuf's field builds it anew
+        inputs, outputs = node.input, node.output
         if not all(not name or name in shapes for name in outputs):
             for name, kind in _node_types(node, inputs, types, values, opsets, model).items():
                 dims = _fixed_dims(kind)
@@ -130,7 +131,7 @@ def _schema(op_type: str, version: int, domain: str) -> onnx.defs.OpSchema:
 
 
 def _node_types(
-    node: NodeProto, inputs: tuple[str, ...], types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto
+    node: Node, inputs: tuple[str, ...], types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto
 ) -> dict[str, onnx.TypeProto]:
     """ONNX's inference of one node from its inputs' types and values; nothing when it cannot say
     (an input's type unknown, a subgraph reading the scope around it, an operator it has no schema for)."""
@@ -140,7 +141,7 @@ def _node_types(
         schema = _schema(node.op_type, opsets.get(node.domain or "ai.onnx", 1), node.domain)
         data = {name: numpy_helper.from_array(values[name], name) for name in inputs if name in values}
         known = {name: types[name] for name in inputs if name}
-        return onnx.shape_inference.infer_node_outputs(schema, node, known, data, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+        return onnx.shape_inference.infer_node_outputs(schema, node.proto, known, data, opset_imports=list(model.opset_import), ir_version=model.ir_version)
     except Exception:  # onnx's InferenceError or SchemaError, or a C++ error: left to the rounds
         return {}
 
@@ -208,13 +209,13 @@ def _with_constants(light: ModelProto, values: Values) -> ModelProto:
     return model
 
 
-def folded_values(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> Values:
+def folded_values(model: ModelProto, nodes: list[Node], shapes: Shapes) -> Values:
     """Every small integer or boolean tensor (and single number) that follows from the graph's constants
     and the `shapes` known: what a Slice's bounds or a Pad's pads are, when the exporter computed them."""
     return _folded(model, nodes, shapes)[0]
 
 
-def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> tuple[Values, Reasons]:
+def _folded(model: ModelProto, nodes: list[Node], shapes: Shapes) -> tuple[Values, Reasons]:
     """Every small integer or boolean tensor (and single number) that follows from constants and known
     shapes; and the tensors left unfolded because they, or what they are computed from, are past a bound."""
     values: Values = {}
@@ -226,7 +227,7 @@ def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> tuple[
         past = None if node.op_type in ("Shape", "Size") else next((unfolded[name] for name in node.input if name in unfolded), None)  # they read shapes alone
         if past is None:
             try:
-                outputs = _fold_node(node, values, shapes, tuple(node.input))
+                outputs = _fold_node(node, values, shapes, node.input)
             except Unfoldable as error:
                 past = f"{_named(node)} {error}"
             except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
@@ -263,7 +264,7 @@ def _small(result: np.ndarray) -> bool:
     return bool(result.size <= MAX_FOLDED_VALUES and (result.dtype.kind in "iub" or (result.dtype.kind == "f" and result.size <= 1)))
 
 
-def _fold_node(node: NodeProto, values: Values, shapes: Shapes, inputs: tuple[str, ...]) -> list[np.ndarray | None]:
+def _fold_node(node: Node, values: Values, shapes: Shapes, inputs: tuple[str, ...]) -> list[np.ndarray | None]:
     """The node's outputs when it is shape arithmetic on known values; [] when it is not. Its
     attributes are read only then: most nodes of a long graph are not."""
     op = node.op_type
@@ -285,7 +286,7 @@ def _fold_node(node: NodeProto, values: Values, shapes: Shapes, inputs: tuple[st
     return list(result) if isinstance(result, list) else [result]
 
 
-def _attributes(node: NodeProto) -> dict[str, Any]:
+def _attributes(node: Node) -> dict[str, Any]:
     return {attribute.name: helper.get_attribute_value(attribute) for attribute in node.attribute}
 
 
