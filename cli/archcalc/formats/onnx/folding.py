@@ -98,10 +98,10 @@ def _walked(model: ModelProto, nodes: list[Node]) -> Shapes:
     alone, from the types known before it and its inputs' folded values. What this pass leaves unknown
     is left to the rounds of inference above, one for each tensor folded on a chain: quadratic."""
     graph = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True).graph
-    types = {value.name: value.type for value in [*graph.input, *graph.value_info, *graph.output]}
-    shapes: Shapes = {name: dims for name, kind in types.items() if (dims := _fixed_dims(kind)) is not None}  # as _inferred gives them
+    shapes = _graph_shapes(graph)
     if all(_known(name, shapes) for node in nodes for name in node.output):
         return shapes
+    types = {value.name: value.type for value in [*graph.input, *graph.value_info, *graph.output]}
     for tensor in graph.initializer:
         types.setdefault(tensor.name, helper.make_tensor_type_proto(tensor.data_type, list(tensor.dims)))
     opsets = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
@@ -155,16 +155,16 @@ def _fixed_dims(kind: onnx.TypeProto) -> tuple[int, ...] | None:
 
 
 def _inferred(model: ModelProto) -> Shapes:
-    inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True)
+    return _graph_shapes(onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True).graph)
+
+
+def _graph_shapes(graph: onnx.GraphProto) -> Shapes:
+    """Each tensor of an inferred graph whose every dimension is a known size -> its dimensions."""
     shapes: Shapes = {}
-    graph = inferred.graph
     for value in [*graph.input, *graph.value_info, *graph.output]:
-        tensor_type = value.type.tensor_type
-        if not tensor_type.HasField("shape"):
-            continue
-        dims = tensor_type.shape.dim
-        if all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims):
-            shapes[value.name] = tuple(dim.dim_value for dim in dims)
+        dims = _fixed_dims(value.type)
+        if dims is not None:
+            shapes[value.name] = dims
     return shapes
 
 

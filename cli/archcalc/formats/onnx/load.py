@@ -139,7 +139,8 @@ def topological(nodes: list[Node], available: set[str], origin: Origin) -> list[
     """The nodes in an order where each comes after what it reads; a cycle or a tensor nothing makes is refused."""
     producers = {output: index for index, node in enumerate(nodes) for output in node.output if output}
     needs: list[list[int]] = []
-    for node in nodes:
+    in_order = True  # each node after what it reads, as exporters write them
+    for index, node in enumerate(nodes):
         needs.append([])
         for name in node.input:
             if not name or name in available:
@@ -148,6 +149,9 @@ def topological(nodes: list[Node], available: set[str], origin: Origin) -> list[
             if producer is None:
                 raise SpecError(f"node '{node.name}' ({node.op_type}) reads '{name}', which no node, input or initializer provides", origin)
             needs[-1].append(producer)
+            in_order = in_order and producer < index
+    if in_order:
+        return nodes  # the order dependency_order would give: the lowest index first wherever that allows
     ordered, waiting = dependency_order(needs)
     if waiting:
         stuck = nodes[waiting[0]]
