@@ -226,9 +226,8 @@ class _Nester:
                 return [self.counted(region, start, end)]
             return [] if operation.passes_through else [self.single(operation)]
         join = self.operations[region[-1]]
-        inner = frozenset(region[:-1])
-        branches = [self.ancestors(tensor, start, inner) for tensor in join.inputs]
-        if join.join is None or sum(map(len, branches)) != len(inner) or frozenset().union(*branches) != inner:  # the paths share nothing
+        branches = self.branches(start, region) if join.join is not None else None
+        if branches is None:
             return [self.counted(region, start, end)]
         skip = self.named_skip(start, join, branches, depth) if join.join is Join.CONCAT else None
         if skip is not None:
@@ -241,19 +240,23 @@ class _Nester:
                 return skip
         return [layer if layer is not None else self.counted(region, start, end)]
 
-    def ancestors(self, tensor: str, start: str, region: frozenset[int]) -> frozenset[int]:
-        """The region's operations that `tensor` is computed from."""
-        found: set[int] = set()
-        pending = [tensor]
-        producers, reads = self.producer, self.reads  # looked up once: this loop walks a whole branch
-        while pending:
-            current = pending.pop()
-            producer = producers.get(current)
-            if current == start or producer is None or producer not in region or producer in found:
-                continue
-            found.add(producer)
-            pending.extend(reads[producer])
-        return frozenset(found)
+    def branches(self, start: str, region: list[int]) -> list[frozenset[int]] | None:
+        """The operations each input of the region's join (its last operation) is computed from, found
+        in one pass backwards over the region; None unless the paths share nothing and every operation
+        is on one of them (none crosses to another path, none ends nowhere)."""
+        join = self.operations[region[-1]]
+        path_of = {tensor: path for path, tensor in enumerate(join.inputs) if tensor != start}  # each tensor -> the input it is computed for
+        found: list[set[int]] = [set() for _ in join.inputs]
+        operations, all_reads = self.operations, self.reads  # looked up once: this loop walks a whole region
+        for index in reversed(region[:-1]):  # each operation after all that read it
+            path = path_of.get(operations[index].output)
+            if path is None:
+                return None  # nothing on any path reads it
+            found[path].add(index)
+            for tensor in all_reads[index]:
+                if tensor != start and path_of.setdefault(tensor, path) != path:
+                    return None  # it is read on two paths
+        return [frozenset(operations) for operations in found]
 
     def named_skip(self, start: str, join: Operation, branches: list[frozenset[int]], depth: int, paths: list[list[Layer]] | None = None) -> list[Layer] | None:
         """A concat or product of two paths, one of them `start` itself or a centred crop of it: the
