@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
 from archcalc.model import NO_COST, Layer, LayerResult, PerAxis, ReceptiveField, Shape
-from archcalc.values import replace
+from archcalc.values import compared_fields, replace
 
 if TYPE_CHECKING:
     from archcalc.model import ApplyContext, FieldContext
@@ -140,3 +140,18 @@ def with_inner_layers(layer: Layer, change: Callable[[Layer], Layer], **changes:
 def unnamed(layer: Layer) -> Layer:
     """The layer as written without names, its inner layers' included: what two repeats share."""
     return with_inner_layers(layer, unnamed, name=None)
+
+
+def unnamed_key(layer: Layer) -> tuple[object, ...]:
+    """What `unnamed(layer)` is compared by, without making it: its kind, and each compared field but
+    its name, the layers it holds by their own keys. Numbering a run of 50,000 imported blocks by these
+    makes no copy of them."""
+    nested = {field: branches for _, field, branches in nested_fields(type(layer))}
+    key: list[object] = [type(layer)]
+    for field in compared_fields(type(layer)):
+        if field != "name":
+            held = getattr(layer, field)
+            if field in nested:
+                held = tuple(tuple(map(unnamed_key, branch)) for branch in held) if nested[field] else tuple(map(unnamed_key, held))
+            key.append(held)
+    return tuple(key)

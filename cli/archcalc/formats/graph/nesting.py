@@ -22,7 +22,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError, SpecError
-from archcalc.kinds.base import inner_layer_lists, nested_fields, unnamed
+from archcalc.kinds.base import inner_layer_lists, nested_fields, unnamed_key
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.counted import Counted
@@ -400,8 +400,8 @@ def repeats_collapsed(layers: Sequence[Layer], read: frozenset[str] = frozenset(
     layers = [_inner_collapsed(layer, read) for layer in layers]
     if len(layers) < 2:
         return layers
-    distinct: dict[Layer, int] = {}
-    shapes = [distinct.setdefault(unnamed(layer) if not _holds_name(layer, read) else layer, len(distinct)) for layer in layers]
+    distinct: dict[tuple[object, ...], int] = {}  # each block's key (a layer that holds a read name: itself) -> its number
+    shapes = [distinct.setdefault(unnamed_key(layer) if not _holds_name(layer, read) else (layer,), len(distinct)) for layer in layers]
     collapsed: list[Layer] = []
     index = 0
     while index < len(layers):
