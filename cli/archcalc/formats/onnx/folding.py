@@ -47,8 +47,11 @@ class Refused(Exception):
 def inferred_shapes(model: ModelProto, nodes: list[Node]) -> Shapes:
     """Every tensor's shape that ONNX's inference gives, with the graph's shape computations folded
     where it cannot follow them. `nodes` are the graph's nodes in an order where each comes after what
-    it reads. Inference errors propagate (as RuntimeError, or isolated.Aborted when inference kills its process)."""
-    shapes = isolated(lambda: _walked(model, nodes))  # one pass: linear however long a chain of Shape→Reshape
+    it reads. Inference errors propagate (as RuntimeError, or isolated.Aborted when inference kills its
+    process); a shape the file declares that its own arithmetic contradicts is Refused."""
+    shapes, contradiction = isolated(lambda: _walked(model, nodes))  # one pass: linear however long a chain of Shape→Reshape
+    if contradiction is not None:
+        raise Refused(contradiction)
     if all(_known(name, shapes) for node in nodes for name in node.output):
         return shapes
     light = _shape_only(model)  # the weights' values are not needed again: inference runs on their shapes
@@ -92,25 +95,33 @@ def _infer(model: ModelProto) -> Shapes:
     return isolated(lambda: _inferred(model))
 
 
-def _walked(model: ModelProto, nodes: list[Node]) -> Shapes:
-    """ONNX's inference; where it leaves shapes unknown, one pass in the graph's order: each node's
-    outputs folded where they are shape arithmetic, and each node whose outputs are unknown inferred
-    alone, from the types known before it and its inputs' folded values. What this pass leaves unknown
-    is left to the rounds of inference above, one for each tensor folded on a chain: quadratic."""
+def _walked(model: ModelProto, nodes: list[Node]) -> tuple[Shapes, str | None]:
+    """ONNX's inference; where the graph computes shapes (a Shape or Size node), one pass in the graph's
+    order: each node's outputs folded where they are shape arithmetic, and each node whose outputs are
+    unknown, or that reads a value folded here, inferred alone, from the types known before it and its
+    inputs' folded values. What this pass leaves unknown is left to the rounds of inference above, one
+    for each tensor folded on a chain: quadratic. Also, the first shape the file declares for a node's
+    output that the node's own inputs contradict (a Reshape whose computed target gives [2, 4], where
+    the file says [1, 8]), said: ONNX's inference keeps a declared shape it cannot check."""
     graph = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True).graph
     shapes = _graph_shapes(graph)
-    if all(_known(name, shapes) for node in nodes for name in node.output):
-        return shapes
+    computes_shapes = any(node.op_type in ("Shape", "Size") for node in nodes)
+    if not computes_shapes and all(_known(name, shapes) for node in nodes for name in node.output):
+        return shapes, None
     types = {value.name: value.type for value in [*graph.input, *graph.value_info, *graph.output]}
     for tensor in graph.initializer:
         types.setdefault(tensor.name, helper.make_tensor_type_proto(tensor.data_type, list(tensor.dims)))
     opsets = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
     values: Values = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer if _foldable(tensor)}
+    stored = set(values)  # values ONNX's inference sees; the others are folded here
     for node in nodes:
         inputs, outputs = node.input, node.output
-        if not all(not name or name in shapes for name in outputs):
+        known = all(not name or name in shapes for name in outputs)
+        if not known or any(name in values and name not in stored for name in inputs):
             for name, kind in _node_types(node, inputs, types, values, opsets, model).items():
                 dims = _fixed_dims(kind)
+                if known and dims is not None and name in shapes and shapes[name] != dims:
+                    return shapes, f"the file declares '{name}' as {list(shapes[name])}, but {_named(node)} makes it {list(dims)} from the values it reads"
                 if dims is not None:
                     shapes[name] = dims
                 if dims is not None or name not in types:
@@ -122,7 +133,7 @@ def _walked(model: ModelProto, nodes: list[Node]) -> Shapes:
         for name, result in zip(outputs, results, strict=False):
             if name and result is not None and _small(result):
                 values[name] = result
-    return shapes
+    return shapes, None
 
 
 @functools.cache
