@@ -7,7 +7,6 @@ from archcalc.engine.relative import Relative
 from archcalc.model import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
-from archcalc.render.spec_names import SpecNames
 from archcalc.text import shape, signed_percent
 
 CHANGE_MARKS = {Change.SAME: " ", Change.CHANGED: "~", Change.RENAMED: "r", Change.ADDED: "+", Change.REMOVED: "-"}
@@ -47,10 +46,8 @@ def diff_grid(difference: ReportDiff, show_all: bool, counting: Counting = Count
         )
     )
     counts = difference.counts
-    named = SpecNames((difference.base, difference.head))
-    title = f"{named(difference.base)} → {named(difference.head)}"  # two versions of one spec, its name unchanged: their files
     notes = [
-        f"{title}: params {params.baseline:,} → {params.figure:,} ({signed_percent(params)}), "
+        f"{difference.base.name} → {difference.head.name}: params {params.baseline:,} → {params.figure:,} ({signed_percent(params)}), "
         f"{count} {counting.of(macs.baseline):,} → {counting.of(macs.figure):,} ({signed_percent(macs)})",
         f"layers: {counts[Change.CHANGED]} changed, "
         + (f"{counts[Change.RENAMED]} renamed, " if counts[Change.RENAMED] else "")
@@ -59,7 +56,7 @@ def diff_grid(difference: ReportDiff, show_all: bool, counting: Counting = Count
     ]
     if counting is Counting.FLOPS:
         notes.append("FLOPs = 2 × MACs: a multiply and an add each")
-    return Grid(title, columns, tuple(rows), total, tuple(notes))
+    return Grid(f"{difference.base.name} → {difference.head.name}", columns, tuple(rows), total, tuple(notes))
 
 
 def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Counting.MACS) -> Grid:
@@ -104,8 +101,7 @@ def diff_records(difference: ReportDiff, show_all: bool, counting: Counting = Co
             *_figure_records(difference.total("macs"), counting.of(base_report.total.macs), counting.of(head_report.total.macs), counting),
         )
     )
-    named = SpecNames((base_report, head_report))
-    return Grid(f"{named(base_report)} → {named(head_report)}", columns, tuple(rows), total)
+    return Grid(f"{base_report.name} → {head_report.name}", columns, tuple(rows), total)
 
 
 TEXT_RECORDS = {"change", "base_position", "head_position", "base_layer", "head_layer", "base_output", "head_output"}
