@@ -379,3 +379,14 @@ def test_every_example_serves_and_a_pass_does_the_specs_macs_for_each_sample() -
         assert result.first.read_bytes >= sum(row.weight_bytes for row in result.first.layers) > 0 or report.total.params == 0, path
         served_count += 1
     assert served_count > 100
+
+
+def test_when_not_even_batch_1_fits_serve_says_by_how_much() -> None:
+    """Llama 3 8B at its 8,192 tokens on a 16 GiB T4: the memory line's own total less 16 GiB."""
+    code, out, _ = run("serve", LANGUAGE / "llama3_8b.yaml", "--device", "t4", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    over = document["memory"]["total_bytes"] - 16 * 2**30
+    assert over > 0 and document["fit"]["max_batch"] == 0 and document["fit"]["batch_one_over_bytes"] == over
+    _, text, _ = run("serve", LANGUAGE / "llama3_8b.yaml", "--device", "t4")
+    assert f"not even batch 1 fits: it needs {over:,}" in text and "largest batch that fits: 0" not in text

@@ -250,6 +250,10 @@ class Layer:
     """True for a side branch: its output is an extra one, and the layer after it sees the tensor before it."""
     CACHE_RULE: ClassVar[str] = ""
     """How `cached_values` counts, as `show --memory` writes it under the table; empty for a kind that keeps none."""
+    STATE: ClassVar[str] = "stored state that is not trained"
+    """What its non-trainable values are, as `show` names them under the table: only the kinds a model has."""
+    ATTENDS: ClassVar[bool] = False
+    """It scores queries against keys: flash and eager attention (`--attention`) run it differently."""
     COUNT_ARGUMENT: ClassVar[str | None] = None
     """The argument that says how many times a block runs (a repeat's `times`): where the drift gate
     points when a spec and its model file run it a different number of times."""

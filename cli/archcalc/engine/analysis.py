@@ -61,6 +61,7 @@ class Memory:
     cache_rules: tuple[str, ...] = ()  # how each kind that keeps a cache counts it (its CACHE_RULE)
     batch: int = 1  # the sequences the cache holds
     eager_attention: bool = False
+    attends: bool = False  # it has attention, which flash and eager run differently
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -77,6 +78,7 @@ class Analysis:
     memory: Memory | None = None
     sharing: tuple[Sharing, ...] | None = None
     runs: tuple[Run, ...] | None = None  # with folded asked
+    state_kinds: tuple[str, ...] = ()  # what its non-trainable values are (Layer.STATE), each kind once
 
 
 # Identical layers in a row folded into one run, so that a picture or a page of 100,000 layers stays
@@ -132,14 +134,27 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     graph = Graph(report)
     layers = _figures(report.layers, 1, request, fields, graph)
     memory = None if request.memory is None else memory_of(report, request.memory, request.batch, request.eager_attention)
-    return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None, runs(layers) if request.folded else None)
+    folded = runs(layers) if request.folded else None
+    return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None, folded, state_kinds(report))
+
+
+def state_kinds(report: Report) -> tuple[str, ...]:
+    """What the layers holding non-trainable values hold, as each kind names it, once each: batch-norm's
+    running statistics in a CNN, a router's routing bias in a mixture of experts."""
+    return tuple(dict.fromkeys(result.layer.STATE for result in every_result(report.layers) if result.cost.non_trainable and not result.children))
+
+
+def attends(report: Report) -> bool:
+    """Whether any layer scores queries against keys, which `--attention` runs as flash or eager."""
+    return any(result.layer.ATTENDS for result in every_result(report.layers))
 
 
 def memory_of(report: Report, dtype: DType, batch: int = 1, eager_attention: bool = False) -> Memory:
     """The spec's memory at `dtype`, the cache for `batch` sequences, attention's scores counted with
     `eager_attention`: what `show --memory` and `compare --memory` both write."""
     activations = activation_bytes(report, dtype, eager_attention)
-    return Memory(dtype, param_bytes(report, dtype), activations, kv_cache_values(report) * batch, cache_rules(report), batch, eager_attention)
+    cache = kv_cache_values(report) * batch
+    return Memory(dtype, param_bytes(report, dtype), activations, cache, cache_rules(report), batch, eager_attention, attends(report))
 
 
 def cache_rules(report: Report) -> tuple[str, ...]:

@@ -216,6 +216,7 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
         max_batch=max(room, 0) // per_sequence,
         max_context=longest,
         context_limited=longest < fitting,
+        batch_one_over_bytes=max(per_sequence - room, 0),
     )
 
 
@@ -260,6 +261,7 @@ def vision(report: Report, device: Device, request: ServeRequest, rates: Rates, 
         memory=Memory(stored, 0, per_sample * batch, limit),
         max_batch=max(limit - stored, 0) // per_sample,
         max_context=None,
+        batch_one_over_bytes=max(stored + per_sample - limit, 0),
     )
 
 

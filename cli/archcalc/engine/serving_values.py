@@ -241,6 +241,7 @@ class Serving:
     max_batch: int
     max_context: int | None  # a language model's: the longest prompt + generate that fits at the batch
     context_limited: bool = False  # max_context is the spec's own longest sequence, short of what memory allows
+    batch_one_over_bytes: int = 0  # what batch 1 needs beyond the device's memory; 0 where it fits
 
     @property
     def language(self) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from archcalc.arithmetic import ceil_div, volume
 from archcalc.backward import AttentionPath, Backward, Checkpointing, Kept, Needs, Optimizer, ParameterTensor, Precision, Stored, TrainingSetup, Which
+from archcalc.engine.analysis import attends
 from archcalc.engine.report import Report
 from archcalc.errors import ShapeError
 from archcalc.model import LayerResult, Shape
@@ -65,6 +66,7 @@ class Fit:
     fits: bool
     max_batch: int | None  # None: no batch is too large (nothing grows with it)
     device: str | None = None
+    batch_one_over_bytes: int = 0  # what a step at batch 1 needs beyond the available memory; 0 where it fits
 
     @property
     def available_bytes(self) -> int:
@@ -118,6 +120,11 @@ class Training:
     @property
     def weight_grad_macs(self) -> int:
         return sum(layer.weight_grad_macs for layer in self.layers)
+
+    @property
+    def attends(self) -> bool:
+        """Whether the model has attention, which `--attention` runs as flash or eager."""
+        return attends(self.report)
 
     @property
     def kept_bytes(self) -> int:
@@ -452,4 +459,4 @@ def fit_of(report: Report, request: TrainingRequest, memory: TrainingMemory) -> 
     else:
         max_batch = max(room // per_sample, 0)
     fits = states + max(memory.activation_bytes, memory.peak_backward_bytes) <= available
-    return Fit(request.limit_bytes, request.reserve_bytes, fits, max_batch, request.device)
+    return Fit(request.limit_bytes, request.reserve_bytes, fits, max_batch, request.device, max(states + one - available, 0))

@@ -82,6 +82,7 @@ class Attention(SeesWhole):
     dropout: float = 0.0  # dropout on the attention weights, in training
 
     NAMES = {"attention": "attention"}
+    ATTENDS = True
     COMMON_NAMES = {
         **dict.fromkeys(
             ("mha", "multihead_attention", "multiheadattention", "multi_head_attention", "self_attention", "sdpa", "scaled_dot_product_attention"),

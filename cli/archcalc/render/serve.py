@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 from archcalc.render.layer_text import label
-from archcalc.text import duration, exact_and_short, rate, short
+from archcalc.text import device_memory, duration, exact_and_short, rate, short
 
 if TYPE_CHECKING:
     from archcalc.engine.serving import BatchSweep
@@ -143,13 +143,16 @@ def notes(serving: Serving) -> list[str]:
     cache = f" + KV cache {bytes_text(memory.kv_cache_bytes)}" if serving.language else ""
     lines.append(
         f"memory: weights {bytes_text(memory.weight_bytes)}{cache} + activations {bytes_text(memory.activation_bytes)} = "
-        f"{exact_and_short(memory.total_bytes)} bytes of {exact_and_short(memory.limit_bytes)}: {fits}"
+        f"{exact_and_short(memory.total_bytes)} bytes of {serving.device.name}'s {device_memory(memory.limit_bytes)}: {fits}"
     )
     context = ""
     if serving.max_context is not None:
         limited = " (the spec's own longest sequence; memory would allow more)" if serving.context_limited else ""
         context = f"; longest context at batch {serving.batch:,}: {serving.max_context:,} tokens{limited}"
-    lines.append(f"largest batch that fits: {serving.max_batch:,}{context}")
+    if serving.max_batch == 0:
+        lines.append(f"not even batch 1 fits: it needs {exact_and_short(serving.batch_one_over_bytes)} bytes more{context}")
+    else:
+        lines.append(f"largest batch that fits: {serving.max_batch:,}{context}")
     return lines
 
 
@@ -229,7 +232,8 @@ def serve_json(serving: Serving) -> dict[str, object]:
         "total_bytes": memory.total_bytes,
         "limit_bytes": memory.limit_bytes,
     }
-    document["fit"] = {"fits": memory.fits, "max_batch": serving.max_batch, "max_context": serving.max_context}
+    fit = {"fits": memory.fits, "max_batch": serving.max_batch, "max_context": serving.max_context, "batch_one_over_bytes": serving.batch_one_over_bytes}
+    document["fit"] = fit
     return document
 
 

@@ -12,7 +12,7 @@ from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.text import exact_and_short, shape
 
 if TYPE_CHECKING:
-    from archcalc.engine.analysis import Analysis, LayerFigures, Run
+    from archcalc.engine.analysis import Analysis, LayerFigures, Memory, Run
     from archcalc.model import ReceptiveField
 
 
@@ -53,9 +53,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     if report.active_params != total.params:
         notes.append(f"active params {exact_and_short(report.active_params)}: what one token runs, the experts it does not choose left out")
     if total.non_trainable:
-        notes.append(
-            f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, a router's routing bias; not counted in params)"
-        )
+        notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} ({', '.join(analysis.state_kinds)}; not counted in params)")
     notes += report.spec.notes
     if folds:
         notes.append("rows of identical layers one after another are folded into one (× N, the figures of all N); --no-fold lists every layer")
@@ -64,12 +62,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         notes.append(
             f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
             f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
-            "and outputs held for a later join"
-            + (
-                "; eager attention's scores and their softmax too)"
-                if memory.eager_attention
-                else "; attention as flash attention runs it, with no score matrix)"
-            )
+            "and outputs held for a later join" + (attention_words(memory) if memory.attends else "") + ")"
         )
         if cached:
             notes.append(
@@ -87,6 +80,10 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     if options.explain:
         total_cells.append(None)
     return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes), nested=True)
+
+
+def attention_words(memory: Memory) -> str:
+    return "; eager attention's scores and their softmax too" if memory.eager_attention else "; attention as flash attention runs it, with no score matrix"
 
 
 def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, cached: bool, rows: list[Row]) -> None:

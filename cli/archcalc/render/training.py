@@ -12,7 +12,7 @@ from archcalc.render import render_grid
 from archcalc.render.formats import ChartFormat, OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, shape_cell
 from archcalc.render.layer_text import label
-from archcalc.text import exact, exact_and_short
+from archcalc.text import device_memory, exact, exact_and_short
 
 if TYPE_CHECKING:
     from archcalc.engine.training import Fit, LayerTraining, Training, TrainingRequest
@@ -96,9 +96,11 @@ def memory_grid(training: Training) -> Grid:
 def fit_note(fit: Fit) -> str:
     """Whether the step fits the limit (less the reserve), and the largest batch that does: the
     memory table's note, and the chart's."""
-    limit = f"{fit.device} ({exact_and_short(fit.limit_bytes)} bytes)" if fit.device else f"{exact_and_short(fit.limit_bytes)} bytes"
+    limit = f"{fit.device}'s {device_memory(fit.limit_bytes)}" if fit.device else f"{exact_and_short(fit.limit_bytes)} bytes"
     reserve = f" less a reserve of {exact_and_short(fit.reserve_bytes)}" if fit.reserve_bytes else ""
     verdict = "fits" if fit.fits else "does not fit"
+    if fit.max_batch == 0:
+        return f"{verdict} in {limit}{reserve}; not even batch 1 fits: it needs {exact_and_short(fit.batch_one_over_bytes)} bytes more"
     largest = "any batch (nothing grows with it)" if fit.max_batch is None else f"{fit.max_batch:,}"
     return f"{verdict} in {limit}{reserve}; the largest batch that fits: {largest}"
 
@@ -203,6 +205,7 @@ def training_json(training: Training) -> dict[str, object]:
             "reserve_bytes": fit.reserve_bytes,
             "fits": fit.fits,
             "max_batch": fit.max_batch,
+            "batch_one_over_bytes": fit.batch_one_over_bytes,
         }
     document["layers"] = [_layer_json(layer) for layer in training.layers]
     return document
@@ -281,7 +284,8 @@ def trainings_grid(trainings: Sequence[Training], title: str) -> Grid:
 
 def _setup_note(trainings: Sequence[Training]) -> str:
     request = trainings[0].request
-    return f"{request.precision.value} · {request.optimizer.value} · {request.attention.value} attention; bytes per GPU"
+    attention = f" · {request.attention.value} attention" if any(training.attends for training in trainings) else ""
+    return f"{request.precision.value} · {request.optimizer.value}{attention}; bytes per GPU"
 
 
 def render_trainings(trainings: Sequence[Training], chosen: ChartFormat, terminal: Terminal, title: str) -> str:
