@@ -321,3 +321,50 @@ def test_compare_train_names_attention_only_for_a_model_with_attention() -> None
     assert code == 0 and "attention" not in out
     code, out, _ = run("compare", "--train", CNN, GPT2, "--attention", "eager")
     assert code == 0 and "eager attention" in out
+
+
+TRAINED = "training: {batch: 2, optimizer: sgd, device: t4}\n"
+
+
+def test_train_takes_the_specs_training_block_as_check_does(tmp_path: Path) -> None:
+    """batch 2, SGD (no state), on a T4: 152 + 152 + 0 + 192 = 496 bytes, what check measures
+    against the T4's 16 GiB; train says which settings came from the spec."""
+    spec = tmp_path / "tr.yaml"
+    spec.write_text(CNN.read_text() + TRAINED)
+    document = trained(spec)
+    assert document["memory"]["batch"] == 2 and document["memory"]["optimizer"] == "sgd" and document["memory"]["total_bytes"] == 496
+    assert document["fit"]["device"] == "t4" and document["fit"]["limit_bytes"] == 16 * GIB
+    assert document["from_spec"] == ["batch", "optimizer", "device"]
+    _, checked, _ = run("check", spec, "--format", "json")
+    budget = next(budget for budget in json.loads(checked)["specs"][0]["budgets"] if budget["budget"] == "train_total_bytes")
+    assert budget["actual"] == document["memory"]["total_bytes"]
+    code, out, _ = run("train", spec)
+    assert code == 0 and "train at batch 2 · fp32 · sgd" in out
+    assert "from the spec's training block: batch 2, optimizer sgd, device t4" in out and "fits in t4's 16 GiB" in out
+
+
+def test_a_flag_overrides_the_specs_training_block(tmp_path: Path) -> None:
+    """--batch 1 and --optimizer adamw: the seed CNN's 720 bytes; --memory-limit replaces the spec's device."""
+    spec = tmp_path / "tr.yaml"
+    spec.write_text(CNN.read_text() + TRAINED)
+    document = trained(spec, "--batch", "1", "--optimizer", "adamw", "--memory-limit", "1000")
+    assert document["memory"]["total_bytes"] == 720 and document["from_spec"] == []
+    assert document["fit"]["device"] is None and document["fit"]["limit_bytes"] == 1000
+    assert trained(spec, "--device", "a100-80gb")["fit"]["device"] == "a100-80gb"
+    assert trained(CNN)["from_spec"] == []
+
+
+def test_compare_and_sweep_train_take_each_specs_training_block(tmp_path: Path) -> None:
+    spec = tmp_path / "tr.yaml"
+    spec.write_text(CNN.read_text() + TRAINED)
+    code, out, _ = run("compare", "--train", spec, ARCHSPECS / "seed" / "ann.yaml", "--format", "json")
+    assert code == 0
+    cnn, ann = json.loads(out)["trainings"]
+    assert (cnn["memory"]["batch"], cnn["memory"]["optimizer"], cnn["memory"]["total_bytes"], cnn["from_spec"]) == (2, "sgd", 496, ["batch", "optimizer"])
+    assert (ann["memory"]["optimizer"], ann["from_spec"]) == ("adamw", [])
+    _, out, _ = run("compare", "--train", spec, ARCHSPECS / "seed" / "ann.yaml")
+    assert "seed-cnn: fp32 · sgd; seed-ann: fp32 · adamw" in out and "from the spec's training block: seed-cnn: batch 2, optimizer sgd" in out
+    code, out, _ = run("sweep", spec, "--batch", "1,2", "--format", "csv")
+    assert [(row["batch"], row["total_bytes"]) for row in csv.DictReader(io.StringIO(out))] == [("1", "400"), ("2", "496")]
+    code, out, _ = run("sweep", spec, "--batch", "1,2", "--optimizer", "adamw", "--format", "csv")
+    assert [(row["batch"], row["total_bytes"]) for row in csv.DictReader(io.StringIO(out))] == [("1", "720"), ("2", "816")]

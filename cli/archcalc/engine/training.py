@@ -39,6 +39,13 @@ class TrainingRequest:
     limit_bytes: int | None = None  # from --memory-limit or --device
     reserve_bytes: int = 0
     device: str | None = None
+    from_spec: tuple[str, ...] = ()  # the settings the spec's `training:` block gave (no flag overrode them)
+
+    @property
+    def from_spec_text(self) -> str:
+        """'batch 2, optimizer sgd, device t4': the settings the spec gave, as the output names them."""
+        values = {"batch": f"{self.batch:,}", "optimizer": self.optimizer.value, "precision": self.precision.value, "device": self.device or ""}
+        return ", ".join(f"{name} {values[name]}" for name in self.from_spec)
 
 
 @value
@@ -385,9 +392,25 @@ def segments(result: LayerResult) -> list[tuple[tuple[LayerResult, ...], int]]:
     return []
 
 
-def training_request(setup: TrainingSetup) -> TrainingRequest:
-    """How `check` trains a spec for its training budgets: its `training:` block."""
-    return TrainingRequest(batch=setup.batch, optimizer=setup.optimizer, precision=setup.precision, device=setup.device)
+def training_request(setup: TrainingSetup, from_spec: tuple[str, ...] = ()) -> TrainingRequest:
+    """A training setup with every setting left out at its default: how `check` trains a spec for its
+    training budgets (its `training:` block), and `train` (that block overridden by the flags given)."""
+    return TrainingRequest(
+        batch=setup.batch or 1,
+        optimizer=setup.optimizer or Optimizer.ADAMW,
+        precision=setup.precision or Precision.FP32,
+        device=setup.device,
+        from_spec=from_spec,
+    )
+
+
+def spec_request(report: Report, flags: TrainingSetup, fits: bool = True) -> TrainingRequest:
+    """The spec's `training:` block as the defaults, each overridden by its flag where one is given;
+    its device left out where no fit is shown (`fits` False: compare --train, sweep --batch)."""
+    written = report.spec.training or TrainingSetup()
+    if not fits:
+        written = replace(written, device=None)
+    return training_request(written.overridden(flags), written.taken_over(flags))
 
 
 def training_of(report: Report, request: TrainingRequest) -> Training:
