@@ -3,8 +3,10 @@ what the model has named, and no option silently ignored."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from archcalc.app import app
@@ -37,3 +39,54 @@ def test_the_memory_note_mentions_attention_only_for_a_model_with_attention() ->
     assert "peak activations 96 bytes" in out and "attention" not in out
     _, out, _ = run("show", LLAMA2, "--memory")
     assert "attention as flash attention runs it" in out
+
+
+def memory_json(*arguments: str | Path) -> dict:  # type: ignore[type-arg]
+    code, out, err = run("show", *arguments, "--memory", "--format", "json")
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_the_peak_and_each_output_are_the_batchs() -> None:
+    """The seed CNN's peak is while the conv runs: its 4×4×1 input and 2×2×2 output, 24 values, 96
+    bytes in float32 a sample; at batch 8, 8 × 24 × 4 = 768. Every inference activation is a
+    sample's own, so each layer's output bytes are 8 × its one sample's too."""
+    one, eight = memory_json(CNN), memory_json(CNN, "--batch", "8")
+    assert (one["memory"]["peak_activation_bytes"], eight["memory"]["peak_activation_bytes"]) == (96, 768)
+    assert [layer["output_bytes"] for layer in eight["layers"]] == [8 * 8 * 4, 8 * 8 * 4, 8 * 8 * 4, 8 * 2 * 4]
+    assert [layer["params"] for layer in eight["layers"]] == [layer["params"] for layer in one["layers"]]  # parameters stay the model's
+    _, out, _ = run("show", CNN, "--memory", "--batch", "8")
+    assert "peak activations 768 bytes for batch 8" in out and "output bytes (float32, batch 8)" in out
+
+
+def test_a_language_models_peak_and_cache_both_scale_with_the_batch() -> None:
+    one, eight = memory_json(LLAMA2)["memory"], memory_json(LLAMA2, "--batch", "8")["memory"]
+    assert eight["peak_activation_bytes"] == 8 * one["peak_activation_bytes"]
+    assert eight["kv_cache_bytes"] == 8 * one["kv_cache_bytes"] and eight["batch"] == 8
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flag"),
+    [(["--dtype", "float16"], "--dtype"), (["--batch", "8"], "--batch"), (["--attention", "eager"], "--attention eager")],
+)
+def test_a_memory_option_without_memory_is_refused_as_a_misplaced_tokens_is(arguments: list[str], flag: str) -> None:
+    code, out, err = run("show", CNN, *arguments)
+    assert code == 2 and out == ""
+    assert f"{flag} sets what --memory counts, and --memory is not given" in err and "Traceback" not in err
+
+
+def test_dtype_and_batch_count_in_the_chart_without_memory(tmp_path: Path) -> None:
+    """The SVG draws each layer's output bytes at --dtype and --batch: there they change something."""
+    code, _, err = run("show", CNN, "--dtype", "float16", "--batch", "2", "--format", "svg", "-o", tmp_path / "cnn.svg")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("flags", [["--untie"], ["--input", "tokens"]])
+@pytest.mark.parametrize("command", ["show", "train"])
+def test_onnx_options_on_a_spec_are_refused(command: str, flags: list[str]) -> None:
+    """--untie and --input only reach the ONNX reader: on a YAML spec or a chain they are refused, located."""
+    code, out, err = run(command, CNN, *flags)
+    assert code == 2 and out == ""
+    assert f"cnn.yaml: {flags[0]} is for an ONNX model, and this is not one" in err
+    code, _, err = run(command, "16->8->2", *flags)
+    assert code == 2 and "is for an ONNX model" in err

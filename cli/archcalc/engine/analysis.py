@@ -27,7 +27,7 @@ class Request:
     receptive_field: bool = False
     memory: DType | None = None
     sharing: bool = False
-    batch: int = 1  # sequences generated at once: the key/value cache holds one per sequence
+    batch: int = 1  # samples (sequences) at once: outputs, the peak and the key/value cache are the batch's
     folded: bool = False  # identical layers in a row as one run (Run, below), for pictures and the report
     eager_attention: bool = False  # --attention eager: the peak counts attention's score matrix
 
@@ -51,15 +51,16 @@ class LayerFigures:
 
 @value
 class Memory:
-    """Memory at one number format: the parameters stored, the peak of activations, and the
-    key/value cache of every causal attention (for one sequence of the input's length)."""
+    """Memory at one number format: the parameters stored, the peak of activations and the key/value
+    cache of every causal attention, both for the batch (sequences of the input's length). In
+    inference every activation is per sample, so the batch's peak is the batch times one sample's."""
 
     dtype: DType
     param_bytes: int
     peak_activation_bytes: int
     kv_cache_values: int = 0
     cache_rules: tuple[str, ...] = ()  # how each kind that keeps a cache counts it (its CACHE_RULE)
-    batch: int = 1  # the sequences the cache holds
+    batch: int = 1  # the samples (sequences) the peak and the cache are for
     eager_attention: bool = False
     attends: bool = False  # it has attention, which flash and eager run differently
 
@@ -150,9 +151,9 @@ def attends(report: Report) -> bool:
 
 
 def memory_of(report: Report, dtype: DType, batch: int = 1, eager_attention: bool = False) -> Memory:
-    """The spec's memory at `dtype`, the cache for `batch` sequences, attention's scores counted with
-    `eager_attention`: what `show --memory` and `compare --memory` both write."""
-    activations = activation_bytes(report, dtype, eager_attention)
+    """The spec's memory at `dtype`, the peak and the cache for `batch` samples (sequences), attention's
+    scores counted with `eager_attention`: what `show --memory` and `compare --memory` both write."""
+    activations = activation_bytes(report, dtype, eager_attention) * batch
     cache = kv_cache_values(report) * batch
     return Memory(dtype, param_bytes(report, dtype), activations, cache, cache_rules(report), batch, eager_attention, attends(report))
 
@@ -188,7 +189,7 @@ def _figures(results: tuple[LayerResult, ...], outer: int, request: Request, fie
             children,
             None if fields is None else fields.get(id(result)),
             None if memory is None else cost.params * memory.bytes,
-            None if memory is None else volume(result.output_shape) * memory.bytes,
+            None if memory is None else volume(result.output_shape) * memory.bytes * request.batch,
             None if memory is None else result.layer.cached_values(result) * occurrences * memory.bytes * request.batch,
             tuple(graph.readers.get(id(result), ())),
             id(result) in graph.side_outputs,

@@ -24,9 +24,10 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         columns += [Column("receptive field"), Column("stride")]
     if memory is not None:
         dtype = memory.dtype.value
+        at_batch = f", batch {memory.batch:,}" if memory.batch > 1 else ""
         columns += [
             Column(f"param bytes ({dtype})", numeric=True, optional=True, key="param_bytes"),  # params × bytes a value, which the notes give
-            Column(f"output bytes ({dtype})", numeric=True, key="output_bytes"),
+            Column(f"output bytes ({dtype}{at_batch})", numeric=True, key="output_bytes"),
         ]
     cached = memory is not None and memory.kv_cache_values > 0
     if cached and memory is not None:
@@ -61,7 +62,9 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         size = memory.dtype.bytes
         notes.append(
             f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
-            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
+            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes "
+            + (f"for batch {memory.batch:,}, {memory.batch:,} × one sample's " if memory.batch > 1 else "")
+            + "(the most live while one layer runs: its input and output, "
             "and outputs held for a later join" + (attention_words(memory) if memory.attends else "") + ")"
         )
         if cached:
