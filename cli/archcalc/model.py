@@ -332,6 +332,12 @@ class Layer:
         spends on them (a causal attention's keys and values). None for most kinds."""
         return 0, 0
 
+    def served_scores(self, result: LayerResult, eager_attention: bool) -> tuple[int, int]:
+        """For one sample served with eager attention: the values of the matrices it writes to memory
+        and reads back once (attention's scores and their softmax), and how many more a cached token
+        adds. None for most kinds, and for every kind with flash attention."""
+        return 0, 0
+
     def idle_params(self, result: LayerResult) -> int:
         """The parameters one token leaves unused (a mixture of experts' unchosen experts): none of its
         own, unless its kind says otherwise; its children's, each occurrence. Total minus these is

@@ -115,7 +115,7 @@ def compare(
         from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
         from archcalc.render.serve import render_served  # lazy: only this command loads it
 
-        request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
+        request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, attention))
         runs = served_runs(specs, device, device_file, [batch or 1], request)
         write_output(output, render_served(runs, tabular(output_format), terminal(wide, output)), force)
         return
