@@ -90,3 +90,19 @@ def test_onnx_options_on_a_spec_are_refused(command: str, flags: list[str]) -> N
     assert f"cnn.yaml: {flags[0]} is for an ONNX model, and this is not one" in err
     code, _, err = run(command, "16->8->2", *flags)
     assert code == 2 and "is for an ONNX model" in err
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["show", CNN, "--memory", "--attention", "eager"],
+        ["train", CNN, "--attention", "eager"],
+        ["serve", CNN, "--device", "t4", "--attention", "eager"],
+        ["compare", "--train", CNN, ARCHSPECS / "seed" / "ann.yaml", "--attention", "eager"],
+        ["compare", CNN, LLAMA2, "--attention", "eager"],
+    ],
+)
+def test_eager_attention_where_it_would_change_nothing_is_refused(arguments: list[str | Path]) -> None:
+    """No attention in the model (or, for compare, no --train or --device to run it): as a misplaced --tokens."""
+    code, out, err = run(*arguments)
+    assert code == 2 and out == "" and "--attention eager" in err and "Traceback" not in err

@@ -21,11 +21,14 @@ from archcalc.commands.shared import (
     WideOption,
     analyze_all,
     check_output_file,
+    fail,
     guarded,
+    refuse_idle_attention,
     tabular,
     terminal,
     write_output,
 )
+from archcalc.errors import ArchcalcError
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import ChartFormat, Counting, render_compare
@@ -111,6 +114,8 @@ def compare(
     if device and train:
         raise typer.BadParameter("--device serves and --train trains: ask for one of them", param_hint="'--train'")
     check_output_file(output, force)  # before any work: a result is never computed to be thrown away
+    if attention is AttentionPath.EAGER and not (train or device):  # as a misplaced --tokens is refused: it would change nothing
+        fail(ArchcalcError("--attention eager sets how --train and --device run attention, and neither is given", hint="add --train or --device"))
     if device:
         from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
         from archcalc.render.serve import render_served  # lazy: only this command loads it
@@ -123,6 +128,7 @@ def compare(
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     if train:
+        refuse_idle_attention(attention, reports)
         from archcalc.backward import TrainingSetup  # lazy: only --train loads it
         from archcalc.engine.training import spec_request, training_of  # lazy: only --train loads it
         from archcalc.render.training import render_trainings  # lazy: only --train loads it

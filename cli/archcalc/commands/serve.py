@@ -19,6 +19,7 @@ from archcalc.commands.shared import (
     check_output_file,
     expanded,
     guarded,
+    refuse_idle_attention,
     tabular,
     terminal,
     write_output,
@@ -100,6 +101,7 @@ def serve(
 
     check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     report = analyze_one(spec, "serve")
+    refuse_idle_attention(attention, [report])
     cache = None if kv is None else kv.value
     request = guarded(lambda: serve_request(batch, images, prompt, generate, weights.value, cache, efficiency, attention))
     found = guarded(lambda: resolve_device(device, device_file))

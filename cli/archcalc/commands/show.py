@@ -20,6 +20,7 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
+    refuse_idle_attention,
     terminal,
     write_output,
 )
@@ -83,6 +84,7 @@ def show(
         if given and not memory and not counts:  # as a misplaced --tokens is refused: an option that would change nothing
             fail(ArchcalcError(f"{flag} sets what --memory counts, and --memory is not given", hint="add --memory"))
     report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
+    refuse_idle_attention(attention, [report])
     stored = dtype or report.spec.dtype or DType.FLOAT32
     folded = drawn or (not no_fold and not explain and output_format in (ChartFormat.TABLE, ChartFormat.MARKDOWN))  # tables fold runs of identical layers
     eager = attention is AttentionPath.EAGER

@@ -19,6 +19,7 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
+    refuse_idle_attention,
     terminal,
     write_output,
 )
@@ -120,6 +121,7 @@ def train(
     if device is not None:
         device_memory(device)  # a misspelt device is refused before any work
     report = analyze_one(spec, "train", ReadOptions(untie, input_name, tokens))
+    refuse_idle_attention(attention, [report])
     flags = TrainingSetup(batch, optimizer, precision, device)
     setup = spec_request(report, flags)
     if memory_limit is not None:  # --memory-limit overrides the spec's device, as --device would

@@ -23,7 +23,7 @@ def training_title(training: Training) -> str:
     request = training.request
     report = training.report
     scale = f" · {request.gpus} GPUs, ZeRO {request.zero}" if request.gpus > 1 or request.zero else ""
-    eager = " · eager attention" if request.attention.value == "eager" else ""
+    eager = " · eager attention" if request.attention.value == "eager" and training.attends else ""
     return f"{report.name} · train at batch {request.batch:,} · {request.precision.value} · {request.optimizer.value}{eager}{scale}"
 
 
