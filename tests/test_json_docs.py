@@ -69,7 +69,7 @@ VALUES = {
     "check": {"param_bytes", "activation_bytes", "flag"},
     "diff": {"same", "changed", "renamed", "added", "removed"},
     "sweep": {"side", "length", "compare", "sweep", "train"},
-    "serve": {"flash", "compute", "memory", "repeat"},
+    "serve": {"flash", "eager", "compute", "memory", "repeat"},
     "devices": set(),
     "sharing": set(),
     "layers": {"pool", "activation", "avgpool", "maxpool", "show", "type"},

@@ -379,3 +379,69 @@ def test_every_example_serves_and_a_pass_does_the_specs_macs_for_each_sample() -
         assert result.first.read_bytes >= sum(row.weight_bytes for row in result.first.layers) > 0 or report.total.params == 0, path
         served_count += 1
     assert served_count > 100
+
+
+def test_when_not_even_batch_1_fits_serve_says_by_how_much() -> None:
+    """Llama 3 8B at its 8,192 tokens on a 16 GiB T4: the memory line's own total less 16 GiB."""
+    code, out, _ = run("serve", LANGUAGE / "llama3_8b.yaml", "--device", "t4", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    over = document["memory"]["total_bytes"] - 16 * 2**30
+    assert over > 0 and document["fit"]["max_batch"] == 0 and document["fit"]["batch_one_over_bytes"] == over
+    _, text, _ = run("serve", LANGUAGE / "llama3_8b.yaml", "--device", "t4")
+    assert f"not even batch 1 fits: it needs {over:,}" in text and "largest batch that fits: 0" not in text
+
+
+LM = "input: 8\nlayers:\n  - embedding: {vocab: 10, dim: 16}\n  - attention: {heads: 2, causal: true}\n"
+
+
+def served_json(path: Path, *flags: str) -> dict:  # type: ignore[type-arg]
+    code, out, err = run("serve", path, "--device", "t4", "--format", "json", *flags)
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_eager_attention_writes_its_scores_and_reads_them_back(tmp_path: Path) -> None:
+    """Two heads over 8 tokens at fp16: the math path writes the scores and their softmax, 2·2·8·8 =
+    256 values (512 bytes), and reads each back; the peak holds them beside the attention's input and
+    output (128 + 128 values). The last decode step, one token against 8 cached: 2·2·1·1 own + 2·2·8
+    cached = 36 values (72 bytes) each way. MACs do not change: the same products."""
+    spec = tmp_path / "lm.yaml"
+    spec.write_text(LM)
+    flash, eager = served_json(spec), served_json(spec, "--attention", "eager")
+    assert (flash["attention"], eager["attention"]) == ("flash", "eager")
+    prefill = [(document["prefill"]["layers"][1]["bytes_read"], document["prefill"]["layers"][1]["bytes_written"]) for document in (flash, eager)]
+    assert prefill[1] == (prefill[0][0] + 512, prefill[0][1] + 512)
+    assert (flash["memory"]["activation_bytes"], eager["memory"]["activation_bytes"]) == (256 * 2, 512 * 2)
+    steps = [document["decode"]["last_step"] for document in (flash, eager)]
+    assert steps[0]["cached_tokens"] == 8
+    (flash_step, eager_step) = (step["layers"][1] for step in steps)
+    assert (eager_step["bytes_read"] - flash_step["bytes_read"], eager_step["bytes_written"] - flash_step["bytes_written"]) == (72, 72)
+    assert eager_step["macs"] == flash_step["macs"]
+    _, out, _ = run("serve", spec, "--device", "t4", "--attention", "eager")
+    assert "eager attention: its scores and their softmax are written and read back" in out and "not yet a flag" not in out
+
+
+def test_eager_attentions_longest_context_is_what_its_quadratic_peak_allows() -> None:
+    """GPT-2-any-length on a T4 at batch 1: the eager peak holds 2·12·L² scores, so the longest context
+    is far shorter than flash's; the one found fits, one token more does not (each counted in full)."""
+    spec = ARCHSPECS / "exercises" / "gpt2_any_length.yaml"
+    flash, eager = (served_json(spec, "--attention", attention)["fit"]["max_context"] for attention in ("flash", "eager"))
+    assert eager < flash
+    for tokens, fits in ((eager, True), (eager + 1, False)):
+        document = served_json(spec, "--attention", "eager", "--prompt", str(tokens), "--generate", "0")
+        memory = document["memory"]
+        assert (memory["total_bytes"] <= memory["limit_bytes"]) is fits
+
+
+def test_serve_lists_composites_down_to_depth() -> None:
+    code, shallow, _ = run("serve", LANGUAGE / "gpt2.yaml", "--device", "h100-sxm", "--depth", "0", "--format", "csv")
+    _, deep, _ = run("serve", LANGUAGE / "gpt2.yaml", "--device", "h100-sxm", "--format", "csv")
+    assert code == 0
+    assert "blocks: repeat ×12" in shallow and "attention" not in shallow and "attention" in deep
+    assert len(shallow.splitlines()) == 1 + 6 + 1  # the header, six top-level layers, the total
+
+
+def test_serves_help_reads_like_the_other_commands() -> None:
+    _, out, _ = run("serve", "--help")
+    assert "[OPTIONS] {SPEC}" in out and "(1)" not in out and "--attention" in out and "--depth" in out

@@ -7,9 +7,10 @@ import pytest
 from archcalc.engine import analyze
 from archcalc.errors import ArchcalcError, ShapeError, SpecError
 from archcalc.formats import load_spec
+from archcalc.formats.yaml.document import SPEC_KEYS, TRAINING_KEYS
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.dense import Dense
-from tests.conftest import spec_from
+from tests.conftest import ROOT, spec_from
 
 
 @pytest.mark.parametrize("written", ["4x4x1", "4×4×1", "4 x 4 x 1", "[4, 4, 1]", "'[4, 4, 1]'", "4X4X1"])
@@ -217,3 +218,14 @@ def test_a_byte_order_mark_is_skipped_and_positions_still_count_from_the_first_c
     spec.write_bytes("\ufeffinput: 4\nlayers:\n  - dense: {unit: 2}\n".encode())
     with pytest.raises(SpecError, match=r"bom.yaml:3:13: layer 1 \(dense\): unknown argument 'unit'"):
         load_spec(str(spec))
+
+
+def test_the_spec_references_key_table_lists_every_key_a_spec_has() -> None:
+    """docs/spec.md's "A spec has these keys, and no others" table, against the keys the reader
+    accepts (which its error for an unknown key lists)."""
+    text = (ROOT / "docs" / "spec.md").read_text()
+    table = text.split("A spec has these keys, and no others")[1].split("\n\n")[1]
+    rows = [line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]]
+    assert sorted(rows) == sorted(SPEC_KEYS)
+    training_row = next(line for line in table.splitlines() if line.startswith("| `training`"))
+    assert all(f"`{key}`" in training_row for key in TRAINING_KEYS)

@@ -182,3 +182,12 @@ def test_counted_layers_of_an_imported_spec_hold_one_size() -> None:
     assert "fixed size" in result.stdout and "too small" not in result.stdout and "--sizes" not in result.stdout
     assert "stdin: k cannot be fitted: layer 2 (counted) holds figures counted for one input size" in result.stdout
     assert "(fixed size at 16: its figures were counted for the input [8, 8, 4], but it gets [16, 16, 4])" in result.stdout
+
+
+def test_a_checkpoint_is_refused_for_its_missing_shapes_not_its_flat_input() -> None:
+    """A checkpoint has no input at all: the message names that, as train and serve do, and the
+    config.json that has the shapes."""
+    result = CliRunner().invoke(app, ["sweep", str(ROOT / "tests/data/tiny.safetensors")])
+    assert result.exit_code == 2
+    assert "a checkpoint holds no shapes" in result.stderr and "config.json has them" in result.stderr
+    assert "flat input" not in result.stderr

@@ -74,7 +74,8 @@ def test_llama3_8b_does_not_fit_an_h100_until_sharded() -> None:
     left; in mixed bf16 one sequence fits."""
     alone = trained(LLAMA3, "--device", "h100-sxm")
     params = alone["totals"]["params"]
-    assert alone["fit"] == {"device": "h100-sxm", "limit_bytes": 80 * GIB, "reserve_bytes": 0, "fits": False, "max_batch": 0}
+    over = alone["memory"]["total_bytes"] - 80 * GIB  # at batch 1, what the step asked for is what batch 1 needs
+    assert alone["fit"] == {"device": "h100-sxm", "limit_bytes": 80 * GIB, "reserve_bytes": 0, "fits": False, "max_batch": 0, "batch_one_over_bytes": over}
     states = alone["memory"]["param_bytes"] + alone["memory"]["gradient_bytes"] + alone["memory"]["optimizer_state_bytes"]
     assert states == 16 * params + 4 * (1 + 32 * 9 + 2) > 80 * GIB  # a step tensor per parameter tensor
     sharded = trained(LLAMA3, "--device", "h100-sxm", "--zero", "3", "--gpus", "8", "--precision", "mixed-bf16")
@@ -292,3 +293,78 @@ def test_untie_and_input_reach_the_onnx_reader(tmp_path: Path) -> None:
     code, out, err = run("train", two)
     assert (code, out) == (2, "") and "--input NAME" in err
     assert trained(two, "--input", "tokens")["input_shape"] == [4]
+
+
+def test_when_not_even_batch_1_fits_it_says_so_and_by_how_much() -> None:
+    """The seed CNN takes 720 bytes at batch 1 (624 of model states, 96 kept): 620 over a 100-byte
+    limit, whatever batch was asked (at batch 4, 720 + 3 × 96 = 1,008 are asked; batch 1 is still 620 over)."""
+    for batch in ("1", "4"):
+        assert trained(CNN, "--memory-limit", "100", "--batch", batch)["fit"]["batch_one_over_bytes"] == 620
+    code, out, _ = run("train", CNN, "--memory-limit", "100")
+    assert code == 0
+    assert "not even batch 1 fits: it needs 620 bytes more" in out and "largest batch that fits: 0" not in out
+    assert trained(CNN, "--memory-limit", "1000")["fit"]["batch_one_over_bytes"] == 0
+
+
+def test_a_devices_memory_reads_as_archcalc_devices_lists_it() -> None:
+    """t4: 16 GiB in the device table; train and serve say the same, then its exact bytes."""
+    _, listed, _ = run("devices")
+    assert any("t4" in line and "16 GiB" in line for line in listed.splitlines())
+    _, trained_text, _ = run("train", CNN, "--device", "t4")
+    _, served_text, _ = run("serve", CNN, "--device", "t4")
+    for text in (trained_text, served_text):
+        assert "t4's 16 GiB (17,179,869,184 bytes)" in text and "(17.2G)" not in text
+
+
+def test_compare_train_names_attention_only_for_a_model_with_attention() -> None:
+    code, out, _ = run("compare", "--train", ARCHSPECS / "seed" / "ann.yaml", CNN)
+    assert code == 0 and "attention" not in out
+    code, out, _ = run("compare", "--train", CNN, GPT2, "--attention", "eager")
+    assert code == 0 and "eager attention" in out
+
+
+TRAINED = "training: {batch: 2, optimizer: sgd, device: t4}\n"
+
+
+def test_train_takes_the_specs_training_block_as_check_does(tmp_path: Path) -> None:
+    """batch 2, SGD (no state), on a T4: 152 + 152 + 0 + 192 = 496 bytes, what check measures
+    against the T4's 16 GiB; train says which settings came from the spec."""
+    spec = tmp_path / "tr.yaml"
+    spec.write_text(CNN.read_text() + TRAINED)
+    document = trained(spec)
+    assert document["memory"]["batch"] == 2 and document["memory"]["optimizer"] == "sgd" and document["memory"]["total_bytes"] == 496
+    assert document["fit"]["device"] == "t4" and document["fit"]["limit_bytes"] == 16 * GIB
+    assert document["from_spec"] == ["batch", "optimizer", "device"]
+    _, checked, _ = run("check", spec, "--format", "json")
+    budget = next(budget for budget in json.loads(checked)["specs"][0]["budgets"] if budget["budget"] == "train_total_bytes")
+    assert budget["actual"] == document["memory"]["total_bytes"]
+    code, out, _ = run("train", spec)
+    assert code == 0 and "train at batch 2 · fp32 · sgd" in out
+    assert "from the spec's training block: batch 2, optimizer sgd, device t4" in out and "fits in t4's 16 GiB" in out
+
+
+def test_a_flag_overrides_the_specs_training_block(tmp_path: Path) -> None:
+    """--batch 1 and --optimizer adamw: the seed CNN's 720 bytes; --memory-limit replaces the spec's device."""
+    spec = tmp_path / "tr.yaml"
+    spec.write_text(CNN.read_text() + TRAINED)
+    document = trained(spec, "--batch", "1", "--optimizer", "adamw", "--memory-limit", "1000")
+    assert document["memory"]["total_bytes"] == 720 and document["from_spec"] == []
+    assert document["fit"]["device"] is None and document["fit"]["limit_bytes"] == 1000
+    assert trained(spec, "--device", "a100-80gb")["fit"]["device"] == "a100-80gb"
+    assert trained(CNN)["from_spec"] == []
+
+
+def test_compare_and_sweep_train_take_each_specs_training_block(tmp_path: Path) -> None:
+    spec = tmp_path / "tr.yaml"
+    spec.write_text(CNN.read_text() + TRAINED)
+    code, out, _ = run("compare", "--train", spec, ARCHSPECS / "seed" / "ann.yaml", "--format", "json")
+    assert code == 0
+    cnn, ann = json.loads(out)["trainings"]
+    assert (cnn["memory"]["batch"], cnn["memory"]["optimizer"], cnn["memory"]["total_bytes"], cnn["from_spec"]) == (2, "sgd", 496, ["batch", "optimizer"])
+    assert (ann["memory"]["optimizer"], ann["from_spec"]) == ("adamw", [])
+    _, out, _ = run("compare", "--train", spec, ARCHSPECS / "seed" / "ann.yaml")
+    assert "seed-cnn: fp32 · sgd; seed-ann: fp32 · adamw" in out and "from the spec's training block: seed-cnn: batch 2, optimizer sgd" in out
+    code, out, _ = run("sweep", spec, "--batch", "1,2", "--format", "csv")
+    assert [(row["batch"], row["total_bytes"]) for row in csv.DictReader(io.StringIO(out))] == [("1", "400"), ("2", "496")]
+    code, out, _ = run("sweep", spec, "--batch", "1,2", "--optimizer", "adamw", "--format", "csv")
+    assert [(row["batch"], row["total_bytes"]) for row in csv.DictReader(io.StringIO(out))] == [("1", "720"), ("2", "816")]

@@ -163,10 +163,27 @@ class Checkpointing(enum.Enum):
 
 @value
 class TrainingSetup:
-    """A spec's `training:` block: how `check` trains it for its training budgets (train_total_bytes,
-    train_activation_bytes in the spec's budget), and the device whose memory is the default limit."""
+    """A spec's `training:` block, each setting None where it is not written (or the flags of a command
+    that trains, None where not given): how `check` trains the spec for its training budgets
+    (train_total_bytes, train_activation_bytes in the spec's budget), `train`'s defaults, and the
+    device whose memory is the default limit."""
 
-    batch: int = 1
-    optimizer: Optimizer = Optimizer.ADAMW
-    precision: Precision = Precision.FP32
+    batch: int | None = None
+    optimizer: Optimizer | None = None
+    precision: Precision | None = None
     device: str | None = None
+
+    def overridden(self, flags: TrainingSetup) -> TrainingSetup:
+        """Each setting from `flags` where one is given, else this block's."""
+        return TrainingSetup(
+            flags.batch if flags.batch is not None else self.batch,
+            flags.optimizer if flags.optimizer is not None else self.optimizer,
+            flags.precision if flags.precision is not None else self.precision,
+            flags.device if flags.device is not None else self.device,
+        )
+
+    def taken_over(self, flags: TrainingSetup) -> tuple[str, ...]:
+        """The settings this block gives that no flag overrides: what the output says came from the spec."""
+        settings: list[tuple[str, object, object]] = [("batch", self.batch, flags.batch), ("optimizer", self.optimizer, flags.optimizer)]
+        settings += [("precision", self.precision, flags.precision), ("device", self.device, flags.device)]
+        return tuple(name for name, written, given in settings if written is not None and given is None)

@@ -250,6 +250,10 @@ class Layer:
     """True for a side branch: its output is an extra one, and the layer after it sees the tensor before it."""
     CACHE_RULE: ClassVar[str] = ""
     """How `cached_values` counts, as `show --memory` writes it under the table; empty for a kind that keeps none."""
+    STATE: ClassVar[str] = "stored state that is not trained"
+    """What its non-trainable values are, as `show` names them under the table: only the kinds a model has."""
+    ATTENDS: ClassVar[bool] = False
+    """It scores queries against keys: flash and eager attention (`--attention`) run it differently."""
     COUNT_ARGUMENT: ClassVar[str | None] = None
     """The argument that says how many times a block runs (a repeat's `times`): where the drift gate
     points when a spec and its model file run it a different number of times."""
@@ -326,6 +330,12 @@ class Layer:
     def served_cache(self, result: LayerResult, cached: int) -> tuple[int, int]:
         """For one sample with `cached` earlier tokens kept: the cache values it reads, and the MACs it
         spends on them (a causal attention's keys and values). None for most kinds."""
+        return 0, 0
+
+    def served_scores(self, result: LayerResult, eager_attention: bool) -> tuple[int, int]:
+        """For one sample served with eager attention: the values of the matrices it writes to memory
+        and reads back once (attention's scores and their softmax), and how many more a cached token
+        adds. None for most kinds, and for every kind with flash attention."""
         return 0, 0
 
     def idle_params(self, result: LayerResult) -> int:

@@ -135,6 +135,11 @@ def in_unit(number: int, unit: str) -> str:
     return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 
 
+def device_memory(number: int) -> str:
+    """A device's memory as `archcalc devices` lists it, then exact: '16 GiB (17,179,869,184 bytes)'."""
+    return f"{in_unit(number, 'GiB')} GiB ({exact(number)} bytes)"
+
+
 def rate(value: float, unit: str = "") -> str:
     """989500000000000.0 per second in T -> '989.5'; 19854.2 -> '19,854': one decimal below 1,000."""
     scaled = value / UNIT_SIZES[unit] if unit else value

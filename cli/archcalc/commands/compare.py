@@ -21,14 +21,18 @@ from archcalc.commands.shared import (
     WideOption,
     analyze_all,
     check_output_file,
+    fail,
     guarded,
+    refuse_idle_attention,
     tabular,
     terminal,
     write_output,
 )
+from archcalc.errors import ArchcalcError
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import ChartFormat, Counting, render_compare
+from archcalc.values import replace
 
 
 class SortOrder(str, enum.Enum):
@@ -52,7 +56,17 @@ def compare(
     device: Annotated[
         list[str] | None, typer.Option("--device", "-d", help="Serve on this device (repeatable): every spec on every device side by side.", show_default=False)
     ] = None,
-    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="With --device: sequences (or images) served at once. With --train: samples per GPU.")] = 1,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            "-b",
+            min=1,
+            help="With --device: sequences (or images) served at once (default 1). "
+            "With --train: samples per GPU (default: each spec's training: batch, else 1).",
+            show_default=False,
+        ),
+    ] = None,
     prompt: PromptOption = None,
     generate: GenerateOption = None,
     weights: WeightsOption = WeightFormat.FP16,
@@ -61,8 +75,24 @@ def compare(
     device_file: DeviceFileOption = None,
     tokens: TokensOption = None,
     train: Annotated[bool, typer.Option("--train", help="Compare a training step instead: MACs and memory per GPU, as `archcalc train` counts them.")] = False,
-    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --train: the optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
-    precision: Annotated[Precision, typer.Option("--precision", help="With --train: the precision.", case_sensitive=False)] = Precision.FP32,
+    optimizer: Annotated[
+        Optimizer | None,
+        typer.Option(
+            "--optimizer",
+            help="With --train: the optimizer (default: each spec's training: optimizer, else adamw).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    precision: Annotated[
+        Precision | None,
+        typer.Option(
+            "--precision",
+            help="With --train: the precision (default: each spec's training: precision, else fp32).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     attention: AttentionOption = AttentionPath.FLASH,
     output: OutputOption = None,
     force: ForceOption = False,
@@ -84,23 +114,28 @@ def compare(
     if device and train:
         raise typer.BadParameter("--device serves and --train trains: ask for one of them", param_hint="'--train'")
     check_output_file(output, force)  # before any work: a result is never computed to be thrown away
+    if attention is AttentionPath.EAGER and not (train or device):  # as a misplaced --tokens is refused: it would change nothing
+        fail(ArchcalcError("--attention eager sets how --train and --device run attention, and neither is given", hint="add --train or --device"))
     if device:
         from archcalc.commands.serve import serve_request, served_runs  # lazy: only this command loads it
         from archcalc.render.serve import render_served  # lazy: only this command loads it
 
-        request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
-        write_output(output, render_served(served_runs(specs, device, device_file, [batch], request), tabular(output_format), terminal(wide, output)), force)
+        request = guarded(lambda: serve_request(batch, None, prompt, generate, weights.value, None if kv is None else kv.value, efficiency, attention))
+        runs = served_runs(specs, device, device_file, [batch or 1], request)
+        write_output(output, render_served(runs, tabular(output_format), terminal(wide, output)), force)
         return
     reports = analyze_all(specs, ReadOptions(untie, input_name, tokens))
     if sort is not SortOrder.AS_GIVEN:
         reports.sort(key=lambda report: report.total.params if sort is SortOrder.PARAMS else report.total.macs)  # stable: ties keep their order
     if train:
-        from archcalc.engine.training import TrainingRequest, training_of  # lazy: only --train loads it
+        refuse_idle_attention(attention, reports)
+        from archcalc.backward import TrainingSetup  # lazy: only --train loads it
+        from archcalc.engine.training import spec_request, training_of  # lazy: only --train loads it
         from archcalc.render.training import render_trainings  # lazy: only --train loads it
 
-        setup = TrainingRequest(batch=batch, optimizer=optimizer, precision=precision, attention=attention)
-        trainings = guarded(lambda: [training_of(report, setup) for report in reports])
-        title = f"a training step compared, batch {batch:,}"
+        flags = TrainingSetup(batch, optimizer, precision)
+        trainings = guarded(lambda: [training_of(report, replace(spec_request(report, flags, fits=False), attention=attention)) for report in reports])
+        title = "a training step compared" + ("" if batch is None else f", batch {batch:,}")
         write_output(output, guarded(lambda: render_trainings(trainings, output_format, terminal(wide, output), title)), force)
         return
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it

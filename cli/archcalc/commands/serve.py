@@ -5,9 +5,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from archcalc.backward import AttentionPath
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.shared import (
     SPEC_HELP,
+    AttentionOption,
     ChartFormatOption,
     ForceOption,
     OutputOption,
@@ -17,6 +19,7 @@ from archcalc.commands.shared import (
     check_output_file,
     expanded,
     guarded,
+    refuse_idle_attention,
     tabular,
     terminal,
     write_output,
@@ -63,17 +66,19 @@ EfficiencyOption = Annotated[float, typer.Option("--efficiency", help="The share
 
 
 def serve(
-    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
+    spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
     device: DeviceOption,
-    batch: Annotated[int | None, typer.Option("--batch", "-b", help="Sequences (or images) served at once.", show_default="1")] = None,
+    batch: Annotated[int | None, typer.Option("--batch", "-b", help="Sequences (or images) served at once (default 1).", show_default=False)] = None,
     images: Annotated[int | None, typer.Option("--images", help="For a vision model: images a forward pass takes (the batch).", show_default=False)] = None,
     prompt: PromptOption = None,
     generate: GenerateOption = None,
     weights: WeightsOption = WeightFormat.FP16,
     kv: CacheOption = None,
     efficiency: EfficiencyOption = 1.0,
+    attention: AttentionOption = AttentionPath.FLASH,
     device_file: DeviceFileOption = None,
     output_format: ChartFormatOption = ChartFormat.TABLE,
+    depth: Annotated[int, typer.Option("--depth", min=0, help="How many levels inside composite layers to list.")] = 3,
     wide: WideOption = False,
     output: OutputOption = None,
     force: ForceOption = False,
@@ -96,7 +101,9 @@ def serve(
 
     check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     report = analyze_one(spec, "serve")
-    request = guarded(lambda: serve_request(batch, images, prompt, generate, weights.value, None if kv is None else kv.value, efficiency))
+    refuse_idle_attention(attention, [report])
+    cache = None if kv is None else kv.value
+    request = guarded(lambda: serve_request(batch, images, prompt, generate, weights.value, cache, efficiency, attention))
     found = guarded(lambda: resolve_device(device, device_file))
     served = guarded(lambda: serving(report, found, request))
     if output_format is ChartFormat.SVG:
@@ -104,11 +111,18 @@ def serve(
 
         write_output(output, guarded(lambda: serve_svg(served)), force)
         return
-    write_output(output, render_serve(served, tabular(output_format), terminal(wide, output)), force)
+    write_output(output, render_serve(served, tabular(output_format), terminal(wide, output), depth), force)
 
 
 def serve_request(
-    batch: int | None, images: int | None, prompt: int | None, generate: int | None, weights: str, kv: str | None, efficiency: float
+    batch: int | None,
+    images: int | None,
+    prompt: int | None,
+    generate: int | None,
+    weights: str,
+    kv: str | None,
+    efficiency: float,
+    attention: AttentionPath = AttentionPath.FLASH,
 ) -> "ServeRequest":
     """The flags as one request; `--images` is the batch of a vision model."""
     from archcalc.engine.serving import bad_request  # lazy: only this command loads it
@@ -117,7 +131,10 @@ def serve_request(
     if batch is not None and images is not None and batch != images:
         raise bad_request(f"--batch {batch} and --images {images} disagree; give one", "--images")
     chosen = images if images is not None else batch if batch is not None else 1
-    return ServeRequest(images=images, batch=chosen, prompt=prompt, generate=generate, precision=precision(weights, kv), efficiency=efficiency)
+    eager = attention is AttentionPath.EAGER
+    return ServeRequest(
+        images=images, batch=chosen, prompt=prompt, generate=generate, precision=precision(weights, kv), efficiency=efficiency, eager_attention=eager
+    )
 
 
 def resolve_device(name: str, device_file: str | None) -> "Device":

@@ -170,6 +170,16 @@ def analyze_one(argument: str, command: str, options: ReadOptions | None = None)
     return guarded(lambda: analyzed(specs[0], options))
 
 
+def refuse_idle_attention(attention: AttentionPath, reports: list[Report]) -> None:
+    """`--attention eager` where no spec has attention would change nothing: refused, as a `--tokens`
+    on an input that is no sequence is."""
+    from archcalc.engine.analysis import attends  # lazy: only a command with --attention asks
+
+    if attention is AttentionPath.EAGER and not any(attends(report) for report in reports):
+        which = f"{reports[0].name} has no" if len(reports) == 1 else f"none of {', '.join(report.name for report in reports)} has"
+        fail(ArchcalcError(f"--attention eager runs attention's math path, and {which} attention", hint="leave --attention out"))
+
+
 def count_option(value: str | None) -> int | None:
     """`--max-params 25.6M`: read as a spec's `budget:` writes numbers."""
     if value is None:

@@ -18,10 +18,13 @@ from archcalc.commands.shared import (
     WideOption,
     analyze_one,
     check_output_file,
+    fail,
     guarded,
+    refuse_idle_attention,
     terminal,
     write_output,
 )
+from archcalc.errors import ArchcalcError
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import ChartFormat, Counting, ShowOptions, render_show
@@ -37,7 +40,16 @@ def show(
     dtype: Annotated[
         DType | None, typer.Option("--dtype", help="Number format for --memory (default: a model config's torch_dtype, else float32).", show_default=False)
     ] = None,
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Sequences generated at once, for --memory: each keeps its own key/value cache.")] = 1,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            min=1,
+            help="Samples (sequences) at once, for --memory: each layer's output bytes, the peak activations and the key/value cache "
+            "are the batch's; parameters and MACs stay one sample's (default 1).",
+            show_default=False,
+        ),
+    ] = None,
     tokens: TokensOption = None,
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
@@ -63,12 +75,20 @@ def show(
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
     check_output_file(output, force)  # before any work: a result is never computed to be thrown away
-    report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
-    stored = dtype or report.spec.dtype or DType.FLOAT32
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer, and draws identical layers in a row as one
+    for flag, given, counts in (
+        ("--dtype", dtype is not None, drawn),
+        ("--batch", batch is not None, drawn),
+        ("--attention eager", attention is AttentionPath.EAGER, False),
+    ):
+        if given and not memory and not counts:  # as a misplaced --tokens is refused: an option that would change nothing
+            fail(ArchcalcError(f"{flag} sets what --memory counts, and --memory is not given", hint="add --memory"))
+    report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
+    refuse_idle_attention(attention, [report])
+    stored = dtype or report.spec.dtype or DType.FLOAT32
     folded = drawn or (not no_fold and not explain and output_format in (ChartFormat.TABLE, ChartFormat.MARKDOWN))  # tables fold runs of identical layers
     eager = attention is AttentionPath.EAGER
-    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch, folded=folded, eager_attention=eager)
+    request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch or 1, folded=folded, eager_attention=eager)
     analysis = guarded(lambda: analysis_of(report, request))  # a checkpoint's activations are refused, not invented
     options = ShowOptions(depth, explain, count, fold=not no_fold)
     write_output(output, guarded(lambda: render_show(analysis, output_format, terminal(wide, output), options)), force)

@@ -66,8 +66,24 @@ def sweep(
     kv: CacheOption = None,
     efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
-    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --batch alone: the training optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
-    precision: Annotated[Precision, typer.Option("--precision", help="With --batch alone: the training precision.", case_sensitive=False)] = Precision.FP32,
+    optimizer: Annotated[
+        Optimizer | None,
+        typer.Option(
+            "--optimizer",
+            help="With --batch alone: the training optimizer (default: the spec's training: optimizer, else adamw).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    precision: Annotated[
+        Precision | None,
+        typer.Option(
+            "--precision",
+            help="With --batch alone: the training precision (default: the spec's training: precision, else fp32).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -93,13 +109,14 @@ def sweep(
         write_output(output, served, force)
         return
     if batch is not None:
-        from archcalc.engine.training import TrainingRequest, training_of  # lazy: only a batch sweep loads it
+        from archcalc.backward import TrainingSetup  # lazy: only a batch sweep loads it
+        from archcalc.engine.training import spec_request, training_of  # lazy: only a batch sweep loads it
         from archcalc.render.training import render_trainings  # lazy: only a batch sweep loads it
 
         batches = sizes_option(batch)
         reports = analyze_all(specs)
         trainings = guarded(
-            lambda: [training_of(report, TrainingRequest(batch=size, optimizer=optimizer, precision=precision)) for report in reports for size in batches]
+            lambda: [training_of(report, spec_request(report, TrainingSetup(size, optimizer, precision), fits=False)) for report in reports for size in batches]
         )
         write_output(output, guarded(lambda: render_trainings(trainings, output_format, terminal(output=output), "a training step by batch size")), force)
         return

@@ -19,12 +19,14 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
+    refuse_idle_attention,
     terminal,
     write_output,
 )
 from archcalc.errors import ArchcalcError
 from archcalc.formats import ReadOptions
 from archcalc.render import ChartFormat
+from archcalc.values import replace
 
 
 def byte_size(value: str | None) -> int | None:
@@ -39,16 +41,37 @@ def byte_size(value: str | None) -> int | None:
         raise typer.BadParameter(str(error)) from None
 
 
+def device_memory(name: str) -> int:
+    """The memory of a device of `archcalc devices`, by name."""
+    from archcalc.devices import device  # lazy: only a device given (by --device or the spec) reads the device table
+
+    return guarded(lambda: device(name).need("memory_bytes"))
+
+
 def train(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False, metavar="SPEC")],
-    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Samples per GPU in one step.")] = 1,
-    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="The optimizer whose state is counted.", case_sensitive=False)] = Optimizer.ADAMW,
-    precision: Annotated[
-        Precision,
+    batch: Annotated[
+        int | None, typer.Option("--batch", "-b", min=1, help="Samples per GPU in one step (default: the spec's training: batch, else 1).", show_default=False)
+    ] = None,
+    optimizer: Annotated[
+        Optimizer | None,
         typer.Option(
-            "--precision", help="fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy).", case_sensitive=False
+            "--optimizer",
+            help="The optimizer whose state is counted (default: the spec's training: optimizer, else adamw).",
+            case_sensitive=False,
+            show_default=False,
         ),
-    ] = Precision.FP32,
+    ] = None,
+    precision: Annotated[
+        Precision | None,
+        typer.Option(
+            "--precision",
+            help="fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy) "
+            "(default: the spec's training: precision, else fp32).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     gpus: Annotated[int, typer.Option("--gpus", min=1, help="GPUs data-parallel; with --zero, what is partitioned is split over them.")] = 1,
     zero: Annotated[int, typer.Option("--zero", min=0, max=3, help="ZeRO stage: 1 splits optimizer state, 2 also gradients, 3 also weights.")] = 0,
     checkpointing: Annotated[
@@ -59,7 +82,10 @@ def train(
     memory_limit: Annotated[
         str | None, typer.Option("--memory-limit", help="Memory per GPU: 80GiB (powers of 1024), 80G or 80GB (of 1000).", show_default=False)
     ] = None,
-    device: Annotated[str | None, typer.Option("--device", help="A device from `archcalc devices`: its memory is the limit.", show_default=False)] = None,
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="A device from `archcalc devices`: its memory is the limit (default: the spec's training: device).", show_default=False),
+    ] = None,
     reserve: Annotated[str, typer.Option("--reserve", help="Memory the framework takes (CUDA context, allocator slack), out of the limit.")] = "0",
     output_format: ChartFormatOption = ChartFormat.TABLE,
     depth: Annotated[int, typer.Option("--depth", "-d", min=0, help="How many levels inside composite layers to list.")] = 3,
@@ -74,13 +100,15 @@ def train(
 
     Backward MACs, the activations kept for backward, optimizer state and precision, ZeRO, checkpointing.
     MACs and bytes are for the whole batch on one GPU; nothing after the spec's output (no loss) is counted.
+    A spec's `training:` block (batch, optimizer, precision, device) gives the defaults; a flag overrides each.
     `--format svg` draws the memory per GPU as one stacked bar, and the limit of --device as a line.
 
     Example: archcalc train archspecs/seed/cnn.yaml --batch 2 --format json
 
     Example: archcalc train archspecs/zoo/language/gpt2.yaml --batch 8 --device h100-sxm --format svg -o gpt2-memory.svg
     """
-    from archcalc.engine.training import TrainingRequest, training_of  # lazy: only this command loads it
+    from archcalc.backward import TrainingSetup  # lazy: only this command loads it
+    from archcalc.engine.training import spec_request, training_of  # lazy: only this command loads it
     from archcalc.render.training import render_training  # lazy: only this command loads it
 
     check_output_file(output, force)  # before any work: a result is never computed to be thrown away
@@ -91,10 +119,15 @@ def train(
     limit = byte_size(memory_limit)
     reserve_bytes = byte_size(reserve) or 0
     if device is not None:
-        from archcalc.devices import device as find_device  # lazy: only --device reads the device table
-
-        limit = guarded(lambda: find_device(device).need("memory_bytes"))
+        device_memory(device)  # a misspelt device is refused before any work
     report = analyze_one(spec, "train", ReadOptions(untie, input_name, tokens))
-    request = TrainingRequest(batch, optimizer, precision, gpus, zero, checkpointing, attention, limit, reserve_bytes, device)
+    refuse_idle_attention(attention, [report])
+    flags = TrainingSetup(batch, optimizer, precision, device)
+    setup = spec_request(report, flags)
+    if memory_limit is not None:  # --memory-limit overrides the spec's device, as --device would
+        setup = replace(setup, device=None, from_spec=tuple(name for name in setup.from_spec if name != "device"))
+    if setup.device is not None:
+        limit = device_memory(setup.device)
+    request = replace(setup, gpus=gpus, zero=zero, checkpointing=checkpointing, attention=attention, limit_bytes=limit, reserve_bytes=reserve_bytes)
     training = guarded(lambda: training_of(report, request))
     write_output(output, guarded(lambda: render_training(training, output_format, terminal(wide, output), depth)), force)

@@ -27,7 +27,7 @@ class Request:
     receptive_field: bool = False
     memory: DType | None = None
     sharing: bool = False
-    batch: int = 1  # sequences generated at once: the key/value cache holds one per sequence
+    batch: int = 1  # samples (sequences) at once: outputs, the peak and the key/value cache are the batch's
     folded: bool = False  # identical layers in a row as one run (Run, below), for pictures and the report
     eager_attention: bool = False  # --attention eager: the peak counts attention's score matrix
 
@@ -51,16 +51,18 @@ class LayerFigures:
 
 @value
 class Memory:
-    """Memory at one number format: the parameters stored, the peak of activations, and the
-    key/value cache of every causal attention (for one sequence of the input's length)."""
+    """Memory at one number format: the parameters stored, the peak of activations and the key/value
+    cache of every causal attention, both for the batch (sequences of the input's length). In
+    inference every activation is per sample, so the batch's peak is the batch times one sample's."""
 
     dtype: DType
     param_bytes: int
     peak_activation_bytes: int
     kv_cache_values: int = 0
     cache_rules: tuple[str, ...] = ()  # how each kind that keeps a cache counts it (its CACHE_RULE)
-    batch: int = 1  # the sequences the cache holds
+    batch: int = 1  # the samples (sequences) the peak and the cache are for
     eager_attention: bool = False
+    attends: bool = False  # it has attention, which flash and eager run differently
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -77,6 +79,7 @@ class Analysis:
     memory: Memory | None = None
     sharing: tuple[Sharing, ...] | None = None
     runs: tuple[Run, ...] | None = None  # with folded asked
+    state_kinds: tuple[str, ...] = ()  # what its non-trainable values are (Layer.STATE), each kind once
 
 
 # Identical layers in a row folded into one run, so that a picture or a page of 100,000 layers stays
@@ -132,14 +135,27 @@ def analysis_of(report: Report, request: Request = NOTHING_MORE) -> Analysis:
     graph = Graph(report)
     layers = _figures(report.layers, 1, request, fields, graph)
     memory = None if request.memory is None else memory_of(report, request.memory, request.batch, request.eager_attention)
-    return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None, runs(layers) if request.folded else None)
+    folded = runs(layers) if request.folded else None
+    return Analysis(report, request, layers, memory, sharing(report) if request.sharing else None, folded, state_kinds(report))
+
+
+def state_kinds(report: Report) -> tuple[str, ...]:
+    """What the layers holding non-trainable values hold, as each kind names it, once each: batch-norm's
+    running statistics in a CNN, a router's routing bias in a mixture of experts."""
+    return tuple(dict.fromkeys(result.layer.STATE for result in every_result(report.layers) if result.cost.non_trainable and not result.children))
+
+
+def attends(report: Report) -> bool:
+    """Whether any layer scores queries against keys, which `--attention` runs as flash or eager."""
+    return any(result.layer.ATTENDS for result in every_result(report.layers))
 
 
 def memory_of(report: Report, dtype: DType, batch: int = 1, eager_attention: bool = False) -> Memory:
-    """The spec's memory at `dtype`, the cache for `batch` sequences, attention's scores counted with
-    `eager_attention`: what `show --memory` and `compare --memory` both write."""
-    activations = activation_bytes(report, dtype, eager_attention)
-    return Memory(dtype, param_bytes(report, dtype), activations, kv_cache_values(report) * batch, cache_rules(report), batch, eager_attention)
+    """The spec's memory at `dtype`, the peak and the cache for `batch` samples (sequences), attention's
+    scores counted with `eager_attention`: what `show --memory` and `compare --memory` both write."""
+    activations = activation_bytes(report, dtype, eager_attention) * batch
+    cache = kv_cache_values(report) * batch
+    return Memory(dtype, param_bytes(report, dtype), activations, cache, cache_rules(report), batch, eager_attention, attends(report))
 
 
 def cache_rules(report: Report) -> tuple[str, ...]:
@@ -173,7 +189,7 @@ def _figures(results: tuple[LayerResult, ...], outer: int, request: Request, fie
             children,
             None if fields is None else fields.get(id(result)),
             None if memory is None else cost.params * memory.bytes,
-            None if memory is None else volume(result.output_shape) * memory.bytes,
+            None if memory is None else volume(result.output_shape) * memory.bytes * request.batch,
             None if memory is None else result.layer.cached_values(result) * occurrences * memory.bytes * request.batch,
             tuple(graph.readers.get(id(result), ())),
             id(result) in graph.side_outputs,

@@ -8,14 +8,17 @@ and values are cached. A vision model is one forward pass over a batch of images
 
 What a layer moves is its kind's rule (`served_weights`, `served_values`, `served_cache` on each
 kind): weights at their stored size, read once a pass whatever the batch; activations in and out,
-and key/value cache reads and writes, per sample. Attention is taken as flash attention: its
-scores never reach memory. Every byte and MAC is an exact int; only the seconds are floats.
+and key/value cache reads and writes, per sample. Attention is taken as flash attention, whose
+scores never reach memory, unless `--attention eager` asks for the math path: its scores and their
+softmax are written and read back once each, and held at the peak. Every byte and MAC is an exact
+int; only the seconds are floats.
 """
 
 from __future__ import annotations
 
 from archcalc.devices import Device
 from archcalc.engine import analyze
+from archcalc.engine.analysis import attends
 from archcalc.engine.memory import peak_activations
 from archcalc.engine.report import Report
 from archcalc.engine.serving_values import (
@@ -36,8 +39,9 @@ from archcalc.text import shape
 from archcalc.values import replace, value
 
 
-def own_work(result: LayerResult, occurrences: int, batch: int, precision: Precision) -> Work:
-    """A layer's own work (a composite's: joining its paths) in one pass over `batch` samples."""
+def own_work(result: LayerResult, occurrences: int, batch: int, precision: Precision, eager_attention: bool = False) -> Work:
+    """A layer's own work (a composite's: joining its paths) in one pass over `batch` samples;
+    eager attention's scores and softmax written and read back once each."""
     if result.in_training is not None:  # a training-only branch: an inference pass does not run it
         return Work()
     layer = result.layer
@@ -54,15 +58,17 @@ def own_work(result: LayerResult, occurrences: int, batch: int, precision: Preci
     values_read, values_written = layer.served_values(result)
     cache_read, cache_macs = layer.served_cache(result, 1)
     cache_written = 0 if result.children else layer.cached_values(result)
+    scores, scores_per_cached = layer.served_scores(result, eager_attention)
     return Work(
         macs=(0 if result.children else result.cost.macs) * batch * occurrences,
         macs_per_cached=cache_macs * batch * occurrences,
         weight_bytes=weight_bytes * occurrences,
-        activation_read=values_read * activation * batch * occurrences,
-        activation_written=values_written * activation * batch * occurrences,
+        activation_read=(values_read + scores) * activation * batch * occurrences,
+        activation_written=(values_written + scores) * activation * batch * occurrences,
         cache_written=cache_written * kv * batch * occurrences,
         cache_read_per_cached=cache_read * kv * batch * occurrences,
         stored_bytes=stored * occurrences,
+        scores_per_cached=scores_per_cached * activation * batch * occurrences,
     )
 
 
@@ -76,11 +82,12 @@ class Row:
     children: tuple[Row, ...]
 
 
-def rows_of(results: tuple[LayerResult, ...], times: int, batch: int, precision: Precision) -> tuple[Row, ...]:
+def rows_of(results: tuple[LayerResult, ...], times: int, batch: int, precision: Precision, eager_attention: bool = False) -> tuple[Row, ...]:
     rows = []
     for result in results:
         occurrences = times * result.occurrences
-        rows.append(Row(result, occurrences, own_work(result, occurrences, batch, precision), rows_of(result.children, occurrences, batch, precision)))
+        work = own_work(result, occurrences, batch, precision, eager_attention)
+        rows.append(Row(result, occurrences, work, rows_of(result.children, occurrences, batch, precision, eager_attention)))
     return tuple(rows)
 
 
@@ -95,10 +102,10 @@ def timed(row: Row, cached: int, rates: Rates) -> Timed:
     one kernel for its weights and activations and, with tokens cached, a second over the cache (the
     attention core reading cached keys and values, apart from the projections' matrix products)."""
     work = row.work
-    macs, read, written = work.macs_at(cached), work.read_at(cached), work.written()
-    cache_macs, cache_read = cached * work.macs_per_cached, cached * work.cache_read_per_cached
-    main, main_compute_bound = kernel_seconds(macs - cache_macs, read - cache_read + written, rates)
-    cache, cache_compute_bound = kernel_seconds(cache_macs, cache_read, rates)
+    macs, read, written = work.macs_at(cached), work.read_at(cached), work.written_at(cached)
+    cache_macs, cache_moved = cached * work.macs_per_cached, work.cache_moved_at(cached)
+    main, main_compute_bound = kernel_seconds(macs - cache_macs, read + written - cache_moved, rates)
+    cache, cache_compute_bound = kernel_seconds(cache_macs, cache_moved, rates)
     seconds, compute_bound = main + cache, main_compute_bound + cache_compute_bound
     children = tuple(timed(child, cached, rates) for child in row.children)
     return Timed(
@@ -132,8 +139,8 @@ def decode_seconds(rows: tuple[Row, ...], first: int, count: int, rates: Rates) 
     is c times that of one cached token: the sum is an arithmetic series, without running the steps."""
     total = 0.0
     for work in works(rows):
-        main, _ = kernel_seconds(work.macs, work.read_at(0) + work.written(), rates)
-        per_cached = max(rates.compute_seconds(work.macs_per_cached), rates.memory_seconds(work.cache_read_per_cached))
+        main, _ = kernel_seconds(work.macs, work.read_at(0) + work.written_at(0), rates)
+        per_cached = max(rates.compute_seconds(work.macs_per_cached), rates.memory_seconds(work.cache_moved_at(1)))
         total += main * count + per_cached * (first + first + count - 1) * count / 2
     return total
 
@@ -169,7 +176,8 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
         raise bad_request(f"the prompt must be at least 1 token, got {prompt}", "--prompt")
     prefill_report = report if prompt == spec.input_shape[0] else analyze(with_sequence(spec, prompt))
     step_report = analyze(with_sequence(spec, 1))
-    step_rows = rows_of(step_report.layers, 1, batch, precision)
+    eager = request.eager_attention
+    step_rows = rows_of(step_report.layers, 1, batch, precision, eager)
     per_token_cache = sum(work.cache_written for work in works(step_rows))  # bytes a token adds to the cache, the batch's
     generate = request.generate
     if generate is None:  # one step, where the spec's positions leave room for it
@@ -185,7 +193,7 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
             analyze(with_sequence(spec, prompt + generate))
         except ShapeError as error:
             raise bad_request(f"{spec.name} cannot take {prompt:,} + {generate:,} tokens: {error.problem}", "--generate") from None
-    prefill_rows = rows_of(prefill_report.layers, 1, batch, precision)
+    prefill_rows = rows_of(prefill_report.layers, 1, batch, precision, eager)
     first = Pass("prefill", prompt, 0, tuple(timed(row, 0, rates) for row in prefill_rows))
     last_step = None
     if generate:
@@ -194,12 +202,14 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
     stored = sum(work.stored_bytes for work in works(prefill_rows))
     activation = FORMAT_BYTES[precision.activations]
     context = prompt + generate
-    memory = Memory(stored, per_token_cache * context, peak_activations(prefill_report) * activation * batch, limit)
-    per_sequence = (per_token_cache // batch) * context + peak_activations(prefill_report) * activation
+    peak = peak_activations(prefill_report, eager)
+    memory = Memory(stored, per_token_cache * context, peak * activation * batch, limit)
+    per_sequence = (per_token_cache // batch) * context + peak * activation
     per_token = per_token_cache // batch + peak_activations(step_report) * activation  # a decoder's activations grow with its tokens
     room = limit - stored
     fitting = max(room, 0) // (per_token * batch)
-    longest = longest_accepted(spec, fitting, context)
+    accepted = longest_accepted(spec, fitting, context)
+    longest = longest_in_memory(spec, accepted, limit, batch, precision) if eager else accepted
     return Serving(
         report=prefill_report,
         device=device,
@@ -215,7 +225,10 @@ def serving(report: Report, device: Device, request: ServeRequest) -> Serving:
         memory=memory,
         max_batch=max(room, 0) // per_sequence,
         max_context=longest,
-        context_limited=longest < fitting,
+        context_limited=longest == accepted < fitting,
+        batch_one_over_bytes=max(per_sequence - room, 0),
+        eager_attention=eager,
+        attends=attends(report),
     )
 
 
@@ -231,6 +244,28 @@ def longest_accepted(spec: Spec, upper: int, accepted: int) -> int:
     return low
 
 
+def longest_in_memory(spec: Spec, upper: int, limit: int, batch: int, precision: Precision) -> int:
+    """With eager attention a sequence of L tokens holds h·L² scores at its peak, so activations do not
+    grow by the same bytes a token: the longest L up to `upper` (what memory allows at flash's rate, and
+    the spec computes) whose weights, cache and eager peak at L fit in `limit`, found by halving."""
+    activation = FORMAT_BYTES[precision.activations]
+
+    def fits(tokens: int) -> bool:
+        report = analyze(with_sequence(spec, tokens))
+        rows = works(rows_of(report.layers, 1, batch, precision))
+        stored = sum(work.stored_bytes for work in rows)
+        cache = sum(work.cache_written for work in rows)  # the new tokens' keys and values: all L of them
+        return stored + cache + peak_activations(report, eager_attention=True) * activation * batch <= limit
+
+    if upper < 1 or fits(upper):
+        return upper
+    low, high = 0, upper  # fits at low (no tokens), not at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
 def computes(spec: Spec, tokens: int) -> bool:
     try:
         analyze(with_sequence(spec, tokens))
@@ -241,10 +276,10 @@ def computes(spec: Spec, tokens: int) -> bool:
 
 def vision(report: Report, device: Device, request: ServeRequest, rates: Rates, limit: int) -> Serving:
     """A model of images (or any input but token ids): one forward pass over the batch."""
-    batch, precision = request.batch, request.precision
-    rows = rows_of(report.layers, 1, batch, precision)
+    batch, precision, eager = request.batch, request.precision, request.eager_attention
+    rows = rows_of(report.layers, 1, batch, precision, eager)
     stored = sum(work.stored_bytes for work in works(rows))
-    per_sample = peak_activations(report) * FORMAT_BYTES[precision.activations]
+    per_sample = peak_activations(report, eager) * FORMAT_BYTES[precision.activations]
     return Serving(
         report=report,
         device=device,
@@ -260,6 +295,9 @@ def vision(report: Report, device: Device, request: ServeRequest, rates: Rates, 
         memory=Memory(stored, 0, per_sample * batch, limit),
         max_batch=max(limit - stored, 0) // per_sample,
         max_context=None,
+        batch_one_over_bytes=max(stored + per_sample - limit, 0),
+        eager_attention=eager,
+        attends=attends(report),
     )
 
 

@@ -17,7 +17,8 @@ INT4_GROUP = 128
 """int4 weights are stored as in GPTQ and AWQ: two to a byte, and a 16-bit scale for each group of 128."""
 
 ATTENTION = "flash"
-"""Attention is taken as flash attention: q, k, v in, the output out, no N×M scores in memory."""
+"""Attention is taken as flash attention unless `--attention eager` says: q, k, v in, the output out,
+no N×M scores in memory."""
 
 
 def stored_weight_bytes(values: int, weights: str) -> int:
@@ -64,12 +65,17 @@ class Work:
     cache_written: int = 0  # the new tokens' keys and values
     cache_read_per_cached: int = 0
     stored_bytes: int = 0  # the weights it holds (memory, not traffic: a tied head reads a table held elsewhere)
+    scores_per_cached: int = 0  # eager attention: the bytes of scores and softmax a cached token adds, written and read again each
 
     def read_at(self, cached: int) -> int:
-        return self.weight_bytes + self.activation_read + cached * self.cache_read_per_cached
+        return self.weight_bytes + self.activation_read + cached * (self.cache_read_per_cached + self.scores_per_cached)
 
-    def written(self) -> int:
-        return self.activation_written + self.cache_written
+    def written_at(self, cached: int) -> int:
+        return self.activation_written + self.cache_written + cached * self.scores_per_cached
+
+    def cache_moved_at(self, cached: int) -> int:
+        """What the kernel over the cache moves: the cached keys and values, and eager attention's scores over them."""
+        return cached * (self.cache_read_per_cached + 2 * self.scores_per_cached)
 
     def macs_at(self, cached: int) -> int:
         return self.macs + cached * self.macs_per_cached
@@ -241,6 +247,9 @@ class Serving:
     max_batch: int
     max_context: int | None  # a language model's: the longest prompt + generate that fits at the batch
     context_limited: bool = False  # max_context is the spec's own longest sequence, short of what memory allows
+    eager_attention: bool = False
+    attends: bool = False  # it has attention, which --attention runs as flash or eager
+    batch_one_over_bytes: int = 0  # what batch 1 needs beyond the device's memory; 0 where it fits
 
     @property
     def language(self) -> bool:
@@ -276,3 +285,4 @@ class ServeRequest:
     precision: Precision = Precision()
     efficiency: float = 1.0
     images: int | None = None  # `--images`, the batch of a vision model
+    eager_attention: bool = False  # `--attention eager`: the scores and their softmax go through memory

@@ -154,7 +154,11 @@ def varied_axis(spec: Spec) -> str:
 
 
 def sweep(spec: Spec, sizes: Sequence[int]) -> Sweep:
-    """Raises ShapeError for a flat input of features, which has no side to vary."""
+    """Raises ShapeError for a checkpoint, which holds no shapes, and for a flat input of features,
+    which has no side to vary."""
+    if spec.checkpoint is not None:
+        hint = "its config.json has them (archcalc sweep config.json)"
+        raise ShapeError("a checkpoint holds no shapes, so how its figures grow with its input cannot be counted", spec.origin, None, hint)
     if len(spec.input_shape) < 2 and not spec.reads_token_ids:
         raise ShapeError(
             f"{spec.name} has the flat input {list(spec.input_shape)}: there is no side to vary",

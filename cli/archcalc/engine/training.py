@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from archcalc.arithmetic import ceil_div, volume
 from archcalc.backward import AttentionPath, Backward, Checkpointing, Kept, Needs, Optimizer, ParameterTensor, Precision, Stored, TrainingSetup, Which
+from archcalc.engine.analysis import attends
 from archcalc.engine.report import Report
 from archcalc.errors import ShapeError
 from archcalc.model import LayerResult, Shape
@@ -38,6 +39,13 @@ class TrainingRequest:
     limit_bytes: int | None = None  # from --memory-limit or --device
     reserve_bytes: int = 0
     device: str | None = None
+    from_spec: tuple[str, ...] = ()  # the settings the spec's `training:` block gave (no flag overrode them)
+
+    @property
+    def from_spec_text(self) -> str:
+        """'batch 2, optimizer sgd, device t4': the settings the spec gave, as the output names them."""
+        values = {"batch": f"{self.batch:,}", "optimizer": self.optimizer.value, "precision": self.precision.value, "device": self.device or ""}
+        return ", ".join(f"{name} {values[name]}" for name in self.from_spec)
 
 
 @value
@@ -65,6 +73,7 @@ class Fit:
     fits: bool
     max_batch: int | None  # None: no batch is too large (nothing grows with it)
     device: str | None = None
+    batch_one_over_bytes: int = 0  # what a step at batch 1 needs beyond the available memory; 0 where it fits
 
     @property
     def available_bytes(self) -> int:
@@ -118,6 +127,11 @@ class Training:
     @property
     def weight_grad_macs(self) -> int:
         return sum(layer.weight_grad_macs for layer in self.layers)
+
+    @property
+    def attends(self) -> bool:
+        """Whether the model has attention, which `--attention` runs as flash or eager."""
+        return attends(self.report)
 
     @property
     def kept_bytes(self) -> int:
@@ -378,9 +392,25 @@ def segments(result: LayerResult) -> list[tuple[tuple[LayerResult, ...], int]]:
     return []
 
 
-def training_request(setup: TrainingSetup) -> TrainingRequest:
-    """How `check` trains a spec for its training budgets: its `training:` block."""
-    return TrainingRequest(batch=setup.batch, optimizer=setup.optimizer, precision=setup.precision, device=setup.device)
+def training_request(setup: TrainingSetup, from_spec: tuple[str, ...] = ()) -> TrainingRequest:
+    """A training setup with every setting left out at its default: how `check` trains a spec for its
+    training budgets (its `training:` block), and `train` (that block overridden by the flags given)."""
+    return TrainingRequest(
+        batch=setup.batch or 1,
+        optimizer=setup.optimizer or Optimizer.ADAMW,
+        precision=setup.precision or Precision.FP32,
+        device=setup.device,
+        from_spec=from_spec,
+    )
+
+
+def spec_request(report: Report, flags: TrainingSetup, fits: bool = True) -> TrainingRequest:
+    """The spec's `training:` block as the defaults, each overridden by its flag where one is given;
+    its device left out where no fit is shown (`fits` False: compare --train, sweep --batch)."""
+    written = report.spec.training or TrainingSetup()
+    if not fits:
+        written = replace(written, device=None)
+    return training_request(written.overridden(flags), written.taken_over(flags))
 
 
 def training_of(report: Report, request: TrainingRequest) -> Training:
@@ -452,4 +482,4 @@ def fit_of(report: Report, request: TrainingRequest, memory: TrainingMemory) -> 
     else:
         max_batch = max(room // per_sample, 0)
     fits = states + max(memory.activation_bytes, memory.peak_backward_bytes) <= available
-    return Fit(request.limit_bytes, request.reserve_bytes, fits, max_batch, request.device)
+    return Fit(request.limit_bytes, request.reserve_bytes, fits, max_batch, request.device, max(states + one - available, 0))

@@ -66,6 +66,7 @@ def _load_spec(argument: str, options: ReadOptions) -> Spec:
         except OSError as error:  # a directory, or a terminal that went away
             raise SpecError(f"cannot read standard input: {error.strerror or error}", Origin("<stdin>")) from None
     if is_chain(argument):
+        _onnx_only(options, Origin("<chain>"))
         return parse_chain(argument, Origin("<chain>", 1, 1), printable(argument.replace(" ", "")))
     path = Path(argument)
     if not path.exists():
@@ -74,6 +75,7 @@ def _load_spec(argument: str, options: ReadOptions) -> Spec:
         from archcalc.formats.safetensors import holds_checkpoint, read_checkpoint  # lazy: only a folder given
 
         if holds_checkpoint(path):
+            _onnx_only(options, Origin(printable(argument)))
             return read_checkpoint(path, printable(argument))
         raise SpecError(f"{argument} is a directory; give a spec file")
     source = printable(argument)  # a file name reaches messages, tables and annotations
@@ -111,13 +113,16 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, op
     head = stream.read(SNIFFED_BYTES)
     if len(head) < SNIFFED_BYTES:  # the stream has ended: a terminal's Ctrl-D is read once, and reading on would wait for another
         stream = io.BytesIO()
+    onnx = head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx")
+    if not onnx:
+        _onnx_only(options, Origin(source))
     if _is_checkpoint(head, path):
         from archcalc.formats.safetensors import read_checkpoint  # lazy: only a checkpoint loads its reader
 
         if path is None:
             raise SpecError("a safetensors checkpoint is read from its file, whose size its header is checked against", Origin(source), None, "give its path")
         return read_checkpoint(path, source)
-    if head.startswith(ONNX_START) or (path is not None and path.suffix.lower() == ".onnx"):
+    if onnx:
         from archcalc.formats.onnx.reader import MAX_ONNX_BYTES, read_onnx  # lazy: onnx is an extra, loaded for an ONNX file only
 
         return read_onnx(head + _read_limited(stream, source, MAX_ONNX_BYTES - len(head), "an ONNX model"), source, path, name, options)
@@ -137,6 +142,14 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, op
 
         return read_hf_config(data, source, name, options.tokens)
     return load_text(data, source, name)
+
+
+def _onnx_only(options: ReadOptions, origin: Origin) -> None:
+    """--untie and --input read an ONNX graph's stored weights and inputs: on anything else they would
+    change nothing, so they are refused as a misplaced --tokens is."""
+    for flag, given in (("--untie", options.untie), ("--input", options.input is not None)):
+        if given:
+            raise SpecError(f"{flag} is for an ONNX model, and this is not one", origin, None, f"leave {flag} out")
 
 
 def load_text(data: bytes | str, source: str, name: str) -> Spec:

@@ -82,6 +82,7 @@ class Attention(SeesWhole):
     dropout: float = 0.0  # dropout on the attention weights, in training
 
     NAMES = {"attention": "attention"}
+    ATTENDS = True
     COMMON_NAMES = {
         **dict.fromkeys(
             ("mha", "multihead_attention", "multiheadattention", "multi_head_attention", "self_attention", "sdpa", "scaled_dot_product_attention"),
@@ -396,6 +397,16 @@ class Attention(SeesWhole):
         tokens, width = result.input_shape
         head = self.head_width(width)
         return 2 * cached * self.key_value_heads * head, 2 * tokens * cached * self.heads * head
+
+    def served_scores(self, result: LayerResult, eager_attention: bool) -> tuple[int, int]:
+        """The math path writes the scores and their softmax, 2·h·N·M values (what `scratch_values`
+        holds), and reads each back once; a causal attention's new tokens score c cached keys more,
+        2·h·N values a cached token. Flash keeps them on chip: none."""
+        if not eager_attention:
+            return 0, 0
+        tokens, _, scored, _, heads, _, _ = self.sizes(result.input_shape)
+        cached = 2 * heads * tokens if self.causal and not self.windowed else 0
+        return 2 * heads * tokens * scored, cached
 
     def label(self, result: LayerResult) -> str:
         width = result.input_shape[-1]

@@ -34,6 +34,7 @@ class LatentAttention(SeesWhole):
     causal: bool = True
 
     NAMES = {"mla": "mla"}
+    ATTENDS = True
     EXAMPLE = ("10x16", "mla: {heads: 2, q_rank: 8, kv_rank: 4, nope_dim: 4, rope_dim: 2, v_dim: 4}")
     ARGUMENTS = (
         Argument("heads", Reading.COUNT, "heads h"),

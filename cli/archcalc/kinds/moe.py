@@ -38,6 +38,7 @@ class MixtureOfExperts(Pointwise):
     activation: str = "silu"
 
     NAMES = {"moe": "moe"}
+    STATE = "a router's routing bias"
     EXAMPLE = ("10x16", "moe: {experts: 8, per_token: 2, hidden: 32}")
     ARGUMENTS = (
         Argument("experts", Reading.COUNT, "routed experts E, each a gated MLP"),

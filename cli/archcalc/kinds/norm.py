@@ -33,6 +33,7 @@ class BatchNorm(Pointwise):
     mean and variance that are not trained (reported apart, as Keras does)."""
 
     NAMES = {"batchnorm": "batchnorm"}
+    STATE = "batch-norm running statistics"
     COMMON_NAMES = dict.fromkeys(("bn", "batch_norm", "batchnorm2d", "batchnormalization", "batch_normalization"), "write batchnorm")
     EXAMPLE = ("8x8x16", "batchnorm")
     PARAMETERS = "2C, plus 2C running statistics (not trained)"

@@ -173,7 +173,8 @@ def show_svg(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW, salt: str 
         (counting.heading, [counting.of(row.run.cost.macs) for row in rows]),
     ]
     if memory is not None:
-        panels.append((f"output bytes ({memory.dtype.value}, one layer)", [row.run.first.output_bytes or 0 for row in rows]))
+        at_batch = f", batch {memory.batch:,}" if memory.batch > 1 else ""
+        panels.append((f"output bytes ({memory.dtype.value}, one layer{at_batch})", [row.run.first.output_bytes or 0 for row in rows]))
     total = report.total
     title = f"{text_of(report.name)} · input {shape(report.input_shape)} → output {shape(report.output_shape)}"
     subtitle = (

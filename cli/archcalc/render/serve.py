@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from archcalc.render.formats import OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 from archcalc.render.layer_text import label
-from archcalc.text import duration, exact_and_short, rate, short
+from archcalc.text import device_memory, duration, exact_and_short, rate, short
 
 if TYPE_CHECKING:
     from archcalc.engine.serving import BatchSweep
@@ -57,7 +57,9 @@ COLUMNS = (
 )
 
 
-def pass_rows(served_pass: Pass, rows: list[Row]) -> None:
+def pass_rows(served_pass: Pass, rows: list[Row], levels: int = 3) -> None:
+    """A pass's rows, composites' children indented below them down to `levels` (--depth)."""
+
     def add(timed: Sequence[Timed], depth: int) -> None:
         for row in timed:
             rows.append(
@@ -77,7 +79,8 @@ def pass_rows(served_pass: Pass, rows: list[Row]) -> None:
                     depth,
                 )
             )
-            add(row.children, depth + 1)
+            if depth < levels:
+                add(row.children, depth + 1)
 
     add(served_pass.layers, 0)
 
@@ -129,7 +132,6 @@ def notes(serving: Serving) -> list[str]:
             )
         elif step is None and serving.memory.kv_cache_bytes:
             lines.append("no decode step: the prompt fills every position the spec has; give a shorter --prompt and --generate to see one")
-        lines.append("attention is taken as flash attention: its scores never reach memory (`--attention` is not yet a flag)")
     elif serving.images_per_second is not None:
         lines.append(
             f"{rate(serving.images_per_second)} images/s at batch {serving.batch:,}: one forward pass of {duration(first.seconds)}; "
@@ -139,26 +141,35 @@ def notes(serving: Serving) -> list[str]:
         if slow:
             named = ", ".join(f"#{row.result.layer.position} {row.result.layer.kind} {first.share(row):.1%}" for row in slow)
             lines.append(f"memory-bound layers holding it below the compute peak, by time: {named}")
+    if serving.attends:
+        lines.append(
+            "eager attention: its scores and their softmax are written and read back, and held at the peak"
+            if serving.eager_attention
+            else "attention is taken as flash attention: its scores never reach memory (`--attention eager` for the math path)"
+        )
     fits = "fits" if memory.fits else "does NOT fit"
     cache = f" + KV cache {bytes_text(memory.kv_cache_bytes)}" if serving.language else ""
     lines.append(
         f"memory: weights {bytes_text(memory.weight_bytes)}{cache} + activations {bytes_text(memory.activation_bytes)} = "
-        f"{exact_and_short(memory.total_bytes)} bytes of {exact_and_short(memory.limit_bytes)}: {fits}"
+        f"{exact_and_short(memory.total_bytes)} bytes of {serving.device.name}'s {device_memory(memory.limit_bytes)}: {fits}"
     )
     context = ""
     if serving.max_context is not None:
         limited = " (the spec's own longest sequence; memory would allow more)" if serving.context_limited else ""
         context = f"; longest context at batch {serving.batch:,}: {serving.max_context:,} tokens{limited}"
-    lines.append(f"largest batch that fits: {serving.max_batch:,}{context}")
+    if serving.max_batch == 0:
+        lines.append(f"not even batch 1 fits: it needs {exact_and_short(serving.batch_one_over_bytes)} bytes more{context}")
+    else:
+        lines.append(f"largest batch that fits: {serving.max_batch:,}{context}")
     return lines
 
 
-def serve_grid(serving: Serving) -> Grid:
+def serve_grid(serving: Serving, depth: int = 3) -> Grid:
     rows: list[Row] = []
-    pass_rows(serving.first, rows)
+    pass_rows(serving.first, rows, depth)
     rows.append(total_row(serving.first))
     if serving.last_step is not None:
-        pass_rows(serving.last_step, rows)
+        pass_rows(serving.last_step, rows, depth)
         rows.append(total_row(serving.last_step))
     return Grid(title(serving), COLUMNS, tuple(rows), None, tuple(notes(serving)), nested=True)
 
@@ -203,7 +214,7 @@ def serve_json(serving: Serving) -> dict[str, object]:
         "batch": serving.batch,
         "precision": {"weights": precision.weights, "activations": precision.activations, "kv": precision.kv, "compute": precision.compute},
         "efficiency": serving.efficiency,
-        "attention": "flash",
+        "attention": "eager" if serving.eager_attention else "flash",
         "roofline": {"peak_flops": serving.rates.peak, "bandwidth_bytes_per_second": serving.rates.bandwidth, "ridge_flops_per_byte": serving.rates.ridge},
     }
     if serving.language:
@@ -229,18 +240,19 @@ def serve_json(serving: Serving) -> dict[str, object]:
         "total_bytes": memory.total_bytes,
         "limit_bytes": memory.limit_bytes,
     }
-    document["fit"] = {"fits": memory.fits, "max_batch": serving.max_batch, "max_context": serving.max_context}
+    fit = {"fits": memory.fits, "max_batch": serving.max_batch, "max_context": serving.max_context, "batch_one_over_bytes": serving.batch_one_over_bytes}
+    document["fit"] = fit
     return document
 
 
-def render_serve(serving: Serving, output_format: OutputFormat, terminal: Terminal) -> str:
+def render_serve(serving: Serving, output_format: OutputFormat, terminal: Terminal, depth: int = 3) -> str:
     if output_format is OutputFormat.JSON:
         from archcalc.render.json_format import SCHEMA_VERSION, dumps  # lazy: only the format asked for is loaded
 
         return dumps({"schema_version": SCHEMA_VERSION, **serve_json(serving)})
     from archcalc.render import render_grid  # lazy: only the format asked for is loaded
 
-    return render_grid(serve_grid(serving), output_format, terminal)
+    return render_grid(serve_grid(serving, depth), output_format, terminal)
 
 
 def cells_of(serving: Serving) -> tuple[Cell, ...]:

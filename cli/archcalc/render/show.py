@@ -12,7 +12,7 @@ from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.text import exact_and_short, shape
 
 if TYPE_CHECKING:
-    from archcalc.engine.analysis import Analysis, LayerFigures, Run
+    from archcalc.engine.analysis import Analysis, LayerFigures, Memory, Run
     from archcalc.model import ReceptiveField
 
 
@@ -24,9 +24,10 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         columns += [Column("receptive field"), Column("stride")]
     if memory is not None:
         dtype = memory.dtype.value
+        at_batch = f", batch {memory.batch:,}" if memory.batch > 1 else ""
         columns += [
             Column(f"param bytes ({dtype})", numeric=True, optional=True, key="param_bytes"),  # params × bytes a value, which the notes give
-            Column(f"output bytes ({dtype})", numeric=True, key="output_bytes"),
+            Column(f"output bytes ({dtype}{at_batch})", numeric=True, key="output_bytes"),
         ]
     cached = memory is not None and memory.kv_cache_values > 0
     if cached and memory is not None:
@@ -53,9 +54,7 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     if report.active_params != total.params:
         notes.append(f"active params {exact_and_short(report.active_params)}: what one token runs, the experts it does not choose left out")
     if total.non_trainable:
-        notes.append(
-            f"non-trainable state {exact_and_short(total.non_trainable)} (batch-norm running statistics, a router's routing bias; not counted in params)"
-        )
+        notes.append(f"non-trainable state {exact_and_short(total.non_trainable)} ({', '.join(analysis.state_kinds)}; not counted in params)")
     notes += report.spec.notes
     if folds:
         notes.append("rows of identical layers one after another are folded into one (× N, the figures of all N); --no-fold lists every layer")
@@ -63,13 +62,10 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
         size = memory.dtype.bytes
         notes.append(
             f"memory at {memory.dtype.value} ({size} byte{'s' if size > 1 else ''} a value): parameters {exact_and_short(memory.param_bytes)} bytes; "
-            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes (the most live while one layer runs: its input and output, "
-            "and outputs held for a later join"
-            + (
-                "; eager attention's scores and their softmax too)"
-                if memory.eager_attention
-                else "; attention as flash attention runs it, with no score matrix)"
-            )
+            f"peak activations {exact_and_short(memory.peak_activation_bytes)} bytes "
+            + (f"for batch {memory.batch:,}, {memory.batch:,} × one sample's " if memory.batch > 1 else "")
+            + "(the most live while one layer runs: its input and output, "
+            "and outputs held for a later join" + (attention_words(memory) if memory.attends else "") + ")"
         )
         if cached:
             notes.append(
@@ -87,6 +83,10 @@ def show_grid(analysis: Analysis, options: ShowOptions = DEFAULT_SHOW) -> Grid:
     if options.explain:
         total_cells.append(None)
     return Grid(title, tuple(columns), tuple(rows), Row(tuple(total_cells)), tuple(notes), nested=True)
+
+
+def attention_words(memory: Memory) -> str:
+    return "; eager attention's scores and their softmax too" if memory.eager_attention else "; attention as flash attention runs it, with no score matrix"
 
 
 def _layer_rows(layers: Sequence[LayerFigures], level: int, options: ShowOptions, with_fields: bool, cached: bool, rows: list[Row]) -> None:

@@ -12,7 +12,7 @@ from archcalc.render import render_grid
 from archcalc.render.formats import ChartFormat, OutputFormat
 from archcalc.render.grid import Cell, Column, Grid, Row, shape_cell
 from archcalc.render.layer_text import label
-from archcalc.text import exact, exact_and_short
+from archcalc.text import device_memory, exact, exact_and_short
 
 if TYPE_CHECKING:
     from archcalc.engine.training import Fit, LayerTraining, Training, TrainingRequest
@@ -23,7 +23,7 @@ def training_title(training: Training) -> str:
     request = training.request
     report = training.report
     scale = f" · {request.gpus} GPUs, ZeRO {request.zero}" if request.gpus > 1 or request.zero else ""
-    eager = " · eager attention" if request.attention.value == "eager" else ""
+    eager = " · eager attention" if request.attention.value == "eager" and training.attends else ""
     return f"{report.name} · train at batch {request.batch:,} · {request.precision.value} · {request.optimizer.value}{eager}{scale}"
 
 
@@ -48,9 +48,15 @@ def training_grid(training: Training, depth: int = 3) -> Grid:
         + (f" + recomputed {exact_and_short(training.recomputed_macs)}" if training.recomputed_macs else "")
         + f" = {exact_and_short(training.train_macs)} a step",
     ]
+    if training.request.from_spec:
+        notes.append(from_spec_note(training.request))
     if training.request.checkpointing.value != "none":
         notes.append("with --checkpointing the rows give what each layer keeps while its block runs its backward pass; the memory table, what stays kept")
     return Grid(training_title(training), columns, tuple(rows), total, tuple(notes), nested=True)
+
+
+def from_spec_note(request: TrainingRequest) -> str:
+    return f"from the spec's training block: {request.from_spec_text} (a flag overrides each)"
 
 
 def _rows(layers: tuple[LayerTraining, ...], level: int, depth: int, rows: list[Row]) -> None:
@@ -96,9 +102,11 @@ def memory_grid(training: Training) -> Grid:
 def fit_note(fit: Fit) -> str:
     """Whether the step fits the limit (less the reserve), and the largest batch that does: the
     memory table's note, and the chart's."""
-    limit = f"{fit.device} ({exact_and_short(fit.limit_bytes)} bytes)" if fit.device else f"{exact_and_short(fit.limit_bytes)} bytes"
+    limit = f"{fit.device}'s {device_memory(fit.limit_bytes)}" if fit.device else f"{exact_and_short(fit.limit_bytes)} bytes"
     reserve = f" less a reserve of {exact_and_short(fit.reserve_bytes)}" if fit.reserve_bytes else ""
     verdict = "fits" if fit.fits else "does not fit"
+    if fit.max_batch == 0:
+        return f"{verdict} in {limit}{reserve}; not even batch 1 fits: it needs {exact_and_short(fit.batch_one_over_bytes)} bytes more"
     largest = "any batch (nothing grows with it)" if fit.max_batch is None else f"{fit.max_batch:,}"
     return f"{verdict} in {limit}{reserve}; the largest batch that fits: {largest}"
 
@@ -148,6 +156,8 @@ def training_svg(training: Training) -> str:
         if fit.reserve_bytes:
             reserve = (f"reserve: {exact(fit.reserve_bytes)} bytes", fit.available_bytes)
     notes = [fit_note(fit)] if fit is not None else []
+    if request.from_spec:
+        notes.append(from_spec_note(request))
     title = f"{training_title(training)}: memory per GPU"
     return stacked_svg(title, [label], memory_parts([training]), [training.memory.total_bytes], "bytes", limit, reserve, notes)
 
@@ -159,7 +169,8 @@ def trainings_svg(trainings: Sequence[Training], title: str) -> str:
 
     labels = [f"{training.report.name} · batch {training.request.batch:,}" for training in trainings]
     totals = [training.memory.total_bytes for training in trainings]
-    return stacked_svg(f"{title}: memory per GPU", labels, memory_parts(trainings), totals, "bytes", notes=[_setup_note(trainings)])
+    notes = [_setup_note(trainings), *_from_spec_notes(trainings)]
+    return stacked_svg(f"{title}: memory per GPU", labels, memory_parts(trainings), totals, "bytes", notes=notes)
 
 
 def training_json(training: Training) -> dict[str, object]:
@@ -179,6 +190,7 @@ def training_json(training: Training) -> dict[str, object]:
             "backward_macs": training.backward_macs,
             "train_macs": training.train_macs,
         },
+        "from_spec": list(request.from_spec),
         "memory": {
             "batch": request.batch,
             "precision": request.precision.value,
@@ -203,6 +215,7 @@ def training_json(training: Training) -> dict[str, object]:
             "reserve_bytes": fit.reserve_bytes,
             "fits": fit.fits,
             "max_batch": fit.max_batch,
+            "batch_one_over_bytes": fit.batch_one_over_bytes,
         }
     document["layers"] = [_layer_json(layer) for layer in training.layers]
     return document
@@ -276,12 +289,26 @@ def trainings_grid(trainings: Sequence[Training], title: str) -> Grid:
                 )
             )
         )
-    return Grid(title, columns, tuple(rows), None, (_setup_note(trainings),))
+    return Grid(title, columns, tuple(rows), None, (_setup_note(trainings), *_from_spec_notes(trainings)))
 
 
 def _setup_note(trainings: Sequence[Training]) -> str:
+    """The precision and optimizer, once if every training shares them, else each spec's."""
     request = trainings[0].request
-    return f"{request.precision.value} · {request.optimizer.value} · {request.attention.value} attention; bytes per GPU"
+    attention = f" · {request.attention.value} attention" if any(training.attends for training in trainings) else ""
+    setups = {training.report.name: f"{training.request.precision.value} · {training.request.optimizer.value}" for training in trainings}
+    if len(set(setups.values())) == 1:
+        return f"{request.precision.value} · {request.optimizer.value}{attention}; bytes per GPU"
+    each = "; ".join(f"{name}: {setup}" for name, setup in setups.items())
+    return f"{each}{attention}; bytes per GPU"
+
+
+def _from_spec_notes(trainings: Sequence[Training]) -> list[str]:
+    """Which settings each spec's training block gave (once a spec, whatever the batches swept)."""
+    given = {training.report.name: training.request.from_spec_text for training in trainings if training.request.from_spec}
+    if not given:
+        return []
+    return ["from the spec's training block: " + "; ".join(f"{name}: {text}" for name, text in given.items()) + " (a flag overrides each)"]
 
 
 def render_trainings(trainings: Sequence[Training], chosen: ChartFormat, terminal: Terminal, title: str) -> str:

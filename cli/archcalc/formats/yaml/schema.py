@@ -101,7 +101,7 @@ def _training() -> Schema:
     size = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}], "description": "bytes: 80GiB, 80G or 80GB"}
     return {
         "type": "object",
-        "description": "How `check` trains the spec for its training budgets (docs/training.md).",
+        "description": "How the spec is trained: `archcalc train`'s defaults (a flag overrides each) and `check`'s training budgets (docs/training.md).",
         "properties": {
             "batch": {"type": "integer", "minimum": 1},
             "optimizer": {"enum": [optimizer.value for optimizer in Optimizer]},
