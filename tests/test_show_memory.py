@@ -92,6 +92,19 @@ def test_onnx_options_on_a_spec_are_refused(command: str, flags: list[str]) -> N
     assert code == 2 and "is for an ONNX model" in err
 
 
+def test_onnx_options_reach_the_onnx_models_among_several_specs(tmp_path: Path) -> None:
+    """`compare model.onnx model.yaml --untie` unties the ONNX model and reads the spec as written
+    (once it refused the spec); with no ONNX model among them, --untie is refused."""
+    from tests.hostile_models import conv_model, saved
+
+    model = saved(tmp_path / "conv.onnx", conv_model())
+    code, out, err = run("compare", model, CNN, "--untie", "--format", "csv")
+    assert code == 0, err
+    assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["conv", "seed-cnn"]
+    code, out, err = run("compare", CNN, CNN, "--untie")
+    assert code == 2 and out == "" and "cnn.yaml: --untie is for an ONNX model, and this is not one" in err
+
+
 @pytest.mark.parametrize(
     "arguments",
     [

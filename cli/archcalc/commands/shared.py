@@ -11,7 +11,7 @@ every start, and string annotations would be compiled again on each one (3 ms).
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -19,11 +19,12 @@ import typer
 from archcalc.backward import AttentionPath
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError, ShapeError
-from archcalc.formats import ReadOptions, load_spec
+from archcalc.formats import OnnxOnlyOption, ReadOptions, load_spec
 from archcalc.formats.expansion import Expansion, expand_arguments
 from archcalc.printable import printable, quoted, unforgeable
 from archcalc.quantities import parse_count
 from archcalc.render import ChartFormat, Counting, OutputFormat, Terminal
+from archcalc.values import replace
 
 EXIT_OK = 0
 EXIT_OVER_BUDGET = 1
@@ -158,7 +159,26 @@ def analyze_all(arguments: list[str], options: ReadOptions | None = None) -> lis
     """Every spec read and computed before anything is printed, so an error leaves stdout empty.
     A directory or glob stands for every spec in it."""
     specs = expanded(arguments).specs
-    return guarded(lambda: [analyzed(spec, options) for spec in specs])
+    return guarded(lambda: _analyzed_all(specs, options or ReadOptions()))
+
+
+def _analyzed_all(specs: Sequence[str], options: ReadOptions) -> list[Report]:
+    """Each spec analyzed; --untie and --input apply to the ONNX models among them (`compare model.onnx
+    model.yaml --untie`), and are refused only when no spec is one."""
+    reports: list[Report | None] = []
+    refused: OnnxOnlyOption | None = None
+    for spec in specs:
+        try:
+            reports.append(analyzed(spec, options))
+        except OnnxOnlyOption as error:
+            refused = refused or error
+            reports.append(None)
+    if refused is None:
+        return [report for report in reports if report is not None]
+    if all(report is None for report in reports):
+        raise refused
+    no_model_flags = replace(options, untie=False, input=None)
+    return [report if report is not None else analyzed(spec, no_model_flags) for spec, report in zip(specs, reports, strict=True)]
 
 
 def analyze_one(argument: str, command: str, options: ReadOptions | None = None) -> Report:

@@ -19,7 +19,7 @@ from archcalc.printable import printable
 MAX_SPEC_BYTES = 5_000_000
 """A spec is a page of YAML; refusing anything this large keeps a stray 100 MB file from costing time."""
 
-__all__ = ["MAX_SPEC_BYTES", "ReadOptions", "Spec", "load_model", "load_spec", "load_text"]
+__all__ = ["MAX_SPEC_BYTES", "OnnxOnlyOption", "ReadOptions", "Spec", "load_model", "load_spec", "load_text"]
 
 
 def load_model(argument: str, options: ReadOptions = DEFAULT) -> Spec:
@@ -144,12 +144,17 @@ def _read_source(stream: BinaryIO, source: str, name: str, path: Path | None, op
     return load_text(data, source, name)
 
 
+class OnnxOnlyOption(SpecError):
+    """--untie or --input given for a spec that is no ONNX model. A command of several specs applies
+    them to those that are, and refuses them only when none is (commands/shared.py, analyze_all)."""
+
+
 def _onnx_only(options: ReadOptions, origin: Origin) -> None:
     """--untie and --input read an ONNX graph's stored weights and inputs: on anything else they would
     change nothing, so they are refused as a misplaced --tokens is."""
     for flag, given in (("--untie", options.untie), ("--input", options.input is not None)):
         if given:
-            raise SpecError(f"{flag} is for an ONNX model, and this is not one", origin, None, f"leave {flag} out")
+            raise OnnxOnlyOption(f"{flag} is for an ONNX model, and this is not one", origin, None, f"leave {flag} out")
 
 
 def load_text(data: bytes | str, source: str, name: str) -> Spec:
