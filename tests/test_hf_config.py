@@ -216,3 +216,44 @@ def test_every_key_a_reader_reads_has_a_default_and_no_zoo_key_is_a_near_miss(mo
     assert len(read) == 1
     family = family_module(json.loads((ZOO / f"{name}.json").read_text()), "", "config.json")
     assert read[0] <= set(family.DEFAULTS) | set(getattr(family, "ALIASES", {}).values()), read[0] - set(family.DEFAULTS)
+
+
+MISTRAL_BF16_BYTES = 2 * 7_241_732_096  # torch_dtype bfloat16: 2 bytes a parameter
+
+
+def invoked(*arguments: str) -> str:
+    result = CliRunner().invoke(app, list(arguments))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_every_command_sizes_a_config_at_its_torch_dtype() -> None:
+    """show, check, compare and report all take Mistral-7B's torch_dtype, bfloat16, without --dtype,
+    and say so; --dtype sets another for all."""
+    mistral = str(ZOO / "mistral-7b-v0.1.json")
+    memory = shown(mistral, "--memory")["memory"]
+    assert isinstance(memory, dict) and (memory["dtype"], memory["param_bytes"]) == ("bfloat16", MISTRAL_BF16_BYTES)
+    compared = json.loads(invoked("compare", mistral, mistral, "--memory", "--format", "json"))
+    assert [spec["memory"] for spec in compared["specs"]] == [memory, memory]
+    table = invoked("compare", mistral, mistral, "--memory", "--format", "csv").splitlines()
+    assert ",memory_dtype,param_bytes,peak_activation_bytes,kv_cache_bytes," in table[0] and f",bfloat16,{MISTRAL_BF16_BYTES}," in table[1]
+    text = invoked("compare", mistral, mistral, "--memory", "--wide")
+    assert "param bytes (bfloat16)" in text and "memory at bfloat16 (2 bytes a value), as `show --memory` counts it" in text
+    assert invoked("check", mistral, "--max-param-bytes", str(MISTRAL_BF16_BYTES))  # exit 0: exactly at the limit
+    assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", str(MISTRAL_BF16_BYTES - 1)]).exit_code == 1
+    page = invoked("report", mistral)
+    assert f"memory at bfloat16 (2 bytes a value): parameters {MISTRAL_BF16_BYTES:,}" in page
+    at_float32 = json.loads(invoked("compare", mistral, mistral, "--memory", "--dtype", "float32", "--format", "json"))
+    assert at_float32["specs"][0]["memory"]["param_bytes"] == 2 * MISTRAL_BF16_BYTES
+    assert "memory at float32 (4 bytes a value)" in invoked("report", mistral, "--dtype", "float32")
+
+
+def test_compare_keeps_each_specs_own_dtype_and_says_which() -> None:
+    """Mistral-7B at its bfloat16 against a YAML spec at float32 (a YAML spec's default): a dtype column."""
+    mistral, ann = str(ZOO / "mistral-7b-v0.1.json"), str(ARCHSPECS / "seed/ann.yaml")
+    compared = json.loads(invoked("compare", mistral, ann, "--memory", "--format", "json"))
+    assert [spec["memory"]["dtype"] for spec in compared["specs"]] == ["bfloat16", "float32"]
+    assert compared["specs"][1]["memory"] == shown(ann, "--memory")["memory"]
+    table = invoked("compare", mistral, ann, "--memory", "--format", "csv").splitlines()
+    assert ",memory_dtype,param_bytes,peak_activation_bytes," in table[0] and ",bfloat16," in table[1] and ",float32," in table[2]
+    assert "memory at each spec's own dtype (its config's torch_dtype, else float32)" in invoked("compare", mistral, ann, "--memory", "--wide")

@@ -46,7 +46,10 @@ def compare(
         SortOrder, typer.Option("--sort", help="Order of the specs: as given, or by params or MACs, smallest first (the first is the baseline).")
     ] = SortOrder.AS_GIVEN,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add each spec's parameter bytes, peak activation bytes and KV cache, at --dtype.")] = False,
-    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    dtype: Annotated[
+        DType | None,
+        typer.Option("--dtype", help="Number format for --memory (default: each spec's, a model config's torch_dtype, else float32).", show_default=False),
+    ] = None,
     untie: UntieOption = False,
     input_name: InputOption = None,
     device: Annotated[
@@ -105,5 +108,5 @@ def compare(
         return
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
-    compared = comparison(reports, dtype if memory else None)
+    compared = comparison(reports, memory, dtype)
     write_output(output, guarded(lambda: render_compare(compared, output_format, terminal(wide, output), count)), force)

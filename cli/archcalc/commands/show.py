@@ -64,7 +64,7 @@ def show(
 
     check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
-    stored = dtype or report.spec.dtype or DType.FLOAT32
+    stored = dtype or report.spec.memory_dtype
     drawn = output_format is ChartFormat.SVG  # the chart has a bar of output bytes per layer, and draws identical layers in a row as one
     folded = drawn or (not no_fold and not explain and output_format in (ChartFormat.TABLE, ChartFormat.MARKDOWN))  # tables fold runs of identical layers
     eager = attention is AttentionPath.EAGER
