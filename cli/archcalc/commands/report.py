@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, check_output_file, guarded, write_output
+from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, check_output_file, guarded, number_format, write_output
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import Counting
@@ -16,7 +16,12 @@ def report(
     ],
     dtype: Annotated[
         DType | None,
-        typer.Option("--dtype", help="Number format for memory (default: each spec's, a model config's torch_dtype, else float32).", show_default=False),
+        typer.Option(
+            "--dtype",
+            help="Number format for memory (default: each spec's, a model config's torch_dtype, else float32).",
+            show_default=False,
+            **number_format(DType),
+        ),
     ] = None,
     count: CountOption = Counting.MACS,
     untie: UntieOption = False,

@@ -19,6 +19,7 @@ from archcalc.commands.shared import (
     analyze_one,
     check_output_file,
     guarded,
+    number_format,
     terminal,
     write_output,
 )
@@ -35,7 +36,10 @@ def show(
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
     dtype: Annotated[
-        DType | None, typer.Option("--dtype", help="Number format for --memory (default: a model config's torch_dtype, else float32).", show_default=False)
+        DType | None,
+        typer.Option(
+            "--dtype", help="Number format for --memory (default: a model config's torch_dtype, else float32).", show_default=False, **number_format(DType)
+        ),
     ] = None,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Sequences generated at once, for --memory: each keeps its own key/value cache.")] = 1,
     tokens: TokensOption = None,

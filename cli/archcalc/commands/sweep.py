@@ -18,6 +18,7 @@ from archcalc.commands.shared import (
     check_output_file,
     expanded,
     guarded,
+    number_format,
     tabular,
     terminal,
     write_output,
@@ -67,7 +68,9 @@ def sweep(
     efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
     optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="With --batch alone: the training optimizer.", case_sensitive=False)] = Optimizer.ADAMW,
-    precision: Annotated[Precision, typer.Option("--precision", help="With --batch alone: the training precision.", case_sensitive=False)] = Precision.FP32,
+    precision: Annotated[
+        Precision, typer.Option("--precision", help="With --batch alone: the training precision.", **number_format(Precision))
+    ] = Precision.FP32,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:

@@ -19,6 +19,7 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
+    number_format,
     terminal,
     write_output,
 )
@@ -46,7 +47,9 @@ def train(
     precision: Annotated[
         Precision,
         typer.Option(
-            "--precision", help="fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy).", case_sensitive=False
+            "--precision",
+            help="fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy).",
+            **number_format(Precision),
         ),
     ] = Precision.FP32,
     gpus: Annotated[int, typer.Option("--gpus", min=1, help="GPUs data-parallel; with --zero, what is partitioned is split over them.")] = 1,
