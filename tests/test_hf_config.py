@@ -257,3 +257,22 @@ def test_compare_keeps_each_specs_own_dtype_and_says_which() -> None:
     table = invoked("compare", mistral, ann, "--memory", "--format", "csv").splitlines()
     assert ",memory_dtype,param_bytes,peak_activation_bytes," in table[0] and ",bfloat16," in table[1] and ",float32," in table[2]
     assert "memory at each spec's own dtype (its config's torch_dtype, else float32)" in invoked("compare", mistral, ann, "--memory", "--wide")
+
+
+def test_a_flood_of_near_misses_is_bounded(tmp_path: Path) -> None:
+    """A hostile config of 1,500 keys like `hidden_siz7`: ten named, the rest counted, and only the
+    first 1,000 compared (MAX_KEYS_LOOKED_AT: difflib costs 35 µs a key)."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**LLAMA, **{f"hidden_siz{index}": 1 for index in range(1500)}, "hidden_size": 64}))
+    notes = shown(str(path))["notes"]
+    assert isinstance(notes, list) and notes == [  # hidden_size is written: no key took its default
+        "1,500 keys archcalc does not read: the first 1,000 were looked at for misspellings, not the rest"
+    ]
+    path.write_text(json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"], **{f"hidden_siz{index}": 1 for index in range(1500)}}))
+    notes = shown(str(path))["notes"]
+    assert isinstance(notes, list) and len(notes) == 12
+    assert notes[0].startswith("'hidden_siz0' is not a key of llama configs; did you mean 'hidden_size'?")
+    assert notes[10:] == [
+        "and 990 more keys archcalc does not read, each a near miss of one it does",
+        "1,500 keys archcalc does not read: the first 1,000 were looked at for misspellings, not the rest",
+    ]

@@ -26,6 +26,13 @@ MAX_LAYERS = 10_000
 LAYER_COUNTS = ("num_hidden_layers", "n_layer", "num_layers", "num_decoder_layers")
 """The keys that count a stack's layers, held to MAX_LAYERS."""
 
+MAX_KEYS_LOOKED_AT = 1_000
+"""Keys archcalc does not read that are compared with those it reads: a real config has fewer than a
+hundred; a hostile one of 500,000 keys would take seconds of difflib (35 µs a key)."""
+
+MAX_NEAR_MISS_NOTES = 10
+"""Near misses named one by one; past them, how many more."""
+
 CONFIG_KEYS = ("model_type", "architectures", "torch_dtype", "dtype")
 """The keys the reader itself reads, whatever the family."""
 
@@ -111,10 +118,9 @@ class Config:
         spellings = {written: key for written, key in self.aliases.items() if key in self.read}
         spellings.update((key, key) for key in self.read)
         left_out = sorted(written for written, key in spellings.items() if key not in self.settings)
+        others = [written for written in self.written if written not in spellings and written not in unread and written not in CONFIG_KEYS]
         notes = []
-        for written in self.written:
-            if written in spellings or written in unread or written in CONFIG_KEYS:
-                continue
+        for written in others[:MAX_KEYS_LOOKED_AT] if left_out else ():
             close = difflib.get_close_matches(written, left_out, n=1, cutoff=NEAR_MISS)
             if close:
                 meant = close[0]
@@ -123,6 +129,10 @@ class Config:
                     f"{quoted(written)} is not a key of {family} configs; did you mean {quoted(meant)}? "
                     f"transformers ignores it too, and uses {meant}'s default, {json_text(default)}"
                 )
+        if len(notes) > MAX_NEAR_MISS_NOTES:
+            notes[MAX_NEAR_MISS_NOTES:] = [f"and {len(notes) - MAX_NEAR_MISS_NOTES:,} more keys archcalc does not read, each a near miss of one it does"]
+        if left_out and len(others) > MAX_KEYS_LOOKED_AT:
+            notes.append(f"{len(others):,} keys archcalc does not read: the first {MAX_KEYS_LOOKED_AT:,} were looked at for misspellings, not the rest")
         return tuple(notes)
 
     def count(self, key: str, minimum: int = 1) -> int:
