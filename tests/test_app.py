@@ -270,6 +270,16 @@ def test_layers_and_examples_documents_carry_the_schema_version() -> None:
     assert json.loads(run("examples", "seed", "--format", "json")[1])["schema_version"] == 1
 
 
+@pytest.mark.parametrize("output_format", ["table", "json", "csv", "markdown"])
+def test_examples_that_match_nothing_is_an_error(output_format: str) -> None:
+    """`examples zzz` exited 0 with "0 example specs in" over four lines, an empty table, and still
+    "run one as `archcalc show …/seed/cnn.yaml`". A filter that names nothing is refused as a glob
+    that matches no file is: exit 2, one line on standard error, nothing on standard output."""
+    assert run("examples", "zzz", "--format", output_format) == (2, "", "archcalc: error: no example matches 'zzz'; `archcalc examples` lists them all\n")
+    code, out, err = run("examples", "SEED/CNN", "--format", output_format)  # a match, any case
+    assert (code, err) == (0, "") and "seed/cnn.yaml" in out
+
+
 def test_a_markdown_column_title_is_escaped() -> None:
     """A spec named `a|b` made sweep's column titles `a|b params`, a column too many."""
     code, out, err = run("sweep", "-", "--sizes", "8,16", "--format", "markdown", stdin="name: a|b\ninput: 8x8x1\nlayers: [{conv: {filters: 2, kernel: 3}}]\n")

@@ -118,8 +118,9 @@ def test_bad_usage_exits_2_before_any_spec_is_read(arguments: list[str], message
 def test_an_argument_that_names_nothing_is_reported_with_the_rest(argument: str, message: str) -> None:
     code, out, err = run("check", argument, OVER)
     assert code == 2
-    assert message in out and message not in err  # said once, in the table's notes (issue 26, defect 6)
+    assert message in err and message not in out  # said once, on standard error; the table marks it ERROR
     assert "over-budget-cnn" in out and "FAIL" in out  # the good spec is still checked
+    assert "ERROR" in out and "could not be read" in out
 
 
 def test_a_bad_spec_under_github_format_is_annotated_too(tmp_path: Path) -> None:
@@ -191,18 +192,69 @@ def test_annotation_escaping() -> None:
     assert escape_property("a:b,c") == "a%3Ab%2Cc"
 
 
-def test_a_bad_spec_in_a_folder_is_reported_once(tmp_path: Path) -> None:
+def test_a_bad_spec_in_a_folder_is_reported_once_on_standard_error(tmp_path: Path) -> None:
     """Issue 26, defect 6: `check DIR` in table mode printed each bad spec's error twice, in the
-    summary on standard output and again on standard error."""
+    summary on standard output and again on standard error. Then the table said it only in its
+    notes, on standard output, where README and docs/input-rules.md promise standard error (`check
+    typo.yaml 2>e.txt` left e.txt empty). Now standard error says it in every format, once, and a
+    table or Markdown marks the spec ERROR; JSON (its `message` and `problem`) and GitHub's
+    annotations are documents for scripts, which carry it too."""
     (tmp_path / "cnn.yaml").write_text((ARCHSPECS / "seed" / "cnn.yaml").read_text())
     (tmp_path / "bad.yaml").write_text("input: 4\nlayers: [{dense: x}]\n")
     problem = "'units' must be a whole number, got 'x'"
-    # a table's notes say it, and nothing else does; CSV has no room for it; JSON (its `message` and
-    # `problem`) and GitHub's annotations are documents for scripts, so a person reads standard error
-    said = {"table": (1, 0), "markdown": (1, 0), "csv": (0, 1), "json": (2, 1), "github": (1, 1)}
+    said = {"table": (0, 1), "markdown": (0, 1), "csv": (0, 1), "json": (2, 1), "github": (1, 1)}
     for output_format, (out, err) in said.items():
         result = CliRunner().invoke(app, ["check", str(tmp_path), "--format", output_format])
         assert result.exit_code == 2
         assert (result.stdout.count(problem), result.stderr.count(problem)) == (out, err), output_format
     quiet = CliRunner().invoke(app, ["check", str(tmp_path), "--quiet"])
     assert quiet.stdout == "" and quiet.stderr.count(problem) == 1
+
+
+def test_the_located_error_is_on_standard_error_whatever_the_format(tmp_path: Path) -> None:
+    """`check typo.yaml >o.txt 2>e.txt` left e.txt empty, and `check emptyd 2>&1 >/dev/null` printed
+    nothing: the table said the error on standard output only."""
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("input: 28x28x1\nlayers:\n  - conv: {filters: 2, kernel: 3}\n  - conv: {filter: 2, kernel: 3}\n")
+    located = f"archcalc: error: {typo}:4:12: layer 2 (conv): unknown argument 'filter'; did you mean 'filters'?\n"
+    empty = tmp_path / "emptyd"
+    empty.mkdir()
+    for output_format in ("table", "markdown", "csv", "json", "github"):
+        code, out, err = run("check", str(typo), "--format", output_format)
+        assert code == 2 and err == located, output_format
+        assert ("ERROR" in out) is (output_format != "json" and output_format != "github"), output_format
+        code, _, err = run("check", str(empty), "--format", output_format)
+        assert code == 2 and err.startswith("archcalc: error: '") and err.endswith(" holds no .yaml or .yml spec\n"), output_format
+
+
+def test_an_unreadable_spec_leaves_its_csv_cells_empty(tmp_path: Path) -> None:
+    """Its budget cell was `–`, where docs/json.md says a cell with nothing is empty (as `no budget` leaves it)."""
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("input: 4\nlayers: [{dense: x}]\n")
+    code, out, _ = run("check", str(typo), "--format", "csv")
+    assert code == 2 and out.splitlines() == ["spec,budget,limit,actual,headroom_percent,status", f"{typo},,,,,ERROR"]
+
+
+def test_specs_that_share_a_name_are_told_apart_by_their_files(tmp_path: Path) -> None:
+    """Two specs named `my-mnist` were two `my-mnist` rows nobody could tell apart."""
+    text = (ARCHSPECS / "seed" / "cnn.yaml").read_text().replace("name: seed-cnn", "name: my-mnist")
+    first, second, other = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.yaml"
+    first.write_text(text)
+    second.write_text(text)
+    other.write_text(text.replace("name: my-mnist", "name: other"))
+    code, out, _ = run("check", str(first), str(second), str(other), "--max-params", "100", "--format", "csv")
+    assert code == 0
+    assert list(dict.fromkeys(line.split(",")[0] for line in out.splitlines()[1:])) == [f"my-mnist ({first})", f"my-mnist ({second})", "other"]
+    code, out, _ = run("check", str(first), str(second), "--max-params", "100")
+    assert f"my-mnist ({first})" in out and f"my-mnist ({second})" in out
+    specs = json.loads(run("check", str(first), str(second), "--format", "json")[1])["specs"]
+    assert [(spec["name"], spec["source"]) for spec in specs] == [("my-mnist", str(first)), ("my-mnist", str(second))]  # JSON: as written, and its file
+
+
+def test_headroom_is_a_percentage_to_three_decimals() -> None:
+    """The rule every percentage for scripts follows (docs/json.md): at most three decimals, in JSON and CSV."""
+    code, out, _ = run("check", "archspecs/seed/cnn.yaml", "--max-params", "36", "--max-macs", "277", "--format", "csv")
+    assert code == 1
+    assert [line.split(",")[4] for line in out.splitlines()[1:]] == ["-5.556", "68.231"]  # (36 - 38) / 36, (277 - 88) / 277
+    document = json.loads(run("check", "archspecs/seed/cnn.yaml", "--max-params", "36", "--max-macs", "277", "--format", "json")[1])
+    assert [budget["headroom_percent"] for budget in document["specs"][0]["budgets"]] == [-5.556, 68.231]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
 
 import pytest
 
 from archcalc.engine import analyze
 from archcalc.errors import ShapeError
+from archcalc.formats import load_spec
+from archcalc.kinds.base import inner_layer_lists, unnamed, unnamed_key
+from archcalc.model import Layer
+from archcalc.values import replace
 from tests.conftest import report_from, spec_from
 
 
@@ -157,3 +162,30 @@ def test_block_is_its_layers_in_order() -> None:
     grouped = report_from("input: 8x8x3\nlayers: [{block: [{conv: {filters: 4, kernel: 3}}, relu, flatten]}, {dense: 2}]")
     flat = report_from("input: 8x8x3\nlayers: [{conv: {filters: 4, kernel: 3}}, relu, flatten, {dense: 2}]")
     assert grouped.total == flat.total and grouped.output_shape == flat.output_shape
+
+
+def test_a_layer_s_unnamed_key_is_equal_exactly_when_its_unnamed_copy_is() -> None:
+    """Nesting numbers an imported model's repeated blocks by `unnamed_key`, which must compare as the
+    unnamed copies it stands for: over every pair of layers of a ResNet and a language model (composites
+    and the layers inside them, each also renamed), equal keys, equal copies, and both kinds of pair occur."""
+
+    def every_layer(layers: Sequence[Layer]) -> Iterator[Layer]:
+        for layer in layers:
+            yield layer
+            for inner in inner_layer_lists(layer):
+                yield from every_layer(inner)
+
+    layers = [
+        layer
+        for path in ("archspecs/zoo/torchvision/resnet18.yaml", "archspecs/zoo/language/gpt2.yaml")
+        for written in every_layer(load_spec(path).layers)
+        for layer in (written, replace(written, name=f"renamed {written.name}"))
+    ]
+    same_but_names = different = 0
+    for index, layer in enumerate(layers):
+        for other in layers[index + 1 :]:
+            equal = unnamed(layer) == unnamed(other)
+            assert (unnamed_key(layer) == unnamed_key(other)) is equal, (layer, other)
+            same_but_names += equal and layer != other
+            different += not equal
+    assert same_but_names > 0 and different > 0

@@ -146,4 +146,53 @@ def test_diff_leaves_the_missing_side_of_an_added_layer_empty() -> None:
     assert (added["base_params"], added["head_params"], added["params_delta"], added["params_delta_percent"]) == ("", "0", "0", "")
     dense = rows[2]
     assert (dense["base_params"], dense["head_params"], dense["params_delta"]) == ("18", "6", "-12")
-    assert float(dense["params_delta_percent"]) == pytest.approx(-200 / 3)
+    assert dense["params_delta_percent"] == "-66.667"  # -200 / 3, to three decimals
+
+
+def test_percentages_are_written_to_three_decimals_in_check_and_diff() -> None:
+    """check rounded `headroom_percent` (-5.556) while diff wrote `-75.32467532467533`: one rule now
+    (docs/json.md), at most three decimals, for a person and a script alike."""
+    _, rows = csv_of("diff", SEED / "ann.yaml", SEED / "cnn.yaml", "--format", "csv")
+    total = rows[-1]
+    assert (total["params_delta_percent"], total["macs_delta_percent"]) == ("-75.325", "-38.889")  # -116 / 154, -56 / 144
+    _, rows = csv_of("check", SEED / "cnn.yaml", "--max-params", "36", "--format", "csv")
+    assert [row["headroom_percent"] for row in rows if row["budget"] == "params"] == ["-5.556"]  # (36 - 38) / 36
+    runs: list[list[str | Path]] = [
+        ["diff", ZOO / "resnet18.yaml", ZOO / "resnet50.yaml", "--all"],
+        ["check", *SPECS, "--max-params", "3M", "--max-macs", "7e8"],
+    ]
+    for command in runs:
+        _, rows = csv_of(*command, "--format", "csv")
+        percents = [cell for row in rows for name, cell in row.items() if name.endswith("_percent") and cell]
+        assert percents and all(len(cell.partition(".")[2]) <= 3 for cell in percents), percents
+
+
+CSV_RUNS: dict[str, list[list[str | Path]]] = {
+    "show": [["show", SEED / "cnn.yaml", "--receptive-field", "--memory", "--explain"]],
+    "train": [["train", SEED / "cnn.yaml"]],
+    "compare": [
+        ["compare", SEED / "ann.yaml", SEED / "cnn.yaml"],
+        ["compare", SEED / "ann.yaml", SEED / "cnn.yaml", "--memory"],
+        ["compare", ARCHSPECS / "zoo/language/gpt2.yaml", ARCHSPECS / "zoo/language/llama2_7b.yaml", "--memory"],
+        ["compare", SEED / "cnn.yaml", "--device", "t4"],
+    ],
+    "check": [["check", SEED / "cnn.yaml"]],
+    "diff": [["diff", SEED / "ann.yaml", SEED / "cnn.yaml"]],
+    "sweep": [["sweep", SEED / "cnn.yaml", "--sizes", "4,8"], ["sweep", SEED / "cnn.yaml", "--batch", "1,2"]],
+    "sharing": [["sharing", SEED / "cnn.yaml"]],
+    "serve": [["serve", SEED / "cnn.yaml", "--device", "t4"]],
+    "devices": [["devices"]],
+    "layers": [["layers"]],
+    "examples": [["examples", "seed"]],
+}
+
+
+@pytest.mark.parametrize("command", sorted(CSV_RUNS))
+def test_every_csv_column_is_in_the_csv_table_of_the_docs(command: str) -> None:
+    """compare's language-model columns (`active_params, macs_per_token, kv_cache_values_per_token`)
+    were printed and not listed in docs/json.md's CSV table."""
+    table = (ARCHSPECS.parent / "docs" / "json.md").read_text().split("## CSV")[1]
+    row = next(line for line in table.splitlines() if line.startswith(f"| `{command}` |"))
+    for arguments in CSV_RUNS[command]:
+        header, _ = csv_of(*arguments, "--format", "csv")
+        assert [name for name in header if not re.search(rf"\b{name}\b", row)] == [], arguments

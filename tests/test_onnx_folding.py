@@ -111,3 +111,37 @@ def test_only_an_activations_shape_is_refused_for_an_unfoldable_value(tmp_path: 
         f"archcalc: error: {path}: the shape of 'r' (node 'flat', Reshape) needs 'target', which archcalc does not fold: "
         "node 'square' (Mul) gives 1,208,925,819,614,629,174,706,176, which int64 cannot hold (it would wrap round)\n"
     )
+
+
+def test_a_declared_shape_that_the_graph_s_own_arithmetic_contradicts_is_refused(tmp_path: Path) -> None:
+    """x is [1, 8]; a Reshape's target is computed from x's shape as [1, 2, 8 / 2]. ONNX's inference
+    cannot follow the computation and keeps the shape the file declares for the Reshape's output.
+    Declared [1, 2, 4], the file is read; declared [1, 4, 2] (as many values, so nothing else
+    disagrees), a runtime would still make [1, 2, 4]: refused rather than counted on the declared shape."""
+    from onnx import helper as h
+    from typer.testing import CliRunner
+
+    from archcalc.app import app
+    from tests.hostile_models import int64, model
+
+    constants = [int64("one", 1), int64("lead", [1, 2]), int64("half", [2])]
+    nodes = [
+        h.make_node("Shape", ["x"], ["shape"]),
+        h.make_node("Gather", ["shape", "one"], ["width"], axis=0),
+        h.make_node("Div", ["width", "half"], ["columns"]),
+        h.make_node("Concat", ["lead", "columns"], ["target"], axis=0),
+        h.make_node("Reshape", ["x", "target"], ["y"], name="fold"),
+        h.make_node("Relu", ["y"], ["z"]),
+    ]
+    runner = CliRunner()
+    for declared, code in (([1, 2, 4], 0), ([1, 4, 2], 2)):
+        built = model(nodes, constants, "z", (1, 8), declared)
+        built.graph.value_info.append(h.make_tensor_value_info("y", TensorProto.FLOAT, declared))
+        path = tmp_path / f"declared_{declared[1]}.onnx"
+        path.write_bytes(built.SerializeToString())
+        result = runner.invoke(app, ["show", str(path), "--format", "csv"])
+        assert result.exit_code == code, result.output
+        assert code or result.stdout.splitlines()[-1].split(",")[2] == "2x4"
+    assert result.stdout == "" and result.stderr == (
+        f"archcalc: error: {path}: the file declares 'y' as [1, 4, 2], but node 'fold' (Reshape) makes it [1, 2, 4] from the values it reads\n"
+    )

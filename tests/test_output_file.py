@@ -1,7 +1,9 @@
-"""`-o FILE` on show, compare, sweep, serve and train, in every format: the file holds the bytes
-standard output would, is written by the safe writer (archcalc/safe_write.py, tested on `import`
-in tests/test_safe_write.py), is refused when it exists without --force, and `-o -` is standard
-output. What a command answers and its exit status are the same with -o as without."""
+"""`-o FILE` on every command but `schema` (`import` and `report`: tests/test_safe_write.py and
+tests/test_report.py), in every format: the file holds the bytes standard output would, is written
+by the safe writer (archcalc/safe_write.py), is refused when it exists without --force, and `-o -`
+is standard output. What a command answers and its exit status are the same with -o as without.
+check, diff, sharing, layers, devices and examples had no -o, though the README said every output
+could be written to a file."""
 
 from __future__ import annotations
 
@@ -27,6 +29,12 @@ COMMANDS: dict[str, list[str]] = {
     "sweep --batch": ["sweep", str(CNN), "--batch", "1,8"],
     "serve": ["serve", str(CNN), "--device", "t4"],
     "train": ["train", str(CNN), "--batch", "2", "--device", "t4"],
+    "check": ["check", str(CNN)],
+    "diff": ["diff", str(SEED / "ann.yaml"), str(CNN)],
+    "sharing": ["sharing", str(CNN)],
+    "layers": ["layers"],
+    "devices": ["devices"],
+    "examples": ["examples", "seed"],
 }
 FORMATS: dict[str, list[str]] = {
     "show": ["table", "json", "csv", "markdown", "terminal-svg", "svg"],
@@ -36,6 +44,12 @@ FORMATS: dict[str, list[str]] = {
     "sweep --batch": ["json", "svg"],
     "serve": ["table", "json", "svg"],
     "train": ["table", "json", "csv", "markdown", "terminal-svg", "svg"],
+    "check": ["table", "json", "csv", "markdown", "github"],
+    "diff": ["table", "json", "csv", "markdown", "terminal-svg"],
+    "sharing": ["table", "json", "csv", "markdown", "terminal-svg"],
+    "layers": ["table", "json", "csv", "markdown", "terminal-svg"],
+    "devices": ["table", "json", "csv", "markdown", "terminal-svg"],
+    "examples": ["table", "json", "csv", "markdown", "terminal-svg"],
 }
 CASES = [(command, output_format) for command, formats in FORMATS.items() for output_format in formats]
 
@@ -82,7 +96,7 @@ def test_dash_is_standard_output_and_empty_is_a_usage_error(command: str, tmp_pa
     assert err == "archcalc: error: an empty -o names no file (is a variable unset?); give the file's name, or '-' for standard output\n"
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", sorted(command for command, arguments in COMMANDS.items() if str(CNN) in arguments and command != "check"))
 def test_bad_input_writes_no_file(command: str, tmp_path: Path) -> None:
     """The spec is read and computed before anything is written: an error leaves no file, whole or half."""
     broken = tmp_path / "broken.yaml"
@@ -123,3 +137,48 @@ def test_a_file_is_defused_as_standard_output_is(tmp_path: Path) -> None:
     assert code == 0 and printed.startswith("\\x3a:error::x")
     run("show", spec, "-o", tmp_path / "table.txt")
     assert (tmp_path / "table.txt").read_text(encoding="utf-8") == printed
+
+
+def test_every_command_but_schema_takes_o() -> None:
+    """The README says `-o FILE` writes any command's output to a file."""
+    from typer.main import get_command
+
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    without = sorted(name for name, command in commands.items() if not any("--output" in parameter.opts for parameter in command.params))
+    assert without == ["schema"]
+    assert {"check", "diff", "sharing", "layers", "devices", "examples"} <= set(COMMANDS)
+
+
+def test_a_failed_check_writes_its_whole_document_and_keeps_its_status(tmp_path: Path) -> None:
+    """A check over budget (exit 1) or with a spec it cannot read (exit 2) still writes the file: its
+    results are complete, and CI keeps them. The error is said on standard error, as without -o."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("input: 4x4x1\nlayers:\n  - conv: {filters: 2, kernal: 3}\n")
+    over = ["check", str(CNN), "--max-params", "30"]
+    unreadable = ["check", str(CNN), str(broken)]
+    for arguments, status in ((over, 1), (unreadable, 2)):
+        for output_format in ("table", "json", "csv", "markdown", "github"):
+            code, printed, said = run(*arguments, "--format", output_format)
+            assert code == status, (arguments, output_format)
+            target = tmp_path / f"out-{status}.{output_format}"
+            code, out, err = run(*arguments, "--format", output_format, "-o", target)
+            assert (code, out) == (status, "")
+            assert err == f"{said}archcalc: wrote {target}\n"
+            assert target.read_bytes() == printed.encode("utf-8")
+    assert "::error file=" in (tmp_path / "out-1.github").read_text()  # annotations stay annotations in the file, for a later step to print
+
+
+def test_quiet_check_still_writes_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "check.json"
+    code, out, err = run("check", CNN, "--max-params", "30", "--quiet", "--format", "json", "-o", target)
+    assert (code, out, err) == (1, "", f"archcalc: wrote {target}\n")
+    assert json.loads(target.read_text())["passed"] is False
+    assert run("check", CNN, "-q", "-o", tmp_path / "check.json") == (2, "", f"archcalc: error: {target} exists already; give --force to overwrite it\n")
+
+
+def test_a_bad_device_file_writes_no_file(tmp_path: Path) -> None:
+    broken = tmp_path / "mine.yaml"
+    broken.write_text("devices: [{name: x}]\n")
+    code, out, _ = run("devices", "--device-file", broken, "-o", tmp_path / "out.txt")
+    assert (code, out) == (2, "")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mine.yaml"]

@@ -121,7 +121,14 @@ def test_without_matplotlib_the_report_names_the_extra(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     result = CliRunner().invoke(app, ["report", str(SEED / "cnn.yaml")])
     assert result.exit_code == 2 and result.stdout == ""
-    assert "pip install 'archcalc[plot]'" in result.stderr
+    assert "in archcalc's checkout, pip install '.[plot]'" in result.stderr and "archcalc[plot]" not in result.stderr
+
+
+def test_report_help_says_it_needs_the_plot_extra() -> None:
+    """Its help said "its charts need the plot extra", as if the page worked without them: it exits 2."""
+    text = " ".join(CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "200"}).stdout.split())
+    assert "It needs the plot extra (matplotlib) for its charts: without it, report writes nothing and exits 2" in text
+    assert "pip install '.[plot]'" in text
 
 
 def test_report_writes_its_page_with_the_safe_writer(tmp_path: Path) -> None:
@@ -135,3 +142,19 @@ def test_report_writes_its_page_with_the_safe_writer(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "exists already; give --force" in again.stderr
     forced = runner.invoke(app, ["report", str(SEED / "cnn.yaml"), "-o", str(page), "--force"])
     assert forced.exit_code == 0, forced.output
+
+
+def test_specs_that_share_a_name_are_told_apart_by_their_files(tmp_path: Path) -> None:
+    """Two specs named `my-mnist` gave "my-mnist against my-mnist", two `my-mnist` rows, headings and bars."""
+    text = (SEED / "cnn.yaml").read_text().replace("name: seed-cnn", "name: my-mnist")
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(text)
+    second.write_text(text.replace("filters: 2", "filters: 4"))
+    parsed = Page(report(first, second))
+    text = " ".join(parsed.text)
+    a, b = f"my-mnist ({first})", f"my-mnist ({second})"
+    assert f"{b} against {a}: params 38 → 74" in text or f"{b} against {a}: params 74 / 38" in text, text
+    assert f"archcalc report: {a}, {b}" in text  # the title
+    assert parsed.text.count(a) >= 2 and parsed.text.count(b) >= 2  # its heading and its row in the comparison
+    assert "my-mnist against my-mnist" not in text
+    assert "(" not in " ".join(Page(report(SEED / "ann.yaml", SEED / "cnn.yaml")).text).split("compared with")[1][:12]  # names that differ: no file added

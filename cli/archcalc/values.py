@@ -122,6 +122,11 @@ def value(cls: type[T] | None = None, /, *, kw_only: bool = False) -> type[T] | 
     return decorate if cls is None else decorate(cls)
 
 
+def compared_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a value type that take part in `==` and `hash`, in order."""
+    return cls.__value_compared__  # type: ignore[attr-defined, no-any-return]
+
+
 def replace(instance: T, **changes: object) -> T:
     """A copy of `instance` with some fields changed (as dataclasses.replace)."""
     values = {name: getattr(instance, name) for name in type(instance).__value_names__}  # type: ignore[attr-defined]

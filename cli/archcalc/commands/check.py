@@ -11,18 +11,22 @@ from archcalc.commands.shared import (
     EXIT_OK,
     EXIT_OVER_BUDGET,
     SPEC_HELP,
+    ForceOption,
     InputOption,
+    OutputOption,
     TokensOption,
     UntieOption,
     analyzed,
+    check_output_file,
     count_option,
-    emit,
     fail,
     guarded,
     number_format,
     report_skipped,
     say,
     terminal,
+    write_output,
+    writes_file,
 )
 from archcalc.errors import ArchcalcError, InternalError
 from archcalc.formats import ReadOptions
@@ -50,7 +54,11 @@ DTypeOption = Annotated[
 CheckFormatOption = Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json, csv, markdown or github (annotations).", case_sensitive=False)]
 QuietOption = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="Print no results; errors still go to standard error. The exit status tells: 0 within budget, 1 over, 2 bad input."),
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print no results; errors still go to standard error. The exit status tells: 0 within budget, 1 over, 2 bad input. An -o file is still written.",
+    ),
 ]
 RequireBudget = Annotated[
     bool,
@@ -87,6 +95,8 @@ def check(
     untie: UntieOption = False,
     input_name: InputOption = None,
     tokens: TokensOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Check specs against their budgets; exit 1 if any is over.
 
@@ -95,11 +105,17 @@ def check(
     come from each spec's `budget:` and from the --max-… flags, which win. With --against, the one
     spec must also match the model file layer by layer (a drift gate for CI).
 
+    Each error is one located line on standard error, in every format; the results say which spec
+    it was (an ERROR row). With -o the whole document is written to the file whatever the exit
+    status: a failed check's results are complete, and CI keeps them.
+
     Example: archcalc check archspecs/ --max-macs 5G --format github
 
     Example: archcalc check resnet18.yaml --against resnet18.onnx
 
     Example: archcalc check config.json --against checkpoint/
+
+    Example: archcalc check archspecs/ --format markdown -o budgets.md
     """
     flags = [
         Limit(kind, maximum, None)
@@ -114,12 +130,13 @@ def check(
     from archcalc.engine.budget import CheckOutcome, CheckRun, SpecCheck, UnreadableSpec, check_spec, unreadable  # lazy: only this command loads it
 
     guarded(lambda: check_arguments(specs))
+    check_output_file(output, force)  # before any work: results are never computed to be thrown away
     if against == "":
         fail(ArchcalcError("an empty --against names no model file (is a variable unset?)", hint="give the model file's name"))
     if against is not None and len(specs) != 1:
         raise typer.BadParameter("--against checks one spec against one model file", param_hint="SPEC")
     outcomes: list[CheckOutcome] = []
-    unread: list[ArchcalcError] = []  # each said once: in a table's notes, else on standard error
+    unread: list[ArchcalcError] = []  # each said once, on standard error
     for argument in specs:
         try:
             expansion = expand_argument(argument)
@@ -153,15 +170,13 @@ def check(
             unread.append(problem)
             outcomes[0] = replace(outcomes[0], against=UnreadableSpec(against, problem))
     run = CheckRun(tuple(outcomes))
-    for problem in unread:  # each said once, in a table's notes, else here; a bug in archcalc always here too
-        if isinstance(problem, InternalError):
-            say(f"archcalc: {problem.message}")
-        elif quiet or output_format not in (CheckFormat.TABLE, CheckFormat.MARKDOWN):
-            say(f"archcalc: error: {problem.message}")
-    if not quiet:
-        emit(render_check(run, output_format, terminal()), workflow_commands=output_format is CheckFormat.GITHUB)
-        if output_format is not CheckFormat.GITHUB:  # whose annotations are those lines
-            report_drift(outcomes)
+    for problem in unread:  # in every format, as every command says an error: the results mark the spec ERROR
+        say(f"archcalc: {problem.message}" if isinstance(problem, InternalError) else f"archcalc: error: {problem.message}")
+    annotations = output_format is CheckFormat.GITHUB
+    if not quiet or writes_file(output):
+        write_output(output, render_check(run, output_format, terminal(output=output)), force, workflow_commands=annotations)
+    if not quiet and not annotations:  # whose annotations are those lines
+        report_drift(outcomes)
     if any(internal(outcome) for outcome in outcomes):
         raise typer.Exit(EXIT_INTERNAL_ERROR)  # first: a bug in archcalc, whatever the input did
     if any(unreadable(outcome) for outcome in outcomes):

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import FormatOption, WideOption, emit, guarded, terminal
+from archcalc.commands.shared import ForceOption, FormatOption, OutputOption, WideOption, check_output_file, guarded, terminal, write_output
 from archcalc.render import OutputFormat
 
 DeviceFileOption = Annotated[
@@ -13,7 +13,13 @@ DeviceFileOption = Annotated[
 ]
 
 
-def devices(device_file: DeviceFileOption = None, output_format: FormatOption = OutputFormat.TABLE, wide: WideOption = False) -> None:
+def devices(
+    device_file: DeviceFileOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
     """List the devices and their figures.
 
     Memory, memory bandwidth and dense peak rates per number format. Every figure is the vendor's datasheet's, named in the source column. A file of your own
@@ -25,6 +31,7 @@ def devices(device_file: DeviceFileOption = None, output_format: FormatOption = 
     from archcalc.devices import load_device_file  # lazy: only this command reads the table
     from archcalc.render.devices import render_devices  # lazy: only this command loads it
 
+    check_output_file(output, force)  # before the device file is read: a bad -o is said first
     extra = guarded(lambda: load_device_file(device_file)) if device_file is not None else ()
     listed = guarded(lambda: all_devices(extra))
-    emit(render_devices(listed, output_format, terminal(wide)))
+    write_output(output, render_devices(listed, output_format, terminal(wide, output)), force)

@@ -4,7 +4,20 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, FormatOption, TokensOption, WideOption, analyze_one, emit, guarded, terminal
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    CountOption,
+    ForceOption,
+    FormatOption,
+    OutputOption,
+    TokensOption,
+    WideOption,
+    analyze_one,
+    check_output_file,
+    guarded,
+    terminal,
+    write_output,
+)
 from archcalc.formats import ReadOptions
 from archcalc.formats.expansion import check_arguments
 from archcalc.render import Counting, OutputFormat, render_diff
@@ -19,6 +32,8 @@ def diff(
     count: CountOption = Counting.MACS,
     wide: WideOption = False,
     tokens: TokensOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Show what changed between two specs, layer by layer.
 
@@ -30,5 +45,6 @@ def diff(
     from archcalc.engine.diff import diff_reports  # lazy: only this command loads it
 
     guarded(lambda: check_arguments([base, head]))
+    check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     before, after = analyze_one(base, "diff", ReadOptions(tokens=tokens)), analyze_one(head, "diff", ReadOptions(tokens=tokens))
-    emit(render_diff(diff_reports(before, after, depth), output_format, terminal(wide), show_all, count))
+    write_output(output, render_diff(diff_reports(before, after, depth), output_format, terminal(wide, output), show_all, count), force)

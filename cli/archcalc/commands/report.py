@@ -35,7 +35,10 @@ def report(
 
     Each layer shows its output shape, parameters and MACs; blocks and repeats open on a click.
     Several specs are compared first, each against the first. The page is one file that fetches
-    nothing and runs no script, in the reader's light or dark theme; its charts need the plot extra.
+    nothing and runs no script, in the reader's light or dark theme.
+
+    It needs the plot extra (matplotlib) for its charts: without it, report writes nothing and
+    exits 2 (in archcalc's checkout, pip install '.[plot]').
 
     Example: archcalc report 'archspecs/zoo/torchvision/*.yaml' -o zoo.html
     """

@@ -256,17 +256,17 @@ def writes_file(output: str | None) -> bool:
     return output is not None and output != "-"  # safe_write.STANDARD_OUTPUT, without importing it on every command's start
 
 
-def write_output(output: str | None, data: str | bytes, force: bool) -> None:
+def write_output(output: str | None, data: str | bytes, force: bool, workflow_commands: bool = False) -> None:
     """A command's result to its `-o` file (whole, never through a link, never over a file without
     --force), or to standard output for no `-o` or `-o -`. Text is the same bytes in the file as on
     a piped standard output: no line a CI log would run as a workflow command, where the file is
-    printed in one later."""
+    printed in one later, unless it is one by design (`check --format github`)."""
     if output is None or not writes_file(output):
-        emit(data if isinstance(data, str) else data.decode("utf-8"))
+        emit(data if isinstance(data, str) else data.decode("utf-8"), workflow_commands)
         return
     from archcalc.safe_write import write_file  # lazy: only a command that writes a file loads it
 
-    written = unforgeable(data) if isinstance(data, str) else data
+    written = unforgeable(data) if isinstance(data, str) and not workflow_commands else data
     guarded(lambda: write_file(output, written, force))
     say(f"archcalc: wrote {printable(output)}")
 

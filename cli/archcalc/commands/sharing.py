@@ -4,7 +4,18 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, FormatOption, TokensOption, WideOption, analyze_one, emit, terminal
+from archcalc.commands.shared import (
+    SPEC_HELP,
+    ForceOption,
+    FormatOption,
+    OutputOption,
+    TokensOption,
+    WideOption,
+    analyze_one,
+    check_output_file,
+    terminal,
+    write_output,
+)
 from archcalc.formats import ReadOptions
 from archcalc.render import OutputFormat, render_sharing
 
@@ -14,6 +25,8 @@ def sharing(
     output_format: FormatOption = OutputFormat.TABLE,
     wide: WideOption = False,
     tokens: TokensOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Show what each conv layer's weight sharing saves.
 
@@ -24,5 +37,6 @@ def sharing(
     """
     from archcalc.engine.analysis import Request, analysis_of  # lazy: only this command loads it
 
+    check_output_file(output, force)  # before any work: a result is never computed to be thrown away
     report = analyze_one(spec, "sharing", ReadOptions(tokens=tokens))
-    emit(render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal(wide)))
+    write_output(output, render_sharing(analysis_of(report, Request(sharing=True)), output_format, terminal(wide, output)), force)

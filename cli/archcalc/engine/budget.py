@@ -3,7 +3,6 @@ against its model file: engine/drift.py). Pure; the CLI picks the exit code."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -11,6 +10,7 @@ from archcalc.arithmetic import quotient
 from archcalc.backward import TrainingSetup
 from archcalc.engine.drift import Drift
 from archcalc.engine.memory import activation_bytes, param_bytes
+from archcalc.engine.relative import percent_for_scripts
 from archcalc.engine.report import Report
 from archcalc.engine.training import training_of, training_request
 from archcalc.errors import ArchcalcError
@@ -43,10 +43,9 @@ class BudgetCheck:
 
     @property
     def headroom_percent(self) -> float | None:
-        """The headroom in percent to three places, for scripts (JSON's `headroom_percent`); None for a
-        zero limit or one past a float."""
-        headroom = self.headroom
-        return round(headroom * 100, 3) if headroom is not None and math.isfinite(headroom) else None
+        """The headroom in percent to PERCENT_PLACES decimals, for scripts (JSON's and CSV's
+        `headroom_percent`); None for a zero limit or one past a float."""
+        return percent_for_scripts(self.headroom)
 
     @property
     def times_the_limit(self) -> float | None:

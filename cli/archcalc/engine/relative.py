@@ -11,6 +11,18 @@ from archcalc.values import value
 SMALL_RATIO = 1.1
 """Below this a ratio prints as `1.0×` or `1.1×`, which hides the difference: a percentage shows it."""
 
+PERCENT_PLACES = 3
+"""Decimals of a percentage for scripts (JSON and CSV): `-66.667`, read by a person and a script
+alike; more would be float noise (`-66.66666666666667`), not precision any budget needs."""
+
+
+def percent_for_scripts(fraction: float | None) -> float | None:
+    """A fraction (0.24) in percent to PERCENT_PLACES decimals (24.0); None for none, or past a float.
+    A change too small to show is 0.0, never -0.0."""
+    if fraction is None or not math.isfinite(fraction * 100):
+        return None
+    return round(fraction * 100, PERCENT_PLACES) + 0.0
+
 
 @value
 class Relative:
@@ -31,11 +43,9 @@ class Relative:
 
     @property
     def percent_change(self) -> float | None:
-        """The change in percent, for scripts: None where the baseline is 0 or the percentage is past a float."""
-        if not self.baseline:
-            return None
-        percent = quotient(100 * self.delta, self.baseline)
-        return percent if math.isfinite(percent) else None
+        """The change in percent to PERCENT_PLACES decimals, for scripts: None where the baseline is 0
+        or the percentage is past a float."""
+        return percent_for_scripts(self.change)
 
     @property
     def ratio(self) -> float | None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.kinds.arguments import Reading, field_name
 from archcalc.model import NO_COST, Layer, LayerResult, PerAxis, ReceptiveField, Shape
-from archcalc.values import replace
+from archcalc.values import compared_fields, replace
 
 if TYPE_CHECKING:
     from archcalc.model import ApplyContext, FieldContext
@@ -102,27 +102,56 @@ def ended_by(results: tuple[LayerResult, ...]) -> str:
     return made[-1].where_written
 
 
+_NESTED_FIELDS: dict[type[Layer], tuple[tuple[str, str, bool], ...]] = {}
+
+
+def nested_fields(kind: type[Layer]) -> tuple[tuple[str, str, bool], ...]:
+    """Each argument of a kind that holds layers, in the order it declares them: its name, its field,
+    and whether it holds branches (lists of lists) rather than one list. Read once a kind: a model
+    file of 100,000 layers asks for each of them."""
+    found = _NESTED_FIELDS.get(kind)
+    if found is None:
+        holding = [argument for argument in kind.ARGUMENTS if argument.reading in (Reading.LAYERS, Reading.BRANCHES)]
+        found = tuple((argument.name, field_name(argument.name), argument.reading is Reading.BRANCHES) for argument in holding)
+        _NESTED_FIELDS[kind] = found
+    return found
+
+
 def inner_layer_lists(layer: Layer) -> Iterator[tuple[Layer, ...]]:
     """Each list of layers a layer holds (a residual's path, then its shortcut; each branch of a
     concat), in the order its kind declares them: the order the engine applies them in."""
-    for argument in type(layer).ARGUMENTS:
-        if argument.reading is Reading.LAYERS:
-            yield getattr(layer, field_name(argument.name))
-        elif argument.reading is Reading.BRANCHES:
-            yield from getattr(layer, field_name(argument.name))
+    for _, field, branches in nested_fields(type(layer)):
+        if branches:
+            yield from getattr(layer, field)
+        else:
+            yield getattr(layer, field)
 
 
 def with_inner_layers(layer: Layer, change: Callable[[Layer], Layer], **changes: object) -> Layer:
     """The layer with `change` made to each layer it holds, at every depth, and `changes` to its own fields."""
-    for argument in type(layer).ARGUMENTS:
-        field = field_name(argument.name)
-        if argument.reading is Reading.LAYERS:
-            changes[field] = tuple(change(inner) for inner in getattr(layer, field))
-        elif argument.reading is Reading.BRANCHES:
+    for _, field, branches in nested_fields(type(layer)):
+        if branches:
             changes[field] = tuple(tuple(change(inner) for inner in branch) for branch in getattr(layer, field))
+        else:
+            changes[field] = tuple(change(inner) for inner in getattr(layer, field))
     return replace(layer, **changes)
 
 
 def unnamed(layer: Layer) -> Layer:
     """The layer as written without names, its inner layers' included: what two repeats share."""
     return with_inner_layers(layer, unnamed, name=None)
+
+
+def unnamed_key(layer: Layer) -> tuple[object, ...]:
+    """What `unnamed(layer)` is compared by, without making it: its kind, and each compared field but
+    its name, the layers it holds by their own keys. Numbering a run of 50,000 imported blocks by these
+    makes no copy of them."""
+    nested = {field: branches for _, field, branches in nested_fields(type(layer))}
+    key: list[object] = [type(layer)]
+    for field in compared_fields(type(layer)):
+        if field != "name":
+            held = getattr(layer, field)
+            if field in nested:
+                held = tuple(tuple(map(unnamed_key, branch)) for branch in held) if nested[field] else tuple(map(unnamed_key, held))
+            key.append(held)
+    return tuple(key)

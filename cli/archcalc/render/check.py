@@ -1,5 +1,5 @@
 """`check`: each budget of each spec, its limit, the actual figure, headroom, PASS or FAIL; a spec
-that could not be read is a row marked ERROR, its message in the notes."""
+that could not be read is a row marked ERROR (its located message is said on standard error)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from archcalc.engine.budget import UnreadableSpec
 from archcalc.printable import printable
 from archcalc.render.drift import drift_verdict
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
+from archcalc.render.spec_names import SpecNames
 from archcalc.text import percent, plural, times_the_limit
 
 if TYPE_CHECKING:
@@ -33,30 +34,30 @@ def budget_name(check: BudgetCheck) -> str:
 
 def check_grid(run: CheckRun) -> Grid:
     """One row per budget of each spec: limit, actual figure, headroom, PASS or FAIL; with --against,
-    a row for the spec against its model file, PASS or FAIL, and under the summary how their totals compare."""
+    a row for the spec against its model file, PASS or FAIL, and under the summary how their totals
+    compare. Specs that share a name are told apart by their files."""
     rows = []
     verdicts: list[str] = []
-    errors = []
+    named = SpecNames(result.report for result in run.checked)
     for result in run.outcomes:
         if isinstance(result, UnreadableSpec):
-            rows.append(Row((printable(result.source), "–", None, None, None, "ERROR"), verdict=False))
-            errors.append(result.error.message)
+            rows.append(Row((printable(result.source), Shown("–", None), None, None, None, "ERROR"), verdict=False))
             continue
+        name = named(result.report)
         if not result.checks:
             required = result.budget_required
             status = "FAIL: no budget" if required else "no budget"
-            rows.append(Row((result.report.name, Shown("–", None), None, None, None, status), verdict=False if required else None))
+            rows.append(Row((name, Shown("–", None), None, None, None, status), verdict=False if required else None))
         for check in result.checks:
             status = "PASS" if check.passed else "FAIL"
-            rows.append(Row((result.report.name, budget_name(check), check.limit.maximum, check.actual, headroom_cell(check), status), verdict=check.passed))
+            rows.append(Row((name, budget_name(check), check.limit.maximum, check.actual, headroom_cell(check), status), verdict=check.passed))
         if isinstance(result.against, UnreadableSpec):
-            rows.append(Row((result.report.name, against_name(result.against.source), None, None, None, "ERROR"), verdict=False))
-            errors.append(result.against.error.message)
+            rows.append(Row((name, against_name(result.against.source), None, None, None, "ERROR"), verdict=False))
         elif result.against is not None:
             agrees = result.against.agrees
-            rows.append(Row((result.report.name, against_name(model_file(result.against)), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
+            rows.append(Row((name, against_name(model_file(result.against)), None, None, None, "PASS" if agrees else "FAIL"), verdict=agrees))
             verdicts.extend((drift_verdict(result.against), *result.against.notes))
-    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(run), *verdicts, *errors))
+    return Grid("budgets", CHECK_COLUMNS, tuple(rows), None, (check_summary(run), *verdicts))
 
 
 def against_name(model: str) -> str:

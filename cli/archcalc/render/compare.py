@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING
 
 from archcalc.model import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
+from archcalc.render.spec_names import SpecNames
 from archcalc.text import as_ratio, fewer_or_more, plural
 
 if TYPE_CHECKING:
     from archcalc.engine.comparison import ComparedSpec, Comparison
     from archcalc.engine.relative import Relative
-    from archcalc.engine.report import Report
 
 
 def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Grid:
     """Totals side by side, each against the first spec, and a sentence per spec saying the same.
-    CSV gets each ratio as a number: the first spec's figure over this one's (4.05: 4.05× fewer)."""
+    CSV gets each ratio as a number: the first spec's figure over this one's (4.05: 4.05× fewer).
+    Specs that share a name are told apart by their files."""
     count = counting.heading
     columns: tuple[Column, ...] = (
         Column("spec"),
@@ -36,6 +37,7 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
             Column("KV cache per token", numeric=True, key="kv_cache_values_per_token"),
         )
     first = compared.baseline
+    named = SpecNames(spec.report for spec in compared.specs)
     rows = []
     for spec in compared.specs:
         report, is_first = spec.report, spec.report is first
@@ -43,9 +45,9 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
         per_token: tuple[int, ...] = ()
         if spec.per_token is not None and language:
             per_token = (spec.per_token.active_params, counting.of(spec.per_token.macs), spec.per_token.kv_cache_values)
-        cells = (report.name, shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(report.total, counting), *against)
+        cells = (named(report), shape_cell(report.input_shape), shape_cell(report.output_shape), *cost_cells(report.total, counting), *against)
         rows.append(Row((*cells, *_memory_cells(spec, compared), *per_token)))
-    notes = [_comparison_sentence(first, spec, counting) for spec in compared.specs[1:]]
+    notes = [_comparison_sentence(named(first), named(spec.report), spec, counting) for spec in compared.specs[1:]]
     if language:
         notes.append("per token: the sequence's figures over its tokens, at its input's length; KV cache in values kept for each token by causal attention")
     if counting is Counting.FLOPS:
@@ -57,7 +59,7 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
             f"memory at {at}, as `show --memory` counts it: peak activations are the most "
             "live while one layer runs; the KV cache is causal attention's, for one sequence"
         )
-    return Grid(f"compared with {first.name}", columns, tuple(rows), None, tuple(notes))
+    return Grid(f"compared with {named(first)}", columns, tuple(rows), None, tuple(notes))
 
 
 def _memory_columns(compared: Comparison) -> tuple[Column, ...]:
@@ -92,10 +94,10 @@ def _against(relative: Relative, is_first: bool) -> Shown:
     return Shown("baseline" if is_first else fewer_or_more(relative), relative.first_over_this)
 
 
-def _comparison_sentence(first: Report, other: ComparedSpec, counting: Counting) -> str:
+def _comparison_sentence(first: str, name: str, other: ComparedSpec, counting: Counting) -> str:
     """Where each ratio comes from, e.g. 'params 154 / 38 = 4.1× fewer; weights only 144 / 34 = 4.2× fewer'."""
     return (
-        f"{other.report.name} against {first.name}: params {_quotient(other.params)}; "
+        f"{name} against {first}: params {_quotient(other.params)}; "
         f"weights only {_quotient(other.weights)}; {counting.heading} {_quotient(other.macs, counting)}"
     )
 

@@ -27,6 +27,6 @@ def render_examples(directory: Path, found: Sequence[Example], output_format: Ou
     from archcalc.render import render_grid  # lazy: only the format asked for is loaded
 
     rows = tuple(Row((example.path, example.name, example.description)) for example in found)
-    notes = (f"run one as `archcalc show {directory.joinpath(found[0].path if found else 'seed/cnn.yaml')}`, or copy it to start your own",)
+    notes = (f"run one as `archcalc show {directory.joinpath(found[0].path)}`, or copy it to start your own",) if found else ()
     title = f"{len(found)} example spec{'s' if len(found) != 1 else ''} in {directory}"
     return render_grid(Grid(title, COLUMNS, rows, None, notes), output_format, terminal)

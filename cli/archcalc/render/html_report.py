@@ -26,6 +26,7 @@ from archcalc.render.layer_text import label
 from archcalc.render.options import ShowOptions
 from archcalc.render.pictures import compare_svg, show_svg
 from archcalc.render.show import show_grid
+from archcalc.render.spec_names import SpecNames
 from archcalc.text import exact, shape
 from archcalc.values import replace
 
@@ -69,8 +70,10 @@ figure.chart svg { max-width: 100%; height: auto; }
 
 
 def report_html(analyses: Sequence[Analysis], compared: Comparison | None, counting: Counting = Counting.MACS) -> str:
-    """The page: the comparison (for several specs), then each spec's hierarchy and chart."""
-    names = ", ".join(printable(analysis.report.name) for analysis in analyses)
+    """The page: the comparison (for several specs), then each spec's hierarchy and chart. Specs
+    that share a name are told apart by their files."""
+    named = SpecNames(analysis.report for analysis in analyses)
+    names = ", ".join(printable(named(analysis.report)) for analysis in analyses)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -95,7 +98,7 @@ def report_html(analyses: Sequence[Analysis], compared: Comparison | None, count
         options = ShowOptions(depth=0, counting=counting)
         grid = show_grid(replace(analysis, layers=()), options)  # its title and notes: the tree below lists the layers
         parts.append(f'<section id="spec-{index + 1}">')
-        parts.append(f"<h2>{_escaped(report.name)}</h2>")
+        parts.append(f"<h2>{_escaped(named(report))}</h2>")
         parts.append(f'<p class="totals">{_escaped(grid.title)}</p>')
         parts.extend(f'<p class="note">{_escaped(note)}</p>' for note in grid.notes)
         parts.extend(_tree(analysis, counting))

@@ -23,6 +23,7 @@ from archcalc.printable import printable
 from archcalc.render.formats import counting_note
 from archcalc.render.layer_text import label as layer_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
+from archcalc.render.spec_names import SpecNames
 from archcalc.text import exact, exact_and_short, fewer_or_more, plural, shape, short
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ GROUPED = 6
 """Up to this many specs, a comparison is grouped bars; more are a row each, as a table is."""
 
 
+PLOT_EXTRA = "pip install 'matplotlib>=3.8' (in archcalc's checkout, pip install '.[plot]' installs it); the table, JSON, CSV and Markdown need nothing more"
+"""archcalc is installed from its checkout, not from the package index: `pip install 'archcalc[plot]'` would fail."""
+
+
 def _matplotlib() -> tuple[Any, type[Figure]]:
     """matplotlib and its Figure (no pyplot: no global state, no window backend), or a located
     error naming the extra that installs it."""
@@ -60,10 +65,7 @@ def _matplotlib() -> tuple[Any, type[Figure]]:
         import matplotlib  # lazy: matplotlib is the plot extra
         from matplotlib.figure import Figure  # lazy: matplotlib is the plot extra
     except ImportError:
-        raise ArchcalcError(
-            "drawing SVG needs matplotlib, which archcalc's `plot` extra installs",
-            hint="pip install 'archcalc[plot]' (in a checkout: pip install '.[plot]'); the table, JSON, CSV and Markdown need nothing more",
-        ) from None
+        raise ArchcalcError("drawing SVG needs matplotlib, which archcalc's `plot` extra installs", hint=PLOT_EXTRA) from None
     return matplotlib, Figure
 
 
@@ -259,7 +261,8 @@ def compare_svg(compared: Comparison, counting: Counting = Counting.MACS, salt: 
         (counting.heading, [spec.macs for spec in compared.specs], counting.of),  # in FLOPs, the same ratio
     ):
         groups.append((heading, [counted(relative.figure) for relative in relatives], ["baseline"] + [fewer_or_more(relative) for relative in relatives[1:]]))
-    names = [text_of(spec.report.name) for spec in compared.specs]
+    named = SpecNames(spec.report for spec in compared.specs)
+    names = [text_of(named(spec.report)) for spec in compared.specs]
     count = len(names)
     if count > GROUPED:
         return _row_panels(names, groups, f"compared with {names[0]}: each spec's figure, and how it compares with the first spec's", [], [], salt)

@@ -22,8 +22,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 from archcalc.errors import Origin, ShapeError, SpecError
-from archcalc.kinds.arguments import Reading, field_name
-from archcalc.kinds.base import inner_layer_lists, unnamed
+from archcalc.kinds.base import inner_layer_lists, nested_fields, unnamed_key
 from archcalc.kinds.composite import Concat, Repeat, Residual
 from archcalc.kinds.conv import Conv
 from archcalc.kinds.counted import Counted
@@ -227,9 +226,8 @@ class _Nester:
                 return [self.counted(region, start, end)]
             return [] if operation.passes_through else [self.single(operation)]
         join = self.operations[region[-1]]
-        inner = frozenset(region[:-1])
-        branches = [self.ancestors(tensor, start, inner) for tensor in join.inputs]
-        if join.join is None or sum(map(len, branches)) != len(inner) or frozenset().union(*branches) != inner:  # the paths share nothing
+        branches = self.branches(start, region) if join.join is not None else None
+        if branches is None:
             return [self.counted(region, start, end)]
         skip = self.named_skip(start, join, branches, depth) if join.join is Join.CONCAT else None
         if skip is not None:
@@ -242,19 +240,23 @@ class _Nester:
                 return skip
         return [layer if layer is not None else self.counted(region, start, end)]
 
-    def ancestors(self, tensor: str, start: str, region: frozenset[int]) -> frozenset[int]:
-        """The region's operations that `tensor` is computed from."""
-        found: set[int] = set()
-        pending = [tensor]
-        producers, reads = self.producer, self.reads  # looked up once: this loop walks a whole branch
-        while pending:
-            current = pending.pop()
-            producer = producers.get(current)
-            if current == start or producer is None or producer not in region or producer in found:
-                continue
-            found.add(producer)
-            pending.extend(reads[producer])
-        return frozenset(found)
+    def branches(self, start: str, region: list[int]) -> list[frozenset[int]] | None:
+        """The operations each input of the region's join (its last operation) is computed from, found
+        in one pass backwards over the region; None unless the paths share nothing and every operation
+        is on one of them (none crosses to another path, none ends nowhere)."""
+        join = self.operations[region[-1]]
+        path_of = {tensor: path for path, tensor in enumerate(join.inputs) if tensor != start}  # each tensor -> the input it is computed for
+        found: list[set[int]] = [set() for _ in join.inputs]
+        operations, all_reads = self.operations, self.reads  # looked up once: this loop walks a whole region
+        for index in reversed(region[:-1]):  # each operation after all that read it
+            path = path_of.get(operations[index].output)
+            if path is None:
+                return None  # nothing on any path reads it
+            found[path].add(index)
+            for tensor in all_reads[index]:
+                if tensor != start and path_of.setdefault(tensor, path) != path:
+                    return None  # it is read on two paths
+        return [frozenset(operations) for operations in found]
 
     def named_skip(self, start: str, join: Operation, branches: list[frozenset[int]], depth: int, paths: list[list[Layer]] | None = None) -> list[Layer] | None:
         """A concat or product of two paths, one of them `start` itself or a centred crop of it: the
@@ -398,8 +400,8 @@ def repeats_collapsed(layers: Sequence[Layer], read: frozenset[str] = frozenset(
     layers = [_inner_collapsed(layer, read) for layer in layers]
     if len(layers) < 2:
         return layers
-    distinct: dict[Layer, int] = {}
-    shapes = [distinct.setdefault(unnamed(layer) if not _holds_name(layer, read) else layer, len(distinct)) for layer in layers]
+    distinct: dict[tuple[object, ...], int] = {}  # each block's key (a layer that holds a read name: itself) -> its number
+    shapes = [distinct.setdefault(unnamed_key(layer) if not _holds_name(layer, read) else (layer,), len(distinct)) for layer in layers]
     collapsed: list[Layer] = []
     index = 0
     while index < len(layers):
@@ -426,18 +428,17 @@ def repeats_collapsed(layers: Sequence[Layer], read: frozenset[str] = frozenset(
 def _inner_collapsed(layer: Layer, read: frozenset[str]) -> Layer:
     """The layer with its inner lists collapsed; the layer itself when nothing in them is."""
     changes: dict[str, object] = {}
-    for argument in type(layer).ARGUMENTS:
-        field = field_name(argument.name)
-        if argument.reading is Reading.LAYERS:
+    for _, field, branches in nested_fields(type(layer)):
+        if branches:
+            lists = getattr(layer, field)
+            collapsed_lists = tuple(tuple(repeats_collapsed(inner, read)) for inner in lists)
+            if not all(_same(collapsed, inner) for collapsed, inner in zip(collapsed_lists, lists, strict=True)):
+                changes[field] = collapsed_lists
+        else:
             inner = getattr(layer, field)
             collapsed = tuple(repeats_collapsed(inner, read))
             if not _same(collapsed, inner):
                 changes[field] = collapsed
-        elif argument.reading is Reading.BRANCHES:
-            branches = getattr(layer, field)
-            collapsed_branches = tuple(tuple(repeats_collapsed(branch, read)) for branch in branches)
-            if not all(_same(collapsed, branch) for collapsed, branch in zip(collapsed_branches, branches, strict=True)):
-                changes[field] = collapsed_branches
     return replace(layer, **changes) if changes else layer
 
 
@@ -448,6 +449,8 @@ def _same(layers: Sequence[Layer], others: Sequence[Layer]) -> bool:
 
 def _holds_name(layer: Layer, names: frozenset[str]) -> bool:
     """Whether the layer, or any layer inside it, carries one of `names`."""
+    if not names:
+        return False
     return layer.name in names or any(_holds_name(inner, names) for inner_list in inner_layer_lists(layer) for inner in inner_list)
 
 
@@ -458,13 +461,11 @@ def positioned(layers: Sequence[Layer], parent: str | None) -> tuple[Layer, ...]
     for number, layer in enumerate(layers, start=1):
         position = f"{prefix}{number}"
         changes: dict[str, object] = {"position": position}
-        for argument in type(layer).ARGUMENTS:
-            inner = position if argument.name == "layers" else f"{position}.{argument.name}"
-            field = field_name(argument.name)
-            if argument.reading is Reading.LAYERS:
-                changes[field] = positioned(getattr(layer, field), inner)
-            elif argument.reading is Reading.BRANCHES:
-                branches = getattr(layer, field)
-                changes[field] = tuple(positioned(branch, f"{position}.branch{index}") for index, branch in enumerate(branches, start=1))
+        for name, field, branches in nested_fields(type(layer)):
+            if branches:
+                lists = getattr(layer, field)
+                changes[field] = tuple(positioned(branch, f"{position}.branch{index}") for index, branch in enumerate(lists, start=1))
+            else:
+                changes[field] = positioned(getattr(layer, field), position if name == "layers" else f"{position}.{name}")
         result.append(replace(layer, **changes))
     return tuple(result)

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from onnx import NodeProto
+    from archcalc.formats.onnx.load import Node
 
 T = TypeVar("T")
 D = TypeVar("D")
 
 
-def attribute(node: NodeProto, name: str) -> Any:
+def attribute(node: Node, name: str) -> Any:
     """The AttributeProto called `name`, or None."""
     for found in node.attribute:
         if found.name == name:
@@ -20,26 +20,26 @@ def attribute(node: NodeProto, name: str) -> Any:
     return None
 
 
-def _read(node: NodeProto, name: str, read: Callable[[Any], T], default: D) -> T | D:
+def _read(node: Node, name: str, read: Callable[[Any], T], default: D) -> T | D:
     found = attribute(node, name)
     return default if found is None else read(found)
 
 
-def int_attribute(node: NodeProto, name: str, default: int) -> int:
+def int_attribute(node: Node, name: str, default: int) -> int:
     return _read(node, name, lambda found: int(found.i), default)
 
 
-def ints_attribute(node: NodeProto, name: str) -> tuple[int, ...] | None:
+def ints_attribute(node: Node, name: str) -> tuple[int, ...] | None:
     return _read(node, name, lambda found: tuple(int(value) for value in found.ints), None)
 
 
-def float_attribute(node: NodeProto, name: str, default: float) -> float:
+def float_attribute(node: Node, name: str, default: float) -> float:
     return _read(node, name, lambda found: float(found.f), default)
 
 
-def floats_attribute(node: NodeProto, name: str) -> tuple[float, ...] | None:
+def floats_attribute(node: Node, name: str) -> tuple[float, ...] | None:
     return _read(node, name, lambda found: tuple(float(value) for value in found.floats), None)
 
 
-def string_attribute(node: NodeProto, name: str, default: str) -> str:
+def string_attribute(node: Node, name: str, default: str) -> str:
     return _read(node, name, lambda found: str(found.s.decode("utf-8", "replace")), default)

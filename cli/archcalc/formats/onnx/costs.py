@@ -18,41 +18,40 @@ from archcalc.formats.onnx.weights import ARITHMETIC_ROLES, FLOATING, Role, Weig
 from archcalc.model import Cost
 
 if TYPE_CHECKING:
-    from onnx import NodeProto
-
+    from archcalc.formats.onnx.load import Node
     from archcalc.formats.onnx.shapes import Shapes
 
 Dims = Callable[[int], tuple[int, ...]]
 """A node's input by index -> its dimensions (an activation's, or a constant's; () when there is none)."""
 
 
-def conv_macs(node: NodeProto, output: tuple[int, ...], shape: Dims) -> int:
+def conv_macs(node: Node, output: tuple[int, ...], shape: Dims) -> int:
     return math.prod(output) * math.prod(shape(1)[1:])
 
 
-def conv_transpose_macs(node: NodeProto, output: tuple[int, ...], shape: Dims) -> int:
+def conv_transpose_macs(node: Node, output: tuple[int, ...], shape: Dims) -> int:
     """Each input position spreads over k·filters/groups outputs."""
     return math.prod(shape(0)) * math.prod(shape(1)[1:])
 
 
-def gemm_macs(node: NodeProto, output: tuple[int, ...], shape: Dims) -> int:
+def gemm_macs(node: Node, output: tuple[int, ...], shape: Dims) -> int:
     first = shape(0)
     inner = (first[0] if int_attribute(node, "transA", 0) else first[-1]) if first else 0
     return math.prod(output) * inner
 
 
-def matmul_macs(node: NodeProto, output: tuple[int, ...], shape: Dims) -> int:
+def matmul_macs(node: Node, output: tuple[int, ...], shape: Dims) -> int:
     first = shape(0)
     return math.prod(output) * (first[-1] if first else 0)
 
 
-def recurrent_macs(node: NodeProto, output: tuple[int, ...], shape: Dims) -> int:
+def recurrent_macs(node: Node, output: tuple[int, ...], shape: Dims) -> int:
     sequence = shape(0)
     steps = (sequence[1] if int_attribute(node, "layout", 0) else sequence[0]) if len(sequence) > 1 else 0
     return steps * (math.prod(shape(1)) + math.prod(shape(2)))
 
 
-MACS: dict[str, Callable[[NodeProto, tuple[int, ...], Dims], int]] = {
+MACS: dict[str, Callable[[Node, tuple[int, ...], Dims], int]] = {
     "Conv": conv_macs,
     "ConvTranspose": conv_transpose_macs,
     "Gemm": gemm_macs,
@@ -70,6 +69,10 @@ NORM_OPERATORS = {
 """Operators whose parameters are a norm's scale, shift and running statistics."""
 
 
+ROLE_ORDER = (Role.WEIGHT, Role.BIAS, Role.STATE)
+"""The roles a stored tensor counts in, in a Cost's order."""
+
+
 class Costs:
     """Each stored tensor counted once, at the first node that reads it as a parameter, as PyTorch
     counts a tied weight; but a tensor of one repeated value read by a norm or as a bias counts at each
@@ -83,11 +86,11 @@ class Costs:
         self.claimed: set[str] = set()
         self.shared: dict[str, int] = {}  # a stored tensor counted once though read by more nodes -> how many more
 
-    def cost(self, node: NodeProto, absorbed: bool = False) -> Cost:
+    def cost(self, node: Node, absorbed: bool = False) -> Cost:
         """What the file holds for this node and its MACs, from the shapes ONNX infers (batch 1).
         `absorbed`: the node is an Add taken into the MatMul before it, whose constant is a bias."""
         weights = self.weights
-        figures = {Role.WEIGHT: 0, Role.BIAS: 0, Role.STATE: 0}
+        figures = [0, 0, 0]  # weights, biases, state: by Role's order
         for index, name in enumerate(node.input):
             if not name or name in self.data:
                 continue
@@ -104,15 +107,15 @@ class Costs:
                     continue
                 self.claimed.add(source)
                 if source not in weights.tied_copies or weights.untie:  # a copy of a table counted where the table is read
-                    figures[role] += weights.sizes[source]
-        return Cost(figures[Role.WEIGHT], figures[Role.BIAS], figures[Role.STATE], self.macs(node))
+                    figures[ROLE_ORDER.index(role)] += weights.sizes[source]
+        return Cost(figures[0], figures[1], figures[2], self.macs(node))
 
-    def per_layer(self, node: NodeProto, role: Role, source: str) -> bool:
+    def per_layer(self, node: Node, role: Role, source: str) -> bool:
         """A norm's parameter or a bias, all of one value: each reader has its own (no model ties those)."""
         norm = node.op_type in NORM_OPERATORS or id(node) in self.norm_nodes
         return (norm or role is Role.BIAS) and self.weights.constant_valued(source)
 
-    def macs(self, node: NodeProto) -> int:
+    def macs(self, node: Node) -> int:
         rule = MACS.get(node.op_type)
         if rule is None:
             return 0

@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
+from onnx import ModelProto, TensorProto, helper, numpy_helper
 
 from archcalc.formats.onnx.isolated import isolated
+from archcalc.formats.onnx.load import Node
 
 MAX_FOLDED_VALUES = 4096
 """The most values a folded tensor may hold: a shape, an index list or a mask of a few dims, never data."""
@@ -43,11 +44,14 @@ class Refused(Exception):
     """A shape that only a value past folding's bounds would give: the message names both nodes."""
 
 
-def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
+def inferred_shapes(model: ModelProto, nodes: list[Node]) -> Shapes:
     """Every tensor's shape that ONNX's inference gives, with the graph's shape computations folded
     where it cannot follow them. `nodes` are the graph's nodes in an order where each comes after what
-    it reads. Inference errors propagate (as RuntimeError, or isolated.Aborted when inference kills its process)."""
-    shapes = isolated(lambda: _walked(model, nodes))  # one pass: linear however long a chain of Shape→Reshape
+    it reads. Inference errors propagate (as RuntimeError, or isolated.Aborted when inference kills its
+    process); a shape the file declares that its own arithmetic contradicts is Refused."""
+    shapes, contradiction = isolated(lambda: _walked(model, nodes))  # one pass: linear however long a chain of Shape→Reshape
+    if contradiction is not None:
+        raise Refused(contradiction)
     if all(_known(name, shapes) for node in nodes for name in node.output):
         return shapes
     light = _shape_only(model)  # the weights' values are not needed again: inference runs on their shapes
@@ -63,7 +67,7 @@ def inferred_shapes(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
     return shapes
 
 
-def _refuse_unfolded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes, unfolded: Reasons) -> None:
+def _refuse_unfolded(model: ModelProto, nodes: list[Node], shapes: Shapes, unfolded: Reasons) -> None:
     """The first operation on the model's inputs whose shape is still unknown and reads a value left
     unfolded past a bound, refused: its size would come from arithmetic that wraps round, or from a
     tensor that is not shape arithmetic. Constants alone whose shapes stay unknown are the reader's to judge."""
@@ -81,7 +85,7 @@ def _refuse_unfolded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes, 
             raise Refused(f"the shape of '{unknown}' (node '{node.name}', {node.op_type}) needs '{needed}', which archcalc does not fold: {unfolded[needed]}")
 
 
-def _named(node: NodeProto) -> str:
+def _named(node: Node) -> str:
     """A node as a message names it: by its name, or (exporters leave many unnamed) by what it makes."""
     return f"node '{node.name}' ({node.op_type})" if node.name else f"the {node.op_type} node that makes '{node.output[0] if node.output else ''}'"
 
@@ -91,25 +95,33 @@ def _infer(model: ModelProto) -> Shapes:
     return isolated(lambda: _inferred(model))
 
 
-def _walked(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
-    """ONNX's inference; where it leaves shapes unknown, one pass in the graph's order: each node's
-    outputs folded where they are shape arithmetic, and each node whose outputs are unknown inferred
-    alone, from the types known before it and its inputs' folded values. What this pass leaves unknown
-    is left to the rounds of inference above, one for each tensor folded on a chain: quadratic."""
+def _walked(model: ModelProto, nodes: list[Node]) -> tuple[Shapes, str | None]:
+    """ONNX's inference; where the graph computes shapes (a Shape or Size node), one pass in the graph's
+    order: each node's outputs folded where they are shape arithmetic, and each node whose outputs are
+    unknown, or that reads a value folded here, inferred alone, from the types known before it and its
+    inputs' folded values. What this pass leaves unknown is left to the rounds of inference above, one
+    for each tensor folded on a chain: quadratic. Also, the first shape the file declares for a node's
+    output that the node's own inputs contradict (a Reshape whose computed target gives [2, 4], where
+    the file says [1, 8]), said: ONNX's inference keeps a declared shape it cannot check."""
     graph = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True).graph
+    shapes = _graph_shapes(graph)
+    computes_shapes = any(node.op_type in ("Shape", "Size") for node in nodes)
+    if not computes_shapes and all(_known(name, shapes) for node in nodes for name in node.output):
+        return shapes, None
     types = {value.name: value.type for value in [*graph.input, *graph.value_info, *graph.output]}
-    shapes: Shapes = {name: dims for name, kind in types.items() if (dims := _fixed_dims(kind)) is not None}  # as _inferred gives them
-    if all(_known(name, shapes) for node in nodes for name in node.output):
-        return shapes
     for tensor in graph.initializer:
         types.setdefault(tensor.name, helper.make_tensor_type_proto(tensor.data_type, list(tensor.dims)))
     opsets = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
     values: Values = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer if _foldable(tensor)}
+    stored = set(values)  # values ONNX's inference sees; the others are folded here
     for node in nodes:
-        inputs, outputs = tuple(node.input), tuple(node.output)  # read once: each read of a protobuf's field builds it anew
-        if not all(not name or name in shapes for name in outputs):
+        inputs, outputs = node.input, node.output
+        known = all(not name or name in shapes for name in outputs)
+        if not known or any(name in values and name not in stored for name in inputs):
             for name, kind in _node_types(node, inputs, types, values, opsets, model).items():
                 dims = _fixed_dims(kind)
+                if known and dims is not None and name in shapes and shapes[name] != dims:
+                    return shapes, f"the file declares '{name}' as {list(shapes[name])}, but {_named(node)} makes it {list(dims)} from the values it reads"
                 if dims is not None:
                     shapes[name] = dims
                 if dims is not None or name not in types:
@@ -121,7 +133,7 @@ def _walked(model: ModelProto, nodes: list[NodeProto]) -> Shapes:
         for name, result in zip(outputs, results, strict=False):
             if name and result is not None and _small(result):
                 values[name] = result
-    return shapes
+    return shapes, None
 
 
 @functools.cache
@@ -130,7 +142,7 @@ def _schema(op_type: str, version: int, domain: str) -> onnx.defs.OpSchema:
 
 
 def _node_types(
-    node: NodeProto, inputs: tuple[str, ...], types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto
+    node: Node, inputs: tuple[str, ...], types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto
 ) -> dict[str, onnx.TypeProto]:
     """ONNX's inference of one node from its inputs' types and values; nothing when it cannot say
     (an input's type unknown, a subgraph reading the scope around it, an operator it has no schema for)."""
@@ -140,7 +152,7 @@ def _node_types(
         schema = _schema(node.op_type, opsets.get(node.domain or "ai.onnx", 1), node.domain)
         data = {name: numpy_helper.from_array(values[name], name) for name in inputs if name in values}
         known = {name: types[name] for name in inputs if name}
-        return onnx.shape_inference.infer_node_outputs(schema, node, known, data, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+        return onnx.shape_inference.infer_node_outputs(schema, node.proto, known, data, opset_imports=list(model.opset_import), ir_version=model.ir_version)
     except Exception:  # onnx's InferenceError or SchemaError, or a C++ error: left to the rounds
         return {}
 
@@ -154,16 +166,16 @@ def _fixed_dims(kind: onnx.TypeProto) -> tuple[int, ...] | None:
 
 
 def _inferred(model: ModelProto) -> Shapes:
-    inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True)
+    return _graph_shapes(onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True).graph)
+
+
+def _graph_shapes(graph: onnx.GraphProto) -> Shapes:
+    """Each tensor of an inferred graph whose every dimension is a known size -> its dimensions."""
     shapes: Shapes = {}
-    graph = inferred.graph
     for value in [*graph.input, *graph.value_info, *graph.output]:
-        tensor_type = value.type.tensor_type
-        if not tensor_type.HasField("shape"):
-            continue
-        dims = tensor_type.shape.dim
-        if all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims):
-            shapes[value.name] = tuple(dim.dim_value for dim in dims)
+        dims = _fixed_dims(value.type)
+        if dims is not None:
+            shapes[value.name] = dims
     return shapes
 
 
@@ -208,13 +220,13 @@ def _with_constants(light: ModelProto, values: Values) -> ModelProto:
     return model
 
 
-def folded_values(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> Values:
+def folded_values(model: ModelProto, nodes: list[Node], shapes: Shapes) -> Values:
     """Every small integer or boolean tensor (and single number) that follows from the graph's constants
     and the `shapes` known: what a Slice's bounds or a Pad's pads are, when the exporter computed them."""
     return _folded(model, nodes, shapes)[0]
 
 
-def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> tuple[Values, Reasons]:
+def _folded(model: ModelProto, nodes: list[Node], shapes: Shapes) -> tuple[Values, Reasons]:
     """Every small integer or boolean tensor (and single number) that follows from constants and known
     shapes; and the tensors left unfolded because they, or what they are computed from, are past a bound."""
     values: Values = {}
@@ -226,7 +238,7 @@ def _folded(model: ModelProto, nodes: list[NodeProto], shapes: Shapes) -> tuple[
         past = None if node.op_type in ("Shape", "Size") else next((unfolded[name] for name in node.input if name in unfolded), None)  # they read shapes alone
         if past is None:
             try:
-                outputs = _fold_node(node, values, shapes, tuple(node.input))
+                outputs = _fold_node(node, values, shapes, node.input)
             except Unfoldable as error:
                 past = f"{_named(node)} {error}"
             except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
@@ -263,7 +275,7 @@ def _small(result: np.ndarray) -> bool:
     return bool(result.size <= MAX_FOLDED_VALUES and (result.dtype.kind in "iub" or (result.dtype.kind == "f" and result.size <= 1)))
 
 
-def _fold_node(node: NodeProto, values: Values, shapes: Shapes, inputs: tuple[str, ...]) -> list[np.ndarray | None]:
+def _fold_node(node: Node, values: Values, shapes: Shapes, inputs: tuple[str, ...]) -> list[np.ndarray | None]:
     """The node's outputs when it is shape arithmetic on known values; [] when it is not. Its
     attributes are read only then: most nodes of a long graph are not."""
     op = node.op_type
@@ -285,7 +297,7 @@ def _fold_node(node: NodeProto, values: Values, shapes: Shapes, inputs: tuple[st
     return list(result) if isinstance(result, list) else [result]
 
 
-def _attributes(node: NodeProto) -> dict[str, Any]:
+def _attributes(node: Node) -> dict[str, Any]:
     return {attribute.name: helper.get_attribute_value(attribute) for attribute in node.attribute}
 
 

@@ -11,7 +11,7 @@ from archcalc.formats.onnx.attributes import ints_attribute
 from archcalc.model import Shape
 
 if TYPE_CHECKING:
-    from onnx import NodeProto
+    from archcalc.formats.onnx.load import Node
 
 ACTIVATIONS = {
     "Relu": "relu",
@@ -38,7 +38,7 @@ class Layout(enum.Enum):
     LAST = "last"  # features last: sequences [N, L, D], or a flat [N, F]
 
 
-def input_layout(rank: int, first_reader: NodeProto | None) -> Layout:
+def input_layout(rank: int, first_reader: Node | None) -> Layout:
     """The model input's layout: images are channels first; a [N, C, L] read by a convolution too."""
     if rank >= 4:
         return Layout.FIRST
@@ -47,7 +47,7 @@ def input_layout(rank: int, first_reader: NodeProto | None) -> Layout:
     return Layout.LAST
 
 
-def layout_after(node: NodeProto, incoming: Layout, in_dims: tuple[int, ...], out_dims: tuple[int, ...]) -> Layout:
+def layout_after(node: Node, incoming: Layout, in_dims: tuple[int, ...], out_dims: tuple[int, ...]) -> Layout:
     """The layout of a node's output, given its first input's."""
     rank = len(out_dims)
     if node.op_type in CHANNELS_FIRST_OPERATORS:

@@ -31,8 +31,7 @@ from archcalc.model import Layer
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from onnx import NodeProto
-
+    from archcalc.formats.onnx.load import Node
     from archcalc.formats.onnx.shapes import Shapes
     from archcalc.formats.onnx.weights import Weights
 
@@ -54,8 +53,8 @@ Reading = Layer | Through | None
 class Site:
     """One node on activations, with what the reader knows around it."""
 
-    node: NodeProto
-    follower: NodeProto | None  # the node after it, taken into it (a Conv after a Pad, the bias Add after a MatMul)
+    node: Node
+    follower: Node | None  # the node after it, taken into it (a Conv after a Pad, the bias Add after a MatMul)
     tensor: str  # the one activation it reads
     in_dims: tuple[int, ...]  # ONNX's dimensions, batch first
     out_dims: tuple[int, ...]
@@ -99,7 +98,7 @@ def pad(site: Site) -> Reading:
     return PASSES if pads == ((0,) * (len(site.in_dims) - 2),) * 2 else None
 
 
-def conv_layer(site: Site, node: NodeProto, added: Pads | None = None) -> Layer | None:
+def conv_layer(site: Site, node: Node, added: Pads | None = None) -> Layer | None:
     """A Conv as `conv` or `depthwise`; `added`: the (begin, end) pads of a zero Pad before it."""
     weight = site.weights.weight_dims(node.input[1], site.shapes)
     if weight is None:
@@ -303,7 +302,7 @@ def gather(site: Site) -> Reading:
             return None
         index = site.weights.scalar(node.input[1])
         return Take(**site.common(), index=int(index)) if index is not None and math.isfinite(index) and index == int(index) else None
-    if node.input[1:2] != [site.tensor] or int_attribute(node, "axis", 0) != 0:
+    if node.input[1:2] != (site.tensor,) or int_attribute(node, "axis", 0) != 0:
         return None
     table = site.weights.weight_dims(node.input[0], site.shapes)
     if table is None or len(table) != 2:

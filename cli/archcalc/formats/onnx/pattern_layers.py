@@ -19,8 +19,7 @@ from archcalc.model import Cost, Layer
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from onnx import NodeProto
-
+    from archcalc.formats.onnx.load import Node
     from archcalc.formats.onnx.patterns import Pattern
     from archcalc.formats.onnx.shapes import Shapes
 
@@ -90,7 +89,7 @@ def recurrent_pattern(found: Found) -> Layer | None:
     pattern = found.pattern
     first = pattern.layers[0]
 
-    def shape(node: NodeProto) -> tuple[int, str, bool]:
+    def shape(node: Node) -> tuple[int, str, bool]:
         return int_attribute(node, "hidden_size", 0), string_attribute(node, "direction", "forward"), len(node.input) > 3 and bool(node.input[3])
 
     hidden, direction, bias = shape(first)

@@ -20,7 +20,7 @@ from archcalc.formats.onnx.attributes import int_attribute, ints_attribute
 from archcalc.values import value
 
 if TYPE_CHECKING:
-    from onnx import NodeProto
+    from archcalc.formats.onnx.load import Node
 
 MOVES = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity", "Dropout"}
 """Operators that move or relabel values and compute nothing."""
@@ -49,7 +49,7 @@ class Constants:
 
     scalar: Callable[[str], float | None]  # a stored single value
     literal: Callable[[str], bool]  # computed from single values alone: no table
-    reduced_axes: Callable[[NodeProto, int], tuple[int, ...] | None]  # the axes a Reduce node reduces
+    reduced_axes: Callable[[Node, int], tuple[int, ...] | None]  # the axes a Reduce node reduces
 
 
 @value
@@ -57,16 +57,16 @@ class Pattern:
     """Nodes that are together one layer, from the tensor `start` to the tensor `end`."""
 
     kind: str  # attention, lstm, gru, rnn, layernorm, rmsnorm, gelu, groupnorm
-    nodes: tuple[NodeProto, ...]  # in the graph's order
+    nodes: tuple[Node, ...]  # in the graph's order
     start: str
     end: str
-    scores: NodeProto | None = None  # attention: the product of queries and keys
-    layers: tuple[NodeProto, ...] = ()  # recurrent: the node of each stacked layer
+    scores: Node | None = None  # attention: the product of queries and keys
+    layers: tuple[Node, ...] = ()  # recurrent: the node of each stacked layer
     sequences: bool = True  # recurrent: every step, or (False) the last step alone
     groups: int = 0  # groupnorm: the groups the channels are normalised in
 
 
-def find_patterns(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> list[Pattern]:
+def find_patterns(nodes: list[Node], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> list[Pattern]:
     """The patterns of a graph whose `nodes` come in an order where each follows what it reads; `data`
     names the activations the output is computed from."""
     finder = _Finder(nodes, data, shapes, graph_output, constants)
@@ -89,15 +89,15 @@ def find_patterns(nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims
 
 
 class _Finder:
-    def __init__(self, nodes: list[NodeProto], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> None:
+    def __init__(self, nodes: list[Node], data: set[str], shapes: dict[str, Dims], graph_output: str, constants: Constants) -> None:
         self.data = data
         self.shapes = shapes
         self.graph_output = graph_output
         self.constants = constants
-        self.nodes: list[NodeProto] = []  # the operations on activations (a Shape node reads one but makes a constant)
-        self.producer: dict[str, NodeProto] = {}
-        self.consumers: dict[str, list[NodeProto]] = {}
-        for node in nodes:  # each node's names read once: each read of a protobuf's repeated field builds its strings anew
+        self.nodes: list[Node] = []  # the operations on activations (a Shape node reads one but makes a constant)
+        self.producer: dict[str, Node] = {}
+        self.consumers: dict[str, list[Node]] = {}
+        for node in nodes:
             inputs, outputs = self.inputs(node), [name for name in node.output if name in data]
             if not inputs or not outputs:
                 continue
@@ -109,17 +109,17 @@ class _Finder:
         self.dominator: dict[str, str] = {}
         self.depth: dict[str, int] = {}
 
-    def inputs(self, node: NodeProto) -> list[str]:
+    def inputs(self, node: Node) -> list[str]:
         return [name for name in node.input if name in self.data]
 
-    def only_reader(self, tensor: str) -> NodeProto | None:
+    def only_reader(self, tensor: str) -> Node | None:
         readers = self.consumers.get(tensor, [])
         return readers[0] if len(readers) == 1 and tensor != self.graph_output else None
 
     def dims(self, tensor: str) -> Dims | None:
         return self.shapes.get(tensor)
 
-    def from_cores(self, operators: set[str], grown: Callable[[NodeProto], Pattern | None]) -> Iterator[Pattern]:
+    def from_cores(self, operators: set[str], grown: Callable[[Node], Pattern | None]) -> Iterator[Pattern]:
         """The pattern grown from each node of these operators (a norm's Sqrt, GELU's Erf), where one is."""
         for core in self.nodes:
             if core.op_type in operators:
@@ -137,7 +137,7 @@ class _Finder:
                 if pattern is not None:
                     yield pattern
 
-    def scores_before(self, weighted: NodeProto) -> NodeProto | None:
+    def scores_before(self, weighted: Node) -> Node | None:
         """The product of queries and keys whose softmax `weighted` multiplies with the values."""
         tensor, softmax = weighted.input[0], False
         for _ in range(MAX_PATTERN_NODES):
@@ -152,7 +152,7 @@ class _Finder:
             tensor = self.inputs(node)[0]
         return None
 
-    def attention(self, scores: NodeProto, weighted: NodeProto) -> Pattern | None:
+    def attention(self, scores: Node, weighted: Node) -> Pattern | None:
         score_dims = self.dims(scores.output[0])
         if score_dims is None or len(score_dims) < 2:
             return None
@@ -174,7 +174,7 @@ class _Finder:
             return None
         return Pattern("attention", tuple(nodes), start, end, scores=scores)
 
-    def attention_end(self, weighted: NodeProto, queries: int) -> str | None:
+    def attention_end(self, weighted: Node, queries: int) -> str | None:
         """After the weighted sum: the heads joined, the output projection (and its bias), back to [1, N, D]."""
         tensor, projected = weighted.output[0], False
         for _ in range(MAX_PATTERN_NODES):
@@ -244,10 +244,10 @@ class _Finder:
             self.depth[current] = self.depth[meeting] + 1
         return self.depth[tensor]
 
-    def between(self, start: str, end: str) -> list[NodeProto] | None:
+    def between(self, start: str, end: str) -> list[Node] | None:
         """The nodes `end` is computed from, back to `start`, in the graph's order; None unless they read
         nothing else and nothing else reads them."""
-        found: dict[int, NodeProto] = {}
+        found: dict[int, Node] = {}
         pending = [end]
         while pending:
             tensor = pending.pop()
@@ -282,10 +282,10 @@ class _Finder:
                     stacked.update(id(layer) for layer in pattern.layers)
                     yield pattern
 
-    def recurrent(self, first: NodeProto) -> Pattern | None:
+    def recurrent(self, first: Node) -> Pattern | None:
         """A recurrent node, the transpose to time-major before it, the stacked layers after it, back to
         [1, N, H·dirs] (or its last step, [1, H·dirs])."""
-        nodes: list[NodeProto] = []
+        nodes: list[Node] = []
         start = first.input[0]
         source = self.dims(start)
         if source is None or len(source) != 3:
@@ -325,13 +325,13 @@ class _Finder:
                 return None
         return None
 
-    def recurrent_output(self, node: NodeProto) -> str | None:
+    def recurrent_output(self, node: Node) -> str | None:
         """The output of every step; the final states (Y_h, Y_c) must not be read elsewhere."""
         if not node.output or not node.output[0] or any(self.consumers.get(name) for name in node.output[1:] if name):
             return None
         return str(node.output[0])
 
-    def last_step(self, reader: NodeProto, steps: int) -> NodeProto | None:
+    def last_step(self, reader: Node, steps: int) -> Node | None:
         """`y[:, -1]`: a Gather on the steps' axis of the last index."""
         if reader.op_type != "Gather" or int_attribute(reader, "axis", 0) != 1 or len(reader.input) != 2 or reader.input[1] in self.data:
             return None
@@ -341,7 +341,7 @@ class _Finder:
 
     # norms and GELU written out in arithmetic
 
-    def norm(self, root: NodeProto) -> Pattern | None:
+    def norm(self, root: Node) -> Pattern | None:
         """(x − mean(x)) / √(mean((x − mean(x))²) + ε) · γ + β, a layer norm; x / √(mean(x²) + ε) · γ, an RMS norm."""
         epsilon = self.producer.get(root.input[0])
         variance = self.producer.get(self.operand(epsilon, "Add") or "")
@@ -368,14 +368,14 @@ class _Finder:
             return None
         return Pattern("layernorm" if layer_norm else "rmsnorm", tuple(nodes), start, end or "")
 
-    def operand(self, node: NodeProto | None, op: str) -> str | None:
+    def operand(self, node: Node | None, op: str) -> str | None:
         """The activation `node` (an `op` with a literal) reads."""
         if node is None or node.op_type != op or len(self.inputs(node)) != 1:
             return None
         other = next(name for name in node.input if name not in self.data)
         return self.inputs(node)[0] if self.constants.literal(other) else None
 
-    def last_axis_mean(self, node: NodeProto) -> bool:
+    def last_axis_mean(self, node: Node) -> bool:
         dims = self.dims(node.input[0]) if node.input else None
         return node.op_type == "ReduceMean" and dims is not None and self.constants.reduced_axes(node, len(dims)) == (len(dims) - 1,)
 
@@ -407,7 +407,7 @@ class _Finder:
             end = str(bias.output[0])
         return end
 
-    def group_norm(self, core: NodeProto) -> Pattern | None:
+    def group_norm(self, core: Node) -> Pattern | None:
         """[1, C, ...] reshaped to [1, G, R], instance-normalised, reshaped back, then a scale (Mul) and a
         shift (Add) with constants: torch.onnx's GroupNorm. The reader keeps the pattern as `groupnorm`
         only when the kind gives the file's figures (its instance norm's scale 1 and shift 0 are not
@@ -435,7 +435,7 @@ class _Finder:
             return None
         return Pattern("groupnorm", tuple(nodes), start, end, groups=groups)
 
-    def gelu(self, core: NodeProto) -> Pattern | None:
+    def gelu(self, core: Node) -> Pattern | None:
         """x·½(1 + erf(x/√2)), or x·½(1 + tanh(√(2/π)(x + 0.044715x³))): literals and x alone."""
         end = str(core.output[0])
         for _ in range(MAX_PATTERN_NODES):  # on to the product with x and its halving
@@ -457,6 +457,6 @@ class _Finder:
                     return Pattern("gelu", tuple(nodes), start, end)
         return None
 
-    def pointwise(self, node: NodeProto) -> bool:
+    def pointwise(self, node: Node) -> bool:
         """Element-wise arithmetic of activations and literals."""
         return node.op_type in POINTWISE and all(name in self.data or self.constants.literal(name) for name in node.input if name)

@@ -34,7 +34,9 @@ from archcalc.formats.options import DEFAULT, ReadOptions
 from archcalc.model import Cost, Spec, total_cost
 
 if TYPE_CHECKING:
-    from onnx import ModelProto, NodeProto
+    from onnx import ModelProto
+
+    from archcalc.formats.onnx.load import Node
 
 __all__ = ["MAX_ONNX_BYTES", "read_onnx"]
 
@@ -52,7 +54,7 @@ def read_onnx(data: bytes, source: str, path: Path | None, name: str, options: R
 class _Reader:
     """One model's graph, classified and converted."""
 
-    def __init__(self, model: ModelProto, nodes: list[NodeProto], origin: Origin, options: ReadOptions) -> None:
+    def __init__(self, model: ModelProto, nodes: list[Node], origin: Origin, options: ReadOptions) -> None:
         self.model = model
         self.origin = origin
         graph = model.graph
@@ -100,7 +102,7 @@ class _Reader:
         first_reader = next((node for node in self.nodes if self.input.name in node.input), None)
         self.layouts[self.input.name] = input_layout(len(shapes.get(self.input.name, ())), first_reader)
         fused: set[int] = set()  # nodes taken into the operation before them (MatMul + Add is one dense), by id
-        readers: dict[str, list[NodeProto]] = {}
+        readers: dict[str, list[Node]] = {}
         for node in self.nodes:
             for name in dict.fromkeys(node.input):
                 readers.setdefault(name, []).append(node)
@@ -108,7 +110,7 @@ class _Reader:
         for node in self.nodes:
             if id(node) in fused or node.op_type == "Constant":
                 continue
-            names = tuple(node.input)  # read once: each read of a protobuf's repeated field builds its strings anew
+            names = node.input
             if not any(name in data for name in names) or self._unused(node, live, data, shapes):
                 continue
             inputs = tuple(dict.fromkeys(name for name in names if name in data))
@@ -124,9 +126,9 @@ class _Reader:
 
     def _node_operation(
         self,
-        node: NodeProto,
+        node: Node,
         inputs: tuple[str, ...],
-        readers: dict[str, list[NodeProto]],
+        readers: dict[str, list[Node]],
         pattern_of: dict[int, Pattern],
         fused: set[int],
         data: set[str],
@@ -134,7 +136,7 @@ class _Reader:
         costs: Costs,
     ) -> Operation:
         """One node (and the node it absorbs) as an operation, its layer read by OPERATORS."""
-        outputs, op_type = tuple(node.output), node.op_type  # read once: each read of a protobuf's field builds it anew
+        outputs, op_type = node.output, node.op_type
         output_name = outputs[0]
         found = readers.get(output_name, [])
         follower = found[0] if len(found) == 1 else None
@@ -173,7 +175,7 @@ class _Reader:
         passes = passes and cost == Cost()
         return Operation(lead.name or output_name, lead_type, inputs, output_name, input_shape, output_shape, cost, layer, join, passes, cut)
 
-    def _unused(self, node: NodeProto, live: set[str], data: set[str], shapes: Shapes) -> bool:
+    def _unused(self, node: Node, live: set[str], data: set[str], shapes: Shapes) -> bool:
         """Shape, Size, or an operation whose result only a Shape reads: nothing the output is computed
         from, and nothing learned (a node that holds a weight is kept, so its weight is counted)."""
         if any(name in live for name in node.output):
@@ -206,7 +208,7 @@ class _Reader:
         out_layout = self.layouts[pattern.end]
         return Operation(name, pattern.kind, (pattern.start,), pattern.end, dropped(in_dims, layout), dropped(out_dims, out_layout), cost, layer)
 
-    def _absorbs(self, node: NodeProto, follower: NodeProto, data: set[str], shapes: Shapes) -> bool:
+    def _absorbs(self, node: Node, follower: Node, data: set[str], shapes: Shapes) -> bool:
         """MatMul by a weight, then Add of a bias vector, is one dense layer; a global pool, then
         Flatten to [batch, C], is one global pool; a Pad of zeros on the spatial axes, then a Conv,
         is one convolution with that padding."""
@@ -269,7 +271,7 @@ class _Reader:
         )
 
 
-def _was_folded(node: NodeProto) -> bool:
+def _was_folded(node: Node) -> bool:
     """A batch norm folded into this convolution by the exporter: torch.onnx's optimiser says so in
     the node's metadata; its older TorchScript exporter names the computed weight `onnx::Conv_…`."""
     rules = " ".join(entry.value for entry in node.metadata_props if entry.key.endswith("rule_name"))
@@ -298,7 +300,7 @@ def _common_prefix(lists: list[list[str]]) -> list[str]:
     return prefix
 
 
-def _name_scopes(node: NodeProto) -> list[str]:
+def _name_scopes(node: Node) -> list[str]:
     """torch.onnx's record of the modules a node came from, `['', 'layers', 'layers.0', ...]`."""
     for entry in node.metadata_props:
         if entry.key == "pkg.torch.onnx.name_scopes" and len(entry.value) < 2000:
@@ -310,7 +312,7 @@ def _name_scopes(node: NodeProto) -> list[str]:
     return []
 
 
-def _join(node: NodeProto, inputs: int, layout: Layout, rank: int) -> Join | None:
+def _join(node: Node, inputs: int, layout: Layout, rank: int) -> Join | None:
     if inputs < 2:
         return None
     match node.op_type:

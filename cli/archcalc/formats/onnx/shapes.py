@@ -9,7 +9,9 @@ from archcalc.errors import Origin, SpecError
 from archcalc.formats.onnx.load import MAX_RANK, first_line
 
 if TYPE_CHECKING:
-    from onnx import GraphProto, ModelProto, NodeProto, ValueInfoProto
+    from onnx import GraphProto, ModelProto, ValueInfoProto
+
+    from archcalc.formats.onnx.load import Node
 
 Shapes = dict[str, tuple[int, ...]]
 
@@ -87,7 +89,7 @@ def fix_batch(value: ValueInfoProto, origin: Origin) -> None:
             )
 
 
-def inferred_shapes(model: ModelProto, nodes: list[NodeProto], origin: Origin) -> Shapes:
+def inferred_shapes(model: ModelProto, nodes: list[Node], origin: Origin) -> Shapes:
     """Every tensor's shape ONNX's inference gives (batch 1), its failures said as the file's."""
     from archcalc.formats.onnx.folding import Refused  # lazy: folding imports onnx and numpy, which only an ONNX file needs
     from archcalc.formats.onnx.folding import inferred_shapes as folded_inference  # lazy: it imports onnx, which load.import_onnx has found present by now

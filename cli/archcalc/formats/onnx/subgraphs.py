@@ -22,11 +22,13 @@ from archcalc.formats.onnx.weights import FLOATING, Weights
 if TYPE_CHECKING:
     from onnx import GraphProto, NodeProto
 
+    from archcalc.formats.onnx.load import Node
+
 MAX_NAMED = 3
 """The most weights and multiplying operators a refusal names one by one."""
 
 
-def refuse_weighted_control_flow(nodes: list[NodeProto], weights: Weights, origin: Origin) -> None:
+def refuse_weighted_control_flow(nodes: list[Node], weights: Weights, origin: Origin) -> None:
     """The first node whose subgraphs hold or read weights (floating-point tensors of more than one value,
     stored inside them or read from the graph around them), or hold an operator that multiplies, refused."""
     for node in nodes:
@@ -56,7 +58,7 @@ def refuse_weighted_control_flow(nodes: list[NodeProto], weights: Weights, origi
         )
 
 
-def _subgraphs(node: NodeProto) -> Iterator[GraphProto]:
+def _subgraphs(node: Node | NodeProto) -> Iterator[GraphProto]:
     for attribute in node.attribute:
         if attribute.HasField("g"):
             yield attribute.g

@@ -16,8 +16,9 @@ from archcalc.formats.onnx.attributes import float_attribute, ints_attribute
 from archcalc.formats.onnx.load import ELEMENT_BYTES
 
 if TYPE_CHECKING:
-    from onnx import GraphProto, ModelProto, NodeProto, TensorProto
+    from onnx import GraphProto, ModelProto, TensorProto
 
+    from archcalc.formats.onnx.load import Node
     from archcalc.formats.onnx.shapes import Shapes
 
 
@@ -82,7 +83,7 @@ MAX_AFFINE_VALUES = 2**20
 class Weights:
     """One model's constant tensors, by the names nodes read them by."""
 
-    def __init__(self, model: ModelProto, nodes: list[NodeProto], untie: bool = False) -> None:
+    def __init__(self, model: ModelProto, nodes: list[Node], untie: bool = False) -> None:
         graph: GraphProto = model.graph
         self.model = model
         self.nodes = nodes
@@ -151,7 +152,7 @@ class Weights:
                 if np.array_equal(onnx.numpy_helper.to_array(weight), onnx.numpy_helper.to_array(table).T):
                     self.tied_copies[name] = table_name
 
-    def role(self, node: NodeProto, index: int, name: str, shapes: Shapes) -> Role | None:
+    def role(self, node: Node, index: int, name: str, shapes: Shapes) -> Role | None:
         """What the constant input `name` (the node's input `index`) is to the node, or None: not a parameter."""
         if node.op_type in AFFINE_NORMS and index in (1, 2) and self.unlearned_affine(node):
             return None  # a scale of 1 and a shift of 0: the exporter's literals for a norm without affine parameters
@@ -257,7 +258,7 @@ class Weights:
         """Computed from single values alone: no table."""
         return not self.tables(name)
 
-    def unlearned_affine(self, node: NodeProto) -> bool:
+    def unlearned_affine(self, node: Node) -> bool:
         """An instance or group norm whose scale is all 1 and shift all 0, as exporters write a norm
         without affine parameters (PyTorch's InstanceNorm default, and inside a GroupNorm)."""
         if len(node.input) < 3:
@@ -273,7 +274,7 @@ class Weights:
                 return False
         return True
 
-    def reduced_axes(self, node: NodeProto, rank: int) -> tuple[int, ...] | None:
+    def reduced_axes(self, node: Node, rank: int) -> tuple[int, ...] | None:
         """The axes a Reduce node reduces, from its attribute (before opset 18) or its constant input."""
         axes = ints_attribute(node, "axes")
         if axes is None and len(node.input) > 1 and node.input[1]:
@@ -283,7 +284,7 @@ class Weights:
             axes = tuple(int(axis) for axis in values)
         return None if axes is None or rank < 1 else tuple(sorted(axis % rank for axis in axes))
 
-    def clip_range(self, node: NodeProto) -> tuple[float, float] | None:
+    def clip_range(self, node: Node) -> tuple[float, float] | None:
         """A Clip's bounds: its constant inputs (opset 11 on), or its attributes."""
         if len(node.input) >= 3:
             bounds = [self.scalar(name) for name in node.input[1:3]]

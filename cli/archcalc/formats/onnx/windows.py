@@ -11,8 +11,7 @@ from archcalc.kinds.upsampling import output_padding_fits, transposed_length
 from archcalc.model import Padding, PerAxis
 
 if TYPE_CHECKING:
-    from onnx import NodeProto
-
+    from archcalc.formats.onnx.load import Node
     from archcalc.formats.onnx.shapes import Shapes
     from archcalc.formats.onnx.weights import Weights
 
@@ -21,7 +20,7 @@ Pads = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def padding(
-    node: NodeProto,
+    node: Node,
     rank: int,
     kernel: tuple[int, ...],
     window: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None,
@@ -49,7 +48,7 @@ def padding(
 
 
 def transposed_padding(
-    node: NodeProto, in_dims: tuple[int, ...], out_dims: tuple[int, ...], kernel: tuple[int, ...], strides: tuple[int, ...], dilations: tuple[int, ...]
+    node: Node, in_dims: tuple[int, ...], out_dims: tuple[int, ...], kernel: tuple[int, ...], strides: tuple[int, ...], dilations: tuple[int, ...]
 ) -> tuple[PerAxis, PerAxis] | None:
     """A ConvTranspose's cuts as PyTorch's (padding, output_padding). ONNX cuts `begin` and `end`
     positions from the two sides of each axis (its pads, or those its auto_pad or output_shape work
@@ -79,7 +78,7 @@ def transposed_padding(
     return written_per_axis(begin), written_per_axis(added)
 
 
-def zero_padding(node: NodeProto, rank: int, opset: int, weights: Weights, shapes: Shapes) -> Pads | None:
+def zero_padding(node: Node, rank: int, opset: int, weights: Weights, shapes: Shapes) -> Pads | None:
     """A Pad of zeros on the spatial axes alone: its (begin, end) pads per spatial axis."""
     if string_attribute(node, "mode", "constant") != "constant" or rank < 3:
         return None
@@ -102,7 +101,7 @@ def zero_padding(node: NodeProto, rank: int, opset: int, weights: Weights, shape
     return tuple(pads[2:rank]), tuple(pads[rank + 2 :])
 
 
-def spatial_cut(node: NodeProto, in_dims: tuple[int, ...], out_dims: tuple[int, ...], opset: int, weights: Weights, shapes: Shapes) -> tuple[int, ...] | None:
+def spatial_cut(node: Node, in_dims: tuple[int, ...], out_dims: tuple[int, ...], opset: int, weights: Weights, shapes: Shapes) -> tuple[int, ...] | None:
     """A Slice that cuts spatial axes alone, step by step: where its window starts on each spatial axis."""
     rank = len(in_dims)
     if opset < 10:
