@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from archcalc.app import app
+from archcalc.formats.hf.config import Config
+from archcalc.formats.hf.reader import family_module
 from tests.conftest import ARCHSPECS
 
 ZOO = ARCHSPECS / "zoo" / "hf"
@@ -132,3 +134,145 @@ def test_byte_budgets_count_the_weights_at_the_configs_dtype() -> None:
     mistral = str(ZOO / "mistral-7b-v0.1.json")
     assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", "15G"]).exit_code == 0
     assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", "14G"]).exit_code == 1
+
+
+MISSPELT = Path(__file__).parent / "data" / "hf_misspelt_key.json"
+
+
+def llama_params(width: int, vocab: int = 32_000, inner: int = 1376, layers: int = 4) -> int:
+    """LlamaForCausalLM with as many key/value heads as query heads: the embedding and the untied head,
+    then per layer q, k, v, o (4 × width²), the gated MLP (3 × width × inner) and two RMS norms, and the last norm."""
+    return 2 * vocab * width + layers * (4 * width * width + 3 * width * inner + 2 * width) + width
+
+
+def test_a_misspelt_key_is_named_and_the_count_is_transformers() -> None:
+    """`hiden_size` is no key of LlamaConfig: transformers keeps hidden_size's default, 4,096, and so
+    does archcalc (598,249,472 parameters, not the 45,421,056 of a width of 512), but it says so."""
+    document = shown(str(MISSPELT))
+    assert llama_params(4096) == 598_249_472 and llama_params(512) == 45_421_056
+    totals = document["totals"]
+    assert isinstance(totals, dict) and totals["params"] == 598_249_472
+    assert document["notes"] == [
+        "'hiden_size' is not a key of llama configs; did you mean 'hidden_size'? transformers ignores it too, and uses hidden_size's default, 4,096"
+    ]  # bos_token_id, rms_norm_eps, transformers_version: keys of every config archcalc does not read, and no misspelling
+    result = CliRunner().invoke(app, ["show", str(MISSPELT)])
+    assert result.exit_code == 0 and "did you mean 'hidden_size'?" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("settings", "note"),
+    [
+        (
+            {"model_type": "llama", "num_key_value_head": 8},
+            "'num_key_value_head' is not a key of llama configs; did you mean 'num_key_value_heads'? "
+            "transformers ignores it too, and uses num_key_value_heads's default, null",
+        ),
+        (
+            {"model_type": "llama", "tie_word_embedding": True},
+            "did you mean 'tie_word_embeddings'? transformers ignores it too, and uses tie_word_embeddings's default, false",
+        ),
+        ({"model_type": "llama", "hidden_act": "gelu", "hiden_act": "relu"}, None),  # hidden_act is written: the stray key changes nothing
+        (
+            {"model_type": "gpt2", "n_emb": 64, "n_head": 4},
+            "'n_emb' is not a key of gpt2 configs; did you mean 'n_embd'? transformers ignores it too, and uses n_embd's default, 768",
+        ),
+        ({"model_type": "gpt2", "hidden_size": 64, "n_head": 4}, None),  # GPT-2 reads hidden_size as n_embd
+        (
+            {"model_type": "mistral", "use_sliding_window": True},
+            "'use_sliding_window' is not a key of mistral configs; did you mean 'sliding_window'? "
+            "transformers ignores it too, and uses sliding_window's default, 4,096",
+        ),  # Qwen2's key, which MistralConfig does not have
+        ({"model_type": "qwen2", "use_sliding_window": False, "sliding_windw": 64}, None),  # no count reads sliding_window here
+        ({"model_type": "gemma3_text", "_sliding_window_pattern": 6}, None),  # transformers' own copy of sliding_window_pattern
+        ({"model_type": "deepseek_v3", "num_hidden_layers": 4, "head_dim": 64, "qk_head_dim": 192}, None),  # DeepseekV3Config's own
+    ],
+)
+def test_only_near_misses_of_keys_left_at_their_default_are_named(tmp_path: Path, settings: dict[str, object], note: str | None) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(settings))
+    written = shown(str(path)).get("notes", [])
+    assert isinstance(written, list)
+    notes = [line for line in written if "not a key" in line]
+    if note is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1 and note in notes[0], notes
+
+
+@pytest.mark.parametrize("name", [anchor[0] for anchor in ANCHORS])
+def test_every_key_a_reader_reads_has_a_default_and_no_zoo_key_is_a_near_miss(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """The near-miss notes take a family's read keys for the keys a config may mean, and the parity
+    test finds transformers' keys near its DEFAULTS: so every key read must be in DEFAULTS (or an alias's)."""
+    read: list[set[str]] = []
+    near_misses = Config.near_misses
+
+    def recorded(self: Config, family: str, unread: tuple[str, ...] = ()) -> tuple[str, ...]:
+        read.append(set(self.read))  # after every read, as the reader asks for the notes
+        return near_misses(self, family, unread)
+
+    monkeypatch.setattr(Config, "near_misses", recorded)
+    notes = shown(str(ZOO / f"{name}.json")).get("notes", [])
+    assert isinstance(notes, list) and not [note for note in notes if "not a key" in note]  # a published config misspells nothing
+    assert len(read) == 1
+    family = family_module(json.loads((ZOO / f"{name}.json").read_text()), "", "config.json")
+    assert read[0] <= set(family.DEFAULTS) | set(getattr(family, "ALIASES", {}).values()), read[0] - set(family.DEFAULTS)
+
+
+MISTRAL_BF16_BYTES = 2 * 7_241_732_096  # torch_dtype bfloat16: 2 bytes a parameter
+
+
+def invoked(*arguments: str) -> str:
+    result = CliRunner().invoke(app, list(arguments))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_every_command_sizes_a_config_at_its_torch_dtype() -> None:
+    """show, check, compare and report all take Mistral-7B's torch_dtype, bfloat16, without --dtype,
+    and say so; --dtype sets another for all."""
+    mistral = str(ZOO / "mistral-7b-v0.1.json")
+    memory = shown(mistral, "--memory")["memory"]
+    assert isinstance(memory, dict) and (memory["dtype"], memory["param_bytes"]) == ("bfloat16", MISTRAL_BF16_BYTES)
+    compared = json.loads(invoked("compare", mistral, mistral, "--memory", "--format", "json"))
+    assert [spec["memory"] for spec in compared["specs"]] == [memory, memory]
+    table = invoked("compare", mistral, mistral, "--memory", "--format", "csv").splitlines()
+    assert ",memory_dtype,param_bytes,peak_activation_bytes,kv_cache_bytes," in table[0] and f",bfloat16,{MISTRAL_BF16_BYTES}," in table[1]
+    text = invoked("compare", mistral, mistral, "--memory", "--wide")
+    assert "param bytes (bfloat16)" in text and "memory at bfloat16 (2 bytes a value), as `show --memory` counts it" in text
+    assert invoked("check", mistral, "--max-param-bytes", str(MISTRAL_BF16_BYTES))  # exit 0: exactly at the limit
+    assert CliRunner().invoke(app, ["check", mistral, "--max-param-bytes", str(MISTRAL_BF16_BYTES - 1)]).exit_code == 1
+    page = invoked("report", mistral)
+    assert f"memory at bfloat16 (2 bytes a value): parameters {MISTRAL_BF16_BYTES:,}" in page
+    at_float32 = json.loads(invoked("compare", mistral, mistral, "--memory", "--dtype", "float32", "--format", "json"))
+    assert at_float32["specs"][0]["memory"]["param_bytes"] == 2 * MISTRAL_BF16_BYTES
+    assert "memory at float32 (4 bytes a value)" in invoked("report", mistral, "--dtype", "float32")
+
+
+def test_compare_keeps_each_specs_own_dtype_and_says_which() -> None:
+    """Mistral-7B at its bfloat16 against a YAML spec at float32 (a YAML spec's default): a dtype column."""
+    mistral, ann = str(ZOO / "mistral-7b-v0.1.json"), str(ARCHSPECS / "seed/ann.yaml")
+    compared = json.loads(invoked("compare", mistral, ann, "--memory", "--format", "json"))
+    assert [spec["memory"]["dtype"] for spec in compared["specs"]] == ["bfloat16", "float32"]
+    assert compared["specs"][1]["memory"] == shown(ann, "--memory")["memory"]
+    table = invoked("compare", mistral, ann, "--memory", "--format", "csv").splitlines()
+    assert ",memory_dtype,param_bytes,peak_activation_bytes," in table[0] and ",bfloat16," in table[1] and ",float32," in table[2]
+    assert "memory at each spec's own dtype (its config's torch_dtype, else float32)" in invoked("compare", mistral, ann, "--memory", "--wide")
+
+
+def test_a_flood_of_near_misses_is_bounded(tmp_path: Path) -> None:
+    """A hostile config of 1,500 keys like `hidden_siz7`: ten named, the rest counted, and only the
+    first 1,000 compared (MAX_KEYS_LOOKED_AT: difflib costs 35 µs a key)."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**LLAMA, **{f"hidden_siz{index}": 1 for index in range(1500)}, "hidden_size": 64}))
+    notes = shown(str(path))["notes"]
+    assert isinstance(notes, list) and notes == [  # hidden_size is written: no key took its default
+        "1,500 keys archcalc does not read: the first 1,000 were looked at for misspellings, not the rest"
+    ]
+    path.write_text(json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"], **{f"hidden_siz{index}": 1 for index in range(1500)}}))
+    notes = shown(str(path))["notes"]
+    assert isinstance(notes, list) and len(notes) == 12
+    assert notes[0].startswith("'hidden_siz0' is not a key of llama configs; did you mean 'hidden_size'?")
+    assert notes[10:] == [
+        "and 990 more keys archcalc does not read, each a near miss of one it does",
+        "1,500 keys archcalc does not read: the first 1,000 were looked at for misspellings, not the rest",
+    ]

@@ -312,3 +312,40 @@ def test_a_random_decoders_macs_are_its_linear_layers_and_attention(family: str,
     expected = TOKENS * (linear + experts) + attention
     report = analyze(archcalc_spec(json.dumps({"model_type": family, "architectures": [architecture], **written})))
     assert report.total.macs == expected, (written, architecture)
+
+
+def transformers_keys(family: str) -> set[str]:
+    """Every key transformers' config for the family writes or reads under another name."""
+    config_class = transformers.CONFIG_MAPPING[family]
+    return set(json.loads(config_class().to_json_string(use_diff=False))) | set(getattr(config_class, "attribute_map", {}))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_unread_keys_are_the_familys_own_keys_near_a_read_one(family: str) -> None:
+    """UNREAD_KEYS is every key transformers has for the family that archcalc does not read and that
+    is as near one it may read as a misspelling (NEAR_MISS): any other such key is not the family's."""
+    import difflib
+    import importlib
+
+    from archcalc.formats.hf.config import CONFIG_KEYS, NEAR_MISS
+    from archcalc.formats.hf.reader import FAMILIES as MODULES
+
+    module = importlib.import_module(f"archcalc.formats.hf.{MODULES[family]}")
+    aliases: dict[str, str] = getattr(module, "ALIASES", {})
+    readable = set(module.DEFAULTS) | set(aliases) | set(aliases.values())
+    near = {key for key in transformers_keys(family) - readable - set(CONFIG_KEYS) if difflib.get_close_matches(key, readable, n=1, cutoff=NEAR_MISS)}
+    assert near == set(getattr(module, "UNREAD_KEYS", ())), near
+
+
+def test_a_misspelt_key_counts_as_transformers_builds_it() -> None:
+    """tests/data/hf_misspelt_key.json writes `hiden_size`: LlamaConfig keeps hidden_size's default."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "hf_misspelt_key.json"
+    written = json.loads(path.read_text())
+    settings = {key: value for key, value in written.items() if key not in ("model_type", "architectures")}
+    for misspelt, params in ((settings, 598_249_472), ({**settings, "hidden_size": settings["hiden_size"]}, 45_421_056)):
+        _, model = built("llama", misspelt, "LlamaForCausalLM")
+        assert sum(parameter.numel() for parameter in model.parameters()) == params
+        text = json.dumps({**written, **misspelt})
+        assert analyze(read_hf_config(text.encode(), str(path), "misspelt", TOKENS)).total.params == params

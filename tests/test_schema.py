@@ -80,6 +80,7 @@ def test_mistakes_fail(text: str, validator: jsonschema.Draft202012Validator) ->
         "chain: 4x4x1 -> 8 -> 2",
         "input: [4, 4, 1]\nlayers: [{conv: {filters: 2, kernel: [3, 1], padding: same, name: first}}, relu, flatten, {dense: 2}]",
         "input: 16\nlayers: [{dense: {units: 8, bias: false}}, {dropout: 0.1}]\nbudget: {params: 25.6M, macs: 1e6, param_bytes: 100, dtype: float16}",
+        "input: 16\nlayers: [{dense: 8}]\nbudget: {param_bytes: 100, dtype: fp16}\ntraining: {precision: amp-bfloat16}",  # either spelling of a format
         "input: 8x8x4\ndefaults: {conv2d: {bias: false}}\nlayers: [{residual: [{conv2d: {filters: 4, kernel: 3, padding: 1}}, batchnorm]}, {se: 2}]",
         "input: 8x8x4\nlayers: [{concat: [[{conv: {filters: 2, kernel: 1}}], []]}, {repeat: {times: 2, layers: [relu]}}, {block: [relu]}]",
         "input: 8x8x4\nlayers: [relu:, {global_avgpool: null}]",

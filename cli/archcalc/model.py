@@ -501,6 +501,12 @@ class Spec:
     training: TrainingSetup | None = None  # its `training:` block, for the training budgets
 
     @property
+    def memory_dtype(self) -> DType:
+        """The number format every command's memory figures take without --dtype: the weights' own
+        (a config's torch_dtype), else float32 (a YAML spec's byte budgets keep their own `dtype:`)."""
+        return self.dtype or DType.FLOAT32
+
+    @property
     def reads_token_ids(self) -> bool:
         """A flat input read first by a kind that takes token ids (an `embedding`) is N token ids: a
         sequence of N positions (whose length `sweep` varies), not a vector of N features."""

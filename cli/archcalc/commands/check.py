@@ -21,6 +21,7 @@ from archcalc.commands.shared import (
     count_option,
     fail,
     guarded,
+    number_format,
     report_skipped,
     say,
     terminal,
@@ -47,7 +48,8 @@ MaxMacs = Annotated[str | None, budget_option("--max-macs", "MAC budget")]
 MaxParamBytes = Annotated[str | None, budget_option("--max-param-bytes", "Bytes of parameters at --dtype")]
 MaxActivationBytes = Annotated[str | None, budget_option("--max-activation-bytes", "Bytes of peak activations at --dtype")]
 DTypeOption = Annotated[
-    DType | None, typer.Option("--dtype", help="Number format of the byte budgets (default: the spec's, else float32).", show_default=False)
+    DType | None,
+    typer.Option("--dtype", help="Number format of the byte budgets (default: the spec's, else float32).", show_default=False, **number_format(DType)),
 ]
 CheckFormatOption = Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json, csv, markdown or github (annotations).", case_sensitive=False)]
 QuietOption = Annotated[

@@ -23,6 +23,7 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
+    number_format,
     refuse_idle_attention,
     tabular,
     terminal,
@@ -50,7 +51,15 @@ def compare(
         SortOrder, typer.Option("--sort", help="Order of the specs: as given, or by params or MACs, smallest first (the first is the baseline).")
     ] = SortOrder.AS_GIVEN,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add each spec's parameter bytes, peak activation bytes and KV cache, at --dtype.")] = False,
-    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for --memory.")] = DType.FLOAT32,
+    dtype: Annotated[
+        DType | None,
+        typer.Option(
+            "--dtype",
+            help="Number format for --memory (default: each spec's, a model config's torch_dtype, else float32).",
+            show_default=False,
+            **number_format(DType),
+        ),
+    ] = None,
     untie: UntieOption = False,
     input_name: InputOption = None,
     device: Annotated[
@@ -89,8 +98,8 @@ def compare(
         typer.Option(
             "--precision",
             help="With --train: the precision (default: each spec's training: precision, else fp32).",
-            case_sensitive=False,
             show_default=False,
+            **number_format(Precision),
         ),
     ] = None,
     attention: AttentionOption = AttentionPath.FLASH,
@@ -140,5 +149,5 @@ def compare(
         return
     from archcalc.engine.comparison import comparison  # lazy: only this command loads it
 
-    compared = comparison(reports, dtype if memory else None)
+    compared = comparison(reports, memory, dtype)
     write_output(output, guarded(lambda: render_compare(compared, output_format, terminal(wide, output), count)), force)

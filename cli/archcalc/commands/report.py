@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, check_output_file, guarded, write_output
+from archcalc.commands.shared import SPEC_HELP, CountOption, InputOption, UntieOption, analyze_all, check_output_file, guarded, number_format, write_output
 from archcalc.formats import ReadOptions
 from archcalc.model import DType
 from archcalc.render import Counting
@@ -14,7 +14,15 @@ def report(
     specs: Annotated[
         list[str], typer.Argument(help="Specs to report on, the first the baseline of the comparison. " + SPEC_HELP, show_default=False, metavar="SPEC...")
     ],
-    dtype: Annotated[DType, typer.Option("--dtype", help="Number format for the memory figures.")] = DType.FLOAT32,
+    dtype: Annotated[
+        DType | None,
+        typer.Option(
+            "--dtype",
+            help="Number format for memory (default: each spec's, a model config's torch_dtype, else float32).",
+            show_default=False,
+            **number_format(DType),
+        ),
+    ] = None,
     count: CountOption = Counting.MACS,
     untie: UntieOption = False,
     input_name: InputOption = None,
@@ -40,6 +48,6 @@ def report(
 
     check_output_file(output, force)  # before any work: a page is never computed to be thrown away
     reports = analyze_all(specs, ReadOptions(untie, input_name))
-    analyses = [analysis_of(report, Request(memory=dtype, folded=True)) for report in reports]
+    analyses = [analysis_of(report, Request(memory=dtype or report.spec.memory_dtype, folded=True)) for report in reports]
     compared = comparison(reports) if len(reports) > 1 else None
     write_output(output, guarded(lambda: report_html(analyses, compared, count)), force)

@@ -19,6 +19,7 @@ from archcalc.commands.shared import (
     check_output_file,
     expanded,
     guarded,
+    number_format,
     refuse_idle_attention,
     tabular,
     terminal,
@@ -57,10 +58,12 @@ GenerateOption = Annotated[
 ]
 WeightsOption = Annotated[
     WeightFormat,
-    typer.Option("--weights", help="How dense, attention, recurrent and conv weights are stored (int8, int4: compute at 16 bits).", case_sensitive=False),
+    typer.Option(
+        "--weights", help="How dense, attention, recurrent and conv weights are stored (int8, int4: compute at 16 bits).", **number_format(WeightFormat)
+    ),
 ]
 CacheOption = Annotated[
-    CacheFormat | None, typer.Option("--kv", help="The key/value cache's format (default: the activations').", case_sensitive=False, show_default=False)
+    CacheFormat | None, typer.Option("--kv", help="The key/value cache's format (default: the activations').", show_default=False, **number_format(CacheFormat))
 ]
 EfficiencyOption = Annotated[float, typer.Option("--efficiency", help="The share of the peaks a real kernel reaches (MFU/MBU); 1.0 is the roofline bound.")]
 

@@ -9,6 +9,7 @@ every start, and string annotations would be compiled again on each one (3 ms).
 """
 
 import contextlib
+import enum
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.formats import OnnxOnlyOption, ReadOptions, load_spec
 from archcalc.formats.expansion import Expansion, expand_arguments
+from archcalc.number_formats import canonical
 from archcalc.printable import printable, quoted, unforgeable
 from archcalc.quantities import parse_count
 from archcalc.render import ChartFormat, Counting, OutputFormat, Terminal
@@ -37,6 +39,23 @@ SPEC_HELP = (
     "a safetensors checkpoint, its index or its folder), '-' for standard input, "
     "or an arrow chain such as '16->8->2' (quoted: > is a redirection in shells)."
 )
+
+
+def number_format(formats: type[enum.Enum]) -> dict[str, Any]:
+    """typer.Option's arguments for a choice of number formats, each taken in either spelling and
+    any case (fp16 or float16: archcalc/number_formats.py's one table). The parser gives the
+    canonical name, which Typer makes the enum; a wrong one is told the canonical names."""
+    names = [str(choice.value) for choice in formats]
+
+    def parse(written: object) -> str:
+        text = str(written.value if isinstance(written, enum.Enum) else written)  # a default comes as its enum
+        name = canonical(text, names)
+        if name is None:
+            raise typer.BadParameter(f"{text!r} is not one of {', '.join(map(repr, names))}.")
+        return name
+
+    return {"parser": parse, "metavar": f"<{'|'.join(names)}>"}
+
 
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table, json, csv, markdown, or terminal-svg (the table as a terminal shows it).", case_sensitive=False)

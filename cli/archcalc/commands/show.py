@@ -20,6 +20,7 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
+    number_format,
     refuse_idle_attention,
     terminal,
     write_output,
@@ -38,7 +39,10 @@ def show(
     receptive_field: Annotated[bool, typer.Option("--receptive-field", "-r", help="Add each layer's receptive field and effective stride.")] = False,
     memory: Annotated[bool, typer.Option("--memory", "-m", help="Add parameter and output bytes per layer, and the peak, at --dtype.")] = False,
     dtype: Annotated[
-        DType | None, typer.Option("--dtype", help="Number format for --memory (default: a model config's torch_dtype, else float32).", show_default=False)
+        DType | None,
+        typer.Option(
+            "--dtype", help="Number format for --memory (default: a model config's torch_dtype, else float32).", show_default=False, **number_format(DType)
+        ),
     ] = None,
     batch: Annotated[
         int | None,
@@ -85,7 +89,7 @@ def show(
             fail(ArchcalcError(f"{flag} sets what --memory counts, and --memory is not given", hint="add --memory"))
     report = analyze_one(spec, "show", ReadOptions(untie, input_name, tokens))
     refuse_idle_attention(attention, [report])
-    stored = dtype or report.spec.dtype or DType.FLOAT32
+    stored = dtype or report.spec.memory_dtype
     folded = drawn or (not no_fold and not explain and output_format in (ChartFormat.TABLE, ChartFormat.MARKDOWN))  # tables fold runs of identical layers
     eager = attention is AttentionPath.EAGER
     request = Request(receptive_field=receptive_field, memory=stored if memory or drawn else None, batch=batch or 1, folded=folded, eager_attention=eager)

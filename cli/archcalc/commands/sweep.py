@@ -18,6 +18,7 @@ from archcalc.commands.shared import (
     check_output_file,
     expanded,
     guarded,
+    number_format,
     tabular,
     terminal,
     write_output,
@@ -80,8 +81,8 @@ def sweep(
         typer.Option(
             "--precision",
             help="With --batch alone: the training precision (default: the spec's training: precision, else fp32).",
-            case_sensitive=False,
             show_default=False,
+            **number_format(Precision),
         ),
     ] = None,
     output: OutputOption = None,

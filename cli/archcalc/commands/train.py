@@ -19,6 +19,7 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
+    number_format,
     refuse_idle_attention,
     terminal,
     write_output,
@@ -68,8 +69,8 @@ def train(
             "--precision",
             help="fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy) "
             "(default: the spec's training: precision, else fp32).",
-            case_sensitive=False,
             show_default=False,
+            **number_format(Precision),
         ),
     ] = None,
     gpus: Annotated[int, typer.Option("--gpus", min=1, help="GPUs data-parallel; with --zero, what is partitioned is split over them.")] = 1,

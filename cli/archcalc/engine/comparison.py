@@ -42,7 +42,7 @@ class ComparedSpec:
     weights: Relative
     macs: Relative
     per_token: PerToken | None = None
-    memory: Memory | None = None  # with --memory: parameters, peak activations and cache at a dtype
+    memory: Memory | None = None  # with --memory: parameters, peak activations and cache at a dtype (memory.dtype)
 
 
 @value
@@ -55,9 +55,16 @@ class Comparison:
     def baseline(self) -> Report:
         return self.specs[0].report
 
+    @property
+    def memory_dtype(self) -> DType | None:
+        """The one dtype every spec's memory is at; None without --memory, or when specs are at their own, and differ."""
+        dtypes = {spec.memory.dtype for spec in self.specs if spec.memory is not None}
+        return dtypes.pop() if len(dtypes) == 1 else None
 
-def comparison(reports: Sequence[Report], memory: DType | None = None) -> Comparison:
-    """Each spec against the first; with `memory`, each one's memory at that dtype too."""
+
+def comparison(reports: Sequence[Report], memory: bool = False, dtype: DType | None = None) -> Comparison:
+    """Each spec against the first; with `memory`, each one's memory too, at `dtype` or, without it,
+    at the spec's own (Spec.memory_dtype), as `show --memory` counts it."""
     first = reports[0].total
     return Comparison(
         tuple(
@@ -67,7 +74,7 @@ def comparison(reports: Sequence[Report], memory: DType | None = None) -> Compar
                 Relative(first.weights, report.total.weights),
                 Relative(first.macs, report.total.macs),
                 per_token(report),
-                None if memory is None else memory_of(report, memory),
+                memory_of(report, dtype or report.spec.memory_dtype) if memory else None,
             )
             for report in reports
         )

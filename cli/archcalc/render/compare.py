@@ -52,27 +52,29 @@ def compare_grid(compared: Comparison, counting: Counting = Counting.MACS) -> Gr
         notes.append("per token: the sequence's figures over its tokens, at its input's length; KV cache in values kept for each token by causal attention")
     if counting is Counting.FLOPS:
         notes.append("FLOPs = 2 × MACs: a multiply and an add each")
-    memory = compared.specs[0].memory
-    if memory is not None:
+    if compared.specs[0].memory is not None:
+        dtype = compared.memory_dtype
+        at = f"{dtype.value} ({plural(dtype.bytes, 'byte')} a value)" if dtype is not None else "each spec's own dtype (its config's torch_dtype, else float32)"
         notes.append(
-            f"memory at {memory.dtype.value} ({plural(memory.dtype.bytes, 'byte')} a value), as `show --memory` counts it: peak activations are the most "
+            f"memory at {at}, as `show --memory` counts it: peak activations are the most "
             "live while one layer runs; the KV cache is causal attention's, for one sequence"
         )
     return Grid(f"compared with {named(first)}", columns, tuple(rows), None, tuple(notes))
 
 
 def _memory_columns(compared: Comparison) -> tuple[Column, ...]:
-    """With --memory: parameter and peak activation bytes, and the KV cache where a spec keeps one."""
-    memory = compared.specs[0].memory
-    if memory is None:
+    """With --memory: the dtype, parameter and peak activation bytes, and the KV cache where a spec keeps one."""
+    if compared.specs[0].memory is None:
         return ()
-    dtype = memory.dtype.value
+    dtype = compared.memory_dtype
+    at = f" ({dtype.value})" if dtype is not None else ""  # specs at their own dtypes, which differ: the dtype column alone says each one's
     columns: tuple[Column, ...] = (
-        Column(f"param bytes ({dtype})", numeric=True, key="param_bytes"),
-        Column(f"peak activation bytes ({dtype})", numeric=True, key="peak_activation_bytes"),
+        Column("dtype", optional=dtype is not None, key="memory_dtype"),  # for CSV and Markdown too: a script reads which dtype each figure is at
+        Column(f"param bytes{at}", numeric=True, key="param_bytes"),
+        Column(f"peak activation bytes{at}", numeric=True, key="peak_activation_bytes"),
     )
     if _caches(compared):
-        columns += (Column(f"KV cache bytes ({dtype})", numeric=True, key="kv_cache_bytes"),)
+        columns += (Column(f"KV cache bytes{at}", numeric=True, key="kv_cache_bytes"),)
     return columns
 
 
@@ -83,7 +85,7 @@ def _caches(compared: Comparison) -> bool:
 def _memory_cells(spec: ComparedSpec, compared: Comparison) -> tuple[Cell, ...]:
     if spec.memory is None:
         return ()
-    cells: tuple[Cell, ...] = (spec.memory.param_bytes, spec.memory.peak_activation_bytes)
+    cells: tuple[Cell, ...] = (spec.memory.dtype.value, spec.memory.param_bytes, spec.memory.peak_activation_bytes)
     return (*cells, spec.memory.kv_cache_bytes) if _caches(compared) else cells
 
 

@@ -35,6 +35,8 @@ DEFAULTS: dict[str, object] = {
 
 ALIASES = {"num_local_experts": "n_routed_experts", "num_mtp_layers": "num_nextn_predict_layers"}
 ARCHITECTURES = {"DeepseekV3Model": False, "DeepseekV3ForCausalLM": True}
+UNREAD_KEYS = ("head_dim", "qk_head_dim")
+"""transformers' keys that resemble a read one (v_head_dim): head widths it works out from the rope and nope widths."""
 
 
 def build(config: Config, with_head: bool) -> tuple[Layer, ...]:

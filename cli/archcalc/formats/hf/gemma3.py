@@ -25,6 +25,8 @@ DEFAULTS: dict[str, object] = {
 """transformers 5.25's Gemma3TextConfig, for the keys that change a count."""
 
 ARCHITECTURES = {"Gemma3TextModel": False, "Gemma3ForCausalLM": True}
+UNREAD_KEYS = ("_sliding_window_pattern",)
+"""transformers' keys that resemble a read one: its own copy of sliding_window_pattern, which it keeps for older configs."""
 
 
 def build(config: Config, with_head: bool) -> tuple[Layer, ...]:

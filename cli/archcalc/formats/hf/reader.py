@@ -2,9 +2,11 @@
 `architectures` names, with transformers' default for every key it leaves out.
 
 Each family is one module here (llama.py, mixtral.py, …) holding transformers' defaults for the keys
-that change a count (`DEFAULTS`), the classes it counts (`ARCHITECTURES`) and how its layers are made
-(`build`); only the family a file names is imported. Layers are named after the transformers modules
-they stand for, so that a checkpoint's tensors (formats/hf/names.py) group under the same names.
+that change a count (`DEFAULTS`), the classes it counts (`ARCHITECTURES`), how its layers are made
+(`build`) and, where there are any, transformers' keys for it that archcalc does not read but that
+resemble one it does (`UNREAD_KEYS`); only the family a file names is imported. Layers are named
+after the transformers modules they stand for, so that a checkpoint's tensors (formats/hf/names.py)
+group under the same names.
 """
 
 from __future__ import annotations
@@ -55,9 +57,10 @@ def read_hf_config(data: bytes, source: str, name: str, tokens: int | None = Non
     config.tokens = tokens if tokens is not None else min(DEFAULT_TOKENS, longest) if longest is not None else DEFAULT_TOKENS
     layers = positioned(family.build(config, family.ARCHITECTURES[architecture]), None)
     notes = family.notes(config) if hasattr(family, "notes") else ()
+    model_type = document["model_type"]
+    notes = (*config.near_misses(model_type, getattr(family, "UNREAD_KEYS", ())), *notes)  # after every read: the keys the count took defaults for
     if "architectures" not in document:
         notes = (f"no 'architectures' given: counted as {architecture}", *notes)
-    model_type = document["model_type"]
     description = f"{architecture} ({model_type}), {config.tokens:,} tokens"
     dtype = config.dtype()
     return Spec(

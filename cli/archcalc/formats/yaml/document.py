@@ -13,6 +13,7 @@ from archcalc.formats.yaml.located import Entry, Located, Mapping
 from archcalc.formats.yaml.shape import parse_shape
 from archcalc.kinds import COMMON_NAMES, WRITTEN_NAMES, reported_type
 from archcalc.model import BudgetKind, DType, Limit, Spec
+from archcalc.number_formats import canonical
 from archcalc.printable import describe, printable, quoted
 from archcalc.quantities import parse_bytes, parse_count
 from archcalc.values import replace
@@ -80,11 +81,12 @@ def parse_training(node: Located) -> tuple[TrainingSetup, tuple[Limit, ...]]:
         elif key in ("optimizer", "precision"):
             choices = Optimizer if key == "optimizer" else Precision
             names = [choice.value for choice in choices]
-            if not isinstance(value, str) or value.lower() not in names:
+            name = canonical(value, names) if isinstance(value, str) else None  # a precision in either spelling: amp-bf16 or amp-bfloat16
+            if name is None:
                 raise SpecError(
                     f"unknown {key} {describe(value)}", entry.value.origin, None, suggestion(str(value).lower(), names) or f"one of {', '.join(names)}"
                 )
-            setup = replace(setup, **{key: choices(value.lower())})
+            setup = replace(setup, **{key: choices(name)})
         elif key == "device":
             if not isinstance(value, str):
                 raise SpecError(f"'device' must be a device's name, got {describe(value)}", entry.value.origin)
@@ -170,10 +172,11 @@ def parse_budget(node: Located) -> tuple[tuple[Limit, ...], DType]:
 def parse_dtype(entry: Entry) -> DType:
     names = [dtype.value for dtype in DType]
     value = entry.value.value
-    if not isinstance(value, str) or value.lower() not in names:
+    name = canonical(value, names) if isinstance(value, str) else None  # either spelling: float16 or fp16
+    if name is None:
         hint = suggestion(str(value).lower(), names) or f"one of {', '.join(names)}"
         raise SpecError(f"unknown dtype {describe(value)}", entry.value.origin, None, hint)
-    return DType(value.lower())
+    return DType(name)
 
 
 def default_name(source: str) -> str:

@@ -24,6 +24,7 @@ from archcalc.formats.yaml.shape import SHAPE_PATTERN
 from archcalc.kinds import KINDS
 from archcalc.kinds.arguments import REQUIRED, Argument, Reading, default_of
 from archcalc.model import BudgetKind, DType, Layer
+from archcalc.number_formats import spellings
 from archcalc.quantities import COUNT_PATTERN
 from archcalc.text import summary
 
@@ -92,7 +93,10 @@ def _shape() -> Schema:
 def _budget() -> Schema:
     count = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0}, {"$ref": "#/$defs/count_text"}]}
     properties: Schema = {kind.value: count for kind in BudgetKind if not kind.in_training}
-    properties["dtype"] = {"enum": [dtype.value for dtype in DType], "description": "Number format of the byte budgets (default float32)."}
+    properties["dtype"] = {
+        "enum": spellings(dtype.value for dtype in DType),  # float16 or fp16: number_formats.py's spellings
+        "description": "Number format of the byte budgets (default float32).",
+    }
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
@@ -105,7 +109,7 @@ def _training() -> Schema:
         "properties": {
             "batch": {"type": "integer", "minimum": 1},
             "optimizer": {"enum": [optimizer.value for optimizer in Optimizer]},
-            "precision": {"enum": [precision.value for precision in Precision]},
+            "precision": {"enum": spellings(precision.value for precision in Precision)},
             "device": {"type": "string", "description": "a device of `archcalc devices`: its memory is the total's limit unless the budget gives one"},
             "budget": {
                 "type": "object",
