@@ -93,7 +93,8 @@ def test_quiet_prints_nothing() -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["check", "--max-params", "lots", OVER], "'lots' is not a count"),
+        (["check", "--max-params", "lots", OVER], "'--max-params': 'lots' is not a count"),
+        (["check", "--max-macs", "1.5", OVER], "'--max-macs': '1.5' is not a whole number"),  # which of four flags it was
         # both raised a traceback until the count was read without decimal (found reading quantities.py)
         (["check", "--max-params", "1e999999999", OVER], "'1e999999999' is too large"),
         (["check", "--max-params", "1e5000", OVER], "'1e5000' is too large"),

@@ -185,8 +185,10 @@ def test_every_format(output_format: str) -> None:
         (["--device", "h100"], "h100"),
         (["--zero", "2"], "--gpus"),
         (["--zero", "4", "--gpus", "2"], "--zero"),
-        (["--memory-limit", "7B"], "ambiguous"),
-        (["--memory-limit", "lots"], "byte size"),
+        (["--memory-limit", "7B"], "'--memory-limit': '7B' is ambiguous"),
+        (["--memory-limit", "lots"], "'--memory-limit': 'lots' is not a byte size"),
+        (["--memory-limit", "80XB"], "'--memory-limit': '80XB' is not a byte size"),  # not a billion of anything
+        (["--reserve", "2Q"], "'--reserve': '2Q' is not a byte size"),
         (["--precision", "fp8"], "--precision"),
     ],
 )

@@ -108,7 +108,7 @@ def parse_bytes(text: str) -> int:
     a plain number of bytes. `7B` is refused: a billion, or seven bytes? Raises ValueError."""
     match = _BYTES.match(text)
     number, unit = (match.group(1), match.group(2) or "") if match else (text, "")
-    if unit.upper() == "B":
+    if unit.upper() == "B" and re.fullmatch(r"[0-9_.]+", number):  # `80XB` is no number of anything
         raise ValueError(f"{quoted(text)} is ambiguous: B is a billion for parameter counts; write bytes as 7G, 7GB or 7GiB")
     if unit.upper() in BINARY_EXPONENTS:
         from fractions import Fraction  # lazy: only a byte size in KiB..TiB needs it

@@ -119,13 +119,13 @@ def check(
     """
     flags = [
         Limit(kind, maximum, None)
-        for kind, written in (
-            (BudgetKind.PARAMS, max_params),
-            (BudgetKind.MACS, max_macs),
-            (BudgetKind.PARAM_BYTES, max_param_bytes),
-            (BudgetKind.ACTIVATION_BYTES, max_activation_bytes),
+        for kind, written, flag in (
+            (BudgetKind.PARAMS, max_params, "--max-params"),
+            (BudgetKind.MACS, max_macs, "--max-macs"),
+            (BudgetKind.PARAM_BYTES, max_param_bytes, "--max-param-bytes"),
+            (BudgetKind.ACTIVATION_BYTES, max_activation_bytes, "--max-activation-bytes"),
         )
-        if (maximum := count_option(written)) is not None
+        if (maximum := count_option(written, flag)) is not None
     ]
     from archcalc.engine.budget import CheckOutcome, CheckRun, SpecCheck, UnreadableSpec, check_spec, unreadable  # lazy: only this command loads it
 

@@ -219,14 +219,14 @@ def refuse_idle_attention(attention: AttentionPath, reports: list[Report]) -> No
         fail(ArchcalcError(f"--attention eager runs attention's math path, and {which} attention", hint="leave --attention out"))
 
 
-def count_option(value: str | None) -> int | None:
-    """`--max-params 25.6M`: read as a spec's `budget:` writes numbers."""
+def count_option(value: str | None, flag: str) -> int | None:
+    """`--max-params 25.6M`: read as a spec's `budget:` writes numbers; a bad one names its `flag`."""
     if value is None:
         return None
     try:
         return parse_count(value)
     except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(str(error), param_hint=f"'{flag}'") from None
 
 
 def terminal(wide: bool = False, output: str | None = None) -> Terminal:

@@ -30,8 +30,8 @@ from archcalc.render import ChartFormat
 from archcalc.values import replace
 
 
-def byte_size(value: str | None) -> int | None:
-    """`80GiB`, `80G`, `80GB`: read by quantities.parse_bytes."""
+def byte_size(value: str | None, flag: str) -> int | None:
+    """`80GiB`, `80G`, `80GB`: read by quantities.parse_bytes; a bad one names its `flag`."""
     if value is None:
         return None
     from archcalc.quantities import parse_bytes  # lazy: only --memory-limit and --reserve read sizes
@@ -39,7 +39,7 @@ def byte_size(value: str | None) -> int | None:
     try:
         return parse_bytes(value)
     except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(str(error), param_hint=f"'{flag}'") from None
 
 
 def device_memory(name: str) -> int:
@@ -117,8 +117,8 @@ def train(
         fail(ArchcalcError(f"--zero {zero} partitions state over GPUs, and --gpus is 1", hint="give --gpus N, e.g. --zero 3 --gpus 8"))
     if memory_limit is not None and device is not None:
         fail(ArchcalcError("give --memory-limit or --device, not both"))
-    limit = byte_size(memory_limit)
-    reserve_bytes = byte_size(reserve) or 0
+    limit = byte_size(memory_limit, "--memory-limit")
+    reserve_bytes = byte_size(reserve, "--reserve") or 0
     if device is not None:
         device_memory(device)  # a misspelt device is refused before any work
     report = analyze_one(spec, "train", ReadOptions(untie, input_name, tokens))
