@@ -85,7 +85,8 @@ def check(
         typer.Option(
             "--against",
             help=(
-                "A model file (ONNX, Keras .keras or to_json() config) the spec describes: exit 1 when they disagree on any layer's shape, parameters or MACs. "
+                "A model file (ONNX, Keras .keras or to_json() config, a HuggingFace config.json) the spec describes: "
+                "exit 1 when they disagree on any layer's shape, parameters or MACs. "
                 "Or a safetensors checkpoint (a file, its index or its folder): exit 1 when a layer's parameters differ from the same-named layer's."
             ),
             show_default=False,

@@ -24,7 +24,7 @@ def import_model(
     input_name: InputOption = None,
     tokens: TokensOption = None,
 ) -> None:
-    """Write an ONNX or Keras model as a spec you can read and keep.
+    """Write an ONNX or Keras model, or a HuggingFace config.json, as a spec you can read and keep.
 
     Layers are named after the model's nodes, and identical blocks become a `repeat`. Operations no
     layer kind describes become `counted` layers that carry their figures, so `show` of the spec
