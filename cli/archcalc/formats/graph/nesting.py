@@ -134,6 +134,8 @@ class _Nester:
         for index, reads in enumerate(self.reads):
             for tensor in reads:
                 self.consumers.setdefault(tensor, []).append(index)
+        self.outputs = [operation.output for operation in graph.operations]
+        self.readers = [self.consumers.get(output, []) for output in self.outputs]  # each operation's output's readers
         self.shapes = {graph.input: graph.input_shape} | {operation.output: operation.output_shape for operation in graph.operations}
         self.context = _NoContext({})  # the named layers read so far, for a layer that names one
         self.made: dict[str, Layer] = {}  # each tensor -> the layer whose output it is, once that layer is made
@@ -194,7 +196,7 @@ class _Nester:
         waiting = {start: len(readers)}  # each tensor made in the region -> its readers not yet reached
         region: list[int] = []
         ends = {stop, self.graph.output}
-        operations, all_reads, consumers = self.operations, self.reads, self.consumers  # looked up once: this loop is nesting's cost
+        outputs, all_reads, all_readers = self.outputs, self.reads, self.readers  # looked up once: this loop is nesting's cost
         for position in range(bisect.bisect_right(ordered, self.producer.get(start, -1)), len(ordered)):  # no copy of the list
             index = ordered[position]
             reads = all_reads[index]
@@ -209,9 +211,9 @@ class _Nester:
                     waiting[tensor] = left
                 else:
                     del waiting[tensor]
-            output = operations[index].output
+            output = outputs[index]
             inside.add(output)
-            later = len([reader for reader in consumers.get(output, ()) if reader in allowed]) + (output in ends)
+            later = len([reader for reader in all_readers[index] if reader in allowed]) + (output in ends)
             if later:
                 waiting[output] = later
             if len(waiting) == 1 and output in waiting:
@@ -247,16 +249,16 @@ class _Nester:
         join = self.operations[region[-1]]
         path_of = {tensor: path for path, tensor in enumerate(join.inputs) if tensor != start}  # each tensor -> the input it is computed for
         found: list[set[int]] = [set() for _ in join.inputs]
-        operations, all_reads = self.operations, self.reads  # looked up once: this loop walks a whole region
+        outputs, all_reads = self.outputs, self.reads  # looked up once: this loop walks a whole region
         for index in reversed(region[:-1]):  # each operation after all that read it
-            path = path_of.get(operations[index].output)
+            path = path_of.get(outputs[index])
             if path is None:
                 return None  # nothing on any path reads it
             found[path].add(index)
             for tensor in all_reads[index]:
                 if tensor != start and path_of.setdefault(tensor, path) != path:
                     return None  # it is read on two paths
-        return [frozenset(operations) for operations in found]
+        return [frozenset(indices) for indices in found]
 
     def named_skip(self, start: str, join: Operation, branches: list[frozenset[int]], depth: int, paths: list[list[Layer]] | None = None) -> list[Layer] | None:
         """A concat or product of two paths, one of them `start` itself or a centred crop of it: the

@@ -111,14 +111,14 @@ def _walked(model: ModelProto, nodes: list[Node]) -> tuple[Shapes, str | None]:
     types = {value.name: value.type for value in [*graph.input, *graph.value_info, *graph.output]}
     for tensor in graph.initializer:
         types.setdefault(tensor.name, helper.make_tensor_type_proto(tensor.data_type, list(tensor.dims)))
-    opsets = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
+    opsets = _Opsets(model)
     values: Values = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer if _foldable(tensor)}
     stored = set(values)  # values ONNX's inference sees; the others are folded here
     for node in nodes:
         inputs, outputs = node.input, node.output
         known = all(not name or name in shapes for name in outputs)
         if not known or any(name in values and name not in stored for name in inputs):
-            for name, kind in _node_types(node, inputs, types, values, opsets, model).items():
+            for name, kind in _node_types(node, inputs, types, values, opsets).items():
                 dims = _fixed_dims(kind)
                 if known and dims is not None and name in shapes and shapes[name] != dims:
                     return shapes, f"the file declares '{name}' as {list(shapes[name])}, but {_named(node)} makes it {list(dims)} from the values it reads"
@@ -136,33 +136,45 @@ def _walked(model: ModelProto, nodes: list[Node]) -> tuple[Shapes, str | None]:
     return shapes, None
 
 
+class _Opsets:
+    """What ONNX's inference of one node needs of the model, read from it once."""
+
+    def __init__(self, model: ModelProto) -> None:
+        self.imports = list(model.opset_import)
+        self.versions = {entry.domain or "ai.onnx": entry.version for entry in self.imports}
+        self.ir_version = model.ir_version
+
+
 @functools.cache
 def _schema(op_type: str, version: int, domain: str) -> onnx.defs.OpSchema:
     return onnx.defs.get_schema(op_type, version, domain)
 
 
-def _node_types(
-    node: Node, inputs: tuple[str, ...], types: dict[str, onnx.TypeProto], values: Values, opsets: dict[str, int], model: ModelProto
-) -> dict[str, onnx.TypeProto]:
+def _node_types(node: Node, inputs: tuple[str, ...], types: dict[str, onnx.TypeProto], values: Values, model: _Opsets) -> dict[str, onnx.TypeProto]:
     """ONNX's inference of one node from its inputs' types and values; nothing when it cannot say
     (an input's type unknown, a subgraph reading the scope around it, an operator it has no schema for)."""
     if any(name and name not in types for name in inputs):
         return {}
     try:
-        schema = _schema(node.op_type, opsets.get(node.domain or "ai.onnx", 1), node.domain)
+        schema = _schema(node.op_type, model.versions.get(node.domain or "ai.onnx", 1), node.domain)
         data = {name: numpy_helper.from_array(values[name], name) for name in inputs if name in values}
         known = {name: types[name] for name in inputs if name}
-        return onnx.shape_inference.infer_node_outputs(schema, node.proto, known, data, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+        return onnx.shape_inference.infer_node_outputs(schema, node.proto, known, data, opset_imports=model.imports, ir_version=model.ir_version)
     except Exception:  # onnx's InferenceError or SchemaError, or a C++ error: left to the rounds
         return {}
 
 
 def _fixed_dims(kind: onnx.TypeProto) -> tuple[int, ...] | None:
-    """A tensor type's dimensions when every one is a known size."""
-    if not kind.HasField("tensor_type") or not kind.tensor_type.HasField("shape"):
-        return None
-    dims = kind.tensor_type.shape.dim
-    return tuple(dim.dim_value for dim in dims) if all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims) else None
+    """A tensor type's dimensions when every one is a known size. An unknown one reads as 0, so only
+    a shape with a 0 in it asks which its zeros are: the rest of 100,000 tensors are read at once."""
+    tensor = kind.tensor_type
+    if not tensor.HasField("shape"):
+        return None  # not a tensor, or its rank unknown
+    dims = tensor.shape.dim
+    sizes = tuple(dim.dim_value for dim in dims)
+    if all(sizes) or all(dim.HasField("dim_value") for dim in dims):
+        return sizes if all(size >= 0 for size in sizes) else None
+    return None
 
 
 def _inferred(model: ModelProto) -> Shapes:
