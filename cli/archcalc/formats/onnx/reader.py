@@ -111,11 +111,11 @@ class _Reader:
             if id(node) in fused or node.op_type == "Constant":
                 continue
             names = node.input
-            if not any(name in data for name in names) or self._unused(node, live, data, shapes):
+            if data.isdisjoint(names) or self._unused(node, live, data, shapes):
                 continue
             inputs = tuple(dict.fromkeys(name for name in names if name in data))
-            for output in (name for name in node.output if name in data):
-                if output not in shapes:
+            for output in node.output:
+                if output in data and output not in shapes:
                     raise SpecError(f"ONNX shape inference leaves the shape of '{output}' (node '{node.name}', {node.op_type}) unknown", self.origin)
             pattern = pattern_of.get(id(node))
             if pattern is not None:
@@ -178,7 +178,7 @@ class _Reader:
     def _unused(self, node: Node, live: set[str], data: set[str], shapes: Shapes) -> bool:
         """Shape, Size, or an operation whose result only a Shape reads: nothing the output is computed
         from, and nothing learned (a node that holds a weight is kept, so its weight is counted)."""
-        if any(name in live for name in node.output):
+        if not live.isdisjoint(node.output):
             return False
         return not any(self.weights.role(node, index, name, shapes) for index, name in enumerate(node.input) if name and name not in data)
 
@@ -186,7 +186,7 @@ class _Reader:
         """The activations the model's output is computed from."""
         live = {self.output}
         for node in reversed(self.nodes):
-            if any(name in live for name in node.output):
+            if not live.isdisjoint(node.output):
                 live.update(name for name in node.input if name in data)
         return live
 
