@@ -145,3 +145,36 @@ def test_a_declared_shape_that_the_graph_s_own_arithmetic_contradicts_is_refused
     assert result.stdout == "" and result.stderr == (
         f"archcalc: error: {path}: the file declares 'y' as [1, 4, 2], but node 'fold' (Reshape) makes it [1, 2, 4] from the values it reads\n"
     )
+
+
+def test_two_reshapes_of_one_tensor_to_two_computed_targets_each_get_their_own_shape(tmp_path: Path) -> None:
+    """ONNX's inference of a node is asked once per question (formats/onnx/folding.py keeps its
+    answers): two Reshapes of the same [1, 8] tensor whose targets are computed as [1, 2, 4] and
+    [1, 4, 2] ask two questions, told apart by the folded targets alone."""
+    from onnx import helper as h
+    from typer.testing import CliRunner
+
+    from archcalc.app import app
+    from tests.hostile_models import int64, model
+
+    constants = [int64("one", 1), int64("half", [2]), int64("lead", [1, 2]), int64("first", [1]), int64("two", [2]), int64("flat", [1, -1])]
+    nodes = [
+        h.make_node("Shape", ["x"], ["shape"]),
+        h.make_node("Gather", ["shape", "one"], ["width"], axis=0),
+        h.make_node("Div", ["width", "half"], ["columns"]),
+        h.make_node("Concat", ["lead", "columns"], ["wide"], axis=0),
+        h.make_node("Concat", ["first", "columns", "two"], ["tall"], axis=0),
+        h.make_node("Reshape", ["x", "wide"], ["y1"], name="wide"),
+        h.make_node("Reshape", ["x", "tall"], ["y2"], name="tall"),
+        h.make_node("Relu", ["y1"], ["r1"], name="relu_wide"),
+        h.make_node("Relu", ["y2"], ["r2"], name="relu_tall"),
+        h.make_node("Reshape", ["r1", "flat"], ["f1"]),
+        h.make_node("Reshape", ["r2", "flat"], ["f2"]),
+        h.make_node("Add", ["f1", "f2"], ["z"]),
+    ]
+    path = tmp_path / "two.onnx"
+    path.write_bytes(model(nodes, constants, "z", (1, 8), (1, 8)).SerializeToString())
+    result = CliRunner().invoke(app, ["show", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    outputs = {row.split(",")[1]: row.split(",")[2] for row in result.stdout.splitlines()[1:]}
+    assert (outputs["relu_wide: relu"], outputs["relu_tall: relu"]) == ("2x4", "4x2")
