@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from archcalc.backward import AttentionPath, Optimizer, Precision
+from archcalc.backward import AttentionPath
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
 from archcalc.commands.shared import (
@@ -15,7 +15,9 @@ from archcalc.commands.shared import (
     CountOption,
     ForceOption,
     InputOption,
+    OptimizerOption,
     OutputOption,
+    PrecisionOption,
     TokensOption,
     UntieOption,
     WideOption,
@@ -84,24 +86,8 @@ def compare(
     device_file: DeviceFileOption = None,
     tokens: TokensOption = None,
     train: Annotated[bool, typer.Option("--train", help="Compare a training step instead: MACs and memory per GPU, as `archcalc train` counts them.")] = False,
-    optimizer: Annotated[
-        Optimizer | None,
-        typer.Option(
-            "--optimizer",
-            help="With --train: the optimizer (default: each spec's training: optimizer, else adamw).",
-            case_sensitive=False,
-            show_default=False,
-        ),
-    ] = None,
-    precision: Annotated[
-        Precision | None,
-        typer.Option(
-            "--precision",
-            help="With --train: the precision (default: each spec's training: precision, else fp32).",
-            show_default=False,
-            **number_format(Precision),
-        ),
-    ] = None,
+    optimizer: OptimizerOption = None,
+    precision: PrecisionOption = None,
     attention: AttentionOption = AttentionPath.FLASH,
     output: OutputOption = None,
     force: ForceOption = False,

@@ -24,8 +24,9 @@ def import_model(
     input_name: InputOption = None,
     tokens: TokensOption = None,
 ) -> None:
-    """Write an ONNX or Keras model, or a HuggingFace config.json, as a spec you can read and keep.
+    """Write a model file as a spec you can read and keep.
 
+    The model is an ONNX file, a Keras model or a HuggingFace config.json.
     Layers are named after the model's nodes, and identical blocks become a `repeat`. Operations no
     layer kind describes become `counted` layers that carry their figures, so `show` of the spec
     gives the model's totals. Keep the spec in the repository and hold it to the model in CI with

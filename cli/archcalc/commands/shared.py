@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from archcalc.backward import AttentionPath
+from archcalc.backward import AttentionPath, Optimizer, Precision
 from archcalc.engine import Report, analyze
 from archcalc.errors import ArchcalcError, ShapeError
 from archcalc.formats import OnnxOnlyOption, ReadOptions, load_spec
@@ -85,6 +85,25 @@ TokensOption = Annotated[
 AttentionOption = Annotated[
     AttentionPath,
     typer.Option("--attention", help="flash: scaled_dot_product_attention's fused kernel, no score matrix kept; eager: the math path.", case_sensitive=False),
+]
+OptimizerOption = Annotated[
+    Optimizer | None,
+    typer.Option(
+        "--optimizer",
+        help="The training optimizer, whose state is counted (default: the spec's training: optimizer, else adamw).",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+PrecisionOption = Annotated[
+    Precision | None,
+    typer.Option(
+        "--precision",
+        help="Training precision: fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy) "
+        "(default: the spec's training: precision, else fp32).",
+        show_default=False,
+        **number_format(Precision),
+    ),
 ]
 WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Keep every column in a terminal too narrow for them; pipes always get every column.")]
 UntieOption = Annotated[

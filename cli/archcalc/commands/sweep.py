@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from archcalc.backward import Optimizer, Precision
 from archcalc.commands.devices import DeviceFileOption
 from archcalc.commands.serve import CacheOption, EfficiencyOption, GenerateOption, PromptOption, WeightFormat, WeightsOption
 from archcalc.commands.shared import (
@@ -13,12 +12,13 @@ from archcalc.commands.shared import (
     ChartFormatOption,
     CountOption,
     ForceOption,
+    OptimizerOption,
     OutputOption,
+    PrecisionOption,
     analyze_all,
     check_output_file,
     expanded,
     guarded,
-    number_format,
     tabular,
     terminal,
     write_output,
@@ -67,24 +67,8 @@ def sweep(
     kv: CacheOption = None,
     efficiency: EfficiencyOption = 1.0,
     device_file: DeviceFileOption = None,
-    optimizer: Annotated[
-        Optimizer | None,
-        typer.Option(
-            "--optimizer",
-            help="With --batch alone: the training optimizer (default: the spec's training: optimizer, else adamw).",
-            case_sensitive=False,
-            show_default=False,
-        ),
-    ] = None,
-    precision: Annotated[
-        Precision | None,
-        typer.Option(
-            "--precision",
-            help="With --batch alone: the training precision (default: the spec's training: precision, else fp32).",
-            show_default=False,
-            **number_format(Precision),
-        ),
-    ] = None,
+    optimizer: OptimizerOption = None,
+    precision: PrecisionOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:

@@ -4,14 +4,16 @@ from typing import Annotated
 
 import typer
 
-from archcalc.backward import AttentionPath, Checkpointing, Optimizer, Precision
+from archcalc.backward import AttentionPath, Checkpointing
 from archcalc.commands.shared import (
     SPEC_HELP,
     AttentionOption,
     ChartFormatOption,
     ForceOption,
     InputOption,
+    OptimizerOption,
     OutputOption,
+    PrecisionOption,
     TokensOption,
     UntieOption,
     WideOption,
@@ -19,7 +21,6 @@ from archcalc.commands.shared import (
     check_output_file,
     fail,
     guarded,
-    number_format,
     refuse_idle_attention,
     terminal,
     write_output,
@@ -54,25 +55,8 @@ def train(
     batch: Annotated[
         int | None, typer.Option("--batch", "-b", min=1, help="Samples per GPU in one step (default: the spec's training: batch, else 1).", show_default=False)
     ] = None,
-    optimizer: Annotated[
-        Optimizer | None,
-        typer.Option(
-            "--optimizer",
-            help="The optimizer whose state is counted (default: the spec's training: optimizer, else adamw).",
-            case_sensitive=False,
-            show_default=False,
-        ),
-    ] = None,
-    precision: Annotated[
-        Precision | None,
-        typer.Option(
-            "--precision",
-            help="fp32; bf16, fp16 (all half); amp-* (autocast, fp32 weights); mixed-* (half weights, fp32 master copy) "
-            "(default: the spec's training: precision, else fp32).",
-            show_default=False,
-            **number_format(Precision),
-        ),
-    ] = None,
+    optimizer: OptimizerOption = None,
+    precision: PrecisionOption = None,
     gpus: Annotated[int, typer.Option("--gpus", min=1, help="GPUs data-parallel; with --zero, what is partitioned is split over them.")] = 1,
     zero: Annotated[int, typer.Option("--zero", min=0, max=3, help="ZeRO stage: 1 splits optimizer state, 2 also gradients, 3 also weights.")] = 0,
     checkpointing: Annotated[
