@@ -101,8 +101,8 @@ def _walked(model: ModelProto, nodes: list[Node]) -> tuple[Shapes, str | None]:
     unknown, or that reads a value folded here, inferred alone, from the types known before it and its
     inputs' folded values. What this pass leaves unknown is left to the rounds of inference above, one
     for each tensor folded on a chain: quadratic. Also, the first shape the file declares for a node's
-    output that the node's own inputs contradict (a Reshape whose computed target gives [2, 4], where
-    the file says [1, 8]), said: ONNX's inference keeps a declared shape it cannot check."""
+    output that the node's own inputs contradict (a Reshape whose computed target gives [1, 2, 4],
+    where the file says [1, 4, 2]), said: ONNX's inference keeps a declared shape it cannot check."""
     graph = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=True).graph
     shapes = _graph_shapes(graph)
     computes_shapes = any(node.op_type in ("Shape", "Size") for node in nodes)
@@ -127,7 +127,7 @@ def _walked(model: ModelProto, nodes: list[Node]) -> tuple[Shapes, str | None]:
                 if dims is not None or name not in types:
                     types[name] = kind
         try:
-            results = _fold_node(node, values, shapes, inputs)
+            results = _fold_node(node, values, shapes)
         except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
             continue  # as in _folded
         for name, result in zip(outputs, results, strict=False):
@@ -273,7 +273,7 @@ def _folded(model: ModelProto, nodes: list[Node], shapes: Shapes) -> tuple[Value
         past = None if node.op_type in ("Shape", "Size") else next((unfolded[name] for name in node.input if name in unfolded), None)  # they read shapes alone
         if past is None:
             try:
-                outputs = _fold_node(node, values, shapes, node.input)
+                outputs = _fold_node(node, values, shapes)
             except Unfoldable as error:
                 past = f"{_named(node)} {error}"
             except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, FloatingPointError):
@@ -310,10 +310,10 @@ def _small(result: np.ndarray) -> bool:
     return bool(result.size <= MAX_FOLDED_VALUES and (result.dtype.kind in "iub" or (result.dtype.kind == "f" and result.size <= 1)))
 
 
-def _fold_node(node: Node, values: Values, shapes: Shapes, inputs: tuple[str, ...]) -> list[np.ndarray | None]:
+def _fold_node(node: Node, values: Values, shapes: Shapes) -> list[np.ndarray | None]:
     """The node's outputs when it is shape arithmetic on known values; [] when it is not. Its
     attributes are read only then: most nodes of a long graph are not."""
-    op = node.op_type
+    op, inputs = node.op_type, node.input
     if op in ("Shape", "Size"):
         dims = shapes.get(inputs[0])
         if dims is None:
