@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from onnx import TensorProto
 
-from archcalc.formats.onnx.folding import FOLDERS, MAX_FOLDED_VALUES, Unfoldable
+from archcalc.formats.onnx.shape_arithmetic import FOLDERS, MAX_FOLDED_VALUES, Unfoldable
 
 LOWEST, HIGHEST = np.iinfo(np.int64).min, np.iinfo(np.int64).max
 
