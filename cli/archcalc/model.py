@@ -430,21 +430,6 @@ class BudgetKind(enum.Enum):
         return self in (BudgetKind.PARAM_BYTES, BudgetKind.ACTIVATION_BYTES)
 
 
-class Counting(str, enum.Enum):
-    """What a cost column counts: multiply-accumulates, or floating-point operations at 2 per MAC
-    (a multiply and an add), for readers who think in FLOPs. Both exact, both the engine's."""
-
-    MACS = "macs"
-    FLOPS = "flops"
-
-    @property
-    def heading(self) -> str:
-        return "MACs" if self is Counting.MACS else "FLOPs"
-
-    def of(self, macs: int) -> int:
-        return macs if self is Counting.MACS else 2 * macs
-
-
 class DType(enum.Enum):
     """A number format, for memory figures: its value is its name, `.bytes` its size."""
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from archcalc.arithmetic import ceil_div, sliding_window_reads
 from archcalc.backward import Backward, Kept, Needs, ParameterTensor, Stored, Which, weight_and_bias
 from archcalc.kinds.arguments import Argument, ArgumentProblem, Reading
+from archcalc.kinds.attention_windows import Windows
 from archcalc.kinds.base import SeesWhole, bracketed, per_axis, sequence_of
 from archcalc.model import Cost, LayerResult, PerAxis, ReceptiveField, Shape
 from archcalc.values import value
@@ -23,33 +24,6 @@ POSITION_BIASES = ("none", "table", "mlp")
 BIAS_MLP_HIDDEN = 512
 """The hidden width of Swin V2's continuous position bias MLP (2 → 512, ReLU, → heads), as the paper's
 code and torchvision build it."""
-
-
-@value
-class Windows:
-    """How attention over an image groups its positions: groups of `cell` positions (a window, or one
-    token from each cell of a grid) that attend among themselves, on the map padded to `padded`."""
-
-    cell: tuple[int, int]
-    padded: tuple[int, int]
-
-    @property
-    def tokens(self) -> int:
-        """n: the tokens of one group."""
-        return self.cell[0] * self.cell[1]
-
-    @property
-    def positions(self) -> int:
-        return self.padded[0] * self.padded[1]
-
-    @property
-    def groups(self) -> int:
-        return self.positions // self.tokens
-
-    @property
-    def offsets(self) -> int:
-        """The relative offsets between two tokens of a group: (2·h − 1)·(2·w − 1), a bias table's rows."""
-        return (2 * self.cell[0] - 1) * (2 * self.cell[1] - 1)
 
 
 @value(kw_only=True)

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.exhaustive import unreachable
-from archcalc.model import Counting
-from archcalc.render.formats import ChartFormat, CheckFormat, OutputFormat
+from archcalc.render.formats import ChartFormat, CheckFormat, Counting, OutputFormat
 from archcalc.render.options import ShowOptions
 from archcalc.values import replace, value
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.errors import InternalError
-from archcalc.model import Counting
+from archcalc.render.formats import Counting
 from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:

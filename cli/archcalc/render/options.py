@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archcalc.model import Counting
+from archcalc.render.formats import Counting
 from archcalc.values import value
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.errors import SizeLimit
-from archcalc.model import Counting
+from archcalc.render.formats import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 
 if TYPE_CHECKING:
