@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.counting import Counting
 from archcalc.exhaustive import unreachable
-from archcalc.render.formats import ChartFormat, CheckFormat, Counting, OutputFormat
+from archcalc.render.formats import ChartFormat, CheckFormat, OutputFormat
 from archcalc.render.options import ShowOptions
 from archcalc.values import replace, value
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.render.formats import Counting
+from archcalc.counting import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, cost_cells, cost_columns, shape_cell
 from archcalc.render.spec_names import SpecNames
 from archcalc.text import as_ratio, fewer_or_more, plural

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from archcalc.counting import Counting
 from archcalc.engine.diff import Change, ComparedLayer, LayerDiff, ReportDiff
 from archcalc.engine.relative import Relative
-from archcalc.render.formats import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown, shape_cell
 from archcalc.render.layer_text import label
 from archcalc.text import shape, signed_percent

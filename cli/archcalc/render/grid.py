@@ -17,8 +17,8 @@ from archcalc.text import shape
 from archcalc.values import replace, value
 
 if TYPE_CHECKING:
+    from archcalc.counting import Counting
     from archcalc.model import Cost
-    from archcalc.render.formats import Counting
 
 
 @value

@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.counting import Counting
 from archcalc.printable import printable
 from archcalc.render.compare import compare_grid
-from archcalc.render.formats import Counting
 from archcalc.render.grid import Grid, row_texts
 from archcalc.render.layer_text import label
 from archcalc.render.options import ShowOptions

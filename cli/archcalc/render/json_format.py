@@ -8,8 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.counting import Counting
 from archcalc.errors import InternalError
-from archcalc.render.formats import Counting
 from archcalc.render.layer_text import explain, label
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archcalc.render.formats import Counting
+from archcalc.counting import Counting
 from archcalc.values import value
 
 

@@ -17,9 +17,10 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from archcalc.counting import Counting
 from archcalc.errors import ArchcalcError
 from archcalc.printable import printable
-from archcalc.render.formats import Counting, counting_note
+from archcalc.render.formats import counting_note
 from archcalc.render.layer_text import label as layer_label
 from archcalc.render.options import DEFAULT_SHOW, ShowOptions
 from archcalc.render.spec_names import SpecNames

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archcalc.counting import Counting
 from archcalc.errors import SizeLimit
-from archcalc.render.formats import Counting
 from archcalc.render.grid import Cell, Column, Grid, Row, Shown
 
 if TYPE_CHECKING:
